@@ -1,0 +1,12 @@
+#pragma once
+
+#include "cli/CliArgs.h"
+#include "workspace/Workspace.h"
+
+namespace repodeck::core::cli {
+
+// `repodeck-cli sync [NAME...] [--jobs N] [--json]`: runs the scheduler's
+// event loop until every repository is done or the run is interrupted.
+int runSync(const Workspace &workspace, const CliArgs &args);
+
+} // namespace repodeck::core::cli

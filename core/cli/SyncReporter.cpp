@@ -1,0 +1,185 @@
+#include "cli/SyncReporter.h"
+
+#include "cli/Console.h"
+#include "sync/Scheduler.h"
+#include "util/RemoteUrl.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLocale>
+
+namespace repodeck::core::cli {
+
+namespace {
+
+QJsonValue orNull(const QString &s)
+{
+    return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
+}
+
+QString bytesText(quint64 bytes)
+{
+    return QLocale::c().formattedDataSize(static_cast<qint64>(bytes), 1, QLocale::DataSizeTraditionalFormat);
+}
+
+QString outcomeText(const RepoResult &r)
+{
+    switch (r.outcome) {
+    case Outcome::Cloned: return QStringLiteral("cloned");
+    case Outcome::Updated: return QStringLiteral("updated");
+    case Outcome::UpToDate: return QStringLiteral("up to date");
+    case Outcome::FetchedOnly: return QStringLiteral("kept local (%1)").arg(r.reason);
+    case Outcome::Failed: return QStringLiteral("FAILED (%1)").arg(categoryName(r.error.category));
+    case Outcome::Cancelled: return QStringLiteral("cancelled");
+    case Outcome::None: break;
+    }
+    return {};
+}
+
+} // namespace
+
+SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
+    : QObject(parent)
+    , m_mode(mode)
+{
+    connect(scheduler, &Scheduler::attemptStarted, this, [this](const QString &name, int attempt, int max) {
+        m_live[name].attempt = attempt;
+        m_live[name].maxAttempts = max;
+        m_live[name].waiting.clear();
+        m_live[name].progress = {};
+        if (m_mode == Mode::Json)
+            emitJson({{QStringLiteral("event"), QStringLiteral("attempt_start")},
+                      {QStringLiteral("repo"), name},
+                      {QStringLiteral("attempt"), attempt}});
+        else
+            redrawStatus();
+    });
+    connect(scheduler, &Scheduler::progress, this, [this](const QString &name, const TransferProgress &p) {
+        m_live[name].progress = p;
+        if (m_mode == Mode::Json)
+            emitJson({{QStringLiteral("event"), QStringLiteral("progress")},
+                      {QStringLiteral("repo"), name},
+                      {QStringLiteral("received_objects"), static_cast<qint64>(p.receivedObjects)},
+                      {QStringLiteral("total_objects"), static_cast<qint64>(p.totalObjects)},
+                      {QStringLiteral("received_bytes"), static_cast<qint64>(p.receivedBytes)}});
+        else if (!m_lastDraw.isValid() || m_lastDraw.elapsed() > 100)
+            redrawStatus();
+    });
+    connect(scheduler, &Scheduler::attemptFinished, this, [this](const QString &name, const AttemptRecord &r) {
+        if (m_mode == Mode::Json) {
+            emitJson({{QStringLiteral("event"), QStringLiteral("attempt_end")},
+                      {QStringLiteral("repo"), name},
+                      {QStringLiteral("attempt"), r.attempt},
+                      {QStringLiteral("ok"), r.ok},
+                      {QStringLiteral("category"), orNull(categoryName(r.error.category))},
+                      {QStringLiteral("transient"), r.error.transient},
+                      {QStringLiteral("message"), orNull(redactUrlsInText(r.error.text()))},
+                      {QStringLiteral("retry_in_ms"), r.retryIn.count() >= 0 ? QJsonValue(static_cast<qint64>(r.retryIn.count()))
+                                                                             : QJsonValue(QJsonValue::Null)},
+                      {QStringLiteral("bytes"), r.bytes},
+                      {QStringLiteral("duration_ms"), static_cast<qint64>(r.duration.count())}});
+            return;
+        }
+        if (!r.ok && r.retryIn.count() >= 0) {
+            clearStatus();
+            printOut(QStringLiteral("%1: attempt %2/%3 failed (%4): %5 Retrying in %6.\n")
+                         .arg(name).arg(r.attempt).arg(r.maxAttempts).arg(categoryName(r.error.category),
+                                                                          redactUrlsInText(r.error.message),
+                                                                          humanDuration(r.retryIn)));
+            m_live[name].waiting = QStringLiteral("retry in %1").arg(humanDuration(r.retryIn));
+            redrawStatus();
+        }
+    });
+    connect(scheduler, &Scheduler::finished, this, [this](const QString &name, const RepoResult &r) {
+        m_live.remove(name);
+        m_results.insert(name, r);
+        if (r.outcome == Outcome::Failed)
+            ++m_failed;
+        if (m_mode == Mode::Json) {
+            const bool failed = r.outcome == Outcome::Failed;
+            emitJson({{QStringLiteral("event"), QStringLiteral("repo_done")},
+                      {QStringLiteral("repo"), name},
+                      {QStringLiteral("outcome"), outcomeName(r.outcome)},
+                      {QStringLiteral("attempts"), r.attempts},
+                      {QStringLiteral("category"), failed ? QJsonValue(categoryName(r.error.category)) : QJsonValue(QJsonValue::Null)},
+                      {QStringLiteral("reason"), orNull(r.reason)},
+                      {QStringLiteral("message"), orNull(redactUrlsInText(failed ? r.error.text() : r.detail))}});
+            return;
+        }
+        clearStatus();
+        printOut(QStringLiteral("%1: %2%3\n").arg(name, outcomeText(r),
+                                                 r.attempts > 1 ? QStringLiteral(" after %1 attempts").arg(r.attempts) : QString()));
+        redrawStatus();
+    });
+    connect(scheduler, &Scheduler::waitingForLock, this, [this](const QString &name, const QString &holder) {
+        m_live[name].waiting = QStringLiteral("waiting for %1").arg(holder);
+        redrawStatus();
+    });
+}
+
+void SyncReporter::emitJson(const QJsonObject &object)
+{
+    printOut(QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
+}
+
+void SyncReporter::clearStatus()
+{
+    if (m_mode != Mode::Terminal || m_statusWidth == 0)
+        return;
+    printOut(QLatin1Char('\r') + QString(m_statusWidth, QLatin1Char(' ')) + QLatin1Char('\r'));
+    m_statusWidth = 0;
+}
+
+void SyncReporter::redrawStatus()
+{
+    if (m_mode != Mode::Terminal)
+        return;
+    m_lastDraw.start();
+    QStringList parts;
+    for (auto it = m_live.cbegin(); it != m_live.cend() && parts.size() < 4; ++it) {
+        const Live &l = it.value();
+        QString s = QStringLiteral("%1 [%2/%3]").arg(it.key()).arg(l.attempt).arg(l.maxAttempts);
+        if (!l.waiting.isEmpty())
+            s += QLatin1Char(' ') + l.waiting;
+        else if (l.progress.totalObjects > 0)
+            s += QStringLiteral(" %1% %2").arg(100 * l.progress.receivedObjects / l.progress.totalObjects)
+                     .arg(bytesText(l.progress.receivedBytes));
+        parts << s;
+    }
+    QString line = QStringLiteral("%1 done, %2 active: %3")
+                       .arg(m_results.size()).arg(m_live.size()).arg(parts.join(QStringLiteral(" | ")));
+    if (line.size() > 150)
+        line = line.left(147) + QStringLiteral("...");
+    clearStatus();
+    printOut(line);
+    m_statusWidth = static_cast<int>(line.size());
+}
+
+void SyncReporter::printSummary(const QStringList &order, qint64 durationMs)
+{
+    if (m_mode == Mode::Json) {
+        emitJson({{QStringLiteral("event"), QStringLiteral("summary")},
+                  {QStringLiteral("total"), static_cast<int>(order.size())},
+                  {QStringLiteral("failed"), m_failed},
+                  {QStringLiteral("duration_ms"), durationMs}});
+        return;
+    }
+    clearStatus();
+    int width = 12;
+    for (const QString &n : order)
+        width = std::max(width, static_cast<int>(n.size()) + 2);
+    printOut(QStringLiteral("\n%1%2%3%4\n").arg(QStringLiteral("REPOSITORY").leftJustified(width),
+                                               QStringLiteral("RESULT").leftJustified(26),
+                                               QStringLiteral("ATTEMPTS").leftJustified(10), QStringLiteral("WHY / WHAT TO DO")));
+    for (const QString &name : order) {
+        const RepoResult r = m_results.value(name);
+        QString why = r.outcome == Outcome::Failed ? r.error.text() : r.detail;
+        printOut(QStringLiteral("%1%2%3%4\n").arg(name.leftJustified(width), outcomeText(r).leftJustified(26),
+                                                  QString::number(r.attempts).leftJustified(10),
+                                                  redactUrlsInText(why)));
+    }
+    printOut(QStringLiteral("\n%1 repositories, %2 failed, %3.\n")
+                 .arg(order.size()).arg(m_failed).arg(humanDuration(Millis(durationMs))));
+}
+
+} // namespace repodeck::core::cli

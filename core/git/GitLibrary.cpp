@@ -1,0 +1,54 @@
+#include "git/GitLibrary.h"
+
+#include "net/TimeoutStream.h"
+#include "retry/ErrorClassifier.h"
+#include "util/RemoteUrl.h"
+
+#include <mutex>
+
+#include <git2.h>
+
+namespace repodeck::core::git {
+
+QString initialize()
+{
+    static std::once_flag once;
+    static QString error;
+    std::call_once(once, [] {
+        if (git_libgit2_init() < 0) {
+            error = QStringLiteral("libgit2 could not be initialised");
+            return;
+        }
+        if (!installTimeoutStream())
+            error = QStringLiteral("libgit2 refused RepoDeck's network stream; timeouts would not work");
+    });
+    return error;
+}
+
+QString libgit2Version()
+{
+    int major = 0, minor = 0, rev = 0;
+    git_libgit2_version(&major, &minor, &rev);
+    return QStringLiteral("%1.%2.%3").arg(major).arg(minor).arg(rev);
+}
+
+SyncError captureFailure(int code, const AttemptContext *attempt, const QString &host)
+{
+    FailureInput in;
+    in.gitCode = code;
+    if (const git_error *e = git_error_last()) {
+        in.gitClass = e->klass;
+        in.gitMessage = redactUrlsInText(QString::fromUtf8(e->message).trimmed());
+    }
+    in.host = host;
+    if (attempt) {
+        in.streamFault = attempt->fault();
+        in.timeoutText = humanDuration(attempt->faultLimit());
+        // A cancel that libgit2 saw through a callback has no stream fault.
+        if (in.streamFault == StreamFault::None && attempt->isCancelled())
+            in.streamFault = StreamFault::Cancelled;
+    }
+    return classifyFailure(in);
+}
+
+} // namespace repodeck::core::git

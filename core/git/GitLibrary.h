@@ -1,0 +1,21 @@
+#pragma once
+
+#include "net/AttemptContext.h"
+#include "retry/SyncError.h"
+
+#include <QString>
+
+namespace repodeck::core::git {
+
+// Initialises libgit2 and installs RepoDeck's network stream, once per
+// process, before any worker thread starts. Returns an error text or empty.
+QString initialize();
+
+QString libgit2Version();
+
+// Reads the thread's last libgit2 error right after a negative return (it is
+// per thread and stale otherwise) together with what the attempt observed,
+// and classifies it.
+SyncError captureFailure(int code, const AttemptContext *attempt, const QString &host);
+
+} // namespace repodeck::core::git

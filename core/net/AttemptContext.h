@@ -1,0 +1,82 @@
+#pragma once
+
+#include "retry/SyncError.h"
+#include "util/Duration.h"
+
+#include <QString>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+
+namespace repodeck::core {
+
+// Shared between the scheduler (any thread) and the running attempt: the
+// only thing the outside world may do to a running attempt is cancel it.
+class CancelToken
+{
+public:
+    void cancel() { m_cancelled.store(true, std::memory_order_release); }
+    bool isCancelled() const { return m_cancelled.load(std::memory_order_acquire); }
+
+private:
+    std::atomic<bool> m_cancelled{false};
+};
+
+// The limits and observations of one attempt. The worker thread installs it
+// as the thread's current attempt before calling libgit2, so the process-wide
+// socket stream (which libgit2 creates without any user data) can find it.
+class AttemptContext
+{
+public:
+    using Clock = std::chrono::steady_clock;
+
+    AttemptContext(Millis connectTimeout, Millis stallTimeout, Millis attemptTimeout,
+                   std::shared_ptr<CancelToken> cancel);
+
+    static AttemptContext *current();
+
+    Millis connectTimeout() const { return m_connectTimeout; }
+    Millis stallTimeout() const { return m_stallTimeout; }
+    Clock::time_point attemptDeadline() const { return m_attemptDeadline; }
+    bool isCancelled() const { return m_cancel && m_cancel->isCancelled(); }
+
+    // The first fault wins: a timeout that causes a reset is still a timeout.
+    void recordFault(StreamFault fault, Millis limit = Millis(0));
+    StreamFault fault() const;
+    Millis faultLimit() const;
+
+    void addBytesReceived(qint64 n) { m_bytesReceived.fetch_add(n, std::memory_order_relaxed); }
+    qint64 bytesReceived() const { return m_bytesReceived.load(std::memory_order_relaxed); }
+
+    // Checks cancel and the attempt deadline; records the fault it finds.
+    StreamFault checkInterrupted();
+
+private:
+    friend class AttemptScope;
+    Millis m_connectTimeout;
+    Millis m_stallTimeout;
+    Millis m_attemptTimeout;
+    Clock::time_point m_attemptDeadline;
+    std::shared_ptr<CancelToken> m_cancel;
+    std::atomic<qint64> m_bytesReceived{0};
+    mutable std::mutex m_mutex;
+    StreamFault m_fault = StreamFault::None;
+    Millis m_faultLimit{0};
+};
+
+// RAII: makes `context` the current attempt of this thread.
+class AttemptScope
+{
+public:
+    explicit AttemptScope(AttemptContext *context);
+    ~AttemptScope();
+    AttemptScope(const AttemptScope &) = delete;
+    AttemptScope &operator=(const AttemptScope &) = delete;
+
+private:
+    AttemptContext *m_previous;
+};
+
+} // namespace repodeck::core

@@ -1,0 +1,213 @@
+#include "retry/ErrorClassifier.h"
+
+#include <QRegularExpression>
+
+#include <git2/errors.h>
+
+namespace repodeck::core {
+
+SyncError SyncError::local(const QString &message, const QString &hint)
+{
+    SyncError e;
+    e.category = ErrorCategory::Local;
+    e.transient = false;
+    e.message = message;
+    e.hint = hint;
+    return e;
+}
+
+int httpStatusFromMessage(const QString &message)
+{
+    static const QRegularExpression re(QStringLiteral(R"(http status code:?\s*(\d{3}))"),
+                                       QRegularExpression::CaseInsensitiveOption);
+    const auto m = re.match(message);
+    return m.hasMatch() ? m.captured(1).toInt() : 0;
+}
+
+namespace {
+
+SyncError make(const FailureInput &in, ErrorCategory category, QString message, QString hint)
+{
+    SyncError e;
+    e.category = category;
+    e.transient = isTransient(category);
+    e.gitClass = in.gitClass;
+    e.gitCode = in.gitCode;
+    e.httpStatus = in.httpStatus;
+    e.message = std::move(message);
+    e.hint = std::move(hint);
+    return e;
+}
+
+QString hostOr(const FailureInput &in)
+{
+    return in.host.isEmpty() ? QStringLiteral("the server") : in.host;
+}
+
+bool contains(const QString &haystack, const char *needle)
+{
+    return haystack.contains(QLatin1String(needle), Qt::CaseInsensitive);
+}
+
+SyncError fromStreamFault(const FailureInput &in)
+{
+    const QString host = hostOr(in);
+    switch (in.streamFault) {
+    case StreamFault::Cancelled:
+        return make(in, ErrorCategory::Cancelled, QStringLiteral("Cancelled."), {});
+    case StreamFault::ConnectTimeout:
+        return make(in, ErrorCategory::Timeout,
+                    QStringLiteral("Could not connect to %1 within %2.").arg(host, in.timeoutText),
+                    QStringLiteral("Check your network or VPN; RepoDeck retries automatically."));
+    case StreamFault::StallTimeout:
+        return make(in, ErrorCategory::Timeout,
+                    QStringLiteral("%1 sent nothing for %2.").arg(host, in.timeoutText),
+                    QStringLiteral("The connection stalled; RepoDeck retries automatically."));
+    case StreamFault::AttemptTimeout:
+        return make(in, ErrorCategory::Timeout,
+                    QStringLiteral("The attempt took longer than %1.").arg(in.timeoutText),
+                    QStringLiteral("Raise the policy's attempt timeout if this repository is large."));
+    case StreamFault::Resolve:
+        return make(in, ErrorCategory::Network,
+                    QStringLiteral("Could not resolve the host name %1.").arg(host),
+                    QStringLiteral("Check the URL's host name and your network connection."));
+    case StreamFault::Refused:
+        return make(in, ErrorCategory::Network,
+                    QStringLiteral("%1 refused the connection.").arg(host),
+                    QStringLiteral("The server may be down; RepoDeck retries automatically."));
+    case StreamFault::Reset:
+        return make(in, ErrorCategory::Network,
+                    QStringLiteral("The connection to %1 was broken: %2").arg(host, in.gitMessage),
+                    QStringLiteral("RepoDeck retries automatically."));
+    case StreamFault::None:
+        break;
+    }
+    return {};
+}
+
+SyncError fromHttpStatus(const FailureInput &in, int status)
+{
+    const QString host = hostOr(in);
+    if (status == 429)
+        return make(in, ErrorCategory::RateLimited,
+                    QStringLiteral("%1 is rate limiting requests (HTTP 429).").arg(host),
+                    QStringLiteral("RepoDeck waits and retries; lower --jobs if this keeps happening."));
+    if (status >= 500)
+        return make(in, ErrorCategory::Server,
+                    QStringLiteral("%1 had a server error (HTTP %2).").arg(host).arg(status),
+                    QStringLiteral("RepoDeck retries automatically."));
+    if (status == 401 || status == 403)
+        return make(in, ErrorCategory::Auth,
+                    QStringLiteral("%1 refused access (HTTP %2).").arg(host).arg(status),
+                    QStringLiteral("Sign in again or check that your account or token can read this repository."));
+    if (status == 404 || status == 410)
+        return make(in, ErrorCategory::NotFound,
+                    QStringLiteral("Repository not found on %1 (HTTP %2).").arg(host).arg(status),
+                    QStringLiteral("Check the URL and that you have access to the repository."));
+    return make(in, ErrorCategory::Protocol,
+                QStringLiteral("%1 answered with HTTP %2.").arg(host).arg(status),
+                QStringLiteral("Check the URL; it may not point at a git server."));
+}
+
+} // namespace
+
+SyncError classifyFailure(const FailureInput &in)
+{
+    // What our own stream observed beats libgit2's text (mbedTLS rewrites it).
+    if (in.streamFault != StreamFault::None && in.streamFault != StreamFault::Reset)
+        return fromStreamFault(in);
+
+    const QString &msg = in.gitMessage;
+    const QString host = hostOr(in);
+
+    const int status = in.httpStatus ? in.httpStatus : httpStatusFromMessage(msg);
+    if (status)
+        return fromHttpStatus(in, status);
+
+    if (in.gitCode == GIT_EAUTH || contains(msg, "authentication required")
+        || contains(msg, "authentication replays") || contains(msg, "authentication failed")) {
+        return make(in, ErrorCategory::Auth,
+                    QStringLiteral("%1 requires credentials that were missing or rejected.").arg(host),
+                    QStringLiteral("Sign in again or check your token."));
+    }
+
+    if (in.gitClass == GIT_ERROR_SSH
+        && (in.gitCode == GIT_ECERTIFICATE || contains(msg, "hostkey") || contains(msg, "host key"))) {
+        return make(in, ErrorCategory::HostKey,
+                    QStringLiteral("The SSH host key of %1 is unknown or has changed.").arg(host),
+                    QStringLiteral("Verify the fingerprint, then add it to known_hosts."));
+    }
+
+    if (in.gitClass == GIT_ERROR_SSL || in.gitCode == GIT_ECERTIFICATE
+        || contains(msg, "certificate")) {
+        return make(in, ErrorCategory::Tls,
+                    QStringLiteral("The TLS certificate of %1 could not be verified: %2").arg(host, msg),
+                    QStringLiteral("Check the URL and your system's trusted certificates; RepoDeck never skips verification."));
+    }
+
+    if (in.gitCode == GIT_EUSER)
+        return make(in, ErrorCategory::Cancelled, QStringLiteral("Cancelled."), {});
+
+    // git daemon and some hosts report a missing repository in-band.
+    if (contains(msg, "not exported") || contains(msg, "repository not found")
+        || contains(msg, "does not appear to be a git repository")
+        || contains(msg, "could not find repository") || contains(msg, "no such repository")) {
+        return make(in, ErrorCategory::NotFound,
+                    QStringLiteral("Repository not found: %1").arg(msg),
+                    QStringLiteral("Check the URL and that you have access to the repository."));
+    }
+
+    if (in.streamFault == StreamFault::Reset || in.gitCode == GIT_EEOF || contains(msg, "early eof")
+        || contains(msg, "unexpected eof") || contains(msg, "error receiving socket data")
+        || contains(msg, "error sending data") || contains(msg, "connection reset")
+        || contains(msg, "broken pipe") || contains(msg, "connection refused")
+        || contains(msg, "failed to connect") || contains(msg, "network is unreachable")
+        || contains(msg, "no route to host") || contains(msg, "failed to resolve address")
+        || contains(msg, "host is down") || contains(msg, "could not read from remote")
+        || contains(msg, "socket")) {
+        return make(in, ErrorCategory::Network,
+                    QStringLiteral("Network error talking to %1: %2").arg(host, msg),
+                    QStringLiteral("RepoDeck retries automatically; check your connection if it persists."));
+    }
+
+    if (contains(msg, "no space left") || contains(msg, "disk quota")) {
+        return make(in, ErrorCategory::Local,
+                    QStringLiteral("The disk is full: %1").arg(msg),
+                    QStringLiteral("Free some disk space, then sync again."));
+    }
+    if (contains(msg, "failed to lock file") || contains(msg, ".lock")) {
+        return make(in, ErrorCategory::Local,
+                    QStringLiteral("The repository is locked: %1").arg(msg),
+                    QStringLiteral("Another git command may be running there; wait for it or remove the stale lock file."));
+    }
+    if (contains(msg, "permission denied") || contains(msg, "read-only file system")
+        || contains(msg, "access is denied")) {
+        return make(in, ErrorCategory::Local,
+                    QStringLiteral("Cannot write to the repository: %1").arg(msg),
+                    QStringLiteral("Check the folder's permissions."));
+    }
+    if (in.gitClass == GIT_ERROR_OS || in.gitClass == GIT_ERROR_FILESYSTEM
+        || in.gitClass == GIT_ERROR_REPOSITORY || in.gitClass == GIT_ERROR_INDEX
+        || in.gitClass == GIT_ERROR_CHECKOUT || in.gitClass == GIT_ERROR_CONFIG
+        || in.gitCode == GIT_EEXISTS || in.gitCode == GIT_ELOCKED) {
+        return make(in, ErrorCategory::Local,
+                    QStringLiteral("Local repository problem: %1").arg(msg),
+                    QStringLiteral("Check the repository folder; run `git fsck` there if it persists."));
+    }
+
+    if (contains(msg, "remote error")) {
+        return make(in, ErrorCategory::Protocol,
+                    QStringLiteral("%1 reported an error: %2").arg(host, msg),
+                    QStringLiteral("Check the URL and the server's status."));
+    }
+    if (in.gitClass == GIT_ERROR_NET) {
+        return make(in, ErrorCategory::Network,
+                    QStringLiteral("Network error talking to %1: %2").arg(host, msg),
+                    QStringLiteral("RepoDeck retries automatically; check your connection if it persists."));
+    }
+    return make(in, ErrorCategory::Protocol,
+                QStringLiteral("Unexpected answer from %1: %2").arg(host, msg.isEmpty() ? QStringLiteral("unknown error") : msg),
+                QStringLiteral("Check that the URL points at a git repository."));
+}
+
+} // namespace repodeck::core

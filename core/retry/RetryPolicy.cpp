@@ -1,0 +1,126 @@
+#include "retry/RetryPolicy.h"
+
+#include <QJsonValue>
+
+namespace repodeck::core {
+
+QString jitterName(Jitter jitter)
+{
+    switch (jitter) {
+    case Jitter::None: return QStringLiteral("none");
+    case Jitter::Full: return QStringLiteral("full");
+    case Jitter::Equal: return QStringLiteral("equal");
+    case Jitter::Decorrelated: return QStringLiteral("decorrelated");
+    }
+    return {};
+}
+
+std::optional<Jitter> jitterFromName(const QString &name)
+{
+    for (Jitter j : {Jitter::None, Jitter::Full, Jitter::Equal, Jitter::Decorrelated}) {
+        if (jitterName(j) == name)
+            return j;
+    }
+    return std::nullopt;
+}
+
+RetryPolicy RetryPolicy::defaults()
+{
+    return RetryPolicy{};
+}
+
+QStringList RetryPolicy::validate() const
+{
+    QStringList problems;
+    if (maxAttempts < 1 || maxAttempts > 100)
+        problems << QStringLiteral("max attempts must be between 1 and 100");
+    if (initialDelay.count() < 0)
+        problems << QStringLiteral("initial delay must not be negative");
+    if (multiplier < 1.0 || multiplier > 10.0)
+        problems << QStringLiteral("multiplier must be between 1 and 10");
+    if (maxDelay < initialDelay)
+        problems << QStringLiteral("max delay must be at least the initial delay");
+    if (connectTimeout.count() <= 0)
+        problems << QStringLiteral("connect timeout must be positive");
+    if (stallTimeout.count() <= 0)
+        problems << QStringLiteral("stall timeout must be positive");
+    if (attemptTimeout.count() <= 0)
+        problems << QStringLiteral("attempt timeout must be positive");
+    if (deadline.count() <= 0)
+        problems << QStringLiteral("deadline must be positive");
+    return problems;
+}
+
+QJsonObject RetryPolicy::toJson() const
+{
+    return QJsonObject{
+        {QStringLiteral("max_attempts"), maxAttempts},
+        {QStringLiteral("initial_delay"), formatDuration(initialDelay)},
+        {QStringLiteral("multiplier"), multiplier},
+        {QStringLiteral("max_delay"), formatDuration(maxDelay)},
+        {QStringLiteral("jitter"), jitterName(jitter)},
+        {QStringLiteral("connect_timeout"), formatDuration(connectTimeout)},
+        {QStringLiteral("stall_timeout"), formatDuration(stallTimeout)},
+        {QStringLiteral("attempt_timeout"), formatDuration(attemptTimeout)},
+        {QStringLiteral("deadline"), formatDuration(deadline)},
+    };
+}
+
+RetryPolicy RetryPolicy::fromJson(const QString &name, const QJsonObject &json, QString *error)
+{
+    RetryPolicy p;
+    p.name = name;
+    QStringList problems;
+    auto duration = [&](const char *key, Millis &out) {
+        const QJsonValue v = json.value(QLatin1String(key));
+        if (v.isUndefined())
+            return;
+        const auto parsed = v.isString() ? parseDuration(v.toString()) : std::nullopt;
+        if (!parsed)
+            problems << QStringLiteral("policy \"%1\": %2 is not a duration like \"5s\"")
+                            .arg(name, QLatin1String(key));
+        else
+            out = *parsed;
+    };
+    if (json.contains(QLatin1String("max_attempts"))) {
+        const QJsonValue v = json.value(QLatin1String("max_attempts"));
+        if (!v.isDouble())
+            problems << QStringLiteral("policy \"%1\": max_attempts is not a number").arg(name);
+        else
+            p.maxAttempts = v.toInt();
+    }
+    if (json.contains(QLatin1String("multiplier"))) {
+        const QJsonValue v = json.value(QLatin1String("multiplier"));
+        if (!v.isDouble())
+            problems << QStringLiteral("policy \"%1\": multiplier is not a number").arg(name);
+        else
+            p.multiplier = v.toDouble();
+    }
+    if (json.contains(QLatin1String("jitter"))) {
+        const auto j = jitterFromName(json.value(QLatin1String("jitter")).toString());
+        if (!j)
+            problems << QStringLiteral("policy \"%1\": jitter must be none, full, equal or decorrelated").arg(name);
+        else
+            p.jitter = *j;
+    }
+    duration("initial_delay", p.initialDelay);
+    duration("max_delay", p.maxDelay);
+    duration("connect_timeout", p.connectTimeout);
+    duration("stall_timeout", p.stallTimeout);
+    duration("attempt_timeout", p.attemptTimeout);
+    duration("deadline", p.deadline);
+    problems << p.validate();
+    if (error)
+        *error = problems.join(QStringLiteral("; "));
+    return p;
+}
+
+bool RetryPolicy::operator==(const RetryPolicy &o) const
+{
+    return name == o.name && maxAttempts == o.maxAttempts && initialDelay == o.initialDelay
+           && multiplier == o.multiplier && maxDelay == o.maxDelay && jitter == o.jitter
+           && connectTimeout == o.connectTimeout && stallTimeout == o.stallTimeout
+           && attemptTimeout == o.attemptTimeout && deadline == o.deadline;
+}
+
+} // namespace repodeck::core

@@ -1,0 +1,44 @@
+#pragma once
+
+#include "util/Duration.h"
+
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+namespace repodeck::core {
+
+enum class Jitter { None, Full, Equal, Decorrelated };
+
+QString jitterName(Jitter jitter);
+std::optional<Jitter> jitterFromName(const QString &name);
+
+// A named set of limits for one repository's sync. Values are plain data; the
+// scheduler and the network layer read them, nothing here runs.
+struct RetryPolicy
+{
+    QString name = QStringLiteral("default");
+    int maxAttempts = 5;
+    Millis initialDelay{2000};
+    double multiplier = 2.0;
+    Millis maxDelay{60'000};
+    Jitter jitter = Jitter::Full;
+    Millis connectTimeout{15'000};   // DNS + TCP connect
+    Millis stallTimeout{60'000};     // no byte received for this long
+    Millis attemptTimeout{30 * 60'000};
+    Millis deadline{2 * 3'600'000}; // from the first attempt's start to giving up
+
+    static RetryPolicy defaults();
+
+    // Empty when usable; otherwise one sentence per problem, naming the field.
+    QStringList validate() const;
+
+    QJsonObject toJson() const;
+    // Missing keys keep their defaults; wrong types are reported in *error.
+    static RetryPolicy fromJson(const QString &name, const QJsonObject &json, QString *error);
+
+    bool operator==(const RetryPolicy &other) const;
+    bool operator!=(const RetryPolicy &other) const { return !(*this == other); }
+};
+
+} // namespace repodeck::core

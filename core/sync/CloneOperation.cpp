@@ -1,0 +1,108 @@
+#include "sync/CloneOperation.h"
+
+#include "git/GitHandles.h"
+#include "git/GitLibrary.h"
+#include "sync/CrashRecovery.h"
+#include "util/RemoteUrl.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+#include <spdlog/spdlog.h>
+
+namespace repodeck::core {
+
+namespace {
+
+int createMirrorRemote(git_remote **out, git_repository *repo, const char *name, const char *url, void *)
+{
+    return git_remote_create_with_fetchspec(out, repo, name, url, "+refs/*:refs/*");
+}
+
+// `git clone --mirror` leaves no refs/remotes/origin/HEAD and marks the remote.
+int finishMirror(git_repository *repo)
+{
+    git::Config config;
+    git_config *raw = nullptr;
+    int rc = git_repository_config(&raw, repo);
+    config.reset(raw);
+    if (rc < 0)
+        return rc;
+    rc = git_config_set_bool(config.get(), "remote.origin.mirror", 1);
+    if (rc < 0)
+        return rc;
+    git_reference *ref = nullptr;
+    if (git_reference_lookup(&ref, repo, "refs/remotes/origin/HEAD") == 0) {
+        git::Reference owned(ref);
+        rc = git_reference_delete(owned.get());
+    }
+    return rc < 0 ? rc : 0;
+}
+
+} // namespace
+
+AttemptOutcome cloneRepository(const RepoSpec &spec, AttemptContext &attempt, TransferCallbacks &callbacks)
+{
+    const QString host = RemoteUrl::parse(spec.url).host();
+    const QString target = QDir::cleanPath(spec.path);
+    const QString temp = partialClonePath(target);
+
+    // Anything under our temporary name is a leftover of an interrupted clone.
+    if (QFileInfo::exists(temp) && !removePartialClone(temp))
+        return AttemptOutcome::failed(SyncError::local(
+            QStringLiteral("Cannot remove the leftover partial clone %1.").arg(temp),
+            QStringLiteral("Delete that folder by hand, then sync again.")));
+    if (!QDir().mkpath(QFileInfo(target).absolutePath()))
+        return AttemptOutcome::failed(SyncError::local(
+            QStringLiteral("Cannot create the folder %1.").arg(QFileInfo(target).absolutePath()),
+            QStringLiteral("Check the permissions of its parent folder.")));
+
+    git_clone_options opts;
+    git_clone_options_init(&opts, GIT_CLONE_OPTIONS_VERSION);
+    callbacks.install(opts.fetch_opts.callbacks);
+    callbacks.installCheckout(opts.checkout_opts);
+    opts.fetch_opts.proxy_opts.type = GIT_PROXY_AUTO;
+    const QByteArray branch = spec.branch.toUtf8();
+    if (spec.mode == RepoMode::Mirror) {
+        opts.bare = 1;
+        opts.remote_cb = createMirrorRemote;
+        opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
+    } else if (!branch.isEmpty()) {
+        opts.checkout_branch = branch.constData();
+    }
+
+    git_repository *raw = nullptr;
+    int rc = git_clone(&raw, spec.url.toUtf8().constData(), QFile::encodeName(temp).constData(), &opts);
+    git::Repository repo(raw);
+    if (rc < 0) {
+        SyncError error = git::captureFailure(rc, &attempt, host);
+        repo.reset();
+        removePartialClone(temp);
+        return AttemptOutcome::failed(error);
+    }
+    if (spec.mode == RepoMode::Mirror && (rc = finishMirror(repo.get())) < 0) {
+        SyncError error = git::captureFailure(rc, &attempt, host);
+        repo.reset();
+        removePartialClone(temp);
+        return AttemptOutcome::failed(error);
+    }
+    repo.reset();
+    callbacks.finish();
+
+    // An empty directory at the target is what "clone here" looks like in a
+    // file manager; anything else was refused before we got here.
+    if (QFileInfo(target).isDir())
+        QDir().rmdir(target);
+    if (!QDir().rename(temp, target)) {
+        removePartialClone(temp);
+        return AttemptOutcome::failed(SyncError::local(
+            QStringLiteral("The clone finished but could not be moved to %1.").arg(target),
+            QStringLiteral("Check that nothing else created that folder meanwhile, then sync again.")));
+    }
+    AttemptOutcome out;
+    out.outcome = Outcome::Cloned;
+    out.bytes = callbacks.receivedBytes();
+    return out;
+}
+
+} // namespace repodeck::core

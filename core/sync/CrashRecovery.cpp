@@ -1,0 +1,58 @@
+#include "sync/CrashRecovery.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+
+namespace repodeck::core {
+
+QStringList cleanAfterCrash(const QString &gitDir)
+{
+    QStringList removed;
+    const QDir dir(gitDir);
+    auto removeFile = [&](const QString &path) {
+        if (QFile::remove(path))
+            removed << path;
+    };
+
+    // Top-level locks libgit2 takes during fetch, clone and checkout.
+    for (const char *name : {"packed-refs.lock", "HEAD.lock", "FETCH_HEAD.lock", "ORIG_HEAD.lock",
+                             "config.lock", "index.lock", "shallow.lock"}) {
+        const QString path = dir.filePath(QLatin1String(name));
+        if (QFileInfo::exists(path))
+            removeFile(path);
+    }
+    // Ref locks anywhere under refs/ and logs/.
+    for (const char *sub : {"refs", "logs"}) {
+        QDirIterator it(dir.filePath(QLatin1String(sub)), {QStringLiteral("*.lock")}, QDir::Files | QDir::Hidden,
+                        QDirIterator::Subdirectories);
+        while (it.hasNext())
+            removeFile(it.next());
+    }
+    // Packs still being received: libgit2 names them pack_git2_*, git tmp_pack_*.
+    QDirIterator packs(dir.filePath(QStringLiteral("objects/pack")),
+                       {QStringLiteral("pack_git2_*"), QStringLiteral("tmp_pack_*"), QStringLiteral("tmp_idx_*")},
+                       QDir::Files | QDir::Hidden);
+    while (packs.hasNext())
+        removeFile(packs.next());
+    return removed;
+}
+
+QString partialClonePath(const QString &target)
+{
+    const QFileInfo info(QDir::cleanPath(target));
+    return info.dir().filePath(QStringLiteral(".%1.repodeck-partial").arg(info.fileName()));
+}
+
+bool removePartialClone(const QString &tempDir)
+{
+    const QFileInfo info(tempDir);
+    if (!info.fileName().endsWith(QLatin1String(".repodeck-partial")) || !info.fileName().startsWith(QLatin1Char('.')))
+        return false;
+    if (!info.exists())
+        return true;
+    return QDir(tempDir).removeRecursively();
+}
+
+} // namespace repodeck::core

@@ -1,0 +1,221 @@
+#include "sync/FetchOperation.h"
+
+#include "git/GitHandles.h"
+#include "git/GitLibrary.h"
+#include "util/RemoteUrl.h"
+
+#include <QStringList>
+
+namespace repodeck::core {
+
+namespace {
+
+AttemptOutcome leftAlone(const char *reason, const QString &detail)
+{
+    AttemptOutcome o;
+    o.outcome = Outcome::FetchedOnly;
+    o.reason = QLatin1String(reason);
+    o.detail = detail;
+    return o;
+}
+
+AttemptOutcome localFailure(int rc, const QString &what)
+{
+    SyncError e = git::captureFailure(rc, nullptr, {});
+    e.message = what + QStringLiteral(": ") + e.message;
+    return AttemptOutcome::failed(e);
+}
+
+QString shortName(git_reference *ref)
+{
+    return QString::fromUtf8(git_reference_shorthand(ref));
+}
+
+// Tracked changes in the index or the work tree, at most a few names.
+QStringList dirtyPaths(git_repository *repo, int *total)
+{
+    git_status_options opts;
+    git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
+    opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+    opts.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+    git_status_list *raw = nullptr;
+    *total = 0;
+    QStringList names;
+    if (git_status_list_new(&raw, repo, &opts) < 0) {
+        *total = -1;
+        return names;
+    }
+    git::StatusList list(raw);
+    const size_t count = git_status_list_entrycount(list.get());
+    for (size_t i = 0; i < count; ++i) {
+        const git_status_entry *e = git_status_byindex(list.get(), i);
+        if (e->status == GIT_STATUS_CURRENT || (e->status & GIT_STATUS_IGNORED))
+            continue;
+        ++*total;
+        if (names.size() < 3) {
+            const git_diff_delta *d = e->head_to_index ? e->head_to_index : e->index_to_workdir;
+            if (d)
+                names << QString::fromUtf8(d->new_file.path);
+        }
+    }
+    return names;
+}
+
+QString describeDirty(int total, const QStringList &names)
+{
+    QString list = names.join(QStringLiteral(", "));
+    if (total > names.size())
+        list += QStringLiteral(" and %1 more").arg(total - names.size());
+    return QStringLiteral("Local changes in %1 file(s) (%2) were kept; the branch was not updated. "
+                          "Commit or stash your changes, then sync again.").arg(total).arg(list);
+}
+
+} // namespace
+
+AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs)
+{
+    AttemptOutcome upToDate;
+    upToDate.outcome = fetchChangedRefs ? Outcome::Updated : Outcome::UpToDate;
+
+    if (git_repository_is_bare(repo))
+        return upToDate;
+    if (git_repository_head_detached(repo) == 1)
+        return leftAlone(reason::Detached,
+                         QStringLiteral("HEAD is detached, so no branch was updated. Check out a branch to follow its upstream."));
+
+    git_reference *rawHead = nullptr;
+    int rc = git_repository_head(&rawHead, repo);
+    if (rc == GIT_EUNBORNBRANCH || rc == GIT_ENOTFOUND)
+        return leftAlone(reason::NoUpstream,
+                         QStringLiteral("The current branch has no commits yet; nothing was checked out."));
+    if (rc < 0)
+        return localFailure(rc, QStringLiteral("Cannot read HEAD"));
+    git::Reference head(rawHead);
+
+    git_reference *rawUp = nullptr;
+    rc = git_branch_upstream(&rawUp, head.get());
+    if (rc == GIT_ENOTFOUND)
+        return leftAlone(reason::NoUpstream,
+                         QStringLiteral("%1 has no upstream branch; fetched only. Set one with "
+                                        "`git branch --set-upstream-to`.").arg(shortName(head.get())));
+    if (rc < 0)
+        return localFailure(rc, QStringLiteral("Cannot read the upstream of %1").arg(shortName(head.get())));
+    git::Reference upstream(rawUp);
+
+    const git_oid *local = git_reference_target(head.get());
+    const git_oid *remote = git_reference_target(upstream.get());
+    if (!local || !remote || git_oid_equal(local, remote))
+        return upToDate;
+
+    size_t ahead = 0, behind = 0;
+    if ((rc = git_graph_ahead_behind(&ahead, &behind, repo, local, remote)) < 0)
+        return localFailure(rc, QStringLiteral("Cannot compare %1 with its upstream").arg(shortName(head.get())));
+    const QString branch = shortName(head.get());
+    const QString up = shortName(upstream.get());
+    if (behind == 0) {
+        AttemptOutcome o = leftAlone(reason::Ahead,
+                                     QStringLiteral("%1 has %2 commit(s) that are not on %3; push them when ready.")
+                                         .arg(branch).arg(ahead).arg(up));
+        return o;
+    }
+    if (ahead > 0)
+        return leftAlone(reason::Diverged,
+                         QStringLiteral("%1 and %2 have diverged (%3 local, %4 new upstream commits); nothing was "
+                                        "merged. Merge or rebase when you are ready.")
+                             .arg(branch, up).arg(ahead).arg(behind));
+
+    if (git_repository_state(repo) != GIT_REPOSITORY_STATE_NONE)
+        return leftAlone(reason::Dirty,
+                         QStringLiteral("A merge, rebase or similar operation is in progress; nothing was touched. "
+                                        "Finish or abort it, then sync again."));
+    int total = 0;
+    const QStringList names = dirtyPaths(repo, &total);
+    if (total < 0)
+        return localFailure(-1, QStringLiteral("Cannot read the status of the work tree"));
+    if (total > 0)
+        return leftAlone(reason::Dirty, describeDirty(total, names));
+
+    git_object *rawTarget = nullptr;
+    if ((rc = git_object_lookup(&rawTarget, repo, remote, GIT_OBJECT_COMMIT)) < 0)
+        return localFailure(rc, QStringLiteral("Cannot read %1").arg(up));
+    git::Object target(rawTarget);
+
+    // SAFE checkout refuses to overwrite anything it did not write itself
+    // (untracked files in the way, changes made since the status check).
+    git_checkout_options checkout;
+    git_checkout_options_init(&checkout, GIT_CHECKOUT_OPTIONS_VERSION);
+    checkout.checkout_strategy = GIT_CHECKOUT_SAFE;
+    rc = git_checkout_tree(repo, target.get(), &checkout);
+    if (rc == GIT_ECONFLICT || rc == GIT_EMERGECONFLICT) {
+        const git_error *e = git_error_last();
+        return leftAlone(reason::Dirty,
+                         QStringLiteral("Files in the work tree would be overwritten (%1); nothing was changed. "
+                                        "Move or commit them, then sync again.")
+                             .arg(e ? QString::fromUtf8(e->message) : QStringLiteral("conflict")));
+    }
+    if (rc < 0)
+        return localFailure(rc, QStringLiteral("Cannot update the work tree"));
+
+    git_reference *rawMoved = nullptr;
+    const QByteArray message = QStringLiteral("repodeck: fast-forward to %1").arg(up).toUtf8();
+    rc = git_reference_set_target(&rawMoved, head.get(), remote, message.constData());
+    git::Reference moved(rawMoved);
+    if (rc < 0)
+        return localFailure(rc, QStringLiteral("Cannot move %1").arg(branch));
+
+    AttemptOutcome updated;
+    updated.outcome = Outcome::Updated;
+    updated.detail = QStringLiteral("%1 fast-forwarded by %2 commit(s).").arg(branch).arg(behind);
+    return updated;
+}
+
+AttemptOutcome fetchRepository(git_repository *repo, const RepoSpec &spec, AttemptContext &attempt,
+                               TransferCallbacks &callbacks)
+{
+    const RemoteUrl wanted = RemoteUrl::parse(spec.url);
+    git_remote *rawRemote = nullptr;
+    int rc = git_remote_lookup(&rawRemote, repo, "origin");
+    if (rc == GIT_ENOTFOUND)
+        return AttemptOutcome::failed(SyncError::local(
+            QStringLiteral("%1 has no remote named \"origin\".").arg(spec.path),
+            QStringLiteral("Add it with `git remote add origin %1`.").arg(wanted.redacted())));
+    if (rc < 0)
+        return localFailure(rc, QStringLiteral("Cannot read the remote \"origin\""));
+    git::Remote remote(rawRemote);
+
+    const RemoteUrl actual = RemoteUrl::parse(QString::fromUtf8(git_remote_url(remote.get())));
+    if (actual.redacted() != wanted.redacted())
+        return AttemptOutcome::failed(SyncError::local(
+            QStringLiteral("origin of %1 points at %2, but the workspace says %3.")
+                .arg(spec.path, actual.redacted(), wanted.redacted()),
+            QStringLiteral("Change one of them so they agree (`git remote set-url origin ...` or edit the repository in RepoDeck).")));
+
+    git_fetch_options opts;
+    git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
+    callbacks.install(opts.callbacks);
+    opts.proxy_opts.type = GIT_PROXY_AUTO;
+    const bool mirror = spec.mode == RepoMode::Mirror;
+    opts.prune = mirror ? GIT_FETCH_PRUNE : GIT_FETCH_PRUNE_UNSPECIFIED;
+    if (mirror)
+        opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
+
+    const QByteArray message = QByteArrayLiteral("repodeck: fetch");
+    rc = git_remote_fetch(remote.get(), nullptr, &opts, message.constData());
+    if (rc < 0)
+        return AttemptOutcome::failed(git::captureFailure(rc, &attempt, wanted.host()));
+    callbacks.finish();
+
+    if (mirror) {
+        git_reference *ref = nullptr;
+        if (git_reference_lookup(&ref, repo, "refs/remotes/origin/HEAD") == 0) {
+            git::Reference owned(ref);
+            git_reference_delete(owned.get());
+        }
+        AttemptOutcome o;
+        o.outcome = callbacks.updatedRefs() > 0 ? Outcome::Updated : Outcome::UpToDate;
+        return o;
+    }
+    return fastForwardIfSafe(repo, callbacks.updatedRefs() > 0);
+}
+
+} // namespace repodeck::core

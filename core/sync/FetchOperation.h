@@ -1,0 +1,22 @@
+#pragma once
+
+#include "sync/AttemptOutcome.h"
+#include "sync/TransferCallbacks.h"
+#include "workspace/RepoSpec.h"
+
+#include <git2.h>
+
+namespace repodeck::core {
+
+// Fetches origin into an existing repository. Mirrors are pruned and kept
+// identical to upstream; working copies are then fast-forwarded only when
+// that is provably safe (see fastForwardIfSafe).
+AttemptOutcome fetchRepository(git_repository *repo, const RepoSpec &spec, AttemptContext &attempt,
+                               TransferCallbacks &callbacks);
+
+// Moves the checked-out branch to its upstream when the work tree and index
+// are clean and the branch is an ancestor of the upstream. Otherwise changes
+// nothing and says why. Never resets, stashes, merges or forces.
+AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs);
+
+} // namespace repodeck::core

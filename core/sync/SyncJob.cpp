@@ -1,0 +1,165 @@
+#include "sync/SyncJob.h"
+
+#include "git/GitHandles.h"
+#include "git/GitLibrary.h"
+#include "sync/CloneOperation.h"
+#include "sync/CrashRecovery.h"
+#include "sync/FetchOperation.h"
+#include "sync/RepoLock.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
+#include <spdlog/spdlog.h>
+
+namespace repodeck::core {
+
+namespace {
+
+enum class TargetState { Missing, EmptyDir, Repository, NotARepository, NotADirectory };
+
+TargetState inspectTarget(const QString &path, git::Repository *repoOut)
+{
+    const QFileInfo info(path);
+    if (!info.exists())
+        return TargetState::Missing;
+    if (!info.isDir())
+        return TargetState::NotADirectory;
+    if (QDir(path).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System))
+        return TargetState::EmptyDir;
+    git_repository *raw = nullptr;
+    if (git_repository_open_ext(&raw, QFile::encodeName(path).constData(), GIT_REPOSITORY_OPEN_NO_SEARCH,
+                                nullptr) == 0) {
+        repoOut->reset(raw);
+        return TargetState::Repository;
+    }
+    return TargetState::NotARepository;
+}
+
+AttemptOutcome busy(const RepoLock &lock)
+{
+    AttemptOutcome o;
+    o.busy = true;
+    o.busyDetail = lock.detail();
+    return o;
+}
+
+AttemptOutcome lockError(const RepoLock &lock)
+{
+    return AttemptOutcome::failed(SyncError::local(
+        QStringLiteral("Cannot take RepoDeck's lock on the repository: %1.").arg(lock.detail()),
+        QStringLiteral("Check that the folder is writable by you.")));
+}
+
+} // namespace
+
+SyncJob::SyncJob(RepoSpec spec, RetryPolicy policy, std::shared_ptr<CancelToken> cancel, ProgressSink progress)
+    : m_spec(std::move(spec))
+    , m_policy(std::move(policy))
+    , m_cancel(std::move(cancel))
+    , m_progress(std::move(progress))
+{
+}
+
+AttemptOutcome SyncJob::run()
+{
+    AttemptContext attempt(m_policy.connectTimeout, m_policy.stallTimeout, m_policy.attemptTimeout, m_cancel);
+    AttemptScope scope(&attempt);
+    TransferCallbacks callbacks(&attempt, m_progress);
+    if (attempt.isCancelled())
+        return AttemptOutcome::failed(SyncError{ErrorCategory::Cancelled, false, 0, 0, 0, QStringLiteral("Cancelled."), {}});
+    AttemptOutcome out = runLocked(attempt, callbacks);
+    out.bytes = std::max(out.bytes, attempt.bytesReceived());
+    return out;
+}
+
+AttemptOutcome SyncJob::runLocked(AttemptContext &attempt, TransferCallbacks &callbacks)
+{
+    git::Repository repo;
+    switch (inspectTarget(m_spec.path, &repo)) {
+    case TargetState::Missing:
+    case TargetState::EmptyDir:
+        return clone(attempt, callbacks);
+    case TargetState::Repository:
+        repo.reset(); // reopened under the lock
+        return fetch(attempt, callbacks);
+    case TargetState::NotARepository:
+        return AttemptOutcome::failed(SyncError::local(
+            QStringLiteral("%1 exists and is not a git repository; nothing was changed.").arg(m_spec.path),
+            QStringLiteral("Choose an empty or new folder for %1, or move that folder away.").arg(m_spec.name)));
+    case TargetState::NotADirectory:
+        return AttemptOutcome::failed(SyncError::local(
+            QStringLiteral("%1 is a file, not a folder; nothing was changed.").arg(m_spec.path),
+            QStringLiteral("Choose another destination for %1.").arg(m_spec.name)));
+    }
+    return {};
+}
+
+AttemptOutcome SyncJob::clone(AttemptContext &attempt, TransferCallbacks &callbacks)
+{
+    RepoLock lock;
+    switch (lock.tryAcquire(RepoLock::lockPathForClone(m_spec.path))) {
+    case RepoLock::State::Busy: return busy(lock);
+    case RepoLock::State::Error: return lockError(lock);
+    case RepoLock::State::Acquired: break;
+    }
+    if (lock.previousOwnerDied())
+        spdlog::info("{}: a previous clone was interrupted; starting it again", m_spec.name.toStdString());
+    // Another process may have finished the clone while we waited for the lock.
+    git::Repository repo;
+    const TargetState state = inspectTarget(m_spec.path, &repo);
+    if (state == TargetState::Repository) {
+        lock.release();
+        repo.reset();
+        return fetch(attempt, callbacks);
+    }
+    if (state != TargetState::Missing && state != TargetState::EmptyDir)
+        return runLocked(attempt, callbacks);
+    AttemptOutcome out = cloneRepository(m_spec, attempt, callbacks);
+    lock.release();
+    return out;
+}
+
+AttemptOutcome SyncJob::fetch(AttemptContext &attempt, TransferCallbacks &callbacks)
+{
+    git::Repository repo;
+    git_repository *raw = nullptr;
+    int rc = git_repository_open_ext(&raw, QFile::encodeName(m_spec.path).constData(),
+                                     GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr);
+    repo.reset(raw);
+    if (rc < 0) {
+        SyncError e = git::captureFailure(rc, nullptr, {});
+        e.message = QStringLiteral("Cannot open %1: %2").arg(m_spec.path, e.message);
+        return AttemptOutcome::failed(e);
+    }
+    const QString gitDir = QFile::decodeName(git_repository_path(repo.get()));
+    if (m_spec.mode == RepoMode::Mirror && !git_repository_is_bare(repo.get()))
+        return AttemptOutcome::failed(SyncError::local(
+            QStringLiteral("%1 is a working copy, but %2 is configured as a mirror.").arg(m_spec.path, m_spec.name),
+            QStringLiteral("Point the mirror at a new folder, or change its mode to working copy.")));
+
+    RepoLock lock;
+    switch (lock.tryAcquire(RepoLock::lockPathForGitDir(gitDir))) {
+    case RepoLock::State::Busy: return busy(lock);
+    case RepoLock::State::Error: return lockError(lock);
+    case RepoLock::State::Acquired: break;
+    }
+    if (lock.previousOwnerDied()) {
+        const QStringList removed = cleanAfterCrash(gitDir);
+        spdlog::warn("{}: recovered from an interrupted sync; removed {} stale file(s): {}",
+                     m_spec.name.toStdString(), removed.size(), removed.join(QStringLiteral(", ")).toStdString());
+    }
+    // libgit2 caches refs and objects; reopen so the recovery is seen.
+    if (lock.previousOwnerDied()) {
+        repo.reset();
+        raw = nullptr;
+        if ((rc = git_repository_open_ext(&raw, QFile::encodeName(m_spec.path).constData(),
+                                          GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr)) < 0)
+            return AttemptOutcome::failed(git::captureFailure(rc, nullptr, {}));
+        repo.reset(raw);
+    }
+    return fetchRepository(repo.get(), m_spec, attempt, callbacks);
+}
+
+} // namespace repodeck::core

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "retry/RetryPolicy.h"
+#include "sync/AttemptOutcome.h"
+#include "sync/TransferCallbacks.h"
+#include "workspace/RepoSpec.h"
+
+#include <memory>
+
+namespace repodeck::core {
+
+// One attempt at syncing one repository, run on a worker thread: take the
+// repository's lock, recover from a crashed predecessor, then clone or fetch.
+// Everything it needs arrives by value; everything it learns leaves by value.
+class SyncJob
+{
+public:
+    SyncJob(RepoSpec spec, RetryPolicy policy, std::shared_ptr<CancelToken> cancel, ProgressSink progress);
+
+    AttemptOutcome run();
+
+private:
+    AttemptOutcome runLocked(AttemptContext &attempt, TransferCallbacks &callbacks);
+    AttemptOutcome clone(AttemptContext &attempt, TransferCallbacks &callbacks);
+    AttemptOutcome fetch(AttemptContext &attempt, TransferCallbacks &callbacks);
+
+    RepoSpec m_spec;
+    RetryPolicy m_policy;
+    std::shared_ptr<CancelToken> m_cancel;
+    ProgressSink m_progress;
+};
+
+} // namespace repodeck::core

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "retry/SyncError.h"
+#include "util/Duration.h"
+
+#include <QDateTime>
+#include <QMetaType>
+#include <QString>
+
+namespace repodeck::core {
+
+enum class Outcome { None, Cloned, Updated, UpToDate, FetchedOnly, Failed, Cancelled };
+
+QString outcomeName(Outcome outcome);
+
+// Why a working copy was fetched but not fast-forwarded.
+namespace reason {
+inline const char *const Dirty = "dirty";
+inline const char *const Diverged = "diverged";
+inline const char *const Ahead = "ahead";
+inline const char *const Detached = "detached";
+inline const char *const NoUpstream = "no_upstream";
+}
+
+enum class Phase { Connecting, Receiving, Resolving, CheckingOut };
+
+struct TransferProgress
+{
+    Phase phase = Phase::Connecting;
+    quint64 receivedObjects = 0;
+    quint64 totalObjects = 0;
+    quint64 indexedObjects = 0;
+    quint64 indexedDeltas = 0;
+    quint64 totalDeltas = 0;
+    quint64 receivedBytes = 0;
+};
+
+// What one attempt did, as the engine recorded it; the timeline is a list of these.
+struct AttemptRecord
+{
+    int attempt = 0;
+    int maxAttempts = 0;
+    QDateTime started;
+    Millis duration{0};
+    qint64 bytes = 0;
+    bool ok = false;
+    SyncError error;         // category None when ok
+    Millis retryIn{-1};      // the delay chosen before the next attempt; -1 = no retry
+};
+
+// How a repository's sync ended.
+struct RepoResult
+{
+    Outcome outcome = Outcome::None;
+    int attempts = 0;
+    QString reason;          // for FetchedOnly: dirty, diverged, ahead, detached, no_upstream
+    QString detail;          // for people: what was left alone and what to do
+    SyncError error;         // for Failed
+    QDateTime finished;
+    Millis duration{0};
+    qint64 bytes = 0;
+};
+
+} // namespace repodeck::core
+
+Q_DECLARE_METATYPE(repodeck::core::TransferProgress)
+Q_DECLARE_METATYPE(repodeck::core::AttemptRecord)
+Q_DECLARE_METATYPE(repodeck::core::RepoResult)

@@ -1,0 +1,99 @@
+#include "sync/TransferCallbacks.h"
+
+namespace repodeck::core {
+
+namespace {
+constexpr auto kMinInterval = std::chrono::milliseconds(100);
+}
+
+TransferCallbacks::TransferCallbacks(AttemptContext *attempt, ProgressSink sink)
+    : m_attempt(attempt)
+    , m_sink(std::move(sink))
+{
+}
+
+void TransferCallbacks::install(git_remote_callbacks &callbacks)
+{
+    callbacks.transfer_progress = &TransferCallbacks::onTransfer;
+    callbacks.sideband_progress = &TransferCallbacks::onSideband;
+    callbacks.update_tips = &TransferCallbacks::onUpdateTips;
+    callbacks.payload = this;
+}
+
+void TransferCallbacks::installCheckout(git_checkout_options &checkout)
+{
+    checkout.progress_cb = &TransferCallbacks::onCheckout;
+    checkout.progress_payload = this;
+}
+
+bool TransferCallbacks::shouldStop()
+{
+    return m_attempt && m_attempt->checkInterrupted() != StreamFault::None;
+}
+
+void TransferCallbacks::report(const TransferProgress &progress, bool force)
+{
+    m_last = progress;
+    const auto now = std::chrono::steady_clock::now();
+    if (force || !m_emittedAny || now - m_lastEmit >= kMinInterval) {
+        m_emittedAny = true;
+        m_pending = false;
+        m_lastEmit = now;
+        if (m_sink)
+            m_sink(progress);
+    } else {
+        m_pending = true;
+    }
+}
+
+void TransferCallbacks::finish()
+{
+    if (m_pending && m_sink)
+        m_sink(m_last);
+    m_pending = false;
+}
+
+int TransferCallbacks::onTransfer(const git_indexer_progress *stats, void *payload)
+{
+    auto *self = static_cast<TransferCallbacks *>(payload);
+    if (self->shouldStop())
+        return -1;
+    TransferProgress p;
+    p.receivedObjects = stats->received_objects;
+    p.totalObjects = stats->total_objects;
+    p.indexedObjects = stats->indexed_objects;
+    p.indexedDeltas = stats->indexed_deltas;
+    p.totalDeltas = stats->total_deltas;
+    p.receivedBytes = stats->received_bytes;
+    p.phase = (stats->total_objects > 0 && stats->received_objects == stats->total_objects)
+                  ? Phase::Resolving
+                  : Phase::Receiving;
+    const bool last = stats->total_objects > 0 && stats->indexed_objects == stats->total_objects
+                      && stats->indexed_deltas == stats->total_deltas;
+    self->report(p, last);
+    return 0;
+}
+
+int TransferCallbacks::onSideband(const char *, int, void *payload)
+{
+    // Server chatter ("Counting objects") is not shown, but it is a chance
+    // to notice a cancel while the server prepares the pack.
+    return static_cast<TransferCallbacks *>(payload)->shouldStop() ? -1 : 0;
+}
+
+int TransferCallbacks::onUpdateTips(const char *, const git_oid *, const git_oid *, void *payload)
+{
+    ++static_cast<TransferCallbacks *>(payload)->m_updatedRefs;
+    return 0;
+}
+
+void TransferCallbacks::onCheckout(const char *, size_t done, size_t total, void *payload)
+{
+    auto *self = static_cast<TransferCallbacks *>(payload);
+    TransferProgress p = self->m_last;
+    p.phase = Phase::CheckingOut;
+    self->report(p, done == total);
+    (void)total;
+}
+
+} // namespace repodeck::core

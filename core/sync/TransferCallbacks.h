@@ -1,0 +1,48 @@
+#pragma once
+
+#include "net/AttemptContext.h"
+#include "sync/SyncTypes.h"
+
+#include <chrono>
+#include <functional>
+
+#include <git2.h>
+
+namespace repodeck::core {
+
+using ProgressSink = std::function<void(const TransferProgress &)>;
+
+// libgit2 callbacks of one attempt: they stop the transfer when the attempt
+// is cancelled or out of time (callbacks only run when bytes arrive; the
+// stream handles silence), count updated refs, and throttle progress at the
+// source: the first report, then at most one per 100 ms, then the last.
+class TransferCallbacks
+{
+public:
+    TransferCallbacks(AttemptContext *attempt, ProgressSink sink);
+
+    void install(git_remote_callbacks &callbacks);
+    void installCheckout(git_checkout_options &checkout);
+    void report(const TransferProgress &progress, bool force);
+    void finish(); // emits the last progress if it was throttled
+
+    int updatedRefs() const { return m_updatedRefs; }
+    qint64 receivedBytes() const { return static_cast<qint64>(m_last.receivedBytes); }
+
+private:
+    static int onTransfer(const git_indexer_progress *stats, void *payload);
+    static int onSideband(const char *text, int len, void *payload);
+    static int onUpdateTips(const char *ref, const git_oid *a, const git_oid *b, void *payload);
+    static void onCheckout(const char *path, size_t done, size_t total, void *payload);
+    bool shouldStop();
+
+    AttemptContext *m_attempt;
+    ProgressSink m_sink;
+    std::chrono::steady_clock::time_point m_lastEmit{};
+    bool m_emittedAny = false;
+    bool m_pending = false;
+    TransferProgress m_last;
+    int m_updatedRefs = 0;
+};
+
+} // namespace repodeck::core

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <QString>
+
+namespace repodeck::core {
+
+// A remote as a user typed it: https, http, git, ssh, scp-style
+// (user@host:path), file:// or a local path.
+class RemoteUrl
+{
+public:
+    enum class Kind { Invalid, Http, Https, Git, Ssh, File };
+
+    static RemoteUrl parse(const QString &text);
+
+    Kind kind() const { return m_kind; }
+    bool isValid() const { return m_kind != Kind::Invalid; }
+    bool isNetwork() const { return m_kind != Kind::Invalid && m_kind != Kind::File; }
+    // Why it is invalid, naming the fix. Empty when valid.
+    QString error() const { return m_error; }
+    QString host() const { return m_host; }
+    bool hasPassword() const { return m_hasPassword; }
+    // Safe to show, log and store: http(s) user info removed entirely (the
+    // user name is often a token), ssh keeps the user (not a secret).
+    QString redacted() const { return m_redacted; }
+    QString original() const { return m_original; }
+
+private:
+    Kind m_kind = Kind::Invalid;
+    QString m_original;
+    QString m_redacted;
+    QString m_host;
+    QString m_error;
+    bool m_hasPassword = false;
+};
+
+// Removes credentials from every URL inside free text (libgit2 messages can
+// echo the URL they were given).
+QString redactUrlsInText(const QString &text);
+
+} // namespace repodeck::core

@@ -1,0 +1,66 @@
+#include "workspace/RepoSpec.h"
+
+#include "util/RemoteUrl.h"
+
+#include <QDir>
+#include <QRegularExpression>
+
+namespace repodeck::core {
+
+QString repoModeName(RepoMode mode)
+{
+    return mode == RepoMode::Mirror ? QStringLiteral("mirror") : QStringLiteral("working_copy");
+}
+
+QString validateRepoName(const QString &name)
+{
+    static const QRegularExpression ok(QStringLiteral(R"(^[A-Za-z0-9][A-Za-z0-9._/+-]{0,199}$)"));
+    if (!ok.match(name).hasMatch())
+        return QStringLiteral("The name \"%1\" is not usable; use letters, digits and . _ - / + "
+                              "(starting with a letter or digit).").arg(name);
+    return {};
+}
+
+QJsonObject RepoSpec::toJson() const
+{
+    QJsonObject o{
+        {QStringLiteral("name"), name},
+        {QStringLiteral("url"), url},
+        {QStringLiteral("path"), QDir::fromNativeSeparators(path)},
+        {QStringLiteral("mode"), repoModeName(mode)},
+        {QStringLiteral("policy"), policy},
+    };
+    if (!branch.isEmpty())
+        o.insert(QStringLiteral("branch"), branch);
+    return o;
+}
+
+RepoSpec RepoSpec::fromJson(const QJsonObject &json, QString *error)
+{
+    RepoSpec r;
+    QStringList problems;
+    r.name = json.value(QLatin1String("name")).toString();
+    r.url = json.value(QLatin1String("url")).toString();
+    r.path = QDir::toNativeSeparators(json.value(QLatin1String("path")).toString());
+    r.branch = json.value(QLatin1String("branch")).toString();
+    r.policy = json.value(QLatin1String("policy")).toString(QStringLiteral("default"));
+    const QString mode = json.value(QLatin1String("mode")).toString(QStringLiteral("working_copy"));
+    if (mode == QLatin1String("mirror"))
+        r.mode = RepoMode::Mirror;
+    else if (mode != QLatin1String("working_copy"))
+        problems << QStringLiteral("mode must be \"working_copy\" or \"mirror\"");
+    if (const QString e = validateRepoName(r.name); !e.isEmpty())
+        problems << e;
+    const RemoteUrl url = RemoteUrl::parse(r.url);
+    if (!url.isValid())
+        problems << url.error();
+    else if (url.hasPassword())
+        problems << QStringLiteral("the URL contains a password; remove it from the workspace file");
+    if (r.path.isEmpty() || !QDir::isAbsolutePath(r.path))
+        problems << QStringLiteral("path must be an absolute path");
+    if (error)
+        *error = problems.join(QStringLiteral("; "));
+    return r;
+}
+
+} // namespace repodeck::core

@@ -1,0 +1,209 @@
+#include "workspace/Workspace.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+#include <QStandardPaths>
+
+namespace repodeck::core {
+
+QString WorkspaceError::text() const
+{
+    if (line > 0)
+        return QStringLiteral("%1:%2:%3: %4").arg(path).arg(line).arg(column).arg(message);
+    return QStringLiteral("%1: %2").arg(path, message);
+}
+
+Workspace::Workspace()
+{
+    m_policies.insert(QStringLiteral("default"), RetryPolicy::defaults());
+}
+
+namespace {
+
+void offsetToLineColumn(const QByteArray &data, int offset, int *line, int *column)
+{
+    *line = 1;
+    *column = 1;
+    for (int i = 0; i < offset && i < data.size(); ++i) {
+        if (data.at(i) == '\n') {
+            ++*line;
+            *column = 1;
+        } else {
+            ++*column;
+        }
+    }
+}
+
+WorkspaceError error(const QString &path, const QString &message)
+{
+    return WorkspaceError{path, 0, 0, message};
+}
+
+} // namespace
+
+Result<Workspace, WorkspaceError> Workspace::load(const QString &path)
+{
+    QFile file(path);
+    if (!file.exists())
+        return Workspace();
+    if (!file.open(QIODevice::ReadOnly))
+        return Result<Workspace, WorkspaceError>::failure(
+            error(path, QStringLiteral("cannot read the workspace file (%1); check its permissions.")
+                            .arg(file.errorString())));
+    return fromJson(file.readAll(), path);
+}
+
+Result<Workspace, WorkspaceError> Workspace::fromJson(const QByteArray &data, const QString &path)
+{
+    using R = Result<Workspace, WorkspaceError>;
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(data, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        WorkspaceError e{path, 0, 0, {}};
+        offsetToLineColumn(data, parseError.offset, &e.line, &e.column);
+        e.message = QStringLiteral("not valid JSON (%1); fix the file by hand or restore a backup. "
+                                   "RepoDeck left it untouched.").arg(parseError.errorString());
+        return R::failure(e);
+    }
+    if (!doc.isObject())
+        return R::failure(error(path, QStringLiteral("the top level must be a JSON object; RepoDeck left the file untouched.")));
+    const QJsonObject root = doc.object();
+    const int schema = root.value(QLatin1String("schema")).toInt(kSchemaVersion);
+    if (schema > kSchemaVersion)
+        return R::failure(error(path, QStringLiteral("written by a newer RepoDeck (schema %1, this one reads %2); "
+                                                     "upgrade RepoDeck. The file was left untouched.")
+                                          .arg(schema).arg(kSchemaVersion)));
+
+    Workspace ws;
+    const QJsonObject policies = root.value(QLatin1String("policies")).toObject();
+    for (auto it = policies.begin(); it != policies.end(); ++it) {
+        QString problem;
+        RetryPolicy p = RetryPolicy::fromJson(it.key(), it.value().toObject(), &problem);
+        if (!problem.isEmpty())
+            return R::failure(error(path, problem));
+        ws.m_policies.insert(it.key(), p);
+    }
+    const QJsonValue reposValue = root.value(QLatin1String("repositories"));
+    if (!reposValue.isUndefined() && !reposValue.isArray())
+        return R::failure(error(path, QStringLiteral("\"repositories\" must be a list.")));
+    const QJsonArray repos = reposValue.toArray();
+    for (int i = 0; i < repos.size(); ++i) {
+        QString problem;
+        const RepoSpec spec = RepoSpec::fromJson(repos.at(i).toObject(), &problem);
+        if (problem.isEmpty())
+            problem = ws.addRepository(spec);
+        if (!problem.isEmpty())
+            return R::failure(error(path, QStringLiteral("repository #%1 (%2): %3")
+                                              .arg(i + 1).arg(spec.name, problem)));
+    }
+    return ws;
+}
+
+QByteArray Workspace::toJson() const
+{
+    QJsonObject policies;
+    for (auto it = m_policies.begin(); it != m_policies.end(); ++it)
+        policies.insert(it.key(), it.value().toJson());
+    QJsonArray repos;
+    for (const RepoSpec &r : m_repos)
+        repos.append(r.toJson());
+    const QJsonObject root{
+        {QStringLiteral("schema"), kSchemaVersion},
+        {QStringLiteral("policies"), policies},
+        {QStringLiteral("repositories"), repos},
+    };
+    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+QString Workspace::save(const QString &path) const
+{
+    const QFileInfo info(path);
+    if (!QDir().mkpath(info.absolutePath()))
+        return QStringLiteral("cannot create the folder %1; check its permissions.").arg(info.absolutePath());
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return QStringLiteral("cannot write %1 (%2).").arg(path, file.errorString());
+    const QByteArray data = toJson();
+    if (file.write(data) != data.size() || !file.commit())
+        return QStringLiteral("cannot write %1 (%2); the previous version is intact.").arg(path, file.errorString());
+    return {};
+}
+
+QString Workspace::defaultPath()
+{
+    const QString env = qEnvironmentVariable("REPODECK_WORKSPACE");
+    if (!env.isEmpty())
+        return env;
+    QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation);
+    return QDir(dir).filePath(QStringLiteral("repodeck/workspace.json"));
+}
+
+const RepoSpec *Workspace::repository(const QString &name) const
+{
+    for (const RepoSpec &r : m_repos) {
+        if (r.name == name)
+            return &r;
+    }
+    return nullptr;
+}
+
+QString Workspace::addRepository(const RepoSpec &spec)
+{
+    for (const RepoSpec &r : m_repos) {
+        if (r.name == spec.name)
+            return QStringLiteral("a repository named \"%1\" already exists").arg(spec.name);
+        if (QDir::cleanPath(r.path) == QDir::cleanPath(spec.path))
+            return QStringLiteral("\"%1\" already syncs into %2").arg(r.name, spec.path);
+    }
+    if (!m_policies.contains(spec.policy))
+        return QStringLiteral("there is no policy named \"%1\"").arg(spec.policy);
+    m_repos.append(spec);
+    return {};
+}
+
+bool Workspace::removeRepository(const QString &name)
+{
+    for (int i = 0; i < m_repos.size(); ++i) {
+        if (m_repos.at(i).name == name) {
+            m_repos.removeAt(i);
+            return true;
+        }
+    }
+    return false;
+}
+
+void Workspace::updateRepository(const RepoSpec &spec)
+{
+    for (RepoSpec &r : m_repos) {
+        if (r.name == spec.name)
+            r = spec;
+    }
+}
+
+RetryPolicy Workspace::policy(const QString &name) const
+{
+    return m_policies.value(name, m_policies.value(QStringLiteral("default"), RetryPolicy::defaults()));
+}
+
+void Workspace::setPolicy(const RetryPolicy &policy)
+{
+    m_policies.insert(policy.name, policy);
+}
+
+bool Workspace::removePolicy(const QString &name)
+{
+    if (name == QLatin1String("default"))
+        return false;
+    for (const RepoSpec &r : m_repos) {
+        if (r.policy == name)
+            return false;
+    }
+    return m_policies.remove(name) > 0;
+}
+
+} // namespace repodeck::core
