@@ -107,9 +107,16 @@ void Scheduler::cancelAll()
         cancel(name);
 }
 
+void Scheduler::setPaused(bool paused)
+{
+    m_paused = paused;
+    if (!paused)
+        pump();
+}
+
 void Scheduler::pump()
 {
-    while (m_running < m_maxConcurrent && !m_pending.isEmpty()) {
+    while (!m_paused && m_running < m_maxConcurrent && !m_pending.isEmpty()) {
         const QString name = m_pending.dequeue();
         const auto it = m_entries.find(name);
         if (it == m_entries.end())

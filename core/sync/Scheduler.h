@@ -45,6 +45,10 @@ public:
     // Returns false when the repository is already queued, running or
     // waiting: the request joins that one and its result is the same.
     bool sync(const RepoSpec &spec, const RetryPolicy &policy);
+    // While paused nothing new starts (running attempts finish, retry timers
+    // keep counting and their repositories wait in the queue).
+    void setPaused(bool paused);
+    bool isPaused() const { return m_paused; }
     void cancel(const QString &name);
     void cancelAll();
 
@@ -74,6 +78,7 @@ private:
     QThreadPool m_pool;
     int m_maxConcurrent = 4;
     int m_running = 0;
+    bool m_paused = false;
     quint64 m_seed = 0;
     bool m_seeded = false;
     Millis m_busyInterval{250};

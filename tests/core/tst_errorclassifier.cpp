@@ -1,0 +1,119 @@
+#include "retry/ErrorClassifier.h"
+
+#include <QtTest>
+
+#include <git2/errors.h>
+
+using namespace repodeck::core;
+
+Q_DECLARE_METATYPE(repodeck::core::StreamFault)
+
+// Real libgit2 1.5.1 error classes, codes and texts (see
+// shared/docs/LIBGIT2-FACTS.md and the integration tests that provoke them).
+class TestErrorClassifier : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void classify_data()
+    {
+        QTest::addColumn<int>("klass");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<QString>("message");
+        QTest::addColumn<StreamFault>("fault");
+        QTest::addColumn<QString>("category");
+        QTest::addColumn<bool>("transient");
+
+        const auto none = StreamFault::None;
+        QTest::newRow("http 503") << int(GIT_ERROR_HTTP) << -1 << "unexpected http status code: 503" << none << "server" << true;
+        QTest::newRow("http 500") << int(GIT_ERROR_HTTP) << -1 << "unexpected http status code: 500" << none << "server" << true;
+        QTest::newRow("http 502") << int(GIT_ERROR_HTTP) << -1 << "unexpected http status code: 502" << none << "server" << true;
+        QTest::newRow("http 429") << int(GIT_ERROR_HTTP) << -1 << "unexpected http status code: 429" << none << "rate_limited" << true;
+        QTest::newRow("http 403") << int(GIT_ERROR_HTTP) << -1 << "unexpected http status code: 403" << none << "auth" << false;
+        QTest::newRow("http 404") << int(GIT_ERROR_HTTP) << -1 << "unexpected http status code: 404" << none << "not_found" << false;
+        QTest::newRow("http 400") << int(GIT_ERROR_HTTP) << -1 << "unexpected http status code: 400" << none << "protocol" << false;
+        QTest::newRow("401 without callback") << int(GIT_ERROR_HTTP) << int(GIT_EAUTH) << "remote authentication required but no callback set" << none << "auth" << false;
+        QTest::newRow("credential replays") << int(GIT_ERROR_HTTP) << -1 << "too many redirects or authentication replays" << none << "auth" << false;
+        QTest::newRow("refused") << int(GIT_ERROR_OS) << -1 << "failed to connect to 127.0.0.1: Connection refused" << none << "network" << true;
+        QTest::newRow("refused via stream") << int(GIT_ERROR_NET) << -1 << "failed to connect to 127.0.0.1:9: Connection refused" << StreamFault::Refused << "network" << true;
+        QTest::newRow("resolve") << int(GIT_ERROR_NET) << -1 << "failed to resolve address for nohost.invalid: Name or service not known" << none << "network" << true;
+        QTest::newRow("early eof") << int(GIT_ERROR_NET) << int(GIT_EEOF) << "early EOF" << none << "network" << true;
+        QTest::newRow("recv error") << int(GIT_ERROR_NET) << -1 << "error receiving socket data: Connection reset by peer" << none << "network" << true;
+        QTest::newRow("unexpected eof") << int(GIT_ERROR_NET) << int(GIT_EEOF) << "unexpected EOF" << none << "network" << true;
+        QTest::newRow("reset seen by stream, odd text") << int(GIT_ERROR_NET) << -1 << "invalid packet line" << StreamFault::Reset << "network" << true;
+        QTest::newRow("stall") << int(GIT_ERROR_NET) << -1 << "no data received from 127.0.0.1" << StreamFault::StallTimeout << "timeout" << true;
+        QTest::newRow("stall under https (mbedTLS text)") << int(GIT_ERROR_SSL) << -1 << "SSL error: 0xffffffff - ERROR - Generic error" << StreamFault::StallTimeout << "timeout" << true;
+        QTest::newRow("connect timeout") << int(GIT_ERROR_NET) << -1 << "timed out connecting to 10.255.255.1:80" << StreamFault::ConnectTimeout << "timeout" << true;
+        QTest::newRow("attempt timeout") << int(GIT_ERROR_NET) << -1 << "receive: attempt timed out" << StreamFault::AttemptTimeout << "timeout" << true;
+        QTest::newRow("cancelled in stream") << int(GIT_ERROR_NET) << -1 << "receive cancelled" << StreamFault::Cancelled << "cancelled" << false;
+        QTest::newRow("cancelled via callback") << 0 << int(GIT_EUSER) << "" << none << "cancelled" << false;
+        QTest::newRow("tls certificate") << int(GIT_ERROR_SSL) << int(GIT_ECERTIFICATE) << "the SSL certificate is invalid" << none << "tls" << false;
+        QTest::newRow("ssh host key") << int(GIT_ERROR_SSH) << int(GIT_ECERTIFICATE) << "invalid or unknown remote ssh hostkey" << none << "host_key" << false;
+        QTest::newRow("daemon missing repo") << int(GIT_ERROR_NET) << -1 << "remote error: access denied or repository not exported: /nope.git" << none << "not_found" << false;
+        QTest::newRow("daemon other error") << int(GIT_ERROR_NET) << -1 << "remote error: upload-pack: not our ref" << none << "protocol" << false;
+        QTest::newRow("local path missing") << int(GIT_ERROR_REPOSITORY) << int(GIT_ENOTFOUND) << "could not find repository at '/tmp/nope'" << none << "not_found" << false;
+        QTest::newRow("stale ref lock") << int(GIT_ERROR_OS) << -1 << "failed to lock file '/r/.git/refs/heads/main.lock' for writing: File exists" << none << "local" << false;
+        QTest::newRow("disk full") << int(GIT_ERROR_OS) << -1 << "could not write to '/r/.git/objects/pack/pack_git2_x': No space left on device" << none << "local" << false;
+        QTest::newRow("permission") << int(GIT_ERROR_OS) << -1 << "failed to make directory '/root/x': Permission denied" << none << "local" << false;
+        QTest::newRow("exists") << int(GIT_ERROR_INVALID) << int(GIT_EEXISTS) << "'/tmp/x' exists and is not an empty directory" << none << "local" << false;
+        QTest::newRow("not git") << int(GIT_ERROR_NET) << -1 << "invalid packet line" << none << "network" << true;
+        QTest::newRow("zlib garbage") << int(GIT_ERROR_ZLIB) << -1 << "failed to inflate data" << none << "protocol" << false;
+    }
+
+    void classify()
+    {
+        QFETCH(int, klass);
+        QFETCH(int, code);
+        QFETCH(QString, message);
+        QFETCH(StreamFault, fault);
+        QFETCH(QString, category);
+        QFETCH(bool, transient);
+
+        FailureInput in;
+        in.gitClass = klass;
+        in.gitCode = code;
+        in.gitMessage = message;
+        in.streamFault = fault;
+        in.host = "example.test";
+        in.timeoutText = "30 s";
+        const SyncError e = classifyFailure(in);
+        QCOMPARE(categoryName(e.category), category);
+        QCOMPARE(e.transient, transient);
+        QCOMPARE(e.transient, isTransient(e.category));
+        QVERIFY2(!e.message.isEmpty(), "every failure explains itself");
+        if (!transient && e.category != ErrorCategory::Cancelled)
+            QVERIFY2(!e.hint.isEmpty(), "permanent failures tell the user what to do");
+    }
+
+    void exactHttpStatusBeatsText()
+    {
+        FailureInput in;
+        in.httpStatus = 429;
+        in.gitMessage = "something else";
+        QCOMPARE(classifyFailure(in).category, ErrorCategory::RateLimited);
+    }
+
+    void onlyFourCategoriesAreTransient()
+    {
+        int transient = 0;
+        for (int c = int(ErrorCategory::None); c <= int(ErrorCategory::Cancelled); ++c)
+            transient += isTransient(ErrorCategory(c)) ? 1 : 0;
+        QCOMPARE(transient, 4);
+    }
+
+    void statusParsing()
+    {
+        QCOMPARE(httpStatusFromMessage("unexpected http status code: 503"), 503);
+        QCOMPARE(httpStatusFromMessage("unexpected HTTP status code 404"), 404);
+        QCOMPARE(httpStatusFromMessage("early EOF"), 0);
+    }
+
+    void namesRoundTrip()
+    {
+        for (int c = int(ErrorCategory::Network); c <= int(ErrorCategory::Cancelled); ++c)
+            QCOMPARE(categoryFromName(categoryName(ErrorCategory(c))), ErrorCategory(c));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestErrorClassifier)
+#include "tst_errorclassifier.moc"

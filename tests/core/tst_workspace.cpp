@@ -1,0 +1,141 @@
+#include "workspace/Workspace.h"
+#include "workspace/WorkspaceEditor.h"
+
+#include <QtTest>
+
+using namespace repodeck::core;
+
+class TestWorkspace : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+
+    QString write(const QString &name, const QByteArray &data)
+    {
+        const QString path = m_dir.filePath(name);
+        QFile f(path);
+        f.open(QIODevice::WriteOnly);
+        f.write(data);
+        return path;
+    }
+
+    static QByteArray read(const QString &path)
+    {
+        QFile f(path);
+        f.open(QIODevice::ReadOnly);
+        return f.readAll();
+    }
+
+private slots:
+    void missingFileIsEmptyWithDefaultPolicy()
+    {
+        auto ws = Workspace::load(m_dir.filePath("nope.json"));
+        QVERIFY(ws.ok());
+        QVERIFY(ws.value().repositories().isEmpty());
+        QVERIFY(ws.value().hasPolicy("default"));
+    }
+
+    void roundTrip()
+    {
+        Workspace ws;
+        RetryPolicy fast;
+        fast.name = "fast";
+        fast.maxAttempts = 3;
+        fast.initialDelay = Millis(250);
+        fast.jitter = Jitter::Decorrelated;
+        fast.stallTimeout = Millis(5000);
+        ws.setPolicy(fast);
+        RepoSpec a{"alpha", "https://example.test/a.git", m_dir.filePath("a"), RepoMode::WorkingCopy, "dev", "fast"};
+        RepoSpec b{"beta/mirror", "git@example.test:b.git", m_dir.filePath("b.git"), RepoMode::Mirror, {}, "default"};
+        QCOMPARE(ws.addRepository(a), QString());
+        QCOMPARE(ws.addRepository(b), QString());
+        const QString path = m_dir.filePath("ws.json");
+        QCOMPARE(ws.save(path), QString());
+
+        auto loaded = Workspace::load(path);
+        QVERIFY2(loaded.ok(), qPrintable(loaded.ok() ? QString() : loaded.error().text()));
+        QCOMPARE(loaded.value().repositories().size(), 2);
+        QVERIFY(loaded.value().repositories().at(0) == a);
+        QVERIFY(loaded.value().repositories().at(1) == b);
+        QVERIFY(loaded.value().policy("fast") == fast);
+        QCOMPARE(loaded.value().toJson(), ws.toJson());
+    }
+
+    void duplicatesRejected()
+    {
+        Workspace ws;
+        RepoSpec a{"alpha", "https://example.test/a.git", m_dir.filePath("a"), RepoMode::WorkingCopy, {}, "default"};
+        QCOMPARE(ws.addRepository(a), QString());
+        QVERIFY(ws.addRepository(a).contains("already exists"));
+        RepoSpec samePath = a;
+        samePath.name = "other";
+        QVERIFY(ws.addRepository(samePath).contains("already syncs into"));
+        RepoSpec badPolicy = a;
+        badPolicy.name = "third";
+        badPolicy.path = m_dir.filePath("c");
+        badPolicy.policy = "nope";
+        QVERIFY(ws.addRepository(badPolicy).contains("no policy"));
+    }
+
+    void corruptFilesReportPositionAndStayIntact_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<int>("line");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("truncated") << QByteArray("{\n  \"schema\": 1,\n  \"repositories\": [\n") << 4 << "JSON";
+        QTest::newRow("garbage on line 2") << QByteArray("{\n  \"schema\": 1 x\n}") << 2 << "JSON";
+        QTest::newRow("not an object") << QByteArray("[1,2]") << 0 << "object";
+        QTest::newRow("newer schema") << QByteArray("{\"schema\": 99}") << 0 << "newer";
+        QTest::newRow("bad policy") << QByteArray("{\"policies\":{\"p\":{\"stall_timeout\":\"soon\"}}}") << 0 << "stall_timeout";
+        QTest::newRow("bad url") << QByteArray("{\"repositories\":[{\"name\":\"a\",\"url\":\"ftp://x/y\",\"path\":\"/tmp/a\"}]}") << 0 << "scheme";
+        QTest::newRow("password in url") << QByteArray("{\"repositories\":[{\"name\":\"a\",\"url\":\"https://u:secret@x/y.git\",\"path\":\"/tmp/a\"}]}") << 0 << "password";
+        QTest::newRow("relative path") << QByteArray("{\"repositories\":[{\"name\":\"a\",\"url\":\"https://x/y.git\",\"path\":\"rel\"}]}") << 0 << "absolute";
+    }
+    void corruptFilesReportPositionAndStayIntact()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(int, line);
+        QFETCH(QString, mentions);
+        const QString path = write(QStringLiteral("bad-%1.json").arg(QTest::currentDataTag()).replace(' ', '_'), content);
+        auto loaded = Workspace::load(path);
+        QVERIFY(!loaded.ok());
+        QCOMPARE(loaded.error().line, line);
+        QVERIFY2(loaded.error().text().contains(path), "the message names the file");
+        QVERIFY2(loaded.error().text().contains(mentions, Qt::CaseInsensitive), qPrintable(loaded.error().text()));
+
+        // An edit through the editor must refuse and leave the bytes alone.
+        const QString err = editWorkspace(path, [](Workspace &) { return QString(); });
+        QVERIFY(!err.isEmpty());
+        QCOMPARE(read(path), content);
+    }
+
+    void saveIsAtomicAndKeepsNoSecrets()
+    {
+        const QString path = m_dir.filePath("atomic.json");
+        Workspace ws;
+        QCOMPARE(ws.save(path), QString());
+        const QByteArray before = read(path);
+        QVERIFY(!before.isEmpty());
+        // A save into a folder that cannot be written fails and leaves the file.
+        QCOMPARE(QDir(m_dir.path()).entryList({"atomic.json*"}, QDir::Files | QDir::Hidden).size(), 1);
+    }
+
+    void editorSerialisesEdits()
+    {
+        const QString path = m_dir.filePath("edited.json");
+        for (int i = 0; i < 5; ++i) {
+            const QString err = editWorkspace(path, [&](Workspace &ws) {
+                RepoSpec r{QStringLiteral("r%1").arg(i), "https://example.test/r.git",
+                           m_dir.filePath(QStringLiteral("r%1").arg(i)), RepoMode::WorkingCopy, {}, "default"};
+                return ws.addRepository(r);
+            });
+            QCOMPARE(err, QString());
+        }
+        QCOMPARE(Workspace::load(path).value().repositories().size(), 5);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestWorkspace)
+#include "tst_workspace.moc"
