@@ -98,6 +98,12 @@ AttemptOutcome SyncJob::runLocked(AttemptContext &attempt, TransferCallbacks &ca
 
 AttemptOutcome SyncJob::clone(AttemptContext &attempt, TransferCallbacks &callbacks)
 {
+    // The lock lives beside the target, so its parent must exist first.
+    const QString parent = QFileInfo(QDir::cleanPath(m_spec.path)).absolutePath();
+    if (!QDir().mkpath(parent))
+        return AttemptOutcome::failed(SyncError::local(
+            QStringLiteral("Cannot create the folder %1.").arg(parent),
+            QStringLiteral("Check the permissions of its parent folder, or choose another destination.")));
     RepoLock lock;
     switch (lock.tryAcquire(RepoLock::lockPathForClone(m_spec.path))) {
     case RepoLock::State::Busy: return busy(lock);

@@ -1,0 +1,158 @@
+#include "state/RepoState.h"
+
+#include <QJsonArray>
+
+namespace repodeck::core {
+
+namespace {
+
+QString timeText(const QDateTime &t)
+{
+    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
+}
+
+QDateTime timeFrom(const QJsonValue &v)
+{
+    const QDateTime t = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
+    return t.isValid() ? t.toUTC() : QDateTime();
+}
+
+bool sameError(const SyncError &a, const SyncError &b)
+{
+    return a.category == b.category && a.transient == b.transient && a.gitClass == b.gitClass
+           && a.gitCode == b.gitCode && a.httpStatus == b.httpStatus && a.message == b.message
+           && a.hint == b.hint;
+}
+
+bool sameRecord(const AttemptRecord &a, const AttemptRecord &b)
+{
+    return a.attempt == b.attempt && a.maxAttempts == b.maxAttempts && a.started == b.started
+           && a.duration == b.duration && a.bytes == b.bytes && a.ok == b.ok && a.retryIn == b.retryIn
+           && sameError(a.error, b.error);
+}
+
+} // namespace
+
+Outcome outcomeFromName(const QString &name)
+{
+    for (Outcome o : {Outcome::Cloned, Outcome::Updated, Outcome::UpToDate, Outcome::FetchedOnly,
+                      Outcome::Failed, Outcome::Cancelled}) {
+        if (outcomeName(o) == name)
+            return o;
+    }
+    return Outcome::None;
+}
+
+QJsonObject syncErrorToJson(const SyncError &e)
+{
+    QJsonObject o{
+        {QStringLiteral("category"), categoryName(e.category)},
+        {QStringLiteral("transient"), e.transient},
+        {QStringLiteral("message"), e.message},
+        {QStringLiteral("hint"), e.hint},
+    };
+    if (e.httpStatus != 0)
+        o.insert(QStringLiteral("http_status"), e.httpStatus);
+    if (e.gitClass != 0 || e.gitCode != 0) {
+        o.insert(QStringLiteral("git_class"), e.gitClass);
+        o.insert(QStringLiteral("git_code"), e.gitCode);
+    }
+    return o;
+}
+
+SyncError syncErrorFromJson(const QJsonObject &o)
+{
+    SyncError e;
+    e.category = categoryFromName(o.value(QLatin1String("category")).toString());
+    e.transient = o.value(QLatin1String("transient")).toBool();
+    e.message = o.value(QLatin1String("message")).toString();
+    e.hint = o.value(QLatin1String("hint")).toString();
+    e.httpStatus = o.value(QLatin1String("http_status")).toInt();
+    e.gitClass = o.value(QLatin1String("git_class")).toInt();
+    e.gitCode = o.value(QLatin1String("git_code")).toInt();
+    return e;
+}
+
+QJsonObject attemptRecordToJson(const AttemptRecord &r)
+{
+    QJsonObject o{
+        {QStringLiteral("attempt"), r.attempt},
+        {QStringLiteral("max_attempts"), r.maxAttempts},
+        {QStringLiteral("started"), timeText(r.started)},
+        {QStringLiteral("duration_ms"), static_cast<qint64>(r.duration.count())},
+        {QStringLiteral("bytes"), r.bytes},
+        {QStringLiteral("ok"), r.ok},
+        {QStringLiteral("retry_in_ms"), static_cast<qint64>(r.retryIn.count())},
+    };
+    if (r.error.isError())
+        o.insert(QStringLiteral("error"), syncErrorToJson(r.error));
+    return o;
+}
+
+AttemptRecord attemptRecordFromJson(const QJsonObject &o)
+{
+    AttemptRecord r;
+    r.attempt = o.value(QLatin1String("attempt")).toInt();
+    r.maxAttempts = o.value(QLatin1String("max_attempts")).toInt();
+    r.started = timeFrom(o.value(QLatin1String("started")));
+    r.duration = Millis(o.value(QLatin1String("duration_ms")).toInteger());
+    r.bytes = o.value(QLatin1String("bytes")).toInteger();
+    r.ok = o.value(QLatin1String("ok")).toBool();
+    r.retryIn = Millis(o.value(QLatin1String("retry_in_ms")).toInteger(-1));
+    r.error = syncErrorFromJson(o.value(QLatin1String("error")).toObject());
+    return r;
+}
+
+QJsonObject RepoState::toJson() const
+{
+    QJsonArray attemptsJson;
+    for (const AttemptRecord &r : timeline)
+        attemptsJson.append(attemptRecordToJson(r));
+    QJsonObject o{
+        {QStringLiteral("last_success"), timeText(lastSuccess)},
+        {QStringLiteral("last_attempt"), timeText(lastAttempt)},
+        {QStringLiteral("outcome"), outcomeName(lastOutcome)},
+        {QStringLiteral("attempts"), attempts},
+        {QStringLiteral("consecutive_failures"), consecutiveFailures},
+        {QStringLiteral("timeline"), attemptsJson},
+    };
+    if (!reason.isEmpty())
+        o.insert(QStringLiteral("reason"), reason);
+    if (!detail.isEmpty())
+        o.insert(QStringLiteral("detail"), detail);
+    if (error.isError())
+        o.insert(QStringLiteral("error"), syncErrorToJson(error));
+    return o;
+}
+
+RepoState RepoState::fromJson(const QJsonObject &o)
+{
+    RepoState s;
+    s.lastSuccess = timeFrom(o.value(QLatin1String("last_success")));
+    s.lastAttempt = timeFrom(o.value(QLatin1String("last_attempt")));
+    s.lastOutcome = outcomeFromName(o.value(QLatin1String("outcome")).toString());
+    s.reason = o.value(QLatin1String("reason")).toString();
+    s.detail = o.value(QLatin1String("detail")).toString();
+    s.error = syncErrorFromJson(o.value(QLatin1String("error")).toObject());
+    s.attempts = o.value(QLatin1String("attempts")).toInt();
+    s.consecutiveFailures = o.value(QLatin1String("consecutive_failures")).toInt();
+    const QJsonArray attemptsJson = o.value(QLatin1String("timeline")).toArray();
+    for (const QJsonValue &v : attemptsJson)
+        s.timeline.append(attemptRecordFromJson(v.toObject()));
+    return s;
+}
+
+bool RepoState::operator==(const RepoState &o) const
+{
+    if (lastSuccess != o.lastSuccess || lastAttempt != o.lastAttempt || lastOutcome != o.lastOutcome
+        || reason != o.reason || detail != o.detail || !sameError(error, o.error) || attempts != o.attempts
+        || consecutiveFailures != o.consecutiveFailures || timeline.size() != o.timeline.size())
+        return false;
+    for (int i = 0; i < timeline.size(); ++i) {
+        if (!sameRecord(timeline.at(i), o.timeline.at(i)))
+            return false;
+    }
+    return true;
+}
+
+} // namespace repodeck::core
