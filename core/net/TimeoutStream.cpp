@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -56,12 +57,20 @@ struct Resolution
     }
 };
 
+// The first four members mirror libgit2 1.5.1's private git_socket_stream
+// (parent, host, port, socket): its SSH transport creates the standard stream
+// through the registry and then reads the raw socket out of it for libssh2
+// (src/libgit2/transports/ssh.c). Keeping that prefix makes SSH use our
+// bounded connect instead of crashing; SSH reads then bypass this stream.
 struct TimeoutStream
 {
     git_stream parent;
+    char *cHost = nullptr;
+    char *cPort = nullptr;
+    sock::Handle socket = sock::kInvalid;
+    // Ours only from here on.
     std::string host;
     std::string port;
-    sock::Handle socket = sock::kInvalid;
     Clock::time_point lastActivity = Clock::now();
 };
 
@@ -259,7 +268,10 @@ int streamClose(git_stream *base)
 void streamFree(git_stream *base)
 {
     streamClose(base);
-    delete reinterpret_cast<TimeoutStream *>(base);
+    auto *s = reinterpret_cast<TimeoutStream *>(base);
+    std::free(s->cHost);
+    std::free(s->cPort);
+    delete s;
 }
 
 int streamInit(git_stream **out, const char *host, const char *port)
@@ -274,6 +286,8 @@ int streamInit(git_stream **out, const char *host, const char *port)
     s->parent.free = streamFree;
     s->host = host ? host : "";
     s->port = port ? port : "";
+    s->cHost = strdup(s->host.c_str());
+    s->cPort = strdup(s->port.c_str());
     *out = &s->parent;
     return 0;
 }

@@ -6,6 +6,15 @@
 
 namespace repodeck::core {
 
+QString SyncError::text() const
+{
+    if (hint.isEmpty())
+        return message;
+    const bool ended = message.endsWith(QLatin1Char('.')) || message.endsWith(QLatin1Char('!'))
+                       || message.endsWith(QLatin1Char('?'));
+    return message + (ended ? QStringLiteral(" ") : QStringLiteral(". ")) + hint;
+}
+
 SyncError SyncError::local(const QString &message, const QString &hint)
 {
     SyncError e;

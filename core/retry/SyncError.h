@@ -43,7 +43,7 @@ struct SyncError
     QString hint;    // what to do, one sentence
 
     bool isError() const { return category != ErrorCategory::None; }
-    QString text() const { return hint.isEmpty() ? message : message + QStringLiteral(" ") + hint; }
+    QString text() const;
 
     static SyncError local(const QString &message, const QString &hint);
 };

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# RepoDeck developer entry point. On a fresh Debian 12 machine:
+#   ./dev.sh run    install what is missing, build, start the app
+#   ./dev.sh test   install what is missing, build, run the whole test suite
+# Other platforms: see README.md (macOS: Homebrew, Windows: vcpkg).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PRESET="${REPODECK_PRESET:-dev}"
+PACKAGES=(
+    cmake ninja-build g++ pkg-config git
+    qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-qpa-plugins
+    libgit2-dev libspdlog-dev libfmt-dev
+    openssh-client openssh-server xvfb xauth
+)
+
+install_missing() {
+    command -v dpkg-query >/dev/null || { echo "Not a Debian-like system: install the packages listed in README.md by hand." >&2; return; }
+    local missing=()
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return
+    echo "Installing: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() {
+    cmake --preset "$PRESET" >/dev/null
+    cmake --build --preset "$PRESET" -j "$(nproc)"
+}
+
+case "${1:-}" in
+    run)
+        install_missing
+        build
+        shift
+        exec "build/$PRESET/app/gui/repodeck" "$@"
+        ;;
+    test)
+        install_missing
+        build
+        ctest --preset "$PRESET" --output-on-failure
+        ;;
+    build)
+        install_missing
+        build
+        ;;
+    *)
+        echo "usage: ./dev.sh run|test|build" >&2
+        exit 2
+        ;;
+esac
