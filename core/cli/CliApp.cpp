@@ -24,6 +24,7 @@ const QStringList kValueOptions = {
     QStringLiteral("max-attempts"), QStringLiteral("initial-delay"), QStringLiteral("max-delay"),
     QStringLiteral("multiplier"), QStringLiteral("jitter"), QStringLiteral("connect-timeout"),
     QStringLiteral("stall-timeout"), QStringLiteral("attempt-timeout"), QStringLiteral("deadline"),
+    QStringLiteral("checkpoint"),
 };
 const QStringList kFlagOptions = {
     QStringLiteral("mirror"), QStringLiteral("json"), QStringLiteral("help"), QStringLiteral("version"),
@@ -179,11 +180,11 @@ int cmdPolicyList(const Workspace &ws, const CliArgs &a)
     }
     for (const RetryPolicy &p : ws.policies()) {
         printOut(QStringLiteral("%1: %2 attempts, delay %3 x%4 up to %5, jitter %6, connect %7, stall %8, "
-                                "attempt %9, deadline %10\n")
+                                "attempt %9, deadline %10, checkpoint %11\n")
                      .arg(p.name).arg(p.maxAttempts).arg(formatDuration(p.initialDelay)).arg(p.multiplier)
                      .arg(formatDuration(p.maxDelay), jitterName(p.jitter), formatDuration(p.connectTimeout),
                           formatDuration(p.stallTimeout), formatDuration(p.attemptTimeout),
-                          formatDuration(p.deadline)));
+                          formatDuration(p.deadline), checkpointName(p.checkpoint)));
     }
     return Ok;
 }
@@ -225,6 +226,13 @@ int cmdPolicySet(const QString &wsPath, const CliArgs &a)
                 problem = QStringLiteral("--jitter must be none, full, equal or decorrelated");
             else
                 p.jitter = *j;
+        }
+        if (a.values.contains(QStringLiteral("checkpoint"))) {
+            const auto c = checkpointFromName(a.value(QStringLiteral("checkpoint")));
+            if (!c)
+                problem = QStringLiteral("--checkpoint must be auto, always or never");
+            else
+                p.checkpoint = *c;
         }
         duration("initial-delay", p.initialDelay);
         duration("max-delay", p.maxDelay);
@@ -272,6 +280,7 @@ QString usageText()
         "  repodeck-cli [--workspace FILE] policy set NAME [--max-attempts N] [--initial-delay D]\n"
         "        [--max-delay D] [--multiplier X] [--jitter none|full|equal|decorrelated]\n"
         "        [--connect-timeout D] [--stall-timeout D] [--attempt-timeout D] [--deadline D]\n"
+        "        [--checkpoint auto|always|never]\n"
         "  repodeck-cli [--workspace FILE] sync [NAME...] [--jobs N] [--json]\n"
         "  repodeck-cli --version | --help\n\n"
         "Durations: 250ms, 5s, 2m, 1h. Default workspace: %1\n"

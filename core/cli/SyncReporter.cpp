@@ -56,13 +56,19 @@ SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
     });
     connect(scheduler, &Scheduler::progress, this, [this](const QString &name, const TransferProgress &p) {
         m_live[name].progress = p;
-        if (m_mode == Mode::Json)
-            emitJson({{QStringLiteral("event"), QStringLiteral("progress")},
-                      {QStringLiteral("repo"), name},
-                      {QStringLiteral("received_objects"), static_cast<qint64>(p.receivedObjects)},
-                      {QStringLiteral("total_objects"), static_cast<qint64>(p.totalObjects)},
-                      {QStringLiteral("received_bytes"), static_cast<qint64>(p.receivedBytes)}});
-        else if (!m_lastDraw.isValid() || m_lastDraw.elapsed() > 100)
+        if (m_mode == Mode::Json) {
+            QJsonObject o{{QStringLiteral("event"), QStringLiteral("progress")},
+                          {QStringLiteral("repo"), name},
+                          {QStringLiteral("received_objects"), static_cast<qint64>(p.receivedObjects)},
+                          {QStringLiteral("total_objects"), static_cast<qint64>(p.totalObjects)},
+                          {QStringLiteral("received_bytes"), static_cast<qint64>(p.receivedBytes)}};
+            if (p.steps > 0) {
+                o.insert(QStringLiteral("step"), p.step);
+                o.insert(QStringLiteral("steps"), p.steps);
+                o.insert(QStringLiteral("kept_bytes"), static_cast<qint64>(p.keptBytes));
+            }
+            emitJson(o);
+        } else if (!m_lastDraw.isValid() || m_lastDraw.elapsed() > 100)
             redrawStatus();
     });
     connect(scheduler, &Scheduler::attemptFinished, this, [this](const QString &name, const AttemptRecord &r) {
@@ -141,6 +147,9 @@ void SyncReporter::redrawStatus()
         QString s = QStringLiteral("%1 [%2/%3]").arg(it.key()).arg(l.attempt).arg(l.maxAttempts);
         if (!l.waiting.isEmpty())
             s += QLatin1Char(' ') + l.waiting;
+        else if (l.progress.steps > 0)
+            s += QStringLiteral(" step %1 of %2, %3 kept").arg(l.progress.step).arg(l.progress.steps)
+                     .arg(bytesText(l.progress.keptBytes));
         else if (l.progress.totalObjects > 0)
             s += QStringLiteral(" %1% %2").arg(100 * l.progress.receivedObjects / l.progress.totalObjects)
                      .arg(bytesText(l.progress.receivedBytes));

@@ -24,6 +24,25 @@ std::optional<Jitter> jitterFromName(const QString &name)
     return std::nullopt;
 }
 
+QString checkpointName(Checkpoint mode)
+{
+    switch (mode) {
+    case Checkpoint::Auto: return QStringLiteral("auto");
+    case Checkpoint::Always: return QStringLiteral("always");
+    case Checkpoint::Never: return QStringLiteral("never");
+    }
+    return {};
+}
+
+std::optional<Checkpoint> checkpointFromName(const QString &name)
+{
+    for (Checkpoint c : {Checkpoint::Auto, Checkpoint::Always, Checkpoint::Never}) {
+        if (checkpointName(c) == name)
+            return c;
+    }
+    return std::nullopt;
+}
+
 RetryPolicy RetryPolicy::defaults()
 {
     return RetryPolicy{};
@@ -63,6 +82,7 @@ QJsonObject RetryPolicy::toJson() const
         {QStringLiteral("stall_timeout"), formatDuration(stallTimeout)},
         {QStringLiteral("attempt_timeout"), formatDuration(attemptTimeout)},
         {QStringLiteral("deadline"), formatDuration(deadline)},
+        {QStringLiteral("checkpoint"), checkpointName(checkpoint)},
     };
 }
 
@@ -103,6 +123,13 @@ RetryPolicy RetryPolicy::fromJson(const QString &name, const QJsonObject &json, 
         else
             p.jitter = *j;
     }
+    if (json.contains(QLatin1String("checkpoint"))) {
+        const auto c = checkpointFromName(json.value(QLatin1String("checkpoint")).toString());
+        if (!c)
+            problems << QStringLiteral("policy \"%1\": checkpoint must be auto, always or never").arg(name);
+        else
+            p.checkpoint = *c;
+    }
     duration("initial_delay", p.initialDelay);
     duration("max_delay", p.maxDelay);
     duration("connect_timeout", p.connectTimeout);
@@ -120,7 +147,7 @@ bool RetryPolicy::operator==(const RetryPolicy &o) const
     return name == o.name && maxAttempts == o.maxAttempts && initialDelay == o.initialDelay
            && multiplier == o.multiplier && maxDelay == o.maxDelay && jitter == o.jitter
            && connectTimeout == o.connectTimeout && stallTimeout == o.stallTimeout
-           && attemptTimeout == o.attemptTimeout && deadline == o.deadline;
+           && attemptTimeout == o.attemptTimeout && deadline == o.deadline && checkpoint == o.checkpoint;
 }
 
 } // namespace repodeck::core

@@ -10,6 +10,14 @@ namespace repodeck::core {
 
 enum class Jitter { None, Full, Equal, Decorrelated };
 
+// When a large history is fetched in checkpointed steps (see
+// sync/CheckpointedFetch.h): Auto after an attempt failed partway, Always
+// from the first attempt, Never.
+enum class Checkpoint { Auto, Always, Never };
+
+QString checkpointName(Checkpoint mode);
+std::optional<Checkpoint> checkpointFromName(const QString &name);
+
 QString jitterName(Jitter jitter);
 std::optional<Jitter> jitterFromName(const QString &name);
 
@@ -27,6 +35,7 @@ struct RetryPolicy
     Millis stallTimeout{60'000};     // no byte received for this long
     Millis attemptTimeout{30 * 60'000};
     Millis deadline{2 * 3'600'000}; // from the first attempt's start to giving up
+    Checkpoint checkpoint = Checkpoint::Auto;
 
     static RetryPolicy defaults();
 

@@ -14,6 +14,9 @@ struct AttemptOutcome
     qint64 bytes = 0;
     bool busy = false;   // another operation holds the repository; try again soon
     QString busyDetail;
+    // A transient failure after much data arrived: later attempts should
+    // fetch in checkpointed steps (policy checkpoint = auto).
+    bool suggestCheckpoint = false;
 
     static AttemptOutcome failed(SyncError e)
     {

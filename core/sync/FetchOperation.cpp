@@ -2,6 +2,7 @@
 
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
+#include "sync/CheckpointedFetch.h"
 #include "util/RemoteUrl.h"
 
 #include <QStringList>
@@ -170,7 +171,7 @@ AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs)
 }
 
 AttemptOutcome fetchRepository(git_repository *repo, const RepoSpec &spec, AttemptContext &attempt,
-                               TransferCallbacks &callbacks)
+                               TransferCallbacks &callbacks, bool checkpointed)
 {
     const RemoteUrl wanted = RemoteUrl::parse(spec.url);
     git_remote *rawRemote = nullptr;
@@ -190,19 +191,24 @@ AttemptOutcome fetchRepository(git_repository *repo, const RepoSpec &spec, Attem
                 .arg(spec.path, actual.redacted(), wanted.redacted()),
             QStringLiteral("Change one of them so they agree (`git remote set-url origin ...` or edit the repository in RepoDeck).")));
 
-    git_fetch_options opts;
-    git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
-    callbacks.install(opts.callbacks);
-    opts.proxy_opts.type = GIT_PROXY_AUTO;
     const bool mirror = spec.mode == RepoMode::Mirror;
-    opts.prune = mirror ? GIT_FETCH_PRUNE : GIT_FETCH_PRUNE_UNSPECIFIED;
-    if (mirror)
-        opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
-
-    const QByteArray message = QByteArrayLiteral("repodeck: fetch");
-    rc = git_remote_fetch(remote.get(), nullptr, &opts, message.constData());
-    if (rc < 0)
-        return AttemptOutcome::failed(git::captureFailure(rc, &attempt, wanted.host()));
+    if (checkpointed) {
+        CheckpointedFetch stepwise(repo, remote.get(), attempt, callbacks, wanted.host());
+        const AttemptOutcome fetched = stepwise.run(mirror, mirror);
+        if (fetched.outcome == Outcome::Failed || fetched.outcome == Outcome::Cancelled)
+            return fetched;
+    } else {
+        git_fetch_options opts;
+        git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
+        callbacks.install(opts.callbacks);
+        opts.proxy_opts.type = GIT_PROXY_AUTO;
+        opts.prune = mirror ? GIT_FETCH_PRUNE : GIT_FETCH_PRUNE_UNSPECIFIED;
+        if (mirror)
+            opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
+        rc = git_remote_fetch(remote.get(), nullptr, &opts, "repodeck: fetch");
+        if (rc < 0)
+            return AttemptOutcome::failed(git::captureFailure(rc, &attempt, wanted.host()));
+    }
     callbacks.finish();
 
     if (mirror) {

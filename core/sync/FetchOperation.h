@@ -11,8 +11,9 @@ namespace repodeck::core {
 // Fetches origin into an existing repository. Mirrors are pruned and kept
 // identical to upstream; working copies are then fast-forwarded only when
 // that is provably safe (see fastForwardIfSafe).
+// `checkpointed`: fetch the missing history in steps (CheckpointedFetch).
 AttemptOutcome fetchRepository(git_repository *repo, const RepoSpec &spec, AttemptContext &attempt,
-                               TransferCallbacks &callbacks);
+                               TransferCallbacks &callbacks, bool checkpointed = false);
 
 // Moves the checked-out branch to its upstream when the work tree and index
 // are clean and the branch is an ancestor of the upstream. Otherwise changes

@@ -20,6 +20,7 @@ struct Scheduler::Entry
     QDateTime firstStart;
     Millis previousDelay{0};
     qint64 bytes = 0;
+    bool checkpoint = false;    // fetch in checkpointed steps from now on
     QTimer *timer = nullptr;    // retry or busy wait
     std::mt19937_64 rng;
 };
@@ -63,6 +64,7 @@ bool Scheduler::sync(const RepoSpec &spec, const RetryPolicy &policy)
     auto entry = std::make_shared<Entry>();
     entry->spec = spec;
     entry->policy = policy;
+    entry->checkpoint = policy.checkpoint == Checkpoint::Always;
     entry->rng.seed(m_seeded ? m_seed ^ qHash(spec.name) : std::random_device{}());
     m_entries.insert(spec.name, entry);
     m_pending.enqueue(spec.name);
@@ -149,7 +151,7 @@ void Scheduler::startAttempt(Entry &entry)
                 emit self->progress(name, p);
         }, Qt::QueuedConnection);
     };
-    auto job = std::make_shared<SyncJob>(entry.spec, policy, entry.cancel, sink);
+    auto job = std::make_shared<SyncJob>(entry.spec, policy, entry.cancel, sink, entry.checkpoint);
     const QDateTime started = QDateTime::currentDateTimeUtc();
     m_pool.start([self, job, name, started] {
         QElapsedTimer clock;
@@ -174,6 +176,8 @@ void Scheduler::onAttemptDone(const QString &name, const AttemptOutcome &outcome
     }
     Entry &entry = **it;
     entry.bytes += outcome.bytes;
+    if (outcome.suggestCheckpoint)
+        entry.checkpoint = true;
 
     if (outcome.busy && !entry.cancel->isCancelled()) {
         // Not an attempt: another RepoDeck holds the repository. Wait for it

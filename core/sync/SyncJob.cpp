@@ -2,6 +2,7 @@
 
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
+#include "sync/CheckpointedClone.h"
 #include "sync/CloneOperation.h"
 #include "sync/CrashRecovery.h"
 #include "sync/FetchOperation.h"
@@ -54,11 +55,18 @@ AttemptOutcome lockError(const RepoLock &lock)
 
 } // namespace
 
-SyncJob::SyncJob(RepoSpec spec, RetryPolicy policy, std::shared_ptr<CancelToken> cancel, ProgressSink progress)
+namespace {
+// Less than this before a transient failure is not worth checkpointing.
+constexpr qint64 kCheckpointAfterBytes = 1024 * 1024;
+}
+
+SyncJob::SyncJob(RepoSpec spec, RetryPolicy policy, std::shared_ptr<CancelToken> cancel, ProgressSink progress,
+                 bool checkpoint)
     : m_spec(std::move(spec))
     , m_policy(std::move(policy))
     , m_cancel(std::move(cancel))
     , m_progress(std::move(progress))
+    , m_checkpoint(checkpoint && m_policy.checkpoint != Checkpoint::Never)
 {
 }
 
@@ -71,6 +79,9 @@ AttemptOutcome SyncJob::run()
         return AttemptOutcome::failed(SyncError{ErrorCategory::Cancelled, false, 0, 0, 0, QStringLiteral("Cancelled."), {}});
     AttemptOutcome out = runLocked(attempt, callbacks);
     out.bytes = std::max(out.bytes, attempt.bytesReceived());
+    out.suggestCheckpoint = !m_checkpoint && m_policy.checkpoint == Checkpoint::Auto
+                            && out.outcome == Outcome::Failed && out.error.transient
+                            && out.bytes >= kCheckpointAfterBytes;
     return out;
 }
 
@@ -122,7 +133,10 @@ AttemptOutcome SyncJob::clone(AttemptContext &attempt, TransferCallbacks &callba
     }
     if (state != TargetState::Missing && state != TargetState::EmptyDir)
         return runLocked(attempt, callbacks);
-    AttemptOutcome out = cloneRepository(m_spec, attempt, callbacks);
+    const bool resume = isCheckpointInProgress(partialClonePath(m_spec.path));
+    AttemptOutcome out = (m_checkpoint || resume) && m_policy.checkpoint != Checkpoint::Never
+                             ? checkpointedClone(m_spec, attempt, callbacks)
+                             : cloneRepository(m_spec, attempt, callbacks);
     lock.release();
     return out;
 }
@@ -165,7 +179,7 @@ AttemptOutcome SyncJob::fetch(AttemptContext &attempt, TransferCallbacks &callba
             return AttemptOutcome::failed(git::captureFailure(rc, nullptr, {}));
         repo.reset(raw);
     }
-    return fetchRepository(repo.get(), m_spec, attempt, callbacks);
+    return fetchRepository(repo.get(), m_spec, attempt, callbacks, m_checkpoint);
 }
 
 } // namespace repodeck::core

@@ -15,7 +15,9 @@ namespace repodeck::core {
 class SyncJob
 {
 public:
-    SyncJob(RepoSpec spec, RetryPolicy policy, std::shared_ptr<CancelToken> cancel, ProgressSink progress);
+    // `checkpoint`: fetch large histories in checkpointed steps this attempt.
+    SyncJob(RepoSpec spec, RetryPolicy policy, std::shared_ptr<CancelToken> cancel, ProgressSink progress,
+            bool checkpoint = false);
 
     AttemptOutcome run();
 
@@ -28,6 +30,7 @@ private:
     RetryPolicy m_policy;
     std::shared_ptr<CancelToken> m_cancel;
     ProgressSink m_progress;
+    bool m_checkpoint = false;
 };
 
 } // namespace repodeck::core

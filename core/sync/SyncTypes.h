@@ -33,6 +33,11 @@ struct TransferProgress
     quint64 indexedDeltas = 0;
     quint64 totalDeltas = 0;
     quint64 receivedBytes = 0;
+    // Checkpointed fetches only: the step running, of how many, and what
+    // earlier steps already keep on disk.
+    int step = 0;
+    int steps = 0;
+    quint64 keptBytes = 0;
 };
 
 // What one attempt did, as the engine recorded it; the timeline is a list of these.

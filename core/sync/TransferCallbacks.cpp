@@ -31,8 +31,12 @@ bool TransferCallbacks::shouldStop()
     return m_attempt && m_attempt->checkInterrupted() != StreamFault::None;
 }
 
-void TransferCallbacks::report(const TransferProgress &progress, bool force)
+void TransferCallbacks::report(const TransferProgress &given, bool force)
 {
+    TransferProgress progress = given;
+    progress.step = m_step;
+    progress.steps = m_steps;
+    progress.keptBytes = m_keptBytes;
     m_last = progress;
     const auto now = std::chrono::steady_clock::now();
     if (force || !m_emittedAny || now - m_lastEmit >= kMinInterval) {
@@ -44,6 +48,13 @@ void TransferCallbacks::report(const TransferProgress &progress, bool force)
     } else {
         m_pending = true;
     }
+}
+
+void TransferCallbacks::setStep(int step, int steps, quint64 keptBytes)
+{
+    m_step = step;
+    m_steps = steps;
+    m_keptBytes = keptBytes;
 }
 
 void TransferCallbacks::finish()

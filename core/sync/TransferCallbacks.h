@@ -25,6 +25,8 @@ public:
     void installCheckout(git_checkout_options &checkout);
     void report(const TransferProgress &progress, bool force);
     void finish(); // emits the last progress if it was throttled
+    // Checkpointed fetches: carried on every progress report from now on.
+    void setStep(int step, int steps, quint64 keptBytes);
 
     int updatedRefs() const { return m_updatedRefs; }
     qint64 receivedBytes() const { return static_cast<qint64>(m_last.receivedBytes); }
@@ -43,6 +45,9 @@ private:
     bool m_pending = false;
     TransferProgress m_last;
     int m_updatedRefs = 0;
+    int m_step = 0;
+    int m_steps = 0;
+    quint64 m_keptBytes = 0;
 };
 
 } // namespace repodeck::core

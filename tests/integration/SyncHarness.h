@@ -43,7 +43,11 @@ public:
         connect(&scheduler, &core::Scheduler::attemptStarted, this,
                 [this](const QString &n, int, int) { ++started[n]; });
         connect(&scheduler, &core::Scheduler::progress, this,
-                [this](const QString &n, const core::TransferProgress &) { ++progressEvents[n]; });
+                [this](const QString &n, const core::TransferProgress &p) {
+                    ++progressEvents[n];
+                    if (p.steps > 0)
+                        maxSteps[n] = std::max(maxSteps.value(n), p.steps);
+                });
         connect(&scheduler, &core::Scheduler::finished, this,
                 [this](const QString &n, const core::RepoResult &r) { results.insert(n, r); });
         scheduler.setSeed(1);
@@ -83,6 +87,7 @@ public:
     QHash<QString, QList<core::AttemptRecord>> attempts;
     QHash<QString, int> started;
     QHash<QString, int> progressEvents;
+    QHash<QString, int> maxSteps;
     QHash<QString, core::RepoResult> results;
 };
 

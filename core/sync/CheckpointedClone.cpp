@@ -1,0 +1,164 @@
+#include "sync/CheckpointedClone.h"
+
+#include "git/GitHandles.h"
+#include "git/GitLibrary.h"
+#include "sync/CheckpointedFetch.h"
+#include "sync/CrashRecovery.h"
+#include "util/RemoteUrl.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
+namespace repodeck::core {
+
+namespace {
+
+const char *kMarker = "repodeck.checkpointClone";
+
+AttemptOutcome gitFailure(int rc, AttemptContext *attempt, const QString &host, const QString &what)
+{
+    SyncError e = git::captureFailure(rc, attempt, host);
+    e.message = what + QStringLiteral(": ") + e.message;
+    return AttemptOutcome::failed(e);
+}
+
+int openOrCreate(const QString &dir, const RepoSpec &spec, git::Repository *out)
+{
+    git_repository *raw = nullptr;
+    if (isCheckpointInProgress(dir)
+        && git_repository_open_ext(&raw, QFile::encodeName(dir).constData(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) == 0) {
+        out->reset(raw);
+        return 0;
+    }
+    removePartialClone(dir);
+    git_repository_init_options opts;
+    git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+    opts.flags = GIT_REPOSITORY_INIT_MKPATH | (spec.mode == RepoMode::Mirror ? GIT_REPOSITORY_INIT_BARE : 0);
+    int rc = git_repository_init_ext(&raw, QFile::encodeName(dir).constData(), &opts);
+    if (rc < 0)
+        return rc;
+    out->reset(raw);
+    git_remote *remote = nullptr;
+    const QByteArray url = spec.url.toUtf8();
+    rc = spec.mode == RepoMode::Mirror
+             ? git_remote_create_with_fetchspec(&remote, raw, "origin", url.constData(), "+refs/*:refs/*")
+             : git_remote_create(&remote, raw, "origin", url.constData());
+    git_remote_free(remote);
+    if (rc < 0)
+        return rc;
+    git_config *rawConfig = nullptr;
+    if ((rc = git_repository_config(&rawConfig, raw)) < 0)
+        return rc;
+    git::Config config(rawConfig);
+    return git_config_set_bool(config.get(), kMarker, 1);
+}
+
+// What git_clone does after its fetch: local branch with upstream,
+// origin/HEAD, HEAD and a checkout (working copy); HEAD and the mirror flag
+// (mirror).
+int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &remoteDefault)
+{
+    git_config *rawConfig = nullptr;
+    int rc = git_repository_config(&rawConfig, repo);
+    if (rc < 0)
+        return rc;
+    git::Config config(rawConfig);
+    git_config_delete_entry(config.get(), kMarker);
+    git_config_delete_entry(config.get(), "repodeck.checkpointStepBytes");
+
+    const QByteArray defaultRef = remoteDefault.isEmpty() ? QByteArrayLiteral("refs/heads/main") : remoteDefault;
+    if (spec.mode == RepoMode::Mirror) {
+        if ((rc = git_config_set_bool(config.get(), "remote.origin.mirror", 1)) < 0)
+            return rc;
+        return git_repository_set_head(repo, defaultRef.constData());
+    }
+
+    const QByteArray branch = spec.branch.isEmpty() ? defaultRef.mid(int(qstrlen("refs/heads/")))
+                                                    : spec.branch.toUtf8();
+    const QByteArray tracking = "refs/remotes/origin/" + branch;
+    git_reference *rawTracking = nullptr;
+    if ((rc = git_reference_lookup(&rawTracking, repo, tracking.constData())) < 0)
+        return rc;
+    git::Reference trackingRef(rawTracking);
+    git_commit *rawCommit = nullptr;
+    if ((rc = git_commit_lookup(&rawCommit, repo, git_reference_target(trackingRef.get()))) < 0)
+        return rc;
+    git::Commit commit(rawCommit);
+    git_reference *rawLocal = nullptr;
+    if ((rc = git_branch_create(&rawLocal, repo, branch.constData(), commit.get(), 0)) < 0)
+        return rc;
+    git::Reference local(rawLocal);
+    if ((rc = git_branch_set_upstream(local.get(), ("origin/" + branch).constData())) < 0)
+        return rc;
+    if (!remoteDefault.isEmpty()) {
+        git_reference *head = nullptr;
+        const QByteArray target = "refs/remotes/origin/" + remoteDefault.mid(int(qstrlen("refs/heads/")));
+        if (git_reference_symbolic_create(&head, repo, "refs/remotes/origin/HEAD", target.constData(), 1,
+                                          "repodeck: clone") == 0)
+            git_reference_free(head);
+    }
+    if ((rc = git_repository_set_head(repo, ("refs/heads/" + branch).constData())) < 0)
+        return rc;
+    // The directory is RepoDeck's own temporary one: nothing of the user's
+    // can be overwritten here.
+    git_checkout_options checkout;
+    git_checkout_options_init(&checkout, GIT_CHECKOUT_OPTIONS_VERSION);
+    checkout.checkout_strategy = GIT_CHECKOUT_FORCE;
+    return git_checkout_head(repo, &checkout);
+}
+
+} // namespace
+
+bool isCheckpointInProgress(const QString &partialDir)
+{
+    if (!QFileInfo(partialDir).isDir())
+        return false;
+    for (const QString &candidate : {partialDir + QStringLiteral("/.git/config"), partialDir + QStringLiteral("/config")}) {
+        QFile f(candidate);
+        if (f.open(QIODevice::ReadOnly) && f.readAll().contains("checkpointClone = true"))
+            return true;
+    }
+    return false;
+}
+
+AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, TransferCallbacks &callbacks)
+{
+    const QString host = RemoteUrl::parse(spec.url).host();
+    const QString target = QDir::cleanPath(spec.path);
+    const QString temp = partialClonePath(target);
+
+    git::Repository repo;
+    int rc = openOrCreate(temp, spec, &repo);
+    if (rc < 0)
+        return gitFailure(rc, nullptr, host, QStringLiteral("Cannot prepare %1").arg(temp));
+    git_remote *rawRemote = nullptr;
+    if ((rc = git_remote_lookup(&rawRemote, repo.get(), "origin")) < 0)
+        return gitFailure(rc, nullptr, host, QStringLiteral("Cannot read origin in %1").arg(temp));
+    git::Remote remote(rawRemote);
+    if (QString::fromUtf8(git_remote_url(remote.get())) != spec.url)
+        git_remote_set_url(repo.get(), "origin", spec.url.toUtf8().constData());
+
+    CheckpointedFetch fetch(repo.get(), remote.get(), attempt, callbacks, host);
+    AttemptOutcome out = fetch.run(spec.mode == RepoMode::Mirror, spec.mode == RepoMode::Mirror);
+    if (out.outcome == Outcome::Failed || out.outcome == Outcome::Cancelled)
+        return out; // the partial directory stays: it is the checkpoint
+
+    if ((rc = finishClone(repo.get(), spec, fetch.defaultBranch())) < 0)
+        return gitFailure(rc, nullptr, host, QStringLiteral("Cannot finish the clone in %1").arg(temp));
+    callbacks.finish();
+    remote.reset();
+    repo.reset();
+    if (QFileInfo(target).isDir())
+        QDir().rmdir(target);
+    if (!QDir().rename(temp, target))
+        return AttemptOutcome::failed(SyncError::local(
+            QStringLiteral("The clone finished but could not be moved to %1.").arg(target),
+            QStringLiteral("Check that nothing else created that folder meanwhile, then sync again.")));
+    AttemptOutcome cloned;
+    cloned.outcome = Outcome::Cloned;
+    cloned.detail = QStringLiteral("Cloned in %1 checkpointed steps.").arg(fetch.stepsCompleted());
+    return cloned;
+}
+
+} // namespace repodeck::core

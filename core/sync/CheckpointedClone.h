@@ -1,0 +1,20 @@
+#pragma once
+
+#include "sync/AttemptOutcome.h"
+#include "sync/TransferCallbacks.h"
+#include "workspace/RepoSpec.h"
+
+namespace repodeck::core {
+
+// A clone whose history arrives in checkpointed steps (CheckpointedFetch)
+// into the partial directory beside the target. Unlike a plain clone, a
+// failed attempt keeps that directory: it is the checkpoint the next attempt
+// (or the next run of RepoDeck) continues from. When complete, the result is
+// set up as git_clone would (branch, upstream, origin/HEAD, checkout; or a
+// mirror) and renamed into place.
+AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, TransferCallbacks &callbacks);
+
+// True if `partialDir` holds a checkpointed clone in progress.
+bool isCheckpointInProgress(const QString &partialDir);
+
+} // namespace repodeck::core
