@@ -23,7 +23,7 @@ AttemptOutcome gitFailure(int rc, AttemptContext *attempt, const QString &host, 
     return AttemptOutcome::failed(e);
 }
 
-int openOrCreate(const QString &dir, const RepoSpec &spec, git::Repository *out)
+int openOrCreate(const QString &dir, const RepoSpec &spec, qint64 linkBytesHint, git::Repository *out)
 {
     git_repository *raw = nullptr;
     if (isCheckpointInProgress(dir)
@@ -51,6 +51,8 @@ int openOrCreate(const QString &dir, const RepoSpec &spec, git::Repository *out)
     if ((rc = git_repository_config(&rawConfig, raw)) < 0)
         return rc;
     git::Config config(rawConfig);
+    if (linkBytesHint > 0)
+        git_config_set_int64(config.get(), "repodeck.checkpointStepBytes", linkBytesHint / 2);
     return git_config_set_bool(config.get(), kMarker, 1);
 }
 
@@ -122,14 +124,15 @@ bool isCheckpointInProgress(const QString &partialDir)
     return false;
 }
 
-AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, TransferCallbacks &callbacks)
+AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, TransferCallbacks &callbacks,
+                                 qint64 linkBytesHint)
 {
     const QString host = RemoteUrl::parse(spec.url).host();
     const QString target = QDir::cleanPath(spec.path);
     const QString temp = partialClonePath(target);
 
     git::Repository repo;
-    int rc = openOrCreate(temp, spec, &repo);
+    int rc = openOrCreate(temp, spec, linkBytesHint, &repo);
     if (rc < 0)
         return gitFailure(rc, nullptr, host, QStringLiteral("Cannot prepare %1").arg(temp));
     git_remote *rawRemote = nullptr;

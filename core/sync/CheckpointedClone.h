@@ -12,7 +12,10 @@ namespace repodeck::core {
 // (or the next run of RepoDeck) continues from. When complete, the result is
 // set up as git_clone would (branch, upstream, origin/HEAD, checkout; or a
 // mirror) and renamed into place.
-AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, TransferCallbacks &callbacks);
+// `linkBytesHint`: what the link carried before it last dropped (0 = unknown);
+// the first steps are sized below it.
+AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, TransferCallbacks &callbacks,
+                                 qint64 linkBytesHint = 0);
 
 // True if `partialDir` holds a checkpointed clone in progress.
 bool isCheckpointInProgress(const QString &partialDir);

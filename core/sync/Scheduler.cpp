@@ -21,6 +21,7 @@ struct Scheduler::Entry
     Millis previousDelay{0};
     qint64 bytes = 0;
     bool checkpoint = false;    // fetch in checkpointed steps from now on
+    qint64 linkBytes = 0;       // what the link carried before the failure that switched to steps
     QTimer *timer = nullptr;    // retry or busy wait
     std::mt19937_64 rng;
 };
@@ -151,7 +152,7 @@ void Scheduler::startAttempt(Entry &entry)
                 emit self->progress(name, p);
         }, Qt::QueuedConnection);
     };
-    auto job = std::make_shared<SyncJob>(entry.spec, policy, entry.cancel, sink, entry.checkpoint);
+    auto job = std::make_shared<SyncJob>(entry.spec, policy, entry.cancel, sink, entry.checkpoint, entry.linkBytes);
     const QDateTime started = QDateTime::currentDateTimeUtc();
     m_pool.start([self, job, name, started] {
         QElapsedTimer clock;
@@ -176,8 +177,10 @@ void Scheduler::onAttemptDone(const QString &name, const AttemptOutcome &outcome
     }
     Entry &entry = **it;
     entry.bytes += outcome.bytes;
-    if (outcome.suggestCheckpoint)
+    if (outcome.suggestCheckpoint) {
         entry.checkpoint = true;
+        entry.linkBytes = outcome.bytes;
+    }
 
     if (outcome.busy && !entry.cancel->isCancelled()) {
         // Not an attempt: another RepoDeck holds the repository. Wait for it

@@ -61,12 +61,13 @@ constexpr qint64 kCheckpointAfterBytes = 1024 * 1024;
 }
 
 SyncJob::SyncJob(RepoSpec spec, RetryPolicy policy, std::shared_ptr<CancelToken> cancel, ProgressSink progress,
-                 bool checkpoint)
+                 bool checkpoint, qint64 linkBytesHint)
     : m_spec(std::move(spec))
     , m_policy(std::move(policy))
     , m_cancel(std::move(cancel))
     , m_progress(std::move(progress))
     , m_checkpoint(checkpoint && m_policy.checkpoint != Checkpoint::Never)
+    , m_linkBytesHint(linkBytesHint)
 {
 }
 
@@ -135,7 +136,7 @@ AttemptOutcome SyncJob::clone(AttemptContext &attempt, TransferCallbacks &callba
         return runLocked(attempt, callbacks);
     const bool resume = isCheckpointInProgress(partialClonePath(m_spec.path));
     AttemptOutcome out = (m_checkpoint || resume) && m_policy.checkpoint != Checkpoint::Never
-                             ? checkpointedClone(m_spec, attempt, callbacks)
+                             ? checkpointedClone(m_spec, attempt, callbacks, m_linkBytesHint)
                              : cloneRepository(m_spec, attempt, callbacks);
     lock.release();
     return out;

@@ -17,7 +17,7 @@ class SyncJob
 public:
     // `checkpoint`: fetch large histories in checkpointed steps this attempt.
     SyncJob(RepoSpec spec, RetryPolicy policy, std::shared_ptr<CancelToken> cancel, ProgressSink progress,
-            bool checkpoint = false);
+            bool checkpoint = false, qint64 linkBytesHint = 0);
 
     AttemptOutcome run();
 
@@ -31,6 +31,7 @@ private:
     std::shared_ptr<CancelToken> m_cancel;
     ProgressSink m_progress;
     bool m_checkpoint = false;
+    qint64 m_linkBytesHint = 0;
 };
 
 } // namespace repodeck::core
