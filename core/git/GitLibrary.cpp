@@ -44,6 +44,8 @@ SyncError captureFailure(int code, const AttemptContext *attempt, const QString 
     if (attempt) {
         in.streamFault = attempt->fault();
         in.timeoutText = humanDuration(attempt->faultLimit());
+        in.httpStatus = attempt->httpStatus() >= 400 ? attempt->httpStatus() : 0;
+        in.retryAfter = attempt->retryAfter();
         // A cancel that libgit2 saw through a callback has no stream fault.
         if (in.streamFault == StreamFault::None && attempt->isCancelled())
             in.streamFault = StreamFault::Cancelled;

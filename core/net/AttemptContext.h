@@ -53,6 +53,13 @@ public:
     // Checks cancel and the attempt deadline; records the fault it finds.
     StreamFault checkInterrupted();
 
+    // What an HTTP transport of our own knows exactly (libgit2's does not
+    // expose them): the last response's status and its Retry-After.
+    void setHttpStatus(int status) { m_httpStatus.store(status, std::memory_order_relaxed); }
+    int httpStatus() const { return m_httpStatus.load(std::memory_order_relaxed); }
+    void setRetryAfter(Millis delay) { m_retryAfterMs.store(delay.count(), std::memory_order_relaxed); }
+    Millis retryAfter() const { return Millis(m_retryAfterMs.load(std::memory_order_relaxed)); } // -1 = none
+
 private:
     friend class AttemptScope;
     Millis m_connectTimeout;
@@ -61,6 +68,8 @@ private:
     Clock::time_point m_attemptDeadline;
     std::shared_ptr<CancelToken> m_cancel;
     std::atomic<qint64> m_bytesReceived{0};
+    std::atomic<int> m_httpStatus{0};
+    std::atomic<qint64> m_retryAfterMs{-1};
     mutable std::mutex m_mutex;
     StreamFault m_fault = StreamFault::None;
     Millis m_faultLimit{0};

@@ -42,7 +42,9 @@ SyncError make(const FailureInput &in, ErrorCategory category, QString message, 
     e.transient = isTransient(category);
     e.gitClass = in.gitClass;
     e.gitCode = in.gitCode;
-    e.httpStatus = in.httpStatus;
+    e.httpStatus = in.httpStatus ? in.httpStatus : httpStatusFromMessage(in.gitMessage);
+    if (category == ErrorCategory::RateLimited || category == ErrorCategory::Server)
+        e.retryAfter = in.retryAfter;
     e.message = std::move(message);
     e.hint = std::move(hint);
     return e;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "retry/ErrorCategory.h"
+#include "util/Duration.h"
 
 #include <QString>
 
@@ -26,6 +27,7 @@ struct FailureInput
     int gitCode = 0;       // GIT_E* return code
     QString gitMessage;    // git_error_last()->message at the failing call
     int httpStatus = 0;    // when a transport knows it exactly
+    Millis retryAfter{-1}; // the server's Retry-After, when known
     StreamFault streamFault = StreamFault::None;
     QString host;          // for messages; never contains credentials
     QString timeoutText;   // e.g. "30 s", the limit that was hit
@@ -39,6 +41,7 @@ struct SyncError
     int gitClass = 0;
     int gitCode = 0;
     int httpStatus = 0;
+    Millis retryAfter{-1}; // server-requested minimum delay (HTTP Retry-After); -1 = none
     QString message; // what happened, one sentence
     QString hint;    // what to do, one sentence
 
