@@ -77,7 +77,12 @@ AttemptOutcome SyncJob::run()
     AttemptScope scope(&attempt);
     TransferCallbacks callbacks(&attempt, m_progress);
     if (attempt.isCancelled())
-        return AttemptOutcome::failed(SyncError{ErrorCategory::Cancelled, false, 0, 0, 0, QStringLiteral("Cancelled."), {}});
+    {
+        SyncError cancelled;
+        cancelled.category = ErrorCategory::Cancelled;
+        cancelled.message = QStringLiteral("Cancelled.");
+        return AttemptOutcome::failed(cancelled);
+    }
     AttemptOutcome out = runLocked(attempt, callbacks);
     out.bytes = std::max(out.bytes, attempt.bytesReceived());
     out.suggestCheckpoint = !m_checkpoint && m_policy.checkpoint == Checkpoint::Auto
