@@ -67,6 +67,8 @@ QStringList RetryPolicy::validate() const
         problems << QStringLiteral("attempt timeout must be positive");
     if (deadline.count() <= 0)
         problems << QStringLiteral("deadline must be positive");
+    if (interval.count() != 0 && interval.count() < 1000)
+        problems << QStringLiteral("interval must be 0 (off) or at least 1s");
     return problems;
 }
 
@@ -83,6 +85,10 @@ QJsonObject RetryPolicy::toJson() const
         {QStringLiteral("attempt_timeout"), formatDuration(attemptTimeout)},
         {QStringLiteral("deadline"), formatDuration(deadline)},
         {QStringLiteral("checkpoint"), checkpointName(checkpoint)},
+        {QStringLiteral("retry_after_limit"),
+         retryAfterLimit == RetryAfterLimit::Deadline ? QStringLiteral("deadline") : QStringLiteral("max_delay")},
+        {QStringLiteral("interval"), formatDuration(interval)},
+        {QStringLiteral("sync_on_start"), syncOnStart},
     };
 }
 
@@ -130,6 +136,23 @@ RetryPolicy RetryPolicy::fromJson(const QString &name, const QJsonObject &json, 
         else
             p.checkpoint = *c;
     }
+    if (json.contains(QLatin1String("retry_after_limit"))) {
+        const QString v = json.value(QLatin1String("retry_after_limit")).toString();
+        if (v == QLatin1String("deadline"))
+            p.retryAfterLimit = RetryAfterLimit::Deadline;
+        else if (v == QLatin1String("max_delay"))
+            p.retryAfterLimit = RetryAfterLimit::MaxDelay;
+        else
+            problems << QStringLiteral("policy \"%1\": retry_after_limit must be max_delay or deadline").arg(name);
+    }
+    if (json.contains(QLatin1String("sync_on_start"))) {
+        const QJsonValue v = json.value(QLatin1String("sync_on_start"));
+        if (!v.isBool())
+            problems << QStringLiteral("policy \"%1\": sync_on_start must be true or false").arg(name);
+        else
+            p.syncOnStart = v.toBool();
+    }
+    duration("interval", p.interval);
     duration("initial_delay", p.initialDelay);
     duration("max_delay", p.maxDelay);
     duration("connect_timeout", p.connectTimeout);
@@ -147,7 +170,8 @@ bool RetryPolicy::operator==(const RetryPolicy &o) const
     return name == o.name && maxAttempts == o.maxAttempts && initialDelay == o.initialDelay
            && multiplier == o.multiplier && maxDelay == o.maxDelay && jitter == o.jitter
            && connectTimeout == o.connectTimeout && stallTimeout == o.stallTimeout
-           && attemptTimeout == o.attemptTimeout && deadline == o.deadline && checkpoint == o.checkpoint;
+           && attemptTimeout == o.attemptTimeout && deadline == o.deadline && checkpoint == o.checkpoint
+           && retryAfterLimit == o.retryAfterLimit && interval == o.interval && syncOnStart == o.syncOnStart;
 }
 
 } // namespace repodeck::core

@@ -18,6 +18,10 @@ enum class Checkpoint { Auto, Always, Never };
 QString checkpointName(Checkpoint mode);
 std::optional<Checkpoint> checkpointFromName(const QString &name);
 
+// How far a server's Retry-After may push the next attempt: up to the
+// policy's max delay, or up to its deadline.
+enum class RetryAfterLimit { MaxDelay, Deadline };
+
 QString jitterName(Jitter jitter);
 std::optional<Jitter> jitterFromName(const QString &name);
 
@@ -36,6 +40,9 @@ struct RetryPolicy
     Millis attemptTimeout{30 * 60'000};
     Millis deadline{2 * 3'600'000}; // from the first attempt's start to giving up
     Checkpoint checkpoint = Checkpoint::Auto;
+    RetryAfterLimit retryAfterLimit = RetryAfterLimit::MaxDelay;
+    Millis interval{0};              // scheduled sync every ...; 0 = only on request
+    bool syncOnStart = false;        // sync when the app starts
 
     static RetryPolicy defaults();
 

@@ -2,29 +2,33 @@
 
 #include "retry/RetryPolicy.h"
 #include "sync/AttemptOutcome.h"
+#include "sync/HostGate.h"
 #include "sync/SyncTypes.h"
 #include "workspace/RepoSpec.h"
 
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
-#include <QQueue>
+#include <QPointer>
+#include <QList>
 #include <QThreadPool>
+#include <QTimer>
 
 #include <memory>
 #include <random>
 
-class QTimer;
-
 namespace repodeck::core {
 
 class CancelToken;
+class Reachability;
 
 // Runs syncs on its own thread pool with a global cap on concurrent
 // operations, retries transient failures after backoff delays kept on timers
 // (no thread sleeps), and joins a second request for a repository to the one
-// already in flight. Lives on the thread that creates it (the GUI or CLI main
-// thread); all signals are delivered there.
+// already in flight. Hosts are treated as units (HostGate: per-host cap,
+// circuit breaker, retry budget); nothing starts while the machine is
+// offline; overdue retries run after the machine wakes. Lives on the thread
+// that creates it (the GUI or CLI main thread); all signals are delivered there.
 class Scheduler : public QObject
 {
     Q_OBJECT
@@ -37,25 +41,38 @@ public:
 
     void setMaxConcurrent(int jobs);
     int maxConcurrent() const { return m_maxConcurrent; }
+    void setHostConfig(const HostConfig &config) { m_gate.setConfig(config); pump(); }
+    const HostConfig &hostConfig() const { return m_gate.config(); }
+    const HostGate &hosts() const { return m_gate; }
     // Fixes the jitter randomness (tests, benchmarks).
-    void setSeed(quint64 seed) { m_seed = seed; m_seeded = true; }
+    void setSeed(quint64 seed);
     // How soon a repository locked by another process is tried again.
     void setBusyRetryInterval(Millis interval) { m_busyInterval = interval; }
+    // Spread of the restart after the network comes back or the machine wakes.
+    void setResumeSpread(Millis spread) { m_resumeSpread = spread; }
+    // Not owned. Without one the scheduler assumes it is online.
+    void setReachability(Reachability *reachability);
+    bool isOnline() const { return m_online; }
 
     // Returns false when the repository is already queued, running or
     // waiting: the request joins that one and its result is the same.
     bool sync(const RepoSpec &spec, const RetryPolicy &policy);
+    void cancel(const QString &name);
+    void cancelAll();
     // While paused nothing new starts (running attempts finish, retry timers
     // keep counting and their repositories wait in the queue).
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
-    void cancel(const QString &name);
-    void cancelAll();
+    // After a suspend: retries that fell due while asleep run now (jittered).
+    void handleResumedFromSleep();
 
     State state(const QString &name) const;
     int activeCount() const { return m_entries.size(); }
     int runningCount() const { return m_running; }
     bool isIdle() const { return m_entries.isEmpty(); }
+
+    // "127.0.0.1:9418": the unit the host gate works on (host and port).
+    static QString hostKey(const QString &url);
 
 signals:
     void queued(const QString &name);
@@ -63,6 +80,11 @@ signals:
     void progress(const QString &name, const repodeck::core::TransferProgress &progress);
     void attemptFinished(const QString &name, const repodeck::core::AttemptRecord &record);
     void waitingForLock(const QString &name, const QString &holder);
+    // Due but held back: the host is paused, or the machine is offline.
+    void held(const QString &name, const QString &reason);
+    void hostStateChanged(const QString &host, repodeck::core::BreakerState state, qint64 reopenInMs,
+                          int consecutiveFailures);
+    void onlineChanged(bool online);
     void finished(const QString &name, const repodeck::core::RepoResult &result);
     void allFinished();
 
@@ -70,20 +92,34 @@ private:
     struct Entry;
 
     void pump();
-    void startAttempt(Entry &entry);
+    void startAttempt(Entry &entry, bool probe);
     void onAttemptDone(const QString &name, const AttemptOutcome &outcome, qint64 elapsedMs, QDateTime started);
+    bool handleBusy(Entry &entry, const AttemptOutcome &outcome);
+    Millis chooseDelay(Entry &entry, const SyncError &error);
     void waitThenRun(Entry &entry, Millis delay);
+    void hold(Entry &entry, const QString &reason);
+    void failHeldPastDeadline();
+    void armWakeTimer();
+    void onOnlineChanged(bool online);
     void finish(const QString &name, RepoResult result);
+    Millis randomSpread(Millis spread);
 
     QThreadPool m_pool;
     int m_maxConcurrent = 4;
     int m_running = 0;
     bool m_paused = false;
+    bool m_online = true;
     quint64 m_seed = 0;
     bool m_seeded = false;
+    std::mt19937_64 m_rng{std::random_device{}()};
     Millis m_busyInterval{250};
+    Millis m_resumeSpread{2000};
+    HostGate m_gate;
+    QHash<QString, SyncError> m_hostLastError;
+    QPointer<Reachability> m_reachability;
+    QTimer m_wakeTimer;
     QHash<QString, std::shared_ptr<Entry>> m_entries;
-    QQueue<QString> m_pending;
+    QList<QString> m_pending;
 };
 
 } // namespace repodeck::core

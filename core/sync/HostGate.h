@@ -1,0 +1,86 @@
+#pragma once
+
+#include "util/Duration.h"
+
+#include <QHash>
+#include <QString>
+
+#include <chrono>
+#include <optional>
+#include <random>
+
+namespace repodeck::core {
+
+// Per-host admission, so a host is treated as a unit: a cap on concurrent
+// operations, a circuit breaker (Finagle-style failure accrual: after N
+// consecutive transient failures the host is paused and a single probe after
+// a jittered cool-down decides when everyone resumes) and a retry budget
+// (Envoy-style: retries in flight stay within a fraction of the host's
+// traffic, with a small floor). Pure logic on an injected clock.
+struct HostConfig
+{
+    int maxConcurrent = 4;
+    int breakerThreshold = 5;          // consecutive transient failures that open the breaker
+    Millis minCooldown{5'000};         // first pause; doubles per failed probe
+    Millis maxCooldown{300'000};
+    double retryBudgetRatio = 0.2;     // retries in flight <= ratio x attempts in flight ...
+    int minRetryConcurrency = 3;       // ... but at least this many
+};
+
+enum class BreakerState { Closed, Open, HalfOpen };
+QString breakerStateName(BreakerState state);
+
+class HostGate
+{
+public:
+    using Clock = std::chrono::steady_clock;
+
+    enum class Verdict {
+        Go,              // start normally
+        Probe,           // start as the breaker's single probe
+        HostFull,        // the per-host cap is reached
+        BudgetExhausted, // a retry would exceed the host's retry budget
+        BreakerOpen,     // the host is paused
+    };
+    enum class Result { Success, TransientFailure, PermanentFailure, Cancelled };
+
+    explicit HostGate(HostConfig config = {}, quint64 seed = std::random_device{}());
+
+    void setConfig(const HostConfig &config) { m_config = config; }
+    const HostConfig &config() const { return m_config; }
+
+    Verdict admit(const QString &host, bool isRetry, Clock::time_point now) const;
+    void started(const QString &host, bool isRetry, bool probe);
+    // Returns true when the breaker state of `host` changed.
+    bool finished(const QString &host, bool isRetry, bool probe, Result result, Clock::time_point now);
+
+    BreakerState state(const QString &host) const;
+    int consecutiveFailures(const QString &host) const;
+    Clock::time_point reopenAt(const QString &host) const;
+    int inFlight(const QString &host) const;
+    int retriesInFlight(const QString &host) const;
+    int peakRetriesInFlight(const QString &host) const;
+    // The earliest moment an open breaker allows its probe.
+    std::optional<Clock::time_point> nextReopen() const;
+
+private:
+    struct Host
+    {
+        int inFlight = 0;
+        int retriesInFlight = 0;
+        int peakRetries = 0;
+        int consecutive = 0;
+        int opens = 0; // consecutive openings, for the growing cool-down
+        BreakerState state = BreakerState::Closed;
+        Clock::time_point reopenAt{};
+        bool probeInFlight = false;
+    };
+
+    void open(Host &h, Clock::time_point now);
+
+    HostConfig m_config;
+    QHash<QString, Host> m_hosts;
+    std::mt19937_64 m_rng;
+};
+
+} // namespace repodeck::core
