@@ -24,7 +24,8 @@ const QStringList kValueOptions = {
     QStringLiteral("max-attempts"), QStringLiteral("initial-delay"), QStringLiteral("max-delay"),
     QStringLiteral("multiplier"), QStringLiteral("jitter"), QStringLiteral("connect-timeout"),
     QStringLiteral("stall-timeout"), QStringLiteral("attempt-timeout"), QStringLiteral("deadline"),
-    QStringLiteral("checkpoint"),
+    QStringLiteral("checkpoint"), QStringLiteral("host-jobs"), QStringLiteral("retry-after-limit"),
+    QStringLiteral("interval"),
 };
 const QStringList kFlagOptions = {
     QStringLiteral("mirror"), QStringLiteral("json"), QStringLiteral("help"), QStringLiteral("version"),
@@ -234,6 +235,16 @@ int cmdPolicySet(const QString &wsPath, const CliArgs &a)
             else
                 p.checkpoint = *c;
         }
+        if (a.values.contains(QStringLiteral("retry-after-limit"))) {
+            const QString v = a.value(QStringLiteral("retry-after-limit"));
+            if (v == QLatin1String("deadline"))
+                p.retryAfterLimit = RetryAfterLimit::Deadline;
+            else if (v == QLatin1String("max-delay") || v == QLatin1String("max_delay"))
+                p.retryAfterLimit = RetryAfterLimit::MaxDelay;
+            else
+                problem = QStringLiteral("--retry-after-limit must be max-delay or deadline");
+        }
+        duration("interval", p.interval);
         duration("initial-delay", p.initialDelay);
         duration("max-delay", p.maxDelay);
         duration("connect-timeout", p.connectTimeout);
@@ -280,8 +291,8 @@ QString usageText()
         "  repodeck-cli [--workspace FILE] policy set NAME [--max-attempts N] [--initial-delay D]\n"
         "        [--max-delay D] [--multiplier X] [--jitter none|full|equal|decorrelated]\n"
         "        [--connect-timeout D] [--stall-timeout D] [--attempt-timeout D] [--deadline D]\n"
-        "        [--checkpoint auto|always|never]\n"
-        "  repodeck-cli [--workspace FILE] sync [NAME...] [--jobs N] [--json]\n"
+        "        [--checkpoint auto|always|never] [--retry-after-limit max-delay|deadline] [--interval D]\n"
+        "  repodeck-cli [--workspace FILE] sync [NAME...] [--jobs N] [--host-jobs N] [--json]\n"
         "  repodeck-cli --version | --help\n\n"
         "Durations: 250ms, 5s, 2m, 1h. Default workspace: %1\n"
         "Exit status: 0 nothing failed (kept local changes are not failures), 1 a repository failed,\n"

@@ -5,7 +5,9 @@
 #include "cli/SyncReporter.h"
 #include "log/AttemptLog.h"
 #include "log/Logging.h"
+#include "net/Reachability.h"
 #include "platform/SignalWatcher.h"
+#include "platform/WakeDetector.h"
 #include "sync/Scheduler.h"
 #include "util/RemoteUrl.h"
 
@@ -26,6 +28,15 @@ int runSync(const Workspace &ws, const CliArgs &a)
             return UsageError;
         }
     }
+    HostConfig hostConfig;
+    if (a.values.contains(QStringLiteral("host-jobs"))) {
+        bool ok = false;
+        hostConfig.maxConcurrent = a.value(QStringLiteral("host-jobs")).toInt(&ok);
+        if (!ok || hostConfig.maxConcurrent < 1 || hostConfig.maxConcurrent > 256) {
+            printErr(QStringLiteral("repodeck-cli: --host-jobs needs a number from 1 to 256\n"));
+            return UsageError;
+        }
+    }
     QList<RepoSpec> selected;
     const QStringList names = a.positional.mid(1);
     for (const QString &name : names) {
@@ -42,6 +53,12 @@ int runSync(const Workspace &ws, const CliArgs &a)
     setupLogging(QStringLiteral("repodeck-cli"));
     Scheduler scheduler;
     scheduler.setMaxConcurrent(jobs);
+    scheduler.setHostConfig(hostConfig);
+    SystemReachability reachability;
+    scheduler.setReachability(&reachability);
+    scheduler.setOfflineCountsTowardDeadline(true); // a CLI run must end
+    WakeDetector wake;
+    QObject::connect(&wake, &WakeDetector::resumed, &scheduler, [&scheduler] { scheduler.handleResumedFromSleep(); });
     if (const QByteArray seed = qgetenv("REPODECK_SEED"); !seed.isEmpty())
         scheduler.setSeed(seed.toULongLong());
     QHash<QString, QString> urls;

@@ -117,6 +117,34 @@ SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
                                                  r.attempts > 1 ? QStringLiteral(" after %1 attempts").arg(r.attempts) : QString()));
         redrawStatus();
     });
+    connect(scheduler, &Scheduler::hostStateChanged, this,
+            [this](const QString &host, BreakerState state, qint64 reopenInMs, int failures) {
+        if (m_mode == Mode::Json) {
+            emitJson({{QStringLiteral("event"), QStringLiteral("host_state")},
+                      {QStringLiteral("host"), host},
+                      {QStringLiteral("state"), breakerStateName(state)},
+                      {QStringLiteral("retry_in_ms"), state == BreakerState::Open ? QJsonValue(reopenInMs)
+                                                                                 : QJsonValue(QJsonValue::Null)},
+                      {QStringLiteral("consecutive_failures"), failures}});
+            return;
+        }
+        if (state == BreakerState::Open) {
+            clearStatus();
+            printOut(QStringLiteral("%1: %2 failures in a row; pausing its repositories, next probe in %3.\n")
+                         .arg(host).arg(failures).arg(humanDuration(Millis(reopenInMs))));
+            redrawStatus();
+        }
+    });
+    connect(scheduler, &Scheduler::held, this, [this](const QString &name, const QString &reason) {
+        if (m_mode == Mode::Json) {
+            emitJson({{QStringLiteral("event"), QStringLiteral("held")},
+                      {QStringLiteral("repo"), name},
+                      {QStringLiteral("reason"), reason}});
+            return;
+        }
+        m_live[name].waiting = reason;
+        redrawStatus();
+    });
     connect(scheduler, &Scheduler::waitingForLock, this, [this](const QString &name, const QString &holder) {
         m_live[name].waiting = QStringLiteral("waiting for %1").arg(holder);
         redrawStatus();

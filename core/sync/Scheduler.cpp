@@ -75,6 +75,13 @@ QString Scheduler::hostKey(const QString &url)
     return port > 0 ? QStringLiteral("%1:%2").arg(remote.host().toLower()).arg(port) : remote.host().toLower();
 }
 
+bool Scheduler::isLoopbackHost(const QString &key)
+{
+    const QString host = key.section(QLatin1Char(':'), 0, 0);
+    return key == QLatin1String("local") || host == QLatin1String("localhost")
+           || host.startsWith(QLatin1String("127.")) || key.startsWith(QLatin1String("[::1]"));
+}
+
 void Scheduler::setSeed(quint64 seed)
 {
     m_seed = seed;
@@ -134,9 +141,8 @@ void Scheduler::onOnlineChanged(bool online)
     pump();
 }
 
-void Scheduler::handleResumedFromSleep()
+void Scheduler::handleResumedFromSleep(const QDateTime &now)
 {
-    const QDateTime now = QDateTime::currentDateTimeUtc();
     for (const auto &entry : std::as_const(m_entries)) {
         if (entry->state != State::Waiting || !entry->timer || !entry->timer->isActive() || !entry->dueWall.isValid())
             continue;
@@ -156,7 +162,7 @@ bool Scheduler::sync(const RepoSpec &spec, const RetryPolicy &policy)
     entry->policy = policy;
     entry->host = hostKey(spec.url);
     entry->checkpoint = policy.checkpoint == Checkpoint::Always;
-    entry->rng.seed(m_seeded ? m_seed ^ qHash(spec.name) : std::random_device{}());
+    entry->rng.seed(m_seeded ? m_seed ^ qHash(spec.name, 0) : std::random_device{}());
     m_entries.insert(spec.name, entry);
     m_pending.append(spec.name);
     emit queued(spec.name);
@@ -219,17 +225,6 @@ void Scheduler::hold(Entry &entry, const QString &reason)
 
 void Scheduler::pump()
 {
-    if (!m_online) {
-        for (const QString &name : std::as_const(m_pending)) {
-            Entry &e = *m_entries.value(name);
-            e.heldOffline = true;
-            if (e.heldReason.isEmpty() || !e.heldReason.startsWith(QLatin1String("offline"))) {
-                e.heldReason = QStringLiteral("offline: waiting for the network");
-                emit held(name, e.heldReason);
-            }
-        }
-        return;
-    }
     if (m_paused)
         return;
     failHeldPastDeadline();
@@ -237,6 +232,12 @@ void Scheduler::pump()
     for (qsizetype i = 0; i < m_pending.size() && m_running < m_maxConcurrent;) {
         const QString name = m_pending.at(i);
         Entry &entry = *m_entries.value(name);
+        if (heldByOffline(entry.host)) {
+            entry.heldOffline = true;
+            hold(entry, QStringLiteral("offline: waiting for the network"));
+            ++i;
+            continue;
+        }
         if (entry.notBefore > now) {
             ++i;
             continue;
@@ -267,7 +268,7 @@ void Scheduler::armWakeTimer()
         const Entry &e = *m_entries.value(name);
         if (e.notBefore > now && (!next || e.notBefore < *next))
             next = e.notBefore;
-        if (!e.heldReason.isEmpty() && e.sinceFirst.isValid()) {
+        if (!e.heldReason.isEmpty() && e.sinceFirst.isValid() && (!e.heldOffline || m_offlineDeadline)) {
             const auto deadline = now + (e.policy.deadline - Millis(e.sinceFirst.elapsed()));
             if (!next || deadline < *next)
                 next = deadline;
@@ -286,13 +287,24 @@ void Scheduler::failHeldPastDeadline()
     const QStringList pending = m_pending;
     for (const QString &name : pending) {
         Entry &e = *m_entries.value(name);
-        if (e.heldReason.isEmpty() || e.heldOffline || !e.sinceFirst.isValid()
+        if (e.heldReason.isEmpty() || (e.heldOffline && !m_offlineDeadline) || !e.sinceFirst.isValid()
             || Millis(e.sinceFirst.elapsed()) < e.policy.deadline)
             continue;
         m_pending.removeAll(name);
         RepoResult result;
         result.outcome = Outcome::Failed;
         result.attempts = e.attempt;
+        if (e.heldOffline) {
+            result.error.category = ErrorCategory::Network;
+            result.error.transient = true;
+            result.error.message = QStringLiteral("The machine stayed offline.");
+            result.error.hint = QStringLiteral("Gave up at the policy's %1 deadline without spending an attempt; "
+                                               "sync again once the network is back.")
+                                    .arg(humanDuration(e.policy.deadline));
+            result.bytes = e.bytes;
+            finish(name, result);
+            continue;
+        }
         result.error = m_hostLastError.value(e.host);
         if (!result.error.isError()) {
             result.error.category = ErrorCategory::Network;
@@ -445,7 +457,7 @@ void Scheduler::onAttemptDone(const QString &name, const AttemptOutcome &outcome
 
     // Offline: the failure says nothing about the repository; it does not
     // cost an attempt, and the repository waits for the network.
-    if (!record.ok && record.error.transient && !m_online && !cancelled) {
+    if (!record.ok && record.error.transient && !cancelled && heldByOffline(entry.host)) {
         record.error.hint = QStringLiteral("The machine is offline; this attempt is not counted and the sync "
                                            "resumes when the network returns.");
         emit attemptFinished(name, record);

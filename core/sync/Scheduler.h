@@ -53,6 +53,12 @@ public:
     // Not owned. Without one the scheduler assumes it is online.
     void setReachability(Reachability *reachability);
     bool isOnline() const { return m_online; }
+    // Whether time held offline counts toward a repository's deadline: yes
+    // for a CLI run (it must end), no for the desktop app (it just waits).
+    void setOfflineCountsTowardDeadline(bool counts) { m_offlineDeadline = counts; }
+    // Loopback servers are reachable offline; tests that stand in for remote
+    // hosts with loopback ones turn this off.
+    void setLoopbackExemptFromOffline(bool exempt) { m_loopbackExempt = exempt; }
 
     // Returns false when the repository is already queued, running or
     // waiting: the request joins that one and its result is the same.
@@ -64,7 +70,7 @@ public:
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
     // After a suspend: retries that fell due while asleep run now (jittered).
-    void handleResumedFromSleep();
+    void handleResumedFromSleep(const QDateTime &now = QDateTime::currentDateTimeUtc());
 
     State state(const QString &name) const;
     int activeCount() const { return m_entries.size(); }
@@ -73,6 +79,12 @@ public:
 
     // "127.0.0.1:9418": the unit the host gate works on (host and port).
     static QString hostKey(const QString &url);
+    // Loopback and local paths stay reachable when the machine is offline.
+    static bool isLoopbackHost(const QString &hostKey);
+    bool heldByOffline(const QString &hostKey) const
+    {
+        return !m_online && !(m_loopbackExempt && isLoopbackHost(hostKey));
+    }
 
 signals:
     void queued(const QString &name);
@@ -109,6 +121,8 @@ private:
     int m_running = 0;
     bool m_paused = false;
     bool m_online = true;
+    bool m_offlineDeadline = false;
+    bool m_loopbackExempt = true;
     quint64 m_seed = 0;
     bool m_seeded = false;
     std::mt19937_64 m_rng{std::random_device{}()};

@@ -1,0 +1,299 @@
+// The real main window offscreen: the workspace is read in the background,
+// edits by repodeck-cli are picked up, adding syncs, removing keeps files,
+// filters and search reach the proxy, columns and window state are
+// remembered, drops open the import dialog, actions carry their shortcuts.
+#include "UiTestUtil.h"
+#include "dialogs/ImportDialog.h"
+#include "dialogs/RemoveDialog.h"
+#include "io/WorkspaceController.h"
+#include "model/RepoFilterProxy.h"
+#include "model/RepoTableModel.h"
+#include "model/SyncTracker.h"
+#include "shell/MainActions.h"
+#include "shell/MainWindow.h"
+#include "shell/RepoCommands.h"
+#include "shell/VersionInfo.h"
+#include "sync/Scheduler.h"
+#include "views/DetailsPane.h"
+#include "workspace/WorkspaceEditor.h"
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QComboBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMimeData>
+#include <QTreeView>
+#include <QtTest>
+
+using namespace repodeck;
+using namespace repodeck::ui;
+using namespace repodeck::test;
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString m_ws;
+    QString m_origin; // a local bare repository with one commit
+
+    QString stateOf(MainWindow &w, const QString &name)
+    {
+        RepoTableModel *m = w.model();
+        return m->index(m->rowOf(name), RepoTableModel::State).data().toString();
+    }
+
+    static QByteArray read(const QString &path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+
+    int cli(const QStringList &args)
+    {
+        const QString binary = qEnvironmentVariable("REPODECK_CLI");
+        if (binary.isEmpty())
+            return -2;
+        QProcess p;
+        p.start(binary, QStringList{QStringLiteral("--workspace"), m_ws} + args);
+        if (!p.waitForFinished(30'000))
+            return -1;
+        return p.exitCode();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        isolateSettings(QStringLiteral("tst_mainwindow"));
+        qputenv("REPODECK_LOG_DIR", m_dir.filePath(QStringLiteral("logs")).toUtf8());
+        m_origin = m_dir.filePath(QStringLiteral("origin.git"));
+        QCOMPARE(git({QStringLiteral("init"), QStringLiteral("-q"), QStringLiteral("--bare"), m_origin}, m_dir.path()), 0);
+        const QString seed = m_dir.filePath(QStringLiteral("seed"));
+        QVERIFY(makeClone(seed, m_origin));
+        QCOMPARE(git({QStringLiteral("commit"), QStringLiteral("-q"), QStringLiteral("--allow-empty"), QStringLiteral("-m"),
+                      QStringLiteral("first")},
+                     seed),
+                 0);
+        QCOMPARE(git({QStringLiteral("push"), QStringLiteral("-q"), QStringLiteral("origin"), QStringLiteral("HEAD:main")}, seed), 0);
+
+        m_ws = m_dir.filePath(QStringLiteral("config/workspace.json"));
+        const QString error = core::editWorkspace(m_ws, [this](core::Workspace &ws) {
+            for (const char *n : {"alpha", "bravo", "charlie"}) {
+                core::RepoSpec s;
+                s.name = QString::fromLatin1(n);
+                s.url = QStringLiteral("https://token@example.invalid/%1.git").arg(s.name);
+                s.path = m_dir.filePath(QStringLiteral("work/") + s.name);
+                if (const QString e = ws.addRepository(s); !e.isEmpty())
+                    return e;
+            }
+            core::RetryPolicy fast;
+            fast.name = QStringLiteral("fast");
+            fast.maxAttempts = 2;
+            fast.initialDelay = core::Millis(10);
+            fast.maxDelay = core::Millis(10);
+            ws.setPolicy(fast);
+            return QString();
+        });
+        QCOMPARE(error, QString());
+    }
+
+    void loadsTheWorkspaceInTheBackground()
+    {
+        MainWindow w(m_ws);
+        QAbstractItemModelTester tester(w.proxy(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        w.show();
+        QCOMPARE(w.model()->rowCount(), 0); // nothing read on the GUI thread
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
+        QCOMPARE(w.redactedUrl(QStringLiteral("alpha")), QStringLiteral("https://example.invalid/alpha.git"));
+        QCOMPARE(stateOf(w, QStringLiteral("alpha")), QStringLiteral("idle"));
+        QVERIFY(w.table()->currentIndex().isValid());
+        QCOMPARE(w.details()->repository(), w.selectedNames().value(0));
+        QVERIFY(!w.findChild<QLabel *>(QStringLiteral("runningLabel"))->text().isEmpty());
+        QVERIFY(!w.findChild<QLabel *>(QStringLiteral("failedLabel"))->text().isEmpty());
+    }
+
+    void actionsHaveShortcutsAndNames()
+    {
+        MainWindow w(m_ws);
+        MainActions *a = w.actions();
+        QCOMPARE(a->add->shortcut(), QKeySequence(QKeySequence::New));
+        QCOMPARE(a->syncSelected->shortcut(), QKeySequence(Qt::Key_F5));
+        QCOMPARE(a->syncAll->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F5));
+        for (QAction *action : {a->add, a->importFolder, a->syncSelected, a->syncAll, a->cancelSelected, a->cancelAll,
+                                a->pauseAll, a->openFolder, a->copyUrl, a->remove, a->policies}) {
+            QVERIFY2(!action->icon().isNull(), qPrintable(action->objectName()));
+            QVERIFY2(!action->shortcut().isEmpty(), qPrintable(action->objectName()));
+            QVERIFY(w.findChild<QAction *>(action->objectName()) == action);
+        }
+        for (const char *name : {"repoTable", "filterCombo", "searchEdit"})
+            QVERIFY(!w.findChild<QWidget *>(QLatin1String(name))->accessibleName().isEmpty());
+        QVERIFY(!w.details()->accessibleName().isEmpty());
+        QCOMPARE(w.table()->focusPolicy() & Qt::TabFocus, Qt::TabFocus);
+    }
+
+    void pauseResume()
+    {
+        MainWindow w(m_ws);
+        w.actions()->pauseAll->trigger();
+        QVERIFY(w.scheduler()->isPaused());
+        QVERIFY(w.findChild<QLabel *>(QStringLiteral("pausedLabel"))->isVisibleTo(&w));
+        QCOMPARE(w.actions()->pauseAll->text(), QStringLiteral("&Resume All"));
+        w.actions()->pauseAll->trigger();
+        QVERIFY(!w.scheduler()->isPaused());
+    }
+
+    void picksUpCliEdits()
+    {
+        MainWindow w(m_ws);
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
+        const QString path = m_dir.filePath(QStringLiteral("work/delta"));
+        const int rc = cli({QStringLiteral("add"), QStringLiteral("delta"), QStringLiteral("https://example.invalid/delta.git"), path});
+        if (rc == -2) {
+            // Without the CLI binary, edit the file the way it does (locked, atomic rename).
+            QCOMPARE(core::editWorkspace(m_ws, [path](core::Workspace &ws) {
+                         core::RepoSpec s{QStringLiteral("delta"), QStringLiteral("https://example.invalid/delta.git"),
+                                          path, core::RepoMode::WorkingCopy, {}, QStringLiteral("default")};
+                         return ws.addRepository(s);
+                     }),
+                     QString());
+        } else {
+            QCOMPARE(rc, 0);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 4, 5000);
+        // And a second external edit after the first rename replaced the file.
+        QCOMPARE(core::editWorkspace(m_ws, [](core::Workspace &ws) {
+                     ws.removeRepository(QStringLiteral("delta"));
+                     return QString();
+                 }),
+                 QString());
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
+    }
+
+    void addSyncsAndRemoveKeepsFiles()
+    {
+        MainWindow w(m_ws);
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
+        core::RepoSpec s;
+        s.name = QStringLiteral("local");
+        s.url = m_origin;
+        s.path = m_dir.filePath(QStringLiteral("work/local"));
+        QSignalSpy edited(w.workspace(), &WorkspaceController::editFinished);
+        w.commands()->addRepositories({s});
+        QVERIFY(edited.wait(10'000));
+        QCOMPARE(edited.first().at(1).toString(), QString());
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 4, 5000);
+        // Added repositories are synced at once.
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(w, QStringLiteral("local")), QStringLiteral("cloned"), 30'000);
+        QVERIFY(QFileInfo::exists(s.path + QStringLiteral("/.git")));
+        QVERIFY(w.tracker()->status(QStringLiteral("local")).last.lastSuccess.isValid());
+
+        // Assign a policy to it.
+        w.commands()->assignPolicy(QStringLiteral("fast"), {QStringLiteral("local")});
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->spec(QStringLiteral("local"))->policy, QStringLiteral("fast"), 5000);
+
+        // Remove asks, with "also delete" off by default.
+        w.selectRepository(QStringLiteral("local"));
+        QCOMPARE(w.selectedNames(), QStringList{QStringLiteral("local")});
+        w.actions()->remove->trigger();
+        auto *dialog = w.findChild<RemoveDialog *>();
+        QVERIFY(dialog);
+        QVERIFY(!dialog->deleteFiles());
+        dialog->accept();
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
+        QVERIFY(!read(m_ws).contains("\"local\""));
+        QVERIFY(QFileInfo::exists(s.path + QStringLiteral("/.git"))); // files stay
+    }
+
+    void removeCanDeleteFiles()
+    {
+        MainWindow w(m_ws);
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
+        const QString folder = m_dir.filePath(QStringLiteral("work/doomed"));
+        QDir().mkpath(folder + QStringLiteral("/inner"));
+        core::RepoSpec s;
+        s.name = QStringLiteral("doomed");
+        s.url = QStringLiteral("https://example.invalid/doomed.git");
+        s.path = folder;
+        QCOMPARE(core::editWorkspace(m_ws, [s](core::Workspace &ws) { return ws.addRepository(s); }), QString());
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 4, 5000);
+        w.commands()->remove({QStringLiteral("doomed")}, true);
+        QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(folder), 10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
+    }
+
+    void filterAndSearchReachTheProxy()
+    {
+        MainWindow w(m_ws);
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
+        auto *filter = w.findChild<QComboBox *>(QStringLiteral("filterCombo"));
+        filter->setCurrentIndex(1);
+        QCOMPARE(w.proxy()->filter(), RepoFilterProxy::Filter::Failing);
+        QCOMPARE(w.proxy()->rowCount(), 0);
+        filter->setCurrentIndex(0);
+        auto *search = w.findChild<QLineEdit *>(QStringLiteral("searchEdit"));
+        typeInto(search, QStringLiteral("brav"));
+        QCOMPARE(w.proxy()->rowCount(), 1);
+        w.actions()->findRepository->trigger();
+        search->clear();
+        QCOMPARE(w.proxy()->rowCount(), 3);
+    }
+
+    void headerAndFilterAreRemembered()
+    {
+        {
+            MainWindow w(m_ws);
+            w.show();
+            QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
+            w.table()->header()->setSectionHidden(RepoTableModel::Mode, true);
+            w.table()->header()->resizeSection(RepoTableModel::Name, 234);
+            w.table()->sortByColumn(RepoTableModel::LastAttempt, Qt::DescendingOrder);
+            w.findChild<QComboBox *>(QStringLiteral("filterCombo"))->setCurrentIndex(2);
+            w.close();
+        }
+        MainWindow again(m_ws);
+        QHeaderView *header = again.table()->header();
+        QVERIFY(header->isSectionHidden(RepoTableModel::Mode));
+        QCOMPARE(header->sectionSize(RepoTableModel::Name), 234);
+        QCOMPARE(header->sortIndicatorSection(), int(RepoTableModel::LastAttempt));
+        QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
+        QCOMPARE(again.proxy()->filter(), RepoFilterProxy::Filter::NeedsAttention);
+        QSettings().remove(QStringLiteral("window"));
+    }
+
+    void droppingAFolderOpensImport()
+    {
+        MainWindow w(m_ws);
+        w.show();
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(m_dir.filePath(QStringLiteral("work")))});
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&w, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&w, &drop);
+        auto *dialog = w.findChild<ImportDialog *>();
+        QVERIFY(dialog);
+        QSignalSpy scanned(dialog, &ImportDialog::scanFinished);
+        QVERIFY(scanned.wait(10'000));
+        dialog->reject();
+    }
+
+    void versionInfo()
+    {
+        const VersionInfo v = VersionInfo::current();
+        QCOMPARE(v.app, QStringLiteral(REPODECK_VERSION));
+        QVERIFY(v.libgit2.startsWith(QStringLiteral("1.")));
+        QVERIFY(v.https);
+#ifdef Q_OS_LINUX
+        QCOMPARE(v.tlsBackend, QStringLiteral("mbedTLS"));
+#endif
+        QVERIFY(v.text().contains(QStringLiteral("libgit2 ") + v.libgit2));
+        QVERIFY(v.text().contains(QStringLiteral("TLS backend: ") + v.tlsBackend));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
