@@ -25,10 +25,12 @@ const QStringList kValueOptions = {
     QStringLiteral("multiplier"), QStringLiteral("jitter"), QStringLiteral("connect-timeout"),
     QStringLiteral("stall-timeout"), QStringLiteral("attempt-timeout"), QStringLiteral("deadline"),
     QStringLiteral("checkpoint"), QStringLiteral("host-jobs"), QStringLiteral("retry-after-limit"),
-    QStringLiteral("interval"),
+    QStringLiteral("interval"), QStringLiteral("stale-after"), QStringLiteral("shard"), QStringLiteral("metrics-file"),
+    QStringLiteral("metrics-interval"),
 };
 const QStringList kFlagOptions = {
     QStringLiteral("mirror"), QStringLiteral("json"), QStringLiteral("help"), QStringLiteral("version"),
+    QStringLiteral("fail-on-stale"),
 };
 
 int usage(const QString &problem)
@@ -245,6 +247,7 @@ int cmdPolicySet(const QString &wsPath, const CliArgs &a)
                 problem = QStringLiteral("--retry-after-limit must be max-delay or deadline");
         }
         duration("interval", p.interval);
+        duration("stale-after", p.staleAfter);
         duration("initial-delay", p.initialDelay);
         duration("max-delay", p.maxDelay);
         duration("connect-timeout", p.connectTimeout);
@@ -292,11 +295,15 @@ QString usageText()
         "        [--max-delay D] [--multiplier X] [--jitter none|full|equal|decorrelated]\n"
         "        [--connect-timeout D] [--stall-timeout D] [--attempt-timeout D] [--deadline D]\n"
         "        [--checkpoint auto|always|never] [--retry-after-limit max-delay|deadline] [--interval D]\n"
-        "  repodeck-cli [--workspace FILE] sync [NAME...] [--jobs N] [--host-jobs N] [--json]\n"
+        "        [--stale-after D]\n"
+        "  repodeck-cli [--workspace FILE] sync [NAME...] [--jobs N] [--host-jobs N] [--json] [--shard I/N]\n"
+        "        [--metrics-file PATH [--metrics-interval D]]\n"
+        "  repodeck-cli [--workspace FILE] status [NAME...] [--json] [--fail-on-stale] [--shard I/N]\n"
         "  repodeck-cli --version | --help\n\n"
         "Durations: 250ms, 5s, 2m, 1h. Default workspace: %1\n"
         "Exit status: 0 nothing failed (kept local changes are not failures), 1 a repository failed,\n"
-        "2 usage or workspace error (nothing changed), 130 interrupted after a clean stop.\n")
+        "2 usage or workspace error (nothing changed), 130 interrupted after a clean stop;\n"
+        "status --fail-on-stale exits 1 when a repository is stale.\n")
         .arg(Workspace::defaultPath());
 }
 
@@ -344,7 +351,9 @@ int runCli(const QStringList &args)
     if (command == QLatin1String("policy"))
         return usage(QStringLiteral("policy needs `list` or `set NAME`"));
     if (command == QLatin1String("sync"))
-        return runSync(ws, a);
+        return runSync(ws, wsPath, a);
+    if (command == QLatin1String("status"))
+        return runStatus(ws, wsPath, a);
     return usage(QStringLiteral("unknown command \"%1\"").arg(command));
 }
 

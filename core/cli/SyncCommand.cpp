@@ -5,6 +5,9 @@
 #include "cli/SyncReporter.h"
 #include "log/AttemptLog.h"
 #include "log/Logging.h"
+#include "metrics/Freshness.h"
+#include "metrics/PrometheusMetrics.h"
+#include "state/StateEditor.h"
 #include "net/Reachability.h"
 #include "platform/SignalWatcher.h"
 #include "platform/WakeDetector.h"
@@ -14,10 +17,11 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QTimer>
 
 namespace repodeck::core::cli {
 
-int runSync(const Workspace &ws, const CliArgs &a)
+int runSync(const Workspace &ws, const QString &wsPath, const CliArgs &a)
 {
     int jobs = 4;
     if (a.values.contains(QStringLiteral("jobs"))) {
@@ -37,6 +41,23 @@ int runSync(const Workspace &ws, const CliArgs &a)
             return UsageError;
         }
     }
+    int shardIndex = 0, shardCount = 1;
+    if (a.values.contains(QStringLiteral("shard"))) {
+        QString problem;
+        if (!parseShard(a.value(QStringLiteral("shard")), &shardIndex, &shardCount, &problem)) {
+            printErr(QStringLiteral("repodeck-cli: %1\n").arg(problem));
+            return UsageError;
+        }
+    }
+    std::optional<Millis> metricsInterval;
+    if (a.values.contains(QStringLiteral("metrics-interval"))) {
+        metricsInterval = parseDuration(a.value(QStringLiteral("metrics-interval")));
+        if (!metricsInterval || metricsInterval->count() < 1000) {
+            printErr(QStringLiteral("repodeck-cli: --metrics-interval needs a duration of at least 1s\n"));
+            return UsageError;
+        }
+    }
+    const QString metricsPath = a.value(QStringLiteral("metrics-file"));
     QList<RepoSpec> selected;
     const QStringList names = a.positional.mid(1);
     for (const QString &name : names) {
@@ -49,6 +70,14 @@ int runSync(const Workspace &ws, const CliArgs &a)
     }
     if (names.isEmpty())
         selected = ws.repositories();
+    if (shardCount > 1) {
+        QList<RepoSpec> mine;
+        for (const RepoSpec &r : std::as_const(selected)) {
+            if (shardOf(r.name, shardCount) == shardIndex)
+                mine << r;
+        }
+        selected = mine;
+    }
 
     setupLogging(QStringLiteral("repodeck-cli"));
     Scheduler scheduler;
@@ -84,8 +113,58 @@ int runSync(const Workspace &ws, const CliArgs &a)
     });
     QObject::connect(&scheduler, &Scheduler::allFinished, &loop, &QEventLoop::quit);
 
+    // What this run learns, for the state file and the metrics.
+    QHash<QString, QList<AttemptRecord>> timelines;
+    QHash<QString, RepoResult> results;
+    QHash<QString, int> failedAttempts;
+    QObject::connect(&scheduler, &Scheduler::attemptFinished, &loop, [&](const QString &n, const AttemptRecord &r) {
+        timelines[n].append(r);
+        if (!r.ok)
+            ++failedAttempts[categoryName(r.error.category)];
+    });
+    QObject::connect(&scheduler, &Scheduler::finished, &loop,
+                     [&](const QString &n, const RepoResult &r) { results.insert(n, r); });
+    const QString statePath = RepoStateStore::pathFor(wsPath);
     QElapsedTimer clock;
     clock.start();
+    auto snapshot = [&](bool finishedRun) {
+        MetricsSnapshot m;
+        m.now = QDateTime::currentDateTimeUtc();
+        m.runDurationMs = clock.elapsed();
+        m.runFinished = finishedRun;
+        // Every repository of this shard, not only those synced now: a run
+        // for a few names must not make the others vanish from monitoring.
+        for (const RepoSpec &r : ws.repositories()) {
+            if (shardOf(r.name, shardCount) == shardIndex)
+                m.repositories << r;
+        }
+        for (auto it = ws.policies().cbegin(); it != ws.policies().cend(); ++it)
+            m.policies.insert(it.key(), it.value());
+        auto loadedStates = RepoStateStore::load(statePath);
+        if (loadedStates)
+            m.states = loadedStates.value();
+        if (!finishedRun) {
+            for (auto it = results.cbegin(); it != results.cend(); ++it) {
+                RepoState st = m.states.state(it.key());
+                recordResult(st, it.value(), timelines.value(it.key()));
+                m.states.setState(it.key(), st);
+            }
+        }
+        for (const RepoSpec &r : std::as_const(m.repositories)) {
+            const QString host = Scheduler::hostKey(r.url);
+            m.hosts.insert(host, scheduler.hosts().state(host));
+            m.attemptsByRepo.insert(r.name, timelines.value(r.name).size());
+        }
+        m.attemptFailures = failedAttempts;
+        return m;
+    };
+    QTimer metricsTimer;
+    if (!metricsPath.isEmpty() && metricsInterval) {
+        QObject::connect(&metricsTimer, &QTimer::timeout, &loop, [&] {
+            writeMetricsFile(metricsPath, renderPrometheus(snapshot(false)));
+        });
+        metricsTimer.start(static_cast<int>(metricsInterval->count()));
+    }
     QStringList order;
     for (const RepoSpec &r : selected) {
         order << r.name;
@@ -93,6 +172,21 @@ int runSync(const Workspace &ws, const CliArgs &a)
     }
     if (!selected.isEmpty())
         loop.exec();
+    metricsTimer.stop();
+
+    const QString stateError = editStateStore(statePath, [&](RepoStateStore &store) {
+        for (auto it = results.cbegin(); it != results.cend(); ++it) {
+            RepoState st = store.state(it.key());
+            recordResult(st, it.value(), timelines.value(it.key()));
+            store.setState(it.key(), st);
+        }
+    });
+    if (!stateError.isEmpty())
+        printErr(QStringLiteral("repodeck-cli: %1\n").arg(stateError));
+    if (!metricsPath.isEmpty()) {
+        if (const QString e = writeMetricsFile(metricsPath, renderPrometheus(snapshot(true))); !e.isEmpty())
+            printErr(QStringLiteral("repodeck-cli: %1\n").arg(e));
+    }
     reporter.printSummary(order, clock.elapsed());
     if (interrupted)
         return Interrupted;

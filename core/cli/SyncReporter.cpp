@@ -146,6 +146,12 @@ SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
         redrawStatus();
     });
     connect(scheduler, &Scheduler::waitingForLock, this, [this](const QString &name, const QString &holder) {
+        if (m_mode == Mode::Json) {
+            emitJson({{QStringLiteral("event"), QStringLiteral("waiting_for_lock")},
+                      {QStringLiteral("repo"), name},
+                      {QStringLiteral("holder"), holder}});
+            return;
+        }
         m_live[name].waiting = QStringLiteral("waiting for %1").arg(holder);
         redrawStatus();
     });

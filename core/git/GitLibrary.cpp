@@ -1,12 +1,18 @@
 #include "git/GitLibrary.h"
 
 #include "net/TimeoutStream.h"
+#include "net/http/HttpBackend.h"
+#include "net/http/NetworkThread.h"
 #include "retry/ErrorClassifier.h"
 #include "util/RemoteUrl.h"
 
 #include <mutex>
 
+#include <QCoreApplication>
+#include <QNetworkProxyFactory>
+
 #include <git2.h>
+#include <spdlog/spdlog.h>
 
 namespace repodeck::core::git {
 
@@ -19,8 +25,23 @@ QString initialize()
             error = QStringLiteral("libgit2 could not be initialised");
             return;
         }
-        if (!installTimeoutStream())
+        if (!installTimeoutStream()) {
             error = QStringLiteral("libgit2 refused RepoDeck's network stream; timeouts would not work");
+            return;
+        }
+        // The Qt HTTP transport: env http(s)_proxy/no_proxy on Linux, the
+        // system settings and PAC on Windows and macOS; git's http.proxy wins.
+        QNetworkProxyFactory::setUseSystemConfiguration(true);
+        QString source;
+        const http::HttpBackend backend = http::configuredHttpBackend(&source);
+        if (!http::useHttpBackend(backend, &error))
+            return;
+        // The GUI initialises libgit2 before QApplication exists; the network
+        // thread then starts with the first transfer instead.
+        if (backend == http::HttpBackend::Qt && QCoreApplication::instance())
+            http::NetworkThread::context();
+        spdlog::debug("http(s) transport: {} ({})", http::httpBackendName(backend).toStdString(),
+                      source.toStdString());
     });
     return error;
 }

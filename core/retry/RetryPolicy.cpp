@@ -67,6 +67,8 @@ QStringList RetryPolicy::validate() const
         problems << QStringLiteral("attempt timeout must be positive");
     if (deadline.count() <= 0)
         problems << QStringLiteral("deadline must be positive");
+    if (staleAfter.count() < 0)
+        problems << QStringLiteral("stale after must not be negative");
     if (interval.count() != 0 && interval.count() < 1000)
         problems << QStringLiteral("interval must be 0 (off) or at least 1s");
     return problems;
@@ -89,6 +91,7 @@ QJsonObject RetryPolicy::toJson() const
          retryAfterLimit == RetryAfterLimit::Deadline ? QStringLiteral("deadline") : QStringLiteral("max_delay")},
         {QStringLiteral("interval"), formatDuration(interval)},
         {QStringLiteral("sync_on_start"), syncOnStart},
+        {QStringLiteral("stale_after"), formatDuration(staleAfter)},
     };
 }
 
@@ -153,6 +156,7 @@ RetryPolicy RetryPolicy::fromJson(const QString &name, const QJsonObject &json, 
             p.syncOnStart = v.toBool();
     }
     duration("interval", p.interval);
+    duration("stale_after", p.staleAfter);
     duration("initial_delay", p.initialDelay);
     duration("max_delay", p.maxDelay);
     duration("connect_timeout", p.connectTimeout);
@@ -171,7 +175,8 @@ bool RetryPolicy::operator==(const RetryPolicy &o) const
            && multiplier == o.multiplier && maxDelay == o.maxDelay && jitter == o.jitter
            && connectTimeout == o.connectTimeout && stallTimeout == o.stallTimeout
            && attemptTimeout == o.attemptTimeout && deadline == o.deadline && checkpoint == o.checkpoint
-           && retryAfterLimit == o.retryAfterLimit && interval == o.interval && syncOnStart == o.syncOnStart;
+           && retryAfterLimit == o.retryAfterLimit && interval == o.interval && syncOnStart == o.syncOnStart
+           && staleAfter == o.staleAfter;
 }
 
 } // namespace repodeck::core

@@ -43,6 +43,7 @@ struct RetryPolicy
     RetryAfterLimit retryAfterLimit = RetryAfterLimit::MaxDelay;
     Millis interval{0};              // scheduled sync every ...; 0 = only on request
     bool syncOnStart = false;        // sync when the app starts
+    Millis staleAfter{0};            // freshness target: stale when the last success is older; 0 = none
 
     static RetryPolicy defaults();
 

@@ -3,11 +3,18 @@
 #include "GitRepoFactory.h"
 #include "HttpRequestParser.h"
 
+#include <array>
+
 #include <QDeadlineTimer>
 #include <QFileInfo>
 #include <QHostAddress>
 #include <QMutexLocker>
 #include <QProcess>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslServer>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QUrl>
@@ -63,6 +70,55 @@ QString findHttpBackend()
     if (QFileInfo(candidate).isExecutable())
         return candidate;
     return QString(); // fall back to "git http-backend"
+}
+
+quint32 crc32(const QByteArray &data)
+{
+    static const auto table = [] {
+        std::array<quint32, 256> t{};
+        for (quint32 i = 0; i < 256; ++i) {
+            quint32 c = i;
+            for (int k = 0; k < 8; ++k)
+                c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            t[i] = c;
+        }
+        return t;
+    }();
+    quint32 crc = 0xFFFFFFFFu;
+    for (const char ch : data)
+        crc = table[(crc ^ static_cast<quint8>(ch)) & 0xFF] ^ (crc >> 8);
+    return crc ^ 0xFFFFFFFFu;
+}
+
+void appendLittleEndian32(QByteArray &out, quint32 v)
+{
+    for (int i = 0; i < 4; ++i)
+        out.append(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+// RFC 1952 gzip: qCompress() gives a 4-byte length, a 2-byte zlib header,
+// raw deflate data and a 4-byte Adler-32; gzip wants the raw deflate data
+// between its own header and a CRC-32 + size trailer.
+QByteArray gzip(const QByteArray &data)
+{
+    const QByteArray z = qCompress(data, 6);
+    QByteArray out("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", 10);
+    out += z.mid(6, z.size() - 6 - 4);
+    appendLittleEndian32(out, crc32(data));
+    appendLittleEndian32(out, static_cast<quint32>(data.size()));
+    return out;
+}
+
+QByteArray chunked(const QByteArray &body)
+{
+    constexpr qsizetype kChunk = 16 * 1024;
+    QByteArray out;
+    for (qsizetype pos = 0; pos < body.size(); pos += kChunk) {
+        const QByteArray piece = body.mid(pos, kChunk);
+        out += QByteArray::number(piece.size(), 16) + "\r\n" + piece + "\r\n";
+    }
+    out += "0\r\n\r\n";
+    return out;
 }
 
 } // namespace
@@ -124,8 +180,10 @@ private:
     void handleRequest()
     {
         const HttpRequest &request = m_parser.request();
-        const HttpGitServer::Decision decision =
-            m_owner->decide(request.target, request.header("Authorization"));
+        const HttpGitServer::Decision decision = m_owner->decide(request.target, request.headers);
+        m_chunked = decision.chunked;
+        m_gzip = decision.gzip
+            && request.header("Accept-Encoding").toLower().contains("gzip");
         switch (decision.action) {
         case HttpGitServer::Action::Stall:
             m_phase = Phase::Stalled;
@@ -267,14 +325,19 @@ private:
         }
         if (status < 100 || status > 599)
             status = 502;
-        respond(status, headers, m_cgiOutput.mid(bodyStart));
+        respond(status, headers, m_cgiOutput.mid(bodyStart), true);
     }
 
-    void respond(int status, const HeaderList &headers, const QByteArray &body)
+    // `encode`: apply the chunked/gzip options (http-backend answers only).
+    void respond(int status, const HeaderList &headers, const QByteArray &plainBody, bool encode = false)
     {
         if (m_phase == Phase::Done)
             return;
         m_phase = Phase::Done;
+        const bool gzipped = encode && m_gzip;
+        const bool chunkedBody = encode && m_chunked;
+        const QByteArray body = gzipped ? gzip(plainBody) : plainBody;
+        m_owner->countEncodings(chunkedBody, gzipped);
         QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
         bool hasContentType = false;
         for (const auto &header : headers) {
@@ -283,11 +346,16 @@ private:
         }
         if (!hasContentType)
             out += "Content-Type: text/plain; charset=utf-8\r\n";
-        out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+        if (gzipped)
+            out += "Content-Encoding: gzip\r\n";
+        if (chunkedBody)
+            out += "Transfer-Encoding: chunked\r\n";
+        else
+            out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
         // Closing after every response keeps the parser single-shot; libgit2
         // and curl simply reconnect.
         out += "Connection: close\r\n\r\n";
-        out += body;
+        out += chunkedBody ? chunked(body) : body;
         const HttpRequest &request = m_parser.request();
         m_owner->logResponse(request.method.isEmpty() ? QByteArray("?") : request.method,
                              request.target.isEmpty() ? QByteArray("?") : request.target, status);
@@ -315,6 +383,8 @@ private:
     Phase m_phase = Phase::Reading;
     HttpRequestParser m_parser;
     bool m_sentContinue = false;
+    bool m_chunked = false;
+    bool m_gzip = false;
     QProcess *m_process = nullptr;
     QByteArray m_cgiOutput;
     QByteArray m_cgiError;
@@ -325,16 +395,33 @@ private:
 class HttpGitServerWorker : public QObject
 {
 public:
-    HttpGitServerWorker(HttpGitServer *owner, const QString &projectRoot)
+    HttpGitServerWorker(HttpGitServer *owner, const QString &projectRoot, const QByteArray &certificatePem,
+                        const QByteArray &keyPem)
         : m_owner(owner)
         , m_projectRoot(projectRoot)
         , m_backend(findHttpBackend())
-        , m_server(new QTcpServer(this))
     {
-        connect(m_server, &QTcpServer::newConnection, this, [this] {
+        if (certificatePem.isEmpty()) {
+            m_server = new QTcpServer(this);
+        } else {
+            // QSslServer hands out sockets once their handshake is complete.
+            auto *tls = new QSslServer(this);
+            QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+            const QList<QSslCertificate> chain = QSslCertificate::fromData(certificatePem, QSsl::Pem);
+            if (!chain.isEmpty())
+                config.setLocalCertificate(chain.first());
+            config.setLocalCertificateChain(chain);
+            config.setPrivateKey(QSslKey(keyPem, QSsl::Rsa, QSsl::Pem));
+            config.setPeerVerifyMode(QSslSocket::VerifyNone);
+            tls->setSslConfiguration(config);
+            m_server = tls;
+        }
+        auto accept = [this] {
             while (QTcpSocket *socket = m_server->nextPendingConnection())
                 new HttpGitConnection(socket, m_owner, m_projectRoot, m_backend, m_server->serverPort(), this);
-        });
+        };
+        connect(m_server, &QTcpServer::newConnection, this, accept);
+        connect(m_server, &QTcpServer::pendingConnectionAvailable, this, accept);
     }
 
     quint16 listen()
@@ -350,7 +437,7 @@ private:
     HttpGitServer *m_owner;
     QString m_projectRoot;
     QString m_backend;
-    QTcpServer *m_server;
+    QTcpServer *m_server = nullptr;
 };
 
 HttpGitServer::HttpGitServer()
@@ -374,7 +461,14 @@ bool HttpGitServer::start(const QString &projectRoot)
         return false;
     }
     m_thread.start();
-    m_worker = m_thread.call([this, root] { return new HttpGitServerWorker(this, root); });
+    QByteArray certificate, key;
+    {
+        QMutexLocker lock(&m_mutex);
+        certificate = m_tlsCertificate;
+        key = m_tlsKey;
+    }
+    m_worker = m_thread.call(
+        [this, root, certificate, key] { return new HttpGitServerWorker(this, root, certificate, key); });
     HttpGitServerWorker *worker = m_worker;
     const quint16 port = m_thread.call([worker] { return worker->listen(); });
     if (port == 0) {
@@ -404,7 +498,9 @@ quint16 HttpGitServer::port() const
 
 QString HttpGitServer::url(const QString &repoName) const
 {
-    return QStringLiteral("http://127.0.0.1:%1/%2").arg(port()).arg(repoName);
+    QMutexLocker lock(&m_mutex);
+    const QString scheme = m_tlsCertificate.isEmpty() ? QStringLiteral("http") : QStringLiteral("https");
+    return QStringLiteral("%1://%2:%3/%4").arg(scheme, m_urlHost).arg(port()).arg(repoName);
 }
 
 QString HttpGitServer::urlWithCredentials(const QString &repoName, const QString &user,
@@ -422,7 +518,7 @@ void HttpGitServer::failNext(int status, int count, int retryAfterSeconds, const
     QMutexLocker lock(&m_mutex);
     m_failStatus = status;
     m_failCount = count;
-    m_failRetryAfter = retryAfterSeconds;
+    m_failRetryAfter = retryAfterSeconds >= 0 ? QByteArray::number(retryAfterSeconds) : QByteArray();
     m_failFilter = pathFilter;
 }
 
@@ -436,7 +532,7 @@ void HttpGitServer::setAlwaysStatus(int status, const QString &pathFilter)
 void HttpGitServer::requireBasicAuth(const QString &user, const QString &password)
 {
     QMutexLocker lock(&m_mutex);
-    m_expectedAuthorization = (user + QLatin1Char(':') + password).toUtf8().toBase64();
+    m_expectedAuthorization = "Basic " + (user + QLatin1Char(':') + password).toUtf8().toBase64();
     m_authUser = user;
 }
 
@@ -454,9 +550,88 @@ void HttpGitServer::setStallAfterHeaders(bool stall, const QString &pathFilter)
     m_stallFilter = pathFilter;
 }
 
+void HttpGitServer::setTls(const QByteArray &certificateChainPem, const QByteArray &privateKeyPem)
+{
+    QMutexLocker lock(&m_mutex);
+    m_tlsCertificate = certificateChainPem;
+    m_tlsKey = privateKeyPem;
+}
+
+void HttpGitServer::setUrlHost(const QString &host)
+{
+    QMutexLocker lock(&m_mutex);
+    m_urlHost = host;
+}
+
+void HttpGitServer::failNextWithRetryAfter(int status, int count, const QByteArray &retryAfter,
+                                           const QString &pathFilter)
+{
+    QMutexLocker lock(&m_mutex);
+    m_failStatus = status;
+    m_failCount = count;
+    m_failRetryAfter = retryAfter;
+    m_failFilter = pathFilter;
+}
+
+void HttpGitServer::addRedirect(const QString &fromRepo, const QString &toUrl, int status)
+{
+    QMutexLocker lock(&m_mutex);
+    m_redirects.append({fromRepo, {toUrl, status}});
+}
+
+void HttpGitServer::requireBearerToken(const QString &token)
+{
+    QMutexLocker lock(&m_mutex);
+    m_expectedAuthorization = "Bearer " + token.toUtf8();
+    m_authUser = QStringLiteral("token");
+}
+
+void HttpGitServer::setChunkedResponses(bool chunked)
+{
+    QMutexLocker lock(&m_mutex);
+    m_chunked = chunked;
+}
+
+void HttpGitServer::setGzipResponses(bool gzip)
+{
+    QMutexLocker lock(&m_mutex);
+    m_gzip = gzip;
+}
+
+int HttpGitServer::chunkedResponseCount() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_chunkedCount;
+}
+
+int HttpGitServer::gzipResponseCount() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_gzipCount;
+}
+
+void HttpGitServer::countEncodings(bool chunked, bool gzip)
+{
+    QMutexLocker lock(&m_mutex);
+    m_chunkedCount += chunked ? 1 : 0;
+    m_gzipCount += gzip ? 1 : 0;
+}
+
+QByteArray HttpGitServer::lastRequestHeader(const QByteArray &name) const
+{
+    QMutexLocker lock(&m_mutex);
+    for (const auto &h : m_lastHeaders)
+        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
+            return h.second;
+    return {};
+}
+
 void HttpGitServer::clearFaults()
 {
     QMutexLocker lock(&m_mutex);
+    m_redirects.clear();
+    m_chunked = false;
+    m_gzip = false;
     m_failCount = 0;
     m_alwaysStatus = 0;
     m_expectedAuthorization.clear();
@@ -494,17 +669,24 @@ bool HttpGitServer::waitForRequests(int n, int timeoutMs) const
     return m_requestCount >= n;
 }
 
-HttpGitServer::Decision HttpGitServer::decide(const QByteArray &target, const QByteArray &authorization)
+HttpGitServer::Decision HttpGitServer::decide(const QByteArray &target, const QList<QPair<QByteArray, QByteArray>> &headers)
 {
     QMutexLocker lock(&m_mutex);
     ++m_requestCount;
     m_requestArrived.wakeAll();
+    m_lastHeaders = headers;
+    QByteArray authorization;
+    for (const auto &h : headers)
+        if (h.first.compare("Authorization", Qt::CaseInsensitive) == 0)
+            authorization = h.second;
 
     const QString where = QString::fromUtf8(target);
     auto matches = [&where](const QString &filter) { return filter.isEmpty() || where.contains(filter); };
-    auto challenge = [](Decision &d) {
+    const bool bearer = m_expectedAuthorization.startsWith("Bearer ");
+    auto challenge = [bearer](Decision &d) {
         if (d.status == 401)
-            d.headers.emplaceBack("WWW-Authenticate", "Basic realm=\"test\"");
+            d.headers.emplaceBack("WWW-Authenticate", bearer ? QByteArray("Bearer realm=\"test\"")
+                                                             : QByteArray("Basic realm=\"test\""));
     };
 
     Decision decision;
@@ -517,8 +699,8 @@ HttpGitServer::Decision HttpGitServer::decide(const QByteArray &target, const QB
         --m_failCount;
         decision.action = Action::Respond;
         decision.status = m_failStatus;
-        if (m_failRetryAfter >= 0)
-            decision.headers.emplaceBack("Retry-After", QByteArray::number(m_failRetryAfter));
+        if (!m_failRetryAfter.isEmpty())
+            decision.headers.emplaceBack("Retry-After", m_failRetryAfter);
         challenge(decision);
         return decision;
     }
@@ -528,10 +710,22 @@ HttpGitServer::Decision HttpGitServer::decide(const QByteArray &target, const QB
         challenge(decision);
         return decision;
     }
+    for (const auto &redirect : std::as_const(m_redirects)) {
+        const QString prefix = QLatin1Char('/') + redirect.first + QLatin1Char('/');
+        if (!where.startsWith(prefix))
+            continue;
+        decision.action = Action::Respond;
+        decision.status = redirect.second.second;
+        decision.headers.emplaceBack("Location", (redirect.second.first + where.mid(prefix.size() - 1)).toUtf8());
+        return decision;
+    }
     if (!m_expectedAuthorization.isEmpty()) {
+        // Scheme names are case-insensitive; credentials are compared exactly.
         const qsizetype space = authorization.indexOf(' ');
-        const bool basic = space > 0 && authorization.left(space).compare("Basic", Qt::CaseInsensitive) == 0;
-        if (!basic || authorization.mid(space + 1).trimmed() != m_expectedAuthorization) {
+        const qsizetype expectedSpace = m_expectedAuthorization.indexOf(' ');
+        const bool sameScheme = space > 0
+            && authorization.left(space).compare(m_expectedAuthorization.left(expectedSpace), Qt::CaseInsensitive) == 0;
+        if (!sameScheme || authorization.mid(space + 1).trimmed() != m_expectedAuthorization.mid(expectedSpace + 1)) {
             decision.action = Action::Respond;
             decision.status = 401;
             challenge(decision);
@@ -539,6 +733,8 @@ HttpGitServer::Decision HttpGitServer::decide(const QByteArray &target, const QB
         }
         decision.remoteUser = m_authUser;
     }
+    decision.chunked = m_chunked;
+    decision.gzip = m_gzip;
     return decision;
 }
 

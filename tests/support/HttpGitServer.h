@@ -40,7 +40,7 @@ public:
     void stop();
 
     quint16 port() const;
-    // http://127.0.0.1:PORT/<repoName>
+    // http://127.0.0.1:PORT/<repoName> (https and the host set below when configured)
     QString url(const QString &repoName) const;
     // http://user:password@127.0.0.1:PORT/<repoName>
     QString urlWithCredentials(const QString &repoName, const QString &user, const QString &password) const;
@@ -58,7 +58,31 @@ public:
     // open: a server that went silent. Turning it off does not release
     // requests already held; stop() does.
     void setStallAfterHeaders(bool stall, const QString &pathFilter = QString());
-    // Clears all faults and auth (counters are kept).
+    // HTTPS from the next start() on: this PEM certificate (chain) and key.
+    // An empty certificate switches back to plain HTTP.
+    void setTls(const QByteArray &certificateChainPem, const QByteArray &privateKeyPem);
+    // The host url() writes (default 127.0.0.1), e.g. a name only a proxy resolves.
+    void setUrlHost(const QString &host);
+
+    // Like failNext(), with a verbatim Retry-After value (an HTTP-date, say).
+    void failNextWithRetryAfter(int status, int count, const QByteArray &retryAfter,
+                                const QString &pathFilter = QString());
+    // Requests for /<fromRepo>/REST get `status` with "Location: <toUrl>/REST"
+    // (checked after failNext and alwaysStatus, before auth).
+    void addRedirect(const QString &fromRepo, const QString &toUrl, int status = 302);
+    // Requests without "Authorization: Bearer <token>" get 401 with
+    // "WWW-Authenticate: Bearer". Replaces requireBasicAuth().
+    void requireBearerToken(const QString &token);
+    // http-backend answers go out with "Transfer-Encoding: chunked" and/or,
+    // when the request accepts it, "Content-Encoding: gzip".
+    void setChunkedResponses(bool chunked);
+    void setGzipResponses(bool gzip);
+    int chunkedResponseCount() const;
+    int gzipResponseCount() const;
+    // A header of the last complete request (empty if absent).
+    QByteArray lastRequestHeader(const QByteArray &name) const;
+
+    // Clears all faults, redirects, auth and encodings (counters are kept).
     void clearFaults();
 
     // Complete requests received (faulted, stalled and served alike).
@@ -81,11 +105,14 @@ private:
         int status = 200;
         QList<QPair<QByteArray, QByteArray>> headers;
         QString remoteUser;
+        bool chunked = false;
+        bool gzip = false;
     };
 
     // Called by the worker for each complete request.
-    Decision decide(const QByteArray &target, const QByteArray &authorization);
+    Decision decide(const QByteArray &target, const QList<QPair<QByteArray, QByteArray>> &headers);
     void logResponse(const QByteArray &method, const QByteArray &target, int status);
+    void countEncodings(bool chunked, bool gzip);
 
     ServerThread m_thread;
     HttpGitServerWorker *m_worker = nullptr; // lives in m_thread
@@ -95,12 +122,21 @@ private:
     mutable QWaitCondition m_requestArrived;
     int m_failStatus = 0;
     int m_failCount = 0;
-    int m_failRetryAfter = -1;
+    QByteArray m_failRetryAfter; // empty = none
     QString m_failFilter;
     int m_alwaysStatus = 0;
     QString m_alwaysFilter;
-    QByteArray m_expectedAuthorization; // "Basic base64(user:password)"; empty = no auth
+    QByteArray m_expectedAuthorization; // "Basic base64(user:password)" / "Bearer token"; empty = no auth
     QString m_authUser;
+    QList<QPair<QString, QPair<QString, int>>> m_redirects; // fromRepo -> (toUrl, status)
+    bool m_chunked = false;
+    bool m_gzip = false;
+    int m_chunkedCount = 0;
+    int m_gzipCount = 0;
+    QList<QPair<QByteArray, QByteArray>> m_lastHeaders;
+    QByteArray m_tlsCertificate;
+    QByteArray m_tlsKey;
+    QString m_urlHost = QStringLiteral("127.0.0.1");
     bool m_stall = false;
     QString m_stallFilter;
     int m_requestCount = 0;

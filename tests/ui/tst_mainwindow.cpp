@@ -4,6 +4,7 @@
 // remembered, drops open the import dialog, actions carry their shortcuts.
 #include "UiTestUtil.h"
 #include "dialogs/ImportDialog.h"
+#include "git/GitLibrary.h"
 #include "dialogs/RemoveDialog.h"
 #include "io/WorkspaceController.h"
 #include "model/RepoFilterProxy.h"
@@ -36,8 +37,9 @@ class TestMainWindow : public QObject
 
 private:
     QTemporaryDir m_dir;
-    QString m_ws;
-    QString m_origin; // a local bare repository with one commit
+    QString m_ws;      // a fresh copy of m_base for each test function
+    QByteArray m_base;
+    QString m_origin;  // a local bare repository with one commit
 
     QString stateOf(MainWindow &w, const QString &name)
     {
@@ -66,6 +68,7 @@ private:
 private slots:
     void initTestCase()
     {
+        QCOMPARE(core::git::initialize(), QString());
         isolateSettings(QStringLiteral("tst_mainwindow"));
         qputenv("REPODECK_LOG_DIR", m_dir.filePath(QStringLiteral("logs")).toUtf8());
         m_origin = m_dir.filePath(QStringLiteral("origin.git"));
@@ -78,13 +81,13 @@ private slots:
                  0);
         QCOMPARE(git({QStringLiteral("push"), QStringLiteral("-q"), QStringLiteral("origin"), QStringLiteral("HEAD:main")}, seed), 0);
 
-        m_ws = m_dir.filePath(QStringLiteral("config/workspace.json"));
+        m_ws = m_dir.filePath(QStringLiteral("base/workspace.json"));
         const QString error = core::editWorkspace(m_ws, [this](core::Workspace &ws) {
             for (const char *n : {"alpha", "bravo", "charlie"}) {
                 core::RepoSpec s;
                 s.name = QString::fromLatin1(n);
                 s.url = QStringLiteral("https://token@example.invalid/%1.git").arg(s.name);
-                s.path = m_dir.filePath(QStringLiteral("work/") + s.name);
+                s.path = m_dir.filePath(QStringLiteral("base/work/") + s.name);
                 if (const QString e = ws.addRepository(s); !e.isEmpty())
                     return e;
             }
@@ -97,6 +100,16 @@ private slots:
             return QString();
         });
         QCOMPARE(error, QString());
+        m_base = read(m_ws);
+    }
+
+    void init()
+    {
+        m_ws = m_dir.filePath(QStringLiteral("%1/workspace.json").arg(QTest::currentTestFunction()));
+        QDir().mkpath(QFileInfo(m_ws).absolutePath());
+        QFile f(m_ws);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(m_base);
     }
 
     void loadsTheWorkspaceInTheBackground()

@@ -3,6 +3,7 @@
 // engine did: the retries (waiting for retry, attempt 3 of 4) and the final
 // states (cloned; failed: not found after one attempt).
 #include "UiTestUtil.h"
+#include "git/GitLibrary.h"
 #include "FaultProxy.h"
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
@@ -45,6 +46,7 @@ private:
 private slots:
     void initTestCase()
     {
+        QCOMPARE(core::git::initialize(), QString());
         isolateSettings(QStringLiteral("tst_mainwindow_e2e"));
         qputenv("REPODECK_LOG_DIR", m_dir.filePath(QStringLiteral("logs")).toUtf8());
         const QString served = m_dir.filePath(QStringLiteral("served"));

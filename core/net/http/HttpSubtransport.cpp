@@ -1,0 +1,405 @@
+#include "net/http/HttpSubtransport.h"
+
+#include "net/AttemptContext.h"
+#include "net/http/HttpErrors.h"
+#include "net/http/RetryAfter.h"
+
+#include <QCryptographicHash>
+#include <QDateTime>
+
+#include <cstring>
+
+#include <git2/sys/remote.h>
+#include <spdlog/spdlog.h>
+
+namespace repodeck::core::http {
+
+namespace {
+
+constexpr int kMaxRedirects = 5;
+// Used when libgit2 opens a connection outside any attempt (not in RepoDeck,
+// but never hang if it happens).
+const Millis kFallbackConnect{30'000};
+const Millis kFallbackStall{120'000};
+const QByteArray kUserAgent = QByteArrayLiteral("git/2.0 (RepoDeck " REPODECK_VERSION ")");
+
+struct Service
+{
+    bool advertisement; // GET info/refs, else POST
+    const char *path;
+    const char *contentType; // expected answer
+    const char *requestType; // POST body
+};
+
+Service serviceOf(git_smart_service_t action)
+{
+    switch (action) {
+    case GIT_SERVICE_UPLOADPACK_LS:
+        return {true, "/info/refs?service=git-upload-pack", "application/x-git-upload-pack-advertisement", nullptr};
+    case GIT_SERVICE_UPLOADPACK:
+        return {false, "/git-upload-pack", "application/x-git-upload-pack-result",
+                "application/x-git-upload-pack-request"};
+    case GIT_SERVICE_RECEIVEPACK_LS:
+        return {true, "/info/refs?service=git-receive-pack", "application/x-git-receive-pack-advertisement", nullptr};
+    case GIT_SERVICE_RECEIVEPACK:
+        return {false, "/git-receive-pack", "application/x-git-receive-pack-result",
+                "application/x-git-receive-pack-request"};
+    }
+    return {true, "", "", nullptr};
+}
+
+bool isRedirect(int status)
+{
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+WaitLimits currentLimits()
+{
+    AttemptContext *attempt = AttemptContext::current();
+    WaitLimits limits;
+    limits.attempt = attempt;
+    limits.connect = attempt ? attempt->connectTimeout() : kFallbackConnect;
+    limits.stall = attempt ? attempt->stallTimeout() : kFallbackStall;
+    return limits;
+}
+
+} // namespace
+
+struct HttpStream
+{
+    git_smart_subtransport_stream parent; // first: libgit2 hands us back this pointer
+    HttpSubtransport *owner = nullptr;
+    git_smart_service_t action = GIT_SERVICE_UPLOADPACK_LS;
+    QByteArray body;
+    std::shared_ptr<HttpExchange> exchange;
+    bool answered = false; // head checked, body being read
+    bool failed = false;
+
+    static HttpStream *of(git_smart_subtransport_stream *s) { return reinterpret_cast<HttpStream *>(s); }
+
+    static int read(git_smart_subtransport_stream *s, char *buffer, size_t size, size_t *bytesRead)
+    {
+        HttpStream *self = of(s);
+        return self->owner->read(*self, buffer, size, bytesRead);
+    }
+
+    static int write(git_smart_subtransport_stream *s, const char *buffer, size_t len)
+    {
+        HttpStream *self = of(s);
+        if (serviceOf(self->action).advertisement || self->answered) {
+            git_error_set_str(GIT_ERROR_NET, "cannot write to this HTTP stream");
+            return -1;
+        }
+        // Buffered whole: a POST is sent once libgit2 starts reading the answer,
+        // and may have to be sent again (credentials, accepted certificate).
+        self->body.append(buffer, static_cast<qsizetype>(len));
+        return 0;
+    }
+
+    static void free(git_smart_subtransport_stream *s)
+    {
+        HttpStream *self = of(s);
+        self->owner->release(*self);
+        delete self;
+    }
+};
+
+git_smart_subtransport *HttpSubtransport::create(git_transport *transport, git_remote *remote)
+{
+    auto *t = new HttpSubtransport;
+    std::memset(&t->m_parent, 0, sizeof t->m_parent);
+    t->m_parent.action = &HttpSubtransport::action;
+    t->m_parent.close = &HttpSubtransport::close;
+    t->m_parent.free = &HttpSubtransport::free;
+    t->m_transport = transport;
+    t->m_remote = remote;
+    return &t->m_parent;
+}
+
+int HttpSubtransport::action(git_smart_subtransport_stream **out, git_smart_subtransport *base, const char *url,
+                             git_smart_service_t service)
+{
+    auto *t = reinterpret_cast<HttpSubtransport *>(base);
+    *out = nullptr;
+    if (const int rc = t->prepare(url); rc < 0)
+        return rc;
+    auto *s = new HttpStream;
+    std::memset(&s->parent, 0, sizeof s->parent);
+    s->parent.subtransport = base;
+    s->parent.read = &HttpStream::read;
+    s->parent.write = &HttpStream::write;
+    s->parent.free = &HttpStream::free;
+    s->owner = t;
+    s->action = service;
+    *out = &s->parent;
+    return 0;
+}
+
+int HttpSubtransport::close(git_smart_subtransport *)
+{
+    return 0; // streams own their requests; the connection pool stays for the next action
+}
+
+void HttpSubtransport::free(git_smart_subtransport *base)
+{
+    delete reinterpret_cast<HttpSubtransport *>(base);
+}
+
+int HttpSubtransport::prepare(const char *url)
+{
+    if (!m_client) {
+        // The connect options (callbacks, proxy, headers) exist by the first action.
+        ProxyChoice proxy;
+        git_remote_connect_options options;
+        git_remote_connect_options_init(&options, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
+        if (git_transport_remote_connect_options(&options, m_transport) == 0) {
+            proxy = chooseProxy(m_remote, options.proxy_opts);
+            for (size_t i = 0; i < options.custom_headers.count; ++i) {
+                const QByteArray line(options.custom_headers.strings[i]);
+                const qsizetype colon = line.indexOf(':');
+                if (colon > 0)
+                    m_customHeaders.emplaceBack(line.left(colon).trimmed(), line.mid(colon + 1).trimmed());
+            }
+            git_remote_connect_options_dispose(&options);
+        }
+        git_error_clear();
+        if (proxy.mode != ProxyChoice::Mode::System)
+            spdlog::debug("http transport: proxy from {}", proxy.source.toStdString());
+        m_client = std::make_unique<HttpClient>(proxy);
+        QString error;
+        if (!m_client->isValid(&error)) {
+            m_client.reset();
+            git_error_set_str(GIT_ERROR_NET, error.toUtf8().constData());
+            return -1;
+        }
+    }
+    if (m_givenUrl != url) {
+        m_givenUrl = url;
+        QUrl parsed = QUrl::fromEncoded(m_givenUrl, QUrl::TolerantMode);
+        if (!parsed.isValid() || parsed.host().isEmpty()) {
+            git_error_set_str(GIT_ERROR_NET, "invalid URL for the HTTP transport");
+            return -1;
+        }
+        m_credentials.setUrlCredentials(parsed.userName(), parsed.password());
+        parsed.setUserInfo(QString());
+        parsed.setQuery(QString());
+        parsed.setFragment(QString());
+        m_base = parsed.toEncoded();
+        while (m_base.endsWith('/'))
+            m_base.chop(1);
+    }
+    return 0;
+}
+
+QString HttpSubtransport::hostText() const
+{
+    const QUrl url = QUrl::fromEncoded(m_base);
+    return url.port() > 0 ? QStringLiteral("%1:%2").arg(url.host()).arg(url.port()) : url.host();
+}
+
+HttpRequestSpec HttpSubtransport::buildRequest(const HttpStream &stream) const
+{
+    const Service service = serviceOf(stream.action);
+    HttpRequestSpec spec;
+    spec.url = QUrl::fromEncoded(m_base + service.path, QUrl::TolerantMode);
+    spec.post = !service.advertisement;
+    spec.headers.emplaceBack(QByteArray("User-Agent"), QByteArray(kUserAgent));
+    if (service.advertisement) {
+        spec.headers.emplaceBack(QByteArray("Accept"), QByteArray("*/*"));
+        spec.headers.emplaceBack(QByteArray("Pragma"), QByteArray("no-cache"));
+    } else {
+        spec.headers.emplaceBack(QByteArray("Accept"), QByteArray(service.contentType));
+        spec.headers.emplaceBack(QByteArray("Content-Type"), QByteArray(service.requestType));
+        spec.body = stream.body;
+    }
+    if (!m_credentials.authorization().isEmpty())
+        spec.headers.emplaceBack(QByteArray("Authorization"), QByteArray(m_credentials.authorization()));
+    spec.headers.append(m_customHeaders);
+    return spec;
+}
+
+int HttpSubtransport::executeRequest(HttpStream &stream)
+{
+    const Service service = serviceOf(stream.action);
+    AttemptContext *attempt = AttemptContext::current();
+    int redirects = 0;
+    while (true) {
+        const HttpRequestSpec spec = buildRequest(stream);
+        stream.exchange = m_client->send(spec);
+        const WaitLimits limits = currentLimits();
+        const WaitResult waited = stream.exchange->waitForHead(limits);
+        if (waited != WaitResult::Ready) {
+            release(stream);
+            return failWait(waited, limits, hostText());
+        }
+        if (!stream.exchange->hasHead()) {
+            const HttpFailure failure = stream.exchange->failure();
+            release(stream);
+            if (!failure.tlsErrors.isEmpty()) {
+                const int rc = checkCertificate(failure);
+                if (rc == 1)
+                    continue;
+                return rc;
+            }
+            return failNetwork(failure, hostText());
+        }
+
+        const HttpResponseHead head = stream.exchange->head();
+        if (attempt) {
+            attempt->setHttpStatus(head.status);
+            const QByteArray retryAfter = head.header("Retry-After");
+            if (!retryAfter.isEmpty())
+                attempt->setRetryAfter(parseRetryAfter(retryAfter, QDateTime::currentDateTimeUtc()));
+        }
+        if (service.advertisement && isRedirect(head.status)) {
+            release(stream);
+            if (const int rc = followRedirect(head, spec.url, service.path, ++redirects); rc < 0)
+                return rc;
+            continue;
+        }
+        if (head.status == 401) {
+            release(stream);
+            if (const int rc = m_credentials.next(m_transport, head.header("WWW-Authenticate"), hostText()); rc < 0)
+                return rc;
+            continue;
+        }
+        if (head.status != 200) {
+            release(stream);
+            return failStatus(head.status);
+        }
+        const QByteArray type = head.header("Content-Type");
+        if (type.left(type.indexOf(';')).trimmed() != service.contentType) {
+            release(stream);
+            // A "dumb" HTTP server or not git at all: retrying will not help.
+            git_error_set_str(GIT_ERROR_HTTP, QStringLiteral("invalid content-type '%1' from %2: expected %3 "
+                                                             "(the server does not speak git's smart HTTP protocol)")
+                                                  .arg(QString::fromLatin1(type), hostText(),
+                                                       QString::fromLatin1(service.contentType))
+                                                  .toUtf8()
+                                                  .constData());
+            return -1;
+        }
+        stream.answered = true;
+        return 0;
+    }
+}
+
+int HttpSubtransport::followRedirect(const HttpResponseHead &head, const QUrl &requested, const char *suffix,
+                                     int count)
+{
+    if (count > kMaxRedirects) {
+        git_error_set_str(GIT_ERROR_HTTP, "too many redirects (more than 5)");
+        return -1;
+    }
+    const QByteArray location = head.header("Location");
+    const QUrl target = requested.resolved(QUrl::fromEncoded(location, QUrl::TolerantMode));
+    const QString scheme = target.scheme().toLower();
+    if (location.isEmpty() || !target.isValid() || target.host().isEmpty()
+        || (scheme != QLatin1String("http") && scheme != QLatin1String("https"))) {
+        git_error_set_str(GIT_ERROR_HTTP, "invalid redirect: no usable Location header");
+        return -1;
+    }
+    if (requested.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0
+        && scheme != QLatin1String("https")) {
+        git_error_set_str(GIT_ERROR_HTTP, "refusing to follow a redirect from https to http");
+        return -1;
+    }
+    const QByteArray encoded = target.toEncoded(QUrl::RemoveUserInfo);
+    if (!encoded.endsWith(suffix)) {
+        // git's rule: the new location must keep the request's tail, so the
+        // repository's base URL can be derived from it.
+        git_error_set_str(GIT_ERROR_HTTP, QStringLiteral("invalid redirect to %1: it does not end in %2")
+                                              .arg(target.toDisplayString(QUrl::RemoveUserInfo),
+                                                   QString::fromLatin1(suffix))
+                                              .toUtf8()
+                                              .constData());
+        return -1;
+    }
+    if (target.host().compare(requested.host(), Qt::CaseInsensitive) != 0
+        || target.port(-1) != requested.port(-1) || scheme != requested.scheme().toLower())
+        m_credentials.forgetAuthorization();
+    m_base = encoded.left(encoded.size() - static_cast<qsizetype>(std::strlen(suffix)));
+    spdlog::debug("http transport: redirected to {}", target.toDisplayString(QUrl::RemoveUserInfo).toStdString());
+    return 0;
+}
+
+int HttpSubtransport::checkCertificate(const HttpFailure &failure)
+{
+    const QString host = QUrl::fromEncoded(m_base).host();
+    const QByteArray sha256 = QCryptographicHash::hash(failure.peerCertificate, QCryptographicHash::Sha256);
+    if (!failure.peerCertificate.isEmpty() && !m_certificatesAsked.contains(sha256)) {
+        // Once per certificate: the application's certificate_check callback
+        // may accept what the system trust store does not know.
+        m_certificatesAsked.insert(sha256);
+        QByteArray der = failure.peerCertificate;
+        git_cert_x509 cert;
+        cert.parent.cert_type = GIT_CERT_X509;
+        cert.data = der.data();
+        cert.len = static_cast<size_t>(der.size());
+        git_error_clear();
+        const QByteArray hostUtf8 = host.toUtf8();
+        const int rc = git_transport_smart_certificate_check(m_transport, &cert.parent, 0, hostUtf8.constData());
+        if (rc == 0) {
+            m_client->trustCertificate(sha256);
+            return 1;
+        }
+        if (rc < 0 && rc != GIT_PASSTHROUGH) {
+            if (!git_error_last())
+                git_error_set_str(GIT_ERROR_SSL, QStringLiteral("the certificate of %1 was rejected").arg(host)
+                                                     .toUtf8().constData());
+            return rc;
+        }
+    }
+    return failCertificate(failure, hostText());
+}
+
+int HttpSubtransport::read(HttpStream &stream, char *buffer, size_t size, size_t *bytesRead)
+{
+    *bytesRead = 0;
+    if (stream.failed) {
+        git_error_set_str(GIT_ERROR_NET, "the HTTP request already failed");
+        return -1;
+    }
+    if (!stream.answered) {
+        if (const int rc = executeRequest(stream); rc < 0) {
+            stream.failed = true;
+            return rc;
+        }
+    }
+    while (true) {
+        bool pump = false;
+        const size_t n = stream.exchange->take(buffer, size, &pump);
+        if (pump)
+            m_client->pump(stream.exchange);
+        if (n > 0) {
+            if (AttemptContext *attempt = AttemptContext::current())
+                attempt->addBytesReceived(static_cast<qint64>(n));
+            *bytesRead = n;
+            return 0;
+        }
+        if (stream.exchange->isFinished()) {
+            const HttpFailure failure = stream.exchange->failure();
+            if (failure.networkError == 0)
+                return 0; // end of the response
+            stream.failed = true;
+            release(stream);
+            return failNetwork(failure, hostText());
+        }
+        const WaitLimits limits = currentLimits();
+        const WaitResult waited = stream.exchange->waitForData(limits);
+        if (waited != WaitResult::Ready) {
+            stream.failed = true;
+            release(stream);
+            return failWait(waited, limits, hostText());
+        }
+    }
+}
+
+void HttpSubtransport::release(HttpStream &stream)
+{
+    if (stream.exchange && m_client)
+        m_client->release(stream.exchange);
+    stream.exchange.reset();
+}
+
+} // namespace repodeck::core::http
