@@ -93,6 +93,9 @@ int cmdAdd(const QString &wsPath, const CliArgs &a)
     if (!err.isEmpty())
         return workspaceFailure(err);
     printOut(QStringLiteral("Added %1 (%2) -> %3\n").arg(spec.name, url.redacted(), spec.path));
+    if (spec.url != url.original())
+        printOut(QStringLiteral("Note: the user name in the URL was not stored (it is often a token); "
+                                "git's credential helper or a sign-in supplies credentials.\n"));
     return Ok;
 }
 

@@ -25,6 +25,22 @@ SyncError SyncError::local(const QString &message, const QString &hint)
     return e;
 }
 
+QString hintAfterGivingUp(ErrorCategory category)
+{
+    switch (category) {
+    case ErrorCategory::Network:
+        return QStringLiteral("Check that the server is up and reachable from here (network, VPN, proxy), then sync again.");
+    case ErrorCategory::Timeout:
+        return QStringLiteral("Check your connection; on a slow link raise the policy's connect, stall or attempt timeout.");
+    case ErrorCategory::Server:
+        return QStringLiteral("The server keeps failing; try again later or tell its administrators.");
+    case ErrorCategory::RateLimited:
+        return QStringLiteral("The server keeps rate limiting; sync fewer repositories at once (--jobs, --host-jobs) or later.");
+    default:
+        return {};
+    }
+}
+
 int httpStatusFromMessage(const QString &message)
 {
     static const QRegularExpression re(QStringLiteral(R"(http status code:?\s*(\d{3}))"),

@@ -3,6 +3,7 @@
 #include "net/AttemptContext.h"
 #include "net/Reachability.h"
 #include "retry/Backoff.h"
+#include "retry/ErrorClassifier.h"
 #include "sync/SyncJob.h"
 #include "util/RemoteUrl.h"
 
@@ -495,7 +496,7 @@ void Scheduler::onAttemptDone(const QString &name, const AttemptOutcome &outcome
     result.detail = outcome.detail;
     result.error = record.error;
     if (!gaveUp.isEmpty())
-        result.error.hint = gaveUp + QLatin1Char(' ') + result.error.hint;
+        result.error.hint = gaveUp + QLatin1Char(' ') + hintAfterGivingUp(result.error.category);
     result.bytes = entry.bytes;
     finish(name, result);
     pump();
