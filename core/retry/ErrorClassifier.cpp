@@ -162,7 +162,9 @@ SyncError classifyFailure(const FailureInput &in)
         && (in.gitCode == GIT_ECERTIFICATE || contains(msg, "hostkey") || contains(msg, "host key"))) {
         return make(in, ErrorCategory::HostKey,
                     QStringLiteral("The SSH host key of %1 is unknown or has changed.").arg(host),
-                    QStringLiteral("Verify the fingerprint, then add it to known_hosts."));
+                    QStringLiteral("Verify the server's key fingerprint with its administrator, then add it to "
+                                   "~/.ssh/known_hosts (for example `ssh-keyscan -p PORT %1 >> ~/.ssh/known_hosts`).")
+                        .arg(host));
     }
 
     if (in.gitClass == GIT_ERROR_SSL || in.gitCode == GIT_ECERTIFICATE

@@ -1,0 +1,186 @@
+// SSH through the system OpenSSH client against a real sshd on 127.0.0.1:
+// keys, unknown host keys, wrong keys, a stalled server and cancel.
+#include "SyncHarness.h"
+
+#include "FaultProxy.h"
+#include "GitRepoFactory.h"
+#include "SshServer.h"
+#include "git/GitLibrary.h"
+#include "net/ssh/OpenSshTransport.h"
+#include "retry/ErrorClassifier.h"
+
+#include <QtTest>
+
+using namespace repodeck;
+using namespace repodeck::test;
+using core::ErrorCategory;
+using core::Millis;
+using core::Outcome;
+
+class TestSsh : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_tmp;
+    QString m_bare;
+    SshServer m_sshd;
+    int m_counter = 0;
+
+    QString target() { return m_tmp.filePath(QStringLiteral("w/s%1").arg(++m_counter)); }
+    void useSsh(bool trustHost = true, bool wrongKey = false)
+    {
+        qputenv("GIT_SSH_COMMAND", m_sshd.sshCommand(trustHost, wrongKey).toUtf8());
+    }
+
+private slots:
+    void parsing_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("user");
+        QTest::addColumn<QString>("host");
+        QTest::addColumn<int>("port");
+        QTest::addColumn<QString>("path");
+        QTest::newRow("ssh url") << "ssh://git@example.test:2222/org/r.git" << "git" << "example.test" << 2222 << "/org/r.git";
+        QTest::newRow("ssh url, no user") << "ssh://example.test/r.git" << "" << "example.test" << 0 << "/r.git";
+        QTest::newRow("home relative") << "ssh://h.test/~me/r.git" << "" << "h.test" << 0 << "~me/r.git";
+        QTest::newRow("scp") << "git@example.test:org/r.git" << "git" << "example.test" << 0 << "org/r.git";
+        QTest::newRow("scp absolute") << "me@h.test:/srv/r.git" << "me" << "h.test" << 0 << "/srv/r.git";
+    }
+    void parsing()
+    {
+        QFETCH(QString, url);
+        QFETCH(QString, user);
+        QFETCH(QString, host);
+        QFETCH(int, port);
+        QFETCH(QString, path);
+        const auto t = core::parseSshUrl(url);
+        QVERIFY(t.valid);
+        QCOMPARE(t.user, user);
+        QCOMPARE(t.host, host);
+        QCOMPARE(t.port, port);
+        QCOMPARE(t.path, path);
+    }
+
+    void hostileHostIsRejected()
+    {
+        // "-oProxyCommand=..." as a host would be an option injection.
+        QVERIFY(!core::parseSshUrl("-oProxyCommand=touch_x:repo").valid);
+        const QStringList cmd = core::sshCommandLine(core::parseSshUrl("git@h.test:it's.git"), "git-upload-pack", 5, {});
+        QVERIFY(cmd.contains("--"));
+        QCOMPARE(cmd.last(), QString("git-upload-pack 'it'\\''s.git'"));
+        QVERIFY(cmd.contains("BatchMode=yes"));
+    }
+
+    void stderrClassification_data()
+    {
+        QTest::addColumn<QString>("stderrText");
+        QTest::addColumn<QString>("category");
+        QTest::newRow("unknown host key") << "No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking.\nHost key verification failed." << "host_key";
+        QTest::newRow("changed host key") << "@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nHost key verification failed." << "host_key";
+        QTest::newRow("wrong key") << "git@h: Permission denied (publickey)." << "auth";
+        QTest::newRow("refused") << "ssh: connect to host 127.0.0.1 port 1: Connection refused" << "network";
+        QTest::newRow("dns") << "ssh: Could not resolve hostname nope.invalid: Name or service not known" << "network";
+        QTest::newRow("missing repo") << "fatal: '/srv/nope.git' does not appear to be a git repository" << "not_found";
+    }
+    void stderrClassification()
+    {
+        QFETCH(QString, stderrText);
+        QFETCH(QString, category);
+        const auto f = core::classifySshStderr(stderrText, 255);
+        core::FailureInput in;
+        in.gitClass = f.gitClass;
+        in.gitCode = f.gitCode;
+        in.gitMessage = f.message;
+        QCOMPARE(core::categoryName(core::classifyFailure(in).category), category);
+    }
+
+    void initTestCase()
+    {
+        QCOMPARE(core::git::initialize(), QString());
+        if (!m_sshd.start())
+            QSKIP(qPrintable("no sshd here: " + m_sshd.error()));
+        m_bare = GitRepoFactory::createBareRepo(m_tmp.filePath("srv"), "r.git", 3);
+        QVERIFY(!m_bare.isEmpty());
+    }
+
+    void cloneAndFetchOverSsh()
+    {
+        useSsh();
+        SyncHarness h;
+        const QString path = target();
+        auto r = h.syncAndWait(h.spec("s", m_sshd.url(m_bare), path), fastPolicy());
+        QVERIFY2(r.outcome == Outcome::Cloned, qPrintable(r.error.text()));
+        QCOMPARE(GitRepoFactory::revParse(path, "HEAD"), GitRepoFactory::revParse(m_bare, "main"));
+        QVERIFY(GitRepoFactory::addCommits(m_bare, 1));
+        r = h.syncAndWait(h.spec("s", m_sshd.url(m_bare), path), fastPolicy());
+        QCOMPARE(r.outcome, Outcome::Updated);
+        const QString mirror = target() + ".git";
+        r = h.syncAndWait(h.spec("m", m_sshd.url(m_bare), mirror, core::RepoMode::Mirror), fastPolicy());
+        QCOMPARE(r.outcome, Outcome::Cloned);
+        QCOMPARE(GitRepoFactory::refs(mirror), GitRepoFactory::refs(m_bare));
+    }
+
+    void unknownHostKeyIsNotRetried()
+    {
+        useSsh(false);
+        SyncHarness h;
+        const QString path = target();
+        const auto r = h.syncAndWait(h.spec("u", m_sshd.url(m_bare), path), fastPolicy(5));
+        QCOMPARE(r.outcome, Outcome::Failed);
+        QCOMPARE(r.error.category, ErrorCategory::HostKey);
+        QCOMPARE(r.attempts, 1);
+        QVERIFY(r.error.hint.contains("known_hosts"));
+        QVERIFY(!QFileInfo::exists(path));
+    }
+
+    void wrongKeyIsAuthAndNotRetried()
+    {
+        useSsh(true, true);
+        SyncHarness h;
+        const auto r = h.syncAndWait(h.spec("k", m_sshd.url(m_bare), target()), fastPolicy(5));
+        QCOMPARE(r.outcome, Outcome::Failed);
+        QCOMPARE(r.error.category, ErrorCategory::Auth);
+        QCOMPARE(r.attempts, 1);
+    }
+
+    void missingRepositoryIsNotFound()
+    {
+        useSsh();
+        SyncHarness h;
+        const auto r = h.syncAndWait(h.spec("n", m_sshd.url(m_tmp.filePath("srv/none.git")), target()), fastPolicy(5));
+        QCOMPARE(r.outcome, Outcome::Failed);
+        QCOMPARE(r.error.category, ErrorCategory::NotFound);
+        QCOMPARE(r.attempts, 1);
+    }
+
+    void stalledServerTimesOutAndCancelIsPrompt()
+    {
+        useSsh();
+        FaultProxy proxy;
+        QVERIFY(proxy.start(m_sshd.port()));
+        proxy.setStall(true);
+        auto policy = fastPolicy(2);
+        policy.connectTimeout = Millis(1000);
+        SyncHarness h;
+        QElapsedTimer t;
+        t.start();
+        auto r = h.syncAndWait(h.spec("st", m_sshd.url(m_bare, proxy.port()), target()), policy, 20'000);
+        QCOMPARE(r.outcome, Outcome::Failed);
+        QCOMPARE(r.error.category, ErrorCategory::Timeout);
+        QCOMPARE(r.attempts, 2);
+        QVERIFY2(t.elapsed() < 8000, qPrintable(QString("took %1 ms").arg(t.elapsed())));
+
+        policy.connectTimeout = Millis(60'000);
+        h.scheduler.sync(h.spec("cancel", m_sshd.url(m_bare, proxy.port()), target()), policy);
+        QTRY_VERIFY_WITH_TIMEOUT(proxy.currentConnections() == 1, 10'000);
+        t.restart();
+        h.scheduler.cancel("cancel");
+        r = h.waitFor("cancel", 5000);
+        QVERIFY2(t.elapsed() < 1000, qPrintable(QString("cancel took %1 ms").arg(t.elapsed())));
+        QCOMPARE(r.outcome, Outcome::Cancelled);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSsh)
+#include "tst_ssh.moc"
