@@ -1,5 +1,6 @@
 #include "sync/SyncJob.h"
 
+#include "auth/CredentialBroker.h"
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
 #include "sync/CheckpointedClone.h"
@@ -76,6 +77,8 @@ AttemptOutcome SyncJob::run()
     AttemptContext attempt(m_policy.connectTimeout, m_policy.stallTimeout, m_policy.attemptTimeout, m_cancel);
     AttemptScope scope(&attempt);
     TransferCallbacks callbacks(&attempt, m_progress);
+    CredentialBroker credentials(defaultCredentialSources());
+    callbacks.setCredentialBroker(&credentials);
     if (attempt.isCancelled())
     {
         SyncError cancelled;
@@ -85,6 +88,12 @@ AttemptOutcome SyncJob::run()
     }
     AttemptOutcome out = runLocked(attempt, callbacks);
     out.bytes = std::max(out.bytes, attempt.bytesReceived());
+    const bool ok = out.outcome != Outcome::Failed && out.outcome != Outcome::Cancelled && !out.busy;
+    credentials.report(ok, out.error.category == ErrorCategory::Auth);
+    if (out.error.category == ErrorCategory::Auth && !credentials.triedSources().isEmpty())
+        out.error.hint = QStringLiteral("No credential was accepted (tried: %1). Sign in again or store a valid "
+                                        "token with git's credential helper.")
+                             .arg(credentials.triedSources().join(QStringLiteral(", ")));
     out.suggestCheckpoint = !m_checkpoint && m_policy.checkpoint == Checkpoint::Auto
                             && out.outcome == Outcome::Failed && out.error.transient
                             && out.bytes >= kCheckpointAfterBytes;

@@ -1,5 +1,7 @@
 #include "sync/TransferCallbacks.h"
 
+#include "auth/CredentialBroker.h"
+
 namespace repodeck::core {
 
 namespace {
@@ -17,6 +19,7 @@ void TransferCallbacks::install(git_remote_callbacks &callbacks)
     callbacks.transfer_progress = &TransferCallbacks::onTransfer;
     callbacks.sideband_progress = &TransferCallbacks::onSideband;
     callbacks.update_tips = &TransferCallbacks::onUpdateTips;
+    callbacks.credentials = &TransferCallbacks::onCredentials;
     callbacks.payload = this;
 }
 
@@ -96,6 +99,19 @@ int TransferCallbacks::onUpdateTips(const char *, const git_oid *, const git_oid
 {
     ++static_cast<TransferCallbacks *>(payload)->m_updatedRefs;
     return 0;
+}
+
+int TransferCallbacks::onCredentials(git_credential **out, const char *url, const char *user, unsigned int types,
+                                     void *payload)
+{
+    auto *self = static_cast<TransferCallbacks *>(payload);
+    if (self->shouldStop())
+        return -1;
+    if (!self->m_broker) {
+        git_error_set_str(GIT_ERROR_HTTP, "remote authentication required and no credential source is available");
+        return GIT_EAUTH;
+    }
+    return self->m_broker->acquire(out, url, user, types);
 }
 
 void TransferCallbacks::onCheckout(const char *, size_t done, size_t total, void *payload)

@@ -10,6 +10,8 @@
 
 namespace repodeck::core {
 
+class CredentialBroker;
+
 using ProgressSink = std::function<void(const TransferProgress &)>;
 
 // libgit2 callbacks of one attempt: they stop the transfer when the attempt
@@ -27,6 +29,8 @@ public:
     void finish(); // emits the last progress if it was throttled
     // Checkpointed fetches: carried on every progress report from now on.
     void setStep(int step, int steps, quint64 keptBytes);
+    // Answers the server's requests for credentials (HTTP 401); not owned.
+    void setCredentialBroker(CredentialBroker *broker) { m_broker = broker; }
 
     int updatedRefs() const { return m_updatedRefs; }
     qint64 receivedBytes() const { return static_cast<qint64>(m_last.receivedBytes); }
@@ -36,6 +40,8 @@ private:
     static int onSideband(const char *text, int len, void *payload);
     static int onUpdateTips(const char *ref, const git_oid *a, const git_oid *b, void *payload);
     static void onCheckout(const char *path, size_t done, size_t total, void *payload);
+    static int onCredentials(git_credential **out, const char *url, const char *user, unsigned int types,
+                             void *payload);
     bool shouldStop();
 
     AttemptContext *m_attempt;
@@ -45,6 +51,7 @@ private:
     bool m_pending = false;
     TransferProgress m_last;
     int m_updatedRefs = 0;
+    CredentialBroker *m_broker = nullptr;
     int m_step = 0;
     int m_steps = 0;
     quint64 m_keptBytes = 0;
