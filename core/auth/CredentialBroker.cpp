@@ -102,9 +102,22 @@ QStringList CredentialBroker::triedSources() const
     return m_tried;
 }
 
+namespace {
+QMutex g_sourcesMutex;
+QList<std::shared_ptr<CredentialSource>> g_extraSources;
+} // namespace
+
 QList<std::shared_ptr<CredentialSource>> defaultCredentialSources()
 {
-    return {std::make_shared<GitCredentialHelper>()};
+    QList<std::shared_ptr<CredentialSource>> sources{std::make_shared<GitCredentialHelper>()};
+    QMutexLocker lock(&g_sourcesMutex);
+    return sources + g_extraSources;
+}
+
+void addCredentialSource(std::shared_ptr<CredentialSource> source)
+{
+    QMutexLocker lock(&g_sourcesMutex);
+    g_extraSources << std::move(source);
 }
 
 } // namespace repodeck::core

@@ -43,8 +43,10 @@ private:
     QStringList m_tried;
 };
 
-// The default sources, in order: git's credential helpers (then, from the
-// desktop app, the keychain and a sign-in request; see docs/credentials.md).
+// The sources used for every attempt, in order (see docs/credentials.md):
+// git's credential helpers, then whatever the front end adds (the CLI's
+// --interactive terminal prompt). Process-wide; set before syncing.
 QList<std::shared_ptr<CredentialSource>> defaultCredentialSources();
+void addCredentialSource(std::shared_ptr<CredentialSource> source);
 
 } // namespace repodeck::core

@@ -30,7 +30,7 @@ const QStringList kValueOptions = {
 };
 const QStringList kFlagOptions = {
     QStringLiteral("mirror"), QStringLiteral("json"), QStringLiteral("help"), QStringLiteral("version"),
-    QStringLiteral("fail-on-stale"),
+    QStringLiteral("fail-on-stale"), QStringLiteral("interactive"),
 };
 
 int usage(const QString &problem)
@@ -300,7 +300,7 @@ QString usageText()
         "        [--checkpoint auto|always|never] [--retry-after-limit max-delay|deadline] [--interval D]\n"
         "        [--stale-after D]\n"
         "  repodeck-cli [--workspace FILE] sync [NAME...] [--jobs N] [--host-jobs N] [--json] [--shard I/N]\n"
-        "        [--metrics-file PATH [--metrics-interval D]]\n"
+        "        [--metrics-file PATH [--metrics-interval D]] [--interactive]\n"
         "  repodeck-cli [--workspace FILE] status [NAME...] [--json] [--fail-on-stale] [--shard I/N]\n"
         "  repodeck-cli --version | --help\n\n"
         "Durations: 250ms, 5s, 2m, 1h. Default workspace: %1\n"

@@ -1,6 +1,8 @@
 #include "cli/SyncCommand.h"
 
 #include "cli/CliApp.h"
+#include "auth/CredentialBroker.h"
+#include "auth/TerminalPrompt.h"
 #include "cli/Console.h"
 #include "cli/SyncReporter.h"
 #include "log/AttemptLog.h"
@@ -79,6 +81,14 @@ int runSync(const Workspace &ws, const QString &wsPath, const CliArgs &a)
         selected = mine;
     }
 
+    if (a.has(QStringLiteral("interactive"))) {
+        if (!TerminalPrompt::available()) {
+            printErr(QStringLiteral("repodeck-cli: --interactive needs a terminal; without one RepoDeck never asks "
+                                    "(use git's credential helper instead)\n"));
+            return UsageError;
+        }
+        addCredentialSource(std::make_shared<TerminalPrompt>());
+    }
     setupLogging(QStringLiteral("repodeck-cli"));
     Scheduler scheduler;
     scheduler.setMaxConcurrent(jobs);

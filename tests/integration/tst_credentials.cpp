@@ -5,6 +5,8 @@
 
 #include <QtTest>
 
+#include <unistd.h>
+
 using namespace repodeck::test;
 
 namespace {
@@ -42,6 +44,8 @@ private:
         e.insert("GIT_CONFIG_NOSYSTEM", "1");
         e.remove("REPODECK_LOG_DIR");
         p.setProcessEnvironment(e);
+        // No controlling terminal, even when the suite runs from one.
+        p.setChildProcessModifier([] { ::setsid(); });
         p.start(m_cli, QStringList{"--workspace", m_ws} + args);
         p.closeWriteChannel(); // no terminal, no input: it must never wait for some
         if (!p.waitForFinished(30'000)) {
@@ -131,6 +135,47 @@ private slots:
         QCOMPARE(done.value("category").toString(), QString("auth"));
         QCOMPARE(done.value("attempts").toInt(), 1);
         QVERIFY(done.value("message").toString().contains("git-credential"));
+    }
+
+    void interactiveAsksOnceOnATerminalWithoutEcho()
+    {
+        if (QStandardPaths::findExecutable("script").isEmpty())
+            QSKIP("util-linux `script` is needed to give the CLI a terminal");
+        QFile::remove(storePath());
+        QCOMPARE(cli({"add", "t", m_http.url("private.git"), m_tmp.filePath("w/t")}), 0);
+        QCOMPARE(cli({"add", "t2", m_http.url("private.git"), m_tmp.filePath("w/t2")}), 0);
+        QProcess p;
+        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+        e.insert("HOME", m_home);
+        e.insert("XDG_CONFIG_HOME", m_home + "/.config");
+        e.insert("XDG_DATA_HOME", m_home + "/.local/share");
+        p.setProcessEnvironment(e);
+        const QString command = QString("%1 --workspace %2 sync t t2 --json --interactive").arg(m_cli, m_ws);
+        p.start("script", {"-qec", command, "/dev/null"});
+        QVERIFY(p.waitForStarted());
+        QByteArray out;
+        QElapsedTimer t;
+        t.start();
+        while (!out.contains("Username:") && t.elapsed() < 15'000) {
+            p.waitForReadyRead(100);
+            out += p.readAll();
+        }
+        QVERIFY2(out.contains("Username:"), out.constData());
+        p.write("alice\n");
+        while (!out.contains("Password or token:") && t.elapsed() < 15'000) {
+            p.waitForReadyRead(100);
+            out += p.readAll();
+        }
+        p.write(kSecret + "\n");
+        QVERIFY(p.waitForFinished(30'000));
+        out += p.readAll();
+        m_printed += out;
+        QCOMPARE(out.count("Username:"), 1); // one question for the host, not one per repository
+        QVERIFY(out.contains("\"outcome\":\"cloned\""));
+        QVERIFY2(!out.contains(kSecret), "the password is not echoed");
+        QCOMPARE(p.exitCode(), 0);
+        // Without a terminal, --interactive is refused rather than hanging.
+        QCOMPARE(cli({"sync", "t", "--interactive"}), 2);
     }
 
     void secretNeverReachesAnythingRepoDeckWrites()

@@ -1,0 +1,92 @@
+#include "auth/TerminalPrompt.h"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#ifndef _WIN32
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+#endif
+
+namespace repodeck::core {
+
+namespace {
+
+#ifndef _WIN32
+std::string readLine(int fd, bool echo)
+{
+    termios saved{};
+    const bool isTty = tcgetattr(fd, &saved) == 0;
+    if (isTty && !echo) {
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    std::string line;
+    char c = 0;
+    while (::read(fd, &c, 1) == 1 && c != '\n')
+        line.push_back(c);
+    if (isTty && !echo) {
+        tcsetattr(fd, TCSAFLUSH, &saved);
+        [[maybe_unused]] const ssize_t n = ::write(fd, "\n", 1);
+    }
+    return line;
+}
+#endif
+
+} // namespace
+
+bool TerminalPrompt::available()
+{
+#ifdef _WIN32
+    return false; // not implemented on Windows yet: the desktop app signs in instead
+#else
+    const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ::close(fd);
+    return true;
+#endif
+}
+
+std::optional<Credential> TerminalPrompt::fill(const CredentialRequest &request)
+{
+#ifdef _WIN32
+    Q_UNUSED(request);
+    return std::nullopt;
+#else
+    QMutexLocker lock(&m_mutex); // one question at a time
+    if (m_answers.contains(request.host))
+        return m_answers.value(request.host);
+    const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return std::nullopt;
+    const std::string question = "\nSign in to " + request.host.toStdString() + " (" + request.protocol.toStdString()
+                                 + "://" + request.host.toStdString() + "/" + request.path.toStdString() + ")\n";
+    [[maybe_unused]] ssize_t n = ::write(fd, question.data(), question.size());
+    std::string user = request.username.toStdString();
+    if (user.empty()) {
+        n = ::write(fd, "Username: ", 10);
+        user = readLine(fd, true);
+    }
+    n = ::write(fd, "Password or token: ", 19);
+    const std::string secret = readLine(fd, false);
+    ::close(fd);
+    std::optional<Credential> answer;
+    if (!secret.empty())
+        answer = Credential{QString::fromStdString(user), QString::fromStdString(secret), name()};
+    m_answers.insert(request.host, answer);
+    return answer;
+#endif
+}
+
+void TerminalPrompt::reject(const CredentialRequest &request, const Credential &)
+{
+    // Rejected: do not ask again in this run (no prompt loops).
+    QMutexLocker lock(&m_mutex);
+    m_answers.insert(request.host, std::nullopt);
+}
+
+} // namespace repodeck::core
