@@ -15,21 +15,24 @@ namespace repodeck::core {
 namespace {
 
 #ifndef _WIN32
-std::string readLine(int fd, bool echo)
+// Echo goes off before the prompt is shown, and without flushing input, so
+// an answer typed (or sent) right after the prompt is neither echoed nor lost.
+std::string readLine(int fd, bool echo, const char *prompt)
 {
     termios saved{};
     const bool isTty = tcgetattr(fd, &saved) == 0;
     if (isTty && !echo) {
         termios quiet = saved;
         quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-        tcsetattr(fd, TCSAFLUSH, &quiet);
+        tcsetattr(fd, TCSANOW, &quiet);
     }
+    [[maybe_unused]] const ssize_t shown = ::write(fd, prompt, std::strlen(prompt));
     std::string line;
     char c = 0;
     while (::read(fd, &c, 1) == 1 && c != '\n')
         line.push_back(c);
     if (isTty && !echo) {
-        tcsetattr(fd, TCSAFLUSH, &saved);
+        tcsetattr(fd, TCSANOW, &saved);
         [[maybe_unused]] const ssize_t n = ::write(fd, "\n", 1);
     }
     return line;
@@ -65,14 +68,11 @@ std::optional<Credential> TerminalPrompt::fill(const CredentialRequest &request)
         return std::nullopt;
     const std::string question = "\nSign in to " + request.host.toStdString() + " (" + request.protocol.toStdString()
                                  + "://" + request.host.toStdString() + "/" + request.path.toStdString() + ")\n";
-    [[maybe_unused]] ssize_t n = ::write(fd, question.data(), question.size());
+    [[maybe_unused]] const ssize_t n = ::write(fd, question.data(), question.size());
     std::string user = request.username.toStdString();
-    if (user.empty()) {
-        n = ::write(fd, "Username: ", 10);
-        user = readLine(fd, true);
-    }
-    n = ::write(fd, "Password or token: ", 19);
-    const std::string secret = readLine(fd, false);
+    if (user.empty())
+        user = readLine(fd, true, "Username: ");
+    const std::string secret = readLine(fd, false, "Password or token: ");
     ::close(fd);
     std::optional<Credential> answer;
     if (!secret.empty())
