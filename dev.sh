@@ -11,7 +11,8 @@ PACKAGES=(
     cmake ninja-build g++ pkg-config git
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-qpa-plugins
     libgit2-dev libspdlog-dev libfmt-dev
-    openssh-client openssh-server xvfb xauth
+    openssh-client openssh-server openssl util-linux
+    xvfb xauth x11-utils dpkg-dev file desktop-file-utils
 )
 
 install_missing() {

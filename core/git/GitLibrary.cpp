@@ -1,6 +1,7 @@
 #include "git/GitLibrary.h"
 
 #include "net/TimeoutStream.h"
+#include "net/ssh/OpenSshTransport.h"
 #include "net/http/HttpBackend.h"
 #include "net/http/NetworkThread.h"
 #include "retry/ErrorClassifier.h"
@@ -27,6 +28,10 @@ QString initialize()
         }
         if (!installTimeoutStream()) {
             error = QStringLiteral("libgit2 refused RepoDeck's network stream; timeouts would not work");
+            return;
+        }
+        if (!installOpenSshTransport()) {
+            error = QStringLiteral("libgit2 refused RepoDeck's OpenSSH transport");
             return;
         }
         // The Qt HTTP transport: env http(s)_proxy/no_proxy on Linux, the

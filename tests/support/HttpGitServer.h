@@ -22,8 +22,9 @@ class HttpGitServerWorker;
 // answering while the test thread blocks on the CLI or libgit2. All public
 // methods are thread-safe. Every response carries "Connection: close".
 //
-// Fault precedence per request: stall, failNext, alwaysStatus, Basic auth,
-// then http-backend. A `pathFilter` is a substring of the request target
+// Fault precedence per request: stall, failNext, alwaysStatus, redirects,
+// Basic/Bearer auth, then http-backend. Optionally HTTPS (setTls). A
+// `pathFilter` is a substring of the request target
 // ("/repo.git/info/refs?service=git-upload-pack"); empty matches everything.
 class HttpGitServer
 {

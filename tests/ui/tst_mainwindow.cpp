@@ -13,6 +13,7 @@
 #include "shell/MainActions.h"
 #include "shell/MainWindow.h"
 #include "shell/RepoCommands.h"
+#include "shell/TrayController.h"
 #include "shell/VersionInfo.h"
 #include "sync/Scheduler.h"
 #include "views/DetailsPane.h"
@@ -24,6 +25,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QMimeData>
+#include <QSystemTrayIcon>
 #include <QTreeView>
 #include <QtTest>
 
@@ -292,6 +294,46 @@ private slots:
         QSignalSpy scanned(dialog, &ImportDialog::scanFinished);
         QVERIFY(scanned.wait(10'000));
         dialog->reject();
+    }
+
+    void nextSyncFollowsThePolicyInterval()
+    {
+        QCOMPARE(core::editWorkspace(m_ws, [](core::Workspace &ws) {
+                     core::RetryPolicy hourly = ws.policy(QStringLiteral("fast"));
+                     hourly.name = QStringLiteral("hourly");
+                     hourly.interval = core::Millis(3'600'000);
+                     ws.setPolicy(hourly);
+                     core::RepoSpec bravo = *ws.repository(QStringLiteral("bravo"));
+                     bravo.policy = hourly.name;
+                     ws.updateRepository(bravo);
+                     return QString();
+                 }),
+                 QString());
+        MainWindow w(m_ws);
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
+        RepoTableModel *m = w.model();
+        auto next = [m](const QString &name) { return m->index(m->rowOf(name), RepoTableModel::NextSync); };
+        QTRY_VERIFY_WITH_TIMEOUT(next(QStringLiteral("bravo")).data(RepoTableModel::SortRole).toLongLong() > 0, 5000);
+        const QDateTime due = QDateTime::fromMSecsSinceEpoch(next(QStringLiteral("bravo")).data(RepoTableModel::SortRole).toLongLong());
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        QVERIFY(due > now && due <= now.addSecs(3600 * 11 / 10)); // within the interval, give or take 10 %
+        QVERIFY(next(QStringLiteral("bravo")).data().toString() != QStringLiteral("—"));
+        QCOMPARE(next(QStringLiteral("alpha")).data().toString(), QStringLiteral("—"));
+    }
+
+    void trayFollowsTheOverallState()
+    {
+        using O = TrayController::Overall;
+        SyncTotals t;
+        QCOMPARE(TrayController::overallFor(t), O::Idle);
+        t.failed = 1;
+        QCOMPARE(TrayController::overallFor(t), O::Failed);
+        t.waiting = 1; // a retry pending counts as syncing
+        QCOMPARE(TrayController::overallFor(t), O::Syncing);
+        MainWindow w(m_ws);
+        // Offscreen there is no tray: everything must still work without one.
+        QCOMPARE(w.tray()->isAvailable(), QSystemTrayIcon::isSystemTrayAvailable());
+        w.tray()->notifyFailure(QStringLiteral("alpha"), QStringLiteral("not found"));
     }
 
     void versionInfo()

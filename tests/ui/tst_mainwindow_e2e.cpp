@@ -116,8 +116,13 @@ private slots:
         w.actions()->syncAll->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(w, QStringLiteral("missing")), QStringLiteral("failed: not found"), 30'000);
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(w, QStringLiteral("flaky")), QStringLiteral("cloned"), 60'000);
+        // The model answers with the newest snapshot at once; the view hears
+        // of it at the next coalesced update.
+        QTRY_COMPARE_WITH_TIMEOUT(seen.value(QStringLiteral("flaky")).last(), QStringLiteral("cloned"), 1000);
 
         const QStringList flaky = seen.value(QStringLiteral("flaky"));
+        qInfo("flaky showed: %s", qPrintable(flaky.join(QStringLiteral(" | "))));
+        qInfo("missing showed: %s", qPrintable(seen.value(QStringLiteral("missing")).join(QStringLiteral(" | "))));
         auto any = [&flaky](const QString &prefix) {
             return std::any_of(flaky.begin(), flaky.end(), [&](const QString &s) { return s.startsWith(prefix); });
         };

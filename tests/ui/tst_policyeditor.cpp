@@ -8,6 +8,7 @@
 #include "views/PolicyEditor.h"
 #include "views/ScheduleChart.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
@@ -159,6 +160,37 @@ private slots:
         typeInto(name, QString());
         QVERIFY(invalid(editor, "name"));
         QVERIFY(editor.problems().first().contains(QStringLiteral("needs a name")));
+    }
+
+    void scheduleAndFreshnessKnobs()
+    {
+        PolicyEditor editor;
+        core::RetryPolicy p = sample(core::Jitter::Full);
+        p.interval = Millis(15 * 60'000);
+        p.staleAfter = Millis(3'600'000);
+        p.syncOnStart = true;
+        p.checkpoint = core::Checkpoint::Always;
+        p.retryAfterLimit = core::RetryAfterLimit::Deadline;
+        editor.setPolicy(p);
+        QVERIFY(editor.isValid());
+        QVERIFY(editor.policy() == p);
+        auto *interval = qobject_cast<QLineEdit *>(editor.field(QStringLiteral("interval")));
+        QCOMPARE(interval->text(), QStringLiteral("15m"));
+        typeInto(interval, QStringLiteral("500ms"));
+        QVERIFY(invalid(editor, "interval"));
+        QVERIFY(editor.problems().first().contains(QStringLiteral("interval must be 0 (off) or at least 1s")));
+        typeInto(interval, QString()); // empty: no scheduled sync
+        QVERIFY(editor.isValid());
+        QCOMPARE(editor.policy().interval, Millis(0));
+        auto *stale = qobject_cast<QLineEdit *>(editor.field(QStringLiteral("stale_after")));
+        typeInto(stale, QStringLiteral("soon"));
+        QVERIFY(invalid(editor, "stale_after"));
+        typeInto(stale, QStringLiteral("2h"));
+        QCOMPARE(editor.policy().staleAfter, Millis(7'200'000));
+        qobject_cast<QComboBox *>(editor.field(QStringLiteral("checkpoint")))->setCurrentIndex(2);
+        QCOMPARE(editor.policy().checkpoint, core::Checkpoint::Never);
+        qobject_cast<QCheckBox *>(editor.field(QStringLiteral("sync_on_start")))->setChecked(false);
+        QVERIFY(!editor.policy().syncOnStart);
     }
 
     void dialogOkFollowsValidity()

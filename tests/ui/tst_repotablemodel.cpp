@@ -128,6 +128,10 @@ private slots:
         waiting.retryAt = m_now.addMSecs(12'300);
         waiting.lastAttemptError.category = core::ErrorCategory::Network;
         QTest::newRow("waiting") << waiting << "waiting for retry in 13 s (network)" << -2;
+        RepoStatus held;
+        held.activity = Activity::Held;
+        held.heldReason = QStringLiteral("offline: waiting for the network");
+        QTest::newRow("held") << held << "held: offline: waiting for the network" << -2;
         RepoStatus upToDate;
         upToDate.last.lastOutcome = core::Outcome::UpToDate;
         QTest::newRow("up to date") << upToDate << "up to date" << -2;
@@ -187,9 +191,35 @@ private slots:
                  m_now.addSecs(-60).toLocalTime().toString(QStringLiteral("HH:mm:ss")));
         QCOMPARE(m_model->index(0, RepoTableModel::LastSuccess).data(RepoTableModel::SortRole).toLongLong(),
                  m_now.addSecs(-60).toMSecsSinceEpoch());
-        m_model->setNextSync(m_now.addSecs(600));
+        m_model->setNextSync(QStringLiteral("repo0000"), m_now.addSecs(600));
         QCOMPARE(cell(QStringLiteral("repo0000"), RepoTableModel::NextSync),
                  m_now.addSecs(600).toLocalTime().toString(QStringLiteral("HH:mm:ss")));
+        m_model->setNextSync(QStringLiteral("repo0000"), {});
+        QCOMPARE(cell(QStringLiteral("repo0000"), RepoTableModel::NextSync), QStringLiteral("—"));
+    }
+
+    void staleAgainstThePolicysFreshnessTarget()
+    {
+        QList<core::RepoSpec> list = specs(2);
+        list[1].policy = QStringLiteral("fresh");
+        m_model->setRepositories(list);
+        core::RetryPolicy fresh;
+        fresh.name = QStringLiteral("fresh");
+        fresh.staleAfter = core::Millis(3'600'000);
+        m_model->setPolicies({{QStringLiteral("default"), core::RetryPolicy::defaults()}, {fresh.name, fresh}});
+        RepoStatus old;
+        old.last.lastOutcome = core::Outcome::UpToDate;
+        old.last.lastSuccess = m_now.addSecs(-2 * 3600);
+        m_model->setStatus(QStringLiteral("repo0000"), old); // default policy: no target
+        m_model->setStatus(QStringLiteral("repo0001"), old);
+        QVERIFY(!m_model->index(0, 0).data(RepoTableModel::StaleRole).toBool());
+        QVERIFY(m_model->index(1, 0).data(RepoTableModel::StaleRole).toBool());
+        QVERIFY(m_model->index(1, 0).data(RepoTableModel::AttentionRole).toBool());
+        QVERIFY(m_model->index(1, RepoTableModel::LastSuccess).data(Qt::ForegroundRole).isValid());
+        QVERIFY(m_model->index(1, RepoTableModel::LastSuccess).data(Qt::ToolTipRole).toString().contains(QStringLiteral("Stale")));
+        old.last.lastSuccess = m_now.addSecs(-60);
+        m_model->setStatus(QStringLiteral("repo0001"), old);
+        QVERIFY(!m_model->index(1, 0).data(RepoTableModel::StaleRole).toBool());
     }
 
     void sortValuesRankStates()

@@ -4,6 +4,7 @@
 #include "model/RepoTableModel.h"
 #include "model/SyncTracker.h"
 #include "state/RepoStateStore.h"
+#include "state/StateEditor.h"
 #include "sync/Scheduler.h"
 
 #include <QtTest>
@@ -69,6 +70,7 @@ private:
             }
             model.setRepositories(specs);
             tracker.setSaveDelay(10);
+            tracker.setReloadDelay(20);
             tracker.loadState(statePath);
             tracker.setRepositories({QStringLiteral("alpha"), QStringLiteral("beta")});
         }
@@ -211,6 +213,57 @@ private slots:
         QCOMPARE(f.tracker.status(QStringLiteral("alpha")).activity, Activity::WaitingLock);
         f.model.flushPendingUpdates();
         QCOMPARE(f.model.totals().waiting, 1);
+    }
+
+    void sharesTheStateFileWithTheCli()
+    {
+        Fixture f(m_statePath);
+        QTRY_VERIFY_WITH_TIMEOUT(f.tracker.isStateLoaded(), 5000);
+        QSignalSpy synced(&f.tracker, &SyncTracker::synced);
+
+        // repodeck-cli records a result for beta while the window is open.
+        const QDateTime cliRun = QDateTime::currentDateTimeUtc().addSecs(-30);
+        QCOMPARE(core::editStateStore(m_statePath, [&](core::RepoStateStore &store) {
+                     core::RepoState st;
+                     core::AttemptRecord r = failedAttempt(1, -1);
+                     r.started = cliRun;
+                     core::recordResult(st, result(core::Outcome::Failed, 1), {r});
+                     store.setState(QStringLiteral("beta"), st);
+                 }),
+                 QString());
+        QTRY_COMPARE_WITH_TIMEOUT(f.tracker.status(QStringLiteral("beta")).last.lastOutcome, core::Outcome::Failed, 5000);
+        QCOMPARE(f.tracker.status(QStringLiteral("beta")).last.lastAttempt, cliRun);
+        QTRY_VERIFY_WITH_TIMEOUT(!synced.isEmpty(), 2000);
+        QCOMPARE(synced.last().at(0).toString(), QStringLiteral("beta"));
+
+        // The window's own result for alpha joins the file without dropping beta's.
+        QSignalSpy saved(&f.tracker, &SyncTracker::stateSaved);
+        emit f.scheduler.queued(QStringLiteral("alpha"));
+        emit f.scheduler.attemptStarted(QStringLiteral("alpha"), 1, 3);
+        emit f.scheduler.finished(QStringLiteral("alpha"), result(core::Outcome::UpToDate, 1));
+        QVERIFY(saved.wait(5000));
+        auto stored = core::RepoStateStore::load(m_statePath);
+        QVERIFY(stored.ok());
+        QCOMPARE(stored.value().state(QStringLiteral("alpha")).lastOutcome, core::Outcome::UpToDate);
+        QCOMPARE(stored.value().state(QStringLiteral("beta")).lastOutcome, core::Outcome::Failed);
+    }
+
+    void heldAndOfflineRequeue()
+    {
+        Fixture f(m_statePath);
+        const QString a = QStringLiteral("alpha");
+        emit f.scheduler.queued(a);
+        emit f.scheduler.held(a, QStringLiteral("offline: waiting for the network"));
+        QCOMPARE(f.tracker.status(a).activity, Activity::Held);
+        f.model.flushPendingUpdates();
+        QCOMPARE(f.model.index(f.model.rowOf(a), RepoTableModel::State).data().toString(),
+                 QStringLiteral("held: offline: waiting for the network"));
+        emit f.scheduler.attemptStarted(a, 1, 3);
+        QCOMPARE(f.tracker.status(a).activity, Activity::Running);
+        QVERIFY(f.tracker.status(a).heldReason.isEmpty());
+        // Offline: the engine requeues without a retry delay and without finishing.
+        emit f.scheduler.attemptFinished(a, failedAttempt(1, -1));
+        QCOMPARE(f.tracker.status(a).activity, Activity::Queued);
     }
 
     void unknownRepositoriesAreIgnored()

@@ -19,7 +19,8 @@ namespace {
 std::mutex g_mutex;
 std::atomic<HttpBackend> g_active{HttpBackend::Libgit2}; // libgit2's own until registered
 
-const char *const kSchemes[] = {"http://", "https://"};
+// libgit2 1.5.1 appends "://" itself (its header still says "ending in ://").
+const char *const kSchemes[] = {"http", "https"};
 
 std::optional<HttpBackend> parseName(const QString &text)
 {
@@ -79,7 +80,7 @@ bool useHttpBackend(HttpBackend backend, QString *error)
         if (rc < 0) {
             const git_error *e = git_error_last();
             if (error)
-                *error = QStringLiteral("cannot switch %1 to the %2 HTTP backend: %3")
+                *error = QStringLiteral("cannot switch %1:// to the %2 HTTP backend: %3")
                              .arg(QString::fromLatin1(scheme), httpBackendName(backend),
                                   QString::fromUtf8(e ? e->message : "unknown error"));
             return false;

@@ -48,9 +48,10 @@ int failWait(WaitResult result, const WaitLimits &limits, const QString &host)
 
 int failCertificate(const HttpFailure &failure, const QString &host)
 {
+    // The classifier names the host; this says what was wrong with the certificate.
+    Q_UNUSED(host);
     return setError(GIT_ERROR_SSL,
-                    QStringLiteral("the TLS certificate of %1 could not be verified: %2")
-                        .arg(host, failure.tlsErrors.join(QStringLiteral("; "))),
+                    QStringLiteral("TLS certificate error: %1").arg(failure.tlsErrors.join(QStringLiteral("; "))),
                     GIT_ECERTIFICATE);
 }
 

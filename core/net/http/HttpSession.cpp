@@ -1,6 +1,7 @@
 #include "net/http/HttpSession.h"
 
 #include "net/http/CertificatePins.h"
+#include "net/http/ManagerPool.h"
 
 #include <QCryptographicHash>
 #include <QNetworkAccessManager>
@@ -34,26 +35,26 @@ HttpSession::HttpSession(ProxyChoice proxy)
 {
 }
 
-HttpSession::~HttpSession() = default; // the manager (a child) aborts what still runs
+HttpSession::~HttpSession()
+{
+    if (!m_manager)
+        return;
+    // Normally every reply was released already; never hand on a busy manager.
+    const auto replies = m_manager->findChildren<QNetworkReply *>(Qt::FindDirectChildrenOnly);
+    for (QNetworkReply *reply : replies) {
+        reply->disconnect(this);
+        if (!reply->isFinished())
+            delete reply; // aborts its request
+    }
+    // Connections made under a certificate only this transport accepted must
+    // not serve the next one.
+    ManagerPool::release(m_manager, m_proxy, m_trusted.isEmpty());
+}
 
 QNetworkAccessManager *HttpSession::manager()
 {
-    if (m_manager)
-        return m_manager;
-    m_manager = new QNetworkAccessManager(this);
-    m_manager->setAutoDeleteReplies(false);
-    // Redirects are the transport's decision (initial request only, no downgrade).
-    m_manager->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
-    switch (m_proxy.mode) {
-    case ProxyChoice::Mode::System:
-        break; // QNetworkProxyFactory::setUseSystemConfiguration(true), set at start-up
-    case ProxyChoice::Mode::None:
-        m_manager->setProxy(QNetworkProxy(QNetworkProxy::NoProxy));
-        break;
-    case ProxyChoice::Mode::Explicit:
-        m_manager->setProxy(m_proxy.proxy);
-        break;
-    }
+    if (!m_manager)
+        m_manager = ManagerPool::acquire(m_proxy);
     return m_manager;
 }
 
@@ -68,6 +69,9 @@ void HttpSession::start(const std::shared_ptr<HttpExchange> &exchange, const Htt
     request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
     // Credentials are ours to send (once per source); Qt must not cache or replay them.
     request.setAttribute(QNetworkRequest::AuthenticationReuseAttribute, QNetworkRequest::Manual);
+    // Like git without http.cookieFile: no cookies kept or sent.
+    request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
+    request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
     // Ref advertisements of big repositories compress far better than Qt's
     // "decompression bomb" ratio allows; the attempt timeout bounds them instead.
     request.setDecompressedSafetyCheckThreshold(-1);
@@ -119,7 +123,10 @@ void HttpSession::drain(QNetworkReply *reply, const std::shared_ptr<HttpExchange
                 return; // the worker asks for more (pump) once it took half
             continue;
         }
-        exchange->append(reply->read(std::min(room, reply->bytesAvailable())));
+        const QByteArray data = reply->read(std::min(room, reply->bytesAvailable()));
+        if (data.isEmpty())
+            break;
+        exchange->append(data);
     }
     if (reply->isFinished()) {
         exchange->finish(failureOf(reply));
@@ -142,8 +149,9 @@ void HttpSession::release(const std::shared_ptr<HttpExchange> &exchange)
         return;
     exchange->reply = nullptr;
     reply->disconnect(this);
-    if (!reply->isFinished())
-        reply->abort();
+    // Deleting an unfinished reply aborts its request and closes the
+    // connection (abort() itself would make Qt warn about replies that are
+    // already failing, such as a 401 read only up to its head).
     HttpFailure aborted;
     aborted.networkError = QNetworkReply::OperationCanceledError;
     aborted.text = QStringLiteral("aborted");

@@ -14,9 +14,9 @@ class QSslError;
 
 namespace repodeck::core::http {
 
-// The network-thread half of one transport: a QNetworkAccessManager (one per
-// transport, so attempts never queue behind each other in Qt's per-host
-// connection limit and share no credentials or connections) and the replies
+// The network-thread half of one transport: a QNetworkAccessManager that no
+// other transport uses meanwhile (taken from ManagerPool, so attempts never
+// queue behind each other in Qt's per-host connection limit) and the replies
 // it runs, each feeding its HttpExchange. Every method runs on the network
 // thread; HttpClient posts to it.
 class HttpSession : public QObject
@@ -40,7 +40,7 @@ private:
     void onSslErrors(QNetworkReply *reply, HttpExchange &exchange, const QList<QSslError> &errors);
 
     ProxyChoice m_proxy;
-    QNetworkAccessManager *m_manager = nullptr;
+    QNetworkAccessManager *m_manager = nullptr; // from ManagerPool, returned there
     QSet<QByteArray> m_trusted;
 };
 

@@ -268,7 +268,8 @@ int HttpSubtransport::executeRequest(HttpStream &stream)
             return failStatus(head.status);
         }
         const QByteArray type = head.header("Content-Type");
-        if (type.left(type.indexOf(';')).trimmed() != service.contentType) {
+        const qsizetype semicolon = type.indexOf(';');
+        if ((semicolon < 0 ? type : type.left(semicolon)).trimmed().toLower() != service.contentType) {
             release(stream);
             // A "dumb" HTTP server or not git at all: retrying will not help.
             git_error_set_str(GIT_ERROR_HTTP, QStringLiteral("invalid content-type '%1' from %2: expected %3 "

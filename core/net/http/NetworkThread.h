@@ -14,6 +14,8 @@ namespace repodeck::core::http {
 // The thread needs a QCoreApplication. git::initialize() starts it when one
 // exists; otherwise (the GUI initialises libgit2 before QApplication) it
 // starts on first use. It is stopped by a QCoreApplication post routine.
+// (A process without any QCoreApplication gets libgit2's own HTTP client:
+// see createQtHttpTransport.)
 class NetworkThread
 {
 public:

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <QObject>
+
+class QAction;
+
+namespace repodeck::ui {
+
+// Every command of the main window as a QAction, with its icon, shortcut and
+// object name (tests and the e2e suite trigger them by name). Menus, the
+// toolbar, the context menu and the tray share these instances.
+class MainActions : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit MainActions(QObject *parent);
+
+    QAction *add;
+    QAction *importFolder;
+    QAction *syncSelected;
+    QAction *syncAll;
+    QAction *cancelSelected;
+    QAction *cancelAll;
+    QAction *pauseAll;       // checkable: checked = paused
+    QAction *openFolder;
+    QAction *copyUrl;
+    QAction *remove;
+    QAction *policies;
+    QAction *preferences;
+    QAction *findRepository;
+    QAction *about;
+    QAction *quit;
+
+    // Enables what makes sense for `selected` rows; `active` of them are syncing.
+    void updateForSelection(int selected, int active, bool anyActive);
+    void setPaused(bool paused);
+};
+
+} // namespace repodeck::ui

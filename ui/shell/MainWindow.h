@@ -1,0 +1,118 @@
+#pragma once
+
+#include "model/RepoStatus.h"
+#include "shell/AppSettings.h"
+
+#include <QMainWindow>
+
+#include <memory>
+
+class QComboBox;
+class QDockWidget;
+class QLabel;
+class QLineEdit;
+class QMenu;
+class QTreeView;
+
+namespace repodeck::core {
+class Reachability;
+class Scheduler;
+class SyncPlanner;
+class WakeDetector;
+class Workspace;
+}
+
+namespace repodeck::ui {
+
+class DetailsPane;
+class MainActions;
+class RepoCommands;
+class RepoFilterProxy;
+class RepoTableModel;
+class SyncTracker;
+class TrayController;
+class WorkspaceController;
+
+// The main window: the repository table, the details dock, toolbar, menus,
+// status bar totals and the tray. It wires the parts together; the parts do
+// the work (RepoCommands for actions, SyncTracker for scheduler signals,
+// WorkspaceController for the file).
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    explicit MainWindow(const QString &workspacePath, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    core::Scheduler *scheduler() const { return m_scheduler.get(); }
+    RepoTableModel *model() const { return m_model; }
+    RepoFilterProxy *proxy() const { return m_proxy; }
+    SyncTracker *tracker() const { return m_tracker; }
+    WorkspaceController *workspace() const { return m_workspace; }
+    DetailsPane *details() const { return m_details; }
+    QTreeView *table() const { return m_table; }
+    MainActions *actions() const { return m_actions; }
+    RepoCommands *commands() const { return m_commands; }
+    TrayController *tray() const { return m_tray; }
+
+    // The URL as it may be shown and logged (credentials removed).
+    QString redactedUrl(const QString &name) const;
+    QStringList selectedNames() const;
+    void selectRepository(const QString &name);
+    // Quits for real, even with "close to tray" on.
+    void quit();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+
+private:
+    void buildTable();
+    void buildToolBar();
+    void buildMenus();
+    void buildStatusBar();
+    void connectParts();
+    void applySettings();
+    void saveSettings();
+    void onWorkspaceChanged(const core::Workspace &workspace);
+    void onSelectionChanged();
+    void showTotals(const SyncTotals &totals);
+    void showContextMenu(const QPoint &pos);
+    void fillPolicyMenu(QMenu *menu);
+    void updatePlan();
+    void showHostState(const QString &host, int state, qint64 reopenInMs, int failures);
+    void toggleVisible();
+
+    AppSettings m_settings;
+    std::unique_ptr<core::Scheduler> m_scheduler;
+    RepoTableModel *m_model = nullptr;
+    RepoFilterProxy *m_proxy = nullptr;
+    SyncTracker *m_tracker = nullptr;
+    WorkspaceController *m_workspace = nullptr;
+    MainActions *m_actions = nullptr;
+    RepoCommands *m_commands = nullptr;
+    TrayController *m_tray = nullptr;
+    core::SyncPlanner *m_planner = nullptr;
+    core::Reachability *m_reachability = nullptr;
+    core::WakeDetector *m_wake = nullptr;
+    bool m_planStarted = false;
+
+    QTreeView *m_table = nullptr;
+    QDockWidget *m_detailsDock = nullptr;
+    DetailsPane *m_details = nullptr;
+    QComboBox *m_filter = nullptr;
+    QLineEdit *m_search = nullptr;
+    QMenu *m_assignMenu = nullptr;
+    QLabel *m_running = nullptr;
+    QLabel *m_waiting = nullptr;
+    QLabel *m_failed = nullptr;
+    QLabel *m_rate = nullptr;
+    QLabel *m_paused = nullptr;
+    QLabel *m_offline = nullptr;
+    bool m_quitting = false;
+    bool m_selectionUpdatePending = false;
+};
+
+} // namespace repodeck::ui

@@ -1,0 +1,283 @@
+#include "shell/RepoCommands.h"
+
+#include "dialogs/AddRepositoryDialog.h"
+#include "dialogs/ImportDialog.h"
+#include "dialogs/PoliciesDialog.h"
+#include "dialogs/RemoveDialog.h"
+#include "io/WorkspaceController.h"
+#include "model/RepoTableModel.h"
+#include "model/StatusText.h"
+#include "shell/AppSettings.h"
+#include "sync/Scheduler.h"
+
+#include <QClipboard>
+#include <QDesktopServices>
+#include <QDir>
+#include <QFileDialog>
+#include <QFutureWatcher>
+#include <QGuiApplication>
+#include <QUrl>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace repodeck::ui {
+
+namespace {
+
+// Deleting a user's folder is the one irreversible thing RepoDeck does:
+// refuse anything that could be much more than one repository.
+bool safeToDelete(const QString &path)
+{
+    const QString clean = QDir::cleanPath(path);
+    return QDir::isAbsolutePath(clean) && clean.count(QLatin1Char('/')) >= 2
+           && clean != QDir::cleanPath(QDir::homePath()) && !QDir(clean).isRoot();
+}
+
+template<typename Dialog>
+Dialog *openModal(Dialog *dialog)
+{
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+    return dialog;
+}
+
+} // namespace
+
+RepoCommands::RepoCommands(core::Scheduler *scheduler, WorkspaceController *workspace, RepoTableModel *model,
+                           AppSettings *settings, QWidget *window)
+    : QObject(window)
+    , m_scheduler(scheduler)
+    , m_workspace(workspace)
+    , m_model(model)
+    , m_settings(settings)
+    , m_window(window)
+{
+    connect(m_scheduler, &core::Scheduler::finished, this, &RepoCommands::onFinished);
+}
+
+void RepoCommands::sync(const QStringList &names)
+{
+    const core::Workspace &ws = m_workspace->workspace();
+    for (const QString &name : names) {
+        if (const core::RepoSpec *spec = ws.repository(name))
+            m_scheduler->sync(*spec, ws.policy(spec->policy));
+    }
+}
+
+void RepoCommands::syncSelected()
+{
+    sync(m_selection ? m_selection() : QStringList());
+}
+
+void RepoCommands::syncAll()
+{
+    QStringList names;
+    for (const core::RepoSpec &spec : m_workspace->workspace().repositories())
+        names << spec.name;
+    sync(names);
+}
+
+void RepoCommands::cancelSelected()
+{
+    const QStringList names = m_selection ? m_selection() : QStringList();
+    for (const QString &name : names)
+        m_scheduler->cancel(name);
+}
+
+void RepoCommands::cancelAll()
+{
+    m_scheduler->cancelAll();
+}
+
+void RepoCommands::setPaused(bool paused)
+{
+    m_scheduler->setPaused(paused);
+    emit message(paused ? tr("Paused: nothing new starts; running attempts finish.") : tr("Resumed."));
+}
+
+void RepoCommands::add()
+{
+    const QString parent = QDir(m_settings->lastImportFolder()).absolutePath();
+    auto *dialog = openModal(new AddRepositoryDialog(m_workspace->workspace(), parent, m_window));
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { addRepositories({dialog->spec()}); });
+}
+
+void RepoCommands::chooseImportFolder()
+{
+    auto *picker = new QFileDialog(m_window, tr("Import Repositories From"), m_settings->lastImportFolder());
+    picker->setFileMode(QFileDialog::Directory);
+    picker->setOption(QFileDialog::ShowDirsOnly);
+    openModal(picker);
+    connect(picker, &QFileDialog::fileSelected, this, &RepoCommands::importFolder);
+}
+
+void RepoCommands::importFolder(const QString &folder)
+{
+    if (folder.isEmpty())
+        return;
+    m_settings->setLastImportFolder(folder);
+    auto *dialog = openModal(new ImportDialog(folder, m_workspace->workspace(), m_window));
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { addRepositories(dialog->selectedSpecs()); });
+}
+
+void RepoCommands::addRepositories(const QList<core::RepoSpec> &specs)
+{
+    if (specs.isEmpty())
+        return;
+    for (const core::RepoSpec &s : specs)
+        m_syncWhenAdded.insert(s.name);
+    const QString what = specs.size() == 1 ? tr("Adding %1").arg(specs.first().name)
+                                           : tr("Adding %1")
+                                                 .arg(text::count(specs.size(), tr("repository"), tr("repositories")));
+    m_workspace->edit(what, [specs](core::Workspace &ws) {
+        QStringList problems;
+        for (const core::RepoSpec &s : specs) {
+            if (const QString e = ws.addRepository(s); !e.isEmpty())
+                problems << QStringLiteral("%1: %2").arg(s.name, e);
+        }
+        // All or nothing, so a partly applied import never surprises anyone.
+        return problems.join(QLatin1Char('\n'));
+    });
+}
+
+void RepoCommands::workspaceChanged(const core::Workspace &ws)
+{
+    QStringList ready;
+    for (const QString &name : std::as_const(m_syncWhenAdded)) {
+        if (ws.repository(name))
+            ready << name;
+    }
+    for (const QString &name : std::as_const(ready))
+        m_syncWhenAdded.remove(name);
+    sync(ready);
+}
+
+void RepoCommands::removeSelected()
+{
+    const QStringList names = m_selection ? m_selection() : QStringList();
+    QList<core::RepoSpec> specs;
+    for (const QString &name : names) {
+        if (const core::RepoSpec *s = m_workspace->workspace().repository(name))
+            specs << *s;
+    }
+    if (specs.isEmpty())
+        return;
+    auto *dialog = openModal(new RemoveDialog(specs, m_window));
+    connect(dialog, &QDialog::accepted, this, [this, dialog, names] { remove(names, dialog->deleteFiles()); });
+}
+
+void RepoCommands::remove(const QStringList &names, bool deleteFiles)
+{
+    QHash<QString, QString> folders;
+    for (const QString &name : names) {
+        if (const core::RepoSpec *s = m_workspace->workspace().repository(name))
+            folders.insert(name, s->path);
+        m_scheduler->cancel(name);
+    }
+    m_workspace->edit(tr("Removing %1").arg(text::count(names.size(), tr("repository"), tr("repositories"))),
+                      [names](core::Workspace &ws) {
+                          for (const QString &name : names)
+                              ws.removeRepository(name);
+                          return QString();
+                      });
+    if (!deleteFiles)
+        return;
+    // A cancelled attempt still holds its folder for a moment: delete each
+    // folder once its sync has stopped.
+    QStringList now;
+    for (auto it = folders.begin(); it != folders.end(); ++it) {
+        if (m_scheduler->state(it.key()) == core::Scheduler::State::Idle)
+            now << it.value();
+        else
+            m_deleteAfterCancel.insert(it.key(), it.value());
+    }
+    deleteFolders(now);
+}
+
+void RepoCommands::onFinished(const QString &name)
+{
+    if (m_deleteAfterCancel.contains(name))
+        deleteFolders({m_deleteAfterCancel.take(name)});
+}
+
+void RepoCommands::deleteFolders(const QStringList &paths)
+{
+    if (paths.isEmpty())
+        return;
+    auto *watcher = new QFutureWatcher<QStringList>(this);
+    connect(watcher, &QFutureWatcher<QStringList>::finished, this, [this, watcher, paths] {
+        const QStringList failures = watcher->result();
+        watcher->deleteLater();
+        if (failures.isEmpty())
+            emit message(tr("Deleted %1.").arg(text::count(paths.size(), tr("folder"), tr("folders"))));
+        else
+            emit failed(tr("Delete Files"),
+                        tr("Some folders could not be deleted:\n%1").arg(failures.join(QLatin1Char('\n'))));
+    });
+    watcher->setFuture(QtConcurrent::run([paths] {
+        QStringList failures;
+        for (const QString &path : paths) {
+            if (!safeToDelete(path))
+                failures << QStringLiteral("%1 (refused: too close to the root or home folder)").arg(path);
+            else if (QDir dir(path); dir.exists() && !dir.removeRecursively())
+                failures << path;
+        }
+        return failures;
+    }));
+}
+
+void RepoCommands::editPolicies()
+{
+    const QStringList selected = m_selection ? m_selection() : QStringList();
+    auto *dialog = openModal(new PoliciesDialog(m_workspace->workspace(), selected, m_window));
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        const PoliciesDialog::Changes changes = dialog->changes();
+        m_workspace->edit(tr("Saving policies"),
+                          [changes](core::Workspace &ws) { return PoliciesDialog::apply(ws, changes); });
+    });
+}
+
+void RepoCommands::assignPolicy(const QString &policy, const QStringList &names)
+{
+    if (names.isEmpty())
+        return;
+    m_workspace->edit(tr("Assigning policy %1").arg(policy), [policy, names](core::Workspace &ws) {
+        if (!ws.hasPolicy(policy))
+            return QStringLiteral("there is no policy named \"%1\"").arg(policy);
+        for (const QString &name : names) {
+            if (const core::RepoSpec *spec = ws.repository(name)) {
+                core::RepoSpec changed = *spec;
+                changed.policy = policy;
+                ws.updateRepository(changed);
+            }
+        }
+        return QString();
+    });
+}
+
+void RepoCommands::openFolder()
+{
+    const QStringList names = m_selection ? m_selection() : QStringList();
+    if (names.size() != 1)
+        return;
+    const core::RepoSpec *spec = m_model->spec(names.first());
+    if (spec && !QDesktopServices::openUrl(QUrl::fromLocalFile(spec->path)))
+        emit message(tr("Could not open %1; it may not have been cloned yet.")
+                         .arg(QDir::toNativeSeparators(spec->path)));
+}
+
+void RepoCommands::copyUrls()
+{
+    const QStringList names = m_selection ? m_selection() : QStringList();
+    QStringList urls;
+    for (const QString &name : names) {
+        const int row = m_model->rowOf(name);
+        if (row >= 0)
+            urls << m_model->data(m_model->index(row, RepoTableModel::Url)).toString();
+    }
+    if (urls.isEmpty())
+        return;
+    QGuiApplication::clipboard()->setText(urls.join(QLatin1Char('\n')));
+    emit message(tr("Copied %1, without credentials.").arg(text::count(urls.size(), tr("URL"), tr("URLs"))));
+}
+
+} // namespace repodeck::ui
