@@ -6,6 +6,7 @@
 #include "FaultProxy.h"
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
+#include "HttpGitServer.h"
 #include "git/GitLibrary.h"
 #include "net/Reachability.h"
 
@@ -24,6 +25,7 @@ private:
     QTemporaryDir m_tmp;
     QString m_root;
     GitDaemonServer m_daemon;
+    HttpGitServer m_http;
     int m_counter = 0;
 
     QString target() { return m_tmp.filePath(QStringLiteral("w/c%1").arg(++m_counter)); }
@@ -48,6 +50,40 @@ private slots:
         const QString large = GitRepoFactory::createBareRepo(m_root, "large.git", 1);
         QVERIFY(GitRepoFactory::addLargeFile(large, 600'000));
         QVERIFY(m_daemon.start(m_root));
+        QVERIFY(m_http.start(m_root));
+    }
+
+    // RFC 9110 Retry-After is the minimum delay, capped as the policy says.
+    void retryAfterIsHonoured_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::addColumn<int>("limit");
+        QTest::addColumn<qint64>("expectedDelay");
+        QTest::newRow("429, up to the deadline") << 429 << int(core::RetryAfterLimit::Deadline) << qint64(1000);
+        QTest::newRow("503, up to the deadline") << 503 << int(core::RetryAfterLimit::Deadline) << qint64(1000);
+        QTest::newRow("429, capped by max delay") << 429 << int(core::RetryAfterLimit::MaxDelay) << qint64(300);
+    }
+    void retryAfterIsHonoured()
+    {
+        QFETCH(int, status);
+        QFETCH(int, limit);
+        QFETCH(qint64, expectedDelay);
+        m_http.failNext(status, 1, 1); // Retry-After: 1
+        SyncHarness h;
+        auto policy = fastPolicy(3);
+        policy.initialDelay = Millis(10);
+        policy.maxDelay = Millis(300);
+        policy.retryAfterLimit = core::RetryAfterLimit(limit);
+        QElapsedTimer t;
+        t.start();
+        const auto r = h.syncAndWait(h.spec("ra", m_http.url("r.git"), target()), policy);
+        QCOMPARE(r.outcome, Outcome::Cloned);
+        const auto attempts = h.attempts.value("ra");
+        QCOMPARE(attempts.size(), 2);
+        QCOMPARE(attempts[0].error.httpStatus, status);
+        QCOMPARE(attempts[0].error.retryAfter.count(), qint64(1000));
+        QCOMPARE(attempts[0].retryIn.count(), expectedDelay);
+        QVERIFY(t.elapsed() >= expectedDelay);
     }
 
     // The measured goal: 20 repositories on a host that resets every
