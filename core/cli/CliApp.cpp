@@ -202,63 +202,35 @@ int cmdPolicySet(const QString &wsPath, const CliArgs &a)
     const QString name = a.positional.at(2);
     if (const QString e = validateRepoName(name); !e.isEmpty())
         return usage(e);
+    // Options map one to one onto the policy's JSON keys, so the CLI and the
+    // workspace file share one parser and one set of checks.
     QString problem;
     auto applyOptions = [&](RetryPolicy &p) {
-        auto duration = [&](const char *opt, Millis &field) {
-            const QString key = QLatin1String(opt);
-            if (!a.values.contains(key))
-                return;
-            const auto d = parseDuration(a.value(key));
-            if (!d)
-                problem = QStringLiteral("--%1 %2 is not a duration; use e.g. 250ms, 5s, 2m or 1h").arg(key, a.value(key));
-            else
-                field = *d;
-        };
-        if (a.values.contains(QStringLiteral("max-attempts"))) {
-            bool ok = false;
-            p.maxAttempts = a.value(QStringLiteral("max-attempts")).toInt(&ok);
-            if (!ok)
-                problem = QStringLiteral("--max-attempts needs a whole number");
+        QJsonObject json = p.toJson();
+        for (auto it = a.values.cbegin(); it != a.values.cend(); ++it) {
+            if (it.key() == QLatin1String("workspace"))
+                continue;
+            const QString key = QString(it.key()).replace(QLatin1Char('-'), QLatin1Char('_'));
+            if (!json.contains(key))
+                continue;
+            if (key == QLatin1String("max_attempts") || key == QLatin1String("multiplier")) {
+                bool ok = false;
+                const double v = it.value().toDouble(&ok);
+                if (!ok || (key == QLatin1String("max_attempts") && v != static_cast<int>(v))) {
+                    problem = QStringLiteral("--%1 needs a %2").arg(it.key(), key == QLatin1String("multiplier")
+                                                                               ? QStringLiteral("number")
+                                                                               : QStringLiteral("whole number"));
+                    return;
+                }
+                json.insert(key, v);
+            } else {
+                json.insert(key, QString(it.value()).replace(QStringLiteral("max-delay"), QStringLiteral("max_delay")));
+            }
         }
-        if (a.values.contains(QStringLiteral("multiplier"))) {
-            bool ok = false;
-            p.multiplier = a.value(QStringLiteral("multiplier")).toDouble(&ok);
-            if (!ok)
-                problem = QStringLiteral("--multiplier needs a number");
-        }
-        if (a.values.contains(QStringLiteral("jitter"))) {
-            const auto j = jitterFromName(a.value(QStringLiteral("jitter")));
-            if (!j)
-                problem = QStringLiteral("--jitter must be none, full, equal or decorrelated");
-            else
-                p.jitter = *j;
-        }
-        if (a.values.contains(QStringLiteral("checkpoint"))) {
-            const auto c = checkpointFromName(a.value(QStringLiteral("checkpoint")));
-            if (!c)
-                problem = QStringLiteral("--checkpoint must be auto, always or never");
-            else
-                p.checkpoint = *c;
-        }
-        if (a.values.contains(QStringLiteral("retry-after-limit"))) {
-            const QString v = a.value(QStringLiteral("retry-after-limit"));
-            if (v == QLatin1String("deadline"))
-                p.retryAfterLimit = RetryAfterLimit::Deadline;
-            else if (v == QLatin1String("max-delay") || v == QLatin1String("max_delay"))
-                p.retryAfterLimit = RetryAfterLimit::MaxDelay;
-            else
-                problem = QStringLiteral("--retry-after-limit must be max-delay or deadline");
-        }
-        duration("interval", p.interval);
-        duration("stale-after", p.staleAfter);
-        duration("initial-delay", p.initialDelay);
-        duration("max-delay", p.maxDelay);
-        duration("connect-timeout", p.connectTimeout);
-        duration("stall-timeout", p.stallTimeout);
-        duration("attempt-timeout", p.attemptTimeout);
-        duration("deadline", p.deadline);
-        if (problem.isEmpty())
-            problem = p.validate().join(QStringLiteral("; "));
+        p = RetryPolicy::fromJson(p.name, json, &problem);
+        for (const char *k : {"max_attempts", "initial_delay", "max_delay", "connect_timeout", "stall_timeout",
+                              "attempt_timeout", "retry_after_limit", "stale_after"})
+            problem.replace(QLatin1String(k), QStringLiteral("--") + QString::fromLatin1(k).replace(QLatin1Char('_'), QLatin1Char('-')));
     };
     bool created = false;
     WorkspaceError loadError;

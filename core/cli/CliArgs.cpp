@@ -1,6 +1,17 @@
 #include "cli/CliArgs.h"
 
+#include "metrics/Freshness.h"
+
 namespace repodeck::core::cli {
+
+bool CliArgs::shard(int *index, int *count, QString *error) const
+{
+    *index = 0;
+    *count = 1;
+    if (!values.contains(QStringLiteral("shard")))
+        return true;
+    return parseShard(value(QStringLiteral("shard")), index, count, error);
+}
 
 CliArgs CliArgs::parse(const QStringList &args, const QStringList &valueOptions, const QStringList &flagOptions)
 {

@@ -20,12 +20,9 @@ QJsonValue timeOrNull(const QDateTime &t)
 int runStatus(const Workspace &ws, const QString &wsPath, const CliArgs &a)
 {
     int shardIndex = 0, shardCount = 1;
-    if (a.values.contains(QStringLiteral("shard"))) {
-        QString problem;
-        if (!parseShard(a.value(QStringLiteral("shard")), &shardIndex, &shardCount, &problem)) {
-            printErr(QStringLiteral("repodeck-cli: %1\n").arg(problem));
-            return UsageError;
-        }
+    if (QString problem; !a.shard(&shardIndex, &shardCount, &problem)) {
+        printErr(QStringLiteral("repodeck-cli: %1\n").arg(problem));
+        return UsageError;
     }
     const QString statePath = RepoStateStore::pathFor(wsPath);
     auto loaded = RepoStateStore::load(statePath);

@@ -44,12 +44,9 @@ int runSync(const Workspace &ws, const QString &wsPath, const CliArgs &a)
         }
     }
     int shardIndex = 0, shardCount = 1;
-    if (a.values.contains(QStringLiteral("shard"))) {
-        QString problem;
-        if (!parseShard(a.value(QStringLiteral("shard")), &shardIndex, &shardCount, &problem)) {
-            printErr(QStringLiteral("repodeck-cli: %1\n").arg(problem));
-            return UsageError;
-        }
+    if (QString problem; !a.shard(&shardIndex, &shardCount, &problem)) {
+        printErr(QStringLiteral("repodeck-cli: %1\n").arg(problem));
+        return UsageError;
     }
     std::optional<Millis> metricsInterval;
     if (a.values.contains(QStringLiteral("metrics-interval"))) {
