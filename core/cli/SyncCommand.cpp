@@ -181,15 +181,18 @@ int runSync(const Workspace &ws, const QString &wsPath, const CliArgs &a)
         loop.exec();
     metricsTimer.stop();
 
-    const QString stateError = editStateStore(statePath, [&](RepoStateStore &store) {
+    QString stateNotice;
+    const QString stateError = results.isEmpty() ? QString() : editStateStore(statePath, [&](RepoStateStore &store) {
         for (auto it = results.cbegin(); it != results.cend(); ++it) {
             RepoState st = store.state(it.key());
             recordResult(st, it.value(), timelines.value(it.key()));
             store.setState(it.key(), st);
         }
-    });
+    }, &stateNotice);
     if (!stateError.isEmpty())
         printErr(QStringLiteral("repodeck-cli: %1\n").arg(stateError));
+    if (!stateNotice.isEmpty())
+        printErr(QStringLiteral("repodeck-cli: note: %1\n").arg(stateNotice));
     if (!metricsPath.isEmpty()) {
         if (const QString e = writeMetricsFile(metricsPath, renderPrometheus(snapshot(true))); !e.isEmpty())
             printErr(QStringLiteral("repodeck-cli: %1\n").arg(e));

@@ -208,6 +208,11 @@ void SyncReporter::printSummary(const QStringList &order, qint64 durationMs)
         return;
     }
     clearStatus();
+    if (order.isEmpty()) {
+        printOut(QStringLiteral("No repositories to sync. Add one with `repodeck-cli add NAME URL PATH` "
+                                "or `repodeck-cli import DIR`.\n"));
+        return;
+    }
     int width = 12;
     for (const QString &n : order)
         width = std::max(width, static_cast<int>(n.size()) + 2);
@@ -221,8 +226,11 @@ void SyncReporter::printSummary(const QStringList &order, qint64 durationMs)
                                                   QString::number(r.attempts).leftJustified(10),
                                                   redactUrlsInText(why)));
     }
-    printOut(QStringLiteral("\n%1 repositories, %2 failed, %3.\n")
-                 .arg(order.size()).arg(m_failed).arg(humanDuration(Millis(durationMs))));
+    printOut(QStringLiteral("\n%1 %2, %3 failed, %4.\n")
+                 .arg(order.size())
+                 .arg(order.size() == 1 ? QStringLiteral("repository") : QStringLiteral("repositories"))
+                 .arg(m_failed)
+                 .arg(humanDuration(Millis(durationMs))));
 }
 
 } // namespace repodeck::core::cli

@@ -7,7 +7,7 @@
 
 namespace repodeck::core {
 
-QString editStateStore(const QString &path, const std::function<void(RepoStateStore &)> &edit)
+QString editStateStore(const QString &path, const std::function<void(RepoStateStore &)> &edit, QString *notice)
 {
     QDir().mkpath(QFileInfo(path).absolutePath());
     QLockFile lock(path + QStringLiteral(".lock"));
@@ -21,8 +21,15 @@ QString editStateStore(const QString &path, const std::function<void(RepoStateSt
     RepoStateStore store;
     if (loaded)
         store = loaded.value();
-    else
-        QFile::rename(path, path + QStringLiteral(".damaged"));
+    else {
+        const QString aside = path + QStringLiteral(".damaged");
+        QFile::remove(aside);
+        QFile::rename(path, aside);
+        if (notice)
+            *notice = QStringLiteral("the state file %1 could not be read (%2); it was kept as %3 and a new one "
+                                     "was started (only past results are lost, no repository is affected)")
+                          .arg(path, loaded.error(), aside);
+    }
     edit(store);
     return store.save(path);
 }
