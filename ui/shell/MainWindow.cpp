@@ -16,6 +16,7 @@
 #include "sync/Scheduler.h"
 #include "sync/SyncPlanner.h"
 #include "views/DetailsPane.h"
+#include "views/EmptyStateHint.h"
 #include "views/ProgressDelegate.h"
 
 #include <QAction>
@@ -171,6 +172,20 @@ void MainWindow::buildTable()
     setCentralWidget(central);
     setTabOrder(m_filter, m_search);
     setTabOrder(m_search, m_table);
+
+    // An empty window says what it is for and how to fill it.
+    auto *hint = new EmptyStateHint(
+        m_table,
+        tr("No repositories yet.\n\nAdd one with Add Repository (Ctrl+N), import every repository under a folder "
+           "with Import Folder, or drop a folder onto this window."),
+        tr("No repository matches the filter or search."));
+    auto refreshHint = [this, hint] {
+        hint->setFiltered(m_model->rowCount() > 0);
+    };
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this, refreshHint);
+    connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, refreshHint);
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, refreshHint);
+    connect(m_proxy, &QAbstractItemModel::layoutChanged, this, refreshHint);
 }
 
 void MainWindow::buildToolBar()
