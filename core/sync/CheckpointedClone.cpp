@@ -2,6 +2,7 @@
 
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
+#include "git/RemoteConfig.h"
 #include "sync/CheckpointedFetch.h"
 #include "sync/CrashRecovery.h"
 #include "util/RemoteUrl.h"
@@ -135,14 +136,17 @@ AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, 
     int rc = openOrCreate(temp, spec, linkBytesHint, &repo);
     if (rc < 0)
         return gitFailure(rc, nullptr, host, QStringLiteral("Cannot prepare %1").arg(temp));
-    git_remote *rawRemote = nullptr;
-    if ((rc = git_remote_lookup(&rawRemote, repo.get(), "origin")) < 0)
-        return gitFailure(rc, nullptr, host, QStringLiteral("Cannot read origin in %1").arg(temp));
-    git::Remote remote(rawRemote);
-    if (QString::fromUtf8(git_remote_url(remote.get())) != spec.url)
+    git::RemoteConfig origin = git::RemoteConfig::read(repo.get(), QStringLiteral("origin"));
+    if (origin.url != spec.url) {
         git_remote_set_url(repo.get(), "origin", spec.url.toUtf8().constData());
+        origin.url = spec.url;
+    }
+    git::Remote remote;
+    if ((rc = origin.createRemote(repo.get(), &remote)) < 0)
+        return gitFailure(rc, nullptr, host, QStringLiteral("Cannot read origin in %1").arg(temp));
 
     CheckpointedFetch fetch(repo.get(), remote.get(), attempt, callbacks, host);
+    fetch.setFinalRefspecs(origin.fetchSpecs);
     AttemptOutcome out = fetch.run(spec.mode == RepoMode::Mirror, spec.mode == RepoMode::Mirror);
     if (out.outcome == Outcome::Failed || out.outcome == Outcome::Cancelled)
         return out; // the partial directory stays: it is the checkpoint

@@ -223,7 +223,12 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
     opts.proxy_opts.type = GIT_PROXY_AUTO;
     opts.prune = prune ? GIT_FETCH_PRUNE : GIT_FETCH_PRUNE_UNSPECIFIED;
     opts.download_tags = allTags ? GIT_REMOTE_DOWNLOAD_TAGS_ALL : GIT_REMOTE_DOWNLOAD_TAGS_AUTO;
-    rc = git_remote_fetch(m_remote, nullptr, &opts, "repodeck: fetch");
+    QList<QByteArray> specs = m_finalSpecs;
+    QList<char *> pointers;
+    for (QByteArray &spec : specs)
+        pointers << spec.data();
+    git_strarray array{pointers.data(), static_cast<size_t>(pointers.size())};
+    rc = git_remote_fetch(m_remote, specs.isEmpty() ? nullptr : &array, &opts, "repodeck: fetch");
     if (rc < 0) {
         SyncError e = git::captureFailure(rc, &m_attempt, m_host);
         e.hint = QStringLiteral("Checkpointed clone: %1; the next attempt continues from there. %2").arg(note(), e.hint);

@@ -26,6 +26,9 @@ public:
     // `prune` for mirrors. Returns Updated/UpToDate (Failed with the progress
     // made in the hint when a step or the final fetch failed).
     AttemptOutcome run(bool prune, bool allTags);
+    // The refspecs of the final, ordinary fetch (the remote may be an
+    // in-memory one without refspecs of its own).
+    void setFinalRefspecs(const QList<QByteArray> &specs) { m_finalSpecs = specs; }
 
     // "step 7 of 12, 41 MB kept"
     QString note() const;
@@ -62,6 +65,7 @@ private:
     int m_totalSteps = 0;
     qint64 m_kept = 0;
     QByteArray m_defaultBranch;
+    QList<QByteArray> m_finalSpecs;
 };
 
 } // namespace repodeck::core

@@ -2,6 +2,7 @@
 
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
+#include "git/RemoteConfig.h"
 #include "sync/CheckpointedFetch.h"
 #include "util/RemoteUrl.h"
 
@@ -93,8 +94,10 @@ AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs)
         return localFailure(rc, QStringLiteral("Cannot read HEAD"));
     git::Reference head(rawHead);
 
+    // Not git_branch_upstream: see git/RemoteConfig.h (a libgit2 1.5.1 leak).
+    const QByteArray upstreamName = git::upstreamRefOf(repo, QByteArray(git_reference_name(head.get())));
     git_reference *rawUp = nullptr;
-    rc = git_branch_upstream(&rawUp, head.get());
+    rc = upstreamName.isEmpty() ? GIT_ENOTFOUND : git_reference_lookup(&rawUp, repo, upstreamName.constData());
     if (rc == GIT_ENOTFOUND)
         return leftAlone(reason::NoUpstream,
                          QStringLiteral("%1 has no upstream branch; fetched only. Set one with "
@@ -174,27 +177,32 @@ AttemptOutcome fetchRepository(git_repository *repo, const RepoSpec &spec, Attem
                                TransferCallbacks &callbacks, bool checkpointed)
 {
     const RemoteUrl wanted = RemoteUrl::parse(spec.url);
-    git_remote *rawRemote = nullptr;
-    int rc = git_remote_lookup(&rawRemote, repo, "origin");
-    if (rc == GIT_ENOTFOUND)
+    // Read origin from the config and fetch through an in-memory remote
+    // built from it (not git_remote_lookup: see git/RemoteConfig.h).
+    const git::RemoteConfig origin = git::RemoteConfig::read(repo, QStringLiteral("origin"));
+    if (!origin.found)
         return AttemptOutcome::failed(SyncError::local(
             QStringLiteral("%1 has no remote named \"origin\".").arg(spec.path),
             QStringLiteral("Add it with `git remote add origin %1`.").arg(wanted.redacted())));
-    if (rc < 0)
-        return localFailure(rc, QStringLiteral("Cannot read the remote \"origin\""));
-    git::Remote remote(rawRemote);
-
-    const RemoteUrl actual = RemoteUrl::parse(QString::fromUtf8(git_remote_url(remote.get())));
+    const RemoteUrl actual = RemoteUrl::parse(origin.url);
     if (actual.redacted() != wanted.redacted())
         return AttemptOutcome::failed(SyncError::local(
             QStringLiteral("origin of %1 points at %2, but the workspace says %3.")
                 .arg(spec.path, actual.redacted(), wanted.redacted()),
             QStringLiteral("Change one of them so they agree (`git remote set-url origin ...` or edit the repository in RepoDeck).")));
+    git::Remote remote;
+    int rc = origin.createRemote(repo, &remote);
+    if (rc < 0)
+        return localFailure(rc, QStringLiteral("Cannot read the remote \"origin\""));
 
     const bool mirror = spec.mode == RepoMode::Mirror;
+    QList<QByteArray> specs = origin.fetchSpecs;
+    if (specs.isEmpty())
+        specs << (mirror ? QByteArrayLiteral("+refs/*:refs/*") : QByteArrayLiteral("+refs/heads/*:refs/remotes/origin/*"));
     if (checkpointed) {
         CheckpointedFetch stepwise(repo, remote.get(), attempt, callbacks, wanted.host());
-        const AttemptOutcome fetched = stepwise.run(mirror, mirror);
+        stepwise.setFinalRefspecs(specs);
+        const AttemptOutcome fetched = stepwise.run(mirror || origin.prune == 1, mirror || origin.tagOpt == QLatin1String("--tags"));
         if (fetched.outcome == Outcome::Failed || fetched.outcome == Outcome::Cancelled)
             return fetched;
     } else {
@@ -202,10 +210,16 @@ AttemptOutcome fetchRepository(git_repository *repo, const RepoSpec &spec, Attem
         git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
         callbacks.install(opts.callbacks);
         opts.proxy_opts.type = GIT_PROXY_AUTO;
-        opts.prune = mirror ? GIT_FETCH_PRUNE : GIT_FETCH_PRUNE_UNSPECIFIED;
-        if (mirror)
+        opts.prune = (mirror || origin.prune == 1) ? GIT_FETCH_PRUNE : GIT_FETCH_NO_PRUNE;
+        if (mirror || origin.tagOpt == QLatin1String("--tags"))
             opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
-        rc = git_remote_fetch(remote.get(), nullptr, &opts, "repodeck: fetch");
+        else if (origin.tagOpt == QLatin1String("--no-tags"))
+            opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+        QList<char *> pointers;
+        for (QByteArray &s : specs)
+            pointers << s.data();
+        git_strarray array{pointers.data(), static_cast<size_t>(pointers.size())};
+        rc = git_remote_fetch(remote.get(), &array, &opts, "repodeck: fetch");
         if (rc < 0)
             return AttemptOutcome::failed(git::captureFailure(rc, &attempt, wanted.host()));
     }

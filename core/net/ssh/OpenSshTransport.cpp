@@ -68,6 +68,12 @@ int childEnded(SshStream *s)
     s->process->waitForFinished(1000);
     s->stderrText += s->process->readAllStandardError();
     const SshFailure f = classifySshStderr(QString::fromUtf8(s->stderrText), s->process->exitCode());
+    // ssh's own ConnectTimeout (set a little above ours) can still win the
+    // race on a busy machine: it is the same connect timeout.
+    if (f.message.contains(QLatin1String("timed out")))
+        if (auto *ctx = context())
+            ctx->recordFault(s->connected ? StreamFault::StallTimeout : StreamFault::ConnectTimeout,
+                             s->connected ? ctx->stallTimeout() : ctx->connectTimeout());
     git_error_set_str(f.gitClass, f.message.toUtf8().constData());
     return f.gitCode;
 }
@@ -175,7 +181,7 @@ int action(git_smart_subtransport_stream **out, git_smart_subtransport *base, co
     }
     auto *ctx = context();
     const int connectSec = static_cast<int>(
-        std::max<qint64>(1, ((ctx ? ctx->connectTimeout() : kFallbackConnect).count() + 999) / 1000));
+        std::max<qint64>(1, ((ctx ? ctx->connectTimeout() : kFallbackConnect).count() + 999) / 1000) + 1);
     const QStringList cmd = sshCommandLine(target, upload ? QStringLiteral("git-upload-pack")
                                                           : QStringLiteral("git-receive-pack"),
                                            connectSec, qEnvironmentVariable("GIT_SSH_COMMAND"));
