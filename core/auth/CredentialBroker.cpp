@@ -1,6 +1,7 @@
 #include "auth/CredentialBroker.h"
 
 #include "auth/GitCredentialHelper.h"
+#include "auth/Keychain.h"
 
 #include <QCryptographicHash>
 #include <QMutex>
@@ -109,7 +110,8 @@ QList<std::shared_ptr<CredentialSource>> g_extraSources;
 
 QList<std::shared_ptr<CredentialSource>> defaultCredentialSources()
 {
-    QList<std::shared_ptr<CredentialSource>> sources{std::make_shared<GitCredentialHelper>()};
+    QList<std::shared_ptr<CredentialSource>> sources{std::make_shared<KeychainCredentials>(),
+                                                     std::make_shared<GitCredentialHelper>()};
     QMutexLocker lock(&g_sourcesMutex);
     return sources + g_extraSources;
 }

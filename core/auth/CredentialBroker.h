@@ -44,7 +44,7 @@ private:
 };
 
 // The sources used for every attempt, in order (see docs/credentials.md):
-// git's credential helpers, then whatever the front end adds (the CLI's
+// RepoDeck's keychain entries, git's credential helpers, then whatever the front end adds (the CLI's
 // --interactive terminal prompt). Process-wide; set before syncing.
 QList<std::shared_ptr<CredentialSource>> defaultCredentialSources();
 void addCredentialSource(std::shared_ptr<CredentialSource> source);

@@ -1,5 +1,6 @@
 #include "cli/CliApp.h"
 
+#include "auth/UrlSecret.h"
 #include "cli/CliArgs.h"
 #include "cli/Console.h"
 #include "cli/SyncCommand.h"
@@ -66,13 +67,7 @@ int cmdAdd(const QString &wsPath, const CliArgs &a)
         return usage(e);
     if (!url.isValid())
         return usage(url.error());
-    if (url.hasPassword())
-        return usage(QStringLiteral("the URL contains a password. RepoDeck never stores secrets in the workspace "
-                                    "file; add the URL without it and let git's credential helper supply it."));
-    spec.url = url.original();
-    if (url.kind() == RemoteUrl::Kind::Http || url.kind() == RemoteUrl::Kind::Https)
-        spec.url = url.redacted();
-
+    // Checked before anything is stored, so a refused add leaves nothing behind.
     const QFileInfo target(spec.path);
     if (target.exists() && !target.isDir())
         return usage(QStringLiteral("%1 is a file; choose a folder that is missing, empty, or already this repository.")
@@ -89,13 +84,27 @@ int cmdAdd(const QString &wsPath, const CliArgs &a)
             return usage(QStringLiteral("%1 is a clone of %2, not of %3.").arg(spec.path, f.spec.url, url.redacted()));
     }
 
-    const QString err = editWorkspace(wsPath, [&](Workspace &ws) { return ws.addRepository(spec); });
+    // The secret goes to the keychain only once the workspace accepts the
+    // repository, and the workspace is written only once the keychain has it.
+    UrlToStore stored;
+    const QString err = editWorkspace(wsPath, [&](Workspace &ws) {
+        spec.url = url.redacted();
+        if (const QString e = ws.addRepository(spec); !e.isEmpty())
+            return e;
+        stored = prepareUrlForStorage(url);
+        if (!stored.error.isEmpty())
+            return stored.error;
+        spec.url = stored.url;
+        ws.updateRepository(spec);
+        return QString();
+    });
+    if (!stored.error.isEmpty())
+        return workspaceFailure(stored.error);
     if (!err.isEmpty())
         return workspaceFailure(err);
     printOut(QStringLiteral("Added %1 (%2) -> %3\n").arg(spec.name, url.redacted(), spec.path));
-    if (spec.url != url.original())
-        printOut(QStringLiteral("Note: the user name in the URL was not stored (it is often a token); "
-                                "git's credential helper or a sign-in supplies credentials.\n"));
+    if (!stored.notice.isEmpty())
+        printOut(QStringLiteral("Note: %1\n").arg(stored.notice));
     return Ok;
 }
 

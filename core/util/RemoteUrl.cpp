@@ -55,6 +55,11 @@ RemoteUrl RemoteUrl::parse(const QString &text)
             return r;
         }
         r.m_hasPassword = !url.password().isEmpty();
+        r.m_userName = url.userName();
+        r.m_password = url.password();
+        QUrl plain = url;
+        plain.setPassword(QString());
+        r.m_withoutPassword = plain.toString();
         QUrl shown = url;
         if (r.m_kind == Kind::Http || r.m_kind == Kind::Https)
             shown.setUserInfo(QString());
@@ -73,12 +78,14 @@ RemoteUrl RemoteUrl::parse(const QString &text)
         r.m_kind = Kind::Ssh;
         r.m_host = m.captured(2);
         r.m_redacted = t;
+        r.m_withoutPassword = t;
         return r;
     }
 
     if (QDir::isAbsolutePath(t) || t.startsWith(QLatin1String("./")) || t.startsWith(QLatin1String("../"))) {
         r.m_kind = Kind::File;
         r.m_redacted = t;
+        r.m_withoutPassword = t;
         return r;
     }
     r.m_error = QStringLiteral("\"%1\" is neither a URL nor an absolute path; use https://host/repo.git, "

@@ -20,6 +20,11 @@ public:
     QString error() const { return m_error; }
     QString host() const { return m_host; }
     bool hasPassword() const { return m_hasPassword; }
+    // http(s) user info as typed; the password only ever goes to the keychain.
+    QString userName() const { return m_userName; }
+    QString password() const { return m_password; }
+    // The URL as typed minus the password (the user name stays).
+    QString withoutPassword() const { return m_withoutPassword; }
     // Safe to show, log and store: http(s) user info removed entirely (the
     // user name is often a token), ssh keeps the user (not a secret).
     QString redacted() const { return m_redacted; }
@@ -31,6 +36,9 @@ private:
     QString m_redacted;
     QString m_host;
     QString m_error;
+    QString m_userName;
+    QString m_password;
+    QString m_withoutPassword;
     bool m_hasPassword = false;
 };
 

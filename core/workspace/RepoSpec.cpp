@@ -55,7 +55,8 @@ RepoSpec RepoSpec::fromJson(const QJsonObject &json, QString *error)
     if (!url.isValid())
         problems << url.error();
     else if (url.hasPassword())
-        problems << QStringLiteral("the URL contains a password; remove it from the workspace file");
+        problems << QStringLiteral("the URL contains a password; remove it from the workspace file (`repodeck-cli add` "
+                                   "with the URL moves a password into the system keychain)");
     if (r.path.isEmpty() || !QDir::isAbsolutePath(r.path))
         problems << QStringLiteral("path must be an absolute path");
     if (error)

@@ -59,6 +59,11 @@ private slots:
     {
         QVERIFY(RemoteUrl::parse("https://me:hunter2@example.test/r.git").hasPassword());
         QVERIFY(!RemoteUrl::parse("https://me@example.test/r.git").hasPassword());
+        const RemoteUrl u = RemoteUrl::parse("https://me:hunter2@example.test:8443/r.git");
+        QCOMPARE(u.userName(), QString("me"));
+        QCOMPARE(u.password(), QString("hunter2"));
+        QCOMPARE(u.withoutPassword(), QString("https://me@example.test:8443/r.git"));
+        QCOMPARE(u.redacted(), QString("https://example.test:8443/r.git"));
     }
 
     void redactInText()

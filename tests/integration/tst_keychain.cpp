@@ -1,0 +1,156 @@
+// The OS keychain as a credential source, against a real Secret Service (a
+// private GNOME Keyring on a private D-Bus session, see with-keyring.sh) and
+// a real smart HTTP server that requires Basic auth.
+#include "CliRunner.h"
+#include "GitRepoFactory.h"
+#include "HttpGitServer.h"
+#include "auth/CredentialBroker.h"
+#include "auth/Keychain.h"
+
+#include <QtTest>
+
+using namespace repodeck;
+using namespace repodeck::test;
+using core::Keychain;
+using core::KeychainCredentials;
+
+namespace {
+const QByteArray kSecret = "kc-token-4b1d-SECRET-93";
+}
+
+class TestKeychain : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_tmp;
+    HttpGitServer m_http;
+    std::unique_ptr<CliRunner> m_cli;
+    QString m_host;
+
+    QString accountKey() const { return KeychainCredentials::accountKey("http", m_host, "alice"); }
+
+private slots:
+    void initTestCase()
+    {
+        if (qEnvironmentVariableIsSet("REPODECK_TEST_NO_KEYRING"))
+            QSKIP("dbus-run-session and gnome-keyring-daemon are needed (./dev.sh installs them)");
+        // Entries of this run only, whatever else the keyring holds.
+        qputenv("REPODECK_KEYCHAIN_SERVICE", "RepoDeck-test-" + QByteArray::number(QCoreApplication::applicationPid()));
+        QString why;
+        QVERIFY2(Keychain::available(&why), qPrintable(why));
+        QVERIFY(!CliRunner::binary().isEmpty());
+        const QString root = m_tmp.filePath("srv");
+        QVERIFY(!GitRepoFactory::createBareRepo(root, "private.git", 2).isEmpty());
+        QVERIFY(m_http.start(root));
+        m_http.requireBasicAuth("alice", QString::fromUtf8(kSecret));
+        m_host = QStringLiteral("127.0.0.1:%1").arg(m_http.port());
+        m_cli = std::make_unique<CliRunner>(m_tmp.filePath("home"), m_tmp.filePath("home/.config/repodeck/ws.json"));
+        m_cli->environment().insert("REPODECK_KEYCHAIN_SERVICE", Keychain::service());
+        QCOMPARE(m_cli->run({"policy", "set", "default", "--max-attempts", "3", "--initial-delay", "20ms",
+                             "--max-delay", "50ms"}),
+                 0);
+    }
+
+    void keychainRoundTrip()
+    {
+        QCOMPARE(Keychain::read("nothing-here").status, core::KeychainResult::NotFound);
+        QVERIFY(Keychain::write("round-trip", "value\0with nul", 15'000).ok());
+        const core::KeychainResult r = Keychain::read("round-trip");
+        QVERIFY(r.ok());
+        QCOMPARE(r.data, QByteArray("value\0with nul"));
+        QVERIFY(Keychain::remove("round-trip").ok());
+        QCOMPARE(Keychain::read("round-trip").status, core::KeychainResult::NotFound);
+    }
+
+    void addMovesTheTokenIntoTheKeychain()
+    {
+        QByteArray out;
+        const QString url = m_http.urlWithCredentials("private.git", "alice", QString::fromUtf8(kSecret));
+        QCOMPARE(m_cli->run({"add", "p", url, m_tmp.filePath("w/p")}, &out), 0);
+        QVERIFY2(out.contains("keychain"), out.constData());
+        QFile ws(m_cli->workspace());
+        QVERIFY(ws.open(QIODevice::ReadOnly));
+        const QByteArray stored = ws.readAll();
+        QVERIFY(!stored.contains(kSecret));
+        QVERIFY2(stored.contains("http://alice@" + m_host.toUtf8() + "/private.git"), stored.constData());
+        const core::KeychainResult r = Keychain::read(accountKey());
+        QVERIFY(r.ok());
+        QVERIFY(r.data.contains(kSecret));
+
+        // No git credential helper is configured: the keychain alone signs in.
+        QCOMPARE(m_cli->run({"sync", "p", "--json"}, &out), 0);
+        QCOMPARE(CliRunner::repoDone(out, "p").value("outcome").toString(), QString("cloned"));
+    }
+
+    void hostSignInIsUsedForUrlsWithoutAUser()
+    {
+        core::CredentialRequest request;
+        request.protocol = "http";
+        request.host = m_host;
+        QVERIFY(KeychainCredentials::store(request, {"alice", QString::fromUtf8(kSecret), "keychain"}, true).ok());
+        QCOMPARE(m_cli->run({"add", "h", m_http.url("private.git"), m_tmp.filePath("w/h")}), 0);
+        QByteArray out;
+        QCOMPARE(m_cli->run({"sync", "h", "--json"}, &out), 0);
+        QCOMPARE(CliRunner::repoDone(out, "h").value("outcome").toString(), QString("cloned"));
+    }
+
+    void rejectedLoginIsDeletedAndNotReplayed()
+    {
+        m_http.requireBasicAuth("alice", "rotated-password");
+        m_http.resetCounters();
+        QByteArray out;
+        QCOMPARE(m_cli->run({"sync", "p", "--json"}, &out), 1);
+        const QJsonObject done = CliRunner::repoDone(out, "p");
+        QCOMPARE(done.value("category").toString(), QString("auth"));
+        QCOMPARE(done.value("attempts").toInt(), 1);
+        // Like `git credential reject`: the login the server refused is gone,
+        // so the next run cannot send it again.
+        QCOMPARE(Keychain::read(accountKey()).status, core::KeychainResult::NotFound);
+        QCOMPARE(Keychain::read(KeychainCredentials::hostKey("http", m_host)).status,
+                 core::KeychainResult::NotFound);
+        m_http.resetCounters();
+        QCOMPARE(m_cli->run({"sync", "p", "--json"}, &out), 1);
+        QCOMPARE(CliRunner::repoDone(out, "p").value("category").toString(), QString("auth"));
+        QVERIFY2(m_http.requestCount() <= 1, qPrintable(m_http.requestLog().join('\n')));
+        m_http.requireBasicAuth("alice", QString::fromUtf8(kSecret));
+    }
+
+    void withoutAKeychainNothingIsStored()
+    {
+        QFile ws(m_cli->workspace());
+        QVERIFY(ws.open(QIODevice::ReadOnly));
+        const QByteArray before = ws.readAll();
+        ws.close();
+        CliRunner noBus(m_cli->home(), m_cli->workspace());
+        noBus.environment().remove("DBUS_SESSION_BUS_ADDRESS");
+        noBus.environment().remove("DISPLAY");
+        noBus.environment().insert("DBUS_SESSION_BUS_ADDRESS", "unix:path=" + m_tmp.filePath("no-bus"));
+        QByteArray err;
+        const QString url = m_http.urlWithCredentials("private.git", "alice", "another-secret-never-kept");
+        QCOMPARE(noBus.run({"add", "n", url, m_tmp.filePath("w/n")}, nullptr, &err), 2);
+        QVERIFY2(err.contains("no keychain is available") && err.contains("Nothing was stored"), err.constData());
+        QVERIFY(ws.open(QIODevice::ReadOnly));
+        QCOMPARE(ws.readAll(), before);
+        QVERIFY(!QFileInfo::exists(m_tmp.filePath("w/n")));
+        QVERIFY(filesContaining(m_tmp.path(), "another-secret-never-kept").isEmpty());
+        QVERIFY(!noBus.printed().contains("another-secret-never-kept"));
+    }
+
+    void secretNeverReachesAnythingRepoDeckWrote()
+    {
+        QVERIFY(!m_cli->printed().isEmpty());
+        QVERIFY(!m_cli->printed().contains(kSecret));
+        const QStringList leaks = filesContaining(m_tmp.path(), kSecret);
+        QVERIFY2(leaks.isEmpty(), qPrintable(leaks.join('\n')));
+    }
+
+    void cleanupTestCase()
+    {
+        Keychain::remove(accountKey());
+        Keychain::remove(KeychainCredentials::hostKey("http", m_host));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestKeychain)
+#include "tst_keychain.moc"

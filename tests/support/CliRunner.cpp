@@ -1,0 +1,79 @@
+#include "CliRunner.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QJsonDocument>
+#include <QProcess>
+
+#ifndef _WIN32
+#include <unistd.h>
+#endif
+
+namespace repodeck::test {
+
+CliRunner::CliRunner(QString home, QString workspace)
+    : m_home(std::move(home))
+    , m_workspace(std::move(workspace))
+    , m_env(QProcessEnvironment::systemEnvironment())
+{
+    QDir().mkpath(m_home);
+    m_env.insert(QStringLiteral("HOME"), m_home);
+    m_env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home + QStringLiteral("/.config"));
+    m_env.insert(QStringLiteral("XDG_STATE_HOME"), m_home + QStringLiteral("/.local/state"));
+    m_env.insert(QStringLiteral("GIT_CONFIG_NOSYSTEM"), QStringLiteral("1"));
+    m_env.remove(QStringLiteral("REPODECK_LOG_DIR"));
+}
+
+int CliRunner::run(const QStringList &args, QByteArray *out, QByteArray *err, int timeoutMs)
+{
+    QProcess p;
+    p.setProcessEnvironment(m_env);
+#ifndef _WIN32
+    // No controlling terminal, even when the suite runs from one.
+    p.setChildProcessModifier([] { ::setsid(); });
+#endif
+    p.start(binary(), QStringList{QStringLiteral("--workspace"), m_workspace} + args);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        return -1;
+    }
+    const QByteArray o = p.readAllStandardOutput();
+    const QByteArray e = p.readAllStandardError();
+    m_printed += o + e;
+    if (out)
+        *out = o;
+    if (err)
+        *err = e;
+    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+}
+
+QJsonObject CliRunner::repoDone(const QByteArray &out, const QString &repo)
+{
+    for (const QByteArray &line : out.split('\n')) {
+        const QJsonObject e = QJsonDocument::fromJson(line).object();
+        if (e.value(QStringLiteral("event")).toString() == QLatin1String("repo_done")
+            && e.value(QStringLiteral("repo")).toString() == repo)
+            return e;
+    }
+    return {};
+}
+
+QStringList filesContaining(const QString &root, const QByteArray &needle, const QStringList &except)
+{
+    QStringList found;
+    QDirIterator it(root, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        if (except.contains(path))
+            continue;
+        QFile f(path);
+        if (f.open(QIODevice::ReadOnly) && f.readAll().contains(needle))
+            found << path;
+    }
+    return found;
+}
+
+} // namespace repodeck::test
