@@ -2,6 +2,7 @@
 
 #include "cli/CliApp.h"
 #include "auth/CredentialBroker.h"
+#include "net/http/CertificatePins.h"
 #include "auth/TerminalPrompt.h"
 #include "cli/Console.h"
 #include "cli/SyncReporter.h"
@@ -132,6 +133,9 @@ int runSync(const Workspace &ws, const QString &wsPath, const CliArgs &a)
     QObject::connect(&scheduler, &Scheduler::finished, &loop,
                      [&](const QString &n, const RepoResult &r) { results.insert(n, r); });
     const QString statePath = RepoStateStore::pathFor(wsPath);
+    // Certificates a person pinned in the desktop app are trusted here too.
+    if (const QString e = http::loadPinnedCertificates(http::pinnedCertificatesPath(wsPath)); !e.isEmpty())
+        printErr(QStringLiteral("repodeck-cli: %1\n").arg(e));
     QElapsedTimer clock;
     clock.start();
     auto snapshot = [&](bool finishedRun) {

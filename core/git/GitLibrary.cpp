@@ -76,7 +76,10 @@ SyncError captureFailure(int code, const AttemptContext *attempt, const QString 
         if (in.streamFault == StreamFault::None && attempt->isCancelled())
             in.streamFault = StreamFault::Cancelled;
     }
-    return classifyFailure(in);
+    SyncError error = classifyFailure(in);
+    if (attempt && error.category == ErrorCategory::Tls)
+        error.peerCertificate = attempt->peerCertificate();
+    return error;
 }
 
 } // namespace repodeck::core::git

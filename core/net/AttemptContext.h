@@ -3,6 +3,7 @@
 #include "retry/SyncError.h"
 #include "util/Duration.h"
 
+#include <QByteArray>
 #include <QString>
 
 #include <atomic>
@@ -59,6 +60,18 @@ public:
     int httpStatus() const { return m_httpStatus.load(std::memory_order_relaxed); }
     void setRetryAfter(Millis delay) { m_retryAfterMs.store(delay.count(), std::memory_order_relaxed); }
     Millis retryAfter() const { return Millis(m_retryAfterMs.load(std::memory_order_relaxed)); } // -1 = none
+    // The certificate (DER) a server presented when verification failed, so
+    // the person can be shown exactly what the sync saw before pinning it.
+    void setPeerCertificate(const QByteArray &der)
+    {
+        std::lock_guard lock(m_mutex);
+        m_peerCertificate = der;
+    }
+    QByteArray peerCertificate() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_peerCertificate;
+    }
 
 private:
     friend class AttemptScope;
@@ -73,6 +86,7 @@ private:
     mutable std::mutex m_mutex;
     StreamFault m_fault = StreamFault::None;
     Millis m_faultLimit{0};
+    QByteArray m_peerCertificate;
 };
 
 // RAII: makes `context` the current attempt of this thread.

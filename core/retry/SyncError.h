@@ -3,6 +3,7 @@
 #include "retry/ErrorCategory.h"
 #include "util/Duration.h"
 
+#include <QByteArray>
 #include <QString>
 
 namespace repodeck::core {
@@ -44,6 +45,7 @@ struct SyncError
     Millis retryAfter{-1}; // server-requested minimum delay (HTTP Retry-After); -1 = none
     QString message; // what happened, one sentence
     QString hint;    // what to do, one sentence
+    QByteArray peerCertificate; // tls: the certificate (DER) the server presented, for pinning
 
     bool isError() const { return category != ErrorCategory::None; }
     QString text() const;

@@ -1,6 +1,9 @@
 #include "sync/TransferCallbacks.h"
 
 #include "auth/CredentialBroker.h"
+#include "net/http/CertificatePins.h"
+
+#include <QCryptographicHash>
 
 namespace repodeck::core {
 
@@ -20,7 +23,21 @@ void TransferCallbacks::install(git_remote_callbacks &callbacks)
     callbacks.sideband_progress = &TransferCallbacks::onSideband;
     callbacks.update_tips = &TransferCallbacks::onUpdateTips;
     callbacks.credentials = &TransferCallbacks::onCredentials;
+    callbacks.certificate_check = &TransferCallbacks::onCertificate;
     callbacks.payload = this;
+}
+
+int TransferCallbacks::onCertificate(git_cert *cert, int valid, const char *host, void *payload)
+{
+    if (valid || !cert || cert->cert_type != GIT_CERT_X509)
+        return GIT_PASSTHROUGH;
+    const auto *x509 = reinterpret_cast<const git_cert_x509 *>(cert);
+    const QByteArray der(static_cast<const char *>(x509->data), static_cast<qsizetype>(x509->len));
+    if (http::isCertificatePinned(QString::fromUtf8(host), QCryptographicHash::hash(der, QCryptographicHash::Sha256)))
+        return 0; // a person accepted exactly this certificate for this host
+    if (auto *self = static_cast<TransferCallbacks *>(payload); self && self->m_attempt)
+        self->m_attempt->setPeerCertificate(der);
+    return GIT_PASSTHROUGH; // verification failed: libgit2 fails the connection
 }
 
 void TransferCallbacks::installCheckout(git_checkout_options &checkout)

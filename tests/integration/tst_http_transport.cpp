@@ -13,6 +13,7 @@
 #include "git/GitLibrary.h"
 #include "net/AttemptContext.h"
 #include "net/http/CertificatePins.h"
+#include "CliRunner.h"
 #include "net/http/HttpBackend.h"
 #include "net/http/RetryAfter.h"
 
@@ -486,12 +487,48 @@ private slots:
         SyncHarness h;
         auto r = syncOnce(h, "pin", m_selfSigned.url("small.git"), target());
         QCOMPARE(r.error.category, ErrorCategory::Tls);
+        // The failure carries exactly the certificate the server presented,
+        // which is what the desktop app shows before pinning.
+        QCOMPARE(QCryptographicHash::hash(r.error.peerCertificate, QCryptographicHash::Sha256), pin);
         core::http::pinCertificate(QStringLiteral("127.0.0.1"), pin);
         SyncHarness h2;
         r = syncOnce(h2, "pin", m_selfSigned.url("small.git"), target());
         core::http::unpinCertificate(QStringLiteral("127.0.0.1"), pin);
         core::http::unpinCertificate(QStringLiteral("localhost"), pin);
         QCOMPARE(r.outcome, Outcome::Cloned);
+    }
+
+    // A pin saved beside the workspace (as the desktop app does after the
+    // person confirmed the fingerprint) is honoured by repodeck-cli too:
+    // tls first, success once pinned; a broken pins file is reported and
+    // left alone.
+    void pinnedCertificateFilePersistsForTheCli()
+    {
+        QTemporaryDir home;
+        CliRunner cli(home.filePath("home"), home.filePath("ws/workspace.json"));
+        QCOMPARE(cli.run({"add", "s", m_selfSigned.url("small.git"), home.filePath("w/s")}), 0);
+        QByteArray out;
+        QCOMPARE(cli.run({"sync", "s", "--json"}, &out), 1);
+        QCOMPARE(CliRunner::repoDone(out, "s").value("category").toString(), QString("tls"));
+        QVERIFY(!QFileInfo::exists(home.filePath("w/s")));
+        const QString pins = core::http::pinnedCertificatesPath(cli.workspace());
+        QCOMPARE(pins, home.filePath("ws/trusted-certificates.json"));
+        const QByteArray pin = sha256OfPem(m_pki.selfSignedPem);
+        QCOMPARE(core::http::savePinnedCertificate(pins, "127.0.0.1", pin, "CN=self-signed test"), QString());
+        core::http::unpinCertificate("127.0.0.1", pin); // this process: only the file counts
+        QCOMPARE(cli.run({"sync", "s", "--json"}, &out), 0);
+        QCOMPARE(CliRunner::repoDone(out, "s").value("outcome").toString(), QString("cloned"));
+
+        QFile broken(pins);
+        QVERIFY(broken.open(QIODevice::WriteOnly));
+        broken.write("{ not json");
+        broken.close();
+        QByteArray err;
+        QCOMPARE(cli.run({"sync", "s", "--json"}, &out, &err), 1); // no pin: tls again
+        QVERIFY2(err.contains("trusted-certificates.json") && err.contains("left as it is"), err.constData());
+        QCOMPARE(core::http::savePinnedCertificate(pins, "127.0.0.1", pin, "x").isEmpty(), false);
+        QVERIFY(broken.open(QIODevice::ReadOnly));
+        QCOMPARE(broken.readAll(), QByteArray("{ not json"));
     }
 
     void gitConfigProxyCarriesTheTraffic()

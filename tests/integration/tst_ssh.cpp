@@ -6,6 +6,7 @@
 #include "GitRepoFactory.h"
 #include "SshServer.h"
 #include "git/GitLibrary.h"
+#include "net/ssh/HostKeyTrust.h"
 #include "net/ssh/OpenSshTransport.h"
 #include "retry/ErrorClassifier.h"
 
@@ -132,6 +133,56 @@ private slots:
         QCOMPARE(r.attempts, 1);
         QVERIFY(r.error.hint.contains("known_hosts"));
         QVERIFY(!QFileInfo::exists(path));
+    }
+
+    // What the desktop app's "trust this host key" does: scan, show, and
+    // write known_hosts only when confirmed; then the same sync succeeds.
+    void scannedHostKeyCanBeTrustedAndThenSyncs()
+    {
+        const QString knownHosts = m_tmp.filePath("trust_known_hosts");
+        QString command = m_sshd.sshCommand(false);
+        command.replace(m_sshd.knownHostsPath().replace("known_hosts", "empty_known_hosts"), knownHosts);
+        QVERIFY(command.contains(knownHosts));
+        qputenv("GIT_SSH_COMMAND", command.toUtf8());
+        const QString url = m_sshd.url(m_bare);
+        SyncHarness h;
+        auto r = h.syncAndWait(h.spec("t", url, target()), fastPolicy(3));
+        QCOMPARE(r.error.category, ErrorCategory::HostKey);
+
+        const core::HostKeyScan scan = core::scanHostKeys(url);
+        QVERIFY2(scan.error.isEmpty(), qPrintable(scan.error));
+        QCOMPARE(scan.knownHostsFile, knownHosts);
+        QCOMPARE(scan.lookupName(), QString("[127.0.0.1]:%1").arg(m_sshd.port()));
+        QVERIFY(!scan.hasOtherKey);
+        QVERIFY(!QFileInfo::exists(knownHosts)); // scanning writes nothing
+        // The fingerprint shown is the server's real key.
+        const QStringList hostKey = m_sshd.hostPublicKey().split(' ');
+        bool shown = false;
+        for (const core::ScannedHostKey &k : scan.keys)
+            shown = shown || (k.type == hostKey.at(0) && k.fingerprint == core::sshFingerprint(hostKey.at(1).toLatin1()));
+        QVERIFY(shown);
+        QCOMPARE(core::trustHostKeys(scan), QString());
+        SyncHarness h2;
+        r = h2.syncAndWait(h2.spec("t2", url, target()), fastPolicy(3));
+        QCOMPARE(r.outcome, Outcome::Cloned);
+
+        // A changed key: known_hosts holds another key for the host. The scan
+        // says so; trusting replaces the old entry and keeps a backup.
+        QFile f(knownHosts);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(scan.lookupName().toUtf8()
+                + " ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n");
+        f.close();
+        SyncHarness h3;
+        r = h3.syncAndWait(h3.spec("t3", url, target()), fastPolicy(3));
+        QCOMPARE(r.error.category, ErrorCategory::HostKey);
+        const core::HostKeyScan changed = core::scanHostKeys(url);
+        QVERIFY(changed.hasOtherKey);
+        QCOMPARE(core::trustHostKeys(changed), QString());
+        QVERIFY(QFileInfo::exists(knownHosts + ".old"));
+        SyncHarness h4;
+        r = h4.syncAndWait(h4.spec("t4", url, target()), fastPolicy(3));
+        QCOMPARE(r.outcome, Outcome::Cloned);
     }
 
     void wrongKeyIsAuthAndNotRetried()

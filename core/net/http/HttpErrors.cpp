@@ -50,6 +50,8 @@ int failCertificate(const HttpFailure &failure, const QString &host)
 {
     // The classifier names the host; this says what was wrong with the certificate.
     Q_UNUSED(host);
+    if (AttemptContext *attempt = AttemptContext::current(); attempt && !failure.peerCertificate.isEmpty())
+        attempt->setPeerCertificate(failure.peerCertificate);
     return setError(GIT_ERROR_SSL,
                     QStringLiteral("TLS certificate error: %1").arg(failure.tlsErrors.join(QStringLiteral("; "))),
                     GIT_ECERTIFICATE);
