@@ -61,7 +61,7 @@ private slots:
         QTest::newRow("scheme") << "ftp://example.test/tool.git" << false << "not supported";
         QTest::newRow("no host") << "https:///tool.git" << false << "";
         QTest::newRow("relative") << "example.test/tool" << false << "neither a URL nor an absolute path";
-        QTest::newRow("password") << "https://me:hunter2@example.test/tool.git" << false << "password";
+        QTest::newRow("ssh password") << "ssh://me:hunter2@example.test/tool.git" << false << "password";
     }
 
     void urlValidation()
@@ -84,6 +84,17 @@ private slots:
             QTRY_VERIFY_WITH_TIMEOUT(settled(d), 5000);
             QVERIFY(!ok(d)->isEnabled());
         }
+    }
+
+    // An https URL with user:token@ is accepted: the token is headed for the
+    // keychain (RepoCommands moves it), which the dialog says up front.
+    void httpsPasswordIsAcceptedAndHeadsForTheKeychain()
+    {
+        AddRepositoryDialog d(m_ws, m_dir.path());
+        typeInto(edit(d, "urlEdit"), QStringLiteral("https://me:hunter2@example.test/tool.git"));
+        QVERIFY2(d.urlMessage().contains(QStringLiteral("keychain")), qPrintable(d.urlMessage()));
+        QTRY_VERIFY_WITH_TIMEOUT(d.isAcceptable(), 5000);
+        QVERIFY(ok(d)->isEnabled());
     }
 
     void nameValidation()

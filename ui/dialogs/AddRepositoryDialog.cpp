@@ -164,8 +164,12 @@ void AddRepositoryDialog::revalidate()
         setMessage(m_urlMessage, url.error(), true);
         ok = false;
     } else if (url.hasPassword()) {
-        setMessage(m_urlMessage, tr("The URL contains a password; remove it (RepoDeck never stores secrets)."), true);
-        ok = false;
+        const bool http = url.kind() == core::RemoteUrl::Kind::Http || url.kind() == core::RemoteUrl::Kind::Https;
+        setMessage(m_urlMessage,
+                   http ? tr("The password will move to the system keychain; the workspace keeps the URL without it.")
+                        : tr("The URL contains a password; use an SSH key instead."),
+                   !http);
+        ok = http;
     } else {
         setMessage(m_urlMessage, {}, false);
     }

@@ -12,6 +12,8 @@
 #include "shell/MainActions.h"
 #include "shell/RepoCommands.h"
 #include "shell/TrayController.h"
+#include "shell/TrustCenter.h"
+#include "views/AttentionBar.h"
 #include "state/RepoStateStore.h"
 #include "sync/Scheduler.h"
 #include "sync/SyncPlanner.h"
@@ -64,6 +66,7 @@ MainWindow::MainWindow(const QString &workspacePath, QWidget *parent)
     m_actions = new MainActions(this);
     m_commands = new RepoCommands(m_scheduler.get(), m_workspace, m_model, &m_settings, this);
     m_commands->setSelection([this] { return selectedNames(); });
+    m_trust = new TrustCenter(m_scheduler.get(), m_workspace, this);
 
     buildTable();
     m_details = new DetailsPane(m_model, m_tracker, this);
@@ -147,6 +150,9 @@ void MainWindow::buildTable()
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(0, 4, 0, 0);
     layout->setSpacing(4);
+    // Sign-ins and trust questions, one line per host, never a pop-up.
+    m_attention = new AttentionBar(m_trust, central);
+    layout->addWidget(m_attention);
     auto *filterBar = new QHBoxLayout;
     filterBar->setContentsMargins(6, 0, 6, 0);
     m_filter = new QComboBox(central);
@@ -299,6 +305,15 @@ void MainWindow::connectParts()
     });
     connect(a->quit, &QAction::triggered, this, &MainWindow::quit);
 
+    connect(m_trust, &TrustCenter::retry, m_commands, &RepoCommands::sync);
+    connect(m_trust, &TrustCenter::keychainStored, this, [this](const QString &host, const QString &error) {
+        if (error.isEmpty())
+            statusBar()->showMessage(tr("The sign-in for %1 is in the system keychain.").arg(host), 6000);
+        else
+            QMessageBox::warning(this, tr("Sign-In Not Remembered"), error);
+    });
+    if (!m_trust->pinsError().isEmpty())
+        statusBar()->showMessage(m_trust->pinsError());
     connect(m_commands, &RepoCommands::message, this,
             [this](const QString &text) { statusBar()->showMessage(text, 6000); });
     connect(m_commands, &RepoCommands::failed, this,

@@ -31,6 +31,8 @@ class RepoFilterProxy;
 class RepoTableModel;
 class SyncTracker;
 class TrayController;
+class TrustCenter;
+class AttentionBar;
 class WorkspaceController;
 
 // The main window: the repository table, the details dock, toolbar, menus,
@@ -55,6 +57,8 @@ public:
     MainActions *actions() const { return m_actions; }
     RepoCommands *commands() const { return m_commands; }
     TrayController *tray() const { return m_tray; }
+    TrustCenter *trust() const { return m_trust; }
+    AttentionBar *attentionBar() const { return m_attention; }
 
     // The URL as it may be shown and logged (credentials removed).
     QString redactedUrl(const QString &name) const;
@@ -94,6 +98,8 @@ private:
     MainActions *m_actions = nullptr;
     RepoCommands *m_commands = nullptr;
     TrayController *m_tray = nullptr;
+    TrustCenter *m_trust = nullptr;
+    AttentionBar *m_attention = nullptr;
     core::SyncPlanner *m_planner = nullptr;
     core::Reachability *m_reachability = nullptr;
     core::WakeDetector *m_wake = nullptr;

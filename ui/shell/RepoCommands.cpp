@@ -1,5 +1,6 @@
 #include "shell/RepoCommands.h"
 
+#include "auth/UrlSecret.h"
 #include "dialogs/AddRepositoryDialog.h"
 #include "dialogs/ImportDialog.h"
 #include "dialogs/PoliciesDialog.h"
@@ -130,9 +131,21 @@ void RepoCommands::addRepositories(const QList<core::RepoSpec> &specs)
                                                  .arg(text::count(specs.size(), tr("repository"), tr("repositories")));
     m_workspace->edit(what, [specs](core::Workspace &ws) {
         QStringList problems;
-        for (const core::RepoSpec &s : specs) {
-            if (const QString e = ws.addRepository(s); !e.isEmpty())
+        for (core::RepoSpec s : specs) {
+            const core::RemoteUrl typed = core::RemoteUrl::parse(s.url);
+            s.url = typed.redacted();
+            if (const QString e = ws.addRepository(s); !e.isEmpty()) {
                 problems << QStringLiteral("%1: %2").arg(s.name, e);
+                continue;
+            }
+            // A typed user:token@ moves to the keychain (or nothing is added).
+            const core::UrlToStore stored = core::prepareUrlForStorage(typed);
+            if (!stored.error.isEmpty()) {
+                problems << QStringLiteral("%1: %2").arg(s.name, stored.error);
+                continue;
+            }
+            s.url = stored.url;
+            ws.updateRepository(s);
         }
         // All or nothing, so a partly applied import never surprises anyone.
         return problems.join(QLatin1Char('\n'));
