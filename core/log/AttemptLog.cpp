@@ -36,6 +36,8 @@ AttemptLog::AttemptLog(Scheduler *scheduler, std::function<QString(const QString
             {QStringLiteral("duration_ms"), static_cast<qint64>(r.duration.count())},
             {QStringLiteral("retry_in_ms"), static_cast<qint64>(r.retryIn.count())},
         };
+        if (!r.httpVersion.isEmpty())
+            o.insert(QStringLiteral("http_version"), r.httpVersion);
         if (r.ok)
             spdlog::info("{}", compact(o));
         else

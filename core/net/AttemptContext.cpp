@@ -55,6 +55,18 @@ StreamFault AttemptContext::checkInterrupted()
     return StreamFault::None;
 }
 
+QString AttemptContext::httpVersion() const
+{
+    switch (m_httpVersion.load(std::memory_order_relaxed)) {
+    case 1:
+        return QStringLiteral("HTTP/1.1");
+    case 2:
+        return QStringLiteral("HTTP/2");
+    default:
+        return QString();
+    }
+}
+
 AttemptScope::AttemptScope(AttemptContext *context)
     : m_previous(t_current)
 {

@@ -60,6 +60,11 @@ public:
     int httpStatus() const { return m_httpStatus.load(std::memory_order_relaxed); }
     void setRetryAfter(Millis delay) { m_retryAfterMs.store(delay.count(), std::memory_order_relaxed); }
     Millis retryAfter() const { return Millis(m_retryAfterMs.load(std::memory_order_relaxed)); } // -1 = none
+    // The protocol of the last HTTP response, as our transport saw it:
+    // "HTTP/2" or "HTTP/1.1"; empty when libgit2's client (which does not
+    // say) or no HTTP was involved.
+    void setHttpVersion(bool http2) { m_httpVersion.store(http2 ? 2 : 1, std::memory_order_relaxed); }
+    QString httpVersion() const;
     // The certificate (DER) a server presented when verification failed, so
     // the person can be shown exactly what the sync saw before pinning it.
     void setPeerCertificate(const QByteArray &der)
@@ -83,6 +88,7 @@ private:
     std::atomic<qint64> m_bytesReceived{0};
     std::atomic<int> m_httpStatus{0};
     std::atomic<qint64> m_retryAfterMs{-1};
+    std::atomic<int> m_httpVersion{0}; // 0 unknown, 1 HTTP/1.1, 2 HTTP/2
     mutable std::mutex m_mutex;
     StreamFault m_fault = StreamFault::None;
     Millis m_faultLimit{0};

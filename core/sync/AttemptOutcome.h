@@ -12,6 +12,7 @@ struct AttemptOutcome
     QString detail;      // for people
     SyncError error;     // Failed only
     qint64 bytes = 0;
+    QString httpVersion; // AttemptContext::httpVersion()
     bool busy = false;   // another operation holds the repository; try again soon
     QString busyDetail;
     // A transient failure after much data arrived: later attempts should

@@ -449,6 +449,7 @@ void Scheduler::onAttemptDone(const QString &name, const AttemptOutcome &outcome
     record.started = started;
     record.duration = Millis(elapsedMs);
     record.bytes = outcome.bytes;
+    record.httpVersion = outcome.httpVersion;
     record.ok = outcome.outcome != Outcome::Failed && outcome.outcome != Outcome::Cancelled;
     record.error = outcome.error;
     if (cancelled && !record.ok) {

@@ -88,6 +88,7 @@ AttemptOutcome SyncJob::run()
     }
     AttemptOutcome out = runLocked(attempt, callbacks);
     out.bytes = std::max(out.bytes, attempt.bytesReceived());
+    out.httpVersion = attempt.httpVersion();
     const bool ok = out.outcome != Outcome::Failed && out.outcome != Outcome::Cancelled && !out.busy;
     credentials.report(ok, out.error.category == ErrorCategory::Auth);
     if (out.error.category == ErrorCategory::Auth && !credentials.triedSources().isEmpty())

@@ -51,6 +51,7 @@ struct AttemptRecord
     bool ok = false;
     SyncError error;         // category None when ok
     Millis retryIn{-1};      // the delay chosen before the next attempt; -1 = no retry
+    QString httpVersion;     // "HTTP/2", "HTTP/1.1"; empty if unknown (libgit2's client) or not HTTP
 };
 
 // How a repository's sync ended.

@@ -247,6 +247,7 @@ int HttpSubtransport::executeRequest(HttpStream &stream)
         const HttpResponseHead head = stream.exchange->head();
         if (attempt) {
             attempt->setHttpStatus(head.status);
+            attempt->setHttpVersion(head.http2);
             const QByteArray retryAfter = head.header("Retry-After");
             if (!retryAfter.isEmpty())
                 attempt->setRetryAfter(parseRetryAfter(retryAfter, QDateTime::currentDateTimeUtc()));
