@@ -1,0 +1,146 @@
+// HTTP/2 where the server offers it: a real nginx on 127.0.0.1 terminates TLS
+// (offering h2 and http/1.1 through ALPN) in front of git http-backend
+// (HttpGitServer). RepoDeck's Qt transport must clone and fetch over HTTP/2,
+// which both ends confirm: the attempt records the protocol of its responses
+// and nginx logs the protocol of every request. libgit2's built-in client
+// (HTTP/1.1 only in 1.5.1) must keep working against the same server.
+#include "SyncHarness.h"
+
+#include "GitRepoFactory.h"
+#include "HttpGitServer.h"
+#include "NginxServer.h"
+#include "TestPki.h"
+#include "git/GitLibrary.h"
+#include "net/http/HttpBackend.h"
+
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QtTest>
+
+#include <git2.h>
+
+using namespace repodeck;
+using namespace repodeck::test;
+using core::Outcome;
+
+class TestHttp2 : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_tmp;
+    QString m_root;
+    TestPki m_pki;
+    HttpGitServer m_backend; // plain http on 127.0.0.1, reached only through nginx
+    NginxServer m_nginx;
+
+    QString serverHead(const QString &repo) { return GitRepoFactory::revParse(m_root + '/' + repo, "main"); }
+
+    // Clone, then a sync that finds nothing new, then one that fast-forwards
+    // two new commits: every kind of request a sync makes (GET info/refs,
+    // POST git-upload-pack) on `url`. `versions` gets the protocol each
+    // attempt recorded.
+    void cloneAndFetch(const QString &name, const QString &url, const QString &repo, QStringList *versions)
+    {
+        SyncHarness h;
+        const QString path = m_tmp.filePath(QStringLiteral("clones/") + name);
+        const auto policy = fastPolicy(1);
+        const Outcome expected[] = {Outcome::Cloned, Outcome::UpToDate, Outcome::Updated};
+        for (const Outcome outcome : expected) {
+            if (outcome == Outcome::Updated)
+                QVERIFY(GitRepoFactory::addCommits(m_root + '/' + repo, 2));
+            const auto r = h.syncAndWait(h.spec(name, url, path), policy);
+            QVERIFY2(r.outcome == outcome, qPrintable(core::outcomeName(r.outcome) + ": " + r.error.text()));
+            *versions << h.attempts.value(name).value(0).httpVersion;
+        }
+        QCOMPARE(GitRepoFactory::revParse(path, "HEAD"), serverHead(repo));
+    }
+
+private slots:
+    void initTestCase()
+    {
+        if (NginxServer::executablePath().isEmpty())
+            QSKIP("nginx is not installed: HTTP/2 is not tested (package nginx; ./dev.sh installs it)");
+        QCOMPARE(core::git::initialize(), QString());
+        QVERIFY(core::http::useHttpBackend(core::http::HttpBackend::Qt));
+        m_root = m_tmp.filePath("srv");
+        QDir().mkpath(m_root);
+        QVERIFY(!GitRepoFactory::createBareRepo(m_root, "qt.git", 3).isEmpty());
+        QVERIFY(!GitRepoFactory::createBareRepo(m_root, "libgit2.git", 3).isEmpty());
+
+        QString error;
+        // libgit2's mbedTLS matches DNS names only, Qt matches the address too.
+        QVERIFY2(m_pki.create(m_tmp.filePath("pki"), {QStringLiteral("localhost"), QStringLiteral("127.0.0.1")},
+                              &error),
+                 qPrintable(error));
+        // Both clients trust the test CA: Qt through its default TLS
+        // configuration (which ignores SSL_CERT_FILE), libgit2 through its
+        // certificate location.
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.addCaCertificates(QSslCertificate::fromData(m_pki.caPem, QSsl::Pem));
+        QSslConfiguration::setDefaultConfiguration(tls);
+        QCOMPARE(git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, QFile::encodeName(m_pki.caFile).constData(),
+                                  nullptr),
+                 0);
+
+        QVERIFY(m_backend.start(m_root));
+        QVERIFY2(m_nginx.start(m_backend.port(), m_pki.serverPem + m_pki.caPem, m_pki.serverKeyPem),
+                 qPrintable(m_nginx.error()));
+    }
+
+    void cleanupTestCase()
+    {
+        m_nginx.stop();
+        m_backend.stop();
+        core::http::useHttpBackend(core::http::HttpBackend::Qt);
+    }
+
+    void qtTransportSpeaksHttp2()
+    {
+        const qsizetype from = m_nginx.accessLog().size();
+        const int backendBefore = m_backend.requestCount();
+        QStringList versions;
+        cloneAndFetch("qt", m_nginx.url("qt.git"), "qt.git", &versions);
+        if (QTest::currentTestFailed())
+            return;
+        // What the transport saw (Qt's Http2WasUsedAttribute), per attempt.
+        QCOMPARE(versions, QStringList({"HTTP/2", "HTTP/2", "HTTP/2"}));
+
+        // What nginx saw: every request that reached git http-backend came
+        // on HTTP/2 and was answered 200 (nginx logs a request just after
+        // answering it, hence the bounded wait).
+        const int requests = m_backend.requestCount() - backendBefore;
+        QVERIFY(requests >= 5); // 3 x info/refs, the clone's and the update's POST
+        QTRY_COMPARE_WITH_TIMEOUT(m_nginx.accessLog().size() - from, qsizetype(requests), 5000);
+        const QStringList log = m_nginx.accessLog().mid(from);
+        for (const QString &line : log)
+            QVERIFY2(line.endsWith(QLatin1String(" HTTP/2.0 200")), qPrintable(log.join('\n')));
+        QVERIFY(log.contains("GET /qt.git/info/refs?service=git-upload-pack HTTP/2.0 200"));
+        QVERIFY(log.contains("POST /qt.git/git-upload-pack HTTP/2.0 200"));
+    }
+
+    void libgit2ClientStaysOnHttp11()
+    {
+        QVERIFY(core::http::useHttpBackend(core::http::HttpBackend::Libgit2));
+        const qsizetype from = m_nginx.accessLog().size();
+        const int backendBefore = m_backend.requestCount();
+        QStringList versions;
+        cloneAndFetch("libgit2", m_nginx.url("libgit2.git", QStringLiteral("localhost")), "libgit2.git", &versions);
+        QVERIFY(core::http::useHttpBackend(core::http::HttpBackend::Qt));
+        if (QTest::currentTestFailed())
+            return;
+        // libgit2's client does not tell which protocol it spoke.
+        QCOMPARE(versions, QStringList({"", "", ""}));
+
+        const int requests = m_backend.requestCount() - backendBefore;
+        QVERIFY(requests >= 5);
+        QTRY_COMPARE_WITH_TIMEOUT(m_nginx.accessLog().size() - from, qsizetype(requests), 5000);
+        const QStringList log = m_nginx.accessLog().mid(from);
+        for (const QString &line : log)
+            QVERIFY2(line.endsWith(QLatin1String(" HTTP/1.1 200")), qPrintable(log.join('\n')));
+        QVERIFY(log.contains("POST /libgit2.git/git-upload-pack HTTP/1.1 200"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHttp2)
+#include "tst_http2.moc"
