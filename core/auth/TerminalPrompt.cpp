@@ -1,5 +1,7 @@
 #include "auth/TerminalPrompt.h"
 
+#include "auth/Keychain.h"
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -79,6 +81,31 @@ std::optional<Credential> TerminalPrompt::fill(const CredentialRequest &request)
         answer = Credential{QString::fromStdString(user), QString::fromStdString(secret), name()};
     m_answers.insert(request.host, answer);
     return answer;
+#endif
+}
+
+void TerminalPrompt::approve(const CredentialRequest &request, const Credential &credential)
+{
+    // Asked once, stored safely: an answer the server accepted goes to the
+    // system keychain when there is one (never anywhere else), so the next
+    // run needs no terminal.
+    QMutexLocker lock(&m_mutex);
+    if (m_stored.contains(request.host) || !Keychain::available())
+        return;
+    m_stored.insert(request.host);
+    CredentialRequest where = request;
+    where.path.clear();
+    const bool ok = KeychainCredentials::store(where, credential, true).ok();
+#ifndef _WIN32
+    const int fd = ::open("/dev/tty", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        const std::string note = ok ? "(the sign-in for " + request.host.toStdString() + " is now in the system keychain)\n"
+                                    : std::string("(the system keychain did not keep the sign-in)\n");
+        [[maybe_unused]] const ssize_t n = ::write(fd, note.data(), note.size());
+        ::close(fd);
+    }
+#else
+    Q_UNUSED(ok);
 #endif
 }
 

@@ -4,6 +4,7 @@
 
 #include <QHash>
 #include <QMutex>
+#include <QSet>
 
 namespace repodeck::core {
 
@@ -18,12 +19,14 @@ public:
 
     QString name() const override { return QStringLiteral("prompt"); }
     std::optional<Credential> fill(const CredentialRequest &request) override;
-    void approve(const CredentialRequest &, const Credential &) override {}
+    // Stores the accepted answer in the system keychain, when there is one.
+    void approve(const CredentialRequest &request, const Credential &credential) override;
     void reject(const CredentialRequest &request, const Credential &) override;
 
 private:
     QMutex m_mutex;
     QHash<QString, std::optional<Credential>> m_answers; // by host: asked once
+    QSet<QString> m_stored;
 };
 
 } // namespace repodeck::core

@@ -155,7 +155,8 @@ SyncError classifyFailure(const FailureInput &in)
         || contains(msg, "authentication replays") || contains(msg, "authentication failed")) {
         return make(in, ErrorCategory::Auth,
                     QStringLiteral("%1 requires credentials that were missing or rejected.").arg(host),
-                    QStringLiteral("Sign in again or check your token."));
+                    QStringLiteral("Sign in (the desktop app asks once per host; the CLI with --interactive), "
+                                   "or store a token in the keychain or git's credential helper."));
     }
 
     if (in.gitClass == GIT_ERROR_SSH
@@ -171,7 +172,9 @@ SyncError classifyFailure(const FailureInput &in)
         || contains(msg, "certificate")) {
         return make(in, ErrorCategory::Tls,
                     QStringLiteral("The TLS certificate of %1 could not be verified: %2").arg(host, msg),
-                    QStringLiteral("Check the URL and your system's trusted certificates; RepoDeck never skips verification."));
+                    QStringLiteral("Check the URL and your system's trusted certificates (your organisation's CA), or "
+                                   "review and pin the certificate in the desktop app; RepoDeck never skips "
+                                   "verification."));
     }
 
     if (in.gitCode == GIT_EUSER)

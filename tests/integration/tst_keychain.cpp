@@ -95,6 +95,28 @@ private slots:
         QCOMPARE(CliRunner::repoDone(out, "h").value("outcome").toString(), QString("cloned"));
     }
 
+    // --interactive asks once on a terminal; the accepted answer is stored
+    // in the keychain, so the next run needs no terminal.
+    void interactiveAnswerIsStoredInTheKeychain()
+    {
+        if (QStandardPaths::findExecutable("script").isEmpty())
+            QSKIP("util-linux `script` is needed to give the CLI a terminal");
+        Keychain::remove(KeychainCredentials::hostKey("http", m_host));
+        Keychain::remove(accountKey());
+        QCOMPARE(m_cli->run({"add", "i", m_http.url("private.git"), m_tmp.filePath("w/i")}), 0);
+        QByteArray screen;
+        const int rc = m_cli->runOnTerminal({"sync", "i", "--json", "--interactive"},
+                                            {{"Username:", "alice"}, {"Password or token:", kSecret}}, &screen);
+        QVERIFY2(rc == 0, screen.constData());
+        QVERIFY(screen.contains("now in the system keychain"));
+        QVERIFY(!screen.contains(kSecret)); // no echo
+        QVERIFY(Keychain::read(KeychainCredentials::hostKey("http", m_host)).data.contains(kSecret));
+        QCOMPARE(m_cli->run({"remove", "i"}), 0);
+        QCOMPARE(m_cli->run({"add", "i2", m_http.url("private.git"), m_tmp.filePath("w/i2")}), 0);
+        QByteArray out;
+        QCOMPARE(m_cli->run({"sync", "i2", "--json"}, &out), 0); // no terminal: the keychain answers
+    }
+
     void rejectedLoginIsDeletedAndNotReplayed()
     {
         m_http.requireBasicAuth("alice", "rotated-password");

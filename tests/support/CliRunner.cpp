@@ -4,7 +4,9 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QJsonDocument>
+#include <QDeadlineTimer>
 #include <QProcess>
+#include <QStandardPaths>
 
 #ifndef _WIN32
 #include <unistd.h>
@@ -48,6 +50,45 @@ int CliRunner::run(const QStringList &args, QByteArray *out, QByteArray *err, in
     if (err)
         *err = e;
     return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+}
+
+int CliRunner::runOnTerminal(const QStringList &args, const QList<QPair<QByteArray, QByteArray>> &dialogue,
+                             QByteArray *screen, int timeoutMs)
+{
+    const QString script = QStandardPaths::findExecutable(QStringLiteral("script"));
+    if (script.isEmpty())
+        return -1;
+    QStringList quoted{binary(), QStringLiteral("--workspace"), m_workspace};
+    quoted += args;
+    for (QString &a : quoted)
+        a = QLatin1Char('\'') + a.replace(QLatin1Char('\''), QStringLiteral("'\\''")) + QLatin1Char('\'');
+    QProcess p;
+    p.setProcessEnvironment(m_env);
+    p.start(script, {QStringLiteral("-qec"), quoted.join(QLatin1Char(' ')), QStringLiteral("/dev/null")});
+    if (!p.waitForStarted())
+        return -1;
+    QByteArray shown;
+    QDeadlineTimer deadline(timeoutMs);
+    for (const auto &step : dialogue) {
+        while (!shown.contains(step.first) && !deadline.hasExpired()) {
+            p.waitForReadyRead(100);
+            shown += p.readAll();
+        }
+        if (!shown.contains(step.first))
+            break;
+        shown.replace(step.first, QByteArray()); // the next identical prompt is a new one
+        p.write(step.second + '\n');
+    }
+    const bool finished = p.waitForFinished(static_cast<int>(std::max<qint64>(deadline.remainingTime(), 1000)));
+    if (!finished) {
+        p.kill();
+        p.waitForFinished();
+    }
+    shown += p.readAll();
+    m_printed += shown;
+    if (screen)
+        *screen = shown;
+    return finished && p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
 }
 
 QJsonObject CliRunner::repoDone(const QByteArray &out, const QString &repo)

@@ -21,6 +21,13 @@ public:
     // Exit code, or -1 when it did not finish within timeoutMs (then killed).
     int run(const QStringList &args, QByteArray *out = nullptr, QByteArray *err = nullptr, int timeoutMs = 60'000);
 
+    // Runs it on a pseudo-terminal (util-linux `script`), answering each
+    // prompt in turn: `dialogue` is (prompt text to wait for, line to type).
+    // Returns the exit code (-1 on timeout or when `script` is missing) and
+    // everything the terminal showed in *screen.
+    int runOnTerminal(const QStringList &args, const QList<QPair<QByteArray, QByteArray>> &dialogue,
+                      QByteArray *screen, int timeoutMs = 30'000);
+
     QProcessEnvironment &environment() { return m_env; }
     const QByteArray &printed() const { return m_printed; }
     QString home() const { return m_home; }
