@@ -14,6 +14,11 @@ function(repodeck_add_test)
         add_test(NAME ${T_NAME} COMMAND ${T_NAME})
     endif()
     set(env "REPODECK_CLI=$<TARGET_FILE:repodeck-cli>")
+    # Only KEYRING tests reach a keychain, and only their private one: the
+    # rest must never read or write the developer's own keyring.
+    if(NOT T_KEYRING)
+        list(APPEND env "REPODECK_KEYCHAIN=off")
+    endif()
     if(T_GUI)
         list(APPEND env "QT_QPA_PLATFORM=offscreen")
     endif()

@@ -87,6 +87,8 @@ KeychainResult fromJob(QKeychain::Job *job, Operation op)
 
 KeychainResult run(Operation op, const QString &key, const QByteArray &data, int timeoutMs)
 {
+    if (qEnvironmentVariable("REPODECK_KEYCHAIN") == QLatin1String("off"))
+        return {KeychainResult::Unavailable, {}, QStringLiteral("the keychain is switched off (REPODECK_KEYCHAIN=off)")};
     KeychainThread *thread = KeychainThread::instance();
     if (!thread)
         return {KeychainResult::Unavailable, {}, QStringLiteral("the keychain needs a running application")};

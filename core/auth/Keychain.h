@@ -26,7 +26,9 @@ struct KeychainResult
 // waits at most `timeoutMs`. There is no plain-text fallback: when no
 // keychain answers, the status is Unavailable and nothing is written.
 // Entries are stored under the service "RepoDeck" (REPODECK_KEYCHAIN_SERVICE
-// overrides it, for tests and side-by-side installs).
+// overrides it, for tests and side-by-side installs); REPODECK_KEYCHAIN=off
+// makes it unavailable (tests that must not touch a developer's keyring,
+// machines where it should never be used).
 class Keychain
 {
 public:

@@ -1,5 +1,6 @@
 // HTTP credentials from git's own credential helpers, without loops and
 // without secrets reaching anything RepoDeck writes or prints.
+#include "CliRunner.h"
 #include "GitRepoFactory.h"
 #include "HttpGitServer.h"
 
@@ -34,41 +35,10 @@ private:
         f.write("http://alice:" + password + "@127.0.0.1:" + QByteArray::number(m_http.port()) + "\n");
     }
 
-    int cli(const QStringList &args, QByteArray *out = nullptr)
-    {
-        QProcess p;
-        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-        e.insert("HOME", m_home);
-        e.insert("XDG_CONFIG_HOME", m_home + "/.config");
-        e.insert("XDG_DATA_HOME", m_home + "/.local/share");
-        e.insert("GIT_CONFIG_NOSYSTEM", "1");
-        e.remove("REPODECK_LOG_DIR");
-        p.setProcessEnvironment(e);
-        // No controlling terminal, even when the suite runs from one.
-        p.setChildProcessModifier([] { ::setsid(); });
-        p.start(m_cli, QStringList{"--workspace", m_ws} + args);
-        p.closeWriteChannel(); // no terminal, no input: it must never wait for some
-        if (!p.waitForFinished(30'000)) {
-            p.kill();
-            p.waitForFinished();
-            return -1;
-        }
-        const QByteArray o = p.readAllStandardOutput();
-        m_printed += o + p.readAllStandardError();
-        if (out)
-            *out = o;
-        return p.exitCode();
-    }
+    std::unique_ptr<CliRunner> m_runner;
 
-    QJsonObject repoDone(const QByteArray &out, const QString &repo)
-    {
-        for (const QByteArray &line : out.split('\n')) {
-            const QJsonObject e = QJsonDocument::fromJson(line).object();
-            if (e.value("event").toString() == "repo_done" && e.value("repo").toString() == repo)
-                return e;
-        }
-        return {};
-    }
+    int cli(const QStringList &args, QByteArray *out = nullptr) { return m_runner->run(args, out, nullptr, 30'000); }
+    static QJsonObject repoDone(const QByteArray &out, const QString &repo) { return CliRunner::repoDone(out, repo); }
 
 private slots:
     void initTestCase()
@@ -86,6 +56,8 @@ private slots:
         QVERIFY(m_http.start(root));
         m_http.requireBasicAuth("alice", QString::fromUtf8(kSecret));
         m_ws = m_home + "/.config/repodeck/workspace.json";
+        m_runner = std::make_unique<CliRunner>(m_home, m_ws);
+        m_runner->environment().insert("XDG_DATA_HOME", m_home + "/.local/share");
         QCOMPARE(cli({"policy", "set", "default", "--max-attempts", "4", "--initial-delay", "20ms",
                       "--max-delay", "100ms"}), 0);
     }
@@ -144,36 +116,15 @@ private slots:
         QFile::remove(storePath());
         QCOMPARE(cli({"add", "t", m_http.url("private.git"), m_tmp.filePath("w/t")}), 0);
         QCOMPARE(cli({"add", "t2", m_http.url("private.git"), m_tmp.filePath("w/t2")}), 0);
-        QProcess p;
-        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-        e.insert("HOME", m_home);
-        e.insert("XDG_CONFIG_HOME", m_home + "/.config");
-        e.insert("XDG_DATA_HOME", m_home + "/.local/share");
-        p.setProcessEnvironment(e);
-        const QString command = QString("%1 --workspace %2 sync t t2 --json --interactive").arg(m_cli, m_ws);
-        p.start("script", {"-qec", command, "/dev/null"});
-        QVERIFY(p.waitForStarted());
         QByteArray out;
-        QElapsedTimer t;
-        t.start();
-        while (!out.contains("Username:") && t.elapsed() < 15'000) {
-            p.waitForReadyRead(100);
-            out += p.readAll();
-        }
-        QVERIFY2(out.contains("Username:"), out.constData());
-        p.write("alice\n");
-        while (!out.contains("Password or token:") && t.elapsed() < 15'000) {
-            p.waitForReadyRead(100);
-            out += p.readAll();
-        }
-        p.write(kSecret + "\n");
-        QVERIFY(p.waitForFinished(30'000));
-        out += p.readAll();
-        m_printed += out;
-        QCOMPARE(out.count("Username:"), 1); // one question for the host, not one per repository
+        const int rc = m_runner->runOnTerminal({"sync", "t", "t2", "--json", "--interactive"},
+                                               {{"Username:", "alice"}, {"Password or token:", kSecret}}, &out);
+        QVERIFY2(out.contains("\"outcome\":\"cloned\""), out.constData());
+        QVERIFY2(!out.contains("Username:"), "asked a second time"); // prompts answered are cut from the screen
+        // One question for the host, not one per repository (checked above).
         QVERIFY(out.contains("\"outcome\":\"cloned\""));
         QVERIFY2(!out.contains(kSecret), "the password is not echoed");
-        QCOMPARE(p.exitCode(), 0);
+        QCOMPARE(rc, 0);
         // Without a terminal, --interactive is refused rather than hanging.
         QCOMPARE(cli({"sync", "t", "--interactive"}), 2);
     }
@@ -182,7 +133,7 @@ private slots:
     {
         // Everything under HOME (workspace, state, logs, clones) except git's
         // own credential store, plus everything printed.
-        QVERIFY(!m_printed.contains(kSecret));
+        QVERIFY(!m_runner->printed().contains(kSecret));
         int scanned = 0;
         QDirIterator it(m_home, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
         while (it.hasNext()) {
