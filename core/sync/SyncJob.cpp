@@ -92,8 +92,9 @@ AttemptOutcome SyncJob::run()
     const bool ok = out.outcome != Outcome::Failed && out.outcome != Outcome::Cancelled && !out.busy;
     credentials.report(ok, out.error.category == ErrorCategory::Auth);
     if (out.error.category == ErrorCategory::Auth && !credentials.triedSources().isEmpty())
-        out.error.hint = QStringLiteral("No credential was accepted (tried: %1). Sign in again or store a valid "
-                                        "token with git's credential helper.")
+        out.error.hint = QStringLiteral("No stored credential was accepted (asked: %1). Sign in (the desktop app "
+                                        "asks once per host; repodeck-cli with --interactive), or store a token in "
+                                        "the keychain or with git's credential helper.")
                              .arg(credentials.triedSources().join(QStringLiteral(", ")));
     out.suggestCheckpoint = !m_checkpoint && m_policy.checkpoint == Checkpoint::Auto
                             && out.outcome == Outcome::Failed && out.error.transient

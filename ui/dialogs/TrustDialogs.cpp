@@ -22,6 +22,9 @@ QLabel *wrappingLabel(const QString &text, QWidget *parent)
 {
     auto *label = new QLabel(text, parent);
     label->setWordWrap(true);
+    // A wrapped label's height comes from its width: give it the dialog's
+    // (less the margins), or Qt sizes it for a narrower guess and leaves gaps.
+    label->setMinimumWidth(parent->minimumWidth() - 40);
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     return label;
 }
@@ -47,6 +50,7 @@ SignInDialog::SignInDialog(const QString &protocol, const QString &host, const Q
 {
     setWindowTitle(tr("Sign In to %1").arg(host));
     setObjectName(QStringLiteral("signInDialog"));
+    setMinimumWidth(480); // wrapped labels get their height from the width
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(wrappingLabel(
         tr("%1 asked for credentials. %2 will sync again once you sign in.")
@@ -80,6 +84,7 @@ SignInDialog::SignInDialog(const QString &protocol, const QString &host, const Q
     connect(m_secret, &QLineEdit::textChanged, this, &SignInDialog::updateButton);
     updateButton();
     (username.isEmpty() ? m_user : m_secret)->setFocus();
+    adjustSize();
 
     // The probe may take a moment (D-Bus); the dialog is usable meanwhile.
     connect(&m_probe, &QFutureWatcher<bool>::finished, this, [this] {
@@ -91,6 +96,7 @@ SignInDialog::SignInDialog(const QString &protocol, const QString &host, const Q
                                           : tr("No system keychain is available, so the sign-in lasts until "
                                                "RepoDeck quits. %1")
                                                 .arg(core::Keychain::unavailableAdvice()));
+        adjustSize(); // the note's new text may need more lines
     });
     m_probe.setFuture(QtConcurrent::run([] { return core::Keychain::available(); }));
 }
@@ -133,12 +139,16 @@ CertificateDialog::CertificateDialog(const QString &host, const QByteArray &der,
 {
     setWindowTitle(tr("Certificate of %1").arg(host));
     setObjectName(QStringLiteral("certificateDialog"));
+    setMinimumWidth(600);
     auto *layout = new QVBoxLayout(this);
+    layout->addWidget(wrappingLabel(tr("This computer does not trust the certificate %1 presented.").arg(host), this));
+    auto *why = wrappingLabel(problem, this);
+    why->setObjectName(QStringLiteral("certificateProblem"));
+    layout->addWidget(why);
     layout->addWidget(wrappingLabel(
-        tr("The certificate %1 presented is not trusted by this computer: %2\n\nTrust it only if you compared its "
-           "fingerprint with one you got another way (for example from the server's administrator). RepoDeck "
-           "then accepts exactly this certificate for %1, nothing else.")
-            .arg(host, problem),
+        tr("Trust it only if you compared its fingerprint with one you got another way (for example from the "
+           "server's administrator). RepoDeck then accepts exactly this certificate for %1, nothing else.")
+            .arg(host),
         this));
     const QSslCertificate cert(der, QSsl::Der);
     QString details;
@@ -152,7 +162,8 @@ CertificateDialog::CertificateDialog(const QString &host, const QByteArray &der,
         if (!names.isEmpty())
             details += tr("Names:\t%1\n").arg(names.join(QStringLiteral(", ")));
     }
-    details += tr("SHA-256:\t%1").arg(fingerprint(der));
+    const QString print = fingerprint(der); // 32 bytes: two lines of 16
+    details += tr("SHA-256:\t%1\n\t%2").arg(print.left(47), print.mid(48));
     m_details = wrappingLabel(details, this);
     m_details->setObjectName(QStringLiteral("certificateDetails"));
     QFont mono = m_details->font();
@@ -167,6 +178,7 @@ CertificateDialog::CertificateDialog(const QString &host, const QByteArray &der,
     m_trust->setEnabled(false);
     m_trust->setAutoDefault(false);
     connect(m_confirm, &QCheckBox::toggled, m_trust, &QPushButton::setEnabled);
+    adjustSize();
 }
 
 QString CertificateDialog::detailsText() const
@@ -181,6 +193,7 @@ HostKeyDialog::HostKeyDialog(const QString &remoteUrl, QWidget *parent)
 {
     setWindowTitle(tr("SSH Host Key"));
     setObjectName(QStringLiteral("hostKeyDialog"));
+    setMinimumWidth(600);
     auto *layout = new QVBoxLayout(this);
     m_details = wrappingLabel(tr("Asking the server for its host key…"), this);
     m_details->setObjectName(QStringLiteral("hostKeyDetails"));
@@ -232,6 +245,7 @@ void HostKeyDialog::showScan()
     m_details->setTextFormat(Qt::RichText);
     m_details->setText(text);
     m_confirm->setEnabled(true);
+    adjustSize();
 }
 
 QString HostKeyDialog::detailsText() const
