@@ -27,7 +27,19 @@ install_missing() {
     local sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    # The tests start their own sshd and nginx on 127.0.0.1; installing the
+    # packages must not start system services (nginx would take port 80, and
+    # fail the install if something else has it). policy-rc.d says "no" to
+    # every service start for the length of the install, unless the machine
+    # already has its own.
+    local policy=/usr/sbin/policy-rc.d own_policy=""
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy" && own_policy=1
+    fi
+    local rc=0
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
+    [ -n "$own_policy" ] && $sudo rm -f "$policy"
+    return "$rc"
 }
 
 build() {
