@@ -10,7 +10,7 @@ PRESET="${REPODECK_PRESET:-dev}"
 PACKAGES=(
     cmake ninja-build g++ pkg-config git
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-qpa-plugins
-    libgit2-dev libspdlog-dev libfmt-dev qtkeychain-qt6-dev libsecret-1-0
+    libgit2-dev libspdlog-dev libfmt-dev qtkeychain-qt6-dev libsecret-1-0 zlib1g-dev
     gnome-keyring dbus-daemon
     openssh-client openssh-server openssl util-linux nginx
     xvfb xauth x11-utils dpkg-dev file desktop-file-utils

@@ -1,5 +1,7 @@
 #include "sync/CloneOperation.h"
 
+#include "git/ParallelIndexer.h"
+
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
 #include "sync/CrashRecovery.h"
@@ -62,6 +64,8 @@ AttemptOutcome cloneRepository(const RepoSpec &spec, AttemptContext &attempt, Tr
     callbacks.install(opts.fetch_opts.callbacks);
     callbacks.installCheckout(opts.checkout_opts);
     opts.fetch_opts.proxy_opts.type = GIT_PROXY_AUTO;
+    // The clone's pack is indexed on every core (docs/benchmarks.md).
+    opts.repository_cb = &git::createRepositoryWithParallelIndexer;
     const QByteArray branch = spec.branch.toUtf8();
     if (spec.mode == RepoMode::Mirror) {
         opts.bare = 1;
