@@ -36,7 +36,18 @@ int finishMirror(git_repository *repo)
     git_reference *ref = nullptr;
     if (git_reference_lookup(&ref, repo, "refs/remotes/origin/HEAD") == 0) {
         git::Reference owned(ref);
+        // With the mirror refspec libgit2 leaves HEAD on an unborn "master";
+        // the server's HEAD is what this symbolic ref names (refs/heads/X),
+        // and what `git clone --mirror` makes HEAD.
+        const char *target = git_reference_symbolic_target(owned.get());
+        const QByteArray serverHead = target ? QByteArray(target) : QByteArray();
         rc = git_reference_delete(owned.get());
+        git_reference *branch = nullptr;
+        if (rc == 0 && serverHead.startsWith("refs/heads/") && git_repository_head_unborn(repo) == 1
+            && git_reference_lookup(&branch, repo, serverHead.constData()) == 0) {
+            git_reference_free(branch);
+            rc = git_repository_set_head(repo, serverHead.constData());
+        }
     }
     return rc < 0 ? rc : 0;
 }
