@@ -502,6 +502,27 @@ private slots:
     // person confirmed the fingerprint) is honoured by repodeck-cli too:
     // tls first, success once pinned; a broken pins file is reported and
     // left alone.
+    // A negotiation over 1 KiB (here: wants for 150 branches) goes gzip-
+    // compressed, as git sends it; http-backend reads it and the mirror is
+    // complete.
+    void largeNegotiationIsSentGzipped()
+    {
+        const QString bare = GitRepoFactory::createBareRepo(m_root, "branches.git", 2);
+        QVERIFY(!bare.isEmpty());
+        for (int i = 0; i < 150; ++i) {
+            QVERIFY(GitRepoFactory::addBranch(bare, QStringLiteral("feature/branch-%1").arg(i), "HEAD"));
+            if (i % 10 == 0)
+                QVERIFY(GitRepoFactory::addCommits(bare, 1, QStringLiteral("feature/branch-%1").arg(i)));
+        }
+        SyncHarness h;
+        const QString path = target();
+        const auto r = h.syncAndWait(h.spec("gz", m_http.url("branches.git"), path, core::RepoMode::Mirror),
+                                     fastPolicy(2));
+        QCOMPARE(r.outcome, Outcome::Cloned);
+        QCOMPARE(m_http.lastRequestHeader("Content-Encoding"), QByteArray("gzip"));
+        QCOMPARE(GitRepoFactory::refs(path), GitRepoFactory::refs(bare));
+    }
+
     void pinnedCertificateFilePersistsForTheCli()
     {
         QTemporaryDir home;

@@ -11,8 +11,30 @@
 
 #include <git2/sys/remote.h>
 #include <spdlog/spdlog.h>
+#include <zlib.h>
 
 namespace repodeck::core::http {
+
+namespace {
+
+// A gzip member (RFC 1952) of `data`, or empty if zlib failed.
+QByteArray gzip(const QByteArray &data)
+{
+    z_stream z{};
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return {};
+    QByteArray out(static_cast<qsizetype>(deflateBound(&z, static_cast<uLong>(data.size()))), Qt::Uninitialized);
+    z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.constData()));
+    z.avail_in = static_cast<uInt>(data.size());
+    z.next_out = reinterpret_cast<Bytef *>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    const int rc = deflate(&z, Z_FINISH);
+    out.resize(static_cast<qsizetype>(z.total_out));
+    deflateEnd(&z);
+    return rc == Z_STREAM_END ? out : QByteArray();
+}
+
+} // namespace
 
 namespace {
 
@@ -211,6 +233,16 @@ HttpRequestSpec HttpSubtransport::buildRequest(const HttpStream &stream) const
         spec.headers.emplaceBack(QByteArray("Accept"), QByteArray(service.contentType));
         spec.headers.emplaceBack(QByteArray("Content-Type"), QByteArray(service.requestType));
         spec.body = stream.body;
+        // As git does, a fetch negotiation over 1 KiB goes gzip-compressed:
+        // want/have lines shrink several times, which also keeps most bodies
+        // within one of Qt's 16 KiB socket writes (a larger one can wait for
+        // the server's delayed ACK on a kept-alive HTTP/1.1 connection).
+        if (stream.action == GIT_SERVICE_UPLOADPACK && spec.body.size() > 1024) {
+            if (const QByteArray packed = gzip(spec.body); !packed.isEmpty()) {
+                spec.body = packed;
+                spec.headers.emplaceBack(QByteArray("Content-Encoding"), QByteArray("gzip"));
+            }
+        }
     }
     if (!m_credentials.authorization().isEmpty())
         spec.headers.emplaceBack(QByteArray("Authorization"), QByteArray(m_credentials.authorization()));
