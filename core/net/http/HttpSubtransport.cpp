@@ -234,9 +234,9 @@ HttpRequestSpec HttpSubtransport::buildRequest(const HttpStream &stream) const
         spec.headers.emplaceBack(QByteArray("Content-Type"), QByteArray(service.requestType));
         spec.body = stream.body;
         // As git does, a fetch negotiation over 1 KiB goes gzip-compressed:
-        // want/have lines shrink several times, which also keeps most bodies
-        // within one of Qt's 16 KiB socket writes (a larger one can wait for
-        // the server's delayed ACK on a kept-alive HTTP/1.1 connection).
+        // want/have lines halve (ids are random hex), so up to about 600 of
+        // them fit one of Qt's 16 KiB socket writes (a larger body can wait
+        // for the server's delayed ACK on a kept-alive HTTP/1.1 connection).
         if (stream.action == GIT_SERVICE_UPLOADPACK && spec.body.size() > 1024) {
             if (const QByteArray packed = gzip(spec.body); !packed.isEmpty()) {
                 spec.body = packed;
