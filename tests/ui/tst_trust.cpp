@@ -78,6 +78,20 @@ private:
                                                                                   : QString();
     }
 
+    // Shows the window, syncs everything and waits (bounded) for the first
+    // request a person has to answer.
+    static bool syncUntilRequest(MainWindow &w, int rows, TrustRequest *out)
+    {
+        w.show();
+        if (!QTest::qWaitFor([&] { return w.model()->rowCount() == rows; }, 5000))
+            return false;
+        w.actions()->syncAll->trigger();
+        if (!QTest::qWaitFor([&] { return !w.trust()->requests().isEmpty(); }, 30'000))
+            return false;
+        *out = w.trust()->requests().first();
+        return true;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -159,11 +173,9 @@ private slots:
         const QString ws = workspaceWith("tls.json", {{"t", m_selfSigned.url("a.git")}});
         QVERIFY(!ws.isEmpty());
         MainWindow w(ws);
-        w.show();
-        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 1, 5000);
-        w.actions()->syncAll->trigger();
-        QTRY_COMPARE_WITH_TIMEOUT(w.trust()->requests().size(), 1, 30'000);
-        const TrustRequest r = w.trust()->requests().first();
+        TrustRequest r;
+        QVERIFY(syncUntilRequest(w, 1, &r));
+        QCOMPARE(w.trust()->requests().size(), 1);
         QCOMPARE(r.kind, TrustRequest::Certificate);
         QVERIFY(!QFileInfo::exists(m_dir.filePath("work/t"))); // no partial clone left
 
@@ -197,11 +209,9 @@ private slots:
         qputenv("GIT_SSH_COMMAND", command.toUtf8());
         const QString ws = workspaceWith("ssh.json", {{"s", m_sshd.url(bare)}});
         MainWindow w(ws);
-        w.show();
-        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 1, 5000);
-        w.actions()->syncAll->trigger();
-        QTRY_COMPARE_WITH_TIMEOUT(w.trust()->requests().size(), 1, 30'000);
-        const TrustRequest r = w.trust()->requests().first();
+        TrustRequest r;
+        QVERIFY(syncUntilRequest(w, 1, &r));
+        QCOMPARE(w.trust()->requests().size(), 1);
         QCOMPARE(r.kind, TrustRequest::HostKey);
 
         w.attentionBar()->open(r.id());
