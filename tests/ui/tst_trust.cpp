@@ -21,6 +21,7 @@
 #include "shell/RepoCommands.h"
 #include "shell/MainWindow.h"
 #include "shell/TrustCenter.h"
+#include "sync/Scheduler.h"
 #include "views/AttentionBar.h"
 #include "workspace/WorkspaceEditor.h"
 
@@ -166,6 +167,27 @@ private slots:
         QVERIFY(kept.data.contains(kSecret));
         core::Keychain::remove(core::KeychainCredentials::hostKey("http", r.host));
         core::Keychain::remove(core::KeychainCredentials::accountKey("http", r.host, "alice"));
+    }
+
+    // A repository that failed for want of a sign-in in the last session is
+    // offered a sign-in when the window opens, before anything syncs.
+    void pastFailureIsOfferedAtStart()
+    {
+        core::SessionCredentials::instance()->clear();
+        const QString ws = workspaceWith("past.json", {{"p", m_http.url("a.git")}});
+        QVERIFY(!ws.isEmpty());
+        {
+            MainWindow first(ws);
+            TrustRequest r;
+            QVERIFY(syncUntilRequest(first, 1, &r));
+            QCOMPARE(r.kind, TrustRequest::SignIn);
+        } // the failure is saved in the state file
+        MainWindow w(ws);
+        w.show();
+        QTRY_COMPARE_WITH_TIMEOUT(w.trust()->requests().size(), 1, 5000);
+        QCOMPARE(w.trust()->requests().first().kind, TrustRequest::SignIn);
+        QCOMPARE(w.trust()->requests().first().repositories, QStringList{"p"});
+        QVERIFY(w.scheduler()->isIdle()); // offered, not synced
     }
 
     void certificateIsShownAndPinnedOnlyOnConfirmation()

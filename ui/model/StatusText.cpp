@@ -135,7 +135,7 @@ QString fix(const core::RepoState &s)
     switch (s.error.category) {
     case ErrorCategory::Auth: return QStringLiteral("Sign in (https: Sign In… above the table) or check your key or token.");
     case ErrorCategory::NotFound: return QStringLiteral("Check the URL and that you have access to the repository.");
-    case ErrorCategory::Tls: return QStringLiteral("Review Certificate… above the table shows it; or install your CA.");
+    case ErrorCategory::Tls: return QStringLiteral("Sync it, then Review Certificate… above the table; or install your CA.");
     case ErrorCategory::HostKey: return QStringLiteral("Review Host Key… above the table shows its fingerprint.");
     case ErrorCategory::Local: return QStringLiteral("Check the destination folder and free disk space.");
     default: return QStringLiteral("Sync again later; the network or the server may recover.");

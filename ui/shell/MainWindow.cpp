@@ -346,6 +346,7 @@ void MainWindow::connectParts()
         m_model->setNextSync(name, m_planner->dueAt(name));
     });
     connect(m_tracker, &SyncTracker::stateLoaded, this, &MainWindow::updatePlan);
+    connect(m_tracker, &SyncTracker::stateLoaded, this, &MainWindow::offerPastTrustRequests);
     connect(m_wake, &core::WakeDetector::resumed, this, [this] {
         m_scheduler->handleResumedFromSleep();
         m_planner->checkDue();
@@ -411,6 +412,25 @@ void MainWindow::saveSettings()
     m_settings.setFilter(m_filter->currentIndex());
 }
 
+// Repositories that failed last time (here or in repodeck-cli) for want of
+// a sign-in or a trusted host key get their request at once; a certificate
+// can only be reviewed once a sync has seen it again.
+void MainWindow::offerPastTrustRequests()
+{
+    if (m_pastTrustOffered || !m_tracker->isStateLoaded() || !m_workspace->isLoaded())
+        return;
+    m_pastTrustOffered = true;
+    for (const core::RepoSpec &spec : m_workspace->workspace().repositories()) {
+        const RepoStatus status = m_tracker->status(spec.name);
+        if (status.last.lastOutcome != core::Outcome::Failed)
+            continue;
+        core::RepoResult past;
+        past.outcome = core::Outcome::Failed;
+        past.error = status.last.error;
+        m_trust->noteResult(spec.name, past);
+    }
+}
+
 void MainWindow::onWorkspaceChanged(const core::Workspace &workspace)
 {
     const QList<core::RepoSpec> &specs = workspace.repositories();
@@ -428,6 +448,7 @@ void MainWindow::onWorkspaceChanged(const core::Workspace &workspace)
     m_tracker->setRepositories(names);
     m_commands->workspaceChanged(workspace);
     updatePlan();
+    offerPastTrustRequests();
     if (m_table->selectionModel()->selectedRows().isEmpty() && m_proxy->rowCount() > 0)
         m_table->setCurrentIndex(m_proxy->index(0, 0));
     onSelectionChanged();

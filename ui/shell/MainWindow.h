@@ -88,6 +88,7 @@ private:
     void updatePlan();
     void showHostState(const QString &host, int state, qint64 reopenInMs, int failures);
     void toggleVisible();
+    void offerPastTrustRequests();
 
     AppSettings m_settings;
     std::unique_ptr<core::Scheduler> m_scheduler;
@@ -118,6 +119,7 @@ private:
     QLabel *m_paused = nullptr;
     QLabel *m_offline = nullptr;
     bool m_quitting = false;
+    bool m_pastTrustOffered = false;
     bool m_selectionUpdatePending = false;
 };
 

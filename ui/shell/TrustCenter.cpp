@@ -22,7 +22,7 @@ TrustCenter::TrustCenter(core::Scheduler *scheduler, WorkspaceController *worksp
     , m_workspace(workspace)
 {
     core::SessionCredentials::instance(); // registered as a credential source once per process
-    connect(m_scheduler, &core::Scheduler::finished, this, &TrustCenter::onFinished);
+    connect(m_scheduler, &core::Scheduler::finished, this, &TrustCenter::noteResult);
     m_pinsError = core::http::loadPinnedCertificates(pinsPath());
 }
 
@@ -40,7 +40,7 @@ const TrustRequest *TrustCenter::request(const QString &id) const
     return nullptr;
 }
 
-void TrustCenter::onFinished(const QString &name, const core::RepoResult &result)
+void TrustCenter::noteResult(const QString &name, const core::RepoResult &result)
 {
     bool changed = false;
     // A success (or a failure of another kind) means it no longer waits.

@@ -63,6 +63,11 @@ public:
     // Not now: the request goes away until a repository fails for it again.
     void dismiss(const QString &id);
 
+    // A repository's sync ended (the scheduler's results arrive here by
+    // themselves; the window also feeds the failures remembered from the
+    // last session, so a sign-in is offered before anything syncs again).
+    void noteResult(const QString &name, const core::RepoResult &result);
+
 signals:
     void requestsChanged();
     // error is empty when the keychain kept the sign-in.
@@ -70,7 +75,6 @@ signals:
     void retry(const QStringList &repositories);
 
 private:
-    void onFinished(const QString &name, const core::RepoResult &result);
     void resolve(const QString &id);
 
     core::Scheduler *m_scheduler;
