@@ -19,9 +19,14 @@
 #include <functional>
 #include <limits>
 #include <mutex>
+#include <new>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+// Qt's `foreach` keyword macro would rename git_odb_backend's callback.
+#undef foreach
 
 namespace repodeck::core::git {
 
@@ -70,11 +75,33 @@ bool inflateEntry(const uchar *pack, const Entry &e, Bytes &out)
     z_stream z{};
     if (inflateInit(&z) != Z_OK)
         return false;
-    z.next_in = const_cast<uchar *>(pack + e.data);
-    z.avail_in = static_cast<uInt>(e.end - e.data);
-    z.next_out = out.empty() ? &dummy : out.data();
-    z.avail_out = static_cast<uInt>(out.size());
-    const int rc = inflate(&z, Z_FINISH);
+    // zlib counts in 32 bits: feed and drain it in pieces of at most 1 GiB.
+    const uchar *in = pack + e.data;
+    quint64 inLeft = e.end - e.data;
+    unsigned char *outAt = out.empty() ? &dummy : out.data();
+    quint64 outLeft = out.size();
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        if (z.avail_in == 0 && inLeft > 0) {
+            z.next_in = const_cast<uchar *>(in);
+            z.avail_in = static_cast<uInt>(std::min<quint64>(inLeft, 1u << 30));
+            in += z.avail_in;
+            inLeft -= z.avail_in;
+        }
+        if (z.avail_out == 0 && outLeft > 0) {
+            z.next_out = outAt;
+            z.avail_out = static_cast<uInt>(std::min<quint64>(outLeft, 1u << 30));
+            outAt += z.avail_out;
+            outLeft -= z.avail_out;
+        }
+        if (z.avail_out == 0) {
+            z.next_out = &dummy; // room for zlib to say the stream ended (nothing is written)
+            z.avail_out = 0;
+        }
+        rc = inflate(&z, Z_NO_FLUSH);
+        if (rc == Z_BUF_ERROR && (inLeft > 0 || outLeft > 0))
+            rc = Z_OK; // it only wanted the next piece
+    }
     const bool ok = rc == Z_STREAM_END && z.total_out == e.size;
     inflateEnd(&z);
     return ok;
@@ -104,7 +131,10 @@ bool applyDelta(const Bytes &base, const Bytes &delta, Bytes &out)
     quint64 sourceSize = 0, targetSize = 0;
     if (!readDeltaSize(p, end, &sourceSize) || !readDeltaSize(p, end, &targetSize) || sourceSize != base.size())
         return false;
-    out.resize(static_cast<size_t>(targetSize));
+    // Grown as the ops run, never sized from the header alone: a hostile
+    // delta cannot make us allocate what it does not produce.
+    out.clear();
+    out.reserve(static_cast<size_t>(std::min<quint64>(targetSize, base.size() + delta.size() * 16 + 4096)));
     size_t o = 0;
     while (p < end) {
         const uchar op = *p++;
@@ -126,21 +156,22 @@ bool applyDelta(const Bytes &base, const Bytes &delta, Bytes &out)
             }
             if (n == 0)
                 n = 0x10000;
-            if (off + n > base.size() || o + n > out.size())
+            if (off + n > base.size() || o + n > targetSize)
                 return false;
-            std::memcpy(out.data() + o, base.data() + off, static_cast<size_t>(n));
+            out.insert(out.end(), base.begin() + static_cast<std::ptrdiff_t>(off),
+                       base.begin() + static_cast<std::ptrdiff_t>(off + n));
             o += static_cast<size_t>(n);
         } else if (op) {
-            if (p + op > end || o + op > out.size())
+            if (p + op > end || o + op > targetSize)
                 return false;
-            std::memcpy(out.data() + o, p, op);
+            out.insert(out.end(), p, p + op);
             p += op;
             o += op;
         } else {
             return false; // reserved opcode
         }
     }
-    return o == out.size();
+    return o == targetSize;
 }
 
 void putBe32(QByteArray &out, quint32 v)
@@ -158,22 +189,32 @@ struct Backend
     bool used = false;
 };
 
+class Writepack;
+
+// What libgit2 holds: standard layout, so its first member's address is the
+// struct's, and the pointer libgit2 hands back leads to the writepack.
+struct WritepackHandle
+{
+    git_odb_writepack parent;
+    Writepack *self;
+};
+
 class Writepack
 {
 public:
-    git_odb_writepack parent{}; // first member: libgit2 hands us this pointer back
-
     Writepack(Backend *backend, git_odb *odb, git_indexer_progress_cb progress, void *payload)
         : m_backend(backend)
         , m_odb(odb)
         , m_progress(progress)
         , m_payload(payload)
     {
-        parent.backend = &backend->parent;
-        parent.append = &Writepack::appendCb;
-        parent.commit = &Writepack::commitCb;
-        parent.free = &Writepack::freeCb;
+        m_handle.parent.backend = &backend->parent;
+        m_handle.parent.append = &Writepack::appendCb;
+        m_handle.parent.commit = &Writepack::commitCb;
+        m_handle.parent.free = &Writepack::freeCb;
+        m_handle.self = this;
     }
+    git_odb_writepack *handle() { return &m_handle.parent; }
     ~Writepack()
     {
         if (m_zActive)
@@ -198,15 +239,27 @@ public:
     }
 
 private:
+    static Writepack *self(git_odb_writepack *w) { return reinterpret_cast<WritepackHandle *>(w)->self; }
+    // No exception may cross libgit2's C frames.
+    template<typename F>
+    static int guarded(F &&f)
+    {
+        try {
+            return f();
+        } catch (const std::exception &ex) {
+            git_error_set_str(GIT_ERROR_INDEXER, ex.what());
+            return -1;
+        }
+    }
     static int appendCb(git_odb_writepack *w, const void *data, size_t size, git_indexer_progress *stats)
     {
-        return reinterpret_cast<Writepack *>(w)->append(static_cast<const char *>(data), size, stats);
+        return guarded([&] { return self(w)->append(static_cast<const char *>(data), size, stats); });
     }
     static int commitCb(git_odb_writepack *w, git_indexer_progress *stats)
     {
-        return reinterpret_cast<Writepack *>(w)->commit(stats);
+        return guarded([&] { return self(w)->commit(stats); });
     }
-    static void freeCb(git_odb_writepack *w) { delete reinterpret_cast<Writepack *>(w); }
+    static void freeCb(git_odb_writepack *w) { delete self(w); }
 
     int fail(const QString &why)
     {
@@ -263,7 +316,7 @@ private:
                 if (version != 2 && version != 3)
                     return fail(QStringLiteral("pack version %1 is not supported").arg(version));
                 m_count = (quint32(p[8]) << 24) | (quint32(p[9]) << 16) | (quint32(p[10]) << 8) | p[11];
-                m_entries.reserve(m_count);
+                m_entries.reserve(std::min<quint32>(m_count, 1u << 20)); // the header may lie
                 m_pos += 12;
                 m_state = m_count ? State::EntryHead : State::Trailer;
             } else if (m_state == State::EntryHead) {
@@ -361,7 +414,7 @@ private:
                     m_state = m_entries.size() == m_count ? State::Trailer : State::EntryHead;
                 } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
                     return fail(QStringLiteral("corrupt pack: bad zlib data (%1)").arg(rc));
-                } else {
+                } else if (m_pos >= m_buf.size()) {
                     break; // needs more input
                 }
             } else if (m_state == State::Trailer) {
@@ -457,48 +510,92 @@ private:
                 failure = why;
             stop = true;
         };
-        // Depth-first: the base's bytes stay alive while its deltas use them.
-        std::function<void(quint32, Bytes &, quint8)> resolve = [&](quint32 i, Bytes &data, quint8 type) {
-            Entry &e = m_entries[i];
+        // Each entry is resolved once: a duplicated base (which a hostile
+        // pack may carry) must not resolve its REF_DELTA children twice.
+        std::unique_ptr<std::atomic<bool>[]> claimed(new std::atomic<bool>[n]);
+        for (size_t i = 0; i < n; ++i)
+            claimed[i] = false;
+        auto hashInto = [&](quint32 i, const Bytes &data, quint8 type) {
             static const unsigned char empty = 0;
-            if (git_odb_hash(&e.oid, data.empty() ? &empty : data.data(), data.size(),
+            if (git_odb_hash(&m_entries[i].oid, data.empty() ? &empty : data.data(), data.size(),
                              static_cast<git_object_t>(type)) < 0) {
                 const git_error *err = git_error_last();
                 failWith(QString::fromUtf8(err ? err->message : "hashing an object failed"));
-                return;
+                return false;
             }
             ++indexed;
-            auto children = [&](const std::vector<quint32> &list) {
-                for (quint32 c : list) {
-                    if (stop)
-                        return;
-                    Bytes delta, result;
-                    if (!inflateEntry(map, m_entries[c], delta) || !applyDelta(data, delta, result)) {
-                        failWith(QStringLiteral("corrupt pack: a delta at offset %1 does not apply")
-                                     .arg(m_entries[c].offset));
-                        return;
-                    }
-                    delta = Bytes();
-                    ++indexedDeltas;
-                    resolve(c, result, type);
+            return true;
+        };
+        // Depth-first on a heap stack (a server may send chains far deeper
+        // than a thread's stack): a base's bytes stay alive while its deltas
+        // use them, and are released before its last delta is descended
+        // into, so a linear chain holds one or two objects, not all of them.
+        struct Frame
+        {
+            quint32 entry;
+            quint8 type;
+            Bytes data;
+            size_t nextOfs = 0;
+            const std::vector<quint32> *refs = nullptr;
+            size_t nextRef = 0;
+        };
+        auto refsOf = [&](quint32 i) -> const std::vector<quint32> * {
+            const auto it = refChildren.find(m_entries[i].oid);
+            return it == refChildren.end() ? nullptr : &it->second;
+        };
+        auto resolveTree = [&](quint32 root, Bytes rootData, quint8 type) {
+            if (claimed[root].exchange(true) || !hashInto(root, rootData, type))
+                return;
+            std::vector<Frame> stack;
+            stack.push_back(Frame{root, type, std::move(rootData), 0, refsOf(root), 0});
+            Bytes delta;
+            while (!stack.empty() && !stop) {
+                Frame &f = stack.back();
+                quint32 child = 0;
+                const std::vector<quint32> &ofs = ofsChildren[f.entry];
+                if (f.nextOfs < ofs.size()) {
+                    child = ofs[f.nextOfs++];
+                } else if (f.refs && f.nextRef < f.refs->size()) {
+                    child = (*f.refs)[f.nextRef++];
+                } else {
+                    stack.pop_back();
+                    continue;
                 }
-            };
-            children(ofsChildren[i]);
-            if (const auto it = refChildren.find(e.oid); it != refChildren.end())
-                children(it->second);
+                if (claimed[child].exchange(true))
+                    continue;
+                Bytes result;
+                if (!inflateEntry(map, m_entries[child], delta) || !applyDelta(f.data, delta, result)) {
+                    failWith(QStringLiteral("corrupt pack: the delta at offset %1 does not apply")
+                                 .arg(m_entries[child].offset));
+                    return;
+                }
+                ++indexedDeltas;
+                const quint8 childType = f.type;
+                const bool last = f.nextOfs >= ofs.size() && (!f.refs || f.nextRef >= f.refs->size());
+                if (last)
+                    stack.pop_back(); // f is gone from here on
+                if (!hashInto(child, result, childType))
+                    return;
+                stack.push_back(Frame{child, childType, std::move(result), 0, refsOf(child), 0});
+            }
         };
         auto worker = [&] {
-            Bytes data;
-            while (!stop) {
-                const size_t r = nextRoot++;
-                if (r >= roots.size())
-                    break;
-                const Entry &e = m_entries[roots[r]];
-                if (!inflateEntry(map, e, data)) {
-                    failWith(QStringLiteral("corrupt pack: object at offset %1 does not inflate").arg(e.offset));
-                    break;
+            try {
+                Bytes data;
+                while (!stop) {
+                    const size_t r = nextRoot++;
+                    if (r >= roots.size())
+                        break;
+                    const Entry &e = m_entries[roots[r]];
+                    if (!inflateEntry(map, e, data)) {
+                        failWith(QStringLiteral("corrupt pack: the object at offset %1 does not inflate").arg(e.offset));
+                        break;
+                    }
+                    resolveTree(roots[r], std::move(data), e.type);
+                    data = Bytes();
                 }
-                resolve(roots[r], data, e.type);
+            } catch (const std::exception &ex) {
+                failWith(QStringLiteral("indexing the pack failed: %1").arg(QString::fromUtf8(ex.what())));
             }
             std::lock_guard lock(mutex);
             --running;
@@ -508,8 +605,18 @@ private:
         const int threads = std::clamp(QThread::idealThreadCount(), 1, 8);
         std::vector<std::thread> pool;
         running = threads;
-        for (int t = 0; t < threads; ++t)
-            pool.emplace_back(worker);
+        for (int t = 0; t < threads; ++t) {
+            try {
+                pool.emplace_back(worker);
+            } catch (const std::system_error &) {
+                std::lock_guard lock(mutex);
+                --running; // fewer workers; at least the others finish the job
+                if (pool.empty()) {
+                    running = 0;
+                    return fail(QStringLiteral("cannot start a thread to index the pack"));
+                }
+            }
+        }
         int callbackRc = 0;
         {
             // This thread reports progress (the callback belongs to it) and
@@ -556,9 +663,15 @@ private:
         QFile in(m_tempPath);
         if (rc == 0 && !in.open(QIODevice::ReadOnly))
             rc = fail(QStringLiteral("cannot read %1").arg(m_tempPath));
+        const size_t receivedBytes = stats->received_bytes;
         *stats = git_indexer_progress{};
+        stats->received_bytes = receivedBytes;
         while (rc == 0 && !in.atEnd()) {
             const QByteArray chunk = in.read(1 << 20);
+            if (chunk.isEmpty()) {
+                rc = fail(QStringLiteral("cannot read %1: %2").arg(m_tempPath, in.errorString()));
+                break;
+            }
             rc = git_indexer_append(ix, chunk.constData(), static_cast<size_t>(chunk.size()), stats);
         }
         if (rc == 0)
@@ -575,6 +688,10 @@ private:
             order[i] = static_cast<quint32>(i);
         std::sort(order.begin(), order.end(),
                   [&](quint32 a, quint32 b) { return git_oid_cmp(&m_entries[a].oid, &m_entries[b].oid) < 0; });
+        for (size_t i = 1; i < n; ++i) {
+            if (git_oid_equal(&m_entries[order[i - 1]].oid, &m_entries[order[i]].oid))
+                return fail(QStringLiteral("duplicate object found in pack"));
+        }
 
         QByteArray idx;
         idx.reserve(static_cast<qsizetype>(8 + 1024 + n * 28 + 40));
@@ -616,15 +733,23 @@ private:
         const QString idxPath = dir.filePath(name + QStringLiteral(".idx"));
         const auto readOnly = QFileDevice::ReadOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther;
         // The .pack first, the .idx last: a reader that sees the index finds its pack.
-        if (QFile::exists(packPath))
+        bool movedHere = false;
+        if (QFile::exists(packPath)) {
             QFile::remove(m_tempPath); // the same pack is already here
-        else if (!QFile::rename(m_tempPath, packPath))
+        } else if (!QFile::rename(m_tempPath, packPath)) {
             return fail(QStringLiteral("cannot move the pack to %1").arg(packPath));
+        } else {
+            movedHere = true;
+        }
         m_committed = true;
         QFile::setPermissions(packPath, readOnly);
         QSaveFile out(idxPath);
-        if (!out.open(QIODevice::WriteOnly) || out.write(idx) != idx.size() || !out.commit())
-            return fail(QStringLiteral("cannot write %1: %2").arg(idxPath, out.errorString()));
+        if (!out.open(QIODevice::WriteOnly) || out.write(idx) != idx.size() || !out.commit()) {
+            const QString why = out.errorString();
+            if (movedHere)
+                QFile::remove(packPath); // never a pack without its index
+            return fail(QStringLiteral("cannot write %1: %2").arg(idxPath, why));
+        }
         QFile::setPermissions(idxPath, readOnly);
         ++g_indexed;
         stats->indexed_objects = static_cast<unsigned int>(n);
@@ -634,6 +759,7 @@ private:
 
     enum class State { Header, EntryHead, Inflating, Trailer, Done, Failed };
 
+    WritepackHandle m_handle{};
     Backend *m_backend;
     git_odb *m_odb;
     git_indexer_progress_cb m_progress;
@@ -665,12 +791,20 @@ int writepackCb(git_odb_writepack **out, git_odb_backend *base, git_odb *odb, gi
     if (backend->used || qEnvironmentVariable("REPODECK_INDEXER") == QLatin1String("libgit2"))
         return GIT_PASSTHROUGH;
     backend->used = true;
-    auto *w = new Writepack(backend, odb, progress, payload);
+    auto *w = new (std::nothrow) Writepack(backend, odb, progress, payload);
+    if (!w)
+        return -1;
     if (!w->open()) {
         delete w;
         return -1;
     }
-    *out = &w->parent;
+    *out = w->handle();
+    return 0;
+}
+
+// libgit2 1.5.1 calls foreach without checking for NULL: nothing to list here.
+int foreachCb(git_odb_backend *, git_odb_foreach_cb, void *)
+{
     return 0;
 }
 
@@ -701,6 +835,7 @@ int installParallelIndexer(git_repository *repo)
     git_odb_init_backend(&backend->parent, GIT_ODB_BACKEND_VERSION);
     backend->parent.writepack = &writepackCb;
     backend->parent.free = &freeBackend;
+    backend->parent.foreach = &foreachCb;
     backend->packDir = QDir(QFile::decodeName(git_repository_path(repo))).filePath(QStringLiteral("objects/pack"));
     QDir().mkpath(backend->packDir);
     // Above the loose (1) and packed (2) backends, so it is asked first.
@@ -715,7 +850,12 @@ int createRepositoryWithParallelIndexer(git_repository **out, const char *path, 
 {
     if (int rc = git_repository_init(out, path, static_cast<unsigned>(bare)); rc < 0)
         return rc;
-    return installParallelIndexer(*out);
+    if (installParallelIndexer(*out) < 0) {
+        // Not fatal: libgit2's own indexer takes the pack instead.
+        spdlog::warn("parallel indexer not installed: {}", git_error_last() ? git_error_last()->message : "?");
+        git_error_clear();
+    }
+    return 0;
 }
 
 } // namespace repodeck::core::git

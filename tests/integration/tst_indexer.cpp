@@ -52,9 +52,11 @@ bool buildDeltaHistory(const QString &work, const QString &bare, int commits)
 }
 
 // `revs` as rev-list reads them on stdin; empty for every ref (--all).
-QByteArray packOf(const QString &repo, const QByteArray &revs, bool thin = false)
+QByteArray packOf(const QString &repo, const QByteArray &revs, bool thin = false, bool offsetDeltas = true)
 {
-    QStringList args{"pack-objects", "--stdout", "--revs", "--delta-base-offset"};
+    QStringList args{"pack-objects", "--stdout", "--revs"};
+    if (offsetDeltas)
+        args << "--delta-base-offset";
     if (revs.isEmpty())
         args << "--all";
     if (thin)
@@ -160,6 +162,34 @@ private slots:
         }
         else
             QCOMPARE(GitRepoFactory::revParse(path, "HEAD"), GitRepoFactory::revParse(m_bare, "main"));
+    }
+
+    // Deltas that name their base by id (REF_DELTA, what servers send
+    // without the ofs-delta capability) are resolved here too, not handed on.
+    void refDeltasInsideThePackAreResolved()
+    {
+        const QByteArray pack = packOf(m_bare, {}, false, false);
+        QVERIFY(!pack.isEmpty());
+        const QString repo = m_tmp.filePath("refdelta.git");
+        int rc = 0;
+        GitRepoFactory::git({"init", "-q", "--bare", repo}, m_tmp.path(), &rc);
+        const int indexedBefore = core::git::parallelIndexedPacks();
+        const int handedBefore = core::git::handedToLibgit2Packs();
+        QCOMPARE(writeThroughIndexer(repo, pack), 0);
+        QCOMPARE(core::git::parallelIndexedPacks(), indexedBefore + 1);
+        QCOMPARE(core::git::handedToLibgit2Packs(), handedBefore);
+        const QStringList files = packFiles(repo);
+        QCOMPARE(files.size(), 2);
+        const QString idx = repo + "/objects/pack/" + files.first();
+        QString packPath = idx;
+        packPath.replace(".idx", ".pack");
+        QVERIFY(GitRepoFactory::git({"verify-pack", "-v", idx}, m_tmp.path(), &rc).contains("chain length = 2"));
+        const QString check = m_tmp.filePath("refdelta-check.idx");
+        GitRepoFactory::git({"index-pack", "-o", check, packPath}, m_tmp.path(), &rc);
+        QCOMPARE(rc, 0);
+        QFile a(idx), b(check);
+        QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+        QVERIFY(a.readAll() == b.readAll());
     }
 
     void corruptPackIsRefusedAndLeavesNothing()
