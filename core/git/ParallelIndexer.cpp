@@ -637,6 +637,12 @@ private:
         }
         for (std::thread &t : pool)
             t.join();
+        stats->indexed_objects = indexed;
+        stats->indexed_deltas = indexedDeltas;
+        // The workers may finish before the first report: the callback
+        // still gets its say (a cancel) before anything is written.
+        if (callbackRc == 0)
+            callbackRc = report(stats);
         if (callbackRc != 0)
             return callbackRc;
         if (!failure.isEmpty())
@@ -754,7 +760,7 @@ private:
         ++g_indexed;
         stats->indexed_objects = static_cast<unsigned int>(n);
         stats->received_objects = static_cast<unsigned int>(n);
-        return report(stats);
+        return 0; // the report after resolving already carried these counts
     }
 
     enum class State { Header, EntryHead, Inflating, Trailer, Done, Failed };

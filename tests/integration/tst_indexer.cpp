@@ -251,7 +251,7 @@ private slots:
             return stats->received_objects == stats->total_objects && stats->total_deltas > 0 ? -7 : 0;
         };
         QCOMPARE(writeThroughIndexer(repo, pack, stopWhenResolving), -7);
-        QVERIFY(packFiles(repo).isEmpty());
+        QVERIFY2(packFiles(repo).isEmpty(), qPrintable(packFiles(repo).join(' ')));
     }
 };
 
