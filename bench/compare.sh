@@ -22,7 +22,9 @@ git config --global init.defaultBranch main
 
 now_ms() { date +%s%3N; }
 # run LABEL CMD...: prints "ms peak_kb"
-measure() { local t0 t1; t0=$(now_ms); /usr/bin/time -f "%M" -o "$work/mem" "$@" > /dev/null 2>&1; t1=$(now_ms); echo "$((t1 - t0)) $(cat "$work/mem")"; }
+# Dirty pages of the previous run are flushed first (untimed): otherwise
+# whichever side runs second pays for the other's writeback.
+measure() { local t0 t1; sync; t0=$(now_ms); /usr/bin/time -f "%M" -o "$work/mem" "$@" > /dev/null 2>&1; t1=$(now_ms); echo "$((t1 - t0)) $(cat "$work/mem")"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2))}'; }
 row() { # name repodeck_ms git_ms repodeck_kb git_kb target
     awk -v n="$1" -v r="$2" -v g="$3" -v rk="$4" -v gk="$5" -v t="$6" 'BEGIN {

@@ -1,5 +1,6 @@
 #include "sync/CloneOperation.h"
 
+#include "git/ParallelCheckout.h"
 #include "git/ParallelIndexer.h"
 
 #include "git/GitHandles.h"
@@ -85,11 +86,23 @@ AttemptOutcome cloneRepository(const RepoSpec &spec, AttemptContext &attempt, Tr
     } else if (!branch.isEmpty()) {
         opts.checkout_branch = branch.constData();
     }
+    // Working copies: the files are written by one checkout per core
+    // afterwards (libgit2's single checkout spends most of its time
+    // resolving each file's path; docs/benchmarks.md).
+    const bool ownCheckout = spec.mode != RepoMode::Mirror && git::parallelCheckoutAvailable();
+    if (ownCheckout)
+        opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
 
     git_repository *raw = nullptr;
     int rc = git_clone(&raw, spec.url.toUtf8().constData(), QFile::encodeName(temp).constData(), &opts);
     git::Repository repo(raw);
     if (rc < 0) {
+        SyncError error = git::captureFailure(rc, &attempt, host);
+        repo.reset();
+        removePartialClone(temp);
+        return AttemptOutcome::failed(error);
+    }
+    if (ownCheckout && (rc = git::checkoutInParallel(repo.get(), [&] { callbacks.checkoutProgress(false); })) < 0) {
         SyncError error = git::captureFailure(rc, &attempt, host);
         repo.reset();
         removePartialClone(temp);

@@ -27,6 +27,8 @@ public:
     void installCheckout(git_checkout_options &checkout);
     void report(const TransferProgress &progress, bool force);
     void finish(); // emits the last progress if it was throttled
+    // A checkout of our own is under way (last: it finished).
+    void checkoutProgress(bool last) { onCheckout(nullptr, last ? 1 : 0, 1, this); }
     // Checkpointed fetches: carried on every progress report from now on.
     void setStep(int step, int steps, quint64 keptBytes);
     // Answers the server's requests for credentials (HTTP 401); not owned.

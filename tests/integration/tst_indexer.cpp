@@ -164,6 +164,59 @@ private slots:
             QCOMPARE(GitRepoFactory::revParse(path, "HEAD"), GitRepoFactory::revParse(m_bare, "main"));
     }
 
+    // Working copies are checked out by one checkout per core and the index
+    // is written from the files' stat data: the result is what git makes —
+    // same files (eol conversion, symlink, executable bit), same index,
+    // nothing for `git status` or `git diff-files` to report.
+    void parallelCheckoutMatchesGit()
+    {
+        const QString work = m_tmp.filePath("special-work");
+        int rc = 0;
+        GitRepoFactory::git({"init", "-q", "-b", "main", work}, m_tmp.path(), &rc);
+        QDir().mkpath(work + "/deep/er/still");
+        auto write = [&](const QString &name, const QByteArray &content) {
+            QFile f(work + "/" + name);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(content);
+        };
+        write(".gitattributes", "*.bat text eol=crlf\n*.bin binary\n");
+        write("run.bat", "echo one\necho two\n");
+        write("data.bin", QByteArray("\0\1\2\r\n", 5));
+        write("script.sh", "#!/bin/sh\necho hi\n");
+        QFile::setPermissions(work + "/script.sh", QFile::permissions(work + "/script.sh") | QFileDevice::ExeOwner);
+        for (int i = 0; i < 600; ++i)
+            write(QStringLiteral("deep/er/still/f%1.txt").arg(i), QByteArray::number(i) + "\n");
+        QVERIFY(QFile::link("script.sh", work + "/link.sh"));
+        GitRepoFactory::git({"add", "-A"}, work, &rc);
+        GitRepoFactory::git({"commit", "-q", "-m", "special"}, work, &rc);
+        QCOMPARE(rc, 0);
+        GitRepoFactory::git({"clone", "-q", "--bare", work, m_tmp.filePath("srv/special.git")}, m_tmp.path(), &rc);
+        QCOMPARE(rc, 0);
+
+        SyncHarness h;
+        const QString ours = m_tmp.filePath("special-ours");
+        const auto r = h.syncAndWait(h.spec("s", m_daemon.url("special.git"), ours), fastPolicy(2));
+        QCOMPARE(r.outcome, core::Outcome::Cloned);
+        const QString theirs = m_tmp.filePath("special-git");
+        GitRepoFactory::git({"clone", "-q", m_daemon.url("special.git"), theirs}, m_tmp.path(), &rc);
+        QCOMPARE(rc, 0);
+
+        QCOMPARE(GitRepoFactory::git({"ls-files", "-s"}, ours, &rc), GitRepoFactory::git({"ls-files", "-s"}, theirs, &rc));
+        GitRepoFactory::git({"diff-files", "--quiet"}, ours, &rc); // stat data in the index matches the files
+        QCOMPARE(rc, 0);
+        QCOMPARE(GitRepoFactory::git({"status", "--porcelain"}, ours, &rc), QString());
+        QVERIFY(QFileInfo(ours + "/link.sh").isSymLink());
+        QVERIFY(QFileInfo(ours + "/script.sh").permissions() & QFileDevice::ExeOwner);
+        QFile bat(ours + "/run.bat");
+        QVERIFY(bat.open(QIODevice::ReadOnly));
+        QCOMPARE(bat.readAll(), QByteArray("echo one\r\necho two\r\n"));
+        for (const QString &name : {QString("data.bin"), QString("deep/er/still/f599.txt"), QString(".gitattributes")}) {
+            QFile a(ours + "/" + name), b(theirs + "/" + name);
+            QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+            QCOMPARE(a.readAll(), b.readAll());
+        }
+    }
+
     // Deltas that name their base by id (REF_DELTA, what servers send
     // without the ofs-delta capability) are resolved here too, not handed on.
     void refDeltasInsideThePackAreResolved()

@@ -1,0 +1,191 @@
+#include "git/ParallelCheckout.h"
+
+#include <QByteArray>
+#include <QFile>
+#include <QThread>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#ifndef _WIN32
+#include <sys/stat.h>
+#endif
+
+namespace repodeck::core::git {
+
+namespace {
+
+int collect(const char *root, const git_tree_entry *entry, void *payload)
+{
+    auto *paths = static_cast<std::vector<std::string> *>(payload);
+    if (git_tree_entry_type(entry) != GIT_OBJECT_TREE)
+        paths->push_back(std::string(root) + git_tree_entry_name(entry));
+    return 0;
+}
+
+struct Chunk
+{
+    std::vector<std::string> paths;
+    int rc = 0;
+    std::string error;
+};
+
+// One checkout of some paths, on its own repository handle (libgit2
+// objects are not shared between threads).
+void checkoutChunk(const std::string &gitDir, const git_oid &treeId, Chunk *chunk)
+{
+    git_repository *repo = nullptr;
+    git_tree *tree = nullptr;
+    git_index *empty = nullptr;
+    int rc = git_repository_open(&repo, gitDir.c_str());
+    if (rc == 0)
+        rc = git_tree_lookup(&tree, repo, &treeId);
+    if (rc == 0)
+        rc = git_index_new(&empty); // baseline: nothing is there yet
+    if (rc == 0) {
+        std::vector<char *> strings;
+        strings.reserve(chunk->paths.size());
+        for (std::string &p : chunk->paths)
+            strings.push_back(p.data());
+        git_checkout_options opts;
+        git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
+        opts.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH
+                                 | GIT_CHECKOUT_DONT_UPDATE_INDEX | GIT_CHECKOUT_DONT_WRITE_INDEX;
+        opts.paths.strings = strings.data();
+        opts.paths.count = strings.size();
+        opts.baseline_index = empty;
+        rc = git_checkout_tree(repo, reinterpret_cast<const git_object *>(tree), &opts);
+    }
+    if (rc < 0) {
+        const git_error *e = git_error_last();
+        chunk->error = e ? e->message : "checkout failed";
+    }
+    chunk->rc = rc;
+    git_index_free(empty);
+    git_tree_free(tree);
+    git_repository_free(repo);
+}
+
+} // namespace
+
+bool parallelCheckoutAvailable()
+{
+#ifdef _WIN32
+    return false;
+#else
+    return qEnvironmentVariable("REPODECK_CHECKOUT") != QLatin1String("libgit2");
+#endif
+}
+
+int checkoutInParallel(git_repository *repo, const std::function<void()> &tick)
+{
+#ifdef _WIN32
+    Q_UNUSED(tick);
+    git_checkout_options opts;
+    git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
+    opts.checkout_strategy = GIT_CHECKOUT_SAFE;
+    return git_checkout_head(repo, &opts);
+#else
+    if (git_repository_head_unborn(repo) == 1)
+        return 0; // an empty repository: nothing to check out
+    git_object *treeObject = nullptr;
+    if (int rc = git_revparse_single(&treeObject, repo, "HEAD^{tree}"); rc < 0)
+        return rc;
+    const git_oid treeId = *git_object_id(treeObject);
+    std::vector<std::string> paths;
+    int rc = git_tree_walk(reinterpret_cast<git_tree *>(treeObject), GIT_TREEWALK_PRE, &collect, &paths);
+    if (rc < 0) {
+        git_object_free(treeObject);
+        return rc;
+    }
+
+    // Contiguous runs of paths: a directory's files mostly go to one worker.
+    const size_t workers = std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(QThread::idealThreadCount()),
+                                                                std::max<size_t>(1, paths.size() / 256)));
+    std::vector<Chunk> chunks(workers);
+    for (size_t i = 0; i < paths.size(); ++i)
+        chunks[i * workers / paths.size()].paths.push_back(paths[i]);
+    const std::string gitDir = git_repository_path(repo);
+    std::atomic<size_t> running{workers};
+    std::mutex mutex;
+    std::condition_variable done;
+    std::vector<std::thread> threads;
+    for (Chunk &c : chunks) {
+        threads.emplace_back([&, chunk = &c] {
+            checkoutChunk(gitDir, treeId, chunk);
+            std::lock_guard lock(mutex);
+            --running;
+            done.notify_all();
+        });
+    }
+    {
+        std::unique_lock lock(mutex);
+        while (running > 0) {
+            done.wait_for(lock, std::chrono::milliseconds(100));
+            lock.unlock();
+            if (tick)
+                tick();
+            lock.lock();
+        }
+    }
+    for (std::thread &t : threads)
+        t.join();
+    for (const Chunk &c : chunks) {
+        if (c.rc < 0) {
+            git_object_free(treeObject);
+            git_error_set_str(GIT_ERROR_CHECKOUT, c.error.c_str());
+            return c.rc;
+        }
+    }
+
+    // The index: the tree's entries with the stat data of the files just
+    // written, as a checkout records it (so `git status` need not rehash).
+    git_index *index = nullptr;
+    rc = git_repository_index(&index, repo);
+    if (rc == 0)
+        rc = git_index_read_tree(index, reinterpret_cast<git_tree *>(treeObject));
+    const std::string workdir = git_repository_workdir(repo);
+    for (size_t i = 0; rc == 0 && i < git_index_entrycount(index); ++i) {
+        git_index_entry entry = *git_index_get_byindex(index, i);
+        if (entry.mode == GIT_FILEMODE_COMMIT)
+            continue; // a submodule: an empty folder, no stat data
+        const std::string path = entry.path;
+        struct stat st{};
+        if (::lstat((workdir + path).c_str(), &st) != 0) {
+            git_error_set_str(GIT_ERROR_CHECKOUT, ("checked-out file missing: " + path).c_str());
+            rc = -1;
+            break;
+        }
+        entry.path = path.c_str();
+        entry.ctime.seconds = static_cast<int32_t>(st.st_ctime);
+        entry.mtime.seconds = static_cast<int32_t>(st.st_mtime);
+#if defined(__APPLE__)
+        entry.ctime.nanoseconds = static_cast<uint32_t>(st.st_ctimespec.tv_nsec);
+        entry.mtime.nanoseconds = static_cast<uint32_t>(st.st_mtimespec.tv_nsec);
+#else
+        entry.ctime.nanoseconds = static_cast<uint32_t>(st.st_ctim.tv_nsec);
+        entry.mtime.nanoseconds = static_cast<uint32_t>(st.st_mtim.tv_nsec);
+#endif
+        entry.dev = static_cast<uint32_t>(st.st_dev);
+        entry.ino = static_cast<uint32_t>(st.st_ino);
+        entry.uid = static_cast<uint32_t>(st.st_uid);
+        entry.gid = static_cast<uint32_t>(st.st_gid);
+        entry.file_size = static_cast<uint32_t>(st.st_size);
+        rc = git_index_add(index, &entry);
+    }
+    if (rc == 0)
+        rc = git_index_write(index);
+    git_index_free(index);
+    git_object_free(treeObject);
+    if (tick)
+        tick();
+    return rc;
+#endif
+}
+
+} // namespace repodeck::core::git
