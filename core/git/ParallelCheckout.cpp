@@ -104,14 +104,41 @@ int checkoutInParallel(git_repository *repo, const std::function<void()> &tick)
         return rc;
     }
 
+    const std::string gitDir = git_repository_path(repo);
+    // First every .gitattributes, alone: each later checkout reads them from
+    // the work tree (the index is still empty), and a worker that looked
+    // before another had written them would skip eol conversion for good.
+    Chunk attributes;
+    std::vector<std::string> rest;
+    rest.reserve(paths.size());
+    for (std::string &p : paths) {
+        const bool isAttributes = p == ".gitattributes"
+                                  || (p.size() > 15 && p.compare(p.size() - 15, 15, "/.gitattributes") == 0);
+        (isAttributes ? attributes.paths : rest).push_back(std::move(p));
+    }
+    if (!attributes.paths.empty()) {
+        checkoutChunk(gitDir, treeId, &attributes);
+        if (attributes.rc < 0) {
+            git_object_free(treeObject);
+            git_error_set_str(GIT_ERROR_CHECKOUT, attributes.error.c_str());
+            return attributes.rc;
+        }
+    }
+    paths = std::move(rest);
+
     // Contiguous runs of paths: a directory's files mostly go to one worker.
+#if defined(__APPLE__)
+    // Case-insensitive by default: names differing only in case must meet
+    // in one checkout, which sorts that out as libgit2 always does.
+    const size_t workers = 1;
+#else
     const size_t workers = std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(QThread::idealThreadCount()),
                                                                 std::max<size_t>(1, paths.size() / 256)));
-    std::vector<Chunk> chunks(workers);
+#endif
+    std::vector<Chunk> chunks(paths.empty() ? 0 : workers);
     for (size_t i = 0; i < paths.size(); ++i)
         chunks[i * workers / paths.size()].paths.push_back(paths[i]);
-    const std::string gitDir = git_repository_path(repo);
-    std::atomic<size_t> running{workers};
+    std::atomic<size_t> running{chunks.size()};
     std::mutex mutex;
     std::condition_variable done;
     std::vector<std::thread> threads;

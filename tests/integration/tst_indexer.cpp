@@ -181,6 +181,8 @@ private slots:
         };
         write(".gitattributes", "*.bat text eol=crlf\n*.bin binary\n");
         write("run.bat", "echo one\necho two\n");
+        write("deep/.gitattributes", "*.crlf text eol=crlf\n"); // a nested one too
+        write("deep/er/still/zz.crlf", "last\nfile\n");         // written last, by the last worker
         write("data.bin", QByteArray("\0\1\2\r\n", 5));
         write("script.sh", "#!/bin/sh\necho hi\n");
         QFile::setPermissions(work + "/script.sh", QFile::permissions(work + "/script.sh") | QFileDevice::ExeOwner);
@@ -210,6 +212,9 @@ private slots:
         QFile bat(ours + "/run.bat");
         QVERIFY(bat.open(QIODevice::ReadOnly));
         QCOMPARE(bat.readAll(), QByteArray("echo one\r\necho two\r\n"));
+        QFile nested(ours + "/deep/er/still/zz.crlf");
+        QVERIFY(nested.open(QIODevice::ReadOnly));
+        QCOMPARE(nested.readAll(), QByteArray("last\r\nfile\r\n"));
         for (const QString &name : {QString("data.bin"), QString("deep/er/still/f599.txt"), QString(".gitattributes")}) {
             QFile a(ours + "/" + name), b(theirs + "/" + name);
             QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
