@@ -42,17 +42,23 @@ SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
     : QObject(parent)
     , m_mode(mode)
 {
-    connect(scheduler, &Scheduler::attemptStarted, this, [this](const QString &name, int attempt, int max) {
+    connect(scheduler, &Scheduler::attemptStarted, this,
+            [this](const QString &name, int attempt, int max, Trigger, bool connects) {
         m_live[name].attempt = attempt;
         m_live[name].maxAttempts = max;
-        m_live[name].waiting.clear();
+        if (connects)
+            m_live[name].waiting.clear();
         m_live[name].progress = {};
-        if (m_mode == Mode::Json)
-            emitJson({{QStringLiteral("event"), QStringLiteral("attempt_start")},
-                      {QStringLiteral("repo"), name},
-                      {QStringLiteral("attempt"), attempt}});
-        else
+        if (m_mode == Mode::Json) {
+            QJsonObject o{{QStringLiteral("event"), QStringLiteral("attempt_start")},
+                          {QStringLiteral("repo"), name},
+                          {QStringLiteral("attempt"), attempt}};
+            if (!connects)
+                o.insert(QStringLiteral("held"), true); // counted without a connection: the host is paused
+            emitJson(o);
+        } else {
             redrawStatus();
+        }
     });
     connect(scheduler, &Scheduler::progress, this, [this](const QString &name, const TransferProgress &p) {
         m_live[name].progress = p;
@@ -73,17 +79,29 @@ SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
     });
     connect(scheduler, &Scheduler::attemptFinished, this, [this](const QString &name, const AttemptRecord &r) {
         if (m_mode == Mode::Json) {
-            emitJson({{QStringLiteral("event"), QStringLiteral("attempt_end")},
-                      {QStringLiteral("repo"), name},
-                      {QStringLiteral("attempt"), r.attempt},
-                      {QStringLiteral("ok"), r.ok},
-                      {QStringLiteral("category"), orNull(categoryName(r.error.category))},
-                      {QStringLiteral("transient"), r.error.transient},
-                      {QStringLiteral("message"), orNull(redactUrlsInText(r.error.text()))},
-                      {QStringLiteral("retry_in_ms"), r.retryIn.count() >= 0 ? QJsonValue(static_cast<qint64>(r.retryIn.count()))
-                                                                             : QJsonValue(QJsonValue::Null)},
-                      {QStringLiteral("bytes"), r.bytes},
-                      {QStringLiteral("duration_ms"), static_cast<qint64>(r.duration.count())}});
+            QJsonObject o{{QStringLiteral("event"), QStringLiteral("attempt_end")},
+                          {QStringLiteral("repo"), name},
+                          {QStringLiteral("attempt"), r.attempt},
+                          {QStringLiteral("ok"), r.ok},
+                          {QStringLiteral("category"), orNull(categoryName(r.error.category))},
+                          {QStringLiteral("transient"), r.error.transient},
+                          {QStringLiteral("message"), orNull(redactUrlsInText(r.error.text()))},
+                          {QStringLiteral("retry_in_ms"), r.retryIn.count() >= 0 ? QJsonValue(static_cast<qint64>(r.retryIn.count()))
+                                                                                 : QJsonValue(QJsonValue::Null)},
+                          {QStringLiteral("bytes"), r.bytes},
+                          {QStringLiteral("duration_ms"), static_cast<qint64>(r.duration.count())}};
+            if (r.held)
+                o.insert(QStringLiteral("held"), true);
+            emitJson(o);
+            return;
+        }
+        if (r.held) {
+            // Counted without a connection; the `held` line already said why.
+            m_live[name].waiting = r.retryIn.count() >= 0
+                                       ? QStringLiteral("host paused, attempt %1/%2 counted, next in %3")
+                                             .arg(r.attempt).arg(r.maxAttempts).arg(humanDuration(r.retryIn))
+                                       : QStringLiteral("host paused");
+            redrawStatus();
             return;
         }
         if (!r.ok && r.retryIn.count() >= 0) {

@@ -36,6 +36,9 @@ AttemptLog::AttemptLog(Scheduler *scheduler, std::function<QString(const QString
             {QStringLiteral("duration_ms"), static_cast<qint64>(r.duration.count())},
             {QStringLiteral("retry_in_ms"), static_cast<qint64>(r.retryIn.count())},
         };
+        o.insert(QStringLiteral("trigger"), triggerName(r.trigger));
+        if (r.held)
+            o.insert(QStringLiteral("held"), true); // counted without a connection: the host was paused
         if (!r.httpVersion.isEmpty())
             o.insert(QStringLiteral("http_version"), r.httpVersion);
         if (r.ok)

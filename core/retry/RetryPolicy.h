@@ -18,8 +18,10 @@ enum class Checkpoint { Auto, Always, Never };
 QString checkpointName(Checkpoint mode);
 std::optional<Checkpoint> checkpointFromName(const QString &name);
 
-// How far a server's Retry-After may push the next attempt: up to the
-// policy's max delay, or up to its deadline.
+// How far a server's Retry-After may push the next attempt. Deadline (the
+// default): it is a minimum ("not before"), capped only by the deadline; a
+// server asking for longer than the deadline leaves ends the sync at once
+// (retry::decide). MaxDelay, an explicit opt-in: capped at the policy's max delay.
 enum class RetryAfterLimit { MaxDelay, Deadline };
 
 QString jitterName(Jitter jitter);
@@ -40,7 +42,7 @@ struct RetryPolicy
     Millis attemptTimeout{30 * 60'000};
     Millis deadline{2 * 3'600'000}; // from the first attempt's start to giving up
     Checkpoint checkpoint = Checkpoint::Auto;
-    RetryAfterLimit retryAfterLimit = RetryAfterLimit::MaxDelay;
+    RetryAfterLimit retryAfterLimit = RetryAfterLimit::Deadline;
     Millis interval{0};              // scheduled sync every ...; 0 = only on request
     bool syncOnStart = false;        // sync when the app starts
     Millis staleAfter{0};            // freshness target: stale when the last success is older; 0 = none

@@ -86,6 +86,9 @@ QJsonObject attemptRecordToJson(const AttemptRecord &r)
     };
     if (r.error.isError())
         o.insert(QStringLiteral("error"), syncErrorToJson(r.error));
+    o.insert(QStringLiteral("trigger"), triggerName(r.trigger));
+    if (r.held)
+        o.insert(QStringLiteral("held"), true);
     return o;
 }
 
@@ -100,6 +103,9 @@ AttemptRecord attemptRecordFromJson(const QJsonObject &o)
     r.ok = o.value(QLatin1String("ok")).toBool();
     r.retryIn = Millis(o.value(QLatin1String("retry_in_ms")).toInteger(-1));
     r.error = syncErrorFromJson(o.value(QLatin1String("error")).toObject());
+    r.trigger = triggerFromName(o.value(QLatin1String("trigger")).toString()).value_or(
+        r.attempt > 1 ? Trigger::Retry : Trigger::Scheduled);
+    r.held = o.value(QLatin1String("held")).toBool();
     return r;
 }
 

@@ -77,6 +77,7 @@ bool HostGate::finished(const QString &host, bool isRetry, bool probe, Result re
 
     switch (result) {
     case Result::Success:
+    case Result::LinkDropped:      // data flowed: the host is up, the link is not
     case Result::PermanentFailure: // the host answered: it is up
         h.consecutive = 0;
         h.opens = 0;
@@ -123,6 +124,11 @@ int HostGate::retriesInFlight(const QString &host) const
 int HostGate::peakRetriesInFlight(const QString &host) const
 {
     return m_hosts.value(host).peakRetries;
+}
+
+bool HostGate::probeInFlight(const QString &host) const
+{
+    return m_hosts.value(host).probeInFlight;
 }
 
 std::optional<HostGate::Clock::time_point> HostGate::nextReopen() const

@@ -42,7 +42,16 @@ public:
         BudgetExhausted, // a retry would exceed the host's retry budget
         BreakerOpen,     // the host is paused
     };
-    enum class Result { Success, TransientFailure, PermanentFailure, Cancelled };
+    enum class Result {
+        Success,
+        TransientFailure,
+        PermanentFailure, // the host answered (a 404, say): it is up
+        Cancelled,
+        // A transient failure after data arrived (the link dropped
+        // mid-transfer): the host is up, so this closes the breaker like a
+        // success and does not count toward opening it.
+        LinkDropped,
+    };
 
     explicit HostGate(HostConfig config = {}, quint64 seed = std::random_device{}());
 
@@ -60,6 +69,7 @@ public:
     int inFlight(const QString &host) const;
     int retriesInFlight(const QString &host) const;
     int peakRetriesInFlight(const QString &host) const;
+    bool probeInFlight(const QString &host) const;
     // The earliest moment an open breaker allows its probe.
     std::optional<Clock::time_point> nextReopen() const;
 

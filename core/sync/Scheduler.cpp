@@ -4,6 +4,7 @@
 #include "net/Reachability.h"
 #include "retry/Backoff.h"
 #include "retry/ErrorClassifier.h"
+#include "retry/RetryDecision.h"
 #include "sync/SyncJob.h"
 #include "util/RemoteUrl.h"
 
@@ -28,7 +29,12 @@ struct Scheduler::Entry
     qint64 linkBytes = 0;       // what the link carried before the failure that switched to steps
     bool probe = false;         // the running attempt is its host's breaker probe
     bool retrying = false;      // the running attempt is a retry (counts against the budget)
-    QString heldReason;
+    Trigger next = Trigger::Scheduled;    // what starts the next attempt
+    Trigger running = Trigger::Scheduled; // what started the running one
+    bool holding = false;       // its host is paused and it has said so (one `held` per hold)
+    int heldAttempts = 0;       // attempts counted without a connection (host paused)
+    bool waitingOnProbe = false; // a manual request waits for the probe in flight on its host
+    QString heldReason;         // waiting in the queue for the network
     bool heldOffline = false;
     Clock::time_point notBefore{};   // jittered restart after going online / waking
     QDateTime dueWall;               // when the retry timer should fire, on the wall clock
@@ -44,6 +50,7 @@ Scheduler::Scheduler(QObject *parent)
         qRegisterMetaType<AttemptRecord>();
         qRegisterMetaType<RepoResult>();
         qRegisterMetaType<BreakerState>();
+        qRegisterMetaType<Trigger>();
         return 0;
     }();
     Q_UNUSED(registered);
@@ -154,15 +161,31 @@ void Scheduler::handleResumedFromSleep(const QDateTime &now)
     pump();
 }
 
-bool Scheduler::sync(const RepoSpec &spec, const RetryPolicy &policy)
+bool Scheduler::sync(const RepoSpec &spec, const RetryPolicy &policy, Trigger trigger)
 {
-    if (m_entries.contains(spec.name))
-        return false;
+    if (const auto it = m_entries.constFind(spec.name); it != m_entries.constEnd()) {
+        Entry &entry = **it;
+        if (trigger != Trigger::Manual || entry.cancel->isCancelled())
+            return false;
+        // A person asked for it now: no waiting for a retry timer or a
+        // post-wake spread.
+        entry.next = Trigger::Manual;
+        entry.notBefore = {};
+        if (entry.state != State::Waiting)
+            return false; // queued or running: it starts as soon as it can anyway
+        if (entry.timer)
+            entry.timer->stop();
+        entry.state = State::Queued;
+        m_pending.prepend(spec.name);
+        QTimer::singleShot(0, this, &Scheduler::pump);
+        return true;
+    }
     auto entry = std::make_shared<Entry>();
     entry->spec = spec;
     entry->policy = policy;
     entry->host = hostKey(spec.url);
     entry->checkpoint = policy.checkpoint == Checkpoint::Always;
+    entry->next = trigger == Trigger::Manual ? Trigger::Manual : Trigger::Scheduled;
     entry->rng.seed(m_seeded ? m_seed ^ qHash(spec.name, 0) : std::random_device{}());
     m_entries.insert(spec.name, entry);
     m_pending.append(spec.name);
@@ -216,12 +239,20 @@ void Scheduler::setPaused(bool paused)
 
 void Scheduler::hold(Entry &entry, const QString &reason)
 {
-    if (!entry.sinceFirst.isValid())
-        entry.sinceFirst.start(); // held counts toward the deadline: it is due
-    if (entry.heldReason != reason) {
-        entry.heldReason = reason;
-        emit held(entry.spec.name, reason);
-    }
+    if (entry.holding)
+        return;
+    entry.holding = true;
+    emit held(entry.spec.name, reason);
+}
+
+QString Scheduler::pausedText(const QString &host) const
+{
+    const qint64 in = std::chrono::duration_cast<Millis>(m_gate.reopenAt(host) - Clock::now()).count();
+    const QString probe = m_gate.probeInFlight(host)
+                              ? QStringLiteral("a probe is checking it now")
+                              : QStringLiteral("probing it in %1").arg(humanDuration(Millis(std::max<qint64>(0, in))));
+    return QStringLiteral("%1 is paused after %2 failures in a row; %3")
+        .arg(host).arg(m_gate.consecutiveFailures(host)).arg(probe);
 }
 
 void Scheduler::pump()
@@ -230,12 +261,17 @@ void Scheduler::pump()
         return;
     failHeldPastDeadline();
     const auto now = Clock::now();
-    for (qsizetype i = 0; i < m_pending.size() && m_running < m_maxConcurrent;) {
+    for (qsizetype i = 0; i < m_pending.size();) {
         const QString name = m_pending.at(i);
         Entry &entry = *m_entries.value(name);
         if (heldByOffline(entry.host)) {
             entry.heldOffline = true;
-            hold(entry, QStringLiteral("offline: waiting for the network"));
+            if (entry.heldReason.isEmpty()) {
+                entry.heldReason = QStringLiteral("offline: waiting for the network");
+                if (!entry.sinceFirst.isValid())
+                    entry.sinceFirst.start(); // held counts toward the deadline: it is due
+                emit held(name, entry.heldReason);
+            }
             ++i;
             continue;
         }
@@ -243,18 +279,44 @@ void Scheduler::pump()
             ++i;
             continue;
         }
-        const bool isRetry = entry.attempt > 0;
+        const bool manual = entry.next == Trigger::Manual;
+        const bool isRetry = entry.attempt > 0 && !manual; // the retry budget is for automatic retries
         const HostGate::Verdict verdict = m_gate.admit(entry.host, isRetry, now);
+        if (verdict == HostGate::Verdict::BreakerOpen) {
+            if (manual && !entry.waitingOnProbe && m_gate.probeInFlight(entry.host)) {
+                entry.waitingOnProbe = true; // its result answers this request too
+                ++i;
+                continue;
+            }
+            if (manual && entry.waitingOnProbe && m_gate.probeInFlight(entry.host)) {
+                ++i;
+                continue;
+            }
+            if (manual && !entry.waitingOnProbe) {
+                // Asked for now on a paused host: this attempt is the probe, now.
+                if (m_running >= m_maxConcurrent) {
+                    ++i;
+                    continue;
+                }
+                m_pending.removeAt(i);
+                startAttempt(entry, true);
+                continue;
+            }
+            // Due while the host is paused: counted, without a connection,
+            // so the policy's attempts and delays still bound the run.
+            const std::shared_ptr<Entry> keep = m_entries.value(name);
+            m_pending.removeAt(i);
+            spendHeldAttempt(*keep);
+            continue;
+        }
+        if (m_running >= m_maxConcurrent) {
+            ++i;
+            continue;
+        }
         if (verdict == HostGate::Verdict::Go || verdict == HostGate::Verdict::Probe) {
             m_pending.removeAt(i);
             startAttempt(entry, verdict == HostGate::Verdict::Probe);
             continue;
-        }
-        if (verdict == HostGate::Verdict::BreakerOpen) {
-            const qint64 in = std::chrono::duration_cast<Millis>(m_gate.reopenAt(entry.host) - now).count();
-            hold(entry, QStringLiteral("%1 is paused after %2 failures in a row; probing it in %3")
-                            .arg(entry.host).arg(m_gate.consecutiveFailures(entry.host))
-                            .arg(humanDuration(Millis(std::max<qint64>(0, in)))));
         }
         ++i;
     }
@@ -285,38 +347,24 @@ void Scheduler::armWakeTimer()
 
 void Scheduler::failHeldPastDeadline()
 {
+    // Only offline holds wait in the queue; a paused host's repositories
+    // spend their own retry schedule (spendHeldAttempt).
     const QStringList pending = m_pending;
     for (const QString &name : pending) {
         Entry &e = *m_entries.value(name);
-        if (e.heldReason.isEmpty() || (e.heldOffline && !m_offlineDeadline) || !e.sinceFirst.isValid()
+        if (!e.heldOffline || !m_offlineDeadline || !e.sinceFirst.isValid()
             || Millis(e.sinceFirst.elapsed()) < e.policy.deadline)
             continue;
         m_pending.removeAll(name);
         RepoResult result;
         result.outcome = Outcome::Failed;
         result.attempts = e.attempt;
-        if (e.heldOffline) {
-            result.error.category = ErrorCategory::Network;
-            result.error.transient = true;
-            result.error.message = QStringLiteral("The machine stayed offline.");
-            result.error.hint = QStringLiteral("Gave up at the policy's %1 deadline without spending an attempt; "
-                                               "sync again once the network is back.")
-                                    .arg(humanDuration(e.policy.deadline));
-            result.bytes = e.bytes;
-            finish(name, result);
-            continue;
-        }
-        result.error = m_hostLastError.value(e.host);
-        if (!result.error.isError()) {
-            result.error.category = ErrorCategory::Network;
-            result.error.transient = true;
-            result.error.message = QStringLiteral("%1 kept failing.").arg(e.host);
-        }
-        result.error.hint = QStringLiteral("Gave up at the policy's %1 deadline: %2 failed %3 times in a row, so "
-                                           "RepoDeck paused it and its probes kept failing. Check that the server is up "
-                                           "and reachable; RepoDeck will try again on the next sync.")
-                                .arg(humanDuration(e.policy.deadline), e.host)
-                                .arg(m_gate.consecutiveFailures(e.host));
+        result.error.category = ErrorCategory::Network;
+        result.error.transient = true;
+        result.error.message = QStringLiteral("The machine stayed offline.");
+        result.error.hint = QStringLiteral("Gave up at the policy's %1 deadline without spending an attempt; "
+                                           "sync again once the network is back.")
+                                .arg(humanDuration(e.policy.deadline));
         result.bytes = e.bytes;
         finish(name, result);
     }
@@ -326,8 +374,12 @@ void Scheduler::startAttempt(Entry &entry, bool probe)
 {
     entry.state = State::Running;
     entry.probe = probe;
-    entry.retrying = entry.attempt > 0;
+    entry.running = entry.attempt > 0 && entry.next != Trigger::Manual ? Trigger::Retry : entry.next;
+    entry.next = Trigger::Retry;
+    entry.retrying = entry.running == Trigger::Retry;
     entry.heldReason.clear();
+    entry.holding = false;
+    entry.waitingOnProbe = false;
     m_gate.started(entry.host, entry.retrying, probe);
     if (probe)
         emit hostStateChanged(entry.host, BreakerState::HalfOpen, 0, m_gate.consecutiveFailures(entry.host));
@@ -335,7 +387,7 @@ void Scheduler::startAttempt(Entry &entry, bool probe)
     ++entry.attempt;
     if (!entry.sinceFirst.isValid())
         entry.sinceFirst.start();
-    emit attemptStarted(entry.spec.name, entry.attempt, entry.policy.maxAttempts);
+    emit attemptStarted(entry.spec.name, entry.attempt, entry.policy.maxAttempts, entry.running, true);
 
     // Never let one attempt run past the total deadline.
     RetryPolicy policy = entry.policy;
@@ -369,6 +421,7 @@ bool Scheduler::handleBusy(Entry &entry, const AttemptOutcome &outcome)
     // Not an attempt: another RepoDeck holds the repository. Wait for it
     // (bounded by the deadline) instead of failing a cron run.
     --entry.attempt;
+    entry.next = entry.running;
     const QString name = entry.spec.name;
     if (Millis(entry.sinceFirst.elapsed()) + m_busyInterval < entry.policy.deadline) {
         emit waitingForLock(name, outcome.busyDetail);
@@ -385,19 +438,137 @@ bool Scheduler::handleBusy(Entry &entry, const AttemptOutcome &outcome)
     return true;
 }
 
-Millis Scheduler::chooseDelay(Entry &entry, const SyncError &error)
+HostGate::Result Scheduler::hostResult(const AttemptOutcome &outcome, bool cancelled) const
+{
+    if (outcome.busy || cancelled || outcome.outcome == Outcome::Cancelled)
+        return HostGate::Result::Cancelled;
+    if (outcome.outcome != Outcome::Failed)
+        return HostGate::Result::Success;
+    if (!outcome.error.transient)
+        return HostGate::Result::PermanentFailure;
+    // Data arrived before the link dropped or stalled: the host is up. (A
+    // server that answers 5xx or 429 is still asking for a pause.)
+    const bool linkFault = outcome.error.category == ErrorCategory::Network
+                           || outcome.error.category == ErrorCategory::Timeout;
+    return linkFault && outcome.bytes > 0 ? HostGate::Result::LinkDropped : HostGate::Result::TransientFailure;
+}
+
+void Scheduler::noteHostResult(Entry &entry, HostGate::Result result)
+{
+    const BreakerState before = m_gate.state(entry.host);
+    const bool changed = m_gate.finished(entry.host, entry.retrying, entry.probe, result, Clock::now());
+    const BreakerState now = m_gate.state(entry.host);
+    if (changed || before != now) {
+        const qint64 in = now == BreakerState::Open
+                              ? std::chrono::duration_cast<Millis>(m_gate.reopenAt(entry.host) - Clock::now()).count()
+                              : 0;
+        emit hostStateChanged(entry.host, now, std::max<qint64>(0, in), m_gate.consecutiveFailures(entry.host));
+    }
+    if (before != BreakerState::Closed && now == BreakerState::Closed)
+        releaseHeld(entry.host);
+    entry.probe = false;
+}
+
+void Scheduler::releaseHeld(const QString &host)
+{
+    // The host is back: repositories that spent attempts while it was paused
+    // resume now (spread a little) instead of waiting out their delays.
+    for (const auto &e : std::as_const(m_entries)) {
+        if (e->host != host || !e->holding)
+            continue;
+        e->holding = false;
+        if (e->state == State::Waiting && e->timer && e->timer->isActive()) {
+            const qint64 spread = randomSpread(std::min(m_resumeSpread, Millis(e->timer->remainingTime()))).count();
+            e->timer->start(static_cast<int>(spread));
+        }
+    }
+}
+
+Millis Scheduler::nextBackoff(Entry &entry)
 {
     const Millis previous = entry.previousDelay.count() > 0 ? entry.previousDelay : entry.policy.initialDelay;
-    Millis delay = backoff::delay(entry.policy, entry.attempt, previous, entry.rng);
+    const Millis delay = backoff::delay(entry.policy, entry.attempt, previous, entry.rng);
     entry.previousDelay = delay;
-    // RFC 9110 Retry-After is a minimum; the policy says how far it may go.
-    if (error.retryAfter.count() >= 0) {
-        const Millis cap = entry.policy.retryAfterLimit == RetryAfterLimit::Deadline
-                               ? entry.policy.deadline - Millis(entry.sinceFirst.elapsed())
-                               : entry.policy.maxDelay;
-        delay = std::max(delay, std::min(error.retryAfter, cap));
-    }
     return delay;
+}
+
+void Scheduler::spendHeldAttempt(Entry &entry)
+{
+    const QString name = entry.spec.name;
+    hold(entry, pausedText(entry.host));
+    entry.running = entry.next == Trigger::Manual || entry.attempt == 0 ? entry.next : Trigger::Retry;
+    entry.next = Trigger::Retry;
+    entry.waitingOnProbe = false;
+    ++entry.attempt;
+    ++entry.heldAttempts;
+    if (!entry.sinceFirst.isValid())
+        entry.sinceFirst.start();
+    emit attemptStarted(name, entry.attempt, entry.policy.maxAttempts, entry.running, false);
+
+    AttemptRecord record;
+    record.attempt = entry.attempt;
+    record.maxAttempts = entry.policy.maxAttempts;
+    record.started = QDateTime::currentDateTimeUtc();
+    record.trigger = entry.running;
+    record.held = true;
+    const SyncError last = m_hostLastError.value(entry.host);
+    record.error.category = last.isError() ? last.category : ErrorCategory::Network;
+    record.error.transient = true;
+    record.error.httpStatus = last.httpStatus;
+    record.error.message = QStringLiteral("No connection made: %1 is paused after %2 failures in a row.")
+                               .arg(entry.host).arg(m_gate.consecutiveFailures(entry.host));
+    if (last.isError())
+        record.error.message += QStringLiteral(" Its last error: %1").arg(last.message);
+    record.error.hint = QStringLiteral("This attempt counts; RepoDeck retries on the policy's schedule and %1.")
+                            .arg(pausedText(entry.host).section(QStringLiteral("; "), 1));
+    AttemptOutcome outcome;
+    outcome.outcome = Outcome::Failed;
+    outcome.error = record.error;
+    conclude(entry, record, outcome, false);
+}
+
+void Scheduler::conclude(Entry &entry, AttemptRecord record, const AttemptOutcome &outcome, bool cancelled)
+{
+    const QString name = entry.spec.name;
+    retry::Decision decision;
+    if (!record.ok) {
+        retry::Facts facts;
+        facts.attemptsMade = entry.attempt;
+        facts.elapsed = Millis(entry.sinceFirst.elapsed());
+        facts.cancelled = cancelled;
+        facts.now = QDateTime::currentDateTimeUtc();
+        if (record.error.transient && !cancelled && entry.attempt < entry.policy.maxAttempts)
+            facts.backoff = nextBackoff(entry);
+        decision = retry::decide(entry.policy, record.error, facts);
+    }
+    if (decision.retry())
+        record.retryIn = decision.delay;
+    emit attemptFinished(name, record);
+    if (m_entries.value(name).get() != &entry)
+        return; // cancelled from a slot of attemptFinished
+    if (decision.retry()) {
+        waitThenRun(entry, decision.delay);
+        return;
+    }
+
+    RepoResult result;
+    result.outcome = record.ok ? outcome.outcome
+                               : (record.error.category == ErrorCategory::Cancelled ? Outcome::Cancelled
+                                                                                    : Outcome::Failed);
+    result.attempts = entry.attempt;
+    result.reason = outcome.reason;
+    result.detail = outcome.detail;
+    result.error = record.error;
+    if (!decision.gaveUp.isEmpty()) {
+        QString why = decision.gaveUp;
+        if (entry.heldAttempts > 0)
+            why += QStringLiteral(" %1 of the %2 made no connection because %3 was paused: it failed %4 times in a "
+                                  "row.").arg(entry.heldAttempts).arg(entry.attempt).arg(entry.host)
+                       .arg(m_gate.consecutiveFailures(entry.host));
+        result.error.hint = why + QLatin1Char(' ') + hintAfterGivingUp(result.error.category);
+    }
+    result.bytes = entry.bytes;
+    finish(name, result);
 }
 
 void Scheduler::onAttemptDone(const QString &name, const AttemptOutcome &outcome, qint64 elapsedMs,
@@ -419,23 +590,10 @@ void Scheduler::onAttemptDone(const QString &name, const AttemptOutcome &outcome
     const bool cancelled = entry.cancel->isCancelled();
 
     // What the host learns from this attempt.
-    HostGate::Result hostResult = HostGate::Result::Success;
-    if (outcome.busy || cancelled || outcome.outcome == Outcome::Cancelled)
-        hostResult = HostGate::Result::Cancelled;
-    else if (outcome.outcome == Outcome::Failed)
-        hostResult = outcome.error.transient ? HostGate::Result::TransientFailure : HostGate::Result::PermanentFailure;
-    if (hostResult == HostGate::Result::TransientFailure)
+    const HostGate::Result hostOutcome = hostResult(outcome, cancelled);
+    if (hostOutcome == HostGate::Result::TransientFailure)
         m_hostLastError.insert(entry.host, outcome.error);
-    const BreakerState before = m_gate.state(entry.host);
-    if (m_gate.finished(entry.host, entry.retrying, entry.probe, hostResult, Clock::now())
-        || before != m_gate.state(entry.host)) {
-        const BreakerState now = m_gate.state(entry.host);
-        const qint64 in = now == BreakerState::Open
-                              ? std::chrono::duration_cast<Millis>(m_gate.reopenAt(entry.host) - Clock::now()).count()
-                              : 0;
-        emit hostStateChanged(entry.host, now, std::max<qint64>(0, in), m_gate.consecutiveFailures(entry.host));
-    }
-    entry.probe = false;
+    noteHostResult(entry, hostOutcome);
 
     if (outcome.busy && !cancelled) {
         handleBusy(entry, outcome);
@@ -450,6 +608,7 @@ void Scheduler::onAttemptDone(const QString &name, const AttemptOutcome &outcome
     record.duration = Millis(elapsedMs);
     record.bytes = outcome.bytes;
     record.httpVersion = outcome.httpVersion;
+    record.trigger = entry.running;
     record.ok = outcome.outcome != Outcome::Failed && outcome.outcome != Outcome::Cancelled;
     record.error = outcome.error;
     if (cancelled && !record.ok) {
@@ -464,42 +623,14 @@ void Scheduler::onAttemptDone(const QString &name, const AttemptOutcome &outcome
                                            "resumes when the network returns.");
         emit attemptFinished(name, record);
         --entry.attempt;
+        entry.next = entry.running;
         entry.state = State::Queued;
         m_pending.append(name);
         pump();
         return;
     }
 
-    const bool retry = !record.ok && record.error.transient && entry.attempt < entry.policy.maxAttempts && !cancelled;
-    QString gaveUp;
-    if (retry) {
-        const Millis delay = chooseDelay(entry, record.error);
-        if (Millis(entry.sinceFirst.elapsed()) + delay < entry.policy.deadline) {
-            record.retryIn = delay;
-            emit attemptFinished(name, record);
-            waitThenRun(entry, delay);
-            pump();
-            return;
-        }
-        gaveUp = QStringLiteral("Gave up: the next attempt would pass the policy's %1 deadline.")
-                     .arg(humanDuration(entry.policy.deadline));
-    } else if (!record.ok && record.error.transient && !cancelled) {
-        gaveUp = QStringLiteral("Gave up after %1 attempt(s).").arg(entry.attempt);
-    }
-    emit attemptFinished(name, record);
-
-    RepoResult result;
-    result.outcome = record.ok ? outcome.outcome
-                               : (record.error.category == ErrorCategory::Cancelled ? Outcome::Cancelled
-                                                                                    : Outcome::Failed);
-    result.attempts = entry.attempt;
-    result.reason = outcome.reason;
-    result.detail = outcome.detail;
-    result.error = record.error;
-    if (!gaveUp.isEmpty())
-        result.error.hint = gaveUp + QLatin1Char(' ') + hintAfterGivingUp(result.error.category);
-    result.bytes = entry.bytes;
-    finish(name, result);
+    conclude(entry, record, outcome, cancelled);
     pump();
 }
 

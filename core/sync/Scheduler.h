@@ -60,9 +60,13 @@ public:
     // hosts with loopback ones turn this off.
     void setLoopbackExemptFromOffline(bool exempt) { m_loopbackExempt = exempt; }
 
-    // Returns false when the repository is already queued, running or
-    // waiting: the request joins that one and its result is the same.
-    bool sync(const RepoSpec &spec, const RetryPolicy &policy);
+    // Starts a sync of `spec`. Returns false when the request joins one
+    // already queued or running (its result is the same). A repository waiting
+    // for its retry joins that wait unless the request is Manual: a person
+    // asked for it now, so the next attempt starts at once (within the global
+    // and per-host caps); on a paused host it is sent as the host's probe at
+    // once, and the host's other repositories follow if it succeeds.
+    bool sync(const RepoSpec &spec, const RetryPolicy &policy, Trigger trigger = Trigger::Scheduled);
     void cancel(const QString &name);
     void cancelAll();
     // While paused nothing new starts (running attempts finish, retry timers
@@ -88,11 +92,16 @@ public:
 
 signals:
     void queued(const QString &name);
-    void attemptStarted(const QString &name, int attempt, int maxAttempts);
+    // `connects` is false for an attempt counted without a connection because
+    // its host is paused; its attemptFinished follows at once (record.held).
+    void attemptStarted(const QString &name, int attempt, int maxAttempts,
+                        repodeck::core::Trigger trigger = repodeck::core::Trigger::Scheduled, bool connects = true);
     void progress(const QString &name, const repodeck::core::TransferProgress &progress);
     void attemptFinished(const QString &name, const repodeck::core::AttemptRecord &record);
     void waitingForLock(const QString &name, const QString &holder);
-    // Due but held back: the host is paused, or the machine is offline.
+    // Once when a hold starts: an attempt fell due while the host is paused
+    // (it is counted without a connection, see AttemptRecord::held), or the
+    // machine is offline (it waits without spending attempts).
     void held(const QString &name, const QString &reason);
     void hostStateChanged(const QString &host, repodeck::core::BreakerState state, qint64 reopenInMs,
                           int consecutiveFailures);
@@ -107,9 +116,15 @@ private:
     void startAttempt(Entry &entry, bool probe);
     void onAttemptDone(const QString &name, const AttemptOutcome &outcome, qint64 elapsedMs, QDateTime started);
     bool handleBusy(Entry &entry, const AttemptOutcome &outcome);
-    Millis chooseDelay(Entry &entry, const SyncError &error);
+    HostGate::Result hostResult(const AttemptOutcome &outcome, bool cancelled) const;
+    void noteHostResult(Entry &entry, HostGate::Result result);
+    void spendHeldAttempt(Entry &entry);
+    void conclude(Entry &entry, AttemptRecord record, const AttemptOutcome &outcome, bool cancelled);
+    Millis nextBackoff(Entry &entry);
     void waitThenRun(Entry &entry, Millis delay);
+    void releaseHeld(const QString &host);
     void hold(Entry &entry, const QString &reason);
+    QString pausedText(const QString &host) const;
     void failHeldPastDeadline();
     void armWakeTimer();
     void onOnlineChanged(bool online);

@@ -16,4 +16,23 @@ QString outcomeName(Outcome outcome)
     return {};
 }
 
+QString triggerName(Trigger trigger)
+{
+    switch (trigger) {
+    case Trigger::Scheduled: return QStringLiteral("scheduled");
+    case Trigger::Retry: return QStringLiteral("retry");
+    case Trigger::Manual: return QStringLiteral("manual");
+    }
+    return {};
+}
+
+std::optional<Trigger> triggerFromName(const QString &name)
+{
+    for (Trigger t : {Trigger::Scheduled, Trigger::Retry, Trigger::Manual}) {
+        if (triggerName(t) == name)
+            return t;
+    }
+    return std::nullopt;
+}
+
 } // namespace repodeck::core

@@ -7,6 +7,8 @@
 #include <QMetaType>
 #include <QString>
 
+#include <optional>
+
 namespace repodeck::core {
 
 enum class Outcome { None, Cloned, Updated, UpToDate, FetchedOnly, Failed, Cancelled };
@@ -40,6 +42,14 @@ struct TransferProgress
     quint64 keptBytes = 0;
 };
 
+// What started an attempt: the first of a sync requested by a schedule, a
+// front end or a script; a retry after a failure; or a person asking for it
+// now (Sync Selected, Sync All, the context menu).
+enum class Trigger { Scheduled, Retry, Manual };
+
+QString triggerName(Trigger trigger);                       // "scheduled", "retry", "manual"
+std::optional<Trigger> triggerFromName(const QString &name);
+
 // What one attempt did, as the engine recorded it; the timeline is a list of these.
 struct AttemptRecord
 {
@@ -52,6 +62,10 @@ struct AttemptRecord
     SyncError error;         // category None when ok
     Millis retryIn{-1};      // the delay chosen before the next attempt; -1 = no retry
     QString httpVersion;     // "HTTP/2", "HTTP/1.1"; empty if unknown (libgit2's client) or not HTTP
+    Trigger trigger = Trigger::Scheduled;
+    // No connection was made: the attempt fell due while its host was paused
+    // (circuit breaker open) and was counted as failed with the host's last error.
+    bool held = false;
 };
 
 // How a repository's sync ended.
@@ -72,3 +86,4 @@ struct RepoResult
 Q_DECLARE_METATYPE(repodeck::core::TransferProgress)
 Q_DECLARE_METATYPE(repodeck::core::AttemptRecord)
 Q_DECLARE_METATYPE(repodeck::core::RepoResult)
+Q_DECLARE_METATYPE(repodeck::core::Trigger)

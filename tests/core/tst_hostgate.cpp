@@ -79,6 +79,32 @@ private slots:
         QCOMPARE(g.state("h"), BreakerState::Closed);
     }
 
+    // A link that drops mid-transfer is the link's fault: data flowed, so the
+    // host is up. It neither counts toward opening nor keeps a breaker open.
+    void failureAfterDataIsNotTheHosts()
+    {
+        HostGate g(config(), 1);
+        auto now = Clock::now();
+        for (int round = 0; round < 3; ++round) {
+            fail(g, "h", now);
+            fail(g, "h", now);
+            g.started("h", false, false);
+            QVERIFY(!g.finished("h", false, false, R::LinkDropped, now));
+            QCOMPARE(g.consecutiveFailures("h"), 0);
+            QCOMPARE(g.state("h"), BreakerState::Closed);
+        }
+        for (int i = 0; i < 3; ++i)
+            fail(g, "h", now);
+        QCOMPARE(g.state("h"), BreakerState::Open);
+        now = g.reopenAt("h");
+        QCOMPARE(g.admit("h", false, now), V::Probe);
+        g.started("h", false, true);
+        QVERIFY(g.probeInFlight("h"));
+        QVERIFY(g.finished("h", false, true, R::LinkDropped, now));
+        QVERIFY(!g.probeInFlight("h"));
+        QCOMPARE(g.state("h"), BreakerState::Closed);
+    }
+
     void failedProbeReopensForLongerAndSuccessfulProbeCloses()
     {
         HostGate g(config(), 7);

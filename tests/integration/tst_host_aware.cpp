@@ -3,6 +3,7 @@
 // budgets hold, offline time spends no attempts, overdue retries run on wake.
 #include "SyncHarness.h"
 
+#include "CliRunner.h"
 #include "FaultProxy.h"
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
@@ -10,7 +11,12 @@
 #include "git/GitLibrary.h"
 #include "net/Reachability.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtTest>
+
+#include <chrono>
+#include <thread>
 
 using namespace repodeck;
 using namespace repodeck::test;
@@ -53,15 +59,16 @@ private slots:
         QVERIFY(m_http.start(m_root));
     }
 
-    // RFC 9110 Retry-After is the minimum delay, capped as the policy says.
+    // RFC 9110 Retry-After is the minimum delay: by default capped only by
+    // the deadline, by the max delay only when the policy opts in.
     void retryAfterIsHonoured_data()
     {
         QTest::addColumn<int>("status");
         QTest::addColumn<int>("limit");
         QTest::addColumn<qint64>("expectedDelay");
-        QTest::newRow("429, up to the deadline") << 429 << int(core::RetryAfterLimit::Deadline) << qint64(1000);
-        QTest::newRow("503, up to the deadline") << 503 << int(core::RetryAfterLimit::Deadline) << qint64(1000);
-        QTest::newRow("429, capped by max delay") << 429 << int(core::RetryAfterLimit::MaxDelay) << qint64(300);
+        QTest::newRow("429, not before (default)") << 429 << int(core::RetryPolicy::defaults().retryAfterLimit) << qint64(1000);
+        QTest::newRow("503, not before (default)") << 503 << int(core::RetryAfterLimit::Deadline) << qint64(1000);
+        QTest::newRow("429, opt-in cap at max delay") << 429 << int(core::RetryAfterLimit::MaxDelay) << qint64(300);
     }
     void retryAfterIsHonoured()
     {
@@ -86,9 +93,64 @@ private slots:
         QVERIFY(t.elapsed() >= expectedDelay);
     }
 
-    // The measured goal: 20 repositories on a host that resets every
-    // connection, 6 attempts each: a naive loop makes 120 connections;
-    // RepoDeck at most 40, and every repository still ends failed, clearly.
+    // The server's clock decides: after "503, Retry-After: 2" the next request
+    // reaches it no sooner than 2 s later, though the policy's max delay is
+    // 500 ms (the case: RepoDeck used to come back after 500 ms).
+    void serverSeesNoRequestBeforeRetryAfter()
+    {
+        m_http.resetCounters();
+        m_http.failNext(503, 1, 2);
+        SyncHarness h;
+        auto policy = fastPolicy(3);
+        policy.maxDelay = Millis(500);
+        using SteadyClock = std::chrono::steady_clock;
+        SteadyClock::time_point answered{};
+        connect(&h.scheduler, &core::Scheduler::attemptFinished, &h,
+                [&answered](const QString &, const core::AttemptRecord &r) {
+                    if (r.attempt == 1)
+                        answered = SteadyClock::now(); // after the server sent its 503
+                });
+        SteadyClock::time_point secondRequest{};
+        std::thread watcher([this, &secondRequest] {
+            if (m_http.waitForRequests(2, 20'000))
+                secondRequest = SteadyClock::now();
+        });
+        const auto r = h.syncAndWait(h.spec("ra2", m_http.url("r.git"), target()), policy);
+        watcher.join();
+        QCOMPARE(r.outcome, Outcome::Cloned);
+        QCOMPARE(r.attempts, 2);
+        QVERIFY(answered != SteadyClock::time_point{} && secondRequest != SteadyClock::time_point{});
+        const qint64 gap = std::chrono::duration_cast<Millis>(secondRequest - answered).count();
+        qInfo("Retry-After: 2 -> the server saw the retry %lld ms after its 503", gap);
+        QVERIFY2(gap >= 2000, qPrintable(QString("retried after %1 ms").arg(gap)));
+        QVERIFY2(gap < 4000, qPrintable(QString("retried after %1 ms").arg(gap)));
+        QCOMPARE(h.attempts.value("ra2").first().retryIn.count(), qint64(2000));
+    }
+
+    // A server that asks for longer than the deadline leaves: give up at
+    // once, saying when it said to come back, and never ask early.
+    void retryAfterPastTheDeadlineGivesUpAtOnce()
+    {
+        m_http.resetCounters();
+        m_http.failNext(429, 1, 120);
+        SyncHarness h;
+        auto policy = fastPolicy(5);
+        policy.deadline = Millis(30'000);
+        QElapsedTimer t;
+        t.start();
+        const auto r = h.syncAndWait(h.spec("ra3", m_http.url("r.git"), target()), policy);
+        QCOMPARE(r.outcome, Outcome::Failed);
+        QCOMPARE(r.error.category, core::ErrorCategory::RateLimited);
+        QCOMPARE(r.attempts, 1);
+        QVERIFY2(t.elapsed() < 5000, "no waiting for a retry that cannot happen");
+        QCOMPARE(m_http.requestCount(), 1);
+        QVERIFY2(r.error.hint.contains("come back in 2 min 0 s (at "), qPrintable(r.error.hint));
+    }
+
+    // 20 repositories on a host that resets every connection, 6 attempts
+    // each: a naive loop makes 120 connections. With the breaker RepoDeck
+    // makes at most 40, and the run still ends on the policy's schedule: an
+    // attempt due while the host is paused is counted without a connection.
     void deadHostCostsFewConnections()
     {
         FaultProxy proxy;
@@ -96,28 +158,155 @@ private slots:
         proxy.setResetProbability(1.0, 1);
         SyncHarness h;
         h.scheduler.setMaxConcurrent(8);
-        h.scheduler.setHostConfig(breakerConfig());
+        h.scheduler.setHostConfig(breakerConfig()); // pauses of 75-600 ms: probes during the run
         QSignalSpy hostStates(&h.scheduler, &core::Scheduler::hostStateChanged);
-        auto policy = fastPolicy(6);
-        policy.deadline = Millis(2500);
+        QSignalSpy held(&h.scheduler, &core::Scheduler::held);
+        auto policy = fastPolicy(6); // delays 20..100 ms: about half a second without a breaker
+        QElapsedTimer t;
+        t.start();
         for (int i = 0; i < 20; ++i)
             h.scheduler.sync(h.spec(QString("d%1").arg(i), proxy.url("git", "r.git"), target()), policy);
         QTRY_VERIFY_WITH_TIMEOUT(h.results.size() == 20, 30'000);
+        const qint64 wall = t.elapsed();
+        int heldAttempts = 0;
         for (const auto &r : std::as_const(h.results)) {
             QCOMPARE(r.outcome, Outcome::Failed);
             QCOMPARE(r.error.category, core::ErrorCategory::Network);
+            QCOMPARE(r.attempts, 6);
             QVERIFY2(!r.error.text().isEmpty(), "a clear message");
+        }
+        for (const auto &list : std::as_const(h.attempts)) {
+            QCOMPARE(list.size(), 6);
+            for (const auto &a : list) {
+                if (!a.held)
+                    continue;
+                ++heldAttempts;
+                QCOMPARE(a.bytes, qint64(0));
+                QVERIFY2(a.error.message.contains("No connection made") && a.error.message.contains("reset"),
+                         qPrintable(a.error.message));
+            }
         }
         int pausedMessages = 0;
         for (const auto &r : std::as_const(h.results))
             pausedMessages += r.error.hint.contains("paused") ? 1 : 0;
         QVERIFY2(pausedMessages > 0, "repositories held by the breaker say so");
-        qInfo("dead host: %d connections for 20 repositories x 6 attempts (naive: 120)", proxy.totalConnections());
+        qInfo("dead host: %lld ms, %d connections, %d attempts counted without one, %d held events "
+              "(naive: 120 connections)", wall, proxy.totalConnections(), heldAttempts, int(held.size()));
+        QCOMPARE(proxy.totalConnections() + heldAttempts, 120);
         QVERIFY2(proxy.totalConnections() <= 40, qPrintable(QString("%1 connections").arg(proxy.totalConnections())));
+        QVERIFY2(wall < 5000, qPrintable(QString("the run took %1 ms").arg(wall)));
         bool opened = false;
-        for (const auto &args : std::as_const(hostStates))
+        int probes = 0;
+        for (const auto &args : std::as_const(hostStates)) {
             opened |= args.at(1).value<core::BreakerState>() == core::BreakerState::Open;
+            probes += args.at(1).value<core::BreakerState>() == core::BreakerState::HalfOpen ? 1 : 0;
+        }
         QVERIFY(opened);
+        // One `held` when a hold starts; a repository's hold ends when it
+        // becomes the probe, so at most one more per probe.
+        QVERIFY2(held.size() <= 20 + probes, qPrintable(QString("%1 held events, %2 probes").arg(held.size()).arg(probes)));
+    }
+
+    // The run through the real CLI, default host settings (breaker
+    // after 5 failures, first pause 2.5-5 s) and the default 2 h deadline:
+    // it used to wait for the deadline; now the policy bounds it.
+    void deadHostCliRunEndsOnThePolicysSchedule()
+    {
+        if (CliRunner::binary().isEmpty())
+            QFAIL("REPODECK_CLI is not set");
+        FaultProxy proxy;
+        QVERIFY(proxy.start(m_daemon.port()));
+        proxy.setResetProbability(1.0, 1);
+        CliRunner cli(m_tmp.filePath("clihome"), m_tmp.filePath("cli/workspace.json"));
+        QCOMPARE(cli.run({"policy", "set", "dead", "--max-attempts", "6", "--initial-delay", "500ms",
+                          "--max-delay", "1s", "--jitter", "full"}), 0);
+        for (int i = 0; i < 20; ++i)
+            QCOMPARE(cli.run({"add", QString("r%1").arg(i), proxy.url("git", "r.git"),
+                              m_tmp.filePath(QString("cli/w/r%1").arg(i)), "--policy", "dead"}), 0);
+        QByteArray out;
+        QElapsedTimer t;
+        t.start();
+        const int rc = cli.run({"sync", "--json", "--jobs", "8"}, &out, nullptr, 120'000);
+        const qint64 wall = t.elapsed();
+        int heldEvents = 0;
+        int heldEnds = 0;
+        int ends = 0;
+        int failed = 0;
+        for (const QByteArray &line : out.split('\n')) {
+            const QJsonObject e = QJsonDocument::fromJson(line).object();
+            const QString event = e.value("event").toString();
+            heldEvents += event == "held" ? 1 : 0;
+            if (event == "attempt_end") {
+                ++ends;
+                heldEnds += e.value("held").toBool() ? 1 : 0;
+                if (e.value("held").toBool()) {
+                    QCOMPARE(e.value("bytes").toInt(-1), 0);
+                    QCOMPARE(e.value("ok").toBool(true), false);
+                    QCOMPARE(e.value("category").toString(), QString("network"));
+                    QVERIFY(e.value("message").toString().contains("No connection made"));
+                }
+            }
+            if (event == "repo_done") {
+                QCOMPARE(e.value("outcome").toString(), QString("failed"));
+                QCOMPARE(e.value("attempts").toInt(), 6);
+                QVERIFY(!e.value("message").toString().isEmpty());
+                ++failed;
+            }
+        }
+        qInfo("CLI, dead host: exit %d after %lld ms, %d connections, %d held events, %d of %d attempts held",
+              rc, wall, proxy.totalConnections(), heldEvents, heldEnds, ends);
+        QCOMPARE(rc, 1);
+        QCOMPARE(failed, 20);
+        QCOMPARE(ends, 120);
+        QVERIFY2(wall <= 30'000, qPrintable(QString("%1 ms").arg(wall)));
+        QVERIFY2(proxy.totalConnections() <= 40, qPrintable(QString("%1 connections").arg(proxy.totalConnections())));
+        QCOMPARE(proxy.totalConnections() + heldEnds, 120);
+        QVERIFY2(heldEvents <= 40, qPrintable(QString("%1 held events").arg(heldEvents)));
+    }
+
+    // A link that drops mid-transfer is not a dead host: data flowed, so the
+    // breaker stays closed and every retry follows the policy's delays
+    // (seen: a single clone paused 30 s to 1 min 40 s between attempts whose
+    // policy said 0.1-0.5 s).
+    void linkDropMidTransferKeepsTheBreakerClosed()
+    {
+        FaultProxy proxy;
+        QVERIFY(proxy.start(m_daemon.port()));
+        proxy.setCutAfterBytes(200'000); // large.git is 600 kB: every attempt is cut partway
+        SyncHarness h;
+        h.scheduler.setHostConfig(core::HostConfig{}); // the defaults: breaker after 5, pause 2.5-5 s
+        QSignalSpy hostStates(&h.scheduler, &core::Scheduler::hostStateChanged);
+        auto policy = fastPolicy(8);
+        policy.initialDelay = Millis(100);
+        policy.maxDelay = Millis(500);
+        policy.checkpoint = core::Checkpoint::Never;
+        QElapsedTimer t;
+        t.start();
+        const auto r = h.syncAndWait(h.spec("drop", proxy.url("git", "large.git"), target()), policy, 60'000);
+        const qint64 wall = t.elapsed();
+        QCOMPARE(r.outcome, Outcome::Failed);
+        QCOMPARE(r.error.category, core::ErrorCategory::Network);
+        QCOMPARE(r.attempts, 8);
+        QCOMPARE(proxy.totalConnections(), 8); // every attempt connected: none was held
+        const auto attempts = h.attempts.value("drop");
+        QCOMPARE(attempts.size(), 8);
+        for (int i = 0; i < attempts.size(); ++i) {
+            QVERIFY(!attempts[i].held);
+            QVERIFY2(attempts[i].bytes > 0, "the link carried data before it dropped");
+            if (i + 1 < attempts.size()) {
+                QVERIFY2(attempts[i].retryIn >= Millis(50) && attempts[i].retryIn <= Millis(500),
+                         qPrintable(QString::number(attempts[i].retryIn.count())));
+                const qint64 gap = attempts[i].started.addMSecs(attempts[i].duration.count())
+                                       .msecsTo(attempts[i + 1].started);
+                QVERIFY2(gap < 1500, qPrintable(QString("attempt %1 started %2 ms after the previous one ended")
+                                                    .arg(i + 2).arg(gap)));
+            }
+        }
+        for (const auto &args : std::as_const(hostStates))
+            QVERIFY(args.at(1).value<core::BreakerState>() != core::BreakerState::Open);
+        QCOMPARE(h.scheduler.hosts().state(core::Scheduler::hostKey(proxy.url("git", "large.git"))),
+                 core::BreakerState::Closed);
+        qInfo("link drop: 8 attempts in %lld ms, breaker closed", wall);
     }
 
     void hostRecoversAfterAProbe()
@@ -127,12 +316,15 @@ private slots:
         proxy.resetFirst(5); // the host is down for a while, then back
         SyncHarness h;
         h.scheduler.setHostConfig(breakerConfig());
+        h.scheduler.setResumeSpread(Millis(100));
         auto policy = fastPolicy(10);
+        policy.maxDelay = Millis(400); // the schedule outlasts the 150-600 ms pause
         for (int i = 0; i < 6; ++i)
             h.scheduler.sync(h.spec(QString("p%1").arg(i), proxy.url("git", "r.git"), target()), policy);
         QTRY_VERIFY_WITH_TIMEOUT(h.results.size() == 6, 30'000);
         for (const auto &r : std::as_const(h.results))
             QCOMPARE(r.outcome, Outcome::Cloned);
+        QVERIFY2(proxy.totalConnections() <= 5 + 6 + 1, "no attempt wasted a connection on the paused host");
         QCOMPARE(h.scheduler.hosts().state(core::Scheduler::hostKey(proxy.url("git", "r.git"))), core::BreakerState::Closed);
     }
 
