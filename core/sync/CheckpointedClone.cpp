@@ -52,8 +52,11 @@ int openOrCreate(const QString &dir, const RepoSpec &spec, qint64 linkBytesHint,
     if ((rc = git_repository_config(&rawConfig, raw)) < 0)
         return rc;
     git::Config config(rawConfig);
-    if (linkBytesHint > 0)
-        git_config_set_int64(config.get(), "repodeck.checkpointStepBytes", linkBytesHint / 2);
+    if (linkBytesHint > 0) {
+        CheckpointState state;
+        state.linkBytes = linkBytesHint;
+        state.save(raw);
+    }
     return git_config_set_bool(config.get(), kMarker, 1);
 }
 
@@ -68,7 +71,7 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
         return rc;
     git::Config config(rawConfig);
     git_config_delete_entry(config.get(), kMarker);
-    git_config_delete_entry(config.get(), "repodeck.checkpointStepBytes");
+    CheckpointedFetch::clearState(repo);
 
     const QByteArray defaultRef = remoteDefault.isEmpty() ? QByteArrayLiteral("refs/heads/main") : remoteDefault;
     if (spec.mode == RepoMode::Mirror) {
@@ -147,6 +150,8 @@ AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, 
 
     CheckpointedFetch fetch(repo.get(), remote.get(), attempt, callbacks, host);
     fetch.setFinalRefspecs(origin.fetchSpecs);
+    if (!spec.branch.isEmpty())
+        fetch.setRequiredRef("refs/heads/" + spec.branch.toUtf8());
     AttemptOutcome out = fetch.run(spec.mode == RepoMode::Mirror, spec.mode == RepoMode::Mirror);
     if (out.outcome == Outcome::Failed || out.outcome == Outcome::Cancelled)
         return out; // the partial directory stays: it is the checkpoint
@@ -165,6 +170,8 @@ AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, 
     AttemptOutcome cloned;
     cloned.outcome = Outcome::Cloned;
     cloned.detail = QStringLiteral("Cloned in %1 checkpointed steps.").arg(fetch.stepsCompleted());
+    if (!fetch.leftOut().isEmpty())
+        cloned.detail += QLatin1Char(' ') + fetch.leftOut();
     return cloned;
 }
 

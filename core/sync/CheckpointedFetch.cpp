@@ -3,10 +3,10 @@
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
-#include <QLocale>
-#include <QRegularExpression>
+#include <QSet>
 
 #include <algorithm>
 
@@ -17,12 +17,68 @@ namespace repodeck::core {
 const char *CheckpointedFetch::kStepRefPrefix = "refs/repodeck-steps/";
 
 namespace {
-constexpr qint64 kMinStepBytes = 256 * 1024;
-const char *kStepBytesKey = "repodeck.checkpointStepBytes";
+using checkpoint::countText;
+using checkpoint::sizeText;
 
-QString sizeText(qint64 bytes)
+// A cut before this much of a pack arrived says nothing about its size.
+constexpr qint64 kCutEvidenceBytes = 64 * 1024;
+
+// The step being fetched on this thread: libgit2's progress callbacks share
+// one payload (TransferCallbacks), so the limit rides beside it.
+struct StepGuard
 {
-    return QLocale::c().formattedDataSize(bytes, 0, QLocale::DataSizeTraditionalFormat);
+    git_indexer_progress_cb inner = nullptr;
+    qint64 limit = 0;
+    CheckpointedFetch::StepStats *stats = nullptr;
+};
+thread_local StepGuard *t_guard = nullptr;
+
+int guardedProgress(const git_indexer_progress *progress, void *payload)
+{
+    StepGuard *g = t_guard;
+    const int rc = g && g->inner ? g->inner(progress, payload) : 0;
+    if (!g)
+        return rc;
+    g->stats->totalObjects = progress->total_objects;
+    g->stats->receivedObjects = progress->received_objects;
+    g->stats->receivedBytes = static_cast<qint64>(progress->received_bytes);
+    if (rc != 0)
+        return rc;
+    if (g->limit > 0 && qint64(progress->total_objects) > g->limit) {
+        g->stats->overLimit = true;
+        return GIT_EUSER;
+    }
+    return 0;
+}
+
+QString hexOf(const git_oid &oid)
+{
+    char hex[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(hex, sizeof hex, &oid);
+    return QString::fromLatin1(hex);
+}
+
+QString namesOf(const QList<CheckpointUnit> &units)
+{
+    if (units.isEmpty())
+        return {};
+    const QString first = QString::fromUtf8(units.first().names.first());
+    if (units.size() == 1)
+        return first;
+    return QStringLiteral("%1 .. %2 (%3 refs)")
+        .arg(first, QString::fromUtf8(units.last().names.first()))
+        .arg(units.size());
+}
+
+bool coversAllRefs(const QList<QByteArray> &specs)
+{
+    for (QByteArray s : specs) {
+        if (s.startsWith('+'))
+            s.remove(0, 1);
+        if (s.startsWith("refs/*"))
+            return true;
+    }
+    return false;
 }
 } // namespace
 
@@ -34,25 +90,6 @@ CheckpointedFetch::CheckpointedFetch(git_repository *repo, git_remote *remote, A
     , m_callbacks(callbacks)
     , m_host(std::move(host))
 {
-}
-
-bool CheckpointedFetch::naturalLess(const QString &a, const QString &b)
-{
-    static const QRegularExpression chunks(QStringLiteral(R"(\d+|\D+)"));
-    auto ia = chunks.globalMatch(a);
-    auto ib = chunks.globalMatch(b);
-    while (ia.hasNext() && ib.hasNext()) {
-        const QString ca = ia.next().captured(), cb = ib.next().captured();
-        const bool da = ca.at(0).isDigit(), db = cb.at(0).isDigit();
-        if (da && db) {
-            const qulonglong na = ca.toULongLong(), nb = cb.toULongLong();
-            if (na != nb)
-                return na < nb;
-        } else if (ca != cb) {
-            return ca < cb;
-        }
-    }
-    return !ia.hasNext() && ib.hasNext();
 }
 
 qint64 CheckpointedFetch::packBytesOnDisk(git_repository *repo)
@@ -69,7 +106,7 @@ QString CheckpointedFetch::note() const
     return QStringLiteral("step %1 of %2, %3 kept").arg(m_stepsDone).arg(m_totalSteps).arg(sizeText(m_kept));
 }
 
-int CheckpointedFetch::listMissingTags(QList<Tag> *missing, int *present)
+int CheckpointedFetch::listUnits(QList<CheckpointUnit> *units, bool allRefs)
 {
     git_remote_callbacks callbacks;
     git_remote_init_callbacks(&callbacks, GIT_REMOTE_CALLBACKS_VERSION);
@@ -90,62 +127,174 @@ int CheckpointedFetch::listMissingTags(QList<Tag> *missing, int *present)
     git::Buf branch;
     if (git_remote_default_branch(&branch.buf, m_remote) == 0)
         m_defaultBranch = QByteArray(branch.buf.ptr, static_cast<int>(branch.buf.size));
+    m_advertised.clear();
+    for (size_t i = 0; i < count; ++i)
+        if (!QByteArray(heads[i]->name).endsWith("^{}"))
+            m_advertised << QByteArray(heads[i]->name);
     git_odb *rawOdb = nullptr;
     git_repository_odb(&rawOdb, m_repo);
     std::unique_ptr<git_odb, void (*)(git_odb *)> odb(rawOdb, git_odb_free);
-    *present = 0;
-    for (size_t i = 0; i < count; ++i) {
-        const QString name = QString::fromUtf8(heads[i]->name);
-        if (!name.startsWith(QLatin1String("refs/tags/")) || name.endsWith(QLatin1String("^{}")))
-            continue;
-        if (odb && git_odb_exists(odb.get(), &heads[i]->oid)) {
-            ++*present;
-            continue;
-        }
-        missing->append({name, heads[i]->oid});
-    }
+    int present = 0;
+    *units = checkpoint::unitsFrom(heads, count, odb.get(), m_defaultBranch, allRefs, &present);
     git_remote_disconnect(m_remote);
-    std::sort(missing->begin(), missing->end(),
-              [](const Tag &a, const Tag &b) { return naturalLess(a.name, b.name); });
     return 0;
 }
 
-int CheckpointedFetch::fetchRefspec(const QByteArray &refspec)
+void CheckpointedFetch::dropPresent(QList<CheckpointUnit> *units) const
 {
+    git_odb *rawOdb = nullptr;
+    if (git_repository_odb(&rawOdb, m_repo) < 0)
+        return;
+    std::unique_ptr<git_odb, void (*)(git_odb *)> odb(rawOdb, git_odb_free);
+    units->erase(std::remove_if(units->begin(), units->end(),
+                                [&](const CheckpointUnit &u) { return git_odb_exists(odb.get(), &u.peeled); }),
+                 units->end());
+}
+
+CheckpointedFetch::Step CheckpointedFetch::fetchStep(const QList<CheckpointUnit> &units, qint64 limit,
+                                                     StepStats *stats, int *rc)
+{
+    QList<QByteArray> specs;
+    for (const CheckpointUnit &u : units)
+        specs << QByteArray("+") + u.names.first() + ':' + kStepRefPrefix + hexOf(u.peeled).toLatin1();
+    QList<char *> pointers;
+    for (QByteArray &s : specs)
+        pointers << s.data();
+    git_strarray array{pointers.data(), static_cast<size_t>(pointers.size())};
+
     git_fetch_options opts;
     git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
     m_callbacks.install(opts.callbacks);
+    StepGuard guard{opts.callbacks.transfer_progress, limit, stats};
+    opts.callbacks.transfer_progress = guardedProgress;
     opts.proxy_opts.type = GIT_PROXY_AUTO;
     opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE; // auto-following would pull everything
     opts.update_fetchhead = 0;
     opts.prune = GIT_FETCH_NO_PRUNE;
-    char *spec = const_cast<char *>(refspec.constData());
-    git_strarray specs{&spec, 1};
-    return git_remote_fetch(m_remote, &specs, &opts, "repodeck: checkpoint step");
+    *stats = {};
+    t_guard = &guard;
+    *rc = git_remote_fetch(m_remote, &array, &opts, "repodeck: checkpoint step");
+    t_guard = nullptr;
+    if (*rc == 0)
+        return Step::Done;
+    if (stats->overLimit && !m_attempt.isCancelled()) {
+        git_error_clear();
+        return Step::OverLimit;
+    }
+    return Step::Failed;
 }
 
-qint64 CheckpointedFetch::targetStepBytes() const
+AttemptOutcome CheckpointedFetch::tooBigFailure(const CheckpointUnit &unit, const CheckpointState::TooBig &t) const
 {
-    git_config *raw = nullptr;
-    if (git_repository_config(&raw, m_repo) < 0)
-        return 0;
-    git::Config config(raw);
-    int64_t value = 0;
-    if (git_config_get_int64(&value, config.get(), kStepBytesKey) < 0)
-        return 0;
-    return value;
+    SyncError e;
+    e.category = ErrorCategory::Network;
+    e.transient = false;
+    e.message = QStringLiteral("%1 cannot come through this link: it needs %2 objects in one piece (git cannot "
+                               "resume a pack, and there is no tag or branch inside that history to stop at), "
+                               "and the link dropped the connection after %3 (%4).")
+                    .arg(QString::fromUtf8(unit.names.first()), countText(t.objects), sizeText(t.carried), note());
+    e.hint = QStringLiteral("Clone it over a steadier link, or bring a bundle of it another way; what arrived "
+                            "is kept and the next sync continues from there.");
+    return AttemptOutcome::failed(e);
 }
 
-void CheckpointedFetch::rememberStepBytes(qint64 received)
+AttemptOutcome CheckpointedFetch::stepFailed(int rc, const QList<CheckpointUnit> &units, const StepStats &stats)
 {
-    // The link carried `received` before it dropped: aim well below that.
-    const qint64 target = std::max(kMinStepBytes, received / 2);
-    git_config *raw = nullptr;
-    if (git_repository_config(&raw, m_repo) < 0)
-        return;
-    git::Config config(raw);
-    const qint64 previous = targetStepBytes();
-    git_config_set_int64(config.get(), kStepBytesKey, previous > 0 ? std::min(previous, target) : target);
+    SyncError e = git::captureFailure(rc, &m_attempt, m_host);
+    const bool cut = e.transient && stats.totalObjects > 0 && stats.receivedBytes >= kCutEvidenceBytes;
+    if (cut) {
+        // The link carried stats.receivedBytes of a step of stats.totalObjects:
+        // each object costs at least that share, and the next step must be
+        // smaller than this one.
+        m_state.linkBytes = std::max(m_state.linkBytes, stats.receivedBytes);
+        m_state.bytesPerObject = std::max(m_state.bytesPerObject, stats.receivedBytes * 5 / 4 / stats.totalObjects);
+        m_state.maxObjects = std::max<qint64>(1, stats.totalObjects / 2);
+        spdlog::info("checkpoint step to {} cut after {} ({} of {} objects); next steps at most {} objects",
+                     namesOf(units).toStdString(), sizeText(stats.receivedBytes).toStdString(),
+                     stats.receivedObjects, stats.totalObjects, m_state.stepObjects());
+        const CheckpointUnit &u = units.first();
+        if (units.size() == 1 && u.deferrals > 0 && stats.receivedBytes * 2 >= m_state.linkBytes) {
+            CheckpointState::TooBig t;
+            t.oidHex = hexOf(u.peeled).toLatin1();
+            t.objects = stats.totalObjects;
+            t.carried = stats.receivedBytes;
+            t.when = QDateTime::currentSecsSinceEpoch();
+            m_state.tooBig << t;
+            m_state.maxObjects = 0; // nothing smaller exists: others need not shrink for it
+            m_state.save(m_repo);
+            if (u.names.contains(m_defaultBranch) || u.names.contains(m_requiredRef))
+                return tooBigFailure(u, t);
+        }
+        m_state.save(m_repo);
+    }
+    e.hint = QStringLiteral("Checkpointed clone: %1; the next attempt continues from there%2. %3")
+                 .arg(note(), cut ? QStringLiteral(" with smaller steps") : QString(), e.hint);
+    return AttemptOutcome::failed(e);
+}
+
+QList<QByteArray> CheckpointedFetch::finalRefspecs(const QList<CheckpointUnit> &skipped) const
+{
+    QList<QByteArray> specs = m_finalSpecs;
+    if (specs.isEmpty())
+        specs << QByteArrayLiteral("+refs/heads/*:refs/remotes/origin/*");
+    if (skipped.isEmpty())
+        return specs;
+    QSet<QByteArray> excluded;
+    for (const CheckpointUnit &u : skipped)
+        for (const QByteArray &n : u.names)
+            excluded.insert(n);
+    QList<QByteArray> explicitSpecs;
+    for (const QByteArray &spec : specs) {
+        git_refspec *raw = nullptr;
+        if (git_refspec_parse(&raw, spec.constData(), 1) < 0)
+            continue;
+        std::unique_ptr<git_refspec, void (*)(git_refspec *)> rs(raw, git_refspec_free);
+        for (const QByteArray &name : m_advertised) {
+            if (excluded.contains(name) || !git_refspec_src_matches(rs.get(), name.constData()))
+                continue;
+            git::Buf dst;
+            if (git_refspec_transform(&dst.buf, rs.get(), name.constData()) < 0)
+                continue;
+            explicitSpecs << (git_refspec_force(rs.get()) ? QByteArray("+") : QByteArray()) + name + ':'
+                                 + QByteArray(dst.buf.ptr, static_cast<int>(dst.buf.size));
+        }
+    }
+    return explicitSpecs;
+}
+
+AttemptOutcome CheckpointedFetch::finalFetch(bool prune, bool allTags, const QList<CheckpointUnit> &skipped)
+{
+    m_totalSteps = m_stepsDone + 1;
+    m_callbacks.setStep(m_totalSteps, m_totalSteps, m_kept);
+    git_fetch_options opts;
+    git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
+    m_callbacks.install(opts.callbacks);
+    opts.proxy_opts.type = GIT_PROXY_AUTO;
+    opts.prune = prune ? GIT_FETCH_PRUNE : GIT_FETCH_PRUNE_UNSPECIFIED;
+    // With refs left out, "all tags" would ask for them again: the explicit
+    // refspecs already name every tag that is wanted.
+    opts.download_tags = allTags && skipped.isEmpty() ? GIT_REMOTE_DOWNLOAD_TAGS_ALL : GIT_REMOTE_DOWNLOAD_TAGS_AUTO;
+    QList<QByteArray> specs = finalRefspecs(skipped);
+    QList<char *> pointers;
+    for (QByteArray &spec : specs)
+        pointers << spec.data();
+    git_strarray array{pointers.data(), static_cast<size_t>(pointers.size())};
+    const int rc = git_remote_fetch(m_remote, &array, &opts, "repodeck: fetch");
+    if (rc < 0) {
+        SyncError e = git::captureFailure(rc, &m_attempt, m_host);
+        e.hint = QStringLiteral("Checkpointed clone: %1; the next attempt continues from there. %2").arg(note(), e.hint);
+        return AttemptOutcome::failed(e);
+    }
+    ++m_stepsDone;
+    m_kept = packBytesOnDisk(m_repo);
+    deleteStepRefs();
+    CheckpointState::clear(m_repo);
+    AttemptOutcome out;
+    out.outcome = m_callbacks.updatedRefs() > 0 ? Outcome::Updated : Outcome::UpToDate;
+    out.detail = hadSteps() ? QStringLiteral("Fetched in %1 checkpointed steps.").arg(m_stepsDone) : QString();
+    if (!m_leftOut.isEmpty())
+        out.detail += QLatin1Char(' ') + m_leftOut;
+    return out;
 }
 
 void CheckpointedFetch::deleteStepRefs()
@@ -167,80 +316,117 @@ void CheckpointedFetch::deleteStepRefs()
 
 AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
 {
-    QList<Tag> missing;
-    int present = 0;
-    int rc = listMissingTags(&missing, &present);
+    QList<CheckpointUnit> todo;
+    int rc = listUnits(&todo, coversAllRefs(m_finalSpecs));
     if (rc < 0)
         return AttemptOutcome::failed(git::captureFailure(rc, &m_attempt, m_host));
-
+    m_state = CheckpointState::load(m_repo);
+    m_state.dropStale(QDateTime::currentSecsSinceEpoch());
     m_kept = packBytesOnDisk(m_repo);
-    const qint64 target = targetStepBytes();
-    int stride = 1;
-    int index = 0;
-    auto strideFor = [&]() {
-        const int done = present + index;
-        if (target > 0 && done > 0 && m_kept > 0) {
-            const qint64 perTag = std::max<qint64>(1, m_kept / done);
-            return static_cast<int>(std::clamp<qint64>(target / perTag, 1, missing.size() - index));
-        }
-        return std::min(stride, static_cast<int>(missing.size()) - index);
-    };
-    auto estimateTotal = [&](int s) {
-        const int left = static_cast<int>(missing.size()) - index;
-        return m_stepsDone + (left + s - 1) / std::max(1, s) + 1;
-    };
 
-    while (index < missing.size()) {
-        const int s = strideFor();
-        const Tag &tag = missing.at(index + s - 1);
-        m_totalSteps = estimateTotal(s);
-        m_callbacks.setStep(m_stepsDone + 1, m_totalSteps, m_kept);
-        const qint64 before = m_attempt.bytesReceived();
-        const QByteArray refspec = QByteArray("+") + tag.name.toUtf8() + ':' + kStepRefPrefix
-                                   + QByteArray::number(present + index + s);
-        rc = fetchRefspec(refspec);
-        if (rc < 0) {
-            SyncError e = git::captureFailure(rc, &m_attempt, m_host);
-            if (e.transient)
-                rememberStepBytes(m_attempt.bytesReceived() - before);
-            e.hint = QStringLiteral("Checkpointed clone: %1; the next attempt continues from there. %2")
-                         .arg(note(), e.hint);
-            return AttemptOutcome::failed(e);
+    // Units an earlier attempt found too big for the link stay out.
+    QList<CheckpointUnit> skipped;
+    QStringList leftOut;
+    for (auto it = todo.begin(); it != todo.end();) {
+        if (const CheckpointState::TooBig *t = m_state.findTooBig(it->peeled)) {
+            if (it->names.contains(m_defaultBranch) || it->names.contains(m_requiredRef))
+                return tooBigFailure(*it, *t);
+            leftOut << QStringLiteral("%1 (%2 objects in one piece; the link dropped after %3)")
+                           .arg(QString::fromUtf8(it->names.join(", ")), countText(t->objects), sizeText(t->carried));
+            skipped << *it;
+            it = todo.erase(it);
+        } else {
+            ++it;
         }
-        index += s;
+    }
+    if (!leftOut.isEmpty())
+        m_leftOut = QStringLiteral("Left out, as no step small enough for this link can bring them: %1. Fetch them "
+                                   "later over a steadier link.")
+                        .arg(leftOut.join(QStringLiteral("; ")));
+
+    QList<CheckpointUnit> deferred;
+    int k = 0; // units in the last completed step
+    int n = 0; // units in the next request (0: choose)
+    int requests = 0;
+    const int maxRequests = 8 * static_cast<int>(todo.size()) + 32;
+    while (true) {
+        dropPresent(&todo);
+        if (todo.isEmpty()) {
+            dropPresent(&deferred);
+            if (deferred.isEmpty())
+                break;
+            // What was too big alone, smallest first: that is history order.
+            std::stable_sort(deferred.begin(), deferred.end(),
+                             [](const CheckpointUnit &a, const CheckpointUnit &b) { return a.objects < b.objects; });
+            todo = deferred;
+            deferred.clear();
+            n = 1;
+        }
+        const qint64 limit = m_state.stepObjects();
+        const int size = static_cast<int>(todo.size());
+        if (n <= 0 || n > size)
+            n = k > 0 ? std::min(size, 2 * k) : (limit == 0 ? 1 : size);
+        if (++requests > maxRequests)
+            return AttemptOutcome::failed(SyncError::local(
+                QStringLiteral("Checkpointed fetch could not plan its steps (%1).").arg(note()),
+                QStringLiteral("Sync again; if this repeats, report it with the log.")));
+        const QList<CheckpointUnit> step = todo.mid(0, n);
+        // A unit already put back once goes alone without a limit: it is
+        // the smallest step left.
+        const qint64 useLimit = n == 1 && step.first().deferrals > 0 ? 0 : limit;
+        m_totalSteps = m_stepsDone + (size + int(deferred.size()) + n - 1) / n + 1;
+        m_callbacks.setStep(m_stepsDone + 1, m_totalSteps, m_kept);
+        StepStats stats;
+        const Step result = fetchStep(step, useLimit, &stats, &rc);
+        if (result == Step::Failed) {
+            if (n == 1 && todo.size() == 1 && deferred.isEmpty())
+                todo.first().deferrals = std::max(1, todo.first().deferrals); // nothing smaller is left
+            return stepFailed(rc, n == 1 ? todo.mid(0, 1) : step, stats);
+        }
+        if (result == Step::OverLimit) {
+            spdlog::info("checkpoint: {} would be {} objects, more than a step ({}); asking for less",
+                         namesOf(step).toStdString(), stats.totalObjects, useLimit);
+            if (n > 1) {
+                const double scale = 0.8 * double(useLimit) / double(std::max<qint64>(1, stats.totalObjects));
+                n = std::clamp(static_cast<int>(n * scale), 1, n - 1);
+                continue;
+            }
+            // One unit over the step size: a step may still be as large as
+            // the link carries. Beyond that, put it back behind the others
+            // (which may be inside its history and make it smaller).
+            CheckpointUnit unit = todo.takeFirst();
+            unit.objects = stats.totalObjects;
+            ++unit.deferrals;
+            const qint64 estimate = stats.totalObjects * m_state.bytesPerObjectOrDefault();
+            if (todo.isEmpty() || estimate <= m_state.linkBytes * 9 / 10) {
+                todo.prepend(unit); // alone, next time without a limit
+                n = 1;
+                continue;
+            }
+            deferred << unit;
+            n = 0;
+            continue;
+        }
+        // Done: learn what an object costs here, and grow the next step.
+        if (stats.totalObjects >= 50) {
+            const qint64 perObject = stats.receivedBytes / stats.totalObjects;
+            m_state.bytesPerObject = m_state.bytesPerObject > 0
+                                         ? std::max(perObject, (m_state.bytesPerObject + perObject) / 2)
+                                         : perObject;
+        }
+        if (m_state.linkBytes > 0)
+            m_state.linkBytes = std::max(m_state.linkBytes, stats.receivedBytes);
+        m_state.maxObjects = 0;
+        m_state.save(m_repo);
+        todo.remove(0, n);
+        k = n;
+        n = 0;
         ++m_stepsDone;
         m_kept = packBytesOnDisk(m_repo);
-        stride = s * 2; // growing strides while the link holds
-        spdlog::info("checkpoint {} ({}) done: {}", m_stepsDone, tag.name.toStdString(), note().toStdString());
+        spdlog::info("checkpoint {} ({}) done: {} objects, {}; {}", m_stepsDone, namesOf(step).toStdString(),
+                     stats.totalObjects, sizeText(stats.receivedBytes).toStdString(), note().toStdString());
     }
-
-    // The final, ordinary fetch only brings what the steps did not.
-    m_totalSteps = m_stepsDone + 1;
-    m_callbacks.setStep(m_totalSteps, m_totalSteps, m_kept);
-    git_fetch_options opts;
-    git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
-    m_callbacks.install(opts.callbacks);
-    opts.proxy_opts.type = GIT_PROXY_AUTO;
-    opts.prune = prune ? GIT_FETCH_PRUNE : GIT_FETCH_PRUNE_UNSPECIFIED;
-    opts.download_tags = allTags ? GIT_REMOTE_DOWNLOAD_TAGS_ALL : GIT_REMOTE_DOWNLOAD_TAGS_AUTO;
-    QList<QByteArray> specs = m_finalSpecs;
-    QList<char *> pointers;
-    for (QByteArray &spec : specs)
-        pointers << spec.data();
-    git_strarray array{pointers.data(), static_cast<size_t>(pointers.size())};
-    rc = git_remote_fetch(m_remote, specs.isEmpty() ? nullptr : &array, &opts, "repodeck: fetch");
-    if (rc < 0) {
-        SyncError e = git::captureFailure(rc, &m_attempt, m_host);
-        e.hint = QStringLiteral("Checkpointed clone: %1; the next attempt continues from there. %2").arg(note(), e.hint);
-        return AttemptOutcome::failed(e);
-    }
-    ++m_stepsDone;
-    m_kept = packBytesOnDisk(m_repo);
-    deleteStepRefs();
-    AttemptOutcome out;
-    out.outcome = m_callbacks.updatedRefs() > 0 ? Outcome::Updated : Outcome::UpToDate;
-    out.detail = hadSteps() ? QStringLiteral("Fetched in %1 checkpointed steps.").arg(m_stepsDone) : QString();
-    return out;
+    return finalFetch(prune, allTags, skipped);
 }
 
 } // namespace repodeck::core

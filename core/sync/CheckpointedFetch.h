@@ -1,6 +1,7 @@
 #pragma once
 
 #include "sync/AttemptOutcome.h"
+#include "sync/CheckpointedFetchPlan.h"
 #include "sync/TransferCallbacks.h"
 
 #include <QStringList>
@@ -11,12 +12,18 @@ namespace repodeck::core {
 
 // Git cannot resume a pack transfer, so over a link that drops every few
 // minutes a large history may never arrive in one piece. This fetches it in
-// steps that each persist objects and a ref: the remote's tags, oldest name
-// first, in strides sized from what the link managed before it dropped. Each
-// retry continues after the last completed step; a final ordinary fetch then
-// brings the rest, and the temporary step refs are deleted, so the result is
-// what a plain fetch would have produced. Only standard server capabilities
-// are used (ls-refs and plain wants of advertised refs).
+// steps that each persist objects and a ref: groups of advertised tags and
+// branches (CheckpointUnit), each step as large as the link is known to
+// carry. A step is asked for with a limit: the server announces how many
+// objects it will send before sending them (the pack header), and a step
+// announced above the limit is hung up at once and asked again smaller, so
+// a step's size is known before its bytes are spent. Units that alone
+// exceed what the link carries are left out and named, or, if the branch to
+// check out needs them, the fetch fails once with a message that says so.
+// Each retry continues after the last completed step; a final ordinary fetch
+// then brings the refs, and the temporary step refs are deleted, so the
+// result is what a plain fetch would have produced. Only standard server
+// capabilities are used (plain wants of advertised refs).
 class CheckpointedFetch
 {
 public:
@@ -29,31 +36,46 @@ public:
     // The refspecs of the final, ordinary fetch (the remote may be an
     // in-memory one without refspecs of its own).
     void setFinalRefspecs(const QList<QByteArray> &specs) { m_finalSpecs = specs; }
+    // A ref the result cannot do without besides the remote's default
+    // branch (the branch a clone checks out), e.g. "refs/heads/dev".
+    void setRequiredRef(const QByteArray &ref) { m_requiredRef = ref; }
 
     // "step 7 of 12, 41 MB kept"
     QString note() const;
     int stepsCompleted() const { return m_stepsDone; }
     bool hadSteps() const { return m_totalSteps > 1; }
+    // Refs left out because no step small enough for the link could bring
+    // them, with the reason ("" if none).
+    QString leftOut() const { return m_leftOut; }
 
     // The remote's default branch ("refs/heads/main"), learnt while listing.
     QByteArray defaultBranch() const { return m_defaultBranch; }
 
     static const char *kStepRefPrefix; // "refs/repodeck-steps/"
     // Version-aware name order: v1.9 < v1.10 < v2.0.
-    static bool naturalLess(const QString &a, const QString &b);
+    static bool naturalLess(const QString &a, const QString &b) { return checkpoint::naturalLess(a, b); }
     static qint64 packBytesOnDisk(git_repository *repo);
+    // Forgets what the steps learnt (after the fetch completed).
+    static void clearState(git_repository *repo) { CheckpointState::clear(repo); }
 
-private:
-    struct Tag
+    struct StepStats
     {
-        QString name;
-        git_oid oid;
+        qint64 totalObjects = 0;    // announced by the pack header (0: no pack began)
+        qint64 receivedObjects = 0;
+        qint64 receivedBytes = 0;   // pack bytes
+        bool overLimit = false;     // hung up: the server announced more than the limit
     };
 
-    int listMissingTags(QList<Tag> *missing, int *present);
-    int fetchRefspec(const QByteArray &refspec);
-    void rememberStepBytes(qint64 received);
-    qint64 targetStepBytes() const;
+private:
+    enum class Step { Done, OverLimit, Failed };
+
+    int listUnits(QList<CheckpointUnit> *units, bool allRefs);
+    Step fetchStep(const QList<CheckpointUnit> &units, qint64 limit, StepStats *stats, int *rc);
+    AttemptOutcome stepFailed(int rc, const QList<CheckpointUnit> &units, const StepStats &stats);
+    AttemptOutcome tooBigFailure(const CheckpointUnit &unit, const CheckpointState::TooBig &t) const;
+    void dropPresent(QList<CheckpointUnit> *units) const;
+    QList<QByteArray> finalRefspecs(const QList<CheckpointUnit> &skipped) const;
+    AttemptOutcome finalFetch(bool prune, bool allTags, const QList<CheckpointUnit> &skipped);
     void deleteStepRefs();
 
     git_repository *m_repo;
@@ -61,11 +83,15 @@ private:
     AttemptContext &m_attempt;
     TransferCallbacks &m_callbacks;
     QString m_host;
+    CheckpointState m_state;
     int m_stepsDone = 0;
     int m_totalSteps = 0;
     qint64 m_kept = 0;
     QByteArray m_defaultBranch;
     QList<QByteArray> m_finalSpecs;
+    QByteArray m_requiredRef;
+    QList<QByteArray> m_advertised; // every advertised ref name
+    QString m_leftOut;
 };
 
 } // namespace repodeck::core

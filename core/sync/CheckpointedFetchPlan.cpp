@@ -1,0 +1,228 @@
+#include "sync/CheckpointedFetchPlan.h"
+
+#include "git/GitHandles.h"
+
+#include <QHash>
+#include <QLocale>
+#include <QRegularExpression>
+
+#include <algorithm>
+
+namespace repodeck::core {
+
+namespace {
+const char *kLinkBytes = "repodeck.checkpointLinkBytes";
+const char *kBytesPerObject = "repodeck.checkpointBytesPerObject";
+const char *kMaxObjects = "repodeck.checkpointMaxObjects";
+const char *kTooBig = "repodeck.checkpointTooBig";
+const char *kOldStepBytes = "repodeck.checkpointStepBytes"; // before issue 15: half the link
+constexpr qint64 kTooBigMemorySeconds = 3600;
+constexpr qint64 kDefaultBytesPerObject = 2048; // until a step has measured it
+constexpr qint64 kLimit = qint64(1) << 50;      // clamp for values read back
+
+qint64 readInt(git_config *config, const char *key)
+{
+    int64_t value = 0;
+    if (git_config_get_int64(&value, config, key) < 0)
+        return 0;
+    return std::clamp<qint64>(value, 0, kLimit);
+}
+
+bool validHex(const QByteArray &hex)
+{
+    static const QRegularExpression re(QStringLiteral("^[0-9a-f]{40}$"));
+    return re.match(QString::fromLatin1(hex)).hasMatch();
+}
+} // namespace
+
+CheckpointState CheckpointState::load(git_repository *repo)
+{
+    CheckpointState s;
+    git_config *raw = nullptr;
+    if (git_repository_config(&raw, repo) < 0)
+        return s;
+    git::Config config(raw);
+    s.linkBytes = readInt(config.get(), kLinkBytes);
+    if (s.linkBytes == 0)
+        s.linkBytes = 2 * readInt(config.get(), kOldStepBytes);
+    s.bytesPerObject = readInt(config.get(), kBytesPerObject);
+    s.maxObjects = readInt(config.get(), kMaxObjects);
+    git::Buf value;
+    if (git_config_get_string_buf(&value.buf, config.get(), kTooBig) == 0) {
+        const QByteArray text(value.buf.ptr, static_cast<int>(std::min<size_t>(value.buf.size, 64 * 1024)));
+        for (const QByteArray &entry : text.split(' ')) {
+            const QList<QByteArray> f = entry.split(',');
+            if (f.size() != 4 || !validHex(f[0]))
+                continue;
+            TooBig t;
+            t.oidHex = f[0];
+            t.objects = std::clamp<qint64>(f[1].toLongLong(), 0, kLimit);
+            t.carried = std::clamp<qint64>(f[2].toLongLong(), 0, kLimit);
+            t.when = std::clamp<qint64>(f[3].toLongLong(), 0, kLimit);
+            s.tooBig << t;
+        }
+    }
+    return s;
+}
+
+void CheckpointState::save(git_repository *repo) const
+{
+    git_config *raw = nullptr;
+    if (git_repository_config(&raw, repo) < 0)
+        return;
+    git::Config config(raw);
+    git_config_delete_entry(config.get(), kOldStepBytes);
+    auto put = [&](const char *key, qint64 v) {
+        if (v > 0)
+            git_config_set_int64(config.get(), key, v);
+        else
+            git_config_delete_entry(config.get(), key);
+    };
+    put(kLinkBytes, linkBytes);
+    put(kBytesPerObject, bytesPerObject);
+    put(kMaxObjects, maxObjects);
+    QByteArrayList entries;
+    for (const TooBig &t : tooBig)
+        entries << t.oidHex + ',' + QByteArray::number(t.objects) + ',' + QByteArray::number(t.carried) + ','
+                       + QByteArray::number(t.when);
+    if (entries.isEmpty())
+        git_config_delete_entry(config.get(), kTooBig);
+    else
+        git_config_set_string(config.get(), kTooBig, entries.join(' ').constData());
+}
+
+void CheckpointState::clear(git_repository *repo)
+{
+    git_config *raw = nullptr;
+    if (git_repository_config(&raw, repo) < 0)
+        return;
+    git::Config config(raw);
+    for (const char *key : {kLinkBytes, kBytesPerObject, kMaxObjects, kTooBig, kOldStepBytes})
+        git_config_delete_entry(config.get(), key);
+}
+
+const CheckpointState::TooBig *CheckpointState::findTooBig(const git_oid &peeled) const
+{
+    char hex[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(hex, sizeof hex, &peeled);
+    for (const TooBig &t : tooBig)
+        if (t.oidHex == hex)
+            return &t;
+    return nullptr;
+}
+
+void CheckpointState::dropStale(qint64 now)
+{
+    tooBig.erase(std::remove_if(tooBig.begin(), tooBig.end(),
+                                [&](const TooBig &t) { return t.when > now || now - t.when > kTooBigMemorySeconds; }),
+                 tooBig.end());
+}
+
+qint64 CheckpointState::bytesPerObjectOrDefault() const
+{
+    return bytesPerObject > 0 ? bytesPerObject : kDefaultBytesPerObject;
+}
+
+qint64 CheckpointState::stepObjects() const
+{
+    if (linkBytes <= 0)
+        return 0;
+    const qint64 perObject = bytesPerObjectOrDefault();
+    qint64 n = std::max<qint64>(1, linkBytes / 2 / perObject);
+    if (maxObjects > 0)
+        n = std::min(n, maxObjects);
+    return std::max<qint64>(1, n);
+}
+
+namespace checkpoint {
+
+bool naturalLess(const QString &a, const QString &b)
+{
+    static const QRegularExpression chunks(QStringLiteral("\\d+|\\D+"));
+    auto ia = chunks.globalMatch(a);
+    auto ib = chunks.globalMatch(b);
+    while (ia.hasNext() && ib.hasNext()) {
+        const QString ca = ia.next().captured(), cb = ib.next().captured();
+        const bool da = ca.at(0).isDigit(), db = cb.at(0).isDigit();
+        if (da && db) {
+            const qulonglong na = ca.toULongLong(), nb = cb.toULongLong();
+            if (na != nb)
+                return na < nb;
+        } else if (ca != cb) {
+            return ca < cb;
+        }
+    }
+    return !ia.hasNext() && ib.hasNext();
+}
+
+QList<CheckpointUnit> unitsFrom(const git_remote_head *const *heads, size_t count, git_odb *odb,
+                                const QByteArray &defaultBranch, bool allRefs, int *present)
+{
+    QHash<QByteArray, git_oid> peeled;
+    for (size_t i = 0; i < count; ++i) {
+        const QByteArray name(heads[i]->name);
+        if (name.endsWith("^{}"))
+            peeled.insert(name.chopped(3), heads[i]->oid);
+    }
+    QList<CheckpointUnit> tags, branches, others;
+    QHash<QByteArray, QPair<int, int>> byCommit; // commit hex -> (list, index)
+    *present = 0;
+    for (size_t i = 0; i < count; ++i) {
+        const QByteArray name(heads[i]->name);
+        if (name.endsWith("^{}") || !name.startsWith("refs/") || name.startsWith("refs/repodeck-steps/"))
+            continue;
+        const bool tag = name.startsWith("refs/tags/");
+        const bool branch = name.startsWith("refs/heads/");
+        if (!tag && !branch && !allRefs)
+            continue;
+        CheckpointUnit u;
+        u.names << name;
+        u.oid = heads[i]->oid;
+        u.peeled = peeled.value(name, heads[i]->oid);
+        u.isTag = tag;
+        if (odb && git_odb_exists(odb, &u.peeled)) {
+            ++*present;
+            continue;
+        }
+        char hex[GIT_OID_HEXSZ + 1];
+        git_oid_tostr(hex, sizeof hex, &u.peeled);
+        const int list = tag ? 0 : branch ? 1 : 2;
+        QList<CheckpointUnit> &target = list == 0 ? tags : list == 1 ? branches : others;
+        const auto seen = byCommit.constFind(QByteArray(hex));
+        if (seen != byCommit.constEnd()) {
+            QList<CheckpointUnit> &l = seen->first == 0 ? tags : seen->first == 1 ? branches : others;
+            l[seen->second].names << name;
+            continue;
+        }
+        byCommit.insert(QByteArray(hex), {list, static_cast<int>(target.size())});
+        target << u;
+    }
+    auto byName = [](const CheckpointUnit &a, const CheckpointUnit &b) {
+        return naturalLess(QString::fromUtf8(a.names.first()), QString::fromUtf8(b.names.first()));
+    };
+    std::sort(tags.begin(), tags.end(), byName);
+    std::sort(branches.begin(), branches.end(), [&](const CheckpointUnit &a, const CheckpointUnit &b) {
+        const bool da = a.names.contains(defaultBranch), db = b.names.contains(defaultBranch);
+        if (da != db)
+            return da;
+        return byName(a, b);
+    });
+    std::sort(others.begin(), others.end(), byName);
+    return tags + branches + others;
+}
+
+QString sizeText(qint64 bytes)
+{
+    return QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeSIFormat);
+}
+
+QString countText(qint64 n)
+{
+    QLocale l = QLocale::c();
+    l.setNumberOptions({});
+    return l.toString(n);
+}
+
+} // namespace checkpoint
+
+} // namespace repodeck::core

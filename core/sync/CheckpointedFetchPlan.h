@@ -1,0 +1,77 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+
+#include <git2.h>
+
+namespace repodeck::core {
+
+// One possible checkpoint of a CheckpointedFetch: an advertised commit (the
+// refs that point at it, tags peeled with the server's `^{}` lines). Fetching
+// it brings everything it needs that the repository lacks.
+struct CheckpointUnit
+{
+    QList<QByteArray> names; // advertised refs at this commit, the first one fetched
+    git_oid oid{};           // what names.first() points at (a tag object or the commit)
+    git_oid peeled{};        // the commit
+    bool isTag = false;
+    // Objects the server announced when this unit alone was asked for
+    // (-1: never asked alone). Only shrinks as more history arrives.
+    qint64 objects = -1;
+    int deferrals = 0; // times put back because it alone was more than a step
+};
+
+// What earlier attempts learnt about the link and the history, kept in the
+// repository's config (repodeck.checkpoint*) so that the next attempt, or
+// the next run, plans from it. Values are ours, but read as untrusted: bad
+// ones are ignored or clamped.
+struct CheckpointState
+{
+    qint64 linkBytes = 0;      // most pack bytes the link carried before a cut (0: no cut seen)
+    qint64 bytesPerObject = 0; // what an object of this history costs on the wire (0: unknown)
+    qint64 maxObjects = 0;     // after a cut: the next step must be below this (0: no limit)
+    struct TooBig
+    {
+        QByteArray oidHex; // the unit's commit
+        qint64 objects = 0;
+        qint64 carried = 0; // pack bytes that arrived before the cut
+        qint64 when = 0;    // seconds since the epoch
+    };
+    // Units that failed alone, cut by the link: no smaller step exists.
+    QList<TooBig> tooBig;
+
+    static CheckpointState load(git_repository *repo);
+    void save(git_repository *repo) const;
+    static void clear(git_repository *repo);
+    // A unit recorded too big for the link lately (older records are
+    // forgotten, so a later run tries once more: links change).
+    const TooBig *findTooBig(const git_oid &peeled) const;
+    void dropStale(qint64 now);
+
+    // Objects one step may bring: half of what the link carries, at the
+    // bytes per object seen so far. 0 = no limit (no cut seen yet).
+    qint64 stepObjects() const;
+    qint64 bytesPerObjectOrDefault() const;
+};
+
+// Listing and ordering of the units from a remote's advertisement.
+namespace checkpoint {
+
+// Version-aware name order: v1.9 < v1.10 < v2.0.
+bool naturalLess(const QString &a, const QString &b);
+
+// Groups `heads` (git_remote_ls) into units: tags (natural name order), then
+// the default branch, then the other branches by name; for `allRefs`
+// (mirrors) every other advertised ref too. Units whose commit is already in
+// `odb` are left out and counted in `present`.
+QList<CheckpointUnit> unitsFrom(const git_remote_head *const *heads, size_t count, git_odb *odb,
+                                const QByteArray &defaultBranch, bool allRefs, int *present);
+
+QString sizeText(qint64 bytes);
+QString countText(qint64 n);
+
+} // namespace checkpoint
+
+} // namespace repodeck::core
