@@ -12,7 +12,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 cd "$work"
 cpack --config "$build/CPackConfig.cmake" -G DEB -B "$work/pkg" > cpack.log 2>&1 || { cat cpack.log; fail "cpack"; }
 deb="$(ls "$work"/pkg/repodeck_*.deb)"
-dpkg-deb --info "$deb" | tee info.txt | grep -q "Package: repodeck" || fail "package metadata"
+dpkg-deb --info "$deb" > info.txt || fail "dpkg-deb --info $deb"
+grep -q "Package: repodeck" info.txt || fail "package metadata"
 grep -q "Depends:.*libgit2" info.txt || fail "Depends does not name libgit2: $(grep Depends info.txt)"
 root="$work/root"
 dpkg-deb -x "$deb" "$root"
@@ -31,7 +32,8 @@ fi
 # The installed CLI, as a new user would use it.
 export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
 mkdir -p "$HOME"
-"$root/usr/bin/repodeck-cli" --version | tee version.txt | grep -q "repodeck-cli [0-9]" || fail "cli --version"
+"$root/usr/bin/repodeck-cli" --version > version.txt || fail "cli --version exited non-zero"
+grep -q "repodeck-cli [0-9]" version.txt || fail "cli --version"
 grep -q "libgit2 1\." version.txt || fail "cli --version names libgit2"
 git init -q --bare "$work/upstream.git"
 git -C "$work" -c init.defaultBranch=main init -q seed
@@ -46,7 +48,8 @@ grep -q '"outcome":"cloned"' sync.json || fail "sync did not clone"
 [ "$(cat "$work/clone/README")" = hello ] || fail "clone content"
 
 # The installed GUI: its --version, then its window under Xvfb.
-"$root/usr/bin/repodeck" --version 2>&1 | tee gui-version.txt | grep -qi "libgit2" || fail "gui --version"
+"$root/usr/bin/repodeck" --version > gui-version.txt 2>&1 || fail "gui --version exited non-zero"
+grep -qi "libgit2" gui-version.txt || fail "gui --version"
 if command -v xvfb-run >/dev/null && command -v xwininfo >/dev/null; then
     xvfb-run -a -s "-screen 0 1280x800x24" bash -c "
         '$root/usr/bin/repodeck' & pid=\$!
