@@ -67,6 +67,8 @@ int cmdAdd(const QString &wsPath, const CliArgs &a)
         return usage(e);
     if (!url.isValid())
         return usage(url.error());
+    if (const QString e = validateRepoPath(spec.path); !e.isEmpty())
+        return usage(e);
     // Checked before anything is stored, so a refused add leaves nothing behind.
     const QFileInfo target(spec.path);
     if (target.exists() && !target.isDir())

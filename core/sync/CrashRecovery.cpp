@@ -1,5 +1,7 @@
 #include "sync/CrashRecovery.h"
 
+#include "util/RemoveTree.h"
+
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -50,9 +52,9 @@ bool removePartialClone(const QString &tempDir)
     const QFileInfo info(tempDir);
     if (!info.fileName().endsWith(QLatin1String(".repodeck-partial")) || !info.fileName().startsWith(QLatin1Char('.')))
         return false;
-    if (!info.exists())
-        return true;
-    return QDir(tempDir).removeRecursively();
+    // Never through a link: a planted .NAME.repodeck-partial -> ~/ must
+    // lose only the link.
+    return removeTreeNoFollow(tempDir).isEmpty();
 }
 
 } // namespace repodeck::core

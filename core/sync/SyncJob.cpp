@@ -8,6 +8,7 @@
 #include "sync/CrashRecovery.h"
 #include "sync/FetchOperation.h"
 #include "sync/RepoLock.h"
+#include "util/RemoteUrl.h"
 
 #include <QDir>
 #include <QFile>
@@ -86,6 +87,11 @@ AttemptOutcome SyncJob::run()
         cancelled.message = QStringLiteral("Cancelled.");
         return AttemptOutcome::failed(cancelled);
     }
+    // The workspace checks URLs when it loads, but a spec can come from
+    // elsewhere (tests, a future API): nothing unchecked reaches a transport.
+    if (const RemoteUrl url = RemoteUrl::parse(m_spec.url); !url.isValid())
+        return AttemptOutcome::failed(SyncError::local(
+            url.error(), QStringLiteral("Correct the repository's URL (remove it and add it again).")));
     AttemptOutcome out = runLocked(attempt, callbacks);
     out.bytes = std::max(out.bytes, attempt.bytesReceived());
     out.httpVersion = attempt.httpVersion();

@@ -6,6 +6,87 @@
 
 namespace repodeck::core {
 
+namespace {
+
+// What an error message may quote of a URL it refuses: everything between
+// "scheme://" and the last '@' of the authority is dropped, since a refused
+// URL may still hold a password.
+QString shownInError(const QString &t)
+{
+    const qsizetype schemeEnd = t.indexOf(QLatin1String("://"));
+    if (schemeEnd < 0) {
+        // No scheme: a "user:password@" in front is dropped all the same.
+        const qsizetype at = t.indexOf(QLatin1Char('@'));
+        const qsizetype colon = t.indexOf(QLatin1Char(':'));
+        return at > 0 && colon >= 0 && colon < at ? t.mid(at + 1) : t;
+    }
+    const qsizetype authority = schemeEnd + 3;
+    qsizetype end = t.indexOf(QLatin1Char('/'), authority);
+    if (end < 0)
+        end = t.size();
+    const qsizetype at = t.lastIndexOf(QLatin1Char('@'), end - 1);
+    if (at < authority)
+        return t;
+    return t.left(authority) + t.mid(at + 1);
+}
+
+// CR, LF, NUL and the other control characters end a field of git's
+// credential protocol and of ssh's command line: refused raw and
+// percent-encoded, anywhere in the URL, as git does (CVE-2020-5260).
+bool hasControlCharacter(const QString &t)
+{
+    for (qsizetype i = 0; i < t.size(); ++i) {
+        const char16_t c = t.at(i).unicode();
+        if (c < 0x20 || c == 0x7f)
+            return true;
+        if (c == u'%' && i + 2 < t.size()) {
+            bool ok = false;
+            const int v = t.mid(i + 1, 2).toInt(&ok, 16);
+            if (ok && (v < 0x20 || v == 0x7f))
+                return true;
+        }
+    }
+    return false;
+}
+
+// Letters, digits, '-', '_' and '.': what a DNS name or an ssh config alias
+// can hold. Anything else is a typo that would otherwise retry DNS forever.
+bool plausibleHostName(const QString &host)
+{
+    static const QRegularExpression ok(QStringLiteral("^[A-Za-z0-9_]([A-Za-z0-9._-]*[A-Za-z0-9_])?$"));
+    return ok.match(host).hasMatch();
+}
+
+// "ht!tp:/x" or "htps//x": a scheme with a typo. Returns the URL the user
+// most likely meant, or empty.
+QString suggestedUrl(const QString &t)
+{
+    static const QRegularExpression mangled(QStringLiteral("^([A-Za-z!._+-]{3,8}):?/+(.+)$"));
+    const auto m = mangled.match(t);
+    if (!m.hasMatch())
+        return {};
+    QString letters = m.captured(1).toLower();
+    letters.remove(QRegularExpression(QStringLiteral("[^a-z]")));
+    for (const char *known : {"https", "http", "ssh", "git", "file"}) {
+        const QString k = QLatin1String(known);
+        if (letters == k || (letters.size() + 1 == k.size() && k.startsWith(letters.left(2))
+                             && k.endsWith(letters.right(1))))
+            return k + QLatin1String("://") + m.captured(2);
+    }
+    return {};
+}
+
+QString badHostMessage(const QString &host, const QString &t)
+{
+    QString msg = QStringLiteral("The host name \"%1\" has characters no host name can have; host names hold "
+                                 "only letters, digits, '-' and '.'.").arg(host);
+    if (const QString s = suggestedUrl(t); !s.isEmpty())
+        msg += QStringLiteral(" Did you mean %1 ?").arg(shownInError(s));
+    return msg;
+}
+
+} // namespace
+
 RemoteUrl RemoteUrl::parse(const QString &text)
 {
     RemoteUrl r;
@@ -15,8 +96,15 @@ RemoteUrl RemoteUrl::parse(const QString &text)
         r.m_error = QStringLiteral("The URL is empty; give an https://, ssh://, git:// URL or a path.");
         return r;
     }
+    if (hasControlCharacter(t)) {
+        r.m_error = QStringLiteral("The URL \"%1\" contains a control character (such as an encoded line break, "
+                                   "%0A); RepoDeck refuses it, as git does. Check where the URL came from.")
+                        .arg(shownInError(t).simplified());
+        return r;
+    }
     if (t.contains(QLatin1Char(' ')) && t.contains(QLatin1String("://"))) {
-        r.m_error = QStringLiteral("The URL \"%1\" contains a space; remove it or encode it as %20.").arg(t);
+        r.m_error = QStringLiteral("The URL \"%1\" contains a space; remove it or encode it as %20.")
+                        .arg(shownInError(t));
         return r;
     }
 
@@ -26,7 +114,8 @@ RemoteUrl RemoteUrl::parse(const QString &text)
         const QString s = sm.captured(1).toLower();
         QUrl url(t, QUrl::StrictMode);
         if (!url.isValid()) {
-            r.m_error = QStringLiteral("The URL is not valid (%1); check its spelling.").arg(url.errorString());
+            // QUrl's own message quotes the URL, password included.
+            r.m_error = QStringLiteral("The URL \"%1\" is not valid; check its spelling.").arg(shownInError(t));
             return r;
         }
         if (s == QLatin1String("https"))
@@ -54,18 +143,25 @@ RemoteUrl RemoteUrl::parse(const QString &text)
             r.m_error = QStringLiteral("The URL names no repository path after the host.");
             return r;
         }
+        if (r.m_kind == Kind::Ssh && (r.m_host.startsWith(QLatin1Char('-')) || url.userName().startsWith(QLatin1Char('-')))) {
+            r.m_kind = Kind::Invalid;
+            r.m_error = QStringLiteral("An ssh user or host name may not start with '-' (ssh would read it as an "
+                                       "option); check the URL.");
+            return r;
+        }
         r.m_hasPassword = !url.password().isEmpty();
         r.m_userName = url.userName();
         r.m_password = url.password();
         QUrl plain = url;
         plain.setPassword(QString());
-        r.m_withoutPassword = plain.toString();
+        // Spaces stay encoded (%20): what is stored must parse again.
+        r.m_withoutPassword = plain.toString(QUrl::EncodeSpaces);
         QUrl shown = url;
         if (r.m_kind == Kind::Http || r.m_kind == Kind::Https)
             shown.setUserInfo(QString());
         else
             shown.setPassword(QString());
-        r.m_redacted = shown.toString();
+        r.m_redacted = shown.toString(QUrl::EncodeSpaces);
         return r;
     }
 
@@ -75,8 +171,19 @@ RemoteUrl RemoteUrl::parse(const QString &text)
     const bool windowsDrive = t.size() > 2 && t.at(1) == QLatin1Char(':') && t.at(0).isLetter()
                               && (t.at(2) == QLatin1Char('\\') || t.at(2) == QLatin1Char('/'));
     if (m.hasMatch() && !windowsDrive) {
+        const QString user = m.captured(1);
+        const QString host = m.captured(2);
+        if (user.startsWith(QLatin1Char('-')) || host.startsWith(QLatin1Char('-'))) {
+            r.m_error = QStringLiteral("An ssh user or host name may not start with '-' (ssh would read it as an "
+                                       "option); check the URL.");
+            return r;
+        }
+        if (!plausibleHostName(host)) {
+            r.m_error = badHostMessage(host, t);
+            return r;
+        }
         r.m_kind = Kind::Ssh;
-        r.m_host = m.captured(2);
+        r.m_host = host;
         r.m_redacted = t;
         r.m_withoutPassword = t;
         return r;
@@ -89,14 +196,16 @@ RemoteUrl RemoteUrl::parse(const QString &text)
         return r;
     }
     r.m_error = QStringLiteral("\"%1\" is neither a URL nor an absolute path; use https://host/repo.git, "
-                               "user@host:repo.git or /path/to/repo.").arg(t);
+                               "user@host:repo.git or /path/to/repo.").arg(shownInError(t));
+    if (const QString s = suggestedUrl(t); !s.isEmpty())
+        r.m_error += QStringLiteral(" Did you mean %1 ?").arg(shownInError(s));
     return r;
 }
 
 QString redactUrlsInText(const QString &text)
 {
     // scheme://user[:password]@  ->  scheme://
-    static const QRegularExpression creds(QStringLiteral(R"(((?:https?|ftp)://)[^/\s@]+@)"),
+    static const QRegularExpression creds(QStringLiteral(R"(((?:https?|ftp)://)[^/\s]+@)"),
                                           QRegularExpression::CaseInsensitiveOption);
     static const QRegularExpression sshPass(QStringLiteral(R"((ssh://[^/\s:@]+):[^/\s@]+@)"),
                                             QRegularExpression::CaseInsensitiveOption);

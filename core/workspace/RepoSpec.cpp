@@ -3,6 +3,7 @@
 #include "util/RemoteUrl.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QRegularExpression>
 
 namespace repodeck::core {
@@ -18,6 +19,37 @@ QString validateRepoName(const QString &name)
     if (!ok.match(name).hasMatch())
         return QStringLiteral("The name \"%1\" is not usable; use letters, digits and . _ - / + "
                               "(starting with a letter or digit).").arg(name);
+    return {};
+}
+
+namespace {
+
+bool isGitDirectory(const QDir &dir)
+{
+    return QFileInfo(dir.filePath(QStringLiteral("HEAD"))).isFile()
+           && QFileInfo(dir.filePath(QStringLiteral("objects"))).isDir()
+           && QFileInfo(dir.filePath(QStringLiteral("refs"))).isDir();
+}
+
+} // namespace
+
+QString validateRepoPath(const QString &path)
+{
+    const QString clean = QDir::cleanPath(QDir::fromNativeSeparators(path));
+    const QStringList parts = clean.split(QLatin1Char('/'), Qt::SkipEmptyParts);
+    // Case-insensitively: ".GIT" is the same folder on Windows and macOS.
+    if (parts.contains(QStringLiteral(".git"), Qt::CaseInsensitive))
+        return QStringLiteral("%1 is inside a repository's .git folder; choose a folder outside it.")
+            .arg(QDir::toNativeSeparators(clean));
+    QDir dir(clean);
+    while (dir.cdUp()) {
+        if (isGitDirectory(dir))
+            return QStringLiteral("%1 is inside the git folder %2 (a bare repository or a .git folder); choose a "
+                                  "folder outside it.")
+                .arg(QDir::toNativeSeparators(clean), QDir::toNativeSeparators(dir.path()));
+        if (dir.isRoot())
+            break;
+    }
     return {};
 }
 
@@ -51,6 +83,10 @@ RepoSpec RepoSpec::fromJson(const QJsonObject &json, QString *error)
         problems << QStringLiteral("mode must be \"working_copy\" or \"mirror\"");
     if (const QString e = validateRepoName(r.name); !e.isEmpty())
         problems << e;
+    // RepoDeck 0.x stored "%20" decoded as a space (Azure DevOps project
+    // names): such a workspace still loads, and is saved encoded.
+    if (r.url.contains(QLatin1String("://")) && r.url.contains(QLatin1Char(' ')))
+        r.url.replace(QLatin1Char(' '), QLatin1String("%20"));
     const RemoteUrl url = RemoteUrl::parse(r.url);
     if (!url.isValid())
         problems << url.error();

@@ -31,4 +31,9 @@ struct RepoSpec
 // Names are used in file names, logs and shell scripts: keep them tame.
 QString validateRepoName(const QString &name);
 
+// A repository's folder may not be inside another repository's git folder
+// (a/.git/objects, or any folder of a bare repository): a clone there would
+// write into that repository's object store. Empty when acceptable.
+QString validateRepoPath(const QString &path);
+
 } // namespace repodeck::core

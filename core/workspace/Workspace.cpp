@@ -162,6 +162,14 @@ QString Workspace::addRepository(const RepoSpec &spec)
     }
     if (!m_policies.contains(spec.policy))
         return QStringLiteral("there is no policy named \"%1\"").arg(spec.policy);
+    if (const QString e = validateRepoPath(spec.path); !e.isEmpty())
+        return e;
+    for (const RepoSpec &r : m_repos) {
+        const QString inside = QDir::cleanPath(r.path) + QLatin1Char('/');
+        if (r.mode == RepoMode::Mirror && QDir::cleanPath(spec.path).startsWith(inside))
+            return QStringLiteral("%1 is inside the mirror \"%2\" (%3), a bare repository; choose a folder outside it.")
+                .arg(spec.path, r.name, r.path);
+    }
     m_repos.append(spec);
     return {};
 }

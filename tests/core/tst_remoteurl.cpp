@@ -33,6 +33,22 @@ private slots:
         QTest::newRow("no path") << "https://example.test/" << int(K::Invalid) << "" << "";
         QTest::newRow("word") << "myrepo" << int(K::Invalid) << "" << "";
         QTest::newRow("space") << "https://example.test/my repo.git" << int(K::Invalid) << "" << "";
+        QTest::newRow("encoded space (Azure DevOps)") << "https://dev.azure.com/org/My%20Project/_git/repo"
+                                                      << int(K::Https) << "dev.azure.com"
+                                                      << "https://dev.azure.com/org/My%20Project/_git/repo";
+        // CVE-2020-5260 class: a line break would add fields to git's credential protocol.
+        QTest::newRow("encoded LF") << "http://127.0.0.1/x%0Aprotocol=https%0Ahost=github.com%0A%0A" << int(K::Invalid) << "" << "";
+        QTest::newRow("encoded CR") << "https://h.test/r%0d.git" << int(K::Invalid) << "" << "";
+        QTest::newRow("encoded NUL") << "https://h.test/r%00.git" << int(K::Invalid) << "" << "";
+        QTest::newRow("raw LF") << "https://h.test/r\nhost=x.git" << int(K::Invalid) << "" << "";
+        QTest::newRow("LF in user") << "https://a%0Ab@h.test/r.git" << int(K::Invalid) << "" << "";
+        QTest::newRow("scp LF") << "git@h.test:r\n.git" << int(K::Invalid) << "" << "";
+        // ssh would read these as options (-oProxyCommand=...).
+        QTest::newRow("ssh user option") << "ssh://-oProxyCommand=touch%20x@127.0.0.1/r.git" << int(K::Invalid) << "" << "";
+        QTest::newRow("scp user option") << "-oProxyCommand=x@h.test:r.git" << int(K::Invalid) << "" << "";
+        QTest::newRow("scp host option") << "-oProxyCommand=x:r.git" << int(K::Invalid) << "" << "";
+        QTest::newRow("scp impossible host") << "ht!tp:/nope" << int(K::Invalid) << "" << "";
+        QTest::newRow("scp underscore host") << "git@my_alias:r.git" << int(K::Ssh) << "my_alias" << "git@my_alias:r.git";
     }
     void parse()
     {
@@ -66,12 +82,64 @@ private slots:
         QCOMPARE(u.redacted(), QString("https://example.test:8443/r.git"));
     }
 
+    void storedFormParsesAgain_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::newRow("encoded space") << "https://dev.azure.com/org/My%20Project/_git/repo";
+        QTest::newRow("encoded space, user") << "https://me@dev.azure.com/org/My%20Project/_git/repo";
+        QTest::newRow("unicode path") << "https://h.test/d\u00e9p\u00f4t.git";
+        QTest::newRow("encoded percent") << "https://h.test/a%25b.git";
+        QTest::newRow("encoded hash") << "https://h.test/a%23b.git";
+        QTest::newRow("ssh") << "ssh://git@h.test:2222/My%20Repo.git";
+    }
+    // Finding 7 of issue 14: "add" stored a URL that "list" then refused.
+    void storedFormParsesAgain()
+    {
+        QFETCH(QString, url);
+        const RemoteUrl first = RemoteUrl::parse(url);
+        QVERIFY2(first.isValid(), qPrintable(first.error()));
+        for (const QString &stored : {first.redacted(), first.withoutPassword()}) {
+            const RemoteUrl again = RemoteUrl::parse(stored);
+            QVERIFY2(again.isValid(), qPrintable(stored + ": " + again.error()));
+            QCOMPARE(again.redacted(), first.redacted());
+        }
+    }
+
+    void refusedUrlNeverQuotesThePassword_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::newRow("space") << "http://user:s3cr3t@127.0.0.1/x y.git";
+        QTest::newRow("control character") << "http://user:s3cr3t@127.0.0.1/x%0A.git";
+        QTest::newRow("bad syntax") << "https://user:s3cr3t@h.test:99999/x.git";
+        QTest::newRow("bad host") << "https://user:s3cr3t@h!t/x.git";
+        QTest::newRow("unknown scheme") << "htp://user:s3cr3t@h.test/x";
+        QTest::newRow("mangled scheme") << "ht!tp:/user:s3cr3t@h.test/x";
+        QTest::newRow("@ in password") << "https://user:s3@cr3t@h.test/x y";
+    }
+    void refusedUrlNeverQuotesThePassword()
+    {
+        QFETCH(QString, url);
+        const RemoteUrl r = RemoteUrl::parse(url);
+        QVERIFY(!r.isValid());
+        QVERIFY2(!r.error().contains("s3cr3t") && !r.error().contains("cr3t"), qPrintable(r.error()));
+    }
+
+    void impossibleHostSuggestsTheUrl()
+    {
+        const RemoteUrl r = RemoteUrl::parse("ht!tp:/nope");
+        QVERIFY(!r.isValid());
+        QVERIFY2(r.error().contains("\"ht!tp\"") && r.error().contains("http://nope"), qPrintable(r.error()));
+        QVERIFY(RemoteUrl::parse("htps//h.test/r.git").error().contains("https://h.test/r.git"));
+    }
+
     void redactInText()
     {
         const QString t = redactUrlsInText("failed to fetch https://me:hunter2@example.test/r.git: 401");
         QVERIFY(!t.contains("hunter2"));
         QVERIFY(t.contains("https://example.test/r.git"));
         QVERIFY(!redactUrlsInText("ssh://me:pw@host/x").contains("pw@"));
+        // An '@' inside the password must not end the redaction early.
+        QVERIFY(!redactUrlsInText("see https://a@b:s3cr3t@host/x").contains("s3cr3t"));
     }
 };
 

@@ -165,6 +165,13 @@ private slots:
         QTest::newRow("bad jobs") << QStringList{"sync", "--jobs", "0"};
         QTest::newRow("unknown repo") << QStringList{"sync", "nope"};
         QTest::newRow("remove unknown") << QStringList{"remove", "nope"};
+        // Issue 14: refused at add, and the password of a refused URL is never echoed.
+        QTest::newRow("credential protocol injection")
+            << QStringList{"add", "x", "http://127.0.0.1/x%0Aprotocol=https%0Ahost=github.com%0A%0A", "/tmp/x"};
+        QTest::newRow("ssh option in user") << QStringList{"add", "x", "ssh://-oProxyCommand=id@127.0.0.1/r", "/tmp/x"};
+        QTest::newRow("refused url with password") << QStringList{"add", "u", "http://user:hunter2@127.0.0.1/x y.git", "/tmp/x"};
+        QTest::newRow("impossible host") << QStringList{"add", "x", "ht!tp:/nope", "/tmp/x"};
+        QTest::newRow("inside a .git folder") << QStringList{"add", "x", "https://h.test/r.git", "/tmp/a/.git/objects/x"};
     }
     void usageErrorsExitTwoAndChangeNothing()
     {
@@ -302,6 +309,70 @@ private slots:
             QCOMPARE(readFile(m_ws), corrupt);
         }
         QCOMPARE(QDir(QFileInfo(m_ws).path()).entryList(QDir::Files).size(), 1);
+    }
+
+    // Finding 7 of issue 14: Azure DevOps project names hold %20. What add
+    // stored must load again (before, list/add/remove all exited 2).
+    void encodedSpaceRoundTrips()
+    {
+        const QString url = "https://dev.azure.com/org/My%20Project/_git/repo";
+        QCOMPARE(cli({"add", "az", url, m_tmp.filePath("az/r")}).exitCode, 0);
+        Run r = cli({"list", "--json"});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(r.out).array().at(0).toObject().value("url").toString(), url);
+        QCOMPARE(cli({"add", "b", m_daemon.url("a.git"), m_tmp.filePath("az/b")}).exitCode, 0);
+        QCOMPARE(cli({"remove", "az"}).exitCode, 0);
+        // A workspace an older RepoDeck wrote with the space decoded still loads.
+        QFile f(m_ws);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QByteArray json = f.readAll();
+        f.close();
+        json.replace(m_daemon.url("a.git").toUtf8(), "https://dev.azure.com/org/My Project/_git/repo");
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(json);
+        f.close();
+        r = cli({"list", "--json"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out).array().at(0).toObject().value("url").toString(), url);
+    }
+
+    // A hand-edited or planted workspace entry is refused when loading,
+    // naming the repository, and the file is left as it was.
+    void hostileWorkspaceEntriesAreRefusedAtLoad_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("path");
+        QTest::newRow("encoded LF") << "http://127.0.0.1/x%0Ahost=github.com%0A%0A" << m_tmp.filePath("h/x");
+        QTest::newRow("ssh option") << "ssh://-oProxyCommand=id@127.0.0.1/r" << m_tmp.filePath("h/x");
+        QTest::newRow("inside .git") << m_daemon.url("a.git") << m_tmp.filePath("h/y/.git/objects/z");
+    }
+    void hostileWorkspaceEntriesAreRefusedAtLoad()
+    {
+        QFETCH(QString, url);
+        QFETCH(QString, path);
+        QDir().mkpath(QFileInfo(m_ws).path());
+        const QJsonObject repo{{"name", "evil"}, {"url", url}, {"path", path}};
+        const QByteArray json = QJsonDocument(QJsonObject{{"schema", 1}, {"repositories", QJsonArray{repo}}}).toJson();
+        QFile f(m_ws);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(json);
+        f.close();
+        const Run r = cli({"sync", "--json"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("evil"), r.err.constData());
+        QVERIFY(!QFileInfo::exists(path));
+        QFile again(m_ws);
+        QVERIFY(again.open(QIODevice::ReadOnly));
+        QCOMPARE(again.readAll(), json);
+    }
+
+    // Finding 10: a bare repository's folder is a git folder too.
+    void pathInsideABareRepositoryIsRefused()
+    {
+        const Run r = cli({"add", "x", m_daemon.url("a.git"), m_root + "/a.git/objects/x"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("git folder") || r.err.contains(".git folder"), r.err.constData());
+        QVERIFY(!QFileInfo::exists(m_root + "/a.git/objects/x"));
     }
 
     void importFindsRepositories()

@@ -48,6 +48,24 @@ private slots:
         QTest::newRow("scp") << "git@example.test:org/r.git" << "git" << "example.test" << 0 << "org/r.git";
         QTest::newRow("scp absolute") << "me@h.test:/srv/r.git" << "me" << "h.test" << 0 << "/srv/r.git";
     }
+
+    void hostileTargetsAreRefused_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::newRow("ssh user option") << "ssh://-oProxyCommand=touch%20x@127.0.0.1/r.git";
+        QTest::newRow("ssh host option") << "ssh://-oProxyCommand=x/r.git";
+        QTest::newRow("scp user option") << "-oProxyCommand=x@h.test:r.git";
+        QTest::newRow("scp host option") << "-oProxyCommand=touch_x:repo";
+        QTest::newRow("LF in user") << "ssh://a%0Ab@h.test/r.git";
+        QTest::newRow("LF in path") << "ssh://h.test/r%0A.git";
+    }
+    // Finding 3 of issue 14: checked by the transport itself, on every ssh
+    // path, whatever let the URL through.
+    void hostileTargetsAreRefused()
+    {
+        QFETCH(QString, url);
+        QVERIFY(!core::parseSshUrl(url).valid);
+    }
     void parsing()
     {
         QFETCH(QString, url);
@@ -120,6 +138,34 @@ private slots:
         r = h.syncAndWait(h.spec("m", m_sshd.url(m_bare), mirror, core::RepoMode::Mirror), fastPolicy());
         QCOMPARE(r.outcome, Outcome::Cloned);
         QCOMPARE(GitRepoFactory::refs(mirror), GitRepoFactory::refs(m_bare));
+    }
+
+    // With GIT_SSH_COMMAND set the command line has no "--" (the variable
+    // may name a program that does not know it): a user part that is an ssh
+    // option would run its ProxyCommand. Nothing may be started at all.
+    void optionInUserPartNeverRuns()
+    {
+        // The "ssh" here records the arguments it was given: without the
+        // check it is started with -oProxyCommand=... before the destination.
+        const QString argsFile = m_tmp.filePath("ssh-args");
+        const QString script = m_tmp.filePath("record-ssh.sh");
+        QFile f(script);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("printf '%s\\n' \"$@\" > '" + argsFile.toUtf8() + "'\nexit 1\n");
+        f.close();
+        qputenv("GIT_SSH_COMMAND", "/bin/sh " + script.toUtf8());
+        const QUrl real(m_sshd.url(m_bare));
+        const QString hostile = QStringLiteral("ssh://-oProxyCommand=touch%20pwned@127.0.0.1:%1%2")
+                                    .arg(real.port())
+                                    .arg(real.path());
+        SyncHarness h;
+        const QString path = target();
+        const auto r = h.syncAndWait(h.spec("inject", hostile, path), fastPolicy(3));
+        QCOMPARE(r.outcome, Outcome::Failed);
+        QCOMPARE(r.attempts, 1);
+        QVERIFY2(r.error.text().contains("'-'"), qPrintable(r.error.text()));
+        QVERIFY2(!QFileInfo::exists(argsFile), "the ssh command was started with an option from the URL");
+        QVERIFY(!QFileInfo::exists(path));
     }
 
     void unknownHostKeyIsNotRetried()

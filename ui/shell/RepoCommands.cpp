@@ -10,6 +10,7 @@
 #include "model/StatusText.h"
 #include "shell/AppSettings.h"
 #include "sync/Scheduler.h"
+#include "util/RemoveTree.h"
 
 #include <QClipboard>
 #include <QDesktopServices>
@@ -231,8 +232,8 @@ void RepoCommands::deleteFolders(const QStringList &paths)
         for (const QString &path : paths) {
             if (!safeToDelete(path))
                 failures << QStringLiteral("%1 (refused: too close to the root or home folder)").arg(path);
-            else if (QDir dir(path); dir.exists() && !dir.removeRecursively())
-                failures << path;
+            else if (const QString e = core::removeTreeNoFollow(path); !e.isEmpty())
+                failures << e;
         }
         return failures;
     }));

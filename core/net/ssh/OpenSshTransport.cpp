@@ -1,5 +1,7 @@
 #include "net/ssh/OpenSshTransport.h"
 
+#include <algorithm>
+
 #include "net/AttemptContext.h"
 
 #include <QProcess>
@@ -176,7 +178,8 @@ int action(git_smart_subtransport_stream **out, git_smart_subtransport *base, co
     }
     const SshTarget target = parseSshUrl(QString::fromUtf8(url));
     if (!target.valid) {
-        git_error_set_str(GIT_ERROR_NET, "invalid ssh URL");
+        git_error_set_str(GIT_ERROR_NET, "refused ssh URL: no host or path, a user or host starting with '-' "
+                                         "(ssh would read it as an option), or a control character");
         return -1;
     }
     auto *ctx = context();
@@ -263,7 +266,17 @@ SshTarget parseSshUrl(const QString &url)
         t.host = m.captured(2);
         t.path = m.captured(3);
     }
-    t.valid = !t.host.isEmpty() && !t.path.isEmpty() && !t.host.startsWith(QLatin1Char('-'));
+    // A user or host starting with '-' would be read by ssh (or by the
+    // program in GIT_SSH_COMMAND, which gets no "--") as an option such as
+    // -oProxyCommand=...; a control character would split the command line.
+    auto unsafe = [](const QString &field) {
+        if (field.startsWith(QLatin1Char('-')))
+            return true;
+        return std::any_of(field.begin(), field.end(),
+                           [](QChar c) { return c.unicode() < 0x20 || c.unicode() == 0x7f; });
+    };
+    t.valid = !t.host.isEmpty() && !t.path.isEmpty() && !unsafe(t.host) && !unsafe(t.user)
+              && !std::any_of(t.path.begin(), t.path.end(), [](QChar c) { return c.unicode() < 0x20; });
     return t;
 }
 

@@ -1,0 +1,120 @@
+// Finding 6 of issue 14: recursive deletes never follow a link. Someone who
+// can write the parent folder (a shared folder, /tmp) plants a link where
+// RepoDeck expects its own leftover folder; the link goes, its target stays.
+
+#include "GitRepoFactory.h"
+#include "SyncHarness.h"
+#include "git/GitLibrary.h"
+#include "sync/CrashRecovery.h"
+#include "util/RemoveTree.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace repodeck;
+using repodeck::test::GitRepoFactory;
+using repodeck::test::SyncHarness;
+using repodeck::test::fastPolicy;
+
+namespace {
+
+bool writeFile(const QString &path, const QByteArray &data)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
+}
+
+// A folder of the user's that must survive: two files and a subfolder.
+QString makeVictim(const QString &root)
+{
+    const QString v = root + "/victim";
+    QDir().mkpath(v + "/sub");
+    writeFile(v + "/precious.txt", "keep me");
+    writeFile(v + "/sub/also.txt", "keep me too");
+    return v;
+}
+
+bool victimIntact(const QString &v)
+{
+    return QFile::exists(v + "/precious.txt") && QFile::exists(v + "/sub/also.txt");
+}
+
+} // namespace
+
+class TestLinks : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { QCOMPARE(core::git::initialize(), QString()); }
+
+    void linkedTopFolderLosesOnlyTheLink()
+    {
+        QTemporaryDir tmp;
+        const QString victim = makeVictim(tmp.path());
+        const QString link = tmp.filePath("link");
+        QVERIFY(QFile::link(victim, link));
+        QCOMPARE(core::removeTreeNoFollow(link), QString());
+        QVERIFY(!QFileInfo(link).isSymLink() && !QFileInfo::exists(link));
+        QVERIFY(victimIntact(victim));
+    }
+
+    void linksInsideAreRemovedAsLinks()
+    {
+        QTemporaryDir tmp;
+        const QString victim = makeVictim(tmp.path());
+        const QString tree = tmp.filePath("tree");
+        QVERIFY(QDir().mkpath(tree + "/a/b"));
+        QVERIFY(writeFile(tree + "/a/b/f", "x"));
+        QVERIFY(QFile::link(victim, tree + "/a/dirlink"));
+        QVERIFY(QFile::link(victim + "/precious.txt", tree + "/a/b/filelink"));
+        QVERIFY(QFile::link(tmp.filePath("nowhere"), tree + "/dangling"));
+        QCOMPARE(core::removeTreeNoFollow(tree), QString());
+        QVERIFY(!QFileInfo::exists(tree));
+        QVERIFY(victimIntact(victim));
+    }
+
+    void missingPathIsNotAnError()
+    {
+        QTemporaryDir tmp;
+        QCOMPARE(core::removeTreeNoFollow(tmp.filePath("absent")), QString());
+    }
+
+    // The whole path: a clone finds a planted ".NAME.repodeck-partial" link
+    // to the user's folder where it keeps its unfinished clone, removes it
+    // as a leftover, clones, and the user's folder is untouched.
+    void plantedPartialCloneLinkKeepsItsTarget()
+    {
+        QTemporaryDir tmp;
+        const QString victim = makeVictim(tmp.path());
+        const QString bare = GitRepoFactory::createBareRepo(tmp.filePath("srv"), "r.git", 2);
+        QVERIFY(!bare.isEmpty());
+        const QString target = tmp.filePath("work/r");
+        QVERIFY(QDir().mkpath(tmp.filePath("work")));
+        QVERIFY(QFile::link(victim, core::partialClonePath(target)));
+
+        SyncHarness h;
+        const auto r = h.syncAndWait(h.spec("r", bare, target), fastPolicy());
+        QVERIFY2(r.outcome == core::Outcome::Cloned, qPrintable(r.error.text()));
+        QVERIFY(victimIntact(victim));
+        QCOMPARE(GitRepoFactory::revParse(target, "HEAD"), GitRepoFactory::revParse(bare, "main"));
+        QVERIFY(!QFileInfo(core::partialClonePath(target)).isSymLink());
+    }
+
+    // The GUI's "delete the folders too" on a repository whose folder was
+    // replaced by a link: the helper it uses must not empty the target.
+    void removePartialCloneNeverFollows()
+    {
+        QTemporaryDir tmp;
+        const QString victim = makeVictim(tmp.path());
+        const QString partial = core::partialClonePath(tmp.filePath("x"));
+        QVERIFY(QFile::link(victim, partial));
+        QVERIFY(core::removePartialClone(partial));
+        QVERIFY(victimIntact(victim));
+        QVERIFY(!QFileInfo(partial).isSymLink());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLinks)
+#include "tst_links.moc"
