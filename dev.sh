@@ -2,6 +2,7 @@
 # RepoDeck developer entry point. On a fresh Debian 12 machine:
 #   ./dev.sh run    install what is missing, build, start the app
 #   ./dev.sh test   install what is missing, build, run the whole test suite
+#   ./dev.sh fuzz   run every fuzz target for FUZZ_SECONDS (default 600) each
 # Other platforms: see README.md (macOS: Homebrew, Windows: vcpkg).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,6 +15,7 @@ PACKAGES=(
     gnome-keyring dbus-daemon
     openssh-client openssh-server openssl util-linux nginx
     xvfb xauth x11-utils dpkg-dev file desktop-file-utils
+    clang-14 libclang-rt-14-dev
 )
 
 install_missing() {
@@ -63,8 +65,14 @@ case "${1:-}" in
         install_missing
         build
         ;;
+    fuzz)
+        # Every fuzz target for FUZZ_SECONDS each (default 10 minutes);
+        # findings land in build/fuzz/artifacts/.
+        install_missing
+        exec tests/fuzz/run-fuzzers.sh all build/fuzz "${FUZZ_SECONDS:-600}"
+        ;;
     *)
-        echo "usage: ./dev.sh run|test|build" >&2
+        echo "usage: ./dev.sh run|test|build|fuzz" >&2
         exit 2
         ;;
 esac

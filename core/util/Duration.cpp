@@ -4,6 +4,11 @@
 
 namespace repodeck::core {
 
+namespace {
+// About 31 years, in milliseconds, and the largest number in any part.
+constexpr qint64 kLimit = 1'000'000'000'000LL;
+} // namespace
+
 std::optional<Millis> parseDuration(const QString &text)
 {
     static const QRegularExpression part(QStringLiteral(R"((\d+)(ms|s|m|h))"));
@@ -19,7 +24,7 @@ std::optional<Millis> parseDuration(const QString &text)
             return std::nullopt;
         bool ok = false;
         const qint64 value = match.captured(1).toLongLong(&ok);
-        if (!ok || value > 1'000'000'000LL)
+        if (!ok || value > kLimit)
             return std::nullopt;
         const QString unit = match.captured(2);
         qint64 factor = 1;
@@ -30,6 +35,10 @@ std::optional<Millis> parseDuration(const QString &text)
         else if (unit == QLatin1String("h"))
             factor = 3'600'000;
         total += value * factor;
+        // Bounded so that formatDuration's text (whatever unit it picks)
+        // parses again: a workspace that loads must save loadable.
+        if (total > kLimit)
+            return std::nullopt;
         pos = match.capturedEnd();
     }
     return Millis(total);

@@ -28,6 +28,11 @@ private slots:
         QTest::newRow("fraction") << "1.5s" << qint64(-1);
         QTest::newRow("trailing junk") << "5sx" << qint64(-1);
         QTest::newRow("absurd") << "99999999999h" << qint64(-1);
+        // Found by fuzz_workspace: each part small enough, the sum formatted
+        // as "56564830205s", which did not parse again.
+        QTest::newRow("sum over the limit") << "000000942747170m5s" << qint64(-1);
+        QTest::newRow("many parts overflow") << QString("999999999h").repeated(3000) << qint64(-1);
+        QTest::newRow("largest") << "1000000000000ms" << qint64(1'000'000'000'000LL);
     }
     void parse()
     {
