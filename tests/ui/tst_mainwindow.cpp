@@ -17,12 +17,14 @@
 #include "shell/VersionInfo.h"
 #include "sync/Scheduler.h"
 #include "views/DetailsPane.h"
+#include "views/ProgressDelegate.h"
 #include "workspace/WorkspaceEditor.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QComboBox>
 #include <QHeaderView>
+#include <QScrollBar>
 #include <QLabel>
 #include <QMimeData>
 #include <QSystemTrayIcon>
@@ -127,6 +129,49 @@ private slots:
         QCOMPARE(w.details()->repository(), w.selectedNames().value(0));
         QVERIFY(!w.findChild<QLabel *>(QStringLiteral("runningLabel"))->text().isEmpty());
         QVERIFY(!w.findChild<QLabel *>(QStringLiteral("failedLabel"))->text().isEmpty());
+    }
+
+    // Issue 15 item 7: at 1280x800 (and the default size) the columns a
+    // user reads first are on screen, without scrolling sideways.
+    void mainColumnsFitTheWindow_data()
+    {
+        QTest::addColumn<QSize>("size");
+        QTest::newRow("1280x800") << QSize(1280, 800);
+        QTest::newRow("default") << QSize();
+    }
+    void mainColumnsFitTheWindow()
+    {
+        QFETCH(QSize, size);
+        MainWindow w(m_ws);
+        if (size.isValid())
+            w.resize(size);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
+        QHeaderView *header = w.table()->header();
+        const int viewport = w.table()->viewport()->width();
+        for (int c : {RepoTableModel::Name, RepoTableModel::State, RepoTableModel::Progress,
+                      RepoTableModel::LastSuccess, RepoTableModel::NextSync}) {
+            const int left = header->sectionViewportPosition(c);
+            const int right = left + header->sectionSize(c);
+            QVERIFY2(left >= 0 && right <= viewport,
+                     qPrintable(QStringLiteral("column %1 spans %2..%3 of %4 px")
+                                    .arg(c).arg(left).arg(right).arg(viewport)));
+        }
+        QVERIFY(header->sectionSize(RepoTableModel::Url) >= 60);
+        QVERIFY(!w.table()->horizontalScrollBar()->isVisible());
+    }
+
+    void progressLabelIsOneElidedLine()
+    {
+        const QFontMetrics fm(QApplication::font());
+        const QString full = QStringLiteral("45,770 / 154,603 objects · 18 MiB · 1.9 MiB/s");
+        const int width = fm.horizontalAdvance(full) / 2;
+        const QString shown = ProgressDelegate::shownText(full, fm, width);
+        QVERIFY(fm.horizontalAdvance(shown) <= width);
+        QVERIFY(shown.endsWith(QChar(0x2026)));
+        QVERIFY(!ProgressDelegate::shownText("a\nb", fm, 500).contains('\n'));
+        QCOMPARE(ProgressDelegate::shownText(full, fm, fm.horizontalAdvance(full) + 4), full);
     }
 
     void actionsHaveShortcutsAndNames()

@@ -129,9 +129,16 @@ void MainWindow::buildTable()
     header->setSectionsMovable(true);
     header->setStretchLastSection(false);
     header->setContextMenuPolicy(Qt::CustomContextMenu);
-    const QList<int> widths{150, 250, 95, 75, 250, 250, 105, 105, 90};
-    for (int c = 0; c < widths.size(); ++c)
-        header->resizeSection(c, widths.at(c));
+    // Name, state, progress, last success and next sync stay visible from
+    // 1200 px wide up; the URL takes what is left (the folder is in the
+    // name's tooltip), and gives it back first when the window narrows.
+    const QList<int> widths{150, 0, 90, 75, 200, 250, 105, 105, 95};
+    for (int c = 0; c < widths.size(); ++c) {
+        if (c != RepoTableModel::Url)
+            header->resizeSection(c, widths.at(c));
+    }
+    header->setMinimumSectionSize(60);
+    header->setSectionResizeMode(RepoTableModel::Url, QHeaderView::Stretch);
     // Right-click on the header: choose the columns.
     connect(header, &QWidget::customContextMenuRequested, this, [this, header](const QPoint &pos) {
         QMenu menu(this);

@@ -30,7 +30,9 @@ void ProgressDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     bar.minimum = 0;
     bar.maximum = 100;
     bar.progress = std::max(0, percent.toInt());
-    bar.text = index.data(Qt::DisplayRole).toString();
+    // One line, elided to the bar: some styles wrap a long label onto a
+    // second line the row cannot show. The whole text is the tooltip.
+    bar.text = shownText(index.data(Qt::DisplayRole).toString(), option.fontMetrics, bar.rect.width() - 8);
     bar.textVisible = true;
     bar.textAlignment = Qt::AlignCenter;
     bar.fontMetrics = option.fontMetrics;
@@ -42,6 +44,13 @@ void ProgressDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     painter->save();
     style->drawControl(QStyle::CE_ProgressBar, &bar, painter, option.widget);
     painter->restore();
+}
+
+QString ProgressDelegate::shownText(const QString &text, const QFontMetrics &metrics, int width)
+{
+    QString line = text;
+    line.replace(QLatin1Char('\n'), QLatin1Char(' '));
+    return metrics.elidedText(line, Qt::ElideRight, std::max(0, width));
 }
 
 QSize ProgressDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QFontMetrics>
 #include <QStyledItemDelegate>
 
 namespace repodeck::ui {
@@ -15,6 +16,9 @@ public:
 
     void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
     QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+
+    // The label as painted: one line, elided to `width` pixels.
+    static QString shownText(const QString &text, const QFontMetrics &metrics, int width);
 };
 
 } // namespace repodeck::ui
