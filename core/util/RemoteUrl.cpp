@@ -97,9 +97,10 @@ RemoteUrl RemoteUrl::parse(const QString &text)
         return r;
     }
     if (hasControlCharacter(t)) {
-        r.m_error = QStringLiteral("The URL \"%1\" contains a control character (such as an encoded line break, "
-                                   "%0A); RepoDeck refuses it, as git does. Check where the URL came from.")
-                        .arg(shownInError(t).simplified());
+        // Concatenated, not arg(): "%0A" in a template is a place marker.
+        r.m_error = QStringLiteral("The URL \"") + shownInError(t).simplified()
+                    + QStringLiteral("\" contains a control character (such as an encoded line break, %0A); "
+                                     "RepoDeck refuses it, as git does. Check where the URL came from.");
         return r;
     }
     if (t.contains(QLatin1Char(' ')) && t.contains(QLatin1String("://"))) {

@@ -124,6 +124,13 @@ private slots:
         QVERIFY2(!r.error().contains("s3cr3t") && !r.error().contains("cr3t"), qPrintable(r.error()));
     }
 
+    void controlCharacterMessageIsReadable()
+    {
+        const QString e = RemoteUrl::parse("http://127.0.0.1/x%0Ahost=github.com").error();
+        QVERIFY2(e.contains("\"http://127.0.0.1/x%0Ahost=github.com\"") && e.contains("(such as an encoded line break, %0A)"),
+                 qPrintable(e));
+    }
+
     void impossibleHostSuggestsTheUrl()
     {
         const RemoteUrl r = RemoteUrl::parse("ht!tp:/nope");
