@@ -8,6 +8,7 @@
 #include "SyncHarness.h"
 
 #include "HostileHttpServer.h"
+#include "auth/SessionCredentials.h"
 #include "git/GitLibrary.h"
 #include "net/http/BodyDecoder.h"
 #include "net/http/HttpBackend.h"
@@ -141,37 +142,57 @@ private slots:
     }
 
     // Finding 2: a redirect to another origin (same host, other port) gets
-    // nothing of the first origin, and its 401 erases nothing of it.
+    // nothing of the first origin, whatever source holds its credential, and
+    // b's 401 erases nothing of it.
     void credentialsStayWithTheirOriginAcrossRedirects_data()
     {
         QTest::addColumn<QString>("backend");
-        QTest::addColumn<bool>("inUrl");
-        QTest::newRow("qt, git credential helper") << "qt" << false;
-        QTest::newRow("qt, user info in the URL") << "qt" << true;
-        QTest::newRow("libgit2, git credential helper") << "libgit2" << false;
-        QTest::newRow("libgit2, user info in the URL") << "libgit2" << true;
+        QTest::addColumn<QString>("source");
+        QTest::addColumn<bool>("aAsksFirst"); // a takes the credential, then redirects
+        for (const char *backend : {"qt", "libgit2"}) {
+            for (const char *source : {"git credential helper", "user info in the URL", "session sign-in",
+                                       "session token (Bearer)"}) {
+                QTest::addRow("%s, %s", backend, source) << backend << source << false;
+                QTest::addRow("%s, %s, a asks first", backend, source) << backend << source << true;
+            }
+        }
     }
     void credentialsStayWithTheirOriginAcrossRedirects()
     {
         useBackend();
-        QFETCH(bool, inUrl);
+        QFETCH(QString, source);
+        QFETCH(bool, aAsksFirst);
         HostileHttpServer a;
         HostileHttpServer b;
         QVERIFY(a.start());
         QVERIFY(b.start());
-        const QByteArray entryA = "http://alice:" + kSecretA + "@127.0.0.1:" + QByteArray::number(a.port()) + "\n";
+        const QString hostA = QStringLiteral("127.0.0.1:%1").arg(a.port());
+        const QByteArray entryA = "http://alice:" + kSecretA + "@" + hostA.toUtf8() + "\n";
         writeStore(entryA);
+        const auto session = core::SessionCredentials::instance();
+        session->clear();
+        if (source.startsWith("session"))
+            session->set("http", hostA,
+                         {source.contains("Bearer") ? QString() : QStringLiteral("alice"), QString::fromUtf8(kSecretA),
+                          QStringLiteral("sign-in")});
         a.redirectTo(QStringLiteral("http://127.0.0.1:%1").arg(b.port()));
+        a.setAuthBeforeRedirect(aAsksFirst);
         QString url = a.url("repo.git");
-        if (inUrl)
-            url = QStringLiteral("http://alice:%1@127.0.0.1:%2/repo.git").arg(QString::fromUtf8(kUrlSecret)).arg(a.port());
+        if (source.contains("URL"))
+            url = QStringLiteral("http://alice:%1@%2/repo.git").arg(QString::fromUtf8(kUrlSecret), hostA);
         const core::RepoResult r = sync(url);
         QCOMPARE(r.outcome, Outcome::Failed);
         QVERIFY2(!b.seen().isEmpty(), "the redirect was not followed, so nothing was tested");
+        if (aAsksFirst) // a got what it asked for: the case where a client has something to leak
+            QVERIFY2(anyContains(a.credentialsSeen(), source.contains("URL") ? kUrlSecret : kSecretA),
+                     a.credentialsSeen().join(" | ").constData());
         const QList<QByteArray> toB = b.credentialsSeen();
         QVERIFY2(!anyContains(toB, kSecretA), toB.join(" | ").constData());
         QVERIFY2(!anyContains(toB, kUrlSecret), toB.join(" | ").constData());
         QVERIFY2(store().contains(entryA), "b's 401 erased a's stored credential");
+        if (source.startsWith("session"))
+            QVERIFY2(session->fill({"http", hostA, {}, {}}).has_value(), "b's 401 erased a's sign-in");
+        session->clear();
         verifyNoSecretIn(r, {kSecretA, kUrlSecret});
     }
 

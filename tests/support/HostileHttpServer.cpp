@@ -154,6 +154,12 @@ void HostileHttpServer::redirectTo(const QString &base, int status)
     m_redirectStatus = status;
 }
 
+void HostileHttpServer::setAuthBeforeRedirect(bool on)
+{
+    QMutexLocker lock(&m_mutex);
+    m_authBeforeRedirect = on;
+}
+
 void HostileHttpServer::serveGzipBomb(qint64 decodedBytes, bool varied)
 {
     // What git http-backend would start with, then one ref line over and over
@@ -188,6 +194,7 @@ void HostileHttpServer::clear()
 {
     QMutexLocker lock(&m_mutex);
     m_redirectBase.clear();
+    m_authBeforeRedirect = false;
     m_bomb = GzipParts{};
     m_seen.clear();
 }
@@ -218,7 +225,7 @@ HostileHttpServer::Answer HostileHttpServer::answer(const QByteArray &method, co
     QMutexLocker lock(&m_mutex);
     m_seen.append({method, target, authorization});
     Answer a;
-    if (!m_redirectBase.isEmpty()) {
+    if (!m_redirectBase.isEmpty() && (!m_authBeforeRedirect || !authorization.isEmpty())) {
         a.head = "HTTP/1.1 " + QByteArray::number(m_redirectStatus) + " Moved\r\nLocation: "
                  + m_redirectBase.toUtf8() + target + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         return a;

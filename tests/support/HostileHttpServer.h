@@ -18,7 +18,8 @@ class HostileHttpWorker;
 // redirect with them, inflate a bomb). It records every request it receives
 // with its Authorization header, and answers each one by the first rule that
 // applies:
-//   redirectTo():  3xx with Location <base><same target>, to another origin;
+//   redirectTo():  3xx with Location <base><same target>, to another origin
+//                  (after a 401 for requests without credentials, if asked);
 //   serveGzipBomb(): GET .../info/refs gets a smart-HTTP ref advertisement
 //                  that inflates to `decodedBytes`, sent gzip-encoded whether
 //                  the client asked for it or not;
@@ -48,6 +49,9 @@ public:
     QString url(const QString &path) const;
 
     void redirectTo(const QString &base, int status = 302);
+    // With redirectTo(): a request without Authorization gets 401 first, so
+    // the client has credentials for this origin when it is redirected.
+    void setAuthBeforeRedirect(bool on);
     // `varied`: every ref line of a 1 MiB block has its own name and id, so
     // the body compresses about as well as a real advertisement (below any
     // ratio limit) and only a limit on the total stops it.
@@ -96,6 +100,7 @@ private:
     mutable QMutex m_mutex;
     QString m_redirectBase;
     int m_redirectStatus = 302;
+    bool m_authBeforeRedirect = false;
     GzipParts m_bomb;
     QList<Seen> m_seen;
 };
