@@ -139,6 +139,13 @@ qint64 BodyDecoder::produce(char *out, size_t max)
     return n;
 }
 
+bool BodyDecoder::countPassedThrough(qint64 n)
+{
+    m_encoded += n;
+    m_decoded += n;
+    return checkLimits();
+}
+
 bool BodyDecoder::finish()
 {
     if (!m_error.isEmpty())

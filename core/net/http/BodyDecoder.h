@@ -50,6 +50,10 @@ public:
     // Writes up to `max` decoded bytes; returns how many (0 when it needs
     // input), or -1 with error() set when the body is corrupt or over a limit.
     qint64 produce(char *out, size_t max);
+    // Identity bodies skip the copy: the reader takes bytes itself and counts
+    // them here; false with error() when over the total.
+    bool isIdentity() const { return m_encoding == Encoding::Identity; }
+    bool countPassedThrough(qint64 n);
     // The body ended: true if it was complete (a gzip stream cut short is not).
     bool finish();
     QString error() const { return m_error; }

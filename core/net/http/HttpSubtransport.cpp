@@ -454,14 +454,22 @@ int HttpSubtransport::read(HttpStream &stream, char *buffer, size_t size, size_t
             continue;
         }
         bool pump = false;
-        const size_t n = stream.exchange->take(chunk, sizeof chunk, &pump);
+        const bool direct = decoder.isIdentity();
+        const size_t n = direct ? stream.exchange->take(buffer, size, &pump)
+                                : stream.exchange->take(chunk, sizeof chunk, &pump);
         if (pump)
             m_client->pump(stream.exchange);
         if (n > 0) {
             if (AttemptContext *attempt = AttemptContext::current())
                 attempt->addBytesReceived(static_cast<qint64>(n));
-            decoder.push(chunk, n);
-            continue;
+            if (!direct) {
+                decoder.push(chunk, n);
+                continue;
+            }
+            if (!decoder.countPassedThrough(static_cast<qint64>(n)))
+                return refuse();
+            *bytesRead = n;
+            return 0;
         }
         if (stream.exchange->isFinished()) {
             const HttpFailure failure = stream.exchange->failure();
