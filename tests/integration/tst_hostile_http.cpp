@@ -122,18 +122,32 @@ private slots:
 
     void cleanupTestCase() { QVERIFY(core::http::useHttpBackend(core::http::HttpBackend::Qt)); }
 
-    // Finding 1: "%0A" in the path must not become lines of `git credential`.
-    void newlinesInThePathNeverReachTheCredentialHelper_data() { backends(); }
-    void newlinesInThePathNeverReachTheCredentialHelper()
+    // Finding 1: "%0A" in the path or the user name must not become lines
+    // of `git credential` (which would ask for github.com's token).
+    void newlinesInTheUrlNeverReachTheCredentialHelper_data()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::addColumn<bool>("inUserName");
+        for (const char *backend : {"qt", "libgit2"}) {
+            QTest::addRow("%s, path", backend) << backend << false;
+            QTest::addRow("%s, user name", backend) << backend << true;
+        }
+    }
+    void newlinesInTheUrlNeverReachTheCredentialHelper()
     {
         useBackend();
+        QFETCH(bool, inUserName);
         const QByteArray github = "https://octo:" + kGithubToken + "@github.com\n";
         writeStore(github);
         HostileHttpServer host;
         QVERIFY(host.start());
-        const core::RepoResult r = sync(host.url("x%0Aprotocol=https%0Ahost=github.com%0A%0A"));
+        const QString injected = QStringLiteral("%0Aprotocol=https%0Ahost=github.com%0A%0A");
+        // Concatenated: QString::arg() would read "%0A" as a place marker.
+        const QString url = inUserName ? "http://octo" + injected + "@127.0.0.1:" + QString::number(host.port()) + "/repo.git"
+                                       : host.url("x" + injected);
+        const core::RepoResult r = sync(url);
         QCOMPARE(r.outcome, Outcome::Failed);
-        QVERIFY2(!host.seen().isEmpty(), "the server never saw the request");
+        QVERIFY2(!host.seen().isEmpty(), qPrintable("the server never saw the request: " + r.error.message));
         const QList<QByteArray> sent = host.credentialsSeen();
         QVERIFY2(!anyContains(sent, kGithubToken), sent.join(" | ").constData());
         // The rejection did not erase the github.com entry either.
