@@ -80,7 +80,13 @@ struct TimeoutStream
     // first (see noteOrigin); unset for git:// and before the first write.
     std::optional<CredentialOrigin> origin;
     bool originFixed = false; // TLS or a CONNECT tunnel: later writes are opaque
+    // Bytes the answer to a plain-HTTP GET .../info/refs may still bring:
+    // libgit2 keeps a whole ref advertisement in memory. -1: no limit.
+    long long advertisementLeft = -1;
 };
+
+// As the Qt transport's BodyDecoder::inMemory() total, plus room for headers.
+constexpr long long kMaxAdvertisement = 128LL * 1024 * 1024 + 64 * 1024;
 
 // libgit2's HTTP client passes its credentials callback the configured URL
 // even after following a redirect to another host or port, so the broker
@@ -111,6 +117,7 @@ void noteOrigin(TimeoutStream *s, const char *data, size_t len)
         } else if (request) {
             const qsizetype end = head.indexOf(' ', space + 1);
             const QByteArray target = end > space ? head.mid(space + 1, end - space - 1) : QByteArray();
+            s->advertisementLeft = method == "GET" && target.contains("/info/refs") ? kMaxAdvertisement : -1;
             if (method == "CONNECT") {
                 o.scheme = QStringLiteral("https");
                 s->origin = CredentialOrigin::fromUrl(QUrl(QStringLiteral("https://") + QString::fromLatin1(target)))
@@ -268,6 +275,13 @@ ssize_t streamRead(git_stream *base, void *data, size_t len)
         const long long n = sock::receive(s->socket, data, len, &err);
         if (n >= 0) {
             s->lastActivity = Clock::now();
+            if (s->advertisementLeft >= 0 && (s->advertisementLeft -= n) < 0) {
+                // An HTTP-class error: a protocol problem, not worth a retry.
+                git_error_set_str(GIT_ERROR_HTTP, ("the ref advertisement of " + s->host + " is larger than 128 MiB; "
+                                                   "RepoDeck refuses it (a broken or hostile server). Check the URL "
+                                                   "and the server.").c_str());
+                return -1;
+            }
             if (auto *ctx = context())
                 ctx->addBytesReceived(n);
             return static_cast<ssize_t>(n);

@@ -160,28 +160,50 @@ void HostileHttpServer::setAuthBeforeRedirect(bool on)
     m_authBeforeRedirect = on;
 }
 
-void HostileHttpServer::serveGzipBomb(qint64 decodedBytes, bool varied)
+namespace {
+void advertisementParts(qint64 decodedBytes, bool varied, QByteArray *prefix, QByteArray *block, qint64 *count)
 {
     // What git http-backend would start with, then one ref line over and over
     // (libgit2 keeps every ref of an advertisement in memory).
     const QByteArray id(40, 'a');
-    const QByteArray prefix = pkt("# service=git-upload-pack\n") + "0000"
-                              + pkt(id + " HEAD\0side-band-64k ofs-delta\n");
+    static const char caps[] = " HEAD\0side-band-64k ofs-delta\n";
+    *prefix = pkt("# service=git-upload-pack\n") + "0000" + pkt(id + QByteArray(caps, sizeof caps - 1));
     const QByteArray line = pkt(id + " refs/tags/bomb-0000000000\n");
-    QByteArray block;
+    block->clear();
     quint32 n = 0x9e3779b9;
-    while (block.size() + line.size() <= 1024 * 1024) {
+    while (block->size() + line.size() <= 1024 * 1024) {
         if (!varied) {
-            block += line;
+            *block += line;
             continue;
         }
         n = n * 1664525u + 1013904223u;
         const QByteArray hex = QByteArray::number(n, 16).rightJustified(8, '0');
-        block += pkt(hex.repeated(5) + " refs/tags/v" + hex + "\n");
+        *block += pkt(hex.repeated(5) + " refs/tags/v" + hex + "\n");
     }
-    const GzipParts bomb = gzipParts(prefix, block, std::max<qint64>(1, decodedBytes / block.size()), "0000");
+    *count = std::max<qint64>(1, decodedBytes / block->size());
+}
+} // namespace
+
+void HostileHttpServer::serveGzipBomb(qint64 decodedBytes, bool varied)
+{
+    QByteArray prefix;
+    QByteArray block;
+    qint64 count = 0;
+    advertisementParts(decodedBytes, varied, &prefix, &block, &count);
+    const GzipParts bomb = gzipParts(prefix, block, count, "0000");
     QMutexLocker lock(&m_mutex);
     m_bomb = bomb;
+    m_bombGzip = true;
+}
+
+void HostileHttpServer::serveHugeAdvertisement(qint64 bytes)
+{
+    GzipParts plain;
+    advertisementParts(bytes, true, &plain.head, &plain.piece, &plain.count);
+    plain.tail = "0000";
+    QMutexLocker lock(&m_mutex);
+    m_bomb = plain;
+    m_bombGzip = false;
 }
 
 qint64 HostileHttpServer::bombSize() const
@@ -232,7 +254,7 @@ HostileHttpServer::Answer HostileHttpServer::answer(const QByteArray &method, co
     }
     if (m_bomb.count > 0 && target.contains("/info/refs")) {
         a.head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-git-upload-pack-advertisement\r\n"
-                 "Content-Encoding: gzip\r\nContent-Length: "
+                 + QByteArray(m_bombGzip ? "Content-Encoding: gzip\r\n" : "") + "Content-Length: "
                  + QByteArray::number(m_bomb.size()) + "\r\nConnection: close\r\n\r\n";
         a.streamed = m_bomb;
         return a;

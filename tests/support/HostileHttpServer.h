@@ -56,6 +56,9 @@ public:
     // the body compresses about as well as a real advertisement (below any
     // ratio limit) and only a limit on the total stops it.
     void serveGzipBomb(qint64 decodedBytes, bool varied = false);
+    // The same advertisement without any Content-Encoding: only a limit on
+    // what is read in memory stops it.
+    void serveHugeAdvertisement(qint64 bytes);
     void clear();
 
     QList<Seen> seen() const;
@@ -102,6 +105,7 @@ private:
     int m_redirectStatus = 302;
     bool m_authBeforeRedirect = false;
     GzipParts m_bomb;
+    bool m_bombGzip = true;
     QList<Seen> m_seen;
 };
 

@@ -74,9 +74,13 @@ void BodyDecoder::push(const char *data, size_t size)
 bool BodyDecoder::checkLimits()
 {
     if (m_limits.maxDecoded >= 0 && m_decoded > m_limits.maxDecoded) {
-        m_error = QStringLiteral("%1 is larger than %2 once decompressed (%3 received); RepoDeck refuses it as "
-                                 "a decompression bomb or a broken server. Check the URL and the server.")
-                      .arg(m_what, mib(m_limits.maxDecoded), mib(m_encoded));
+        m_error = m_encoding == Encoding::Identity
+                      ? QStringLiteral("%1 is larger than %2; RepoDeck refuses it (a broken or hostile server). "
+                                       "Check the URL and the server.")
+                            .arg(m_what, mib(m_limits.maxDecoded))
+                      : QStringLiteral("%1 is larger than %2 once decompressed (%3 received); RepoDeck refuses it as "
+                                       "a decompression bomb or a broken server. Check the URL and the server.")
+                            .arg(m_what, mib(m_limits.maxDecoded), mib(m_encoded));
         return false;
     }
     if (m_encoding != Encoding::Identity && m_limits.maxRatio > 0 && m_decoded > m_limits.ratioAfter
