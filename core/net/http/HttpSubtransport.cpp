@@ -434,6 +434,8 @@ int HttpSubtransport::read(HttpStream &stream, char *buffer, size_t size, size_t
             return rc;
         }
     }
+    if (size == 0)
+        return 0;
     BodyDecoder &decoder = *stream.decoder;
     const auto refuse = [&] {
         stream.failed = true;
