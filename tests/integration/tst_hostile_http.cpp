@@ -8,12 +8,17 @@
 #include "SyncHarness.h"
 
 #include "HostileHttpServer.h"
+#include "auth/CredentialBroker.h"
 #include "auth/SessionCredentials.h"
 #include "git/GitLibrary.h"
+#include "net/AttemptContext.h"
+#include "sync/TransferCallbacks.h"
 #include "net/http/BodyDecoder.h"
 #include "net/http/HttpBackend.h"
 
 #include <QtTest>
+
+#include <git2.h>
 
 #include <malloc.h>
 #include <sys/resource.h>
@@ -71,6 +76,32 @@ core::RetryPolicy onceOnly()
     p.attemptTimeout = core::Millis(60'000);
     p.deadline = core::Millis(90'000);
     return p;
+}
+
+// One clone attempt the way SyncJob runs it (attempt, callbacks, the real
+// credential broker and sources, report() afterwards), without SyncJob's own
+// URL check in front: the credential layer must be safe on its own, whatever
+// URL reaches it.
+core::RepoResult cloneUnchecked(const QString &url, const QString &path)
+{
+    core::AttemptContext attempt(core::Millis(5000), core::Millis(5000), core::Millis(30'000),
+                                 std::make_shared<core::CancelToken>());
+    core::AttemptScope scope(&attempt);
+    core::TransferCallbacks callbacks(&attempt, [](const core::TransferProgress &) {});
+    core::CredentialBroker broker(core::defaultCredentialSources());
+    callbacks.setCredentialBroker(&broker);
+    git_clone_options options;
+    git_clone_options_init(&options, GIT_CLONE_OPTIONS_VERSION);
+    callbacks.install(options.fetch_opts.callbacks);
+    git_repository *repo = nullptr;
+    const int rc = git_clone(&repo, url.toUtf8().constData(), QFile::encodeName(path).constData(), &options);
+    core::RepoResult result;
+    result.outcome = rc < 0 ? Outcome::Failed : Outcome::Cloned;
+    if (rc < 0)
+        result.error = core::git::captureFailure(rc, &attempt, QStringLiteral("127.0.0.1"));
+    git_repository_free(repo);
+    broker.report(rc == 0, result.error.category == core::ErrorCategory::Auth);
+    return result;
 }
 
 bool anyContains(const QList<QByteArray> &values, const QByteArray &needle)
@@ -176,7 +207,9 @@ private slots:
         // Concatenated: QString::arg() would read "%0A" as a place marker.
         const QString url = inUserName ? "http://octo" + injected + "@127.0.0.1:" + QString::number(host.port()) + "/repo.git"
                                        : host.url("x" + injected);
-        const core::RepoResult r = sync(url);
+        // RemoteUrl refuses such URLs where they enter (add, import, load,
+        // SyncJob); this layer must hold even if one gets past that.
+        const core::RepoResult r = cloneUnchecked(url, m_tmp.filePath(QStringLiteral("w/inj%1").arg(++m_serial)));
         QCOMPARE(r.outcome, Outcome::Failed);
         QVERIFY2(!host.seen().isEmpty(), qPrintable("the server never saw the request: " + r.error.message));
         const QList<QByteArray> sent = host.credentialsSeen();
