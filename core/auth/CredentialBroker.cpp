@@ -1,5 +1,6 @@
 #include "auth/CredentialBroker.h"
 
+#include "auth/CredentialScope.h"
 #include "auth/GitCredentialHelper.h"
 #include "auth/Keychain.h"
 
@@ -27,17 +28,26 @@ QByteArray fingerprint(const CredentialRequest &r, const Credential &c)
 CredentialBroker::CredentialBroker(QList<std::shared_ptr<CredentialSource>> sources)
     : m_sources(std::move(sources))
 {
+    // A new attempt on this worker thread: nothing seen by an earlier one counts.
+    ConnectedOrigin::clear();
 }
 
 CredentialRequest CredentialBroker::requestFor(const QString &url, const QString &username)
 {
     const QUrl u(url);
     CredentialRequest r;
-    r.protocol = u.scheme();
-    r.host = u.port() > 0 ? QStringLiteral("%1:%2").arg(u.host()).arg(u.port()) : u.host();
-    r.path = u.path().mid(1);
+    const std::optional<CredentialOrigin> origin = CredentialOrigin::fromUrl(u);
+    r.protocol = origin ? origin->scheme : u.scheme();
+    r.host = origin ? origin->hostField() : u.host();
+    r.path = u.path(QUrl::FullyEncoded).mid(1);
     r.username = username.isEmpty() ? u.userName() : username;
     return r;
+}
+
+bool CredentialBroker::isSafe(const CredentialRequest &request)
+{
+    return isSafeCredentialField(request.protocol) && isSafeCredentialField(request.host)
+           && isSafeCredentialField(request.path) && isSafeCredentialField(request.username);
 }
 
 bool CredentialBroker::isKnownBad(const CredentialRequest &request, const Credential &credential)
@@ -52,30 +62,58 @@ void CredentialBroker::markBad(const CredentialRequest &request, const Credentia
     g_bad.insert(fingerprint(request, credential));
 }
 
+void CredentialBroker::rejectOffered(OriginState &state)
+{
+    if (!state.offered)
+        return;
+    markBad(state.request, *state.offered);
+    state.offeredBy->reject(state.request, *state.offered);
+    state.offered.reset();
+    state.offeredBy.reset();
+}
+
 int CredentialBroker::acquire(git_credential **out, const char *url, const char *usernameFromUrl,
                               unsigned int allowedTypes)
 {
     if (!(allowedTypes & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
         return GIT_PASSTHROUGH;
-    m_request = requestFor(QString::fromUtf8(url), QString::fromUtf8(usernameFromUrl ? usernameFromUrl : ""));
-    // A second call in one attempt means the last credential was rejected.
-    if (m_offered) {
-        markBad(m_request, *m_offered);
-        m_offeredBy->reject(m_request, *m_offered);
-        m_offered.reset();
-        m_offeredBy.reset();
+    const QString configuredUrl = QString::fromUtf8(url ? url : "");
+    CredentialRequest request = requestFor(configuredUrl, QString::fromUtf8(usernameFromUrl ? usernameFromUrl : ""));
+    const std::optional<CredentialOrigin> configured = CredentialOrigin::fromUrl(configuredUrl);
+    const std::optional<CredentialOrigin> connected = ConnectedOrigin::current();
+    if (configured && connected && (configured->scheme == QLatin1String("http") || configured->scheme == QLatin1String("https"))
+        && *connected != *configured) {
+        // libgit2 passes the configured URL even after a redirect to another
+        // origin: ask for the one the transport actually talks to, and
+        // without the configured URL's user name (it belongs to the old one).
+        request = CredentialRequest{connected->scheme, connected->hostField(), ConnectedOrigin::currentPath(), {}};
     }
-    while (m_next < m_sources.size()) {
-        const std::shared_ptr<CredentialSource> source = m_sources.at(m_next++);
-        m_tried << source->name();
-        const std::optional<Credential> c = source->fill(m_request);
-        if (!c || isKnownBad(m_request, *c))
+    if (!isSafe(request)) {
+        git_error_set_str(GIT_ERROR_HTTP,
+                          "the repository URL holds a line break or NUL character (in its path or user name); "
+                          "RepoDeck asks no credential source about such a URL, since it could make git's "
+                          "credential helpers answer for another host. Correct the URL.");
+        return GIT_EAUTH;
+    }
+    const QString key = request.protocol + QStringLiteral("://") + request.host;
+    OriginState &state = m_origins[key];
+    m_lastOrigin = key;
+    // A second call for one origin means that origin rejected what it got.
+    rejectOffered(state);
+    state.request = request;
+    while (state.next < m_sources.size()) {
+        const std::shared_ptr<CredentialSource> source = m_sources.at(state.next++);
+        if (!m_tried.contains(source->name()))
+            m_tried << source->name();
+        const std::optional<Credential> c = source->fill(request);
+        if (!c || isKnownBad(request, *c))
             continue;
         if (git_credential_userpass_plaintext_new(out, c->username.toUtf8().constData(),
                                                   c->secret.toUtf8().constData()) < 0)
             return -1;
-        m_offered = c;
-        m_offeredBy = source;
+        state.offered = c;
+        state.offeredBy = source;
+        m_offeredAny = true;
         return 0;
     }
     git_error_set_str(GIT_ERROR_HTTP,
@@ -86,16 +124,20 @@ int CredentialBroker::acquire(git_credential **out, const char *url, const char 
 
 void CredentialBroker::report(bool ok, bool authFailed)
 {
-    if (!m_offered)
-        return;
-    if (ok) {
-        m_offeredBy->approve(m_request, *m_offered);
-    } else if (authFailed) {
-        markBad(m_request, *m_offered);
-        m_offeredBy->reject(m_request, *m_offered);
+    for (auto it = m_origins.begin(); it != m_origins.end(); ++it) {
+        OriginState &state = it.value();
+        if (!state.offered)
+            continue;
+        if (ok) {
+            // No second 401 from that origin: it took the credential.
+            state.offeredBy->approve(state.request, *state.offered);
+        } else if (authFailed && it.key() == m_lastOrigin) {
+            // Only the origin whose refusal ended the attempt loses its entry.
+            rejectOffered(state);
+        }
+        state.offered.reset();
+        state.offeredBy.reset();
     }
-    m_offered.reset();
-    m_offeredBy.reset();
 }
 
 QStringList CredentialBroker::triedSources() const

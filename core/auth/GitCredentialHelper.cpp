@@ -1,5 +1,7 @@
 #include "auth/GitCredentialHelper.h"
 
+#include "auth/CredentialScope.h"
+
 #include <QProcess>
 #include <QStandardPaths>
 
@@ -12,12 +14,19 @@ GitCredentialHelper::GitCredentialHelper(int timeoutMs)
 
 QByteArray GitCredentialHelper::describe(const CredentialRequest &request, const Credential *credential)
 {
+    const QString user = credential ? credential->username : request.username;
+    for (const QString &field : {request.protocol, request.host, request.path, user,
+                                 credential ? credential->secret : QString()}) {
+        if (!isSafeCredentialField(field))
+            return {};
+    }
+    if (request.protocol.isEmpty() || request.host.isEmpty())
+        return {};
     QByteArray in;
     in += "protocol=" + request.protocol.toUtf8() + '\n';
     in += "host=" + request.host.toUtf8() + '\n';
     if (!request.path.isEmpty())
         in += "path=" + request.path.toUtf8() + '\n';
-    const QString user = credential ? credential->username : request.username;
     if (!user.isEmpty())
         in += "username=" + user.toUtf8() + '\n';
     if (credential)
@@ -28,6 +37,8 @@ QByteArray GitCredentialHelper::describe(const CredentialRequest &request, const
 
 bool GitCredentialHelper::run(const QString &verb, const QByteArray &input, QByteArray *output)
 {
+    if (input.isEmpty())
+        return false; // describe() refused a field
     const QString git = QStandardPaths::findExecutable(QStringLiteral("git"));
     if (git.isEmpty())
         return false;
@@ -61,13 +72,16 @@ std::optional<Credential> GitCredentialHelper::fill(const CredentialRequest &req
         return std::nullopt;
     Credential c;
     c.source = name();
-    for (const QByteArray &line : out.split('\n')) {
+    for (QByteArray line : out.split('\n')) {
+        if (line.endsWith('\r'))
+            line.chop(1);
         if (line.startsWith("username="))
             c.username = QString::fromUtf8(line.mid(9));
         else if (line.startsWith("password="))
             c.secret = QString::fromUtf8(line.mid(9));
     }
-    if (c.secret.isEmpty())
+    // A NUL or CR inside an answer is not a credential we can send or hand back.
+    if (c.secret.isEmpty() || !isSafeCredentialField(c.secret) || !isSafeCredentialField(c.username))
         return std::nullopt;
     return c;
 }

@@ -18,7 +18,9 @@ public:
     void approve(const CredentialRequest &request, const Credential &credential) override;
     void reject(const CredentialRequest &request, const Credential &credential) override;
 
-    // The text `git credential` reads on stdin.
+    // The text `git credential` reads on stdin; empty when a field holds a
+    // line break or NUL (nothing is then written: a crafted value could add
+    // lines such as "host=another.example" to the protocol).
     static QByteArray describe(const CredentialRequest &request, const Credential *credential);
 
 private:

@@ -1,5 +1,7 @@
 #include "auth/Keychain.h"
 
+#include "auth/CredentialScope.h"
+
 #include <qt6keychain/keychain.h>
 
 #include <QCoreApplication>
@@ -224,7 +226,9 @@ std::optional<Credential> KeychainCredentials::fill(const CredentialRequest &req
         if (r.status == KeychainResult::Unavailable)
             return std::nullopt;
         if (r.status == KeychainResult::Failed) {
-            spdlog::warn("keychain: reading {} failed: {}", key.toStdString(), r.error.toStdString());
+            // The key may hold a user name, which is often a token: name the host only.
+            spdlog::warn("keychain: reading the login for {} failed: {}",
+                         hostKey(request.protocol, request.host).toStdString(), r.error.toStdString());
             return std::nullopt;
         }
         if (!r.ok())
@@ -246,7 +250,8 @@ void KeychainCredentials::reject(const CredentialRequest &request, const Credent
         const std::optional<Credential> stored = decode(r.data);
         if (stored && stored->username == credential.username && stored->secret == credential.secret) {
             Keychain::remove(key);
-            spdlog::info("keychain: removed the rejected login for {}", key.toStdString());
+            spdlog::info("keychain: removed the rejected login for {}",
+                         hostKey(request.protocol, request.host).toStdString());
         }
     }
 }
@@ -254,6 +259,11 @@ void KeychainCredentials::reject(const CredentialRequest &request, const Credent
 KeychainResult KeychainCredentials::store(const CredentialRequest &request, const Credential &credential,
                                           bool asHostDefault)
 {
+    for (const QString &field : {request.protocol, request.host, credential.username}) {
+        if (!isSafeCredentialField(field))
+            return {KeychainResult::Failed, {},
+                    QStringLiteral("the host or user name holds a line break or NUL character; nothing was stored")};
+    }
     const QByteArray value = encode(credential);
     KeychainResult r = Keychain::write(accountKey(request.protocol, request.host, credential.username), value);
     if (r.ok() && asHostDefault)

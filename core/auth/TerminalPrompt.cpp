@@ -63,8 +63,10 @@ std::optional<Credential> TerminalPrompt::fill(const CredentialRequest &request)
     return std::nullopt;
 #else
     QMutexLocker lock(&m_mutex); // one question at a time
-    if (m_answers.contains(request.host))
-        return m_answers.value(request.host);
+    // One answer per origin: what was typed for http://host is not sent to https://host.
+    const QString origin = request.protocol + QStringLiteral("://") + request.host;
+    if (m_answers.contains(origin))
+        return m_answers.value(origin);
     const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
     if (fd < 0)
         return std::nullopt;
@@ -79,7 +81,7 @@ std::optional<Credential> TerminalPrompt::fill(const CredentialRequest &request)
     std::optional<Credential> answer;
     if (!secret.empty())
         answer = Credential{QString::fromStdString(user), QString::fromStdString(secret), name()};
-    m_answers.insert(request.host, answer);
+    m_answers.insert(origin, answer);
     return answer;
 #endif
 }
@@ -90,9 +92,10 @@ void TerminalPrompt::approve(const CredentialRequest &request, const Credential 
     // system keychain when there is one (never anywhere else), so the next
     // run needs no terminal.
     QMutexLocker lock(&m_mutex);
-    if (m_stored.contains(request.host) || !Keychain::available())
+    const QString origin = request.protocol + QStringLiteral("://") + request.host;
+    if (m_stored.contains(origin) || !Keychain::available())
         return;
-    m_stored.insert(request.host);
+    m_stored.insert(origin);
     CredentialRequest where = request;
     where.path.clear();
     const bool ok = KeychainCredentials::store(where, credential, true).ok();
@@ -113,7 +116,7 @@ void TerminalPrompt::reject(const CredentialRequest &request, const Credential &
 {
     // Rejected: do not ask again in this run (no prompt loops).
     QMutexLocker lock(&m_mutex);
-    m_answers.insert(request.host, std::nullopt);
+    m_answers.insert(request.protocol + QStringLiteral("://") + request.host, std::nullopt);
 }
 
 } // namespace repodeck::core

@@ -25,7 +25,7 @@ public:
 
 private:
     QMutex m_mutex;
-    QHash<QString, std::optional<Credential>> m_answers; // by host: asked once
+    QHash<QString, std::optional<Credential>> m_answers; // by origin: asked once
     QSet<QString> m_stored;
 };
 

@@ -1,5 +1,6 @@
 #include "net/TimeoutStream.h"
 
+#include "auth/CredentialScope.h"
 #include "net/AttemptContext.h"
 #include "net/SocketApi.h"
 
@@ -10,8 +11,11 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+
+#include <QUrl>
 
 #include <git2.h>
 #include <git2/sys/stream.h>
@@ -72,7 +76,62 @@ struct TimeoutStream
     std::string host;
     std::string port;
     Clock::time_point lastActivity = Clock::now();
+    // The HTTP origin this connection serves, learnt from what libgit2 writes
+    // first (see noteOrigin); unset for git:// and before the first write.
+    std::optional<CredentialOrigin> origin;
+    bool originFixed = false; // TLS or a CONNECT tunnel: later writes are opaque
+    // Bytes the answer to a plain-HTTP GET .../info/refs may still bring:
+    // libgit2 keeps a whole ref advertisement in memory. -1: no limit.
+    long long advertisementLeft = -1;
 };
+
+// As the Qt transport's BodyDecoder::inMemory() total, plus room for headers.
+constexpr long long kMaxAdvertisement = 128LL * 1024 * 1024 + 64 * 1024;
+
+// libgit2's HTTP client passes its credentials callback the configured URL
+// even after following a redirect to another host or port, so the broker
+// would ask for (and send) the configured origin's secret to whoever
+// redirected. What this socket carries says where the request really goes:
+//   0x16 (a TLS handshake record) first: https to the host and port connected;
+//   "CONNECT host:port ": https through a proxy tunnel to that origin;
+//   "GET http://host:port/... " (absolute form): http through a proxy;
+//   "GET /... ", "POST /... ": http to the host and port connected.
+// The origin is published per thread (ConnectedOrigin) on every write, so it
+// is the one of the request whose answer asks for credentials.
+void noteOrigin(TimeoutStream *s, const char *data, size_t len)
+{
+    if (!s->originFixed && len > 0) {
+        const QByteArray head = QByteArray::fromRawData(data, static_cast<qsizetype>(std::min<size_t>(len, 2048)));
+        const qsizetype space = head.indexOf(' ');
+        const QByteArray method = space > 0 ? head.left(space) : QByteArray();
+        const bool request = method == "GET" || method == "POST" || method == "CONNECT";
+        CredentialOrigin o; // the host and port this socket is connected to
+        o.host = QString::fromStdString(s->host).toLower();
+        if (o.host.startsWith(QLatin1Char('[')) && o.host.endsWith(QLatin1Char(']')))
+            o.host = o.host.mid(1, o.host.size() - 2);
+        o.port = QString::fromStdString(s->port).toInt();
+        if (static_cast<unsigned char>(data[0]) == 0x16) {
+            o.scheme = QStringLiteral("https");
+            s->origin = o;
+            s->originFixed = true;
+        } else if (request) {
+            const qsizetype end = head.indexOf(' ', space + 1);
+            const QByteArray target = end > space ? head.mid(space + 1, end - space - 1) : QByteArray();
+            s->advertisementLeft = method == "GET" && target.contains("/info/refs") ? kMaxAdvertisement : -1;
+            if (method == "CONNECT") {
+                o.scheme = QStringLiteral("https");
+                s->origin = CredentialOrigin::fromUrl(QUrl(QStringLiteral("https://") + QString::fromLatin1(target)))
+                                .value_or(o);
+                s->originFixed = true;
+            } else {
+                o.scheme = QStringLiteral("http");
+                s->origin = target.startsWith('/') ? o : CredentialOrigin::fromUrl(QUrl::fromEncoded(target)).value_or(o);
+            }
+        }
+    }
+    if (s->origin)
+        ConnectedOrigin::set(*s->origin);
+}
 
 AttemptContext *context()
 {
@@ -216,6 +275,13 @@ ssize_t streamRead(git_stream *base, void *data, size_t len)
         const long long n = sock::receive(s->socket, data, len, &err);
         if (n >= 0) {
             s->lastActivity = Clock::now();
+            if (s->advertisementLeft >= 0 && (s->advertisementLeft -= n) < 0) {
+                // An HTTP-class error: a protocol problem, not worth a retry.
+                git_error_set_str(GIT_ERROR_HTTP, ("the ref advertisement of " + s->host + " is larger than 128 MiB; "
+                                                   "RepoDeck refuses it (a broken or hostile server). Check the URL "
+                                                   "and the server.").c_str());
+                return -1;
+            }
             if (auto *ctx = context())
                 ctx->addBytesReceived(n);
             return static_cast<ssize_t>(n);
@@ -230,6 +296,7 @@ ssize_t streamRead(git_stream *base, void *data, size_t len)
 ssize_t streamWrite(git_stream *base, const char *data, size_t len, int)
 {
     auto *s = reinterpret_cast<TimeoutStream *>(base);
+    noteOrigin(s, data, len);
     size_t sent = 0;
     while (sent < len) {
         if (checkInterrupted("send") < 0)

@@ -3,6 +3,7 @@
 // a real smart HTTP server that requires Basic auth.
 #include "CliRunner.h"
 #include "GitRepoFactory.h"
+#include "HostileHttpServer.h"
 #include "HttpGitServer.h"
 #include "auth/CredentialBroker.h"
 #include "auth/Keychain.h"
@@ -136,6 +137,38 @@ private slots:
         QCOMPARE(CliRunner::repoDone(out, "p").value("category").toString(), QString("auth"));
         QVERIFY2(m_http.requestCount() <= 1, qPrintable(m_http.requestLog().join('\n')));
         m_http.requireBasicAuth("alice", QString::fromUtf8(kSecret));
+    }
+
+    // Issue 14 finding 2: a keychain login is bound to its origin. a (asking
+    // for credentials first, then redirecting) gets its own login; b, on
+    // another port, gets nothing of it, and b's 401 deletes nothing of a's.
+    void keychainLoginStaysWithItsOriginAcrossRedirects()
+    {
+        HostileHttpServer a;
+        HostileHttpServer b;
+        QVERIFY(a.start());
+        QVERIFY(b.start());
+        const QString hostA = QStringLiteral("127.0.0.1:%1").arg(a.port());
+        const QByteArray secretA = "kc-origin-a-only-7731";
+        core::CredentialRequest request;
+        request.protocol = "http";
+        request.host = hostA;
+        QVERIFY(KeychainCredentials::store(request, {"alice", QString::fromUtf8(secretA), "keychain"}, true).ok());
+        a.redirectTo(QStringLiteral("http://127.0.0.1:%1").arg(b.port()));
+        a.setAuthBeforeRedirect(true);
+        QCOMPARE(m_cli->run({"add", "redir", a.url("repo.git"), m_tmp.filePath("w/redir")}), 0);
+        QByteArray out;
+        QCOMPARE(m_cli->run({"sync", "redir", "--json"}, &out), 1);
+        QVERIFY2(!b.seen().isEmpty(), "the redirect was not followed, so nothing was tested");
+        QVERIFY2(a.credentialsSeen().join(' ').contains(secretA), "a did not get its own login");
+        const QByteArray toB = b.credentialsSeen().join(" | ");
+        QVERIFY2(!toB.contains(secretA), toB.constData());
+        QVERIFY2(Keychain::read(KeychainCredentials::hostKey("http", hostA)).data.contains(secretA),
+                 "b's 401 deleted a's keychain login");
+        QVERIFY(!out.contains(secretA));
+        Keychain::remove(KeychainCredentials::hostKey("http", hostA));
+        Keychain::remove(KeychainCredentials::accountKey("http", hostA, "alice"));
+        QCOMPARE(m_cli->run({"remove", "redir"}), 0);
     }
 
     void withoutAKeychainNothingIsStored()

@@ -24,10 +24,22 @@ bool offers(const QByteArray &challenge, const QByteArray &scheme)
 
 } // namespace
 
-void HttpCredentials::setUrlCredentials(const QString &user, const QString &password)
+void HttpCredentials::setUrlCredentials(const CredentialOrigin &origin, const QString &user, const QString &password)
 {
+    m_urlOrigin = origin;
     m_urlUser = user;
     m_urlPassword = password;
+}
+
+void HttpCredentials::setOrigin(const CredentialOrigin &origin, const QString &encodedPath)
+{
+    m_origin = origin;
+    m_path = encodedPath;
+}
+
+QByteArray HttpCredentials::authorization() const
+{
+    return m_origin ? m_state.value(m_origin->display()).authorization : QByteArray();
 }
 
 QByteArray HttpCredentials::header(const QString &user, const QString &secret, const QByteArray &challenge)
@@ -47,23 +59,33 @@ int HttpCredentials::rejected(const QString &host) const
 
 int HttpCredentials::next(git_transport *transport, const QByteArray &challenge, const QString &host)
 {
-    if (!m_urlUsed && !m_urlPassword.isEmpty()) {
-        m_urlUsed = true;
-        m_sentAny = true;
-        m_authorization = header(m_urlUser, m_urlPassword, challenge);
+    if (!m_origin) {
+        git_error_set_str(GIT_ERROR_HTTP, "internal error: credentials asked before a request was sent");
+        return -1;
+    }
+    PerOrigin &state = m_state[m_origin->display()];
+    const bool urlOrigin = atUrlOrigin();
+    if (urlOrigin && !state.urlUsed && !m_urlPassword.isEmpty() && isSafeCredentialField(m_urlUser)
+        && isSafeCredentialField(m_urlPassword)) {
+        state.urlUsed = true;
+        state.sentAny = true;
+        state.authorization = header(m_urlUser, m_urlPassword, challenge);
         return 0;
     }
-    if (m_callbackAsked)
+    if (state.callbackAsked)
         return rejected(host);
-    m_callbackAsked = true;
+    state.callbackAsked = true;
 
     git_error_clear();
     git_credential *credential = nullptr;
-    const QByteArray user = m_urlUser.toUtf8();
+    // libgit2 hands its callback the configured URL whatever origin asked:
+    // the broker reads the origin from here instead.
+    ConnectedOrigin::set(*m_origin, m_path);
+    const QByteArray user = urlOrigin ? m_urlUser.toUtf8() : QByteArray();
     const int rc = git_transport_smart_credentials(&credential, transport, user.isEmpty() ? nullptr : user.constData(),
                                                    GIT_CREDENTIAL_USERPASS_PLAINTEXT);
     if (rc == GIT_PASSTHROUGH || rc > 0 || (rc == 0 && !credential)) {
-        if (m_sentAny)
+        if (state.sentAny)
             return rejected(host);
         git_error_set_str(GIT_ERROR_HTTP, "remote authentication required but no callback set "
                                           "(http status code: 401)");
@@ -81,10 +103,17 @@ int HttpCredentials::next(git_transport *transport, const QByteArray &challenge,
         return GIT_EAUTH;
     }
     const auto *plain = reinterpret_cast<const git_credential_userpass_plaintext *>(credential);
-    m_authorization = header(QString::fromUtf8(plain->username ? plain->username : ""),
-                             QString::fromUtf8(plain->password ? plain->password : ""), challenge);
+    const QString username = QString::fromUtf8(plain->username ? plain->username : "");
+    const QString secret = QString::fromUtf8(plain->password ? plain->password : "");
     git_credential_free(credential);
-    m_sentAny = true;
+    if (!isSafeCredentialField(username) || !isSafeCredentialField(secret)) {
+        // A Bearer token with a line break would add headers of its own.
+        git_error_set_str(GIT_ERROR_HTTP, "the credential for the server holds a line break or NUL character "
+                                          "and was not sent; store it again without one");
+        return GIT_EAUTH;
+    }
+    state.authorization = header(username, secret, challenge);
+    state.sentAny = true;
     return 0;
 }
 

@@ -72,9 +72,9 @@ void HttpSession::start(const std::shared_ptr<HttpExchange> &exchange, const Htt
     // Like git without http.cookieFile: no cookies kept or sent.
     request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
     request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
-    // Ref advertisements of big repositories compress far better than Qt's
-    // "decompression bomb" ratio allows; the attempt timeout bounds them instead.
-    request.setDecompressedSafetyCheckThreshold(-1);
+    // The transport sets Accept-Encoding itself, so Qt leaves any
+    // Content-Encoding alone and BodyDecoder decodes on the worker thread,
+    // bounded in total and ratio. Qt's guard stays on should it ever decode.
 
     QNetworkReply *reply = spec.post ? manager()->post(request, spec.body) : manager()->get(request);
     reply->setReadBufferSize(kReplyReadBuffer);

@@ -1,6 +1,7 @@
 #include "net/http/HttpSubtransport.h"
 
 #include "net/AttemptContext.h"
+#include "net/http/BodyDecoder.h"
 #include "net/http/HttpErrors.h"
 #include "net/http/RetryAfter.h"
 
@@ -94,6 +95,7 @@ struct HttpStream
     git_smart_service_t action = GIT_SERVICE_UPLOADPACK_LS;
     QByteArray body;
     std::shared_ptr<HttpExchange> exchange;
+    std::unique_ptr<BodyDecoder> decoder; // set with `answered`
     bool answered = false; // head checked, body being read
     bool failed = false;
 
@@ -202,15 +204,28 @@ int HttpSubtransport::prepare(const char *url)
             git_error_set_str(GIT_ERROR_NET, "invalid URL for the HTTP transport");
             return -1;
         }
-        m_credentials.setUrlCredentials(parsed.userName(), parsed.password());
+        const std::optional<CredentialOrigin> origin = CredentialOrigin::fromUrl(parsed);
+        if (!origin) {
+            git_error_set_str(GIT_ERROR_NET, "invalid URL for the HTTP transport");
+            return -1;
+        }
+        m_credentials.setUrlCredentials(*origin, parsed.userName(), parsed.password());
         parsed.setUserInfo(QString());
         parsed.setQuery(QString());
         parsed.setFragment(QString());
         m_base = parsed.toEncoded();
         while (m_base.endsWith('/'))
             m_base.chop(1);
+        noteOrigin();
     }
     return 0;
+}
+
+void HttpSubtransport::noteOrigin()
+{
+    const QUrl base = QUrl::fromEncoded(m_base, QUrl::TolerantMode);
+    if (const std::optional<CredentialOrigin> origin = CredentialOrigin::fromUrl(base))
+        m_credentials.setOrigin(*origin, base.path(QUrl::FullyEncoded).mid(1));
 }
 
 QString HttpSubtransport::hostText() const
@@ -226,6 +241,8 @@ HttpRequestSpec HttpSubtransport::buildRequest(const HttpStream &stream) const
     spec.url = QUrl::fromEncoded(m_base + service.path, QUrl::TolerantMode);
     spec.post = !service.advertisement;
     spec.headers.emplaceBack(QByteArray("User-Agent"), QByteArray(kUserAgent));
+    // Named here so that Qt does not decompress on its own (see BodyDecoder).
+    spec.headers.emplaceBack(QByteArray("Accept-Encoding"), QByteArray("gzip"));
     if (service.advertisement) {
         spec.headers.emplaceBack(QByteArray("Accept"), QByteArray("*/*"));
         spec.headers.emplaceBack(QByteArray("Pragma"), QByteArray("no-cache"));
@@ -313,6 +330,23 @@ int HttpSubtransport::executeRequest(HttpStream &stream)
                                                   .constData());
             return -1;
         }
+        const QByteArray coding = head.header("Content-Encoding");
+        const std::optional<BodyDecoder::Encoding> encoding = BodyDecoder::encodingOf(coding);
+        if (!encoding) {
+            release(stream);
+            git_error_set_str(GIT_ERROR_HTTP, QStringLiteral("%1 answered with Content-Encoding '%2', which RepoDeck "
+                                                             "did not ask for and cannot read")
+                                                  .arg(hostText(), QString::fromLatin1(coding.left(64)))
+                                                  .toUtf8()
+                                                  .constData());
+            return -1;
+        }
+        const bool pack = stream.action == GIT_SERVICE_UPLOADPACK;
+        const QString what = service.advertisement
+                                 ? QStringLiteral("the ref advertisement of %1").arg(hostText())
+                                 : QStringLiteral("the answer of %1 to %2").arg(hostText(), QString::fromLatin1(service.path + 1));
+        stream.decoder = std::make_unique<BodyDecoder>(
+            *encoding, pack ? BodyLimits::packStream() : BodyLimits::inMemory(), what);
         stream.answered = true;
         return 0;
     }
@@ -349,10 +383,10 @@ int HttpSubtransport::followRedirect(const HttpResponseHead &head, const QUrl &r
                                               .constData());
         return -1;
     }
-    if (target.host().compare(requested.host(), Qt::CaseInsensitive) != 0
-        || target.port(-1) != requested.port(-1) || scheme != requested.scheme().toLower())
-        m_credentials.forgetAuthorization();
+    // Credentials follow the origin, not the redirect: what the old one
+    // accepted (or the URL carried) stays with it.
     m_base = encoded.left(encoded.size() - static_cast<qsizetype>(std::strlen(suffix)));
+    noteOrigin();
     spdlog::debug("http transport: redirected to {}", target.toDisplayString(QUrl::RemoveUserInfo).toStdString());
     return 0;
 }
@@ -400,21 +434,49 @@ int HttpSubtransport::read(HttpStream &stream, char *buffer, size_t size, size_t
             return rc;
         }
     }
+    if (size == 0)
+        return 0;
+    BodyDecoder &decoder = *stream.decoder;
+    const auto refuse = [&] {
+        stream.failed = true;
+        release(stream);
+        git_error_set_str(GIT_ERROR_HTTP, decoder.error().toUtf8().constData());
+        return -1;
+    };
+    char chunk[16 * 1024];
     while (true) {
+        if (!decoder.needsInput()) {
+            const qint64 n = decoder.produce(buffer, size);
+            if (n < 0)
+                return refuse();
+            if (n > 0) {
+                *bytesRead = static_cast<size_t>(n);
+                return 0;
+            }
+            continue;
+        }
         bool pump = false;
-        const size_t n = stream.exchange->take(buffer, size, &pump);
+        const bool direct = decoder.isIdentity();
+        const size_t n = direct ? stream.exchange->take(buffer, size, &pump)
+                                : stream.exchange->take(chunk, sizeof chunk, &pump);
         if (pump)
             m_client->pump(stream.exchange);
         if (n > 0) {
             if (AttemptContext *attempt = AttemptContext::current())
                 attempt->addBytesReceived(static_cast<qint64>(n));
+            if (!direct) {
+                decoder.push(chunk, n);
+                continue;
+            }
+            if (!decoder.countPassedThrough(static_cast<qint64>(n)))
+                return refuse();
             *bytesRead = n;
             return 0;
         }
         if (stream.exchange->isFinished()) {
             const HttpFailure failure = stream.exchange->failure();
             if (failure.networkError == 0)
-                return 0; // end of the response
+                return decoder.finish() ? 0 : refuse(); // end of the response
             stream.failed = true;
             release(stream);
             return failNetwork(failure, hostText());

@@ -47,6 +47,8 @@ private:
     // 1: retry with the certificate accepted; otherwise a libgit2 error.
     int checkCertificate(const HttpFailure &failure);
     QString hostText() const;
+    // Tells m_credentials which origin m_base is on.
+    void noteOrigin();
 
     git_smart_subtransport m_parent; // first: libgit2 hands us back this pointer
     git_transport *m_transport = nullptr;
