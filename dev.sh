@@ -12,7 +12,7 @@ PACKAGES=(
     cmake ninja-build g++ pkg-config git
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-qpa-plugins
     libgit2-dev libspdlog-dev libfmt-dev qtkeychain-qt6-dev libsecret-1-0 zlib1g-dev
-    gnome-keyring dbus-daemon
+    gnome-keyring dbus-daemon dbus-bin
     openssh-client openssh-server openssl util-linux nginx
     xvfb xauth x11-utils dpkg-dev file desktop-file-utils
     clang-14 libclang-rt-14-dev

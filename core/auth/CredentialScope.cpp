@@ -34,7 +34,9 @@ std::optional<CredentialOrigin> CredentialOrigin::fromUrl(const QUrl &url)
     CredentialOrigin o;
     o.scheme = url.scheme().toLower();
     o.host = url.host(QUrl::FullyEncoded).toLower();
-    if (o.host.isEmpty() || o.scheme.isEmpty())
+    // Only the schemes credentials are sent over (found by fuzz_http:
+    // "ttphs://h:8443/x" was an origin).
+    if (o.host.isEmpty() || (o.scheme != QLatin1String("http") && o.scheme != QLatin1String("https")))
         return std::nullopt;
     o.port = url.port(defaultPortOf(o.scheme));
     if (o.port <= 0)

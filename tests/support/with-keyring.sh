@@ -12,6 +12,20 @@ if [ "${1:-}" = "--inside" ]; then
     export XDG_DATA_HOME="$data"
     # --unlock reads the new keyring's password from stdin and creates it unlocked.
     printf 'repodeck-test' | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
+    # The daemon claims org.freedesktop.secrets after it has forked: a test
+    # that asks sooner makes the bus start a second, locked daemon through
+    # service activation, which wants a password prompt (seen under load in
+    # the full suite). Wait, bounded, until the unlocked one owns the name.
+    owned=""
+    for _ in $(seq 200); do
+        if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+            org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'; then
+            owned=1
+            break
+        fi
+        sleep 0.05
+    done
+    [ -n "$owned" ] || { echo "with-keyring.sh: the test keyring did not start within 10 s" >&2; exit 1; }
     status=0
     "$@" || status=$?
     exit "$status"
