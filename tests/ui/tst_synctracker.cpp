@@ -1,11 +1,13 @@
-// SyncTracker fed with scheduler signals (emitted directly, as the engine
-// would): activities, timeline, history persisted across a restart, and
-// notifications only on failure/recovery transitions, never per retry.
+// SyncTracker on an engine session fed with scheduler signals (emitted
+// directly, as the engine would): activities, timeline, history the session
+// persists across a restart, and notifications only on failure/recovery
+// transitions, never per retry.
 #include "model/RepoTableModel.h"
 #include "model/SyncTracker.h"
 #include "state/RepoStateStore.h"
 #include "state/StateEditor.h"
 #include "sync/Scheduler.h"
+#include "sync/SyncSession.h"
 
 #include <QtTest>
 
@@ -54,24 +56,31 @@ private:
 
     struct Fixture
     {
-        core::Scheduler scheduler;
+        core::SyncSession session;
+        core::Scheduler &scheduler = *session.scheduler();
         RepoTableModel model;
-        SyncTracker tracker{&scheduler, &model};
+        SyncTracker tracker{&session, &model};
 
+        // `statePath` is "<workspace>.state.json".
         explicit Fixture(const QString &statePath)
         {
             QList<core::RepoSpec> specs;
+            core::Workspace ws;
             for (const char *name : {"alpha", "beta"}) {
                 core::RepoSpec s;
                 s.name = QString::fromLatin1(name);
                 s.url = QStringLiteral("https://example.test/%1.git").arg(s.name);
                 s.path = QStringLiteral("/tmp/") + s.name;
                 specs << s;
+                ws.addRepository(s);
             }
             model.setRepositories(specs);
-            tracker.setSaveDelay(10);
-            tracker.setReloadDelay(20);
-            tracker.loadState(statePath);
+            core::SessionSettings settings;
+            settings.saveDelayMs = 10;
+            session.configure(settings);
+            session.setReloadDelay(20);
+            session.open(statePath.chopped(int(qstrlen(".state.json"))));
+            session.setWorkspace(ws);
             tracker.setRepositories({QStringLiteral("alpha"), QStringLiteral("beta")});
         }
     };
