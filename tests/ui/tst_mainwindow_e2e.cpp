@@ -3,7 +3,8 @@
 // engine did: the retries (waiting for retry, attempt 3 of 4) and the final
 // states (cloned; failed: not found after one attempt). The window's one
 // engine session syncs on its own by the policy (counted at the server, also
-// after Preferences), runs overdue syncs on wake and back online.
+// after Preferences), runs overdue syncs on wake and back online, and a
+// manual sync runs a waiting retry, or a paused host's probe, at once.
 #include "UiTestUtil.h"
 #include "git/GitLibrary.h"
 #include "FaultProxy.h"
@@ -355,6 +356,105 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("roamer")).last.lastOutcome,
                                   core::Outcome::Cloned, 10'000);
         w.session()->setReachability(nullptr);
+    }
+
+    // Retry now: Sync Selected on a repository waiting an hour for its
+    // retry connects at once, and the timeline says a person started it.
+    void syncSelectedRunsAWaitingRetryNow()
+    {
+        FaultProxy server;
+        QVERIFY(server.start(m_daemon.port()));
+        server.resetFirst(1);
+        core::RetryPolicy policy = quickPolicy(QStringLiteral("patient"));
+        policy.initialDelay = core::Millis(3'600'000);
+        policy.maxDelay = policy.initialDelay;
+        policy.deadline = core::Millis(10 * 3'600'000);
+        const QString ws = workspaceWith(policy, {{QStringLiteral("later"), server.url("git", "tick.git")}});
+        QVERIFY(!ws.isEmpty());
+
+        MainWindow w(ws);
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 1, 5000);
+        w.commands()->sync({QStringLiteral("later")});
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("later")).activity, Activity::WaitingRetry,
+                                  10'000);
+        QCOMPARE(server.totalConnections(), 1);
+        w.selectRepository(QStringLiteral("later"));
+        // The table (and the actions) hear of the wait at the next flush.
+        w.model()->flushPendingUpdates();
+        QCoreApplication::processEvents();
+        QVERIFY(w.actions()->cancelSelected->isEnabled());
+        QVERIFY(w.actions()->syncSelected->isEnabled()); // waiting is not in flight
+
+        QElapsedTimer clock;
+        clock.start();
+        w.actions()->syncSelected->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= 2, 5000);
+        const qint64 connectedAfter = clock.elapsed();
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("later")).last.lastOutcome,
+                                  core::Outcome::Cloned, 10'000);
+        qInfo("Sync Selected: the server saw attempt 2 after %lld ms (the retry was due in an hour)", connectedAfter);
+        QVERIFY(connectedAfter < 5000);
+        const QList<core::AttemptRecord> timeline = w.tracker()->status(QStringLiteral("later")).last.timeline;
+        QCOMPARE(timeline.size(), 2);
+        QCOMPARE(timeline.at(0).trigger, core::Trigger::Scheduled);
+        QCOMPARE(timeline.at(1).trigger, core::Trigger::Manual);
+        QCOMPARE(server.totalConnections(), 2);
+    }
+
+    // On a paused host (breaker open for a minute) a manual sync is the
+    // host's probe, sent at once; when it succeeds the host's other held
+    // repository follows without waiting out its delay.
+    void manualSyncProbesAPausedHostAtOnce()
+    {
+        FaultProxy server;
+        QVERIFY(server.start(m_daemon.port()));
+        server.resetFirst(1);
+        core::RetryPolicy policy = quickPolicy(QStringLiteral("paused"));
+        policy.initialDelay = core::Millis(3'600'000);
+        policy.maxDelay = policy.initialDelay;
+        policy.deadline = core::Millis(10 * 3'600'000);
+        const QString ws = workspaceWith(policy, {{QStringLiteral("first"), server.url("git", "tick.git")},
+                                                  {QStringLiteral("second"), server.url("git", "tick.git")}});
+        QVERIFY(!ws.isEmpty());
+
+        MainWindow w(ws);
+        core::SessionSettings engine = w.session()->settings();
+        engine.hosts.breakerThreshold = 1;
+        engine.hosts.minCooldown = core::Millis(600'000);
+        engine.hosts.maxCooldown = core::Millis(600'000);
+        w.session()->configure(engine);
+        w.scheduler()->setResumeSpread(core::Millis(200));
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 2, 5000);
+        const QString host = core::Scheduler::hostKey(server.url("git", "tick.git"));
+
+        w.commands()->sync({QStringLiteral("first")});
+        QTRY_COMPARE_WITH_TIMEOUT(w.scheduler()->state(QStringLiteral("first")), core::Scheduler::State::Waiting,
+                                  10'000);
+        QCOMPARE(w.scheduler()->hosts().state(host), core::BreakerState::Open);
+        // Due while the host is paused: counted without a connection.
+        w.commands()->sync({QStringLiteral("second")});
+        QTRY_COMPARE_WITH_TIMEOUT(w.scheduler()->state(QStringLiteral("second")), core::Scheduler::State::Waiting,
+                                  10'000);
+        QVERIFY(w.tracker()->status(QStringLiteral("second")).last.timeline.value(0).held);
+        QCOMPARE(server.totalConnections(), 1);
+
+        QElapsedTimer clock;
+        clock.start();
+        w.selectRepository(QStringLiteral("first"));
+        w.model()->flushPendingUpdates();
+        QCoreApplication::processEvents();
+        QVERIFY(w.actions()->syncSelected->isEnabled());
+        w.actions()->syncSelected->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= 2, 5000);
+        qInfo("paused host: the manual probe connected after %lld ms (cool-down 10 min)", clock.elapsed());
+        QTRY_VERIFY_WITH_TIMEOUT(w.scheduler()->isIdle(), 10'000);
+        qInfo("paused host: both synced after %lld ms, %d connections in all", clock.elapsed(),
+              server.totalConnections());
+        QCOMPARE(server.totalConnections(), 3); // the reset, the probe, the held repository
+        QCOMPARE(w.scheduler()->hosts().state(host), core::BreakerState::Closed);
+        QCOMPARE(w.tracker()->status(QStringLiteral("first")).last.lastOutcome, core::Outcome::Cloned);
+        QCOMPARE(w.tracker()->status(QStringLiteral("first")).last.timeline.last().trigger, core::Trigger::Manual);
+        QCOMPARE(w.tracker()->status(QStringLiteral("second")).last.lastOutcome, core::Outcome::Cloned);
     }
 };
 

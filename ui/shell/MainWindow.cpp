@@ -303,7 +303,9 @@ void MainWindow::connectParts()
     });
     connect(a->quit, &QAction::triggered, this, &MainWindow::quit);
 
-    connect(m_trust, &TrustCenter::retry, m_commands, [this](const QStringList &names) { m_commands->sync(names); });
+    // A person answered: the repositories that waited on it sync now.
+    connect(m_trust, &TrustCenter::retry, m_commands,
+            [this](const QStringList &names) { m_commands->sync(names, core::Trigger::Manual); });
     connect(m_trust, &TrustCenter::keychainStored, this, [this](const QString &host, const QString &error) {
         if (error.isEmpty())
             statusBar()->showMessage(tr("The sign-in for %1 is in the system keychain.").arg(host), 6000);

@@ -63,7 +63,7 @@ void RepoCommands::sync(const QStringList &names, core::Trigger trigger)
 
 void RepoCommands::syncSelected()
 {
-    sync(m_selection ? m_selection() : QStringList());
+    sync(m_selection ? m_selection() : QStringList(), core::Trigger::Manual);
 }
 
 void RepoCommands::syncAll()
@@ -71,7 +71,7 @@ void RepoCommands::syncAll()
     QStringList names;
     for (const core::RepoSpec &spec : m_workspace->workspace().repositories())
         names << spec.name;
-    sync(names);
+    sync(names, core::Trigger::Manual);
 }
 
 void RepoCommands::cancelSelected()

@@ -37,6 +37,8 @@ public:
     void setSelection(std::function<QStringList()> selection) { m_selection = std::move(selection); }
 
     void sync(const QStringList &names, core::Trigger trigger = core::Trigger::Scheduled);
+    // A person asked: repositories waiting for a retry (or a paused host)
+    // run their next attempt now (Trigger::Manual).
     void syncSelected();
     void syncAll();
     void cancelSelected();
