@@ -282,6 +282,32 @@ private slots:
         emit f.scheduler.finished(QStringLiteral("ghost"), result(core::Outcome::Failed, 1));
         QVERIFY(!f.tracker.contains(QStringLiteral("ghost")));
     }
+    // Another process (a CLI run, a shard) records a result for a
+    // repository while this session's run of it is in flight: the session's
+    // write folds its run into what the file says then, so neither is lost.
+    void finishedRunFoldsIntoTheFileAsItIsNow()
+    {
+        Fixture f(m_statePath);
+        QTRY_VERIFY_WITH_TIMEOUT(f.tracker.isStateLoaded(), 5000);
+        const QString a = QStringLiteral("alpha");
+        emit f.scheduler.queued(a);
+        emit f.scheduler.attemptStarted(a, 1, 3);
+        QCOMPARE(core::editStateStore(m_statePath, [&](core::RepoStateStore &store) {
+                     core::RepoState st;
+                     core::recordResult(st, result(core::Outcome::Failed, 1), {failedAttempt(1, -1)});
+                     store.setState(a, st);
+                 }),
+                 QString());
+        emit f.scheduler.attemptFinished(a, failedAttempt(1, -1));
+        emit f.scheduler.finished(a, result(core::Outcome::Failed, 1));
+        QCOMPARE(f.session.saveNow(), QString());
+        auto stored = core::RepoStateStore::load(m_statePath);
+        QVERIFY(stored.ok());
+        QCOMPARE(stored.value().state(a).consecutiveFailures, 2); // the other run's failure, then this one's
+        QCOMPARE(stored.value().state(a).timeline.size(), 1);
+        QCOMPARE(f.session.state(a).consecutiveFailures, 2);
+        QCOMPARE(f.tracker.status(a).last.consecutiveFailures, 2);
+    }
 };
 
 QTEST_MAIN(TestSyncTracker)
