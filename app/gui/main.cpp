@@ -1,6 +1,5 @@
 // repodeck: the desktop application. Wiring only; the window lives in ui/.
 #include "git/GitLibrary.h"
-#include "log/AttemptLog.h"
 #include "log/Logging.h"
 #include "platform/SignalWatcher.h"
 #include "shell/MainWindow.h"
@@ -57,7 +56,6 @@ int main(int argc, char *argv[])
     const QString workspace = parser.isSet(workspaceOption) ? parser.value(workspaceOption)
                                                             : core::Workspace::defaultPath();
     ui::MainWindow window(workspace);
-    core::AttemptLog log(window.scheduler(), [&window](const QString &name) { return window.redactedUrl(name); });
     // A logout or `kill` sends SIGTERM: quit through the event loop so the
     // window's shutdown (cancel, wait, save results) runs.
     core::SignalWatcher signalWatcher;

@@ -69,6 +69,8 @@ public:
     bool sync(const RepoSpec &spec, const RetryPolicy &policy, Trigger trigger = Trigger::Scheduled);
     void cancel(const QString &name);
     void cancelAll();
+    // Blocks until every worker is done (shutdown, after cancelAll()).
+    void waitForWorkers() { m_pool.waitForDone(); }
     // While paused nothing new starts (running attempts finish, retry timers
     // keep counting and their repositories wait in the queue).
     void setPaused(bool paused);

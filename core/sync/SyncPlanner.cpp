@@ -76,8 +76,12 @@ void SyncPlanner::start(const QDateTime &now)
 {
     m_due.clear();
     for (const Item &item : std::as_const(m_items)) {
+        // A repository synced every few seconds is not left waiting for
+        // half a minute of start-up spread.
         if (item.syncOnStart)
-            m_due.insert(item.name, startDue(item.name, now, m_startSpread));
+            m_due.insert(item.name, startDue(item.name, now,
+                                             item.interval.count() > 0 ? std::min(m_startSpread, item.interval)
+                                                                       : m_startSpread));
         else if (item.interval.count() > 0)
             m_due.insert(item.name, item.lastSync.isValid() ? nextDue(item.name, item.lastSync, item.interval)
                                                             : startDue(item.name, now, item.interval));

@@ -14,7 +14,7 @@ namespace repodeck::core {
 // interval after its last sync, give or take 10 % (seeded per repository, so
 // a hundred mirrors with the same interval do not all start in the same
 // second). "Sync on start" repositories are due within a short spread after
-// start. Works on the wall clock, so syncs that fell due while the machine
+// start (at most their interval). Works on the wall clock, so syncs that fell due while the machine
 // slept run as soon as it wakes.
 class SyncPlanner : public QObject
 {

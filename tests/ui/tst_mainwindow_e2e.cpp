@@ -1,7 +1,10 @@
 // End to end: the real main window syncs against a real git daemon through
 // the fault proxy and a real smart-HTTP server, and the table shows what the
 // engine did: the retries (waiting for retry, attempt 3 of 4) and the final
-// states (cloned; failed: not found after one attempt).
+// states (cloned; failed: not found after one attempt). The window's one
+// engine session syncs on its own by the policy (counted at the server, also
+// after Preferences), runs overdue syncs on wake and back online, and a
+// manual sync runs a waiting retry, or a paused host's probe, at once.
 #include "UiTestUtil.h"
 #include "git/GitLibrary.h"
 #include "FaultProxy.h"
@@ -12,15 +15,22 @@
 #include "model/StatusText.h"
 #include "model/SyncTracker.h"
 #include "model/TimelineModel.h"
+#include "dialogs/PreferencesDialog.h"
+#include "net/Reachability.h"
+#include "platform/WakeDetector.h"
+#include "shell/RepoCommands.h"
+#include "state/StateEditor.h"
 #include "shell/MainActions.h"
 #include "shell/MainWindow.h"
 #include "state/RepoStateStore.h"
 #include "sync/Scheduler.h"
+#include "sync/SyncSession.h"
 #include "views/DetailsPane.h"
 #include "workspace/WorkspaceEditor.h"
 
 #include <QAction>
 #include <QLabel>
+#include <QSpinBox>
 #include <QtTest>
 
 using namespace repodeck;
@@ -37,10 +47,47 @@ private:
     HttpGitServer m_http;
     FaultProxy m_proxy;
 
+    int m_wsCounter = 0;
+
     static QString stateOf(MainWindow &w, const QString &name)
     {
         RepoTableModel *m = w.model();
         return m->index(m->rowOf(name), RepoTableModel::State).data().toString();
+    }
+
+    static core::RetryPolicy quickPolicy(const QString &name)
+    {
+        core::RetryPolicy p;
+        p.name = name;
+        p.maxAttempts = 3;
+        p.initialDelay = core::Millis(200);
+        p.multiplier = 1.0;
+        p.maxDelay = core::Millis(200);
+        p.jitter = core::Jitter::None;
+        p.connectTimeout = core::Millis(5000);
+        p.stallTimeout = core::Millis(10'000);
+        p.attemptTimeout = core::Millis(60'000);
+        p.deadline = core::Millis(600'000);
+        return p;
+    }
+
+    // A workspace of its own whose repositories (name -> URL) all use `policy`.
+    QString workspaceWith(const core::RetryPolicy &policy, const QList<QPair<QString, QString>> &repos)
+    {
+        const QString dir = m_dir.filePath(QStringLiteral("ws%1").arg(++m_wsCounter));
+        QDir().mkpath(dir);
+        const QString ws = dir + QStringLiteral("/workspace.json");
+        const QString error = core::editWorkspace(ws, [&](core::Workspace &w) {
+            w.setPolicy(policy);
+            for (const auto &repo : repos) {
+                if (QString e = w.addRepository({repo.first, repo.second, dir + QStringLiteral("/") + repo.first,
+                                                 core::RepoMode::WorkingCopy, {}, policy.name});
+                    !e.isEmpty())
+                    return e;
+            }
+            return QString();
+        });
+        return error.isEmpty() ? ws : QString();
     }
 
 private slots:
@@ -58,6 +105,7 @@ private slots:
         QVERIFY(m_daemon.start(served));
         QVERIFY(m_http.start(served));
         QVERIFY(m_proxy.start(m_daemon.port()));
+        QVERIFY(!GitRepoFactory::createBareRepo(served, QStringLiteral("tick.git"), 2).isEmpty());
     }
 
     void retriesThenClonesAndPermanentFailureStopsAtOnce()
@@ -177,11 +225,236 @@ private slots:
 
         // The history survives the window.
         const QString statePath = core::RepoStateStore::pathFor(ws);
-        w.tracker()->saveNow();
+        QCOMPARE(w.session()->saveNow(), QString());
         auto stored = core::RepoStateStore::load(statePath);
         QVERIFY(stored.ok());
         QVERIFY(stored.value().state(QStringLiteral("flaky")).lastSuccess.isValid());
         QCOMPARE(stored.value().state(QStringLiteral("missing")).lastOutcome, core::Outcome::Failed);
+    }
+    // The window's engine runs the plan by itself: interval 1.5 s and sync
+    // on start, nobody touching anything. Each sync is one connection to
+    // the server (clone, then fetches), counted by the proxy in front of it.
+    void syncsOnItsOwnAndKeepsDoingSoAfterPreferences()
+    {
+        FaultProxy server;
+        QVERIFY(server.start(m_daemon.port()));
+        core::RetryPolicy policy = quickPolicy(QStringLiteral("ticking"));
+        policy.interval = core::Millis(1500);
+        policy.syncOnStart = true;
+        const QString ws = workspaceWith(policy, {{QStringLiteral("tick"), server.url("git", "tick.git")}});
+        QVERIFY(!ws.isEmpty());
+
+        MainWindow w(ws);
+        QElapsedTimer clock;
+        clock.start();
+        QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= 3, 15'000);
+        qInfo("left alone: %d connections in %lld ms", server.totalConnections(), clock.elapsed());
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("tick")).last.lastOutcome,
+                                  core::Outcome::UpToDate, 10'000);
+
+        // Preferences' OK reconfigures the same engine in place.
+        w.actions()->preferences->trigger();
+        auto *dialog = w.findChild<PreferencesDialog *>();
+        QVERIFY(dialog);
+        const QList<QSpinBox *> spins = dialog->findChildren<QSpinBox *>();
+        QVERIFY(!spins.isEmpty());
+        spins.first()->setValue(2); // syncs at once
+        dialog->accept();
+        QCOMPARE(w.scheduler()->maxConcurrent(), 2);
+        const int before = server.totalConnections();
+        clock.restart();
+        QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= before + 2, 10'000);
+        qInfo("after Preferences: %d more connections in %lld ms", server.totalConnections() - before,
+              clock.elapsed());
+        // And again: still one engine, still syncing.
+        w.actions()->preferences->trigger();
+        QTRY_VERIFY(w.findChild<PreferencesDialog *>());
+        w.findChild<PreferencesDialog *>()->accept();
+        const int again = server.totalConnections();
+        QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= again + 2, 10'000);
+    }
+
+    // Asleep, no timer fires: after the wake the scheduled sync that fell
+    // due and the retry that fell due both run at once.
+    void wakeRunsOverdueSyncs()
+    {
+        FaultProxy server;
+        QVERIFY(server.start(m_daemon.port()));
+        server.resetFirst(1); // the retrier's first attempt
+        core::RetryPolicy policy = quickPolicy(QStringLiteral("hourly"));
+        policy.interval = core::Millis(3'600'000);
+        policy.initialDelay = core::Millis(3'600'000); // a retry an hour away
+        policy.maxDelay = policy.initialDelay;
+        policy.deadline = core::Millis(10 * 3'600'000);
+        const QString ws = workspaceWith(policy, {{QStringLiteral("sleeper"), server.url("git", "tick.git")},
+                                                  {QStringLiteral("retrier"), server.url("git", "tick.git")}});
+        QVERIFY(!ws.isEmpty());
+        // Both synced a minute ago: the next scheduled sync is an hour away.
+        const QDateTime minuteAgo = QDateTime::currentDateTimeUtc().addSecs(-60);
+        QCOMPARE(core::editStateStore(core::RepoStateStore::pathFor(ws), [&](core::RepoStateStore &store) {
+                     for (const char *name : {"sleeper", "retrier"}) {
+                         core::RepoState st;
+                         st.lastAttempt = minuteAgo;
+                         st.lastSuccess = minuteAgo;
+                         st.lastOutcome = core::Outcome::UpToDate;
+                         store.setState(QString::fromLatin1(name), st);
+                     }
+                 }),
+                 QString());
+
+        MainWindow w(ws);
+        core::WakeDetector wake(nullptr, 3'600'000); // checked by hand below
+        w.session()->setWakeDetector(&wake);
+        QDateTime wall = QDateTime::currentDateTimeUtc();
+        w.session()->setClock([&wall] { return wall; });
+        QTRY_VERIFY_WITH_TIMEOUT(w.session()->nextSync(QStringLiteral("sleeper")).isValid(), 5000);
+        QVERIFY(w.session()->nextSync(QStringLiteral("sleeper")) > QDateTime::currentDateTimeUtc().addSecs(50 * 60));
+
+        w.commands()->sync({QStringLiteral("retrier")});
+        QTRY_COMPARE_WITH_TIMEOUT(w.scheduler()->state(QStringLiteral("retrier")), core::Scheduler::State::Waiting,
+                                  10'000);
+        QCOMPARE(server.totalConnections(), 1);
+
+        // The laptop slept two hours.
+        wall = QDateTime::currentDateTimeUtc().addSecs(7200);
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY(wake.check(QDateTime::currentMSecsSinceEpoch() + 7'200'000, 0) > 0);
+        QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= 3, 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.scheduler()->isIdle(), 10'000);
+        qInfo("after the wake: %d connections in %lld ms", server.totalConnections() - 1, clock.elapsed());
+        QCOMPARE(w.tracker()->status(QStringLiteral("retrier")).last.lastOutcome, core::Outcome::Cloned);
+        QCOMPARE(w.tracker()->status(QStringLiteral("sleeper")).last.lastOutcome, core::Outcome::Cloned);
+    }
+
+    // Offline, due syncs wait without connecting; back online they run.
+    void backOnlineRunsSyncsThatFellDue()
+    {
+        FaultProxy server;
+        QVERIFY(server.start(m_daemon.port()));
+        core::RetryPolicy policy = quickPolicy(QStringLiteral("often"));
+        policy.interval = core::Millis(1000);
+        policy.syncOnStart = true;
+        const QString ws = workspaceWith(policy, {{QStringLiteral("roamer"), server.url("git", "tick.git")}});
+        QVERIFY(!ws.isEmpty());
+
+        MainWindow w(ws);
+        core::ManualReachability net;
+        net.setOnline(false);
+        w.session()->setReachability(&net);
+        w.scheduler()->setLoopbackExemptFromOffline(false); // the loopback daemon stands in for a remote host
+        w.scheduler()->setResumeSpread(core::Millis(200));
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("roamer")).activity, Activity::Held, 10'000);
+        QVERIFY(!w.findChild<QLabel *>(QStringLiteral("offlineLabel"))->isHidden());
+        QCOMPARE(server.totalConnections(), 0);
+
+        QElapsedTimer clock;
+        clock.start();
+        net.setOnline(true);
+        QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= 1, 5000);
+        qInfo("back online: first connection after %lld ms", clock.elapsed());
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("roamer")).last.lastOutcome,
+                                  core::Outcome::Cloned, 10'000);
+        w.session()->setReachability(nullptr);
+    }
+
+    // Retry now: Sync Selected on a repository waiting an hour for its
+    // retry connects at once, and the timeline says a person started it.
+    void syncSelectedRunsAWaitingRetryNow()
+    {
+        FaultProxy server;
+        QVERIFY(server.start(m_daemon.port()));
+        server.resetFirst(1);
+        core::RetryPolicy policy = quickPolicy(QStringLiteral("patient"));
+        policy.initialDelay = core::Millis(3'600'000);
+        policy.maxDelay = policy.initialDelay;
+        policy.deadline = core::Millis(10 * 3'600'000);
+        const QString ws = workspaceWith(policy, {{QStringLiteral("later"), server.url("git", "tick.git")}});
+        QVERIFY(!ws.isEmpty());
+
+        MainWindow w(ws);
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 1, 5000);
+        w.commands()->sync({QStringLiteral("later")});
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("later")).activity, Activity::WaitingRetry,
+                                  10'000);
+        QCOMPARE(server.totalConnections(), 1);
+        w.selectRepository(QStringLiteral("later"));
+        // The table (and the actions) hear of the wait at the next flush.
+        w.model()->flushPendingUpdates();
+        QCoreApplication::processEvents();
+        QVERIFY(w.actions()->cancelSelected->isEnabled());
+        QVERIFY(w.actions()->syncSelected->isEnabled()); // waiting is not in flight
+
+        QElapsedTimer clock;
+        clock.start();
+        w.actions()->syncSelected->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= 2, 5000);
+        const qint64 connectedAfter = clock.elapsed();
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("later")).last.lastOutcome,
+                                  core::Outcome::Cloned, 10'000);
+        qInfo("Sync Selected: the server saw attempt 2 after %lld ms (the retry was due in an hour)", connectedAfter);
+        QVERIFY(connectedAfter < 5000);
+        const QList<core::AttemptRecord> timeline = w.tracker()->status(QStringLiteral("later")).last.timeline;
+        QCOMPARE(timeline.size(), 2);
+        QCOMPARE(timeline.at(0).trigger, core::Trigger::Scheduled);
+        QCOMPARE(timeline.at(1).trigger, core::Trigger::Manual);
+        QCOMPARE(server.totalConnections(), 2);
+    }
+
+    // On a paused host (breaker open for a minute) a manual sync is the
+    // host's probe, sent at once; when it succeeds the host's other held
+    // repository follows without waiting out its delay.
+    void manualSyncProbesAPausedHostAtOnce()
+    {
+        FaultProxy server;
+        QVERIFY(server.start(m_daemon.port()));
+        server.resetFirst(1);
+        core::RetryPolicy policy = quickPolicy(QStringLiteral("paused"));
+        policy.initialDelay = core::Millis(3'600'000);
+        policy.maxDelay = policy.initialDelay;
+        policy.deadline = core::Millis(10 * 3'600'000);
+        const QString ws = workspaceWith(policy, {{QStringLiteral("first"), server.url("git", "tick.git")},
+                                                  {QStringLiteral("second"), server.url("git", "tick.git")}});
+        QVERIFY(!ws.isEmpty());
+
+        MainWindow w(ws);
+        core::SessionSettings engine = w.session()->settings();
+        engine.hosts.breakerThreshold = 1;
+        engine.hosts.minCooldown = core::Millis(600'000);
+        engine.hosts.maxCooldown = core::Millis(600'000);
+        w.session()->configure(engine);
+        w.scheduler()->setResumeSpread(core::Millis(200));
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 2, 5000);
+        const QString host = core::Scheduler::hostKey(server.url("git", "tick.git"));
+
+        w.commands()->sync({QStringLiteral("first")});
+        QTRY_COMPARE_WITH_TIMEOUT(w.scheduler()->state(QStringLiteral("first")), core::Scheduler::State::Waiting,
+                                  10'000);
+        QCOMPARE(w.scheduler()->hosts().state(host), core::BreakerState::Open);
+        // Due while the host is paused: counted without a connection.
+        w.commands()->sync({QStringLiteral("second")});
+        QTRY_COMPARE_WITH_TIMEOUT(w.scheduler()->state(QStringLiteral("second")), core::Scheduler::State::Waiting,
+                                  10'000);
+        QVERIFY(w.tracker()->status(QStringLiteral("second")).last.timeline.value(0).held);
+        QCOMPARE(server.totalConnections(), 1);
+
+        QElapsedTimer clock;
+        clock.start();
+        w.selectRepository(QStringLiteral("first"));
+        w.model()->flushPendingUpdates();
+        QCoreApplication::processEvents();
+        QVERIFY(w.actions()->syncSelected->isEnabled());
+        w.actions()->syncSelected->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= 2, 5000);
+        qInfo("paused host: the manual probe connected after %lld ms (cool-down 10 min)", clock.elapsed());
+        QTRY_VERIFY_WITH_TIMEOUT(w.scheduler()->isIdle(), 10'000);
+        qInfo("paused host: both synced after %lld ms, %d connections in all", clock.elapsed(),
+              server.totalConnections());
+        QCOMPARE(server.totalConnections(), 3); // the reset, the probe, the held repository
+        QCOMPARE(w.scheduler()->hosts().state(host), core::BreakerState::Closed);
+        QCOMPARE(w.tracker()->status(QStringLiteral("first")).last.lastOutcome, core::Outcome::Cloned);
+        QCOMPARE(w.tracker()->status(QStringLiteral("first")).last.timeline.last().trigger, core::Trigger::Manual);
+        QCOMPARE(w.tracker()->status(QStringLiteral("second")).last.lastOutcome, core::Outcome::Cloned);
     }
 };
 

@@ -1,11 +1,13 @@
-// SyncTracker fed with scheduler signals (emitted directly, as the engine
-// would): activities, timeline, history persisted across a restart, and
-// notifications only on failure/recovery transitions, never per retry.
+// SyncTracker on an engine session fed with scheduler signals (emitted
+// directly, as the engine would): activities, timeline, history the session
+// persists across a restart, and notifications only on failure/recovery
+// transitions, never per retry.
 #include "model/RepoTableModel.h"
 #include "model/SyncTracker.h"
 #include "state/RepoStateStore.h"
 #include "state/StateEditor.h"
 #include "sync/Scheduler.h"
+#include "sync/SyncSession.h"
 
 #include <QtTest>
 
@@ -54,24 +56,31 @@ private:
 
     struct Fixture
     {
-        core::Scheduler scheduler;
+        core::SyncSession session;
+        core::Scheduler &scheduler = *session.scheduler();
         RepoTableModel model;
-        SyncTracker tracker{&scheduler, &model};
+        SyncTracker tracker{&session, &model};
 
+        // `statePath` is "<workspace>.state.json".
         explicit Fixture(const QString &statePath)
         {
             QList<core::RepoSpec> specs;
+            core::Workspace ws;
             for (const char *name : {"alpha", "beta"}) {
                 core::RepoSpec s;
                 s.name = QString::fromLatin1(name);
                 s.url = QStringLiteral("https://example.test/%1.git").arg(s.name);
                 s.path = QStringLiteral("/tmp/") + s.name;
                 specs << s;
+                ws.addRepository(s);
             }
             model.setRepositories(specs);
-            tracker.setSaveDelay(10);
-            tracker.setReloadDelay(20);
-            tracker.loadState(statePath);
+            core::SessionSettings settings;
+            settings.saveDelayMs = 10;
+            session.configure(settings);
+            session.setReloadDelay(20);
+            session.open(statePath.chopped(int(qstrlen(".state.json"))));
+            session.setWorkspace(ws);
             tracker.setRepositories({QStringLiteral("alpha"), QStringLiteral("beta")});
         }
     };
@@ -272,6 +281,32 @@ private slots:
         emit f.scheduler.queued(QStringLiteral("ghost"));
         emit f.scheduler.finished(QStringLiteral("ghost"), result(core::Outcome::Failed, 1));
         QVERIFY(!f.tracker.contains(QStringLiteral("ghost")));
+    }
+    // Another process (a CLI run, a shard) records a result for a
+    // repository while this session's run of it is in flight: the session's
+    // write folds its run into what the file says then, so neither is lost.
+    void finishedRunFoldsIntoTheFileAsItIsNow()
+    {
+        Fixture f(m_statePath);
+        QTRY_VERIFY_WITH_TIMEOUT(f.tracker.isStateLoaded(), 5000);
+        const QString a = QStringLiteral("alpha");
+        emit f.scheduler.queued(a);
+        emit f.scheduler.attemptStarted(a, 1, 3);
+        QCOMPARE(core::editStateStore(m_statePath, [&](core::RepoStateStore &store) {
+                     core::RepoState st;
+                     core::recordResult(st, result(core::Outcome::Failed, 1), {failedAttempt(1, -1)});
+                     store.setState(a, st);
+                 }),
+                 QString());
+        emit f.scheduler.attemptFinished(a, failedAttempt(1, -1));
+        emit f.scheduler.finished(a, result(core::Outcome::Failed, 1));
+        QCOMPARE(f.session.saveNow(), QString());
+        auto stored = core::RepoStateStore::load(m_statePath);
+        QVERIFY(stored.ok());
+        QCOMPARE(stored.value().state(a).consecutiveFailures, 2); // the other run's failure, then this one's
+        QCOMPARE(stored.value().state(a).timeline.size(), 1);
+        QCOMPARE(f.session.state(a).consecutiveFailures, 2);
+        QCOMPARE(f.tracker.status(a).last.consecutiveFailures, 2);
     }
 };
 

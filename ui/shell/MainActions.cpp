@@ -62,12 +62,12 @@ MainActions::MainActions(QObject *parent)
     about->setMenuRole(QAction::AboutRole);
     quit = make(this, "actionQuit", tr("&Quit"), QString(), {QKeySequence::Quit}, tr("Stop every sync and quit"));
     quit->setMenuRole(QAction::QuitRole);
-    updateForSelection(0, 0, false);
+    updateForSelection(0, 0, 0, false);
 }
 
-void MainActions::updateForSelection(int selected, int active, bool anyActive)
+void MainActions::updateForSelection(int selected, int inFlight, int active, bool anyActive)
 {
-    syncSelected->setEnabled(selected > active);
+    syncSelected->setEnabled(selected > inFlight);
     cancelSelected->setEnabled(active > 0);
     cancelAll->setEnabled(anyActive);
     openFolder->setEnabled(selected == 1);

@@ -33,7 +33,10 @@ public:
     QAction *quit;
 
     // Enables what makes sense for `selected` rows; `active` of them are syncing.
-    void updateForSelection(int selected, int active, bool anyActive);
+    // `inFlight`: selected repositories queued or running (Sync does nothing
+    // more for them); `active`: those plus the ones waiting (for a retry, a
+    // lock, a paused host), which Sync starts at once.
+    void updateForSelection(int selected, int inFlight, int active, bool anyActive);
     void setPaused(bool paused);
 };
 

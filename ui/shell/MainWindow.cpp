@@ -7,8 +7,6 @@
 #include "model/RepoTableModel.h"
 #include "model/StatusText.h"
 #include "model/SyncTracker.h"
-#include "net/Reachability.h"
-#include "platform/WakeDetector.h"
 #include "shell/MainActions.h"
 #include "shell/RepoCommands.h"
 #include "shell/TrayController.h"
@@ -16,7 +14,7 @@
 #include "views/AttentionBar.h"
 #include "state/RepoStateStore.h"
 #include "sync/Scheduler.h"
-#include "sync/SyncPlanner.h"
+#include "sync/SyncSession.h"
 #include "views/DetailsPane.h"
 #include "views/EmptyStateHint.h"
 #include "views/ProgressDelegate.h"
@@ -43,7 +41,7 @@ namespace repodeck::ui {
 
 MainWindow::MainWindow(const QString &workspacePath, QWidget *parent)
     : QMainWindow(parent)
-    , m_scheduler(std::make_unique<core::Scheduler>())
+    , m_session(std::make_unique<core::SyncSession>())
 {
     setWindowTitle(tr("RepoDeck"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/app.svg")));
@@ -51,22 +49,15 @@ MainWindow::MainWindow(const QString &workspacePath, QWidget *parent)
     setAcceptDrops(true);
     resize(1200, 720);
 
-    m_scheduler->setMaxConcurrent(m_settings.maxConcurrent());
-    // Offline, the desktop app just waits for the network (a CLI run must end).
-    m_reachability = new core::SystemReachability(this);
-    m_scheduler->setReachability(m_reachability);
-    m_scheduler->setOfflineCountsTowardDeadline(false);
-    m_wake = new core::WakeDetector(this);
-    m_planner = new core::SyncPlanner(this);
     m_model = new RepoTableModel(this);
     m_proxy = new RepoFilterProxy(this);
     m_proxy->setSourceModel(m_model);
-    m_tracker = new SyncTracker(m_scheduler.get(), m_model, this);
+    m_tracker = new SyncTracker(m_session.get(), m_model, this);
     m_workspace = new WorkspaceController(workspacePath, this);
     m_actions = new MainActions(this);
-    m_commands = new RepoCommands(m_scheduler.get(), m_workspace, m_model, &m_settings, this);
+    m_commands = new RepoCommands(m_session.get(), m_workspace, m_model, &m_settings, this);
     m_commands->setSelection([this] { return selectedNames(); });
-    m_trust = new TrustCenter(m_scheduler.get(), m_workspace, this);
+    m_trust = new TrustCenter(m_session.get(), m_workspace, this);
 
     buildTable();
     m_details = new DetailsPane(m_model, m_tracker, this);
@@ -83,30 +74,37 @@ MainWindow::MainWindow(const QString &workspacePath, QWidget *parent)
     connectParts();
     applySettings();
 
-    m_tracker->loadState(core::RepoStateStore::pathFor(m_workspace->path()));
+    // The plan (policy interval, sync on start) starts once the workspace
+    // and the past results are both known.
+    m_session->open(m_workspace->path());
+    if (!m_session->pinsError().isEmpty())
+        statusBar()->showMessage(m_session->pinsError());
+    m_session->startPlan();
     m_workspace->reload();
 }
 
 MainWindow::~MainWindow()
 {
-    // Shutdown order: timers first, then the jobs (the scheduler's destructor
-    // cancels and waits for its pool), then what showed them.
-    delete m_planner;
-    m_planner = nullptr;
-    delete m_wake;
+    // Shutdown order: what shows the engine first, then the engine (it stops
+    // its plan, cancels, waits for its workers and saves the results).
     m_model->stopUpdates();
     m_tracker->stop();
     m_workspace->stopWatching();
-    m_scheduler->cancelAll();
-    m_scheduler.reset();
-    m_tracker->saveNow();
+    m_session->shutdown();
     m_details->setRepository({});
     m_table->setModel(nullptr);
     delete m_details;
     delete m_commands;
+    delete m_trust;
     delete m_tracker;
+    m_session.reset();
     delete m_proxy;
     delete m_model;
+}
+
+core::Scheduler *MainWindow::scheduler() const
+{
+    return m_session->scheduler();
 }
 
 void MainWindow::buildTable()
@@ -273,7 +271,7 @@ void MainWindow::buildStatusBar()
     m_offline = label("offlineLabel", tr("Offline"));
     m_offline->setText(QStringLiteral("<b>%1</b>").arg(tr("Offline")));
     m_offline->setToolTip(tr("The network is down: syncs wait and resume when it returns."));
-    m_offline->setVisible(!m_scheduler->isOnline());
+    m_offline->setVisible(!scheduler()->isOnline());
     showTotals({});
 }
 
@@ -312,15 +310,15 @@ void MainWindow::connectParts()
     });
     connect(a->quit, &QAction::triggered, this, &MainWindow::quit);
 
-    connect(m_trust, &TrustCenter::retry, m_commands, &RepoCommands::sync);
+    // A person answered: the repositories that waited on it sync now.
+    connect(m_trust, &TrustCenter::retry, m_commands,
+            [this](const QStringList &names) { m_commands->sync(names, core::Trigger::Manual); });
     connect(m_trust, &TrustCenter::keychainStored, this, [this](const QString &host, const QString &error) {
         if (error.isEmpty())
             statusBar()->showMessage(tr("The sign-in for %1 is in the system keychain.").arg(host), 6000);
         else
             QMessageBox::warning(this, tr("Sign-In Not Remembered"), error);
     });
-    if (!m_trust->pinsError().isEmpty())
-        statusBar()->showMessage(m_trust->pinsError());
     connect(m_commands, &RepoCommands::message, this,
             [this](const QString &text) { statusBar()->showMessage(text, 6000); });
     connect(m_commands, &RepoCommands::failed, this,
@@ -345,26 +343,15 @@ void MainWindow::connectParts()
     connect(m_tracker, &SyncTracker::recovered, m_tray, &TrayController::notifyRecovery);
     connect(m_tray, &TrayController::toggleWindowRequested, this, &MainWindow::toggleVisible);
     connect(m_model, &RepoTableModel::totalsChanged, this, &MainWindow::showTotals);
-    connect(m_planner, &core::SyncPlanner::due, m_commands, &RepoCommands::sync);
-    connect(m_tracker, &SyncTracker::synced, this, [this](const QString &name, const QDateTime &when) {
-        if (!m_planner)
-            return; // shutting down
-        m_planner->recordSync(name, when);
-        m_model->setNextSync(name, m_planner->dueAt(name));
-    });
-    connect(m_tracker, &SyncTracker::stateLoaded, this, &MainWindow::updatePlan);
+    connect(m_session.get(), &core::SyncSession::planChanged, m_model, &RepoTableModel::setNextSync);
     connect(m_tracker, &SyncTracker::stateLoaded, this, &MainWindow::offerPastTrustRequests);
-    connect(m_wake, &core::WakeDetector::resumed, this, [this] {
-        m_scheduler->handleResumedFromSleep();
-        m_planner->checkDue();
-    });
-    connect(m_scheduler.get(), &core::Scheduler::onlineChanged, this, [this](bool online) {
+    connect(scheduler(), &core::Scheduler::onlineChanged, this, [this](bool online) {
         m_offline->setVisible(!online);
         statusBar()->showMessage(online ? tr("Back online: waiting syncs resume.")
                                         : tr("Offline: syncs wait for the network."),
                                  8000);
     });
-    connect(m_scheduler.get(), &core::Scheduler::hostStateChanged, this,
+    connect(scheduler(), &core::Scheduler::hostStateChanged, this,
             [this](const QString &host, core::BreakerState state, qint64 reopenInMs, int failures) {
                 showHostState(host, static_cast<int>(state), reopenInMs, failures);
             });
@@ -391,17 +378,15 @@ void MainWindow::connectParts()
 
 void MainWindow::applySettings()
 {
-    m_scheduler->setMaxConcurrent(m_settings.maxConcurrent());
+    // The one engine session, reconfigured in place: queued syncs, retry
+    // timers and the plan carry on.
+    core::SessionSettings engine = m_session->settings();
+    engine.jobs = m_settings.maxConcurrent();
+    engine.hosts.maxConcurrent = m_settings.hostJobs();
     // Offline, the desktop app just waits for the network (a CLI run must end).
-    m_reachability = new core::SystemReachability(this);
-    m_scheduler->setReachability(m_reachability);
-    m_scheduler->setOfflineCountsTowardDeadline(false);
-    m_wake = new core::WakeDetector(this);
-    m_planner = new core::SyncPlanner(this);
+    engine.offlineCountsTowardDeadline = false;
+    m_session->configure(engine);
     m_tray->setNotificationsEnabled(m_settings.notifications());
-    core::HostConfig hosts = m_scheduler->hostConfig();
-    hosts.maxConcurrent = m_settings.hostJobs();
-    m_scheduler->setHostConfig(hosts);
     if (!m_settings.windowGeometry().isEmpty() && !isVisible()) {
         restoreGeometry(m_settings.windowGeometry());
         restoreState(m_settings.windowState());
@@ -445,16 +430,13 @@ void MainWindow::onWorkspaceChanged(const core::Workspace &workspace)
     names.reserve(specs.size());
     for (const core::RepoSpec &s : specs)
         names << s.name;
-    // Cancel syncs of repositories someone removed from the file.
-    for (const core::RepoSpec &old : m_model->specs()) {
-        if (!workspace.repository(old.name))
-            m_scheduler->cancel(old.name);
-    }
     m_model->setRepositories(specs);
     m_model->setPolicies(workspace.policies());
+    // Syncs of repositories someone removed from the file are cancelled;
+    // the plan (shown in the model) follows the policies.
+    m_session->setWorkspace(workspace);
     m_tracker->setRepositories(names);
     m_commands->workspaceChanged(workspace);
-    updatePlan();
     offerPastTrustRequests();
     if (m_table->selectionModel()->selectedRows().isEmpty() && m_proxy->rowCount() > 0)
         m_table->setCurrentIndex(m_proxy->index(0, 0));
@@ -490,11 +472,13 @@ void MainWindow::onSelectionChanged()
 {
     const QStringList names = selectedNames();
     int active = 0;
+    int inFlight = 0;
     for (const QString &name : names) {
         const RepoStatus *st = m_model->status(name);
         active += st && st->isActive() ? 1 : 0;
+        inFlight += st && (st->activity == Activity::Queued || st->activity == Activity::Running) ? 1 : 0;
     }
-    m_actions->updateForSelection(static_cast<int>(names.size()), active, !m_scheduler->isIdle());
+    m_actions->updateForSelection(static_cast<int>(names.size()), inFlight, active, !scheduler()->isIdle());
     const QModelIndex current = m_table->currentIndex();
     const QString focus = names.size() == 1 ? names.first()
                           : current.isValid() ? current.data(RepoTableModel::NameRole).toString()
@@ -538,27 +522,6 @@ void MainWindow::showContextMenu(const QPoint &pos)
     menu.addSeparator();
     menu.addAction(m_actions->remove);
     menu.exec(m_table->viewport()->mapToGlobal(pos));
-}
-
-void MainWindow::updatePlan()
-{
-    // Scheduled syncs come from each policy's interval and "sync on start",
-    // planned from the last sync in the state file, as for repodeck-cli.
-    if (!m_planner || !m_workspace->isLoaded() || !m_tracker->isStateLoaded())
-        return;
-    const core::Workspace &ws = m_workspace->workspace();
-    QList<core::SyncPlanner::Item> items;
-    for (const core::RepoSpec &spec : ws.repositories()) {
-        const core::RetryPolicy policy = ws.policy(spec.policy);
-        items.append({spec.name, policy.interval, policy.syncOnStart, m_tracker->status(spec.name).last.lastAttempt});
-    }
-    m_planner->setItems(items);
-    if (!m_planStarted) {
-        m_planStarted = true;
-        m_planner->start();
-    }
-    for (const core::RepoSpec &spec : ws.repositories())
-        m_model->setNextSync(spec.name, m_planner->dueAt(spec.name));
 }
 
 void MainWindow::showHostState(const QString &host, int state, qint64 reopenInMs, int failures)

@@ -15,10 +15,8 @@ class QMenu;
 class QTreeView;
 
 namespace repodeck::core {
-class Reachability;
 class Scheduler;
-class SyncPlanner;
-class WakeDetector;
+class SyncSession;
 class Workspace;
 }
 
@@ -37,8 +35,9 @@ class WorkspaceController;
 
 // The main window: the repository table, the details dock, toolbar, menus,
 // status bar totals and the tray. It wires the parts together; the parts do
-// the work (RepoCommands for actions, SyncTracker for scheduler signals,
-// WorkspaceController for the file).
+// the work (the engine session for syncing, plans and results, RepoCommands
+// for actions, SyncTracker for what the table shows, WorkspaceController for
+// the file).
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -47,7 +46,8 @@ public:
     explicit MainWindow(const QString &workspacePath, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    core::Scheduler *scheduler() const { return m_scheduler.get(); }
+    core::SyncSession *session() const { return m_session.get(); }
+    core::Scheduler *scheduler() const;
     RepoTableModel *model() const { return m_model; }
     RepoFilterProxy *proxy() const { return m_proxy; }
     SyncTracker *tracker() const { return m_tracker; }
@@ -85,13 +85,12 @@ private:
     void showTotals(const SyncTotals &totals);
     void showContextMenu(const QPoint &pos);
     void fillPolicyMenu(QMenu *menu);
-    void updatePlan();
     void showHostState(const QString &host, int state, qint64 reopenInMs, int failures);
     void toggleVisible();
     void offerPastTrustRequests();
 
     AppSettings m_settings;
-    std::unique_ptr<core::Scheduler> m_scheduler;
+    std::unique_ptr<core::SyncSession> m_session;
     RepoTableModel *m_model = nullptr;
     RepoFilterProxy *m_proxy = nullptr;
     SyncTracker *m_tracker = nullptr;
@@ -101,10 +100,6 @@ private:
     TrayController *m_tray = nullptr;
     TrustCenter *m_trust = nullptr;
     AttentionBar *m_attention = nullptr;
-    core::SyncPlanner *m_planner = nullptr;
-    core::Reachability *m_reachability = nullptr;
-    core::WakeDetector *m_wake = nullptr;
-    bool m_planStarted = false;
 
     QTreeView *m_table = nullptr;
     QDockWidget *m_detailsDock = nullptr;

@@ -10,6 +10,7 @@
 #include "model/StatusText.h"
 #include "shell/AppSettings.h"
 #include "sync/Scheduler.h"
+#include "sync/SyncSession.h"
 #include "util/RemoveTree.h"
 
 #include <QClipboard>
@@ -44,30 +45,26 @@ Dialog *openModal(Dialog *dialog)
 
 } // namespace
 
-RepoCommands::RepoCommands(core::Scheduler *scheduler, WorkspaceController *workspace, RepoTableModel *model,
+RepoCommands::RepoCommands(core::SyncSession *session, WorkspaceController *workspace, RepoTableModel *model,
                            AppSettings *settings, QWidget *window)
     : QObject(window)
-    , m_scheduler(scheduler)
+    , m_session(session)
     , m_workspace(workspace)
     , m_model(model)
     , m_settings(settings)
     , m_window(window)
 {
-    connect(m_scheduler, &core::Scheduler::finished, this, &RepoCommands::onFinished);
+    connect(m_session->scheduler(), &core::Scheduler::finished, this, &RepoCommands::onFinished);
 }
 
-void RepoCommands::sync(const QStringList &names)
+void RepoCommands::sync(const QStringList &names, core::Trigger trigger)
 {
-    const core::Workspace &ws = m_workspace->workspace();
-    for (const QString &name : names) {
-        if (const core::RepoSpec *spec = ws.repository(name))
-            m_scheduler->sync(*spec, ws.policy(spec->policy));
-    }
+    m_session->sync(names, trigger);
 }
 
 void RepoCommands::syncSelected()
 {
-    sync(m_selection ? m_selection() : QStringList());
+    sync(m_selection ? m_selection() : QStringList(), core::Trigger::Manual);
 }
 
 void RepoCommands::syncAll()
@@ -75,24 +72,24 @@ void RepoCommands::syncAll()
     QStringList names;
     for (const core::RepoSpec &spec : m_workspace->workspace().repositories())
         names << spec.name;
-    sync(names);
+    sync(names, core::Trigger::Manual);
 }
 
 void RepoCommands::cancelSelected()
 {
     const QStringList names = m_selection ? m_selection() : QStringList();
     for (const QString &name : names)
-        m_scheduler->cancel(name);
+        m_session->scheduler()->cancel(name);
 }
 
 void RepoCommands::cancelAll()
 {
-    m_scheduler->cancelAll();
+    m_session->scheduler()->cancelAll();
 }
 
 void RepoCommands::setPaused(bool paused)
 {
-    m_scheduler->setPaused(paused);
+    m_session->scheduler()->setPaused(paused);
     emit message(paused ? tr("Paused: nothing new starts; running attempts finish.") : tr("Resumed."));
 }
 
@@ -185,7 +182,7 @@ void RepoCommands::remove(const QStringList &names, bool deleteFiles)
     for (const QString &name : names) {
         if (const core::RepoSpec *s = m_workspace->workspace().repository(name))
             folders.insert(name, s->path);
-        m_scheduler->cancel(name);
+        m_session->scheduler()->cancel(name);
     }
     m_workspace->edit(tr("Removing %1").arg(text::count(names.size(), tr("repository"), tr("repositories"))),
                       [names](core::Workspace &ws) {
@@ -199,7 +196,7 @@ void RepoCommands::remove(const QStringList &names, bool deleteFiles)
     // folder once its sync has stopped.
     QStringList now;
     for (auto it = folders.begin(); it != folders.end(); ++it) {
-        if (m_scheduler->state(it.key()) == core::Scheduler::State::Idle)
+        if (m_session->scheduler()->state(it.key()) == core::Scheduler::State::Idle)
             now << it.value();
         else
             m_deleteAfterCancel.insert(it.key(), it.value());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "sync/SyncTypes.h"
 #include "workspace/Workspace.h"
 
 #include <QHash>
@@ -11,7 +12,7 @@
 class QWidget;
 
 namespace repodeck::core {
-class Scheduler;
+class SyncSession;
 }
 
 namespace repodeck::ui {
@@ -20,7 +21,7 @@ class AppSettings;
 class RepoTableModel;
 class WorkspaceController;
 
-// What the main window's actions do: sync and cancel through the scheduler,
+// What the main window's actions do: sync and cancel through the engine session,
 // add, import, remove and re-assign through locked workspace edits, and the
 // desktop helpers (open folder, copy URL). Dialogs open window-modal without
 // a nested event loop. Disk work (deleting folders) runs on a worker thread.
@@ -29,13 +30,15 @@ class RepoCommands : public QObject
     Q_OBJECT
 
 public:
-    RepoCommands(core::Scheduler *scheduler, WorkspaceController *workspace, RepoTableModel *model,
+    RepoCommands(core::SyncSession *session, WorkspaceController *workspace, RepoTableModel *model,
                  AppSettings *settings, QWidget *window);
 
     // The repositories the user selected, in table order.
     void setSelection(std::function<QStringList()> selection) { m_selection = std::move(selection); }
 
-    void sync(const QStringList &names);
+    void sync(const QStringList &names, core::Trigger trigger = core::Trigger::Scheduled);
+    // A person asked: repositories waiting for a retry (or a paused host)
+    // run their next attempt now (Trigger::Manual).
     void syncSelected();
     void syncAll();
     void cancelSelected();
@@ -66,7 +69,7 @@ private:
     void deleteFolders(const QStringList &paths);
     void onFinished(const QString &name);
 
-    core::Scheduler *m_scheduler;
+    core::SyncSession *m_session;
     WorkspaceController *m_workspace;
     RepoTableModel *m_model;
     AppSettings *m_settings;

@@ -6,6 +6,7 @@
 #include "net/http/CertificatePins.h"
 #include "net/ssh/OpenSshTransport.h"
 #include "sync/Scheduler.h"
+#include "sync/SyncSession.h"
 #include "util/RemoteUrl.h"
 
 #include <QCryptographicHash>
@@ -16,14 +17,18 @@
 
 namespace repodeck::ui {
 
-TrustCenter::TrustCenter(core::Scheduler *scheduler, WorkspaceController *workspace, QObject *parent)
+TrustCenter::TrustCenter(core::SyncSession *session, WorkspaceController *workspace, QObject *parent)
     : QObject(parent)
-    , m_scheduler(scheduler)
+    , m_session(session)
     , m_workspace(workspace)
 {
     core::SessionCredentials::instance(); // registered as a credential source once per process
-    connect(m_scheduler, &core::Scheduler::finished, this, &TrustCenter::noteResult);
-    m_pinsError = core::http::loadPinnedCertificates(pinsPath());
+    connect(m_session->scheduler(), &core::Scheduler::finished, this, &TrustCenter::noteResult);
+}
+
+QString TrustCenter::pinsError() const
+{
+    return m_session->pinsError();
 }
 
 QString TrustCenter::pinsPath() const

@@ -8,7 +8,7 @@
 #include <QStringList>
 
 namespace repodeck::core {
-class Scheduler;
+class SyncSession;
 }
 
 namespace repodeck::ui {
@@ -43,15 +43,15 @@ class TrustCenter : public QObject
     Q_OBJECT
 
 public:
-    TrustCenter(core::Scheduler *scheduler, WorkspaceController *workspace, QObject *parent = nullptr);
+    TrustCenter(core::SyncSession *session, WorkspaceController *workspace, QObject *parent = nullptr);
 
     QList<TrustRequest> requests() const { return m_requests; }
     const TrustRequest *request(const QString &id) const;
 
     // The file certificate pins are kept in (beside the workspace).
     QString pinsPath() const;
-    // Why the pins file could not be read at start, or empty.
-    QString pinsError() const { return m_pinsError; }
+    // Why the pins file could not be read at start (the session reads it), or empty.
+    QString pinsError() const;
 
     // Answers. Each removes the request and syncs its repositories again.
     // signIn applies the login at once for this session and, when
@@ -77,10 +77,9 @@ signals:
 private:
     void resolve(const QString &id);
 
-    core::Scheduler *m_scheduler;
+    core::SyncSession *m_session;
     WorkspaceController *m_workspace;
     QList<TrustRequest> m_requests;
-    QString m_pinsError;
 };
 
 } // namespace repodeck::ui
