@@ -86,6 +86,12 @@ Result<Workspace, WorkspaceError> Workspace::fromJson(const QByteArray &data, co
         RetryPolicy p = RetryPolicy::fromJson(it.key(), it.value().toObject(), &problem);
         if (!problem.isEmpty())
             return R::failure(error(path, problem));
+        // Schema 1 wrote "retry_after_limit": "max_delay" into every policy,
+        // as the default it then was, so no user chose it: such files get
+        // today's default (a server's Retry-After is a minimum). From schema
+        // 2 on, max_delay in the file is an explicit choice.
+        if (schema < 2)
+            p.retryAfterLimit = RetryAfterLimit::Deadline;
         ws.m_policies.insert(it.key(), p);
     }
     const QJsonValue reposValue = root.value(QLatin1String("repositories"));

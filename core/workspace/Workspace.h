@@ -26,7 +26,8 @@ struct WorkspaceError
 class Workspace
 {
 public:
-    static constexpr int kSchemaVersion = 1;
+    // 2: retry_after_limit became an explicit opt-in (see fromJson).
+    static constexpr int kSchemaVersion = 2;
 
     Workspace();
 

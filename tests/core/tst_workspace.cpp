@@ -63,6 +63,24 @@ private slots:
         QCOMPARE(loaded.value().toJson(), ws.toJson());
     }
 
+    // Issue 15 item 3: files from before schema 2 held "max_delay" as the
+    // old default in every policy; they get "not before" now. A schema 2
+    // file keeps an explicit max_delay.
+    void oldRetryAfterDefaultIsMigrated()
+    {
+        const QByteArray v1 = "{\"schema\": 1, \"policies\": {\"p\": {\"retry_after_limit\": \"max_delay\"}}}";
+        const auto old = Workspace::fromJson(v1, "ws.json");
+        QVERIFY(old.ok());
+        QCOMPARE(old.value().policy("p").retryAfterLimit, RetryAfterLimit::Deadline);
+        QVERIFY(old.value().toJson().contains("\"schema\": 2"));
+        const QByteArray v2 = "{\"schema\": 2, \"policies\": {\"p\": {\"retry_after_limit\": \"max_delay\"}}}";
+        const auto chosen = Workspace::fromJson(v2, "ws.json");
+        QVERIFY(chosen.ok());
+        QCOMPARE(chosen.value().policy("p").retryAfterLimit, RetryAfterLimit::MaxDelay);
+        const auto again = Workspace::fromJson(chosen.value().toJson(), "ws.json");
+        QCOMPARE(again.value().policy("p").retryAfterLimit, RetryAfterLimit::MaxDelay);
+    }
+
     void duplicatesRejected()
     {
         Workspace ws;

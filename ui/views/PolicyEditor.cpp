@@ -96,10 +96,12 @@ PolicyEditor::PolicyEditor(QWidget *parent)
         jitters.append({core::jitterName(j), static_cast<int>(j)});
     m_jitter = addChoice(retryForm, QStringLiteral("jitter"), tr("&Jitter:"),
                          tr("How each wait is randomised so many clients do not retry in step."), jitters);
-    m_retryAfter = addChoice(retryForm, QStringLiteral("retry_after_limit"), tr("&Retry-After up to:"),
-                             tr("How far a server's Retry-After may push the next attempt."),
-                             {{tr("max delay"), static_cast<int>(core::RetryAfterLimit::MaxDelay)},
-                              {tr("deadline"), static_cast<int>(core::RetryAfterLimit::Deadline)}});
+    m_retryAfter = addChoice(retryForm, QStringLiteral("retry_after_limit"), tr("&Server's Retry-After:"),
+                             tr("When a server says when to come back (Retry-After), RepoDeck waits at least "
+                                "that long; if that is past the deadline it gives up at once and says when. "
+                                "\"Capped at max delay\" retries sooner, which some servers punish."),
+                             {{tr("respected (not before)"), static_cast<int>(core::RetryAfterLimit::Deadline)},
+                              {tr("capped at max delay"), static_cast<int>(core::RetryAfterLimit::MaxDelay)}});
 
     addDuration(limitForm, QStringLiteral("connect_timeout"), tr("&Connect timeout:"),
                 tr("Name lookup and TCP connect."));
