@@ -2,6 +2,7 @@
 
 #include "auth/CredentialScope.h"
 
+#include <QDir>
 #include <QProcess>
 #include <QStandardPaths>
 
@@ -48,7 +49,16 @@ bool GitCredentialHelper::run(const QString &verb, const QByteArray &input, QByt
     env.insert(QStringLiteral("GCM_INTERACTIVE"), QStringLiteral("never"));
     env.remove(QStringLiteral("GIT_ASKPASS"));
     env.remove(QStringLiteral("SSH_ASKPASS"));
+    // `git credential` reads the configuration of the repository around its
+    // working directory: started where RepoDeck was started, a repository
+    // above that folder (a download, a shared folder) could name its own
+    // credential.helper and be handed every stored password. Only the
+    // user's own (global, XDG, system) configuration may choose helpers.
+    for (const char *name : {"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE",
+                             "GIT_OBJECT_DIRECTORY", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM"})
+        env.remove(QLatin1String(name));
     p.setProcessEnvironment(env);
+    p.setWorkingDirectory(QDir::rootPath());
     p.setStandardErrorFile(QProcess::nullDevice());
     p.start(git, {QStringLiteral("-c"), QStringLiteral("credential.interactive=never"), QStringLiteral("credential"), verb});
     if (!p.waitForStarted(5000))

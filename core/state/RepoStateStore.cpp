@@ -1,5 +1,7 @@
 #include "state/RepoStateStore.h"
 
+#include "util/LinkCheck.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -63,6 +65,8 @@ QString RepoStateStore::save(const QString &path) const
     const QFileInfo info(path);
     if (!QDir().mkpath(info.absolutePath()))
         return QStringLiteral("cannot create the folder %1").arg(info.absolutePath());
+    if (QString e = refuseWritingThroughLink(path); !e.isEmpty())
+        return e;
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return QStringLiteral("cannot write %1 (%2)").arg(path, file.errorString());

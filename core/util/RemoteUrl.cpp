@@ -203,6 +203,17 @@ RemoteUrl RemoteUrl::parse(const QString &text)
     return r;
 }
 
+QString withoutControlCharacters(const QString &text)
+{
+    QString out = text;
+    for (QChar &c : out) {
+        const char16_t u = c.unicode();
+        if ((u < 0x20 && u != u'\n' && u != u'\t') || (u >= 0x7f && u <= 0x9f))
+            c = QChar(QChar::ReplacementCharacter);
+    }
+    return out;
+}
+
 QString redactUrlsInText(const QString &text)
 {
     // scheme://user[:password]@  ->  scheme://

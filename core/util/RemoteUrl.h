@@ -46,4 +46,9 @@ private:
 // echo the URL they were given).
 QString redactUrlsInText(const QString &text);
 
+// Server text (an ERR line, a header, ssh's stderr) made safe to show: escape
+// sequences and other control characters (C0 but newline and tab, DEL, C1)
+// become U+FFFD, so a server cannot retitle, clear or repaint a terminal.
+QString withoutControlCharacters(const QString &text);
+
 } // namespace repodeck::core

@@ -1,5 +1,7 @@
 #include "workspace/Workspace.h"
 
+#include "util/LinkCheck.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -131,6 +133,8 @@ QString Workspace::save(const QString &path) const
     const QFileInfo info(path);
     if (!QDir().mkpath(info.absolutePath()))
         return QStringLiteral("cannot create the folder %1; check its permissions.").arg(info.absolutePath());
+    if (QString e = refuseWritingThroughLink(path); !e.isEmpty())
+        return e;
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return QStringLiteral("cannot write %1 (%2).").arg(path, file.errorString());

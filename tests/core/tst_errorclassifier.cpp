@@ -1,5 +1,7 @@
 #include "retry/ErrorClassifier.h"
 
+#include "git/GitLibrary.h"
+
 #include <QtTest>
 
 #include <git2/errors.h>
@@ -15,6 +17,19 @@ class TestErrorClassifier : public QObject
     Q_OBJECT
 
 private slots:
+    // Found in review: a server's ERR line or Content-Type with escape
+    // sequences reached the terminal (retitled it, cleared it, printed a
+    // fake "all up to date" line). What a server says is shown, not obeyed.
+    void serverTextLosesItsEscapeSequences()
+    {
+        QCOMPARE(git::initialize(), QString());
+        git_error_set_str(GIT_ERROR_NET, "remote error: \x1b]0;owned\x07\x1b[2J\x1b[31mFAKE: all up to date\r\xc2\x9b" "1m");
+        const SyncError e = git::captureFailure(-1, nullptr, QStringLiteral("127.0.0.1"));
+        QVERIFY2(!e.text().contains(QChar(0x1b)) && !e.text().contains(QChar(0x07)) && !e.text().contains(QChar('\r')),
+                 qPrintable(e.text()));
+        QVERIFY(e.text().contains("FAKE: all up to date"));
+    }
+
     void classify_data()
     {
         QTest::addColumn<int>("klass");

@@ -94,6 +94,28 @@ private slots:
         QVERIFY(m_http.requestCount() <= 2);
     }
 
+    // Found in review: `git credential` ran in RepoDeck's working directory,
+    // so a repository around it (a download, a shared folder) chose its own
+    // credential.helper and received the stored password on approve/reject.
+    void repositoryAroundTheWorkingDirectoryChoosesNoHelper()
+    {
+        const QString evil = m_tmp.filePath("downloads/evil");
+        QDir().mkpath(evil + "/sub");
+        GitRepoFactory::git({"init", "-q", evil}, m_tmp.path());
+        const QString stolen = m_tmp.filePath("stolen.txt");
+        GitRepoFactory::git({"config", "credential.helper", "!f() { cat >> '" + stolen + "'; }; f"}, evil);
+        m_runner->setWorkingDirectory(evil + "/sub");
+        writeStore(kSecret);
+        QCOMPARE(cli({"add", "ev", m_http.url("private.git"), m_tmp.filePath("w/ev")}), 0);
+        QByteArray out;
+        QCOMPARE(cli({"sync", "ev", "--json"}, &out), 0); // fill, then approve
+        writeStore("wrong-password");
+        QCOMPARE(cli({"add", "ev2", m_http.url("private.git"), m_tmp.filePath("w/ev2")}), 0);
+        QCOMPARE(cli({"sync", "ev2", "--json"}, &out), 1); // fill, then reject
+        m_runner->setWorkingDirectory(QString());
+        QVERIFY2(!QFileInfo::exists(stolen), "a repository's own credential.helper was run");
+    }
+
     void noCredentialAnywhereFailsFastWithoutPrompting()
     {
         QFile::remove(storePath());

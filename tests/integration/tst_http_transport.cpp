@@ -596,6 +596,27 @@ private slots:
         QCOMPARE(proxy.requestCount(), log.size());
     }
 
+    // Found in review: an imported repository's own .git/config named a
+    // proxy, which then saw the plain-http request with the user's stored
+    // credential. A repository may turn a proxy off, never name one.
+    void repositoryConfigCannotNameAProxy()
+    {
+        HttpProxyServer proxy;
+        QVERIFY(proxy.start());
+        m_http.setUrlHost(QStringLiteral("127.0.0.1"));
+        const QString url = m_http.url("small.git");
+        const QString path = target();
+        SyncHarness h;
+        auto r = syncOnce(h, "imported", url, path);
+        QVERIFY2(r.outcome == Outcome::Cloned, qPrintable(r.error.text()));
+        GitRepoFactory::git({"config", "http.proxy", proxy.url()}, path);
+        GitRepoFactory::git({"config", "remote.origin.proxy", proxy.url()}, path);
+        SyncHarness h2;
+        r = syncOnce(h2, "imported", url, path);
+        QVERIFY2(r.outcome != Outcome::Failed, qPrintable(r.error.text()));
+        QCOMPARE(proxy.requestCount(), 0);
+    }
+
     void systemProxyFromTheEnvironment()
     {
         HttpProxyServer proxy;

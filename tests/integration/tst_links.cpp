@@ -5,7 +5,9 @@
 #include "GitRepoFactory.h"
 #include "SyncHarness.h"
 #include "git/GitLibrary.h"
+#include "state/RepoStateStore.h"
 #include "sync/CrashRecovery.h"
+#include "workspace/Workspace.h"
 #include "util/RemoveTree.h"
 
 #include <QFile>
@@ -79,6 +81,25 @@ private slots:
     {
         QTemporaryDir tmp;
         QCOMPARE(core::removeTreeNoFollow(tmp.filePath("absent")), QString());
+    }
+
+    // Found in review: a state or workspace file in a shared folder replaced
+    // by a link to one of the user's files; QSaveFile wrote through it.
+    void savesNeverWriteThroughALink()
+    {
+        QTemporaryDir tmp;
+        const QString victim = makeVictim(tmp.path()) + "/precious.txt";
+        const QString state = tmp.filePath("ws.json.state.json");
+        QVERIFY(QFile::link(victim, state));
+        const QString stateError = core::RepoStateStore().save(state);
+        QVERIFY2(stateError.contains("link"), qPrintable(stateError));
+        const QString ws = tmp.filePath("ws.json");
+        QVERIFY(QFile::link(victim, ws));
+        const QString wsError = core::Workspace().save(ws);
+        QVERIFY2(wsError.contains("link"), qPrintable(wsError));
+        QFile f(victim);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), QByteArray("keep me"));
     }
 
     // The whole path: a clone finds a planted ".NAME.repodeck-partial" link

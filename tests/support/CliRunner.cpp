@@ -31,6 +31,8 @@ int CliRunner::run(const QStringList &args, QByteArray *out, QByteArray *err, in
 {
     QProcess p;
     p.setProcessEnvironment(m_env);
+    if (!m_workDir.isEmpty())
+        p.setWorkingDirectory(m_workDir);
 #ifndef _WIN32
     // No controlling terminal, even when the suite runs from one.
     p.setChildProcessModifier([] { ::setsid(); });

@@ -29,6 +29,8 @@ public:
                       QByteArray *screen, int timeoutMs = 30'000);
 
     QProcessEnvironment &environment() { return m_env; }
+    // Where the CLI is started (default: the test's own working directory).
+    void setWorkingDirectory(const QString &dir) { m_workDir = dir; }
     const QByteArray &printed() const { return m_printed; }
     QString home() const { return m_home; }
     QString workspace() const { return m_workspace; }
@@ -40,6 +42,7 @@ private:
     QString m_home;
     QString m_workspace;
     QProcessEnvironment m_env;
+    QString m_workDir;
     QByteArray m_printed;
 };
 

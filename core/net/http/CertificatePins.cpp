@@ -1,5 +1,7 @@
 #include "net/http/CertificatePins.h"
 
+#include "util/LinkCheck.h"
+
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -117,6 +119,8 @@ QString savePinnedCertificate(const QString &path, const QString &host, const QB
     root.insert(QStringLiteral("schema"), 1);
     root.insert(QStringLiteral("certificates"), f.pins);
     QDir().mkpath(QFileInfo(path).absolutePath());
+    if (QString e = refuseWritingThroughLink(path); !e.isEmpty())
+        return e;
     QSaveFile out(path);
     if (!out.open(QIODevice::WriteOnly) || out.write(QJsonDocument(root).toJson()) < 0 || !out.commit())
         return QStringLiteral("cannot write %1: %2").arg(path, out.errorString());

@@ -23,6 +23,33 @@ std::optional<QString> readConfig(git_config *config, const QByteArray &key)
     return QString::fromUtf8(buf.buf.ptr, static_cast<qsizetype>(buf.buf.size));
 }
 
+// A proxy sees every request of a plain-http remote, credentials included.
+// A repository's own configuration (.git/config: an imported or downloaded
+// repository's is written by whoever made it) may turn a proxy off (an empty
+// value), never name one; the user's global, XDG and system files may.
+std::optional<QString> readTrusted(git_config *config, const QByteArray &key)
+{
+    git_config_entry *entry = nullptr;
+    if (git_config_get_entry(&entry, config, key.constData()) < 0) {
+        git_error_clear();
+        return std::nullopt;
+    }
+    const QString value = QString::fromUtf8(entry->value ? entry->value : "");
+    const bool fromRepository = entry->level >= GIT_CONFIG_LEVEL_LOCAL;
+    git_config_entry_free(entry);
+    if (!fromRepository || value.trimmed().isEmpty())
+        return value;
+    spdlog::warn("ignoring {} from a repository's own configuration: only the user's git configuration may "
+                 "choose a proxy", key.toStdString());
+    git_config *user = nullptr;
+    if (git_config_open_default(&user) < 0) {
+        git_error_clear();
+        return std::nullopt;
+    }
+    git::Config owned(user);
+    return readConfig(owned.get(), key);
+}
+
 git::Config openConfig(git_remote *remote)
 {
     git_config *raw = nullptr;
@@ -99,10 +126,10 @@ ProxyChoice chooseProxy(git_remote *remote, const git_proxy_options &options)
         const char *name = remote ? git_remote_name(remote) : nullptr;
         if (name) {
             const QByteArray key = QByteArray("remote.") + name + ".proxy";
-            if (const auto value = readConfig(config.get(), key))
+            if (const auto value = readTrusted(config.get(), key))
                 return fromValue(*value, QString::fromUtf8(key));
         }
-        if (const auto value = readConfig(config.get(), "http.proxy"))
+        if (const auto value = readTrusted(config.get(), "http.proxy"))
             return fromValue(*value, QStringLiteral("http.proxy"));
     }
     ProxyChoice system;
