@@ -120,9 +120,9 @@ bool PackServer::start(const QByteArray &pack, const QByteArray &tip)
                 if (line.startsWith("done")) {
                     sendAll(*s, pkt("NAK\n") + m_pack);
                     ++m_packsSent;
-                    s->disconnectFromHost();
-                    if (s->state() != QAbstractSocket::UnconnectedState)
-                        s->waitForDisconnected(2000);
+                    // No side band: the end of the pack is the end of the
+                    // connection. Shut our side down at once.
+                    s->close();
                     break;
                 }
             }
