@@ -4,7 +4,9 @@
 #include "git/pack/DeltaResolver.h"
 #include "git/pack/IndexWriter.h"
 #include "git/pack/PackFormat.h"
+#include "git/pack/PackFile.h"
 #include "git/pack/PackParser.h"
+#include "retry/ErrorClassifier.h"
 
 #include <git2.h>
 
@@ -12,6 +14,8 @@
 #include <QtTest>
 
 #include <zlib.h>
+
+#include <cerrno>
 
 using namespace repodeck::core::git::pack;
 using repodeck::test::HostilePack;
@@ -231,6 +235,66 @@ private slots:
     }
 
     void loopPackIs112Bytes() { QCOMPARE(HostilePack::loopPack().size(), 112); }
+
+    // The fuzz seeds (tests/fuzz/corpus/pack) are the crafted packs as
+    // HostilePack builds them today; REPODECK_WRITE_PACK_CORPUS=1 rewrites them.
+    void fuzzCorpusMatchesTheBuilders()
+    {
+        const QString dir = QStringLiteral(QT_TESTCASE_SOURCEDIR "/../fuzz/corpus/pack");
+        const QList<QPair<QString, QByteArray>> seeds{
+            {"loop.pack", HostilePack::loopPack()},
+            {"missing-base.pack", HostilePack::missingBasePack()},
+            {"duplicate.pack", HostilePack::duplicatePack()},
+            {"huge-declared-delta.pack", HostilePack::hugeDeclaredDeltaPack()},
+            {"amplification-1mib.pack", HostilePack::amplificationPack(24, 1 << 20)},
+            {"binary-tree-64k.pack", HostilePack::binaryTreePack(5, 1 << 16)},
+        };
+        const bool write = qEnvironmentVariableIsSet("REPODECK_WRITE_PACK_CORPUS");
+        for (const auto &[name, bytes] : seeds) {
+            QFile f(dir + "/" + name);
+            if (write) {
+                QVERIFY(f.open(QIODevice::WriteOnly));
+                f.write(bytes);
+                continue;
+            }
+            QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(f.fileName()));
+            QVERIFY2(f.readAll() == bytes, qPrintable(name));
+        }
+    }
+
+    // Issue 15 item 6: what a failed write says, for each errno that matters.
+    void ioFailureMessages_data()
+    {
+        QTest::addColumn<int>("error");
+        QTest::addColumn<QString>("contains");
+        QTest::addColumn<int>("category");
+        QTest::newRow("ENOSPC") << ENOSPC << "No space left on device" << int(repodeck::core::ErrorCategory::Local);
+        QTest::newRow("EDQUOT") << EDQUOT << "Disk quota exceeded" << int(repodeck::core::ErrorCategory::Local);
+        QTest::newRow("EACCES") << EACCES << "in the folder /srv/repos/x/.git/objects/pack" << int(repodeck::core::ErrorCategory::Local);
+        QTest::newRow("EROFS") << EROFS << "in the folder /srv/repos/x/.git/objects/pack" << int(repodeck::core::ErrorCategory::Local);
+        QTest::newRow("EIO") << EIO << "Input/output error" << int(repodeck::core::ErrorCategory::Local);
+    }
+
+    void ioFailureMessages()
+    {
+        QFETCH(int, error);
+        QFETCH(QString, contains);
+        QFETCH(int, category);
+        const IoFailure f{error, QStringLiteral("/srv/repos/x/.git/objects/pack/tmp_repodeck_1.pack"), QStringLiteral("write")};
+        QVERIFY2(f.message().contains(contains), qPrintable(f.message()));
+        QCOMPARE(f.raise(), -1);
+        repodeck::core::FailureInput in;
+        in.gitClass = git_error_last()->klass;
+        in.gitCode = -1;
+        in.gitMessage = QString::fromUtf8(git_error_last()->message);
+        in.host = QStringLiteral("127.0.0.1");
+        const repodeck::core::SyncError e = repodeck::core::classifyFailure(in);
+        QCOMPARE(int(e.category), category);
+        if (error == ENOSPC || error == EDQUOT) {
+            QVERIFY2(e.message.contains("disk is full"), qPrintable(e.text()));
+            QVERIFY(e.message.contains("/srv/repos/x/.git/objects/pack/tmp_repodeck_1.pack"));
+        }
+    }
 
     // Ids are git's, through the resolver's own path (REF and OFS deltas).
     void resolvesToGitsIds()
