@@ -190,7 +190,7 @@ private:
             if (p.work != m_lastWork || m_lastWorkAt.time_since_epoch().count() == 0) {
                 m_lastWork = p.work;
                 m_lastWorkAt = now;
-            } else if (ctx->stallTimeout().count() > 0 && now - m_lastWorkAt > ctx->stallTimeout()) {
+            } else if (ctx->stallTimeout().count() > 0 && now - m_lastWorkAt > ctx->stallTimeout() + m_stepAllowance) {
                 ctx->recordFault(StreamFault::StallTimeout, ctx->stallTimeout());
                 git_error_set_str(GIT_ERROR_INDEXER, "indexing the pack made no progress");
                 return -1;
@@ -319,6 +319,13 @@ private:
             else
                 roots.push_back(static_cast<quint32>(i));
         }
+        // One step (inflate, apply, hash one object) may legitimately take
+        // long for a large object: 1 s per 32 MiB of the largest entry on
+        // top of the stall timeout before the work counts as stalled.
+        quint64 largest = 0;
+        for (const PackEntry &e : entries)
+            largest = std::max(largest, e.size);
+        m_stepAllowance = std::chrono::milliseconds(1000 + static_cast<qint64>(largest / (quint64(32) << 20)) * 1000);
         stats->total_objects = static_cast<unsigned int>(entries.size());
         stats->received_objects = static_cast<unsigned int>(entries.size());
         stats->total_deltas = deltas;
@@ -399,6 +406,7 @@ private:
     unsigned int m_doneObjects = 0; // by earlier rounds (a thin pack has two)
     unsigned int m_doneDeltas = 0;
     quint64 m_lastWork = 0;
+    std::chrono::milliseconds m_stepAllowance{0};
     std::chrono::steady_clock::time_point m_lastWorkAt{};
 };
 

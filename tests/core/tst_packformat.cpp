@@ -269,7 +269,9 @@ private slots:
         QTest::addColumn<QString>("contains");
         QTest::addColumn<int>("category");
         QTest::newRow("ENOSPC") << ENOSPC << "No space left on device" << int(repodeck::core::ErrorCategory::Local);
+#ifdef EDQUOT
         QTest::newRow("EDQUOT") << EDQUOT << "Disk quota exceeded" << int(repodeck::core::ErrorCategory::Local);
+#endif
         QTest::newRow("EACCES") << EACCES << "in the folder /srv/repos/x/.git/objects/pack" << int(repodeck::core::ErrorCategory::Local);
         QTest::newRow("EROFS") << EROFS << "in the folder /srv/repos/x/.git/objects/pack" << int(repodeck::core::ErrorCategory::Local);
         QTest::newRow("EIO") << EIO << "Input/output error" << int(repodeck::core::ErrorCategory::Local);
@@ -290,7 +292,7 @@ private slots:
         in.host = QStringLiteral("127.0.0.1");
         const repodeck::core::SyncError e = repodeck::core::classifyFailure(in);
         QCOMPARE(int(e.category), category);
-        if (error == ENOSPC || error == EDQUOT) {
+        if (contains.contains("space") || contains.contains("quota")) {
             QVERIFY2(e.message.contains("disk is full"), qPrintable(e.text()));
             QVERIFY(e.message.contains("/srv/repos/x/.git/objects/pack/tmp_repodeck_1.pack"));
         }

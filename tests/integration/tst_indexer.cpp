@@ -11,12 +11,15 @@
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
 #include "git/ParallelIndexer.h"
+#include "net/AttemptContext.h"
 
 #include <git2/sys/odb_backend.h>
 
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QtTest>
+
+#include <memory>
 
 using namespace repodeck;
 using namespace repodeck::test;
@@ -365,6 +368,40 @@ private slots:
         };
         QCOMPARE(writeThroughIndexer(repo, pack, stopWhenResolving), -7);
         QVERIFY2(packFiles(repo).isEmpty(), qPrintable(packFiles(repo).join(' ')));
+    }
+
+    // The attempt's limits reach the resolving loop itself, with no
+    // progress callback at all (libgit2 1.5.1's loop never called one):
+    // an attempt deadline, a cancel, stop a pack that takes seconds.
+    void attemptLimitsReachTheResolvingLoop_data()
+    {
+        QTest::addColumn<bool>("cancel");
+        QTest::newRow("attempt timeout") << false;
+        QTest::newRow("cancel") << true;
+    }
+    void attemptLimitsReachTheResolvingLoop()
+    {
+        QFETCH(bool, cancel);
+        const QByteArray pack = HostilePack::binaryTreePack(11, 1 << 20); // 2047 objects of 1 MiB: seconds of hashing
+        const QString repo = m_tmp.filePath(QStringLiteral("limits-%1.git").arg(++m_counter));
+        int rc = 0;
+        GitRepoFactory::git({"init", "-q", "--bare", repo}, m_tmp.path(), &rc);
+        auto token = std::make_shared<core::CancelToken>();
+        core::AttemptContext attempt(core::Millis(2000), core::Millis(60'000),
+                                     core::Millis(cancel ? 60'000 : 300), token);
+        core::AttemptScope scope(&attempt);
+        // Cancelled before the pack arrives: only the resolving loop looks
+        // (receiving is bounded by the network stream, not tested here).
+        if (cancel)
+            token->cancel();
+        QElapsedTimer t;
+        t.start();
+        rc = writeThroughIndexer(repo, pack);
+        const qint64 elapsed = t.elapsed();
+        QVERIFY2(rc < 0, "the pack was indexed to the end");
+        QVERIFY2(elapsed < 2000, qPrintable(QString::number(elapsed)));
+        QCOMPARE(attempt.fault(), cancel ? core::StreamFault::Cancelled : core::StreamFault::AttemptTimeout);
+        QVERIFY(packFiles(repo).isEmpty());
     }
 
     // Issue 14 findings 4 and 5 over the network: a hostile git:// server
