@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -41,7 +42,7 @@ QString IoFailure::message() const
 #ifdef EDQUOT
     case EDQUOT:
 #endif
-        return QStringLiteral("cannot %1 %2: %3 (the disk is full)").arg(what, path, reason);
+        return QStringLiteral("cannot %1 %2: %3").arg(what, path, reason); // the classifier says "disk full"
     case EACCES:
     case EPERM:
     case EROFS:
