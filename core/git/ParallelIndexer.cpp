@@ -343,6 +343,13 @@ private:
                 return fail(QStringLiteral("corrupt pack: object %1 occurs twice").arg(QString::fromLatin1(git_oid_tostr_s(&dup))));
             if (std::all_of(entries.begin(), entries.end(), [](const PackEntry &e) { return e.resolved; }))
                 break;
+            // One round of bases completes any thin pack: every base missing
+            // after the first is appended at once. A second round means
+            // the repository's object did not hash to its id.
+            if (++m_thinRounds > 1)
+                return fail(QStringLiteral("corrupt pack: %1 deltas could not be resolved")
+                                .arg(std::count_if(entries.begin(), entries.end(),
+                                                   [](const PackEntry &e) { return !e.resolved; })));
             roots.clear();
             if (const int rc = completeThin(&roots, stats); rc != 0)
                 return rc;
@@ -407,6 +414,7 @@ private:
     unsigned int m_doneDeltas = 0;
     quint64 m_lastWork = 0;
     std::chrono::milliseconds m_stepAllowance{0};
+    int m_thinRounds = 0;
     std::chrono::steady_clock::time_point m_lastWorkAt{};
 };
 
