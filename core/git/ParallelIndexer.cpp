@@ -1,29 +1,27 @@
 #include "git/ParallelIndexer.h"
 
+// Before any Qt header: Qt's `foreach` macro would rename a member.
 #include <git2/sys/odb_backend.h>
+
+#include "git/pack/DeltaResolver.h"
+#include "git/pack/IndexWriter.h"
+#include "git/pack/PackFile.h"
+#include "git/pack/PackParser.h"
+#include "net/AttemptContext.h"
 
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QRandomGenerator>
-#include <QSaveFile>
-#include <QThread>
 
 #include <spdlog/spdlog.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
+#include <chrono>
 #include <cstring>
-#include <functional>
-#include <limits>
-#include <mutex>
 #include <new>
-#include <system_error>
-#include <thread>
-#include <unordered_map>
-#include <vector>
 
 // Qt's `foreach` keyword macro would rename git_odb_backend's callback.
 #undef foreach
@@ -32,161 +30,18 @@ namespace repodeck::core::git {
 
 namespace {
 
-using Bytes = std::vector<unsigned char>;
+using namespace pack;
 
 std::atomic<int> g_indexed{0};
-std::atomic<int> g_handedOver{0};
-
-enum PackType : quint8 { Commit = 1, Tree = 2, Blob = 3, Tag = 4, OfsDelta = 6, RefDelta = 7 };
-
-struct Entry
-{
-    quint64 offset = 0;   // first byte of the entry header
-    quint64 data = 0;     // first byte of its zlib stream
-    quint64 end = 0;      // one past its zlib stream
-    quint64 size = 0;     // inflated size, as the header says
-    quint8 type = 0;      // as stored (PackType)
-    quint32 crc = 0;      // CRC-32 of the raw entry, for the .idx
-    qint64 base = -1;     // OFS_DELTA: index of the base entry
-    git_oid baseOid{};    // REF_DELTA
-    git_oid oid{};        // set once resolved
-};
-
-struct OidHash
-{
-    size_t operator()(const git_oid &o) const
-    {
-        size_t h = 0;
-        std::memcpy(&h, o.id, sizeof h);
-        return h;
-    }
-};
-struct OidEqual
-{
-    bool operator()(const git_oid &a, const git_oid &b) const { return git_oid_equal(&a, &b); }
-};
-
-// --- pure helpers ------------------------------------------------------------
-
-bool inflateEntry(const uchar *pack, const Entry &e, Bytes &out)
-{
-    out.resize(static_cast<size_t>(e.size));
-    unsigned char dummy = 0;
-    z_stream z{};
-    if (inflateInit(&z) != Z_OK)
-        return false;
-    // zlib counts in 32 bits: feed and drain it in pieces of at most 1 GiB.
-    const uchar *in = pack + e.data;
-    quint64 inLeft = e.end - e.data;
-    unsigned char *outAt = out.empty() ? &dummy : out.data();
-    quint64 outLeft = out.size();
-    int rc = Z_OK;
-    while (rc == Z_OK) {
-        if (z.avail_in == 0 && inLeft > 0) {
-            z.next_in = const_cast<uchar *>(in);
-            z.avail_in = static_cast<uInt>(std::min<quint64>(inLeft, 1u << 30));
-            in += z.avail_in;
-            inLeft -= z.avail_in;
-        }
-        if (z.avail_out == 0 && outLeft > 0) {
-            z.next_out = outAt;
-            z.avail_out = static_cast<uInt>(std::min<quint64>(outLeft, 1u << 30));
-            outAt += z.avail_out;
-            outLeft -= z.avail_out;
-        }
-        if (z.avail_out == 0) {
-            z.next_out = &dummy; // room for zlib to say the stream ended (nothing is written)
-            z.avail_out = 0;
-        }
-        rc = inflate(&z, Z_NO_FLUSH);
-        if (rc == Z_BUF_ERROR && (inLeft > 0 || outLeft > 0))
-            rc = Z_OK; // it only wanted the next piece
-    }
-    const bool ok = rc == Z_STREAM_END && z.total_out == e.size;
-    inflateEnd(&z);
-    return ok;
-}
-
-bool readDeltaSize(const uchar *&p, const uchar *end, quint64 *size)
-{
-    quint64 v = 0;
-    int shift = 0;
-    uchar c = 0;
-    do {
-        if (p >= end || shift > 63)
-            return false;
-        c = *p++;
-        v |= static_cast<quint64>(c & 0x7f) << shift;
-        shift += 7;
-    } while (c & 0x80);
-    *size = v;
-    return true;
-}
-
-// git's delta format: source and target sizes, then copy and insert ops.
-bool applyDelta(const Bytes &base, const Bytes &delta, Bytes &out)
-{
-    const uchar *p = delta.data();
-    const uchar *end = p + delta.size();
-    quint64 sourceSize = 0, targetSize = 0;
-    if (!readDeltaSize(p, end, &sourceSize) || !readDeltaSize(p, end, &targetSize) || sourceSize != base.size())
-        return false;
-    // Grown as the ops run, never sized from the header alone: a hostile
-    // delta cannot make us allocate what it does not produce.
-    out.clear();
-    out.reserve(static_cast<size_t>(std::min<quint64>(targetSize, base.size() + delta.size() * 16 + 4096)));
-    size_t o = 0;
-    while (p < end) {
-        const uchar op = *p++;
-        if (op & 0x80) {
-            quint64 off = 0, n = 0;
-            for (int i = 0; i < 4; ++i) {
-                if (op & (1 << i)) {
-                    if (p >= end)
-                        return false;
-                    off |= static_cast<quint64>(*p++) << (8 * i);
-                }
-            }
-            for (int i = 0; i < 3; ++i) {
-                if (op & (0x10 << i)) {
-                    if (p >= end)
-                        return false;
-                    n |= static_cast<quint64>(*p++) << (8 * i);
-                }
-            }
-            if (n == 0)
-                n = 0x10000;
-            if (off + n > base.size() || o + n > targetSize)
-                return false;
-            out.insert(out.end(), base.begin() + static_cast<std::ptrdiff_t>(off),
-                       base.begin() + static_cast<std::ptrdiff_t>(off + n));
-            o += static_cast<size_t>(n);
-        } else if (op) {
-            if (p + op > end || o + op > targetSize)
-                return false;
-            out.insert(out.end(), p, p + op);
-            p += op;
-            o += op;
-        } else {
-            return false; // reserved opcode
-        }
-    }
-    return o == targetSize;
-}
-
-void putBe32(QByteArray &out, quint32 v)
-{
-    const char b[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
-    out.append(b, 4);
-}
-
-// --- the backend and its writepack ---------------------------------------------
+std::atomic<int> g_thin{0};
+std::atomic<unsigned long long> g_peakHeld{0};
 
 struct Backend
 {
     git_odb_backend parent;
     QString packDir;
-    bool used = false;
+    bool clone = false;
+    int packs = 0;
 };
 
 class Writepack;
@@ -199,14 +54,22 @@ struct WritepackHandle
     Writepack *self;
 };
 
+quint64 memoryBudget()
+{
+    bool ok = false;
+    const quint64 mib = qEnvironmentVariable("REPODECK_PACK_MEMORY_MB").toULongLong(&ok);
+    return ok && mib > 0 ? mib << 20 : quint64(128) << 20;
+}
+
 class Writepack
 {
 public:
-    Writepack(Backend *backend, git_odb *odb, git_indexer_progress_cb progress, void *payload)
+    Writepack(Backend *backend, git_odb *odb, git_indexer_progress_cb progress, void *payload, bool thinAllowed)
         : m_backend(backend)
         , m_odb(odb)
         , m_progress(progress)
         , m_payload(payload)
+        , m_thinAllowed(thinAllowed)
     {
         m_handle.parent.backend = &backend->parent;
         m_handle.parent.append = &Writepack::appendCb;
@@ -217,25 +80,23 @@ public:
     git_odb_writepack *handle() { return &m_handle.parent; }
     ~Writepack()
     {
-        if (m_zActive)
-            inflateEnd(&m_z);
+        unmap();
         m_file.close();
         if (!m_committed && !m_tempPath.isEmpty())
             QFile::remove(m_tempPath);
     }
 
-    bool open()
+    int open()
     {
         m_tempPath = QDir(m_backend->packDir)
                          .filePath(QStringLiteral("tmp_repodeck_%1.pack")
                                        .arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0')));
-        m_file.setFileName(m_tempPath);
-        if (!m_file.open(QIODevice::WriteOnly | QIODevice::NewOnly)) {
-            git_error_set_str(GIT_ERROR_OS, QStringLiteral("cannot create %1: %2")
-                                                .arg(m_tempPath, m_file.errorString()).toUtf8().constData());
-            return false;
+        if (!m_file.create(m_tempPath)) {
+            const IoFailure f = m_file.failure();
+            m_tempPath.clear();
+            return f.raise();
         }
-        return true;
+        return 0;
     }
 
 private:
@@ -263,9 +124,14 @@ private:
 
     int fail(const QString &why)
     {
-        m_state = State::Failed;
+        m_failed = true;
         git_error_set_str(GIT_ERROR_INDEXER, why.toUtf8().constData());
         return -1;
+    }
+    int failIo(const IoFailure &f)
+    {
+        m_failed = true;
+        return f.raise();
     }
 
     int report(git_indexer_progress *stats)
@@ -280,458 +146,226 @@ private:
 
     int append(const char *data, size_t size, git_indexer_progress *stats)
     {
-        if (m_state == State::Failed)
+        if (m_failed)
             return -1;
-        if (m_file.write(data, static_cast<qint64>(size)) != static_cast<qint64>(size))
-            return fail(QStringLiteral("cannot write %1: %2").arg(m_tempPath, m_file.errorString()));
-        // The pack checksum covers everything but the last 20 bytes, which
-        // are not known to be the last until the stream ends: hold them back.
-        m_tail.append(data, static_cast<qsizetype>(size));
-        if (m_tail.size() > GIT_OID_RAWSZ) {
-            m_checksum.addData(QByteArrayView(m_tail.constData(), m_tail.size() - GIT_OID_RAWSZ));
-            m_tail = m_tail.right(GIT_OID_RAWSZ);
-        }
-        m_buf.append(data, static_cast<qsizetype>(size));
-        if (!parse())
-            return -1;
-        stats->total_objects = m_count;
-        stats->received_objects = static_cast<unsigned int>(m_entries.size());
+        if (!m_file.write(data, size))
+            return failIo(m_file.failure());
+        if (!m_parser.feed(data, size))
+            return fail(m_parser.error());
+        stats->total_objects = m_parser.declaredCount();
+        stats->received_objects = static_cast<unsigned int>(m_parser.entries().size());
         return report(stats);
     }
 
-    // Reads as much of the stream as has arrived: entry headers, then each
-    // zlib stream (inflated into a scratch buffer only to find where it ends
-    // and to check its size).
-    bool parse()
+    void unmap()
     {
-        while (true) {
-            const qsizetype avail = m_buf.size() - m_pos;
-            const auto *p = reinterpret_cast<const uchar *>(m_buf.constData()) + m_pos;
-            if (m_state == State::Header) {
-                if (avail < 12)
-                    break;
-                if (std::memcmp(p, "PACK", 4) != 0)
-                    return fail(QStringLiteral("the server sent something that is not a pack"));
-                const quint32 version = (quint32(p[4]) << 24) | (quint32(p[5]) << 16) | (quint32(p[6]) << 8) | p[7];
-                if (version != 2 && version != 3)
-                    return fail(QStringLiteral("pack version %1 is not supported").arg(version));
-                m_count = (quint32(p[8]) << 24) | (quint32(p[9]) << 16) | (quint32(p[10]) << 8) | p[11];
-                m_entries.reserve(std::min<quint32>(m_count, 1u << 20)); // the header may lie
-                m_pos += 12;
-                m_state = m_count ? State::EntryHead : State::Trailer;
-            } else if (m_state == State::EntryHead) {
-                qsizetype i = 0;
-                auto next = [&](uchar *c) {
-                    if (i >= avail)
-                        return false;
-                    *c = p[i++];
-                    return true;
-                };
-                uchar c = 0;
-                if (!next(&c))
-                    break;
-                Entry e;
-                e.offset = m_bufStart + static_cast<quint64>(m_pos);
-                e.type = (c >> 4) & 7;
-                quint64 size = c & 15;
-                int shift = 4;
-                bool complete = true;
-                while (c & 0x80) {
-                    if (!next(&c)) {
-                        complete = false;
-                        break;
-                    }
-                    if (shift > 57)
-                        return fail(QStringLiteral("corrupt pack: object size too large"));
-                    size |= static_cast<quint64>(c & 0x7f) << shift;
-                    shift += 7;
-                }
-                if (!complete)
-                    break;
-                e.size = size;
-                if (e.type == OfsDelta) {
-                    if (!next(&c))
-                        break;
-                    quint64 distance = c & 0x7f;
-                    while (complete && (c & 0x80)) {
-                        if (!next(&c)) {
-                            complete = false;
-                            break;
-                        }
-                        if (distance > (std::numeric_limits<quint64>::max() >> 8))
-                            return fail(QStringLiteral("corrupt pack: delta base offset too large"));
-                        distance = ((distance + 1) << 7) | (c & 0x7f);
-                    }
-                    if (!complete)
-                        break;
-                    if (distance == 0 || distance > e.offset)
-                        return fail(QStringLiteral("corrupt pack: delta base before the pack start"));
-                    const quint64 baseOffset = e.offset - distance;
-                    const auto it = std::lower_bound(m_entries.begin(), m_entries.end(), baseOffset,
-                                                     [](const Entry &x, quint64 off) { return x.offset < off; });
-                    if (it == m_entries.end() || it->offset != baseOffset)
-                        return fail(QStringLiteral("corrupt pack: delta base is not an object"));
-                    e.base = it - m_entries.begin();
-                } else if (e.type == RefDelta) {
-                    if (avail - i < GIT_OID_RAWSZ)
-                        break;
-                    git_oid_fromraw(&e.baseOid, p + i);
-                    i += GIT_OID_RAWSZ;
-                } else if (e.type < Commit || e.type > Tag) {
-                    return fail(QStringLiteral("corrupt pack: unknown object type %1").arg(e.type));
-                }
-                e.data = e.offset + static_cast<quint64>(i);
-                e.crc = static_cast<quint32>(crc32(0, p, static_cast<uInt>(i)));
-                m_pos += i;
-                m_current = e;
-                std::memset(&m_z, 0, sizeof m_z);
-                if (inflateInit(&m_z) != Z_OK)
-                    return fail(QStringLiteral("zlib could not start"));
-                m_zActive = true;
-                m_state = State::Inflating;
-            } else if (m_state == State::Inflating) {
-                if (avail == 0)
-                    break;
-                m_z.next_in = const_cast<uchar *>(p);
-                m_z.avail_in = static_cast<uInt>(std::min<qsizetype>(avail, 1 << 30));
-                int rc = Z_OK;
-                do {
-                    m_z.next_out = m_scratch;
-                    m_z.avail_out = sizeof m_scratch;
-                    rc = inflate(&m_z, Z_NO_FLUSH);
-                } while (rc == Z_OK && m_z.avail_in > 0);
-                const auto used = static_cast<qsizetype>(m_z.next_in - p);
-                m_current.crc = static_cast<quint32>(crc32(m_current.crc, p, static_cast<uInt>(used)));
-                m_pos += used;
-                if (rc == Z_STREAM_END) {
-                    const bool sizeOk = m_z.total_out == m_current.size;
-                    inflateEnd(&m_z);
-                    m_zActive = false;
-                    if (!sizeOk)
-                        return fail(QStringLiteral("corrupt pack: an object's size does not match its header"));
-                    m_current.end = m_bufStart + static_cast<quint64>(m_pos);
-                    m_entries.push_back(m_current);
-                    m_state = m_entries.size() == m_count ? State::Trailer : State::EntryHead;
-                } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-                    return fail(QStringLiteral("corrupt pack: bad zlib data (%1)").arg(rc));
-                } else if (m_pos >= m_buf.size()) {
-                    break; // needs more input
-                }
-            } else if (m_state == State::Trailer) {
-                if (avail < GIT_OID_RAWSZ)
-                    break;
-                m_trailer = QByteArray(reinterpret_cast<const char *>(p), GIT_OID_RAWSZ);
-                m_pos += GIT_OID_RAWSZ;
-                m_state = State::Done;
-            } else if (m_state == State::Done) {
-                if (avail > 0)
-                    return fail(QStringLiteral("corrupt pack: data after its checksum"));
-                break;
-            } else {
-                return false;
+        if (m_map) {
+            m_mapFile.unmap(m_map);
+            m_map = nullptr;
+        }
+        m_mapFile.close();
+    }
+    bool map()
+    {
+        unmap();
+        m_mapFile.setFileName(m_tempPath);
+        if (!m_mapFile.open(QIODevice::ReadOnly) || m_mapFile.size() <= 0)
+            return false;
+        m_map = m_mapFile.map(0, m_mapFile.size());
+        return m_map != nullptr;
+    }
+
+    // The attempt's limits, checked about every 100 ms while deltas are
+    // resolved: cancel, the attempt deadline, and a stall of the work itself.
+    int checkLimits(const ResolveProgress &p, git_indexer_progress *stats)
+    {
+        stats->indexed_objects = m_doneObjects + p.indexedObjects;
+        stats->indexed_deltas = m_doneDeltas + p.indexedDeltas;
+        if (AttemptContext *ctx = AttemptContext::current()) {
+            if (ctx->checkInterrupted() != StreamFault::None) {
+                git_error_set_str(GIT_ERROR_INDEXER, "indexing the pack was interrupted: the attempt was cancelled or ran out of time");
+                return -1;
+            }
+            const auto now = std::chrono::steady_clock::now();
+            if (p.work != m_lastWork || m_lastWorkAt.time_since_epoch().count() == 0) {
+                m_lastWork = p.work;
+                m_lastWorkAt = now;
+            } else if (ctx->stallTimeout().count() > 0 && now - m_lastWorkAt > ctx->stallTimeout() + m_stepAllowance) {
+                ctx->recordFault(StreamFault::StallTimeout, ctx->stallTimeout());
+                git_error_set_str(GIT_ERROR_INDEXER, "indexing the pack made no progress");
+                return -1;
             }
         }
-        // Drop what was parsed (cheaply: not on every small step).
-        if (m_pos > (1 << 20) || m_pos == m_buf.size()) {
-            m_buf.remove(0, m_pos);
-            m_bufStart += static_cast<quint64>(m_pos);
-            m_pos = 0;
+        return report(stats);
+    }
+
+    int resolve(const std::vector<quint32> &roots, git_indexer_progress *stats)
+    {
+        ResolveOptions options;
+        options.memoryBudget = memoryBudget();
+        options.progress = [&](const ResolveProgress &p) { return checkLimits(p, stats); };
+        DeltaResolver resolver(m_map, static_cast<size_t>(m_mapFile.size()), m_parser.entries(), options);
+        const int rc = resolver.run(roots);
+        m_doneObjects = stats->indexed_objects;
+        m_doneDeltas = stats->indexed_deltas;
+        g_peakHeld = std::max<unsigned long long>(g_peakHeld, resolver.peakHeldBytes());
+        if (resolver.rebuiltBases() > 0)
+            spdlog::debug("pack indexer: {} delta bases dropped and rebuilt to stay within {} MiB",
+                          resolver.rebuiltBases(), options.memoryBudget >> 20);
+        if (rc < 0 && !resolver.error().isEmpty())
+            return fail(resolver.error());
+        return rc;
+    }
+
+    // A thin pack names bases it does not carry: they are appended to it
+    // from the repository's objects (a pack on disk must be complete), its
+    // object count and checksum rewritten, and their deltas resolved.
+    int completeThin(std::vector<quint32> *newRoots, git_indexer_progress *stats)
+    {
+        std::vector<PackEntry> &entries = m_parser.entries();
+        DeltaResolver probe(m_map, static_cast<size_t>(m_mapFile.size()), entries, ResolveOptions{});
+        const std::vector<git_oid> missing = probe.missingBases();
+        if (missing.empty())
+            return fail(QStringLiteral("corrupt pack: %1 deltas could not be resolved").arg(probe.unresolvedCount()));
+        const auto firstNeeding = [&](const git_oid &base) {
+            for (const PackEntry &e : entries)
+                if (!e.resolved && e.type == RefDelta && git_oid_equal(&e.baseOid, &base))
+                    return e.offset;
+            return quint64(0);
+        };
+        if (!m_thinAllowed)
+            return fail(QStringLiteral("the server sent a thin pack to a clone: the delta at offset %1 needs object %2, "
+                                       "which the pack does not carry")
+                            .arg(firstNeeding(missing.front()))
+                            .arg(QString::fromLatin1(git_oid_tostr_s(&missing.front()))));
+        unmap();
+        quint64 at = m_file.size() - GIT_OID_RAWSZ;
+        if (!m_file.truncate(at))
+            return failIo(m_file.failure());
+        for (const git_oid &id : missing) {
+            size_t size = 0;
+            git_object_t type = GIT_OBJECT_INVALID;
+            if (git_odb_read_header(&size, &type, m_odb, &id) < 0)
+                return fail(QStringLiteral("the pack's delta at offset %1 needs object %2, which neither the pack nor "
+                                           "this repository has")
+                                .arg(firstNeeding(id))
+                                .arg(QString::fromLatin1(git_oid_tostr_s(&id))));
+            if (size > kMaxObjectSize)
+                return fail(QStringLiteral("object %1 is larger than 2 GiB").arg(QString::fromLatin1(git_oid_tostr_s(&id))));
+            git_odb_object *object = nullptr;
+            if (git_odb_read(&object, m_odb, &id) < 0)
+                return -1;
+            PackEntry e;
+            e.offset = at;
+            e.type = static_cast<quint8>(type);
+            e.size = git_odb_object_size(object);
+            const Bytes header = objectHeader(static_cast<PackType>(type), e.size);
+            uLongf packedSize = compressBound(static_cast<uLong>(e.size));
+            QByteArray packed(static_cast<qsizetype>(packedSize), Qt::Uninitialized);
+            const int z = compress(reinterpret_cast<Bytef *>(packed.data()), &packedSize,
+                                   static_cast<const Bytef *>(git_odb_object_data(object)), static_cast<uLong>(e.size));
+            git_odb_object_free(object);
+            if (z != Z_OK)
+                return fail(QStringLiteral("zlib could not compress a base object"));
+            packed.truncate(static_cast<qsizetype>(packedSize));
+            if (!m_file.write(header.data(), header.size()) || !m_file.write(packed.constData(), packedSize))
+                return failIo(m_file.failure());
+            e.data = at + header.size();
+            e.end = e.data + packedSize;
+            e.crc = static_cast<quint32>(crc32(crc32(0, header.data(), static_cast<uInt>(header.size())),
+                                               reinterpret_cast<const Bytef *>(packed.constData()),
+                                               static_cast<uInt>(packedSize)));
+            at = e.end;
+            newRoots->push_back(static_cast<quint32>(entries.size()));
+            entries.push_back(e);
         }
-        return true;
+        const quint32 count = static_cast<quint32>(entries.size());
+        const unsigned char be[4] = {uchar(count >> 24), uchar(count >> 16), uchar(count >> 8), uchar(count)};
+        if (!m_file.writeAt(8, be, 4))
+            return failIo(m_file.failure());
+        if (!map())
+            return fail(QStringLiteral("cannot map %1").arg(m_tempPath));
+        m_trailer = QCryptographicHash::hash(QByteArrayView(reinterpret_cast<const char *>(m_map), m_mapFile.size()),
+                                             QCryptographicHash::Sha1);
+        unmap();
+        if (!m_file.write(m_trailer.constData(), static_cast<size_t>(m_trailer.size())))
+            return failIo(m_file.failure());
+        if (!map())
+            return fail(QStringLiteral("cannot map %1").arg(m_tempPath));
+        stats->local_objects += static_cast<unsigned int>(missing.size());
+        stats->total_objects = count;
+        ++g_thin;
+        return 0;
     }
 
     int commit(git_indexer_progress *stats)
     {
-        if (m_state != State::Done)
-            return fail(m_state == State::Failed ? QStringLiteral("the pack could not be read")
-                                                 : QStringLiteral("early EOF: the pack ended before all its objects"));
-        if (!m_file.flush())
-            return fail(QStringLiteral("cannot write %1: %2").arg(m_tempPath, m_file.errorString()));
-        m_file.close();
-        if (m_checksum.result() != m_trailer || m_tail != m_trailer)
-            return fail(QStringLiteral("packfile trailer mismatch"));
-
-        QFile pack(m_tempPath);
-        if (!pack.open(QIODevice::ReadOnly))
-            return fail(QStringLiteral("cannot read %1: %2").arg(m_tempPath, pack.errorString()));
-        const uchar *map = pack.size() > 0 ? pack.map(0, pack.size()) : nullptr;
-        if (!map)
+        if (m_failed)
+            return -1;
+        if (!m_parser.finish())
+            return fail(m_parser.error());
+        m_trailer = m_parser.trailer();
+        if (!m_file.sync())
+            return failIo(m_file.failure());
+        if (!map())
             return fail(QStringLiteral("cannot map %1").arg(m_tempPath));
 
-        const int rc = resolveAll(map, stats);
-        pack.unmap(const_cast<uchar *>(map));
-        pack.close();
-        if (rc == kThin)
-            return indexWithLibgit2(stats);
-        if (rc != 0)
-            return rc;
-        return writeIndex(stats);
-    }
-
-    static constexpr int kThin = 1;
-
-    // Resolves every object on all cores: each worker takes whole trees of
-    // deltas (a base and everything built on it), so a base is inflated
-    // once and its deltas are applied while it is in memory.
-    int resolveAll(const uchar *map, git_indexer_progress *stats)
-    {
-        const size_t n = m_entries.size();
-        std::vector<std::vector<quint32>> ofsChildren(n);
-        std::unordered_map<git_oid, std::vector<quint32>, OidHash, OidEqual> refChildren;
+        std::vector<PackEntry> &entries = m_parser.entries();
         std::vector<quint32> roots;
         unsigned int deltas = 0;
-        for (size_t i = 0; i < n; ++i) {
-            const Entry &e = m_entries[i];
-            if (e.type == OfsDelta)
-                ofsChildren[static_cast<size_t>(e.base)].push_back(static_cast<quint32>(i));
-            else if (e.type == RefDelta)
-                refChildren[e.baseOid].push_back(static_cast<quint32>(i));
+        for (size_t i = 0; i < entries.size(); ++i) {
+            if (entries[i].isDelta())
+                ++deltas;
             else
                 roots.push_back(static_cast<quint32>(i));
-            deltas += e.type == OfsDelta || e.type == RefDelta;
         }
-        stats->total_objects = static_cast<unsigned int>(n);
-        stats->received_objects = static_cast<unsigned int>(n);
+        // One step (inflate, apply, hash one object) may legitimately take
+        // long for a large object: 1 s per 32 MiB of the largest entry on
+        // top of the stall timeout before the work counts as stalled.
+        quint64 largest = 0;
+        for (const PackEntry &e : entries)
+            largest = std::max(largest, e.size);
+        m_stepAllowance = std::chrono::milliseconds(1000 + static_cast<qint64>(largest / (quint64(32) << 20)) * 1000);
+        stats->total_objects = static_cast<unsigned int>(entries.size());
+        stats->received_objects = static_cast<unsigned int>(entries.size());
         stats->total_deltas = deltas;
         stats->indexed_objects = 0;
         stats->indexed_deltas = 0;
 
-        std::atomic<size_t> nextRoot{0};
-        std::atomic<unsigned int> indexed{0}, indexedDeltas{0};
-        std::atomic<bool> stop{false};
-        std::atomic<int> running{0};
-        std::mutex mutex;
-        std::condition_variable done;
-        QString failure;
-
-        auto failWith = [&](const QString &why) {
-            std::lock_guard lock(mutex);
-            if (failure.isEmpty())
-                failure = why;
-            stop = true;
-        };
-        // Each entry is resolved once: a duplicated base (which a hostile
-        // pack may carry) must not resolve its REF_DELTA children twice.
-        std::unique_ptr<std::atomic<bool>[]> claimed(new std::atomic<bool>[n]);
-        for (size_t i = 0; i < n; ++i)
-            claimed[i] = false;
-        auto hashInto = [&](quint32 i, const Bytes &data, quint8 type) {
-            static const unsigned char empty = 0;
-            if (git_odb_hash(&m_entries[i].oid, data.empty() ? &empty : data.data(), data.size(),
-                             static_cast<git_object_t>(type)) < 0) {
-                const git_error *err = git_error_last();
-                failWith(QString::fromUtf8(err ? err->message : "hashing an object failed"));
-                return false;
-            }
-            ++indexed;
-            return true;
-        };
-        // Depth-first on a heap stack (a server may send chains far deeper
-        // than a thread's stack): a base's bytes stay alive while its deltas
-        // use them, and are released before its last delta is descended
-        // into, so a linear chain holds one or two objects, not all of them.
-        struct Frame
-        {
-            quint32 entry;
-            quint8 type;
-            Bytes data;
-            size_t nextOfs = 0;
-            const std::vector<quint32> *refs = nullptr;
-            size_t nextRef = 0;
-        };
-        auto refsOf = [&](quint32 i) -> const std::vector<quint32> * {
-            const auto it = refChildren.find(m_entries[i].oid);
-            return it == refChildren.end() ? nullptr : &it->second;
-        };
-        auto resolveTree = [&](quint32 root, Bytes rootData, quint8 type) {
-            if (claimed[root].exchange(true) || !hashInto(root, rootData, type))
-                return;
-            std::vector<Frame> stack;
-            stack.push_back(Frame{root, type, std::move(rootData), 0, refsOf(root), 0});
-            Bytes delta;
-            while (!stack.empty() && !stop) {
-                Frame &f = stack.back();
-                quint32 child = 0;
-                const std::vector<quint32> &ofs = ofsChildren[f.entry];
-                if (f.nextOfs < ofs.size()) {
-                    child = ofs[f.nextOfs++];
-                } else if (f.refs && f.nextRef < f.refs->size()) {
-                    child = (*f.refs)[f.nextRef++];
-                } else {
-                    stack.pop_back();
-                    continue;
-                }
-                if (claimed[child].exchange(true))
-                    continue;
-                Bytes result;
-                if (!inflateEntry(map, m_entries[child], delta) || !applyDelta(f.data, delta, result)) {
-                    failWith(QStringLiteral("corrupt pack: the delta at offset %1 does not apply")
-                                 .arg(m_entries[child].offset));
-                    return;
-                }
-                ++indexedDeltas;
-                const quint8 childType = f.type;
-                const bool last = f.nextOfs >= ofs.size() && (!f.refs || f.nextRef >= f.refs->size());
-                if (last)
-                    stack.pop_back(); // f is gone from here on
-                if (!hashInto(child, result, childType))
-                    return;
-                stack.push_back(Frame{child, childType, std::move(result), 0, refsOf(child), 0});
-            }
-        };
-        auto worker = [&] {
-            try {
-                Bytes data;
-                while (!stop) {
-                    const size_t r = nextRoot++;
-                    if (r >= roots.size())
-                        break;
-                    const Entry &e = m_entries[roots[r]];
-                    if (!inflateEntry(map, e, data)) {
-                        failWith(QStringLiteral("corrupt pack: the object at offset %1 does not inflate").arg(e.offset));
-                        break;
-                    }
-                    resolveTree(roots[r], std::move(data), e.type);
-                    data = Bytes();
-                }
-            } catch (const std::exception &ex) {
-                failWith(QStringLiteral("indexing the pack failed: %1").arg(QString::fromUtf8(ex.what())));
-            }
-            std::lock_guard lock(mutex);
-            --running;
-            done.notify_all();
-        };
-
-        const int threads = std::clamp(QThread::idealThreadCount(), 1, 8);
-        std::vector<std::thread> pool;
-        running = threads;
-        for (int t = 0; t < threads; ++t) {
-            try {
-                pool.emplace_back(worker);
-            } catch (const std::system_error &) {
-                std::lock_guard lock(mutex);
-                --running; // fewer workers; at least the others finish the job
-                if (pool.empty()) {
-                    running = 0;
-                    return fail(QStringLiteral("cannot start a thread to index the pack"));
-                }
-            }
-        }
-        int callbackRc = 0;
-        {
-            // This thread reports progress (the callback belongs to it) and
-            // relays a cancel to the workers.
-            std::unique_lock lock(mutex);
-            while (running > 0) {
-                done.wait_for(lock, std::chrono::milliseconds(100));
-                stats->indexed_objects = indexed;
-                stats->indexed_deltas = indexedDeltas;
-                if (callbackRc == 0) {
-                    lock.unlock();
-                    callbackRc = report(stats);
-                    lock.lock();
-                    if (callbackRc != 0)
-                        stop = true;
-                }
-            }
-        }
-        for (std::thread &t : pool)
-            t.join();
-        stats->indexed_objects = indexed;
-        stats->indexed_deltas = indexedDeltas;
-        // The workers may finish before the first report: the callback
-        // still gets its say (a cancel) before anything is written.
-        if (callbackRc == 0)
-            callbackRc = report(stats);
-        if (callbackRc != 0)
-            return callbackRc;
-        if (!failure.isEmpty())
-            return fail(failure);
-        stats->indexed_objects = indexed;
-        stats->indexed_deltas = indexedDeltas;
-        if (indexed != n)
-            return kThin; // deltas against objects the pack does not carry
-        return 0;
-    }
-
-    // A thin pack (or anything we do not handle): libgit2's own indexer
-    // reads the saved file and can fetch missing bases from the odb.
-    int indexWithLibgit2(git_indexer_progress *stats)
-    {
-        spdlog::debug("parallel indexer: handing {} to libgit2's indexer", m_tempPath.toStdString());
-        ++g_handedOver;
-        git_indexer_options opts;
-        git_indexer_options_init(&opts, GIT_INDEXER_OPTIONS_VERSION);
-        opts.progress_cb = m_progress;
-        opts.progress_cb_payload = m_payload;
-        git_indexer *ix = nullptr;
-        int rc = git_indexer_new(&ix, QFile::encodeName(m_backend->packDir).constData(), 0, m_odb, &opts);
-        QFile in(m_tempPath);
-        if (rc == 0 && !in.open(QIODevice::ReadOnly))
-            rc = fail(QStringLiteral("cannot read %1").arg(m_tempPath));
-        const size_t receivedBytes = stats->received_bytes;
-        *stats = git_indexer_progress{};
-        stats->received_bytes = receivedBytes;
-        while (rc == 0 && !in.atEnd()) {
-            const QByteArray chunk = in.read(1 << 20);
-            if (chunk.isEmpty()) {
-                rc = fail(QStringLiteral("cannot read %1: %2").arg(m_tempPath, in.errorString()));
+        // Each round resolves what it can; a round that leaves deltas
+        // waiting for bases the pack lacks completes it from the repository.
+        // A duplicate is refused before anything is looked up.
+        while (true) {
+            if (const int rc = resolve(roots, stats); rc != 0)
+                return rc;
+            git_oid dup;
+            if (findDuplicate(entries, &dup))
+                return fail(QStringLiteral("corrupt pack: object %1 occurs twice").arg(QString::fromLatin1(git_oid_tostr_s(&dup))));
+            if (std::all_of(entries.begin(), entries.end(), [](const PackEntry &e) { return e.resolved; }))
                 break;
-            }
-            rc = git_indexer_append(ix, chunk.constData(), static_cast<size_t>(chunk.size()), stats);
+            // One round of bases completes any thin pack: every base missing
+            // after the first is appended at once. A second round means
+            // the repository's object did not hash to its id.
+            if (++m_thinRounds > 1)
+                return fail(QStringLiteral("corrupt pack: %1 deltas could not be resolved")
+                                .arg(std::count_if(entries.begin(), entries.end(),
+                                                   [](const PackEntry &e) { return !e.resolved; })));
+            roots.clear();
+            if (const int rc = completeThin(&roots, stats); rc != 0)
+                return rc;
         }
-        if (rc == 0)
-            rc = git_indexer_commit(ix, stats);
-        git_indexer_free(ix);
-        return rc;
+        return writeIndex(stats);
     }
 
     int writeIndex(git_indexer_progress *stats)
     {
-        const size_t n = m_entries.size();
-        std::vector<quint32> order(n);
-        for (size_t i = 0; i < n; ++i)
-            order[i] = static_cast<quint32>(i);
-        std::sort(order.begin(), order.end(),
-                  [&](quint32 a, quint32 b) { return git_oid_cmp(&m_entries[a].oid, &m_entries[b].oid) < 0; });
-        for (size_t i = 1; i < n; ++i) {
-            if (git_oid_equal(&m_entries[order[i - 1]].oid, &m_entries[order[i]].oid))
-                return fail(QStringLiteral("duplicate object found in pack"));
-        }
-
         QByteArray idx;
-        idx.reserve(static_cast<qsizetype>(8 + 1024 + n * 28 + 40));
-        idx.append("\377tOc", 4);
-        putBe32(idx, 2);
-        quint32 fanout[256] = {};
-        for (size_t i = 0; i < n; ++i)
-            ++fanout[m_entries[i].oid.id[0]];
-        quint32 running = 0;
-        for (quint32 &f : fanout) {
-            running += f;
-            f = running;
-        }
-        for (quint32 f : fanout)
-            putBe32(idx, f);
-        for (quint32 i : order)
-            idx.append(reinterpret_cast<const char *>(m_entries[i].oid.id), GIT_OID_RAWSZ);
-        for (quint32 i : order)
-            putBe32(idx, m_entries[i].crc);
-        QByteArray large;
-        quint32 largeCount = 0;
-        for (quint32 i : order) {
-            const quint64 off = m_entries[i].offset;
-            if (off < 0x80000000u) {
-                putBe32(idx, static_cast<quint32>(off));
-            } else {
-                putBe32(idx, 0x80000000u | largeCount++);
-                putBe32(large, static_cast<quint32>(off >> 32));
-                putBe32(large, static_cast<quint32>(off & 0xffffffffu));
-            }
-        }
-        idx.append(large);
-        idx.append(m_trailer);
-        idx.append(QCryptographicHash::hash(idx, QCryptographicHash::Sha1));
+        QString why;
+        if (!buildIndex(m_parser.entries(), m_trailer, &idx, &why))
+            return fail(why);
+        unmap();
+        if (!m_file.close())
+            return failIo(m_file.failure());
 
         const QDir dir(m_backend->packDir);
         const QString name = QStringLiteral("pack-") + QString::fromLatin1(m_trailer.toHex());
@@ -740,69 +374,64 @@ private:
         const auto readOnly = QFileDevice::ReadOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther;
         // The .pack first, the .idx last: a reader that sees the index finds its pack.
         bool movedHere = false;
+        IoFailure failure;
         if (QFile::exists(packPath)) {
             QFile::remove(m_tempPath); // the same pack is already here
-        } else if (!QFile::rename(m_tempPath, packPath)) {
-            return fail(QStringLiteral("cannot move the pack to %1").arg(packPath));
+        } else if (!renameFile(m_tempPath, packPath, &failure)) {
+            return failIo(failure);
         } else {
             movedHere = true;
         }
         m_committed = true;
         QFile::setPermissions(packPath, readOnly);
-        QSaveFile out(idxPath);
-        if (!out.open(QIODevice::WriteOnly) || out.write(idx) != idx.size() || !out.commit()) {
-            const QString why = out.errorString();
+        if (!writeFileAtomically(idxPath, idx, &failure)) {
             if (movedHere)
                 QFile::remove(packPath); // never a pack without its index
-            return fail(QStringLiteral("cannot write %1: %2").arg(idxPath, why));
+            return failIo(failure);
         }
         QFile::setPermissions(idxPath, readOnly);
         ++g_indexed;
-        stats->indexed_objects = static_cast<unsigned int>(n);
-        stats->received_objects = static_cast<unsigned int>(n);
+        stats->indexed_objects = static_cast<unsigned int>(m_parser.entries().size());
+        stats->received_objects = stats->indexed_objects;
         return 0; // the report after resolving already carried these counts
     }
-
-    enum class State { Header, EntryHead, Inflating, Trailer, Done, Failed };
 
     WritepackHandle m_handle{};
     Backend *m_backend;
     git_odb *m_odb;
     git_indexer_progress_cb m_progress;
     void *m_payload;
+    bool m_thinAllowed;
     QString m_tempPath;
-    QFile m_file;
+    PackFile m_file;
+    QFile m_mapFile;
+    uchar *m_map = nullptr;
     bool m_committed = false;
-
-    State m_state = State::Header;
-    QByteArray m_buf;
-    qsizetype m_pos = 0;
-    quint64 m_bufStart = 0;
-    quint32 m_count = 0;
-    std::vector<Entry> m_entries;
-    Entry m_current;
-    z_stream m_z{};
-    bool m_zActive = false;
-    unsigned char m_scratch[64 * 1024];
-    QCryptographicHash m_checksum{QCryptographicHash::Sha1};
-    QByteArray m_tail;
+    bool m_failed = false;
+    PackParser m_parser;
     QByteArray m_trailer;
+    unsigned int m_doneObjects = 0; // by earlier rounds (a thin pack has two)
+    unsigned int m_doneDeltas = 0;
+    quint64 m_lastWork = 0;
+    std::chrono::milliseconds m_stepAllowance{0};
+    int m_thinRounds = 0;
+    std::chrono::steady_clock::time_point m_lastWorkAt{};
 };
 
 int writepackCb(git_odb_writepack **out, git_odb_backend *base, git_odb *odb, git_indexer_progress_cb progress,
                 void *payload)
 {
     auto *backend = reinterpret_cast<Backend *>(base);
-    // One pack per clone; later fetches (which may be thin) go to libgit2.
-    if (backend->used || qEnvironmentVariable("REPODECK_INDEXER") == QLatin1String("libgit2"))
+    const bool firstOfClone = backend->clone && backend->packs == 0;
+    if (firstOfClone && qEnvironmentVariable("REPODECK_INDEXER") == QLatin1String("libgit2"))
         return GIT_PASSTHROUGH;
-    backend->used = true;
-    auto *w = new (std::nothrow) Writepack(backend, odb, progress, payload);
+    ++backend->packs;
+    auto *w = new (std::nothrow) Writepack(backend, odb, progress, payload, !firstOfClone);
     if (!w)
         return -1;
-    if (!w->open()) {
+    if (const int rc = w->open(); rc < 0) {
         delete w;
-        return -1;
+        return rc;
     }
     *out = w->handle();
     return 0;
@@ -826,16 +455,28 @@ int parallelIndexedPacks()
     return g_indexed;
 }
 
-int handedToLibgit2Packs()
+int completedThinPacks()
 {
-    return g_handedOver;
+    return g_thin;
 }
 
-int installParallelIndexer(git_repository *repo)
+unsigned long long lastPeakHeldBaseBytes()
+{
+    return g_peakHeld.exchange(0);
+}
+
+int installParallelIndexer(git_repository *repo, bool clone)
 {
     git_odb *odb = nullptr;
     if (int rc = git_repository_odb(&odb, repo); rc < 0)
         return rc;
+    for (size_t i = 0, n = git_odb_num_backends(odb); i < n; ++i) {
+        git_odb_backend *b = nullptr;
+        if (git_odb_get_backend(&b, odb, i) == 0 && b->writepack == &writepackCb) {
+            git_odb_free(odb);
+            return 0;
+        }
+    }
     auto *backend = new Backend;
     std::memset(&backend->parent, 0, sizeof backend->parent);
     git_odb_init_backend(&backend->parent, GIT_ODB_BACKEND_VERSION);
@@ -843,6 +484,7 @@ int installParallelIndexer(git_repository *repo)
     backend->parent.free = &freeBackend;
     backend->parent.foreach = &foreachCb;
     backend->packDir = QDir(QFile::decodeName(git_repository_path(repo))).filePath(QStringLiteral("objects/pack"));
+    backend->clone = clone;
     QDir().mkpath(backend->packDir);
     // Above the loose (1) and packed (2) backends, so it is asked first.
     const int rc = git_odb_add_backend(odb, &backend->parent, 100);
@@ -856,10 +498,11 @@ int createRepositoryWithParallelIndexer(git_repository **out, const char *path, 
 {
     if (int rc = git_repository_init(out, path, static_cast<unsigned>(bare)); rc < 0)
         return rc;
-    if (installParallelIndexer(*out) < 0) {
-        // Not fatal: libgit2's own indexer takes the pack instead.
-        spdlog::warn("parallel indexer not installed: {}", git_error_last() ? git_error_last()->message : "?");
-        git_error_clear();
+    if (const int rc = installParallelIndexer(*out, true); rc < 0) {
+        // Not silently libgit2's indexer instead: it loops on hostile packs.
+        git_repository_free(*out);
+        *out = nullptr;
+        return rc;
     }
     return 0;
 }

@@ -2,6 +2,7 @@
 
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
+#include "git/ParallelIndexer.h"
 #include "git/RemoteConfig.h"
 #include "sync/CheckpointedFetch.h"
 #include "sync/CrashRecovery.h"
@@ -144,6 +145,9 @@ AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, 
         git_remote_set_url(repo.get(), "origin", spec.url.toUtf8().constData());
         origin.url = spec.url;
     }
+    // Each step's pack goes to our indexer (later steps are thin against earlier ones).
+    if ((rc = git::installParallelIndexer(repo.get())) < 0)
+        return gitFailure(rc, nullptr, host, QStringLiteral("Cannot prepare the pack indexer in %1").arg(temp));
     git::Remote remote;
     if ((rc = origin.createRemote(repo.get(), &remote)) < 0)
         return gitFailure(rc, nullptr, host, QStringLiteral("Cannot read origin in %1").arg(temp));

@@ -2,6 +2,7 @@
 
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
+#include "git/ParallelIndexer.h"
 #include "git/RemoteConfig.h"
 #include "sync/CheckpointedFetch.h"
 #include "util/RemoteUrl.h"
@@ -190,8 +191,13 @@ AttemptOutcome fetchRepository(git_repository *repo, const RepoSpec &spec, Attem
             QStringLiteral("origin of %1 points at %2, but the workspace says %3.")
                 .arg(spec.path, actual.redacted(), wanted.redacted()),
             QStringLiteral("Change one of them so they agree (`git remote set-url origin ...` or edit the repository in RepoDeck).")));
+    // Every received pack goes to our indexer, never libgit2's (which loops
+    // forever on a hostile thin pack, within no limit: issue 14).
+    int rc = git::installParallelIndexer(repo);
+    if (rc < 0)
+        return localFailure(rc, QStringLiteral("Cannot prepare the pack indexer"));
     git::Remote remote;
-    int rc = origin.createRemote(repo, &remote);
+    rc = origin.createRemote(repo, &remote);
     if (rc < 0)
         return localFailure(rc, QStringLiteral("Cannot read the remote \"origin\""));
 

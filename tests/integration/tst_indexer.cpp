@@ -6,13 +6,20 @@
 
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
+#include "HostilePack.h"
+#include "PackServer.h"
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
 #include "git/ParallelIndexer.h"
+#include "net/AttemptContext.h"
 
 #include <git2/sys/odb_backend.h>
 
+#include <QElapsedTimer>
+#include <QProcess>
 #include <QtTest>
+
+#include <memory>
 
 using namespace repodeck;
 using namespace repodeck::test;
@@ -99,6 +106,60 @@ QStringList packFiles(const QString &repo)
     return QDir(repo + "/objects/pack").entryList(QDir::Files, QDir::Name);
 }
 
+// This process's resident memory (kB) from /proc/self/status.
+qint64 statusKb(const char *field)
+{
+    QFile f("/proc/self/status");
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : f.readAll().split('\n'))
+        if (line.startsWith(field))
+            return line.mid(int(qstrlen(field)) + 1).trimmed().split(' ').first().toLongLong();
+    return -1;
+}
+
+// Starts a new peak (VmHWM) at the current resident size (Linux 4.0+).
+bool resetPeakRss()
+{
+    QFile f("/proc/self/clear_refs");
+    return f.open(QIODevice::WriteOnly) && f.write("5") == 1;
+}
+
+core::RetryPolicy oneShot()
+{
+    core::RetryPolicy p = fastPolicy(1);
+    p.attemptTimeout = core::Millis(60'000);
+    p.checkpoint = core::Checkpoint::Never;
+    return p;
+}
+
+void hostileRows()
+{
+    QTest::addColumn<QByteArray>("pack");
+    QTest::addColumn<QString>("cloneError");
+    QTest::addColumn<QString>("fetchError");
+    QTest::addColumn<qint64>("largestObject");
+    QTest::addColumn<int>("maxMs");
+    QTest::newRow("112-byte loop pack") << HostilePack::loopPack() << "rebuilds its own base"
+                                        << "rebuilds its own base" << qint64(5) << 3000;
+    QTest::newRow("missing base") << HostilePack::missingBasePack() << "thin pack to a clone"
+                                  << "neither the pack nor this repository has" << qint64(15) << 3000;
+    QTest::newRow("duplicate") << HostilePack::duplicatePack() << "occurs twice" << "occurs twice" << qint64(6) << 3000;
+    QTest::newRow("16 GiB declared") << HostilePack::hugeDeclaredDeltaPack() << "larger than 2 GiB"
+                                     << "larger than 2 GiB" << (qint64(2) << 20) << 3000;
+    // A valid pack of 49 blobs of 64 MiB (the advertised commit is not in
+    // it): what matters is the memory it takes to index (1.67 GB before
+    // the budget). Hashing 3 GiB takes its time on one core.
+    // Under AddressSanitizer (unoptimised, shadow memory) a quarter of it.
+#if defined(__SANITIZE_ADDRESS__)
+    const qint64 blob = qint64(16) << 20;
+#else
+    const qint64 blob = qint64(64) << 20;
+#endif
+    QTest::newRow("amplification 64 MiB x 24") << HostilePack::amplificationPack(24, blob) << QString()
+                                               << QString() << blob + 24 << 50'000;
+}
+
 } // namespace
 
 class TestIndexer : public QObject
@@ -109,6 +170,7 @@ private:
     QTemporaryDir m_tmp;
     QString m_bare;
     GitDaemonServer m_daemon;
+    int m_counter = 0;
 
 private slots:
     void initTestCase()
@@ -232,10 +294,10 @@ private slots:
         int rc = 0;
         GitRepoFactory::git({"init", "-q", "--bare", repo}, m_tmp.path(), &rc);
         const int indexedBefore = core::git::parallelIndexedPacks();
-        const int handedBefore = core::git::handedToLibgit2Packs();
+        const int thinBefore = core::git::completedThinPacks();
         QCOMPARE(writeThroughIndexer(repo, pack), 0);
         QCOMPARE(core::git::parallelIndexedPacks(), indexedBefore + 1);
-        QCOMPARE(core::git::handedToLibgit2Packs(), handedBefore);
+        QCOMPARE(core::git::completedThinPacks(), thinBefore);
         const QStringList files = packFiles(repo);
         QCOMPARE(files.size(), 2);
         const QString idx = repo + "/objects/pack/" + files.first();
@@ -270,9 +332,9 @@ private slots:
     }
 
     // A thin pack (deltas against objects the repository already has) is
-    // what a later fetch can receive: it goes to libgit2's indexer, which
-    // completes it from the object database.
-    void thinPackIsHandedToLibgit2()
+    // what a later fetch can receive: our indexer completes it from the
+    // object database (libgit2's loops on hostile ones, issue 14).
+    void thinPackIsCompletedFromTheRepository()
     {
         const QString repo = m_tmp.filePath("thin.git");
         int rc = 0;
@@ -286,9 +348,11 @@ private slots:
         QCOMPARE(GitRepoFactory::git({"cat-file", "-t", newest}, repo, &rc).trimmed(), QString());
         const QByteArray thin = packOf(m_bare, "main\n^main~10\n", true);
         QVERIFY(!thin.isEmpty());
-        const int before = core::git::handedToLibgit2Packs();
+        const int before = core::git::completedThinPacks();
+        const int indexedBefore = core::git::parallelIndexedPacks();
         QCOMPARE(writeThroughIndexer(repo, thin), 0);
-        QCOMPARE(core::git::handedToLibgit2Packs(), before + 1);
+        QCOMPARE(core::git::completedThinPacks(), before + 1);
+        QCOMPARE(core::git::parallelIndexedPacks(), indexedBefore + 1);
         QCOMPARE(GitRepoFactory::git({"cat-file", "-t", newest}, repo, &rc).trimmed(), QString("commit"));
         GitRepoFactory::git({"update-ref", "refs/heads/main", newest}, repo, &rc);
         GitRepoFactory::git({"fsck", "--full"}, repo, &rc);
@@ -310,6 +374,168 @@ private slots:
         };
         QCOMPARE(writeThroughIndexer(repo, pack, stopWhenResolving), -7);
         QVERIFY2(packFiles(repo).isEmpty(), qPrintable(packFiles(repo).join(' ')));
+    }
+
+    // The attempt's limits reach the resolving loop itself, with no
+    // progress callback at all (libgit2 1.5.1's loop never called one):
+    // an attempt deadline, a cancel, stop a pack that takes seconds.
+    void attemptLimitsReachTheResolvingLoop_data()
+    {
+        QTest::addColumn<bool>("cancel");
+        QTest::newRow("attempt timeout") << false;
+        QTest::newRow("cancel") << true;
+    }
+    void attemptLimitsReachTheResolvingLoop()
+    {
+        QFETCH(bool, cancel);
+        const QByteArray pack = HostilePack::binaryTreePack(11, 1 << 20); // 2047 objects of 1 MiB: seconds of hashing
+        const QString repo = m_tmp.filePath(QStringLiteral("limits-%1.git").arg(++m_counter));
+        int rc = 0;
+        GitRepoFactory::git({"init", "-q", "--bare", repo}, m_tmp.path(), &rc);
+        auto token = std::make_shared<core::CancelToken>();
+        core::AttemptContext attempt(core::Millis(2000), core::Millis(60'000),
+                                     core::Millis(cancel ? 60'000 : 300), token);
+        core::AttemptScope scope(&attempt);
+        // Cancelled before the pack arrives: only the resolving loop looks
+        // (receiving is bounded by the network stream, not tested here).
+        if (cancel)
+            token->cancel();
+        QElapsedTimer t;
+        t.start();
+        rc = writeThroughIndexer(repo, pack);
+        const qint64 elapsed = t.elapsed();
+        QVERIFY2(rc < 0, "the pack was indexed to the end");
+        QVERIFY2(elapsed < 2000, qPrintable(QString::number(elapsed)));
+        QCOMPARE(attempt.fault(), cancel ? core::StreamFault::Cancelled : core::StreamFault::AttemptTimeout);
+        QVERIFY(packFiles(repo).isEmpty());
+    }
+
+    // Issue 14 findings 4 and 5 over the network: a hostile git:// server
+    // sends a crafted pack to a real clone. It ends at once with the
+    // reason (libgit2 1.5.1 looped on the first row until killed), and the
+    // peak memory stays within the largest object + 400 MiB.
+    void hostilePackToCloneEndsAtOnce_data() { hostileRows(); }
+    void hostilePackToCloneEndsAtOnce()
+    {
+        QFETCH(QByteArray, pack);
+        QFETCH(QString, cloneError);
+        QFETCH(qint64, largestObject);
+        QFETCH(int, maxMs);
+        PackServer server;
+        QVERIFY(server.start(pack));
+        SyncHarness h;
+        const QString path = m_tmp.filePath(QStringLiteral("hostile-clone-%1").arg(++m_counter));
+        const qint64 before = statusKb("VmRSS:");
+        QVERIFY(resetPeakRss());
+        QElapsedTimer t;
+        t.start();
+        const auto r = h.syncAndWait(h.spec("hc", server.url(), path), oneShot(), 60'000);
+        const qint64 elapsed = t.elapsed();
+        const qint64 grewMiB = (statusKb("VmHWM:") - before) >> 10;
+        qInfo("clone of %s: %lld ms, peak RSS +%lld MiB: %s", QTest::currentDataTag(), elapsed, grewMiB,
+              qPrintable(r.error.text()));
+        QCOMPARE(server.packsSent(), 1); // the server really sent it all
+        QCOMPARE(r.outcome, core::Outcome::Failed);
+        if (!cloneError.isEmpty())
+            QVERIFY2(r.error.message.contains(cloneError), qPrintable(r.error.text()));
+        QVERIFY2(elapsed < maxMs, qPrintable(QString::number(elapsed)));
+        QVERIFY2(grewMiB < (largestObject >> 20) + 400, qPrintable(QString::number(grewMiB)));
+        QVERIFY(!QFileInfo::exists(path));
+    }
+
+    // The same packs to a fetch into a repository that has objects: a thin
+    // pack's bases are looked up there, and the hostile ones still end at once.
+    void hostilePackToFetchEndsAtOnce_data() { hostileRows(); }
+    void hostilePackToFetchEndsAtOnce()
+    {
+        QFETCH(QByteArray, pack);
+        QFETCH(QString, fetchError);
+        QFETCH(qint64, largestObject);
+        QFETCH(int, maxMs);
+        const QString path = m_tmp.filePath(QStringLiteral("hostile-fetch-%1").arg(++m_counter));
+        int rc = 0;
+        GitRepoFactory::git({"clone", "-q", m_bare, path}, m_tmp.path(), &rc);
+        QCOMPARE(rc, 0);
+        PackServer server;
+        QVERIFY(server.start(pack));
+        GitRepoFactory::git({"remote", "set-url", "origin", server.url()}, path, &rc);
+        QCOMPARE(rc, 0);
+        const QStringList packsBefore = packFiles(path + "/.git");
+        SyncHarness h;
+        const qint64 before = statusKb("VmRSS:");
+        QVERIFY(resetPeakRss());
+        QElapsedTimer t;
+        t.start();
+        const auto r = h.syncAndWait(h.spec("hf", server.url(), path), oneShot(), 60'000);
+        const qint64 elapsed = t.elapsed();
+        const qint64 grewMiB = (statusKb("VmHWM:") - before) >> 10;
+        qInfo("fetch of %s: %lld ms, peak RSS +%lld MiB: %s", QTest::currentDataTag(), elapsed, grewMiB,
+              qPrintable(r.error.text()));
+        QVERIFY(server.sawHaves()); // a fetch that told the server what it has
+        QCOMPARE(server.packsSent(), 1);
+        QCOMPARE(r.outcome, core::Outcome::Failed);
+        if (!fetchError.isEmpty())
+            QVERIFY2(r.error.message.contains(fetchError), qPrintable(r.error.text()));
+        QVERIFY2(elapsed < maxMs, qPrintable(QString::number(elapsed)));
+        QVERIFY2(grewMiB < (largestObject >> 20) + 400, qPrintable(QString::number(grewMiB)));
+        if (!fetchError.isEmpty()) // nothing of a refused pack is left behind
+            QCOMPARE(packFiles(path + "/.git"), packsBefore);
+    }
+
+    // A real fetch from git daemon gets a thin pack (deltas against what
+    // the clone has): completed from the repository, fsck clean.
+    void thinFetchFromGitDaemonIsCompleted()
+    {
+        const QString bare = m_tmp.filePath("srv/thin-fetch.git");
+        int rc = 0;
+        GitRepoFactory::git({"clone", "-q", "--bare", m_bare, bare}, m_tmp.path(), &rc);
+        QCOMPARE(rc, 0);
+        SyncHarness h;
+        const QString path = m_tmp.filePath("thin-fetch");
+        const auto spec = h.spec("tf", m_daemon.url("thin-fetch.git"), path);
+        QCOMPARE(h.syncAndWait(spec, fastPolicy(2)).outcome, core::Outcome::Cloned);
+        const QString work = m_tmp.filePath("thin-fetch-work");
+        GitRepoFactory::git({"clone", "-q", bare, work}, m_tmp.path(), &rc);
+        QFile f(work + "/growing.txt");
+        QVERIFY(f.open(QIODevice::Append));
+        f.write("one more line at the end\n");
+        f.close();
+        GitRepoFactory::git({"commit", "-q", "-am", "more"}, work, &rc);
+        GitRepoFactory::git({"push", "-q", "origin", "main"}, work, &rc);
+        QCOMPARE(rc, 0);
+        const int thinBefore = core::git::completedThinPacks();
+        QCOMPARE(h.syncAndWait(spec, fastPolicy(2)).outcome, core::Outcome::Updated);
+        QCOMPARE(core::git::completedThinPacks(), thinBefore + 1);
+        QCOMPARE(GitRepoFactory::revParse(path, "HEAD"), GitRepoFactory::revParse(bare, "main"));
+        GitRepoFactory::git({"fsck", "--full", "--strict"}, path, &rc);
+        QCOMPARE(rc, 0);
+    }
+
+    // Issue 15 item 6: a clone into a full disk (a 2 MiB tmpfs) says so,
+    // category local, with the path; not "Unknown error" / protocol.
+    void diskFullCloneSaysSo()
+    {
+        const QString mount = m_tmp.filePath("small-disk");
+        QVERIFY(QDir().mkpath(mount));
+        const int mounted = QProcess::execute("mount", {"-t", "tmpfs", "-o", "size=2m", "tmpfs", mount});
+        if (mounted != 0) {
+            if (qgetenv("CI") == "true")
+                QFAIL("cannot mount a tmpfs (CI runs as root and must)");
+            QSKIP("cannot mount a tmpfs here (needs root)");
+        }
+        auto unmount = qScopeGuard([&] { QProcess::execute("umount", {mount}); });
+        const QString bare = GitRepoFactory::createBareRepo(m_tmp.filePath("srv"), "big.git", 1);
+        QVERIFY(!bare.isEmpty());
+        QVERIFY(GitRepoFactory::addLargeFile(bare, 6 << 20));
+        SyncHarness h;
+        const QString path = mount + "/big";
+        const auto r = h.syncAndWait(h.spec("df", m_daemon.url("big.git"), path), oneShot(), 60'000);
+        qInfo("%s", qPrintable(r.error.text()));
+        QCOMPARE(r.outcome, core::Outcome::Failed);
+        QCOMPARE(r.error.category, core::ErrorCategory::Local);
+        QVERIFY2(r.error.message.contains("disk is full"), qPrintable(r.error.text()));
+        QVERIFY2(r.error.message.contains(mount), qPrintable(r.error.text()));
+        QVERIFY(!QFileInfo::exists(path));
     }
 };
 

@@ -1,0 +1,412 @@
+#include "git/pack/DeltaResolver.h"
+
+#include <QThread>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <unordered_map>
+
+namespace repodeck::core::git::pack {
+
+namespace {
+
+struct OidHash
+{
+    size_t operator()(const git_oid &o) const
+    {
+        size_t h = 0;
+        std::memcpy(&h, o.id, sizeof h);
+        return h;
+    }
+};
+struct OidEqual
+{
+    bool operator()(const git_oid &a, const git_oid &b) const { return git_oid_equal(&a, &b); }
+};
+
+// What every worker of one run shares (read-only but for the claims).
+struct RunState
+{
+    std::vector<std::vector<quint32>> ofsChildren;
+    std::unordered_map<git_oid, std::vector<quint32>, OidHash, OidEqual> refChildren;
+    std::vector<quint64> weight; // entries in the subtree (offset deltas only): visit light first
+    std::unique_ptr<std::atomic<bool>[]> claimed;
+    const std::vector<quint32> *roots = nullptr;
+    std::atomic<size_t> nextRoot{0};
+};
+
+} // namespace
+
+// One thread's depth-first walk. A frame's bytes are kept while it has
+// children to visit; the lightest children go first, so the one visited
+// last (then its parent is let go first) is the heaviest and few frames
+// are ever kept at once. Over the memory budget the lowest kept frames are
+// dropped and rebuilt from their ancestors when they are needed again.
+class DeltaResolver::Worker
+{
+public:
+    Worker(DeltaResolver &r, RunState &s, quint64 budget)
+        : m_r(r)
+        , m_s(s)
+        , m_budget(budget)
+    {
+    }
+
+    void run()
+    {
+        while (!m_r.m_stop) {
+            const size_t i = m_s.nextRoot++;
+            if (i >= m_s.roots->size())
+                break;
+            resolveTree((*m_s.roots)[i]);
+            releaseAll();
+        }
+        releaseAll();
+    }
+
+private:
+    struct Frame
+    {
+        quint32 entry;
+        Bytes data;
+        bool held = false;
+        std::vector<quint32> children;
+        size_t next = 0;
+    };
+
+    const PackEntry &entry(quint32 i) const { return m_r.m_entries[i]; }
+
+    bool inflate(quint32 i, Bytes &out)
+    {
+        const PackEntry &e = entry(i);
+        ++m_r.m_work;
+        if (e.end > m_r.m_packSize || e.data > e.end || !inflateEntry(m_r.m_pack + e.data, e.end - e.data, e.size, out)) {
+            m_r.failWith(QStringLiteral("corrupt pack: the object at offset %1 does not inflate").arg(e.offset));
+            return false;
+        }
+        return true;
+    }
+
+    bool apply(const Bytes &base, quint32 child, Bytes &result)
+    {
+        if (!inflate(child, m_delta))
+            return false;
+        const DeltaError err = applyDelta(base.data(), base.size(), m_delta.data(), m_delta.size(),
+                                          m_r.m_options.maxObjectSize, result);
+        if (m_delta.capacity() > (size_t(16) << 20))
+            m_delta = Bytes(); // a large delta's buffer is not kept for the small ones
+        if (err != DeltaError::None) {
+            m_r.failWith(QStringLiteral("corrupt pack: the delta at offset %1 does not apply: %2")
+                             .arg(entry(child).offset)
+                             .arg(QString::fromLatin1(describe(err))));
+            return false;
+        }
+        return true;
+    }
+
+    bool hash(quint32 i, const Bytes &data, quint8 type, qint64 parent)
+    {
+        static const unsigned char empty = 0;
+        PackEntry &e = m_r.m_entries[i];
+        if (git_odb_hash(&e.oid, data.empty() ? &empty : data.data(), data.size(), static_cast<git_object_t>(type)) < 0) {
+            const git_error *err = git_error_last();
+            m_r.failWith(QString::fromUtf8(err ? err->message : "hashing an object failed"));
+            return false;
+        }
+        e.objectType = type;
+        e.parent = parent;
+        if (parent >= 0 && git_oid_equal(&e.oid, &m_r.m_entries[static_cast<size_t>(parent)].oid)) {
+            // A delta that rebuilds its own base (what loops libgit2 1.5.1).
+            m_r.failWith(QStringLiteral("corrupt pack: the delta at offset %1 rebuilds its own base %2")
+                             .arg(e.offset)
+                             .arg(QString::fromLatin1(git_oid_tostr_s(&e.oid))));
+            return false;
+        }
+        e.resolved = true;
+        ++m_r.m_indexed;
+        return true;
+    }
+
+    std::vector<quint32> childrenOf(quint32 i) const
+    {
+        std::vector<quint32> out;
+        const auto &ofs = m_s.ofsChildren[i];
+        out.reserve(ofs.size());
+        for (quint32 c : ofs)
+            if (!m_s.claimed[c])
+                out.push_back(c);
+        const auto it = m_s.refChildren.find(entry(i).oid);
+        if (it != m_s.refChildren.end())
+            for (quint32 c : it->second)
+                if (!m_s.claimed[c])
+                    out.push_back(c);
+        std::stable_sort(out.begin(), out.end(), [&](quint32 a, quint32 b) { return m_s.weight[a] < m_s.weight[b]; });
+        return out;
+    }
+
+    void hold(Frame &f)
+    {
+        f.held = true;
+        m_r.noteHeld(static_cast<qint64>(f.data.size()));
+    }
+    void release(Frame &f)
+    {
+        if (f.held)
+            m_r.noteHeld(-static_cast<qint64>(f.data.size()));
+        f.held = false;
+        f.data = Bytes();
+    }
+    void releaseAll()
+    {
+        for (Frame &f : m_stack)
+            release(f);
+        m_stack.clear();
+    }
+
+    // Over budget: drop the lowest kept frames of this worker (never the top one).
+    void enforceBudget()
+    {
+        for (size_t i = 0; i + 1 < m_stack.size() && m_r.m_held > m_budget; ++i) {
+            if (m_stack[i].held) {
+                release(m_stack[i]);
+                ++m_r.m_rebuilt;
+            }
+        }
+    }
+
+    // Rebuilds the bytes of a dropped frame from the nearest kept ancestor
+    // (or by inflating the whole object at the root of its tree).
+    bool restore(size_t k)
+    {
+        std::vector<quint32> chain{m_stack[k].entry};
+        qint64 at = entry(m_stack[k].entry).parent;
+        ptrdiff_t j = static_cast<ptrdiff_t>(k) - 1;
+        const Bytes *base = nullptr;
+        while (at >= 0) {
+            ptrdiff_t s = j;
+            while (s >= 0 && m_stack[static_cast<size_t>(s)].entry != at)
+                --s;
+            if (s >= 0) {
+                if (m_stack[static_cast<size_t>(s)].held) {
+                    base = &m_stack[static_cast<size_t>(s)].data;
+                    break;
+                }
+                j = s - 1;
+            }
+            chain.push_back(static_cast<quint32>(at));
+            at = entry(static_cast<quint32>(at)).parent;
+        }
+        Bytes cur, next;
+        size_t c = chain.size();
+        if (!base) {
+            if (!inflate(chain.back(), cur))
+                return false;
+            --c;
+            base = &cur;
+        }
+        while (c-- > 0) {
+            if (m_r.m_stop || !apply(*base, chain[c], next))
+                return false;
+            cur.swap(next);
+            base = &cur;
+        }
+        m_stack[k].data = std::move(cur);
+        hold(m_stack[k]);
+        enforceBudget();
+        return true;
+    }
+
+    void resolveTree(quint32 root)
+    {
+        if (m_s.claimed[root].exchange(true))
+            return;
+        Bytes data;
+        const quint8 type = entry(root).type;
+        if (!inflate(root, data) || !hash(root, data, type, -1))
+            return;
+        std::vector<quint32> kids = childrenOf(root);
+        if (kids.empty())
+            return;
+        m_stack.push_back(Frame{root, std::move(data), false, std::move(kids), 0});
+        hold(m_stack.back());
+        while (!m_stack.empty() && !m_r.m_stop) {
+            const size_t top = m_stack.size() - 1;
+            Frame &f = m_stack[top];
+            if (f.next >= f.children.size()) {
+                release(f);
+                m_stack.pop_back();
+                continue;
+            }
+            const quint32 child = f.children[f.next++];
+            if (m_s.claimed[child].exchange(true))
+                continue;
+            if (!f.held && !restore(top))
+                return;
+            Frame &g = m_stack[top];
+            Bytes result;
+            if (!apply(g.data, child, result))
+                return;
+            const quint8 childType = m_r.m_entries[g.entry].objectType;
+            if (!hash(child, result, childType, g.entry))
+                return;
+            ++m_r.m_indexedDeltas;
+            if (g.next >= g.children.size()) {
+                release(g); // its last child: let it go before descending
+                m_stack.pop_back();
+            }
+            std::vector<quint32> grandKids = childrenOf(child);
+            if (grandKids.empty())
+                continue; // a leaf is never kept
+            m_stack.push_back(Frame{child, std::move(result), false, std::move(grandKids), 0});
+            hold(m_stack.back());
+            enforceBudget();
+        }
+    }
+
+    DeltaResolver &m_r;
+    RunState &m_s;
+    quint64 m_budget;
+    std::vector<Frame> m_stack;
+    Bytes m_delta;
+};
+
+DeltaResolver::DeltaResolver(const unsigned char *pack, size_t packSize, std::vector<PackEntry> &entries,
+                             ResolveOptions options)
+    : m_pack(pack)
+    , m_packSize(packSize)
+    , m_entries(entries)
+    , m_options(std::move(options))
+{
+}
+
+void DeltaResolver::failWith(const QString &why)
+{
+    std::lock_guard lock(m_errorMutex);
+    if (m_error.isEmpty())
+        m_error = why;
+    m_stop = true;
+}
+
+void DeltaResolver::noteHeld(qint64 delta)
+{
+    const quint64 now = m_held.fetch_add(static_cast<quint64>(delta)) + static_cast<quint64>(delta);
+    quint64 peak = m_peakHeld;
+    while (now > peak && !m_peakHeld.compare_exchange_weak(peak, now)) {
+    }
+}
+
+size_t DeltaResolver::unresolvedCount() const
+{
+    return static_cast<size_t>(std::count_if(m_entries.begin(), m_entries.end(), [](const PackEntry &e) { return !e.resolved; }));
+}
+
+std::vector<git_oid> DeltaResolver::missingBases() const
+{
+    std::unordered_map<git_oid, bool, OidHash, OidEqual> resolved;
+    for (const PackEntry &e : m_entries)
+        if (e.resolved)
+            resolved[e.oid] = true;
+    std::vector<git_oid> out;
+    std::unordered_map<git_oid, bool, OidHash, OidEqual> seen;
+    for (const PackEntry &e : m_entries) {
+        if (e.resolved || e.type != RefDelta || resolved.count(e.baseOid) || seen.count(e.baseOid))
+            continue;
+        seen[e.baseOid] = true;
+        out.push_back(e.baseOid);
+    }
+    return out;
+}
+
+int DeltaResolver::run(const std::vector<quint32> &roots)
+{
+    const size_t n = m_entries.size();
+    RunState s;
+    s.ofsChildren.resize(n);
+    s.weight.assign(n, 1);
+    s.claimed.reset(new std::atomic<bool>[n]);
+    s.roots = &roots;
+    for (size_t i = 0; i < n; ++i) {
+        const PackEntry &e = m_entries[i];
+        s.claimed[i] = e.resolved;
+        if (e.resolved)
+            continue;
+        if (e.type == OfsDelta)
+            s.ofsChildren[static_cast<size_t>(e.base)].push_back(static_cast<quint32>(i));
+        else if (e.type == RefDelta)
+            s.refChildren[e.baseOid].push_back(static_cast<quint32>(i));
+    }
+    // An offset delta's base always comes before it in the pack.
+    for (size_t i = n; i-- > 0;)
+        if (m_entries[i].type == OfsDelta && !m_entries[i].resolved)
+            s.weight[static_cast<size_t>(m_entries[i].base)] += s.weight[i];
+
+    const int threads = m_options.threads > 0 ? m_options.threads : std::clamp(QThread::idealThreadCount(), 1, 8);
+    std::mutex mutex;
+    std::condition_variable done;
+    int running = 0;
+    auto body = [&] {
+        try {
+            Worker w(*this, s, m_options.memoryBudget);
+            w.run();
+        } catch (const std::exception &ex) {
+            failWith(QStringLiteral("indexing the pack failed: %1").arg(QString::fromUtf8(ex.what())));
+        }
+        std::lock_guard lock(mutex);
+        --running;
+        done.notify_all();
+    };
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        try {
+            {
+                std::lock_guard lock(mutex);
+                ++running;
+            }
+            pool.emplace_back(body);
+        } catch (const std::system_error &) {
+            std::lock_guard lock(mutex);
+            --running; // fewer workers; the others do the job
+        }
+    }
+    if (pool.empty()) {
+        failWith(QStringLiteral("cannot start a thread to index the pack"));
+        return -1;
+    }
+
+    auto snapshot = [&] { return ResolveProgress{m_indexed, m_indexedDeltas, m_work}; };
+    int callbackRc = 0;
+    {
+        // This thread reports progress (the callback belongs to it, and it
+        // carries the attempt's cancel and time limits to the workers).
+        std::unique_lock lock(mutex);
+        while (running > 0) {
+            done.wait_for(lock, std::chrono::milliseconds(100));
+            if (callbackRc == 0 && m_options.progress) {
+                lock.unlock();
+                callbackRc = m_options.progress(snapshot());
+                lock.lock();
+                if (callbackRc != 0)
+                    m_stop = true;
+            }
+        }
+    }
+    for (std::thread &t : pool)
+        t.join();
+    // The workers may finish before the first report: the callback still
+    // gets its say (a cancel) before anything is written.
+    if (callbackRc == 0 && m_options.progress)
+        callbackRc = m_options.progress(snapshot());
+    if (callbackRc != 0)
+        return callbackRc;
+    if (!m_error.isEmpty())
+        return -1;
+    m_stop = false;
+    return 0;
+}
+
+} // namespace repodeck::core::git::pack

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+
+namespace repodeck::test {
+
+// Builds crafted packs byte by byte (independently of core/git/pack, so a
+// bug there cannot hide in its own test input): the shapes a hostile server
+// sends to make an indexer loop, amplify memory or trust declared sizes.
+class HostilePack
+{
+public:
+    enum Type { Commit = 1, Tree = 2, Blob = 3, Tag = 4, OfsDelta = 6, RefDelta = 7 };
+
+    struct Entry
+    {
+        Type type = Blob;
+        QByteArray payload;     // the inflated object, or the delta
+        QByteArray baseId;      // RefDelta: 20 raw bytes
+        int baseIndex = -1;     // OfsDelta: an earlier entry of this pack
+        qint64 zeros = 0;       // Blob of this many zero bytes (payload unused), compressed as a stream
+    };
+
+    // A complete pack (header, entries, SHA-1 trailer).
+    static QByteArray build(const QList<Entry> &entries);
+
+    // git's object id (raw 20 bytes) of `content` as `type`.
+    static QByteArray objectId(Type type, const QByteArray &content);
+    static QByteArray zeroBlobId(qint64 size);
+
+    // Delta building blocks (git's format).
+    static QByteArray deltaHeader(quint64 sourceSize, quint64 targetSize);
+    static QByteArray copyOp(quint64 offset, quint64 size); // size <= 0xffffff
+    static QByteArray insertOp(const QByteArray &bytes);    // 1..127 bytes
+    // Copies all of a base of `size` bytes.
+    static QByteArray copyAll(quint64 size);
+
+    // Issue 14 finding 4: a blob, a REF delta that rebuilds that same blob
+    // from it, a REF delta whose base nobody has. 112 bytes; libgit2 1.5.1
+    // loops on it forever, allocating.
+    static QByteArray loopPack();
+    // A REF delta against an object that is nowhere.
+    static QByteArray missingBasePack();
+    // The same blob twice.
+    static QByteArray duplicatePack();
+    // A small blob and a delta declaring a result of `declared` bytes (16 GiB
+    // by default) made of many copies of it.
+    static QByteArray hugeDeclaredDeltaPack(quint64 declared = quint64(16) << 30);
+    // Finding 5: a zero blob of `blobSize`, a chain of `chain` offset deltas
+    // on it, each with a side delta on the same base, the chain's next link
+    // first (so an indexer that keeps a base while it has children keeps all).
+    static QByteArray amplificationPack(int chain = 24, qint64 blobSize = qint64(64) << 20);
+    // A balanced binary tree of deltas, `depth` levels, on a zero blob of
+    // `blobSize`: every node has two children of equal weight, so keeping
+    // bases is only bounded by a memory budget. 2^depth - 1 objects.
+    static QByteArray binaryTreePack(int depth, qint64 blobSize);
+};
+
+} // namespace repodeck::test
