@@ -12,6 +12,11 @@
 #include <QFile>
 #include <QFileInfo>
 
+#ifndef _WIN32
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
 namespace repodeck::core {
 
 namespace {
@@ -28,12 +33,18 @@ AttemptOutcome gitFailure(int rc, AttemptContext *attempt, const QString &host, 
 int openOrCreate(const QString &dir, const RepoSpec &spec, qint64 linkBytesHint, git::Repository *out)
 {
     git_repository *raw = nullptr;
-    if (isCheckpointInProgress(dir)
+    if (isCheckpointInProgress(dir, spec.url)
         && git_repository_open_ext(&raw, QFile::encodeName(dir).constData(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) == 0) {
         out->reset(raw);
         return 0;
     }
-    removePartialClone(dir);
+    // Not ours (or not resumable): removed, and if it cannot be, nothing is
+    // created inside it.
+    if (!removePartialClone(dir)) {
+        git_error_set_str(GIT_ERROR_OS, QStringLiteral("cannot remove the leftover folder %1; delete it by hand, "
+                                                       "then sync again").arg(dir).toUtf8().constData());
+        return -1;
+    }
     git_repository_init_options opts;
     git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
     opts.flags = GIT_REPOSITORY_INIT_MKPATH | (spec.mode == RepoMode::Mirror ? GIT_REPOSITORY_INIT_BARE : 0);
@@ -117,16 +128,86 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
 
 } // namespace
 
-bool isCheckpointInProgress(const QString &partialDir)
+namespace {
+
+// What RepoDeck itself writes into a checkpoint's configuration. A folder
+// beside the target may have been planted by anyone who can write the
+// parent (found in review: core.worktree pointing at the user's home, a
+// url.*.insteadOf to another server, core.fsmonitor running a command): only
+// a configuration with nothing but these keys is resumed.
+bool isOwnConfigKey(const QString &key)
 {
-    if (!QFileInfo(partialDir).isDir())
+    static const QStringList exact{
+        QStringLiteral("core.repositoryformatversion"), QStringLiteral("core.filemode"),
+        QStringLiteral("core.bare"), QStringLiteral("core.logallrefupdates"),
+        QStringLiteral("core.ignorecase"), QStringLiteral("core.precomposeunicode"),
+        QStringLiteral("core.symlinks"), QStringLiteral("remote.origin.url"),
+        QStringLiteral("remote.origin.fetch"), QStringLiteral("remote.origin.mirror"),
+    };
+    return exact.contains(key) || key.startsWith(QLatin1String("repodeck."))
+           || (key.startsWith(QLatin1String("branch.")) && (key.endsWith(QLatin1String(".remote"))
+                                                            || key.endsWith(QLatin1String(".merge"))));
+}
+
+bool isPlainDirectory(const QString &path)
+{
+    const QFileInfo info(path);
+    if (info.isSymLink() || info.isJunction() || !info.isDir())
         return false;
-    for (const QString &candidate : {partialDir + QStringLiteral("/.git/config"), partialDir + QStringLiteral("/config")}) {
-        QFile f(candidate);
-        if (f.open(QIODevice::ReadOnly) && f.readAll().contains("checkpointClone = true"))
-            return true;
+#ifndef _WIN32
+    struct stat st {};
+    if (::lstat(QFile::encodeName(path).constData(), &st) != 0 || st.st_uid != ::geteuid())
+        return false;
+#endif
+    return true;
+}
+
+} // namespace
+
+bool isCheckpointInProgress(const QString &partialDir, const QString &expectedUrl)
+{
+    if (!isPlainDirectory(partialDir))
+        return false;
+    // A working copy's git folder, or a bare repository's folder itself;
+    // never a "gitdir:" file or a link pointing elsewhere.
+    const QString gitDir = QFileInfo::exists(partialDir + QStringLiteral("/config"))
+                               ? partialDir : partialDir + QStringLiteral("/.git");
+    if (!isPlainDirectory(gitDir) || QFileInfo::exists(gitDir + QStringLiteral("/objects/info/alternates"))
+        || QFileInfo::exists(gitDir + QStringLiteral("/commondir")))
+        return false;
+    const QString configPath = gitDir + QStringLiteral("/config");
+    if (QFileInfo(configPath).isSymLink())
+        return false;
+    git_config *raw = nullptr;
+    if (git_config_open_ondisk(&raw, QFile::encodeName(configPath).constData()) < 0) {
+        git_error_clear();
+        return false;
     }
-    return false;
+    git::Config config(raw);
+    git_config_iterator *it = nullptr;
+    if (git_config_iterator_new(&it, config.get()) < 0) {
+        git_error_clear();
+        return false;
+    }
+    bool marked = false;
+    bool foreign = false;
+    QString url;
+    git_config_entry *entry = nullptr;
+    while (git_config_next(&entry, it) == 0) {
+        const QString key = QString::fromUtf8(entry->name).toLower();
+        const QString value = QString::fromUtf8(entry->value ? entry->value : "");
+        if (!isOwnConfigKey(key))
+            foreign = true;
+        else if (key == QLatin1String("repodeck.checkpointclone"))
+            marked = value == QLatin1String("true") || value == QLatin1String("1");
+        else if (key == QLatin1String("remote.origin.url"))
+            url = value;
+    }
+    git_config_iterator_free(it);
+    git_error_clear();
+    if (!marked || foreign)
+        return false;
+    return expectedUrl.isEmpty() || url == expectedUrl;
 }
 
 AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, TransferCallbacks &callbacks,

@@ -17,7 +17,10 @@ namespace repodeck::core {
 AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, TransferCallbacks &callbacks,
                                  qint64 linkBytesHint = 0);
 
-// True if `partialDir` holds a checkpointed clone in progress.
-bool isCheckpointInProgress(const QString &partialDir);
+// True if `partialDir` holds RepoDeck's own checkpointed clone in progress
+// (of `expectedUrl`, when given): a plain folder of this user's, not a link,
+// whose configuration holds only what RepoDeck writes. Anything else found
+// there is a leftover to remove, never a clone to resume.
+bool isCheckpointInProgress(const QString &partialDir, const QString &expectedUrl = QString());
 
 } // namespace repodeck::core

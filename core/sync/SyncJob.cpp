@@ -156,7 +156,7 @@ AttemptOutcome SyncJob::clone(AttemptContext &attempt, TransferCallbacks &callba
     }
     if (state != TargetState::Missing && state != TargetState::EmptyDir)
         return runLocked(attempt, callbacks);
-    const bool resume = isCheckpointInProgress(partialClonePath(m_spec.path));
+    const bool resume = isCheckpointInProgress(partialClonePath(m_spec.path), m_spec.url);
     AttemptOutcome out = (m_checkpoint || resume) && m_policy.checkpoint != Checkpoint::Never
                              ? checkpointedClone(m_spec, attempt, callbacks, m_linkBytesHint)
                              : cloneRepository(m_spec, attempt, callbacks);

@@ -6,6 +6,7 @@
 #include "SyncHarness.h"
 #include "git/GitLibrary.h"
 #include "state/RepoStateStore.h"
+#include "sync/CheckpointedClone.h"
 #include "sync/CrashRecovery.h"
 #include "workspace/Workspace.h"
 #include "util/RemoveTree.h"
@@ -121,6 +122,59 @@ private slots:
         QVERIFY(victimIntact(victim));
         QCOMPARE(GitRepoFactory::revParse(target, "HEAD"), GitRepoFactory::revParse(bare, "main"));
         QVERIFY(!QFileInfo(core::partialClonePath(target)).isSymLink());
+    }
+
+    // Found in review (critical): a planted ".NAME.repodeck-partial" with
+    // RepoDeck's checkpoint marker, core.worktree pointing at the user's
+    // folder and url.*.insteadOf pointing at another server was resumed as
+    // RepoDeck's own clone: the attacker's files were checked out into the
+    // user's folder. A partial folder is resumed only if its configuration
+    // holds nothing but what RepoDeck writes.
+    void plantedCheckpointIsNotResumed()
+    {
+        QTemporaryDir tmp;
+        const QString victim = makeVictim(tmp.path());
+        const QString real = GitRepoFactory::createBareRepo(tmp.filePath("srv"), "real.git", 2);
+        const QString evil = GitRepoFactory::createBareRepo(tmp.filePath("evil"), "evil.git", 3);
+        QVERIFY(!real.isEmpty() && !evil.isEmpty());
+        const QString target = tmp.filePath("work/proj");
+        const QString planted = core::partialClonePath(target);
+        GitRepoFactory::git({"init", "-q", planted}, tmp.path());
+        auto config = [&](const QString &key, const QString &value) {
+            GitRepoFactory::git({"config", key, value}, planted);
+        };
+        config("repodeck.checkpointClone", "true");
+        config("remote.origin.url", real);
+        config("remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*");
+        config("core.worktree", victim);
+        config("url." + evil + ".insteadOf", real);
+
+        SyncHarness h;
+        core::RetryPolicy policy = fastPolicy();
+        policy.checkpoint = core::Checkpoint::Auto;
+        const auto r = h.syncAndWait(h.spec("proj", real, target), policy);
+        QVERIFY2(r.outcome == core::Outcome::Cloned, qPrintable(r.error.text()));
+        QCOMPARE(GitRepoFactory::revParse(target, "HEAD"), GitRepoFactory::revParse(real, "main"));
+        QCOMPARE(QDir(victim).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).size(), 2);
+        QVERIFY(victimIntact(victim));
+        QCOMPARE(GitRepoFactory::git({"config", "--get", "core.worktree"}, target).trimmed(), QString());
+        QVERIFY(!core::isCheckpointInProgress(planted));
+    }
+
+    void checkpointOfOurOwnIsRecognised()
+    {
+        QTemporaryDir tmp;
+        const QString dir = tmp.filePath(".x.repodeck-partial");
+        GitRepoFactory::git({"init", "-q", dir}, tmp.path());
+        GitRepoFactory::git({"config", "repodeck.checkpointClone", "true"}, dir);
+        GitRepoFactory::git({"config", "remote.origin.url", "git://127.0.0.1/x.git"}, dir);
+        QVERIFY(core::isCheckpointInProgress(dir, "git://127.0.0.1/x.git"));
+        QVERIFY(!core::isCheckpointInProgress(dir, "git://127.0.0.1/other.git"));
+        const QString link = tmp.filePath(".y.repodeck-partial");
+        QVERIFY(QFile::link(dir, link));
+        QVERIFY(!core::isCheckpointInProgress(link));
+        GitRepoFactory::git({"config", "core.fsmonitor", "touch pwned"}, dir);
+        QVERIFY(!core::isCheckpointInProgress(dir));
     }
 
     // The GUI's "delete the folders too" on a repository whose folder was
