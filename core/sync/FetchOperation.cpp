@@ -73,6 +73,23 @@ QString describeDirty(int total, const QStringList &names)
                           "Commit or stash your changes, then sync again.").arg(total).arg(list);
 }
 
+QString configuredWorktree(git_repository *repo)
+{
+    git_config *raw = nullptr;
+    if (git_repository_config_snapshot(&raw, repo) < 0) {
+        git_error_clear();
+        return {};
+    }
+    git::Config config(raw);
+    git_buf buf = GIT_BUF_INIT;
+    QString value;
+    if (git_config_get_string_buf(&buf, config.get(), "core.worktree") == 0)
+        value = QString::fromUtf8(buf.ptr, static_cast<qsizetype>(buf.size));
+    git_buf_dispose(&buf);
+    git_error_clear();
+    return value;
+}
+
 } // namespace
 
 AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs)
@@ -82,6 +99,15 @@ AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs)
 
     if (git_repository_is_bare(repo))
         return upToDate;
+    // core.worktree makes checkouts write somewhere else than the
+    // repository's folder (found in review: an imported repository whose
+    // config pointed at the user's home got new files written there).
+    // RepoDeck only ever updates the files in the folder it was given.
+    if (const QString elsewhere = configuredWorktree(repo); !elsewhere.isEmpty())
+        return leftAlone(reason::ForeignWorktree,
+                         QStringLiteral("The repository's core.worktree points at %1, outside its own folder, so no "
+                                        "files were updated. Remove core.worktree from its configuration (git config "
+                                        "--unset core.worktree) to let RepoDeck update it.").arg(elsewhere));
     if (git_repository_head_detached(repo) == 1)
         return leftAlone(reason::Detached,
                          QStringLiteral("HEAD is detached, so no branch was updated. Check out a branch to follow its upstream."));

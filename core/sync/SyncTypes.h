@@ -22,6 +22,7 @@ inline const char *const Diverged = "diverged";
 inline const char *const Ahead = "ahead";
 inline const char *const Detached = "detached";
 inline const char *const NoUpstream = "no_upstream";
+inline const char *const ForeignWorktree = "foreign_worktree";
 }
 
 enum class Phase { Connecting, Receiving, Resolving, CheckingOut };

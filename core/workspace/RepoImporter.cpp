@@ -41,6 +41,19 @@ FoundRepository describe(const QString &root, const QString &path)
         return found;
     }
     git::Repository repo(raw);
+    // Its own configuration may send checkouts elsewhere (core.worktree):
+    // importing it must not let it write outside its folder.
+    if (git_config *rawConfig = nullptr; git_repository_config_snapshot(&rawConfig, repo.get()) == 0) {
+        git::Config config(rawConfig);
+        git_buf buf = GIT_BUF_INIT;
+        const bool elsewhere = git_config_get_string_buf(&buf, config.get(), "core.worktree") == 0;
+        git_buf_dispose(&buf);
+        git_error_clear();
+        if (elsewhere) {
+            found.problem = QStringLiteral("sets core.worktree (its files live elsewhere); remove that setting first");
+            return found;
+        }
+    }
     git_remote *rawRemote = nullptr;
     if (git_remote_lookup(&rawRemote, repo.get(), "origin") < 0) {
         found.problem = QStringLiteral("has no remote named origin");

@@ -9,6 +9,7 @@
 #include "sync/CrashRecovery.h"
 #include "sync/RepoLock.h"
 
+#include <QDirIterator>
 #include <QtTest>
 
 using namespace repodeck;
@@ -94,6 +95,34 @@ private slots:
         QCOMPARE(git(f.work, {"rev-parse", "HEAD"}), GitRepoFactory::revParse(f.bare, "main"));
         QCOMPARE(git(f.work, {"status", "--porcelain"}), QString());
         QVERIFY(git(f.work, {"reflog", "-1"}).contains("repodeck: fast-forward"));
+    }
+
+    // Found in review: a repository whose core.worktree points elsewhere
+    // (an imported one's config is anyone's) got new upstream files written
+    // there, e.g. the user's home. Only the repository's own folder is updated.
+    void worktreeElsewhereIsNeverWritten()
+    {
+        SyncHarness h;
+        const Fixture f = cloned(h);
+        const QString elsewhere = m_tmp.filePath("elsewhere-" + f.name);
+        QDir().mkpath(elsewhere);
+        git(f.work, {"--work-tree=" + elsewhere, "checkout", "-f", "HEAD", "--", "."});
+        auto files = [&elsewhere] {
+            QStringList all;
+            QDirIterator it(elsewhere, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+            while (it.hasNext())
+                all << it.next();
+            all.sort();
+            return all;
+        };
+        const QStringList before = files();
+        QVERIFY(!before.isEmpty());
+        git(f.work, {"config", "core.worktree", elsewhere});
+        QVERIFY(GitRepoFactory::addCommits(f.bare, 2));
+        const auto r = h.syncAndWait(h.spec(f.name, f.url, f.work), fastPolicy());
+        QCOMPARE(r.outcome, Outcome::FetchedOnly);
+        QCOMPARE(r.reason, QString("foreign_worktree"));
+        QCOMPARE(files(), before);
     }
 
     void localChangesAreNeverTouched_data()
