@@ -83,6 +83,7 @@ struct TimeoutStream
     // Bytes the answer to a plain-HTTP GET .../info/refs may still bring:
     // libgit2 keeps a whole ref advertisement in memory. -1: no limit.
     long long advertisementLeft = -1;
+    bool gitRequestSeen = false;
 };
 
 // As the Qt transport's BodyDecoder::inMemory() total, plus room for headers.
@@ -98,8 +99,28 @@ constexpr long long kMaxAdvertisement = 128LL * 1024 * 1024 + 64 * 1024;
 //   "GET /... ", "POST /... ": http to the host and port connected.
 // The origin is published per thread (ConnectedOrigin) on every write, so it
 // is the one of the request whose answer asks for credentials.
+// git:// (found in review: an endless advertisement grew the process to
+// 19.5 GB): the client's first packet is "git-upload-pack /path\0host=...";
+// everything the server sends before the client's next write is the ref
+// advertisement, bounded like an HTTP one. The next write (wants, or the
+// push commands) ends the count.
+void noteGitProtocolRequest(TimeoutStream *s, const char *data, size_t len)
+{
+    const QByteArray head = QByteArray::fromRawData(data, static_cast<qsizetype>(std::min<size_t>(len, 64)));
+    const bool request = head.size() > 4 && (head.mid(4).startsWith("git-upload-pack ")
+                                             || head.mid(4).startsWith("git-receive-pack ")
+                                             || head.mid(4).startsWith("git-upload-archive "));
+    if (request) {
+        s->gitRequestSeen = true;
+        s->advertisementLeft = kMaxAdvertisement;
+    } else if (s->gitRequestSeen) {
+        s->advertisementLeft = -1;
+    }
+}
+
 void noteOrigin(TimeoutStream *s, const char *data, size_t len)
 {
+    noteGitProtocolRequest(s, data, len);
     if (!s->originFixed && len > 0) {
         const QByteArray head = QByteArray::fromRawData(data, static_cast<qsizetype>(std::min<size_t>(len, 2048)));
         const qsizetype space = head.indexOf(' ');

@@ -443,6 +443,31 @@ private slots:
         QVERIFY(!QFileInfo::exists(path));
     }
 
+    // Found in review: git:// advertisements were bounded by time only; an
+    // endless one grew the process to 19.5 GB (libgit2 keeps every ref).
+    // It is cut at 128 MiB like an HTTP one, and the sync is not retried.
+    void endlessGitAdvertisementIsCut()
+    {
+        PackServer server;
+        server.setEndlessAdvertisement(1024LL << 20); // 1 GiB if nobody stops it
+        QVERIFY(server.start(QByteArray()));
+        SyncHarness h;
+        const QString path = m_tmp.filePath(QStringLiteral("adv-bomb-%1").arg(++m_counter));
+        const qint64 before = statusKb("VmRSS:");
+        QVERIFY(resetPeakRss());
+        core::RetryPolicy policy = oneShot();
+        policy.maxAttempts = 3;
+        const auto r = h.syncAndWait(h.spec("adv", server.url(), path), policy, 120'000);
+        const qint64 grewMiB = (statusKb("VmHWM:") - before) >> 10;
+        qInfo("endless git:// advertisement: %lld MiB sent, peak RSS +%lld MiB: %s",
+              server.advertisementBytesSent() >> 20, grewMiB, qPrintable(r.error.text()));
+        QCOMPARE(r.outcome, core::Outcome::Failed);
+        QVERIFY2(r.error.message.contains("larger than 128 MiB"), qPrintable(r.error.text()));
+        QCOMPARE(r.attempts, 1);
+        QVERIFY2(server.advertisementBytesSent() < (256LL << 20), qPrintable(QString::number(server.advertisementBytesSent())));
+        QVERIFY2(grewMiB < 700, qPrintable(QString::number(grewMiB)));
+    }
+
     // The same packs to a fetch into a repository that has objects: a thin
     // pack's bases are looked up there, and the hostile ones still end at once.
     void hostilePackToFetchEndsAtOnce_data() { hostileRows(); }

@@ -168,6 +168,22 @@ private slots:
         QVERIFY(!QFileInfo::exists(path));
     }
 
+    // Found in review: the ssh stream had no bound on the advertisement; an
+    // endless one ended in std::bad_alloc. The "ssh" here is a server that
+    // advertises the same branch without end (1 GiB if nobody stops it).
+    void endlessAdvertisementOverSshIsCut()
+    {
+        const QByteArray line = "003e" + QByteArray(40, 'a') + " refs/heads/flood";
+        qputenv("GIT_SSH_COMMAND", "f() { yes '" + line + "' | head -c 1073741824; }; f");
+        SyncHarness h;
+        const QString path = target();
+        const auto r = h.syncAndWait(h.spec("flood", m_sshd.url(m_bare), path), fastPolicy(3), 120'000);
+        QCOMPARE(r.outcome, Outcome::Failed);
+        QVERIFY2(r.error.message.contains("larger than 128 MiB"), qPrintable(r.error.text()));
+        QCOMPARE(r.attempts, 1);
+        QVERIFY(!QFileInfo::exists(path));
+    }
+
     void unknownHostKeyIsNotRetried()
     {
         useSsh(false);

@@ -104,6 +104,20 @@ bool PackServer::start(const QByteArray &pack, const QByteArray &tip)
             QByteArray first = m_tip + " HEAD";
             first.append('\0');
             first += "agent=repodeck-hostile\n";
+            if (const qint64 limit = m_endlessAdvertisement; limit > 0) {
+                sendAll(*s, pkt(first));
+                QByteArray batch;
+                for (qint64 i = 0; m_advertisementSent < limit && s->state() == QAbstractSocket::ConnectedState
+                                   && !m_stop; ++i) {
+                    batch += pkt(m_tip + " refs/heads/flood/" + QByteArray::number(i).rightJustified(12, '0') + '\n');
+                    if (batch.size() >= 64 * 1024) {
+                        sendAll(*s, batch);
+                        m_advertisementSent += batch.size();
+                        batch.clear();
+                    }
+                }
+                continue;
+            }
             sendAll(*s, pkt(first) + pkt(m_tip + " refs/heads/main\n") + "0000");
             int flushes = 0;
             while (!m_stop) {

@@ -23,6 +23,10 @@ public:
 
     // `tip`: the commit id (hex) advertised as refs/heads/main and HEAD.
     bool start(const QByteArray &pack, const QByteArray &tip = QByteArray(40, 'a'));
+    // Instead of one branch, advertise distinct branches without end (until
+    // the client hangs up or `bytes` went out): an advertisement bomb.
+    void setEndlessAdvertisement(qint64 bytes) { m_endlessAdvertisement = bytes; }
+    qint64 advertisementBytesSent() const { return m_advertisementSent; }
     void stop();
 
     quint16 port() const { return m_port; }
@@ -40,6 +44,8 @@ private:
     std::atomic<int> m_connections{0};
     std::atomic<int> m_packsSent{0};
     std::atomic<bool> m_sawHaves{false};
+    std::atomic<qint64> m_endlessAdvertisement{0};
+    std::atomic<qint64> m_advertisementSent{0};
     std::thread m_thread;
 };
 

@@ -38,6 +38,10 @@ struct SshStream
     Clock::time_point lastActivity = Clock::now();
     bool connected = false; // a first byte arrived: past authentication
     QByteArray stderrText;
+    // What the server sends before our first write is the ref advertisement:
+    // bounded like an HTTP one (found in review: an endless one reached
+    // std::bad_alloc). -1 once we have written (the pack is not counted).
+    long long advertisementLeft = 128LL * 1024 * 1024 + 64 * 1024;
 };
 
 struct SshSubtransport
@@ -114,6 +118,14 @@ int streamRead(git_smart_subtransport_stream *base, char *buffer, size_t size, s
         if (s->process->bytesAvailable() > 0) {
             const qint64 n = s->process->read(buffer, static_cast<qint64>(size));
             if (n > 0) {
+                if (s->advertisementLeft >= 0 && (s->advertisementLeft -= n) < 0) {
+                    git_error_set_str(GIT_ERROR_HTTP, QStringLiteral("the ref advertisement of %1 is larger than "
+                                                                     "128 MiB; RepoDeck refuses it (a broken or "
+                                                                     "hostile server). Check the URL and the server.")
+                                                          .arg(s->host).toUtf8().constData());
+                    s->process->kill();
+                    return -1;
+                }
                 *bytesRead = static_cast<size_t>(n);
                 s->lastActivity = Clock::now();
                 s->connected = true;
@@ -136,6 +148,7 @@ int streamRead(git_smart_subtransport_stream *base, char *buffer, size_t size, s
 int streamWrite(git_smart_subtransport_stream *base, const char *buffer, size_t len)
 {
     auto *s = reinterpret_cast<SshStream *>(base);
+    s->advertisementLeft = -1;
     if (s->process->state() == QProcess::NotRunning)
         return childEnded(s);
     if (s->process->write(buffer, static_cast<qint64>(len)) != static_cast<qint64>(len))
