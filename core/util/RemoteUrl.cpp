@@ -20,6 +20,9 @@ QString shownInError(const QString &t)
         const qsizetype colon = t.indexOf(QLatin1Char(':'));
         return at > 0 && colon >= 0 && colon < at ? t.mid(at + 1) : t;
     }
+    const qsizetype query = t.indexOf(QLatin1Char('?'));
+    if (query >= 0)
+        return shownInError(t.left(query)) + QStringLiteral("?…");
     const qsizetype authority = schemeEnd + 3;
     qsizetype end = t.indexOf(QLatin1Char('/'), authority);
     if (end < 0)
@@ -149,6 +152,21 @@ RemoteUrl RemoteUrl::parse(const QString &text)
             r.m_error = QStringLiteral("An ssh user or host name may not start with '-' (ssh would read it as an "
                                        "option); check the URL.");
             return r;
+        }
+        // A token in the query (?private_token=...) would be stored, shown
+        // and logged like the rest of the URL (found in review).
+        if (url.hasQuery()) {
+            static const QRegularExpression secretKey(
+                QStringLiteral("(^|&)[^=&]*(token|key|secret|passw|pwd|auth|sig|access|credential)[^=&]*="),
+                QRegularExpression::CaseInsensitiveOption);
+            if (secretKey.match(url.query(QUrl::FullyDecoded)).hasMatch()) {
+                r.m_kind = Kind::Invalid;
+                r.m_error = QStringLiteral("The URL for %1 carries a secret in its query string (after '?'); "
+                                           "remove it and store the token with a credential helper or as "
+                                           "https://TOKEN@host/... (RepoDeck moves that into the keychain).")
+                                .arg(r.m_host);
+                return r;
+            }
         }
         r.m_hasPassword = !url.password().isEmpty();
         r.m_userName = url.userName();

@@ -48,6 +48,8 @@ private slots:
         QTest::newRow("scp user option") << "-oProxyCommand=x@h.test:r.git" << int(K::Invalid) << "" << "";
         QTest::newRow("scp host option") << "-oProxyCommand=x:r.git" << int(K::Invalid) << "" << "";
         QTest::newRow("scp impossible host") << "ht!tp:/nope" << int(K::Invalid) << "" << "";
+        QTest::newRow("token in query") << "https://gitlab.test/g/r.git?private_token=glpat-s3cr3t" << int(K::Invalid) << "" << "";
+        QTest::newRow("harmless query") << "https://h.test/r.git?ref=main" << int(K::Https) << "h.test" << "https://h.test/r.git?ref=main";
         QTest::newRow("scp underscore host") << "git@my_alias:r.git" << int(K::Ssh) << "my_alias" << "git@my_alias:r.git";
     }
     void parse()
@@ -115,6 +117,8 @@ private slots:
         QTest::newRow("unknown scheme") << "htp://user:s3cr3t@h.test/x";
         QTest::newRow("mangled scheme") << "ht!tp:/user:s3cr3t@h.test/x";
         QTest::newRow("@ in password") << "https://user:s3@cr3t@h.test/x y";
+        QTest::newRow("token in query") << "https://h.test/r.git?access_token=s3cr3t";
+        QTest::newRow("query, then space") << "https://h.test/r y.git?x=s3cr3t";
     }
     void refusedUrlNeverQuotesThePassword()
     {
