@@ -209,6 +209,13 @@ AttemptOutcome LfsStep::finish(AttemptOutcome out)
                                            "it), then sync again.");
         return o;
     }
+    // Without the filters git-lfs leaves the pointers where they are, and
+    // says nothing: never report that as done.
+    if (!mirror && !ensureFilters(git, lfs))
+        return AttemptOutcome::failed(SyncError::local(
+            QStringLiteral("git-lfs's filters are not configured for %1 and `git lfs install --local` failed; "
+                           "its LFS files are still pointer files.").arg(m_spec.path),
+            QStringLiteral("Run `git lfs install` once (it configures git for Git LFS), then sync again.")));
     const QStringList args = mirror ? QStringList{QStringLiteral("fetch"), QStringLiteral("--all"), QStringLiteral("origin")}
                                     : QStringList{QStringLiteral("pull")};
     AttemptOutcome child = runChild(lfs, args, gitDir);
@@ -221,6 +228,32 @@ AttemptOutcome LfsStep::finish(AttemptOutcome out)
         out.outcome = owed == outcomeName(Outcome::Cloned) ? Outcome::Cloned : Outcome::Updated;
     out.bytes += static_cast<qint64>(m_bytes);
     return out;
+}
+
+// `git status` can only match the real files to their pointers through
+// git-lfs's clean filter. A user who installed git-lfs but never ran `git lfs
+// install` has none: then do for this repository what `git lfs install`
+// would (`--local`: the filters and hooks in its own config), as git-lfs
+// does for a clone.
+bool LfsStep::ensureFilters(const QString &git, const QString &lfs)
+{
+    auto quick = [this](const QString &program, const QStringList &args) {
+        QProcess p;
+        p.setWorkingDirectory(m_spec.path);
+        p.setStandardInputFile(QProcess::nullDevice());
+        p.start(program, args);
+        if (!p.waitForFinished(30'000)) {
+            p.kill();
+            p.waitForFinished(2'000);
+            return -1;
+        }
+        return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    };
+    if (quick(git, {QStringLiteral("config"), QStringLiteral("--get-regexp"), QStringLiteral("^filter\\.lfs\\.(process|clean)$")}) == 0)
+        return true;
+    spdlog::info("{}: git-lfs's filters are not configured; running `git lfs install --local`",
+                 m_spec.name.toStdString());
+    return quick(lfs, {QStringLiteral("install"), QStringLiteral("--local")}) == 0;
 }
 
 AttemptOutcome LfsStep::runChild(const QString &program, const QStringList &args, const QString &gitDir)

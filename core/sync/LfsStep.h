@@ -41,6 +41,7 @@ public:
     AttemptOutcome finish(AttemptOutcome fromGit);
 
 private:
+    bool ensureFilters(const QString &git, const QString &lfs);
     AttemptOutcome runChild(const QString &program, const QStringList &args, const QString &gitDir);
 
     const RepoSpec &m_spec;

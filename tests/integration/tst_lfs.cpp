@@ -245,6 +245,24 @@ private slots:
         QCOMPARE(git(u.work, {"status", "--porcelain"}), QStringLiteral("M a.bin"));
     }
 
+    // git-lfs installed but `git lfs install` never run: no clean filter in
+    // the user's config. The repository gets git-lfs's filters (as `git lfs
+    // install --local` writes them) so that `git status` is clean.
+    void withoutGlobalFiltersStatusIsStillClean()
+    {
+        const Upstream u = upstream();
+        const QByteArray global = qgetenv("GIT_CONFIG_GLOBAL");
+        const QString bare = m_tmp.filePath(QStringLiteral("gitconfig-nofilter"));
+        writeFile(bare, "[user]\n\tname = LFS Test\n\temail = lfs@example.invalid\n");
+        qputenv("GIT_CONFIG_GLOBAL", QFile::encodeName(bare));
+        SyncHarness h;
+        const auto r = h.syncAndWait(spec(h, u), fastPolicy());
+        QCOMPARE(r.outcome, Outcome::Cloned);
+        expectContent(u, {"a.bin", "b.bin"});
+        QVERIFY(!git(u.work, {"config", "--local", "filter.lfs.clean"}).isEmpty());
+        qputenv("GIT_CONFIG_GLOBAL", global);
+    }
+
     // A modified LFS file in a clone that has its content: an update that
     // does not touch it, and the user's version stays.
     void locallyModifiedLfsFileIsLeftAlone()
