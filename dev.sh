@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 PRESET="${REPODECK_PRESET:-dev}"
 PACKAGES=(
-    cmake ninja-build g++ pkg-config git
+    cmake ninja-build g++ pkg-config git git-lfs
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-qpa-plugins
     libgit2-dev libspdlog-dev libfmt-dev qtkeychain-qt6-dev libsecret-1-0 zlib1g-dev
     gnome-keyring dbus-daemon dbus-bin

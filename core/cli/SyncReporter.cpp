@@ -68,6 +68,10 @@ SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
                           {QStringLiteral("received_objects"), static_cast<qint64>(p.receivedObjects)},
                           {QStringLiteral("total_objects"), static_cast<qint64>(p.totalObjects)},
                           {QStringLiteral("received_bytes"), static_cast<qint64>(p.receivedBytes)}};
+            if (p.phase == Phase::Lfs) { // git-lfs bringing in the LFS files: files and bytes
+                o.insert(QStringLiteral("phase"), QStringLiteral("lfs"));
+                o.insert(QStringLiteral("total_bytes"), static_cast<qint64>(p.totalBytes));
+            }
             if (p.steps > 0) {
                 o.insert(QStringLiteral("step"), p.step);
                 o.insert(QStringLiteral("steps"), p.steps);

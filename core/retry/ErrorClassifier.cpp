@@ -242,4 +242,71 @@ SyncError classifyFailure(const FailureInput &in)
                 QStringLiteral("Check that the URL points at a git repository."));
 }
 
+SyncError classifyLfsFailure(const QString &output, StreamFault fault, const QString &host,
+                             const QString &timeoutText)
+{
+    FailureInput in;
+    in.host = host;
+    in.timeoutText = timeoutText;
+    in.streamFault = fault;
+    in.gitMessage = output;
+    if (fault != StreamFault::None && fault != StreamFault::Reset)
+        return fromStreamFault(in);
+    const QString h = hostOr(in);
+    // The last line that says something is the one worth showing.
+    QString detail;
+    const QStringList lines = output.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    for (auto it = lines.crbegin(); it != lines.crend(); ++it) {
+        const QString line = it->trimmed();
+        if (!line.isEmpty() && !line.startsWith(QLatin1String("Errors logged to"))
+            && !line.startsWith(QLatin1String("Use `git lfs logs")) && !line.startsWith(QLatin1String("warning:"))
+            && !line.startsWith(QLatin1String("Failed to fetch some objects")) && line != QLatin1String("Could not pull")) {
+            detail = line;
+            break;
+        }
+    }
+    if (detail.size() > 300)
+        detail = detail.left(300) + QStringLiteral("…");
+    const QString lfsHint = QStringLiteral("RepoDeck retries automatically; the files already downloaded are kept.");
+    auto lfs = [&](ErrorCategory c, const QString &what, const QString &hint) {
+        return make(in, c, QStringLiteral("Git LFS: %1 (%2)").arg(what, detail), hint);
+    };
+    if (contains(output, "over its data quota") || contains(output, "quota exceeded")
+        || contains(output, "exceeded its LFS") || contains(output, "Insufficient storage"))
+        // Not `auth`: signing in again does not help (and would ask a person).
+        return lfs(ErrorCategory::Protocol, QStringLiteral("%1 refused the download: the LFS quota is used up").arg(h),
+                   QStringLiteral("Ask the repository's owner to raise the LFS bandwidth or storage quota, then sync again."));
+    if (contains(output, "Rate limit exceeded") || contains(output, "[429]") || contains(output, "429 Too Many"))
+        return lfs(ErrorCategory::RateLimited, QStringLiteral("%1 is rate limiting LFS downloads").arg(h),
+                   QStringLiteral("RepoDeck waits and retries; lower --jobs if this keeps happening."));
+    if (contains(output, "Authentication required") || contains(output, "Authorization error")
+        || contains(output, "credentials for") || contains(output, "terminal prompts disabled")
+        || contains(output, "[401]") || contains(output, "[403]") || contains(output, "Forbidden"))
+        return lfs(ErrorCategory::Auth, QStringLiteral("%1 refused access to the LFS files").arg(h),
+                   QStringLiteral("Store a token for the LFS server with git's credential helper (git-lfs uses "
+                                  "git's credentials), or check that your account can read this repository."));
+    if (contains(output, "Object does not exist") || contains(output, "Repository or object not found")
+        || contains(output, "[404]") || contains(output, "[410]"))
+        return lfs(ErrorCategory::NotFound, QStringLiteral("an LFS object is missing on %1").arg(h),
+                   QStringLiteral("Someone must push that file's LFS object (`git lfs push --all origin`); "
+                                  "until then the file stays a pointer."));
+    static const QRegularExpression status5xx(QStringLiteral("\\b5\\d\\d\\b|Server error|Fatal error"),
+                                              QRegularExpression::CaseInsensitiveOption);
+    if (output.contains(status5xx))
+        return lfs(ErrorCategory::Server, QStringLiteral("%1 had a server error").arg(h), lfsHint);
+    if (fault == StreamFault::Reset || contains(output, "connection refused") || contains(output, "connection reset")
+        || contains(output, "unexpected EOF") || contains(output, "EOF") || contains(output, "broken pipe")
+        || contains(output, "no such host") || contains(output, "network is unreachable")
+        || contains(output, "i/o timeout") || contains(output, "dial tcp") || contains(output, "timeout"))
+        return lfs(ErrorCategory::Network, QStringLiteral("the download from %1 was interrupted").arg(h), lfsHint);
+    if (contains(output, "x509") || contains(output, "tls:") || contains(output, "certificate"))
+        return lfs(ErrorCategory::Tls, QStringLiteral("the TLS certificate of %1 could not be verified").arg(h),
+                   QStringLiteral("Check your system's trusted certificates (git-lfs uses git's http.sslCAInfo)."));
+    if (contains(output, "no space left") || contains(output, "disk quota") || contains(output, "permission denied"))
+        return lfs(ErrorCategory::Local, QStringLiteral("the files could not be written"),
+                   QStringLiteral("Free disk space and check the folder's permissions, then sync again."));
+    return lfs(ErrorCategory::Protocol, QStringLiteral("git-lfs failed"),
+               QStringLiteral("Run `git lfs pull` in the repository to see the full error (`git lfs logs last`)."));
+}
+
 } // namespace repodeck::core

@@ -76,7 +76,7 @@ QStringList RetryPolicy::validate() const
 
 QJsonObject RetryPolicy::toJson() const
 {
-    return QJsonObject{
+    QJsonObject json{
         {QStringLiteral("max_attempts"), maxAttempts},
         {QStringLiteral("initial_delay"), formatDuration(initialDelay)},
         {QStringLiteral("multiplier"), multiplier},
@@ -93,6 +93,9 @@ QJsonObject RetryPolicy::toJson() const
         {QStringLiteral("sync_on_start"), syncOnStart},
         {QStringLiteral("stale_after"), formatDuration(staleAfter)},
     };
+    if (lfsFetchAll)
+        json.insert(QStringLiteral("lfs_fetch_all"), true);
+    return json;
 }
 
 RetryPolicy RetryPolicy::fromJson(const QString &name, const QJsonObject &json, QString *error)
@@ -155,6 +158,13 @@ RetryPolicy RetryPolicy::fromJson(const QString &name, const QJsonObject &json, 
         else
             p.syncOnStart = v.toBool();
     }
+    if (json.contains(QLatin1String("lfs_fetch_all"))) {
+        const QJsonValue v = json.value(QLatin1String("lfs_fetch_all"));
+        if (!v.isBool())
+            problems << QStringLiteral("policy \"%1\": lfs_fetch_all must be true or false").arg(name);
+        else
+            p.lfsFetchAll = v.toBool();
+    }
     duration("interval", p.interval);
     duration("stale_after", p.staleAfter);
     duration("initial_delay", p.initialDelay);
@@ -176,7 +186,7 @@ bool RetryPolicy::operator==(const RetryPolicy &o) const
            && connectTimeout == o.connectTimeout && stallTimeout == o.stallTimeout
            && attemptTimeout == o.attemptTimeout && deadline == o.deadline && checkpoint == o.checkpoint
            && retryAfterLimit == o.retryAfterLimit && interval == o.interval && syncOnStart == o.syncOnStart
-           && staleAfter == o.staleAfter;
+           && staleAfter == o.staleAfter && lfsFetchAll == o.lfsFetchAll;
 }
 
 } // namespace repodeck::core

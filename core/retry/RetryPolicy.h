@@ -46,6 +46,10 @@ struct RetryPolicy
     Millis interval{0};              // scheduled sync every ...; 0 = only on request
     bool syncOnStart = false;        // sync when the app starts
     Millis staleAfter{0};            // freshness target: stale when the last success is older; 0 = none
+    // Mirrors: after each fetch also fetch every LFS object of every ref
+    // (`git lfs fetch --all`), so the mirror can serve them. JSON
+    // `lfs_fetch_all`, written only when true (older files load unchanged).
+    bool lfsFetchAll = false;
 
     static RetryPolicy defaults();
 

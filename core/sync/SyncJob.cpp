@@ -7,6 +7,7 @@
 #include "sync/CloneOperation.h"
 #include "sync/CrashRecovery.h"
 #include "sync/FetchOperation.h"
+#include "sync/LfsStep.h"
 #include "sync/RepoLock.h"
 #include "util/RemoteUrl.h"
 
@@ -160,6 +161,8 @@ AttemptOutcome SyncJob::clone(AttemptContext &attempt, TransferCallbacks &callba
     AttemptOutcome out = (m_checkpoint || resume) && m_policy.checkpoint != Checkpoint::Never
                              ? checkpointedClone(m_spec, attempt, callbacks, m_linkBytesHint)
                              : cloneRepository(m_spec, attempt, callbacks);
+    // Git LFS files: content, not pointers, before the clone counts as done.
+    out = LfsStep(m_spec, m_policy, attempt, callbacks).finish(std::move(out));
     lock.release();
     return out;
 }
@@ -202,7 +205,10 @@ AttemptOutcome SyncJob::fetch(AttemptContext &attempt, TransferCallbacks &callba
             return AttemptOutcome::failed(git::captureFailure(rc, nullptr, {}));
         repo.reset(raw);
     }
-    return fetchRepository(repo.get(), m_spec, attempt, callbacks, m_checkpoint);
+    AttemptOutcome out = fetchRepository(repo.get(), m_spec, attempt, callbacks, m_checkpoint);
+    repo.reset();
+    // Git LFS files of a fast-forward (or owed by an earlier attempt).
+    return LfsStep(m_spec, m_policy, attempt, callbacks).finish(std::move(out));
 }
 
 } // namespace repodeck::core

@@ -22,10 +22,17 @@ inline const char *const Diverged = "diverged";
 inline const char *const Ahead = "ahead";
 inline const char *const Detached = "detached";
 inline const char *const NoUpstream = "no_upstream";
+// core.worktree points outside the repository's folder: fetched, no files updated.
 inline const char *const ForeignWorktree = "foreign_worktree";
+// The repository tracks files with Git LFS and git-lfs is not installed (or
+// not on PATH): the commits are there, the LFS files are still pointers.
+inline const char *const LfsUnavailable = "lfs_unavailable";
 }
 
-enum class Phase { Connecting, Receiving, Resolving, CheckingOut };
+// Lfs: git-lfs brings in the LFS files of the checked-out paths (or, for a
+// mirror with lfs_fetch_all, every LFS object); receivedObjects/totalObjects
+// count files, receivedBytes/totalBytes their bytes.
+enum class Phase { Connecting, Receiving, Resolving, CheckingOut, Lfs };
 
 struct TransferProgress
 {
@@ -36,6 +43,7 @@ struct TransferProgress
     quint64 indexedDeltas = 0;
     quint64 totalDeltas = 0;
     quint64 receivedBytes = 0;
+    quint64 totalBytes = 0; // Lfs only: the bytes of the files being downloaded
     // Checkpointed fetches only: the step running, of how many, and what
     // earlier steps already keep on disk.
     int step = 0;

@@ -116,6 +116,56 @@ private slots:
         QCOMPARE(transient, 4);
     }
 
+    // git-lfs's own words (issue 16): network, timeouts, 5xx and 429 are
+    // worth another attempt; authentication, a missing object and a quota
+    // are not.
+    void classifyLfs_data()
+    {
+        QTest::addColumn<QString>("output");
+        QTest::addColumn<int>("fault");
+        QTest::addColumn<ErrorCategory>("category");
+        QTest::addColumn<bool>("transient");
+        const int none = int(StreamFault::None);
+        QTest::newRow("5xx") << "batch response: Fatal error: Server error: https://h/x.git/info/lfs/objects/batch\n"
+                                "Failed to fetch some objects from 'https://h/x.git/info/lfs'"
+                             << none << ErrorCategory::Server << true;
+        QTest::newRow("503 text") << "LFS: Service Unavailable: [503] try later" << none << ErrorCategory::Server << true;
+        QTest::newRow("429") << "batch response: Rate limit exceeded: https://h/x" << none << ErrorCategory::RateLimited << true;
+        QTest::newRow("401") << "batch response: Authentication required: Authorization error: https://h/x\n"
+                                "Check that you have proper access to the repository"
+                             << none << ErrorCategory::Auth << false;
+        QTest::newRow("no credentials") << "batch response: Git credentials for https://h/x not found." << none
+                                        << ErrorCategory::Auth << false;
+        QTest::newRow("404 object") << "[4f2a...] Object does not exist on the server: [404] Object does not exist on the server"
+                                    << none << ErrorCategory::NotFound << false;
+        QTest::newRow("quota") << "batch response: This repository is over its data quota. Account responsible for LFS "
+                                  "bandwidth should purchase more data packs to restore access."
+                               << none << ErrorCategory::Protocol << false;
+        QTest::newRow("cut") << "cannot write data to temporary file \"/r/.git/lfs/incomplete/ab12\": LFS: unexpected EOF"
+                             << none << ErrorCategory::Network << true;
+        QTest::newRow("refused") << "batch response: Post \"http://127.0.0.1:1/objects/batch\": dial tcp 127.0.0.1:1: "
+                                    "connect: connection refused"
+                                 << none << ErrorCategory::Network << true;
+        QTest::newRow("stall seen by RepoDeck") << "" << int(StreamFault::StallTimeout) << ErrorCategory::Timeout << true;
+        QTest::newRow("attempt limit") << "" << int(StreamFault::AttemptTimeout) << ErrorCategory::Timeout << true;
+        QTest::newRow("cancel") << "" << int(StreamFault::Cancelled) << ErrorCategory::Cancelled << false;
+        QTest::newRow("unknown") << "something new" << none << ErrorCategory::Protocol << false;
+    }
+    void classifyLfs()
+    {
+        QFETCH(QString, output);
+        QFETCH(int, fault);
+        QFETCH(ErrorCategory, category);
+        QFETCH(bool, transient);
+        const SyncError e = classifyLfsFailure(output, StreamFault(fault), QStringLiteral("h"), QStringLiteral("5 s"));
+        QCOMPARE(e.category, category);
+        QCOMPARE(e.transient, transient);
+        QVERIFY(!e.message.isEmpty());
+        if (category != ErrorCategory::Cancelled)
+            QVERIFY2(!e.hint.isEmpty(), qPrintable(e.message));
+        QVERIFY2(!e.message.contains(QLatin1String("Failed to fetch some objects")), qPrintable(e.message));
+    }
+
     void statusParsing()
     {
         QCOMPARE(httpStatusFromMessage("unexpected http status code: 503"), 503);

@@ -35,6 +35,7 @@ QString phase(core::Phase p)
     case core::Phase::Receiving: return QStringLiteral("receiving");
     case core::Phase::Resolving: return QStringLiteral("resolving deltas");
     case core::Phase::CheckingOut: return QStringLiteral("checking out");
+    case core::Phase::Lfs: return QStringLiteral("downloading LFS files");
     }
     return {};
 }
@@ -154,6 +155,8 @@ int progressPercent(const RepoStatus &st)
         return p.totalDeltas == 0 ? 100 : static_cast<int>(100 * p.indexedDeltas / p.totalDeltas);
     case core::Phase::CheckingOut:
         return 100;
+    case core::Phase::Lfs:
+        return p.totalBytes == 0 ? -1 : static_cast<int>(100 * p.receivedBytes / p.totalBytes);
     }
     return -1;
 }
@@ -165,6 +168,17 @@ QString progress(const RepoStatus &st)
     QStringList parts;
     if (p.phase == core::Phase::Connecting && p.receivedBytes == 0)
         return QStringLiteral("connecting…");
+    if (p.phase == core::Phase::Lfs) {
+        parts << QStringLiteral("LFS");
+        if (p.totalObjects > 0)
+            parts << QStringLiteral("%1 / %2 files").arg(locale.toString(p.receivedObjects), locale.toString(p.totalObjects));
+        parts << (p.totalBytes > 0 ? QStringLiteral("%1 / %2").arg(bytes(static_cast<qint64>(p.receivedBytes)),
+                                                                   bytes(static_cast<qint64>(p.totalBytes)))
+                                   : bytes(static_cast<qint64>(p.receivedBytes)));
+        if (st.bytesPerSecond > 0.5)
+            parts << rate(st.bytesPerSecond);
+        return parts.join(QStringLiteral(" · "));
+    }
     if (p.phase == core::Phase::Resolving && p.totalDeltas > 0)
         parts << QStringLiteral("%1 / %2 deltas").arg(locale.toString(p.indexedDeltas), locale.toString(p.totalDeltas));
     else if (p.totalObjects > 0)
