@@ -135,6 +135,40 @@ bool repositoryUsesLfs(const QString &workTree)
     return false;
 }
 
+// git-lfs runs git in the repository, and git honours the repository's own
+// configuration: for an imported repository that is whoever made it's. A key
+// that makes git or git-lfs run a program, write elsewhere or talk to another
+// host is refused (RepoDeck's own clones never have one). Returns the key.
+QString commandRunningLocalKey(const QString &gitDir)
+{
+    git_config *raw = nullptr;
+    if (git_config_open_ondisk(&raw, QFile::encodeName(QDir(gitDir).filePath(QStringLiteral("config"))).constData()) < 0) {
+        git_error_clear();
+        return {};
+    }
+    git::Config config(raw);
+    git_config_iterator *it = nullptr;
+    if (git_config_iterator_new(&it, config.get()) < 0) {
+        git_error_clear();
+        return {};
+    }
+    static const QRegularExpression risky(QStringLiteral(
+        "^(core\\.(fsmonitor|hookspath|sshcommand|worktree|askpass|pager|editor|gitproxy|alternaterefscommand)"
+        "|include\\..*|includeif\\..*|credential\\..*|url\\..*|http\\..*proxy|remote\\..*\\.proxy"
+        "|filter\\.(?!lfs\\.).*|diff\\..*\\.(textconv|command)|merge\\..*\\.driver|gpg\\..*"
+        "|lfs\\.customtransfer\\..*|lfs\\.extension\\..*|uploadpack\\..*|sequence\\.editor)$"));
+    QString found;
+    git_config_entry *entry = nullptr;
+    while (found.isEmpty() && git_config_next(&entry, it) == 0) {
+        const QString key = QString::fromUtf8(entry->name).toLower();
+        if (risky.match(key).hasMatch())
+            found = key;
+    }
+    git_config_iterator_free(it);
+    git_error_clear();
+    return found;
+}
+
 QString lfsPendingMarker(const QString &gitDir)
 {
     return QDir(gitDir).filePath(QStringLiteral("repodeck-lfs-pending"));
@@ -192,6 +226,17 @@ AttemptOutcome LfsStep::finish(AttemptOutcome out)
     if (owed.isEmpty() && changed && !writeMarker(marker, outcomeName(out.outcome)))
         spdlog::warn("{}: cannot write {}", m_spec.name.toStdString(), marker.toStdString());
 
+    if (const QString key = commandRunningLocalKey(gitDir); !key.isEmpty()) {
+        AttemptOutcome o = out;
+        o.outcome = Outcome::FetchedOnly;
+        o.reason = QLatin1String(reason::LfsUnsafeConfig);
+        o.detail = QStringLiteral("The commits were fetched, but the repository's own configuration sets %1, which "
+                                  "git would act on while git-lfs brings in the LFS files, so RepoDeck did not run "
+                                  "git-lfs; the LFS files are still pointer files. Remove that setting from %2 (or "
+                                  "run `git lfs pull` there yourself if you trust it).")
+                       .arg(key, QDir(gitDir).filePath(QStringLiteral("config")));
+        return o;
+    }
     const QString lfs = QStandardPaths::findExecutable(QStringLiteral("git-lfs"));
     const QString git = QStandardPaths::findExecutable(QStringLiteral("git"));
     if (lfs.isEmpty() || git.isEmpty()) {

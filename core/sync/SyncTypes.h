@@ -27,6 +27,9 @@ inline const char *const ForeignWorktree = "foreign_worktree";
 // The repository tracks files with Git LFS and git-lfs is not installed (or
 // not on PATH): the commits are there, the LFS files are still pointers.
 inline const char *const LfsUnavailable = "lfs_unavailable";
+// The repository's own configuration would make git run a program or talk to
+// another host during the LFS step (an imported repository): not run.
+inline const char *const LfsUnsafeConfig = "lfs_unsafe_config";
 }
 
 // Lfs: git-lfs brings in the LFS files of the checked-out paths (or, for a

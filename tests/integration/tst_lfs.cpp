@@ -223,6 +223,27 @@ private slots:
         QCOMPARE(again.outcome, Outcome::UpToDate);
     }
 
+    // git-lfs runs git in the repository, which honours its own config: an
+    // imported repository's core.fsmonitor would run a program on every LFS
+    // step. Such a repository is fetched, git-lfs is not run.
+    void repositoryConfigThatRunsProgramsBlocksTheLfsStep()
+    {
+        const Upstream u = upstream();
+        SyncHarness h;
+        QCOMPARE(h.syncAndWait(spec(h, u), fastPolicy()).outcome, Outcome::Cloned);
+        const QString ran = m_tmp.filePath(QStringLiteral("fsmonitor-ran-%1").arg(QFileInfo(u.work).fileName()));
+        git(u.work, {"config", "core.fsmonitor", "touch '" + ran + "'; false"});
+        writeFile(u.src + "/a.bin", random(100'000));
+        git(u.src, {"add", "."});
+        git(u.src, {"commit", "-q", "-m", "change an LFS file"});
+        push(u, true);
+        const auto r = h.syncAndWait(spec(h, u), fastPolicy());
+        QCOMPARE(r.outcome, Outcome::FetchedOnly);
+        QCOMPARE(r.reason, QString("lfs_unsafe_config"));
+        QVERIFY2(r.detail.contains("core.fsmonitor"), qPrintable(r.detail));
+        QVERIFY(!QFileInfo::exists(ran));
+    }
+
     // No git-lfs: fetched_only/lfs_unavailable naming the package, never a
     // silent "cloned" with pointers. Once it is installed, the next sync
     // brings the files and leaves a file the user changed meanwhile alone.
