@@ -158,6 +158,12 @@ bool SyncSession::isIdle() const
     return m_scheduler->isIdle() && m_hooks->isIdle();
 }
 
+void SyncSession::cancel(const QString &name)
+{
+    m_scheduler->cancel(name);
+    m_hooks->cancel(name);
+}
+
 void SyncSession::cancelAll()
 {
     m_scheduler->cancelAll();
@@ -215,7 +221,7 @@ void SyncSession::setWorkspace(const Workspace &workspace)
     for (const QString &name : known) {
         if (wanted.contains(name))
             continue;
-        m_scheduler->cancel(name); // removed from the file: stop its sync
+        cancel(name); // removed from the file: stop its sync and its after_sync command
         m_states.remove(name);
         m_active.remove(name);
         m_dirty.remove(name);

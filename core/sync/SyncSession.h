@@ -109,7 +109,8 @@ public:
 
     // Nothing queued, running, waiting in the scheduler, nor an after_sync command running.
     bool isIdle() const;
-    // Stops every sync and every after_sync command (the CLI's Ctrl-C).
+    // Stops the sync and the after_sync command of `name` / of every repository.
+    void cancel(const QString &name);
     void cancelAll();
     AfterSyncHooks *hooks() const { return m_hooks.get(); }
 

@@ -221,6 +221,27 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(processGone(child), 5000);
     }
 
+    // Cancel (the window's Cancel, the CLI's Ctrl-C) stops a running command at once.
+    void cancelStopsARunningCommand()
+    {
+        Run run;
+        run.setUp(QStringLiteral("slow"), m_daemon.url(QStringLiteral("r.git")), target(),
+                  QStringLiteral("echo waiting; sleep 60"), core::Millis(120'000));
+        run.session.sync(QStringLiteral("slow"), Trigger::Manual);
+        QTRY_VERIFY_WITH_TIMEOUT(run.results.contains(QStringLiteral("slow")), 20'000);
+        QTRY_VERIFY_WITH_TIMEOUT(run.session.hooks()->isRunning(QStringLiteral("slow")), 5000);
+        QVERIFY(!run.session.isIdle());
+        QElapsedTimer clock;
+        clock.start();
+        run.session.cancel(QStringLiteral("slow"));
+        QTRY_VERIFY_WITH_TIMEOUT(run.hooks.contains(QStringLiteral("slow")), 5000);
+        qInfo("after_sync cancelled: ended %lld ms after the cancel", clock.elapsed());
+        QVERIFY(clock.elapsed() < 5000);
+        QVERIFY(run.hooks.value(QStringLiteral("slow")).killed);
+        QVERIFY(run.session.isIdle());
+        QCOMPARE(run.results.value(QStringLiteral("slow")).outcome, Outcome::Cloned);
+    }
+
     void failureIsReportedAndTheSyncStandsAndOutputIsLoggedCapped()
     {
         const QString logs = file(QStringLiteral("logs"));

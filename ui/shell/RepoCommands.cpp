@@ -113,12 +113,12 @@ void RepoCommands::cancelSelected()
 {
     const QStringList names = m_selection ? m_selection() : QStringList();
     for (const QString &name : names)
-        m_session->scheduler()->cancel(name);
+        m_session->cancel(name); // the after_sync command too
 }
 
 void RepoCommands::cancelAll()
 {
-    m_session->scheduler()->cancelAll();
+    m_session->cancelAll();
 }
 
 void RepoCommands::setPaused(bool paused)
