@@ -202,6 +202,7 @@ void AfterSyncHooks::start(const HookRequest &request)
         end(r->name, result);
     });
     run->timer.setSingleShot(true);
+    run->timer.setTimerType(Qt::PreciseTimer);
     connect(&run->timer, &QTimer::timeout, this, [this, r] {
         r->timedOut = true;
         m_launcher->terminate(*r->process);

@@ -213,7 +213,7 @@ private slots:
         const core::HookResult h = run.hooks.value(QStringLiteral("hang"));
         QVERIFY(h.timedOut);
         QVERIFY(!h.ok());
-        QVERIFY(h.durationMs >= 800 && h.durationMs < 5000);
+        QVERIFY2(h.durationMs >= 750 && h.durationMs < 5000, qPrintable(QString::number(h.durationMs)));
         QVERIFY(h.output.contains(QStringLiteral("started")));
         QCOMPARE(run.results.value(QStringLiteral("hang")).outcome, Outcome::Cloned); // the sync stands
         const qint64 child = readFile(pidFile).trimmed().toLongLong();
