@@ -76,6 +76,34 @@ private slots:
         QVERIFY(m_daemon.start(root));
     }
 
+    // Files written before these settings existed load with the defaults;
+    // the settings survive a round trip; a wrong value names the field.
+    void policyFilesOldAndNew()
+    {
+        QString error;
+        const QJsonObject old = QJsonObject{{QStringLiteral("max_attempts"), 3}, {QStringLiteral("interval"), QStringLiteral("10m")}};
+        const core::RetryPolicy p = core::RetryPolicy::fromJson(QStringLiteral("old"), old, &error);
+        QCOMPARE(error, QString());
+        QCOMPARE(p.onMetered, core::OnMetered::Wait);
+        QVERIFY(p.afterSync.isEmpty());
+        QCOMPARE(p.afterSyncOn, core::AfterSyncOn::Success);
+        QCOMPARE(p.afterSyncTimeout, core::Millis(5 * 60'000));
+        QVERIFY(!p.toJson().contains(QStringLiteral("after_sync"))); // not written when unset
+
+        core::RetryPolicy q = p;
+        q.onMetered = core::OnMetered::Run;
+        q.afterSync = QStringLiteral("make -C docs");
+        q.afterSyncOn = core::AfterSyncOn::Any;
+        q.afterSyncTimeout = core::Millis(90'000);
+        QCOMPARE(core::RetryPolicy::fromJson(QStringLiteral("old"), q.toJson(), &error), q);
+        QCOMPARE(error, QString());
+
+        QJsonObject bad = old;
+        bad.insert(QStringLiteral("on_metered"), QStringLiteral("sometimes"));
+        core::RetryPolicy::fromJson(QStringLiteral("old"), bad, &error);
+        QVERIFY(error.contains(QStringLiteral("on_metered must be wait or run")));
+    }
+
     // Without a backend (no NetworkManager on this machine, a minimal
     // server), the system reachability says online and not metered.
     void systemReachabilityWithoutBackendNeverHolds()
