@@ -35,6 +35,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QtTest>
 
 using namespace repodeck;
@@ -407,9 +408,25 @@ private slots:
         qInfo("metered: %d connections, all manual; %d scheduled syncs wait", held,
               static_cast<int>(w.session()->meteredWaiting().size()));
 
+        // The policy's after_sync command failing is said in the status bar.
+        core::RetryPolicy withHook = policy;
+        withHook.afterSync = QStringLiteral("exit 7");
+        QCOMPARE(core::editWorkspace(ws, [&](core::Workspace &wsp) {
+            wsp.setPolicy(withHook);
+            return QString();
+        }), QString());
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->workspace().policy(policy.name).afterSync, withHook.afterSync, 10'000);
+        QSignalSpy hooks(w.session(), &core::SyncSession::afterSyncFinished);
+        w.commands()->sync({QStringLiteral("m2")}, core::Trigger::Manual);
+        QTRY_COMPARE_WITH_TIMEOUT(hooks.size(), 1, 10'000);
+        QVERIFY(w.statusBar()->currentMessage().contains(QStringLiteral("exited with code 7")));
+        QTRY_VERIFY_WITH_TIMEOUT(w.scheduler()->isIdle(), 10'000);
+        const int heldAgain = server.totalConnections();
+
         // Not metered any more: the waiting ones connect.
+        QVERIFY(heldAgain >= held + 1);
         net.setMetered(false);
-        QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= held + 1, 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= heldAgain + 1, 10'000);
         QVERIFY(label->isHidden());
         w.session()->setReachability(nullptr);
     }

@@ -364,6 +364,13 @@ void MainWindow::connectParts()
                                  8000);
     });
     connect(m_session.get(), &core::SyncSession::meteredChanged, this, &MainWindow::showMetered);
+    connect(m_session.get(), &core::SyncSession::afterSyncFinished, this,
+            [this](const QString &name, const core::HookResult &result) {
+                if (!result.ok())
+                    statusBar()->showMessage(tr("%1: %2; the sync's result stands.")
+                                                 .arg(name, result.error),
+                                             10'000);
+            });
     connect(scheduler(), &core::Scheduler::hostStateChanged, this,
             [this](const QString &host, core::BreakerState state, qint64 reopenInMs, int failures) {
                 showHostState(host, static_cast<int>(state), reopenInMs, failures);
