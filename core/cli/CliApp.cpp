@@ -27,7 +27,8 @@ const QStringList kValueOptions = {
     QStringLiteral("stall-timeout"), QStringLiteral("attempt-timeout"), QStringLiteral("deadline"),
     QStringLiteral("checkpoint"), QStringLiteral("host-jobs"), QStringLiteral("retry-after-limit"),
     QStringLiteral("interval"), QStringLiteral("stale-after"), QStringLiteral("shard"), QStringLiteral("metrics-file"),
-    QStringLiteral("metrics-interval"),
+    QStringLiteral("metrics-interval"), QStringLiteral("on-metered"), QStringLiteral("after-sync"),
+    QStringLiteral("after-sync-on"), QStringLiteral("after-sync-timeout"),
 };
 const QStringList kFlagOptions = {
     QStringLiteral("mirror"), QStringLiteral("json"), QStringLiteral("help"), QStringLiteral("version"),
@@ -222,7 +223,8 @@ int cmdPolicySet(const QString &wsPath, const CliArgs &a)
             if (it.key() == QLatin1String("workspace"))
                 continue;
             const QString key = QString(it.key()).replace(QLatin1Char('-'), QLatin1Char('_'));
-            if (!json.contains(key))
+            // after_sync* are written only when set: accepted even when absent.
+            if (!json.contains(key) && !key.startsWith(QLatin1String("after_sync")))
                 continue;
             if (key == QLatin1String("max_attempts") || key == QLatin1String("multiplier")) {
                 bool ok = false;
@@ -240,7 +242,8 @@ int cmdPolicySet(const QString &wsPath, const CliArgs &a)
         }
         p = RetryPolicy::fromJson(p.name, json, &problem);
         for (const char *k : {"max_attempts", "initial_delay", "max_delay", "connect_timeout", "stall_timeout",
-                              "attempt_timeout", "retry_after_limit", "stale_after"})
+                              "attempt_timeout", "retry_after_limit", "stale_after", "on_metered",
+                              "after_sync_timeout", "after_sync_on"})
             problem.replace(QLatin1String(k), QStringLiteral("--") + QString::fromLatin1(k).replace(QLatin1Char('_'), QLatin1Char('-')));
     };
     bool created = false;
@@ -281,14 +284,18 @@ QString usageText()
         "        [--max-delay D] [--multiplier X] [--jitter none|full|equal|decorrelated]\n"
         "        [--connect-timeout D] [--stall-timeout D] [--attempt-timeout D] [--deadline D]\n"
         "        [--checkpoint auto|always|never] [--retry-after-limit max-delay|deadline] [--interval D]\n"
-        "        [--stale-after D]\n"
+        "        [--stale-after D] [--on-metered wait|run] [--after-sync CMD] [--after-sync-on success|any]\n"
+        "        [--after-sync-timeout D]\n"
         "  repodeck-cli [--workspace FILE] sync [NAME...] [--jobs N] [--host-jobs N] [--json] [--shard I/N]\n"
-        "        [--metrics-file PATH [--metrics-interval D]] [--interactive]\n"
+        "        [--metrics-file PATH [--metrics-interval D]] [--interactive] [--on-metered wait|run]\n"
         "  repodeck-cli [--workspace FILE] status [NAME...] [--json] [--fail-on-stale] [--shard I/N]\n"
         "  repodeck-cli --version | --help\n\n"
         "Durations: 250ms, 5s, 2m, 1h. Default workspace: %1\n"
         "Exit status: 0 nothing failed (kept local changes are not failures), 1 a repository failed,\n"
         "2 usage or workspace error (nothing changed), 130 interrupted after a clean stop;\n"
+        "sync on a metered connection: repositories whose policy says on_metered wait are not synced\n"
+        "and reported held (reason metered); that alone is not a failure (exit 0). --on-metered run syncs them.\n"
+        "An after_sync command's failure is reported but does not change the exit status.\n"
         "status --fail-on-stale exits 1 when a repository is stale.\n")
         .arg(Workspace::defaultPath());
 }

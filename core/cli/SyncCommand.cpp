@@ -59,6 +59,13 @@ int parseOptions(const Workspace &ws, const CliArgs &a, SyncOptions &o)
         }
     }
     o.metricsPath = a.value(QStringLiteral("metrics-file"));
+    if (a.values.contains(QStringLiteral("on-metered"))) {
+        o.session.onMetered = onMeteredFromName(a.value(QStringLiteral("on-metered")));
+        if (!o.session.onMetered) {
+            printErr(QStringLiteral("repodeck-cli: --on-metered needs wait or run\n"));
+            return UsageError;
+        }
+    }
     const QStringList names = a.positional.mid(1);
     for (const QString &name : names) {
         const RepoSpec *r = ws.repository(name);
@@ -113,6 +120,9 @@ int runSync(const Workspace &ws, const QString &wsPath, const CliArgs &a)
                                     : stdoutIsTerminal()          ? SyncReporter::Mode::Terminal
                                                                   : SyncReporter::Mode::Plain;
     SyncReporter reporter(session.scheduler(), mode);
+    // Held for a metered connection: reported, not synced (see usageText()).
+    QObject::connect(&session, &SyncSession::held, &reporter, &SyncReporter::noteHeld);
+    QObject::connect(&session, &SyncSession::afterSyncFinished, &reporter, &SyncReporter::noteAfterSync);
 
     bool interrupted = false;
     SignalWatcher watcher;
@@ -123,16 +133,18 @@ int runSync(const Workspace &ws, const QString &wsPath, const CliArgs &a)
         interrupted = true;
         if (mode != SyncReporter::Mode::Json)
             printErr(QStringLiteral("\nInterrupted: stopping every operation cleanly...\n"));
-        session.scheduler()->cancelAll();
+        session.cancelAll();
     });
-    QObject::connect(session.scheduler(), &Scheduler::allFinished, &loop, &QEventLoop::quit);
+    // Done when every sync and every after_sync command has ended.
+    QObject::connect(&session, &SyncSession::idle, &loop, &QEventLoop::quit);
 
     QStringList order;
     for (const RepoSpec &r : std::as_const(o.selected)) {
         order << r.name;
         session.sync(r.name);
     }
-    if (!order.isEmpty())
+    // A run whose repositories all wait for an unmetered connection ends at once.
+    if (!order.isEmpty() && !session.isIdle())
         loop.exec();
 
     QString notice;

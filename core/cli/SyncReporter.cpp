@@ -167,6 +167,7 @@ SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
         m_live[name].waiting = reason;
         redrawStatus();
     });
+    connect(scheduler, &Scheduler::queued, this, [this](const QString &name) { m_heldReason.remove(name); });
     connect(scheduler, &Scheduler::waitingForLock, this, [this](const QString &name, const QString &holder) {
         if (m_mode == Mode::Json) {
             emitJson({{QStringLiteral("event"), QStringLiteral("waiting_for_lock")},
@@ -177,6 +178,46 @@ SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
         m_live[name].waiting = QStringLiteral("waiting for %1").arg(holder);
         redrawStatus();
     });
+}
+
+void SyncReporter::noteHeld(const QString &name, const QString &reason)
+{
+    m_heldReason.insert(name, reason);
+    if (m_mode == Mode::Json) {
+        emitJson({{QStringLiteral("event"), QStringLiteral("held")},
+                  {QStringLiteral("repo"), name},
+                  {QStringLiteral("reason"), reason},
+                  {QStringLiteral("message"), QStringLiteral("the connection is metered and the policy says "
+                                                             "on_metered wait; --on-metered run syncs it now")}});
+    }
+}
+
+int SyncReporter::heldCount() const
+{
+    int n = 0;
+    for (auto it = m_heldReason.cbegin(); it != m_heldReason.cend(); ++it)
+        n += m_results.contains(it.key()) ? 0 : 1;
+    return n;
+}
+
+void SyncReporter::noteAfterSync(const QString &name, const HookResult &r)
+{
+    if (m_mode == Mode::Json) {
+        emitJson({{QStringLiteral("event"), QStringLiteral("after_sync")},
+                  {QStringLiteral("repo"), name},
+                  {QStringLiteral("ok"), r.ok()},
+                  {QStringLiteral("exit_code"), r.exitCode},
+                  {QStringLiteral("timed_out"), r.timedOut},
+                  {QStringLiteral("duration_ms"), r.durationMs},
+                  {QStringLiteral("message"), orNull(r.error)},
+                  {QStringLiteral("output"), redactUrlsInText(r.output)}});
+        return;
+    }
+    if (r.ok())
+        return;
+    clearStatus();
+    printOut(QStringLiteral("%1: %2 (the sync's result stands)\n").arg(name, r.error));
+    redrawStatus();
 }
 
 void SyncReporter::emitJson(const QJsonObject &object)
@@ -226,6 +267,7 @@ void SyncReporter::printSummary(const QStringList &order, qint64 durationMs)
         emitJson({{QStringLiteral("event"), QStringLiteral("summary")},
                   {QStringLiteral("total"), static_cast<int>(order.size())},
                   {QStringLiteral("failed"), m_failed},
+                  {QStringLiteral("held"), heldCount()},
                   {QStringLiteral("duration_ms"), durationMs}});
         return;
     }
@@ -244,14 +286,21 @@ void SyncReporter::printSummary(const QStringList &order, qint64 durationMs)
     for (const QString &name : order) {
         const RepoResult r = m_results.value(name);
         QString why = r.outcome == Outcome::Failed ? r.error.text() : r.detail;
-        printOut(QStringLiteral("%1%2%3%4\n").arg(name.leftJustified(width), outcomeText(r).leftJustified(26),
+        QString result = outcomeText(r);
+        if (!m_results.contains(name) && m_heldReason.contains(name)) {
+            result = QStringLiteral("held (%1)").arg(m_heldReason.value(name));
+            why = QStringLiteral("Metered connection: not synced (on_metered wait). Run with --on-metered run to sync now.");
+        }
+        printOut(QStringLiteral("%1%2%3%4\n").arg(name.leftJustified(width), result.leftJustified(26),
                                                   QString::number(r.attempts).leftJustified(10),
                                                   redactUrlsInText(why)));
     }
-    printOut(QStringLiteral("\n%1 %2, %3 failed, %4.\n")
+    const int held = heldCount();
+    printOut(QStringLiteral("\n%1 %2, %3 failed%4, %5.\n")
                  .arg(order.size())
                  .arg(order.size() == 1 ? QStringLiteral("repository") : QStringLiteral("repositories"))
                  .arg(m_failed)
+                 .arg(held > 0 ? QStringLiteral(", %1 held (metered connection)").arg(held) : QString())
                  .arg(humanDuration(Millis(durationMs))));
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "sync/AfterSyncHook.h"
 #include "sync/SyncTypes.h"
 
 #include <QElapsedTimer>
@@ -26,6 +27,11 @@ public:
 
     void printSummary(const QStringList &order, qint64 durationMs);
     int failedCount() const { return m_failed; }
+    int heldCount() const;
+
+    // The session held `name` (reason "metered"): it is reported held unless it runs later.
+    void noteHeld(const QString &name, const QString &reason);
+    void noteAfterSync(const QString &name, const repodeck::core::HookResult &result);
 
 private:
     struct Live
@@ -44,6 +50,7 @@ private:
     int m_failed = 0;
     QHash<QString, Live> m_live;
     QHash<QString, RepoResult> m_results;
+    QHash<QString, QString> m_heldReason;
     int m_statusWidth = 0;
     QElapsedTimer m_lastDraw;
 };

@@ -69,14 +69,30 @@ QStringList RetryPolicy::validate() const
         problems << QStringLiteral("deadline must be positive");
     if (staleAfter.count() < 0)
         problems << QStringLiteral("stale after must not be negative");
+    if (afterSyncTimeout.count() <= 0)
+        problems << QStringLiteral("after sync timeout must be positive");
     if (interval.count() != 0 && interval.count() < 1000)
         problems << QStringLiteral("interval must be 0 (off) or at least 1s");
     return problems;
 }
 
+QString onMeteredName(OnMetered mode)
+{
+    return mode == OnMetered::Run ? QStringLiteral("run") : QStringLiteral("wait");
+}
+
+std::optional<OnMetered> onMeteredFromName(const QString &name)
+{
+    if (name == QLatin1String("wait"))
+        return OnMetered::Wait;
+    if (name == QLatin1String("run"))
+        return OnMetered::Run;
+    return std::nullopt;
+}
+
 QJsonObject RetryPolicy::toJson() const
 {
-    QJsonObject json{
+    QJsonObject o{
         {QStringLiteral("max_attempts"), maxAttempts},
         {QStringLiteral("initial_delay"), formatDuration(initialDelay)},
         {QStringLiteral("multiplier"), multiplier},
@@ -92,10 +108,18 @@ QJsonObject RetryPolicy::toJson() const
         {QStringLiteral("interval"), formatDuration(interval)},
         {QStringLiteral("sync_on_start"), syncOnStart},
         {QStringLiteral("stale_after"), formatDuration(staleAfter)},
+        {QStringLiteral("on_metered"), onMeteredName(onMetered)},
     };
     if (lfsFetchAll)
-        json.insert(QStringLiteral("lfs_fetch_all"), true);
-    return json;
+        o.insert(QStringLiteral("lfs_fetch_all"), true);
+    // Written only when set, so files stay as they were for those who do not use it.
+    if (!afterSync.isEmpty()) {
+        o.insert(QStringLiteral("after_sync"), afterSync);
+        o.insert(QStringLiteral("after_sync_on"),
+                 afterSyncOn == AfterSyncOn::Any ? QStringLiteral("any") : QStringLiteral("success"));
+        o.insert(QStringLiteral("after_sync_timeout"), formatDuration(afterSyncTimeout));
+    }
+    return o;
 }
 
 RetryPolicy RetryPolicy::fromJson(const QString &name, const QJsonObject &json, QString *error)
@@ -165,6 +189,31 @@ RetryPolicy RetryPolicy::fromJson(const QString &name, const QJsonObject &json, 
         else
             p.lfsFetchAll = v.toBool();
     }
+    // Absent in files written before these settings existed: the defaults.
+    if (json.contains(QLatin1String("on_metered"))) {
+        const auto m = onMeteredFromName(json.value(QLatin1String("on_metered")).toString());
+        if (!m)
+            problems << QStringLiteral("policy \"%1\": on_metered must be wait or run").arg(name);
+        else
+            p.onMetered = *m;
+    }
+    if (json.contains(QLatin1String("after_sync"))) {
+        const QJsonValue v = json.value(QLatin1String("after_sync"));
+        if (!v.isString())
+            problems << QStringLiteral("policy \"%1\": after_sync must be a command (a string)").arg(name);
+        else
+            p.afterSync = v.toString();
+    }
+    if (json.contains(QLatin1String("after_sync_on"))) {
+        const QString v = json.value(QLatin1String("after_sync_on")).toString();
+        if (v == QLatin1String("success"))
+            p.afterSyncOn = AfterSyncOn::Success;
+        else if (v == QLatin1String("any"))
+            p.afterSyncOn = AfterSyncOn::Any;
+        else
+            problems << QStringLiteral("policy \"%1\": after_sync_on must be success or any").arg(name);
+    }
+    duration("after_sync_timeout", p.afterSyncTimeout);
     duration("interval", p.interval);
     duration("stale_after", p.staleAfter);
     duration("initial_delay", p.initialDelay);
@@ -186,7 +235,8 @@ bool RetryPolicy::operator==(const RetryPolicy &o) const
            && connectTimeout == o.connectTimeout && stallTimeout == o.stallTimeout
            && attemptTimeout == o.attemptTimeout && deadline == o.deadline && checkpoint == o.checkpoint
            && retryAfterLimit == o.retryAfterLimit && interval == o.interval && syncOnStart == o.syncOnStart
-           && staleAfter == o.staleAfter && lfsFetchAll == o.lfsFetchAll;
+           && staleAfter == o.staleAfter && lfsFetchAll == o.lfsFetchAll && onMetered == o.onMetered
+           && afterSync == o.afterSync && afterSyncOn == o.afterSyncOn && afterSyncTimeout == o.afterSyncTimeout;
 }
 
 } // namespace repodeck::core

@@ -24,6 +24,19 @@ std::optional<Checkpoint> checkpointFromName(const QString &name);
 // (retry::decide). MaxDelay, an explicit opt-in: capped at the policy's max delay.
 enum class RetryAfterLimit { MaxDelay, Deadline };
 
+// What scheduled and background syncs do while the operating system marks
+// the connection as metered (QNetworkInformation::isMetered): wait until it
+// is not (the default), or run as usual (mirrors on servers). Manual syncs
+// always run.
+enum class OnMetered { Wait, Run };
+
+QString onMeteredName(OnMetered mode);                        // "wait", "run"
+std::optional<OnMetered> onMeteredFromName(const QString &name);
+
+// When the after_sync command runs: only after a sync that did not fail
+// (the default), or after any sync that ended (not after a cancel).
+enum class AfterSyncOn { Success, Any };
+
 QString jitterName(Jitter jitter);
 std::optional<Jitter> jitterFromName(const QString &name);
 
@@ -50,6 +63,12 @@ struct RetryPolicy
     // (`git lfs fetch --all`), so the mirror can serve them. JSON
     // `lfs_fetch_all`, written only when true (older files load unchanged).
     bool lfsFetchAll = false;
+    OnMetered onMetered = OnMetered::Wait;
+    // A command of the user's, run through the platform shell when a sync
+    // ends (see sync/AfterSyncHook.h); empty = none.
+    QString afterSync;
+    AfterSyncOn afterSyncOn = AfterSyncOn::Success;
+    Millis afterSyncTimeout{5 * 60'000}; // the command is killed after this
 
     static RetryPolicy defaults();
 

@@ -11,7 +11,11 @@
 #include "util/RemoteUrl.h"
 
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtConcurrent/QtConcurrentRun>
+
+#include <spdlog/spdlog.h>
 
 namespace repodeck::core {
 
@@ -19,6 +23,7 @@ SyncSession::SyncSession(QObject *parent)
     : QObject(parent)
     , m_scheduler(std::make_unique<Scheduler>())
     , m_planner(std::make_unique<SyncPlanner>())
+    , m_hooks(std::make_unique<AfterSyncHooks>())
     , m_now([] { return QDateTime::currentDateTimeUtc(); })
 {
     m_runClock.start();
@@ -33,9 +38,14 @@ SyncSession::SyncSession(QObject *parent)
     });
     connect(m_scheduler.get(), &Scheduler::queued, this, &SyncSession::onQueued);
     connect(m_scheduler.get(), &Scheduler::attemptStarted, this,
-            [this](const QString &name, int attempt) { onAttemptStarted(name, attempt); });
+            [this](const QString &name, int attempt, int, Trigger trigger) { onAttemptStarted(name, attempt, trigger); });
     connect(m_scheduler.get(), &Scheduler::attemptFinished, this, &SyncSession::onAttemptFinished);
     connect(m_scheduler.get(), &Scheduler::finished, this, &SyncSession::onFinished);
+    connect(m_scheduler.get(), &Scheduler::allFinished, this, [this] {
+        if (m_hooks->isIdle())
+            emit idle();
+    });
+    connect(m_hooks.get(), &AfterSyncHooks::hookFinished, this, &SyncSession::onHookFinished);
     connect(m_planner.get(), &SyncPlanner::due, this, [this](const QStringList &names) { sync(names); });
     connect(this, &SyncSession::synced, this, [this](const QString &name, const QDateTime &when) {
         if (!m_planStarted)
@@ -45,7 +55,7 @@ SyncSession::SyncSession(QObject *parent)
     });
 
     m_ownReachability = std::make_unique<SystemReachability>();
-    m_scheduler->setReachability(m_ownReachability.get());
+    setReachability(m_ownReachability.get());
     m_ownWake = std::make_unique<WakeDetector>();
     setWakeDetector(m_ownWake.get());
 
@@ -76,6 +86,8 @@ SyncSession::~SyncSession()
     m_saveWatcher.waitForFinished();
     // The scheduler goes first (it cancels and waits for its workers) while
     // everything its signals reach still exists.
+    m_hooks->disconnect(this);
+    m_hooks->cancelAll();
     m_log.reset();
     m_scheduler->disconnect(this);
     m_scheduler.reset();
@@ -91,13 +103,71 @@ void SyncSession::configure(const SessionSettings &settings)
         m_saveTimer.stop();
     else
         m_saveTimer.setInterval(settings.saveDelayMs);
+    releaseMetered(); // --on-metered run, or a policy now `run`
 }
 
 void SyncSession::setReachability(Reachability *reachability)
 {
+    const bool wasMetered = isMetered();
+    if (m_reachability)
+        disconnect(m_reachability, nullptr, this, nullptr);
     m_scheduler->setReachability(reachability);
+    m_reachability = reachability;
+    if (reachability) {
+        connect(reachability, &Reachability::meteredChanged, this, [this](bool metered) {
+            releaseMetered();
+            emit meteredChanged(metered, static_cast<int>(m_meteredWaiting.size()));
+        });
+    }
     if (m_ownReachability && reachability != m_ownReachability.get())
         m_ownReachability.reset();
+    releaseMetered();
+    if (wasMetered != isMetered())
+        emit meteredChanged(isMetered(), static_cast<int>(m_meteredWaiting.size()));
+}
+
+bool SyncSession::isMetered() const
+{
+    return m_reachability && m_reachability->isMetered();
+}
+
+bool SyncSession::holdsForMetered(const RetryPolicy &policy) const
+{
+    return isMetered() && m_settings.onMetered.value_or(policy.onMetered) == OnMetered::Wait;
+}
+
+void SyncSession::releaseMetered()
+{
+    if (m_meteredWaiting.isEmpty())
+        return;
+    const QStringList waiting = m_meteredWaiting;
+    for (const QString &name : waiting) {
+        const RepoSpec *spec = m_workspace.repository(name);
+        if (spec && holdsForMetered(m_workspace.policy(spec->policy)))
+            continue;
+        m_meteredWaiting.removeAll(name);
+        if (spec && !m_stopped)
+            m_scheduler->sync(*spec, m_workspace.policy(spec->policy), Trigger::Scheduled);
+    }
+    if (m_meteredWaiting.size() != waiting.size())
+        emit meteredChanged(isMetered(), static_cast<int>(m_meteredWaiting.size()));
+}
+
+bool SyncSession::isIdle() const
+{
+    return m_scheduler->isIdle() && m_hooks->isIdle();
+}
+
+void SyncSession::cancel(const QString &name)
+{
+    m_scheduler->cancel(name);
+    m_hooks->cancel(name);
+}
+
+void SyncSession::cancelAll()
+{
+    m_scheduler->cancelAll();
+    m_hooks->cancelAll();
 }
 
 void SyncSession::setWakeDetector(WakeDetector *wake)
@@ -151,7 +221,7 @@ void SyncSession::setWorkspace(const Workspace &workspace)
     for (const QString &name : known) {
         if (wanted.contains(name))
             continue;
-        m_scheduler->cancel(name); // removed from the file: stop its sync
+        cancel(name); // removed from the file: stop its sync and its after_sync command
         m_states.remove(name);
         m_active.remove(name);
         m_dirty.remove(name);
@@ -165,6 +235,7 @@ void SyncSession::setWorkspace(const Workspace &workspace)
     }
     m_workspace = workspace;
     m_workspaceKnown = true;
+    releaseMetered(); // removed repositories, policies now `run`
     updatePlan();
     if (!m_removed.isEmpty() && m_loaded && m_settings.saveDelayMs >= 0 && !m_saveTimer.isActive())
         m_saveTimer.start();
@@ -173,7 +244,22 @@ void SyncSession::setWorkspace(const Workspace &workspace)
 bool SyncSession::sync(const QString &name, Trigger trigger)
 {
     const RepoSpec *spec = m_workspace.repository(name);
-    return spec && m_scheduler->sync(*spec, m_workspace.policy(spec->policy), trigger);
+    if (!spec || m_stopped)
+        return false;
+    const RetryPolicy policy = m_workspace.policy(spec->policy);
+    if (trigger == Trigger::Manual) {
+        // A person asked for it now: it runs, metered or not.
+        if (m_meteredWaiting.removeAll(name) > 0)
+            emit meteredChanged(isMetered(), static_cast<int>(m_meteredWaiting.size()));
+    } else if (holdsForMetered(policy) && m_scheduler->state(name) == Scheduler::State::Idle) {
+        if (!m_meteredWaiting.contains(name)) {
+            m_meteredWaiting.append(name);
+            emit held(name, QStringLiteral("metered"));
+            emit meteredChanged(true, static_cast<int>(m_meteredWaiting.size()));
+        }
+        return false;
+    }
+    return m_scheduler->sync(*spec, policy, trigger);
 }
 
 void SyncSession::sync(const QStringList &names, Trigger trigger)
@@ -225,14 +311,23 @@ void SyncSession::onQueued(const QString &name)
     // A new run: its attempts replace the previous run's timeline.
     m_active.insert(name);
     it->timeline.clear();
+    m_oldHeads.remove(name);
+    const RepoSpec *spec = m_workspace.repository(name);
+    if (spec && !m_workspace.policy(spec->policy).afterSync.isEmpty()) {
+        QString head, branch;
+        readHead(spec->path, &head, &branch);
+        m_oldHeads.insert(name, head);
+    }
 }
 
-void SyncSession::onAttemptStarted(const QString &name, int attempt)
+void SyncSession::onAttemptStarted(const QString &name, int attempt, Trigger trigger)
 {
     const auto it = m_states.find(name);
     if (it == m_states.end())
         return;
     m_active.insert(name);
+    if (attempt == 1)
+        m_runTriggers.insert(name, trigger);
     it->lastAttempt = QDateTime::currentDateTimeUtc();
     if (attempt == 1)
         emit synced(name, it->lastAttempt);
@@ -260,6 +355,61 @@ void SyncSession::onFinished(const QString &name, const RepoResult &result)
     m_unsaved[name].append({result, timeline});
     m_active.remove(name);
     markDirty(name);
+    runAfterSync(name, result);
+}
+
+void SyncSession::runAfterSync(const QString &name, const RepoResult &result)
+{
+    const QString oldHead = m_oldHeads.take(name);
+    const Trigger trigger = m_runTriggers.take(name);
+    const RepoSpec *spec = m_workspace.repository(name);
+    if (!spec || m_stopped)
+        return;
+    const RetryPolicy policy = m_workspace.policy(spec->policy);
+    if (policy.afterSync.isEmpty() || result.outcome == Outcome::Cancelled || result.outcome == Outcome::None)
+        return;
+    if (result.outcome == Outcome::Failed && policy.afterSyncOn != AfterSyncOn::Any)
+        return;
+    HookRequest r;
+    r.command = policy.afterSync;
+    r.name = name;
+    r.path = spec->path;
+    r.url = RemoteUrl::parse(spec->url).redacted();
+    r.outcome = outcomeName(result.outcome);
+    r.reason = result.reason;
+    const bool failed = result.outcome == Outcome::Failed;
+    r.category = failed ? categoryName(result.error.category) : QString();
+    r.message = redactUrlsInText(failed ? result.error.text() : result.detail);
+    r.trigger = triggerName(trigger);
+    r.oldHead = oldHead;
+    readHead(spec->path, &r.newHead, &r.branch);
+    r.attempts = result.attempts;
+    r.timeout = policy.afterSyncTimeout;
+    m_hooks->start(r);
+}
+
+void SyncSession::onHookFinished(const QString &name, const HookResult &result)
+{
+    // One record in the attempt log; the command itself is not written (it
+    // is the user's own text and may carry a token).
+    QJsonObject o{
+        {QStringLiteral("record"), QStringLiteral("after_sync")},
+        {QStringLiteral("repo"), name},
+        {QStringLiteral("ok"), result.ok()},
+        {QStringLiteral("exit_code"), result.exitCode},
+        {QStringLiteral("timed_out"), result.timedOut},
+        {QStringLiteral("duration_ms"), result.durationMs},
+        {QStringLiteral("error"), result.error},
+        {QStringLiteral("output"), redactUrlsInText(result.output)},
+    };
+    const std::string line = QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
+    if (result.ok())
+        spdlog::info("{}", line);
+    else
+        spdlog::warn("{}", line);
+    emit afterSyncFinished(name, result);
+    if (isIdle())
+        emit idle();
 }
 
 void SyncSession::markDirty(const QString &name)
@@ -482,6 +632,7 @@ void SyncSession::shutdown()
     m_watcher.disconnect();
     m_scheduler->setPaused(true);
     m_scheduler->cancelAll();
+    m_hooks->cancelAll();
     m_scheduler->waitForWorkers();
     saveNow();
 }

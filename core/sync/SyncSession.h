@@ -1,6 +1,8 @@
 #pragma once
 
 #include "metrics/PrometheusMetrics.h"
+#include "retry/RetryPolicy.h"
+#include "sync/AfterSyncHook.h"
 #include "state/RepoStateStore.h"
 #include "sync/HostGate.h"
 #include "sync/SyncTypes.h"
@@ -11,6 +13,7 @@
 #include <QFutureWatcher>
 #include <QHash>
 #include <QObject>
+#include <QPointer>
 #include <QSet>
 #include <QTimer>
 
@@ -37,6 +40,9 @@ struct SessionSettings
     // Debounce before results are written to the state file; < 0: only
     // when saveNow() is called (a CLI run writes once, at its end).
     int saveDelayMs = 1000;
+    // Overrides every policy's on_metered (the CLI's --on-metered); unset:
+    // each repository's policy decides.
+    std::optional<OnMetered> onMetered;
 };
 
 // One running engine, the same for repodeck-cli and the desktop app: the
@@ -85,9 +91,28 @@ public:
     const Workspace &workspace() const { return m_workspace; }
 
     // Returns false when the request joins a sync already in flight (see
-    // Scheduler::sync) or the name is unknown.
+    // Scheduler::sync), waits for an unmetered connection, or the name is unknown.
+    //
+    // Metered connections: while the reachability says metered, a request
+    // that is not Manual for a repository whose on_metered is `wait` (and
+    // that is not already in flight) is not sent to the scheduler: it waits
+    // here (held, reason "metered") and is sent, as scheduled, once the
+    // connection is not metered or the setting becomes `run`. A Manual
+    // request always runs (and takes the repository off the wait). A sync
+    // already started when the connection became metered finishes, retries
+    // included.
     bool sync(const QString &name, Trigger trigger = Trigger::Scheduled);
     void sync(const QStringList &names, Trigger trigger = Trigger::Scheduled);
+    bool isMetered() const;
+    // The repositories waiting for an unmetered connection, in request order.
+    QStringList meteredWaiting() const { return m_meteredWaiting; }
+
+    // Nothing queued, running, waiting in the scheduler, nor an after_sync command running.
+    bool isIdle() const;
+    // Stops the sync and the after_sync command of `name` / of every repository.
+    void cancel(const QString &name);
+    void cancelAll();
+    AfterSyncHooks *hooks() const { return m_hooks.get(); }
 
     // Scheduled syncs (policy interval, sync on start) run from now on; the
     // plan starts once the workspace and the state file are known.
@@ -125,6 +150,14 @@ signals:
     void synced(const QString &name, const QDateTime &when);
     // When `name` is next due by its policy (invalid: not scheduled).
     void planChanged(const QString &name, const QDateTime &due);
+    // Once when a request starts to wait here (reason "metered").
+    void held(const QString &name, const QString &reason);
+    // The connection became (un)metered, or the number waiting for it changed.
+    void meteredChanged(bool metered, int waiting);
+    // A repository's after_sync command ended (the sync's result is unchanged by it).
+    void afterSyncFinished(const QString &name, const repodeck::core::HookResult &result);
+    // isIdle() became true: the last sync or after_sync command ended.
+    void idle();
 
 private:
     struct Run
@@ -152,7 +185,7 @@ private:
     };
 
     void onQueued(const QString &name);
-    void onAttemptStarted(const QString &name, int attempt);
+    void onAttemptStarted(const QString &name, int attempt, Trigger trigger);
     void onAttemptFinished(const QString &name, const AttemptRecord &record);
     void onFinished(const QString &name, const RepoResult &result);
     void onResumed();
@@ -167,12 +200,21 @@ private:
     void adoptWritten(const Written &written);
     void updatePlan();
     void emitPlan();
+    bool holdsForMetered(const RetryPolicy &policy) const;
+    void releaseMetered();
+    void runAfterSync(const QString &name, const RepoResult &result);
+    void onHookFinished(const QString &name, const HookResult &result);
 
     SessionSettings m_settings;
     std::unique_ptr<Scheduler> m_scheduler;
     std::unique_ptr<SyncPlanner> m_planner;
     std::unique_ptr<AttemptLog> m_log;
     std::unique_ptr<Reachability> m_ownReachability;
+    QPointer<Reachability> m_reachability;
+    QStringList m_meteredWaiting;
+    std::unique_ptr<AfterSyncHooks> m_hooks;
+    QHash<QString, QString> m_oldHeads;       // HEAD when the run began (for after_sync)
+    QHash<QString, Trigger> m_runTriggers;
     std::unique_ptr<WakeDetector> m_ownWake;
     WakeDetector *m_wake = nullptr;
     std::function<QDateTime()> m_now;

@@ -4,7 +4,9 @@
 // states (cloned; failed: not found after one attempt). The window's one
 // engine session syncs on its own by the policy (counted at the server, also
 // after Preferences), runs overdue syncs on wake and back online, and a
-// manual sync runs a waiting retry, or a paused host's probe, at once.
+// manual sync runs a waiting retry, or a paused host's probe, at once. On a
+// metered connection scheduled syncs wait (status bar), Sync All asks once
+// and connects, and the waiting ones run when it is no longer metered.
 #include "UiTestUtil.h"
 #include "git/GitLibrary.h"
 #include "FaultProxy.h"
@@ -30,7 +32,10 @@
 
 #include <QAction>
 #include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QtTest>
 
 using namespace repodeck;
@@ -355,6 +360,74 @@ private slots:
         qInfo("back online: first connection after %lld ms", clock.elapsed());
         QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("roamer")).last.lastOutcome,
                                   core::Outcome::Cloned, 10'000);
+        w.session()->setReachability(nullptr);
+    }
+
+    void meteredHoldsScheduledSyncsAndAsksOnceForManualOnes()
+    {
+        FaultProxy server;
+        QVERIFY(server.start(m_daemon.port()));
+        core::RetryPolicy policy = quickPolicy(QStringLiteral("thrifty"));
+        policy.interval = core::Millis(1000);
+        policy.syncOnStart = true;
+        const QString ws = workspaceWith(policy, {{QStringLiteral("m1"), server.url("git", "tick.git")},
+                                                  {QStringLiteral("m2"), server.url("git", "tick.git")}});
+        QVERIFY(!ws.isEmpty());
+
+        MainWindow w(ws);
+        core::ManualReachability net;
+        net.setMetered(true);
+        w.session()->setReachability(&net);
+        auto *label = w.findChild<QLabel *>(QStringLiteral("meteredLabel"));
+        QVERIFY(label);
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->meteredWaiting().size(), 2, 10'000);
+        QVERIFY(!label->isHidden());
+        QCOMPARE(label->text(), QStringLiteral("Metered connection: 2 scheduled syncs wait, Sync All runs them"));
+        QCOMPARE(server.totalConnections(), 0);
+
+        // Sync All asks first; nothing connects before the answer.
+        w.actions()->syncAll->trigger();
+        QMessageBox *box = nullptr;
+        QTRY_VERIFY((box = w.findChild<QMessageBox *>(QStringLiteral("meteredConfirm"))) != nullptr);
+        QCOMPARE(server.totalConnections(), 0);
+        box->button(QMessageBox::Yes)->click();
+        QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= 2, 10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("m1")).last.lastOutcome, core::Outcome::Cloned,
+                                  10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("m2")).last.lastOutcome, core::Outcome::Cloned,
+                                  10'000);
+        QVERIFY(w.commands()->meteredConfirmed());
+
+        // The plan's next syncs wait again; a second manual sync does not ask.
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->meteredWaiting().size(), 2, 10'000);
+        const int afterManual = server.totalConnections();
+        w.commands()->sync({QStringLiteral("m1")}, core::Trigger::Manual);
+        QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= afterManual + 1, 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.scheduler()->isIdle(), 10'000);
+        const int held = server.totalConnections();
+        qInfo("metered: %d connections, all manual; %d scheduled syncs wait", held,
+              static_cast<int>(w.session()->meteredWaiting().size()));
+
+        // The policy's after_sync command failing is said in the status bar.
+        core::RetryPolicy withHook = policy;
+        withHook.afterSync = QStringLiteral("exit 7");
+        QCOMPARE(core::editWorkspace(ws, [&](core::Workspace &wsp) {
+            wsp.setPolicy(withHook);
+            return QString();
+        }), QString());
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->workspace().policy(policy.name).afterSync, withHook.afterSync, 10'000);
+        QSignalSpy hooks(w.session(), &core::SyncSession::afterSyncFinished);
+        w.commands()->sync({QStringLiteral("m2")}, core::Trigger::Manual);
+        QTRY_COMPARE_WITH_TIMEOUT(hooks.size(), 1, 10'000);
+        QVERIFY(w.statusBar()->currentMessage().contains(QStringLiteral("exited with code 7")));
+        QTRY_VERIFY_WITH_TIMEOUT(w.scheduler()->isIdle(), 10'000);
+        const int heldAgain = server.totalConnections();
+
+        // Not metered any more: the waiting ones connect.
+        QVERIFY(heldAgain >= held + 1);
+        net.setMetered(false);
+        QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= heldAgain + 1, 10'000);
+        QVERIFY(label->isHidden());
         w.session()->setReachability(nullptr);
     }
 

@@ -272,7 +272,19 @@ void MainWindow::buildStatusBar()
     m_offline->setText(QStringLiteral("<b>%1</b>").arg(tr("Offline")));
     m_offline->setToolTip(tr("The network is down: syncs wait and resume when it returns."));
     m_offline->setVisible(!scheduler()->isOnline());
+    m_metered = label("meteredLabel", tr("Metered connection"));
+    showMetered(m_session->isMetered(), static_cast<int>(m_session->meteredWaiting().size()));
     showTotals({});
+}
+
+void MainWindow::showMetered(bool metered, int waiting)
+{
+    m_metered->setVisible(metered);
+    m_metered->setText(waiting == 1 ? tr("Metered connection: 1 scheduled sync waits, Sync All runs it")
+                       : waiting > 1 ? tr("Metered connection: %1 scheduled syncs wait, Sync All runs them").arg(waiting)
+                                     : tr("Metered connection: scheduled syncs wait"));
+    m_metered->setToolTip(tr("The system says this connection is metered. Scheduled syncs of policies with "
+                             "\"On metered: wait\" wait until it is not; Sync Selected and Sync All still run."));
 }
 
 void MainWindow::connectParts()
@@ -351,6 +363,14 @@ void MainWindow::connectParts()
                                         : tr("Offline: syncs wait for the network."),
                                  8000);
     });
+    connect(m_session.get(), &core::SyncSession::meteredChanged, this, &MainWindow::showMetered);
+    connect(m_session.get(), &core::SyncSession::afterSyncFinished, this,
+            [this](const QString &name, const core::HookResult &result) {
+                if (!result.ok())
+                    statusBar()->showMessage(tr("%1: %2; the sync's result stands.")
+                                                 .arg(name, result.error),
+                                             10'000);
+            });
     connect(scheduler(), &core::Scheduler::hostStateChanged, this,
             [this](const QString &host, core::BreakerState state, qint64 reopenInMs, int failures) {
                 showHostState(host, static_cast<int>(state), reopenInMs, failures);

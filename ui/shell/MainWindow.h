@@ -83,6 +83,7 @@ private:
     void onWorkspaceChanged(const core::Workspace &workspace);
     void onSelectionChanged();
     void showTotals(const SyncTotals &totals);
+    void showMetered(bool metered, int waiting);
     void showContextMenu(const QPoint &pos);
     void fillPolicyMenu(QMenu *menu);
     void showHostState(const QString &host, int state, qint64 reopenInMs, int failures);
@@ -113,6 +114,7 @@ private:
     QLabel *m_rate = nullptr;
     QLabel *m_paused = nullptr;
     QLabel *m_offline = nullptr;
+    QLabel *m_metered = nullptr;
     bool m_quitting = false;
     bool m_pastTrustOffered = false;
     bool m_selectionUpdatePending = false;

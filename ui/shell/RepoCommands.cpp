@@ -19,6 +19,8 @@
 #include <QFileDialog>
 #include <QFutureWatcher>
 #include <QGuiApplication>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QUrl>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -59,7 +61,39 @@ RepoCommands::RepoCommands(core::SyncSession *session, WorkspaceController *work
 
 void RepoCommands::sync(const QStringList &names, core::Trigger trigger)
 {
+    if (trigger == core::Trigger::Manual && !names.isEmpty() && !m_meteredConfirmed && m_session->isMetered()) {
+        confirmMetered(names);
+        return;
+    }
     m_session->sync(names, trigger);
+}
+
+void RepoCommands::confirmMetered(const QStringList &names)
+{
+    const bool asking = !m_meteredAsked.isEmpty();
+    for (const QString &n : names) {
+        if (!m_meteredAsked.contains(n))
+            m_meteredAsked << n;
+    }
+    if (asking)
+        return; // the open question covers these too
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Metered Connection"),
+                                tr("The system says this connection is metered (data may cost money). "
+                                   "Sync now anyway? RepoDeck asks once; scheduled syncs keep waiting "
+                                   "for an unmetered connection."),
+                                QMessageBox::Yes | QMessageBox::Cancel, m_window);
+    box->setObjectName(QStringLiteral("meteredConfirm"));
+    box->button(QMessageBox::Yes)->setText(tr("Sync Now"));
+    box->setDefaultButton(QMessageBox::Yes);
+    box->setWindowModality(Qt::WindowModal);
+    connect(box, &QMessageBox::finished, this, [this, box] {
+        const QStringList asked = std::exchange(m_meteredAsked, {});
+        if (box->clickedButton() != box->button(QMessageBox::Yes))
+            return;
+        m_meteredConfirmed = true;
+        m_session->sync(asked, core::Trigger::Manual);
+    });
+    openModal(box);
 }
 
 void RepoCommands::syncSelected()
@@ -79,12 +113,12 @@ void RepoCommands::cancelSelected()
 {
     const QStringList names = m_selection ? m_selection() : QStringList();
     for (const QString &name : names)
-        m_session->scheduler()->cancel(name);
+        m_session->cancel(name); // the after_sync command too
 }
 
 void RepoCommands::cancelAll()
 {
-    m_session->scheduler()->cancelAll();
+    m_session->cancelAll();
 }
 
 void RepoCommands::setPaused(bool paused)

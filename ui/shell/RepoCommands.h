@@ -36,7 +36,10 @@ public:
     // The repositories the user selected, in table order.
     void setSelection(std::function<QStringList()> selection) { m_selection = std::move(selection); }
 
+    // On a metered connection the first manual request of the session asks
+    // once (window-modal, no nested loop) before anything is sent.
     void sync(const QStringList &names, core::Trigger trigger = core::Trigger::Scheduled);
+    bool meteredConfirmed() const { return m_meteredConfirmed; }
     // A person asked: repositories waiting for a retry (or a paused host)
     // run their next attempt now (Trigger::Manual).
     void syncSelected();
@@ -66,6 +69,7 @@ signals:
     void failed(const QString &title, const QString &text);
 
 private:
+    void confirmMetered(const QStringList &names);
     void deleteFolders(const QStringList &paths);
     void onFinished(const QString &name);
 
@@ -77,6 +81,8 @@ private:
     std::function<QStringList()> m_selection;
     QSet<QString> m_syncWhenAdded;
     QHash<QString, QString> m_deleteAfterCancel; // name -> folder, waiting for the sync to stop
+    bool m_meteredConfirmed = false;
+    QStringList m_meteredAsked; // manual requests waiting for the answer
 };
 
 } // namespace repodeck::ui
