@@ -89,7 +89,16 @@ CheckpointedFetch::CheckpointedFetch(git_repository *repo, git_remote *remote, A
     , m_attempt(attempt)
     , m_callbacks(callbacks)
     , m_host(std::move(host))
+    , m_haves(repo, kStepRefPrefix)
 {
+}
+
+void CheckpointedFetch::arrangeHaves()
+{
+    const CheckpointHaves::Result r = m_haves.arrange();
+    spdlog::info("checkpoint: the next request names {} tips to the server ({} refs, {} of them steps, {} step "
+                 "refs dropped, {} tips outside any other's history)",
+                 r.tipsNamed, r.refs - r.removed, r.stepRefs - r.removed, r.removed, r.tipsUncovered);
 }
 
 qint64 CheckpointedFetch::packBytesOnDisk(git_repository *repo)
@@ -348,6 +357,7 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
     int k = 0; // units in the last completed step
     int n = 0; // units in the next request (0: choose)
     int requests = 0;
+    int arranged = -1; // steps done when the refs were last arranged for the negotiation
     const int maxRequests = 8 * static_cast<int>(todo.size()) + 32;
     while (true) {
         dropPresent(&todo);
@@ -370,6 +380,10 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             return AttemptOutcome::failed(SyncError::local(
                 QStringLiteral("Checkpointed fetch could not plan its steps (%1).").arg(note()),
                 QStringLiteral("Sync again; if this repeats, report it with the log.")));
+        if (arranged != m_stepsDone) {
+            arrangeHaves();
+            arranged = m_stepsDone;
+        }
         const QList<CheckpointUnit> step = todo.mid(0, n);
         // A unit already put back once goes alone without a limit: it is
         // the smallest step left.
@@ -426,6 +440,8 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
         spdlog::info("checkpoint {} ({}) done: {} objects, {}; {}", m_stepsDone, namesOf(step).toStdString(),
                      stats.totalObjects, sizeText(stats.receivedBytes).toStdString(), note().toStdString());
     }
+    if (arranged != m_stepsDone)
+        arrangeHaves();
     return finalFetch(prune, allTags, skipped);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "sync/AttemptOutcome.h"
+#include "sync/CheckpointedHaves.h"
 #include "sync/CheckpointedFetchPlan.h"
 #include "sync/TransferCallbacks.h"
 
@@ -77,6 +78,7 @@ private:
     QList<QByteArray> finalRefspecs(const QList<CheckpointUnit> &skipped) const;
     AttemptOutcome finalFetch(bool prune, bool allTags, const QList<CheckpointUnit> &skipped);
     void deleteStepRefs();
+    void arrangeHaves();
 
     git_repository *m_repo;
     git_remote *m_remote;
@@ -92,6 +94,7 @@ private:
     QByteArray m_requiredRef;
     QList<QByteArray> m_advertised; // every advertised ref name
     QString m_leftOut;
+    CheckpointHaves m_haves;
 };
 
 } // namespace repodeck::core
