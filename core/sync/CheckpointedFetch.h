@@ -72,7 +72,8 @@ private:
 
     int listUnits(QList<CheckpointUnit> *units, bool allRefs);
     Step fetchStep(const QList<CheckpointUnit> &units, qint64 limit, StepStats *stats, int *rc);
-    AttemptOutcome stepFailed(int rc, const QList<CheckpointUnit> &units, const StepStats &stats);
+    // `last`: no other unit is left to try before this one.
+    AttemptOutcome stepFailed(int rc, const QList<CheckpointUnit> &units, const StepStats &stats, bool last);
     AttemptOutcome tooBigFailure(const CheckpointUnit &unit, const CheckpointState::TooBig &t) const;
     void dropPresent(QList<CheckpointUnit> *units) const;
     QList<QByteArray> finalRefspecs(const QList<CheckpointUnit> &skipped) const;
