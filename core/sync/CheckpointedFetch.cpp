@@ -484,7 +484,7 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             continue;
         }
         // Done: learn what an object costs here, and grow the next step.
-        if (stats.totalObjects >= 50) {
+        if (stats.totalObjects >= 50 || stats.receivedBytes >= kCutEvidenceBytes) { // enough to measure
             const qint64 perObject = stats.receivedBytes / stats.totalObjects;
             m_state.bytesPerObject = m_state.bytesPerObject > 0
                                          ? std::max(perObject, (m_state.bytesPerObject + perObject) / 2)
