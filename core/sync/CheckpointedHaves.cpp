@@ -136,9 +136,15 @@ QList<int> CheckpointHaves::walk(const QList<int> &tipsInRefOrder, int batch) co
         auto pos = std::find_if(list.begin(), list.end(), [&](int e) { return m_nodes[e].time < t; });
         list.insert(pos, node);
     };
-    QList<int> input; // walk->user_input: newest first, duplicates kept
-    for (int tip : tipsInRefOrder)
+    // git_revwalk__push_commit with insert_by_date: `(insert_by_date &&
+    // insert_by_date(...) == NULL) || insert(...) == NULL` inserts each tip by
+    // date *and* again at the head (measured: the server's trace shows the
+    // haves in exactly this order).
+    QList<int> input; // walk->user_input
+    for (int tip : tipsInRefOrder) {
         insertByDate(input, tip);
+        input.prepend(tip);
+    }
     QSet<int> seen;
     QList<int> list; // prepare_walk prepends each new one: oldest first
     for (int tip : input) {

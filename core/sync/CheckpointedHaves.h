@@ -16,10 +16,11 @@ namespace repodeck::core {
 // refs/ (tags peeled, symbolic refs resolved) and sends the commits as
 // "have" lines in batches of 20; after the first batch the server answers
 // with an ACK it stops and says "done". The walk is unsorted: it starts with
-// the ref tips in ascending commit time, then their ancestors. So the server
-// learns exactly the first 20 commits of that walk (and their history): with
-// more than 20 tips, only the 20 oldest by date; with odd dates, a tip's
-// ancestors can come before other tips and push them out.
+// the ref tips (in an order that depends on ref order and dates), and a
+// popped commit's parents go before every older entry, so the ancestors of a
+// recent tip can come before other tips. The server learns exactly the first
+// 20 commits of that walk (and their history): with more than 20 tips, or
+// with a recent line's ancestors in front, other tips are never named.
 //
 // The steps' refs (refs/repodeck-steps/...) are ours to arrange: after each
 // step, refs that are in another ref's history add nothing and are deleted,
