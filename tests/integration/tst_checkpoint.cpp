@@ -285,6 +285,30 @@ private slots:
         QVERIFY2(bytes <= 2 * packBytes(bare), qPrintable(QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
     }
 
+    // Many lines of history, as real projects have (maintenance and topic
+    // branches): more step tips than one batch of haves, the newest line's
+    // ancestors walked before the other tips.
+    void manyBranchesDoNotResendEarlierSteps()
+    {
+        QList<Planned> h = straightHistory(30, 100'000, [](int i) { return QString("v4.%1").arg(i); });
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        for (int i = 0; i < 30; ++i) {
+            for (int j = 0; j < 2; ++j) {
+                Planned c;
+                c.branch = QString("topic-%1").arg(i, 2, 10, QChar('0'));
+                c.from = j == 0 ? i : -1;
+                c.time = now - 3600 + 60 * i + j;
+                c.bytes = 100'000;
+                h << c;
+            }
+        }
+        const QString bare = buildHistory(m_root, "branches.git", h, 19);
+        QVERIFY(!bare.isEmpty());
+        const qint64 bytes = cloneThrough(bare, 1'500'000, "branches");
+        QVERIFY(bytes > 0);
+        QVERIFY2(bytes <= 2 * packBytes(bare), qPrintable(QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
+    }
+
     // One branch, no tags, larger than the link carries: there is no step
     // to stop at. The sync must end saying so (which ref, that it needs to
     // come in one piece) instead of sending the same request until the
