@@ -13,7 +13,8 @@
 # $RUN_WRAP (e.g. RUN_WRAP=rd-cpu) so that a long history runs in pieces.
 # Prints the bytes of every attempt, the proxy's total, and checks the clone
 # with `git fsck` and against a plain `git clone` over the clean link.
-# BUILD (default build/dev) and WORK (default: a new temporary folder).
+# BUILD (default build/dev), WORK (default: a new temporary folder) and
+# DAEMON_TRACE (a file: the server side's GIT_TRACE_PACKET, its haves and ACKs).
 set -euo pipefail
 
 mirror=${1:?usage: real_history_checkpoint.sh MIRROR [CUT_BYTES] [MAX_RUNS] [ATTEMPTS_PER_RUN]}
@@ -35,14 +36,14 @@ tags=$(git -C "$work/srv/repo.git" tag | wc -l)
 branches=$(git -C "$work/srv/repo.git" branch | wc -l)
 
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-git daemon --reuseaddr --export-all --base-path="$work/srv" --listen=127.0.0.1 --port="$port" "$work/srv" \
+GIT_TRACE_PACKET=${DAEMON_TRACE:-} git daemon --reuseaddr --export-all --base-path="$work/srv" --listen=127.0.0.1 --port="$port" "$work/srv" \
     >/dev/null 2>&1 &
 daemon_pid=$!
 coproc PROXY { exec "$proxy_tool" "$port" 0 1 "$cut" 2>"$work/proxy.log"; }
 proxy_pid=$PROXY_PID
 read -r pport <&"${PROXY[0]}"
 cleanup() {
-    exec {PROXY[1]}>&- 2>/dev/null || true
+    if [ -n "${PROXY[1]:-}" ]; then exec {PROXY[1]}>&- 2>/dev/null || true; fi
     wait "$proxy_pid" 2>/dev/null || true
     kill "$daemon_pid" 2>/dev/null || true
 }
@@ -83,7 +84,8 @@ client_bytes=$(python3 -c 'import json,sys; print(sum(json.loads(l)["bytes"] for
 exec {PROXY[1]}>&-
 wait "$proxy_pid" 2>/dev/null || true
 proxy_bytes=$(sed -n 's/.*bytes to clients \([0-9]*\).*/\1/p' "$work/proxy.log")
-echo "outcome: $outcome after $runs run(s), $attempts_total attempt(s), $(python3 -c "print(round($end-$start,1))") s"
+in_attempts=$(python3 -c 'import json,sys; print(round(sum(json.loads(l)["duration_ms"] for l in open(sys.argv[1]))/1000,1))' "$work/ends.txt")
+echo "outcome: $outcome after $runs run(s), $attempts_total attempt(s), $(python3 -c "print(round($end-$start,1))") s ($in_attempts s in attempts; the rest is waiting for RUN_WRAP)"
 echo "bytes: $proxy_bytes sent by the proxy (attempts counted $client_bytes) = $(python3 -c "print(round($proxy_bytes/$pack_bytes,2))")x the pack"
 echo "proxy: $(cat "$work/proxy.log")"
 
@@ -91,7 +93,10 @@ if [ "$outcome" = cloned ]; then
     rc=0
     $wrap git -C "$dest" fsck --strict --no-dangling >"$work/fsck.txt" 2>&1 || rc=$?
     echo "git fsck: exit $rc"
-    $wrap git clone -q "git://127.0.0.1:$port/repo.git" "$work/plain"
+    $wrap sh -c 'start=$(date +%s.%N); git clone -q "$1" "$2"; echo "$start $(date +%s.%N)" > "$3"' \
+        sh "git://127.0.0.1:$port/repo.git" "$work/plain" "$work/plain.time"
+    read -r t0 t1 < "$work/plain.time"
+    echo "plain git clone over the clean link: $(python3 -c "print(round($t1-$t0,1))") s, $(cat "$work/plain/.git"/objects/pack/*.pack | wc -c) pack bytes"
     git -C "$dest" for-each-ref --format='%(refname) %(objectname)' > "$work/refs.rd"
     git -C "$work/plain" for-each-ref --format='%(refname) %(objectname)' > "$work/refs.git"
     if cmp -s "$work/refs.rd" "$work/refs.git"; then

@@ -89,7 +89,16 @@ CheckpointedFetch::CheckpointedFetch(git_repository *repo, git_remote *remote, A
     , m_attempt(attempt)
     , m_callbacks(callbacks)
     , m_host(std::move(host))
+    , m_haves(repo, kStepRefPrefix)
 {
+}
+
+void CheckpointedFetch::arrangeHaves()
+{
+    const CheckpointHaves::Result r = m_haves.arrange();
+    spdlog::info("checkpoint: the next request names {} tips to the server ({} refs, {} of them steps, {} step "
+                 "refs dropped, {} tips outside any other's history)",
+                 r.tipsNamed, r.refs - r.removed, r.stepRefs - r.removed, r.removed, r.tipsUncovered);
 }
 
 qint64 CheckpointedFetch::packBytesOnDisk(git_repository *repo)
@@ -198,7 +207,8 @@ AttemptOutcome CheckpointedFetch::tooBigFailure(const CheckpointUnit &unit, cons
     return AttemptOutcome::failed(e);
 }
 
-AttemptOutcome CheckpointedFetch::stepFailed(int rc, const QList<CheckpointUnit> &units, const StepStats &stats)
+AttemptOutcome CheckpointedFetch::stepFailed(int rc, const QList<CheckpointUnit> &units, const StepStats &stats,
+                                             bool last)
 {
     SyncError e = git::captureFailure(rc, &m_attempt, m_host);
     const bool cut = e.transient && stats.totalObjects > 0 && stats.receivedBytes >= kCutEvidenceBytes;
@@ -214,12 +224,27 @@ AttemptOutcome CheckpointedFetch::stepFailed(int rc, const QList<CheckpointUnit>
                      stats.receivedObjects, stats.totalObjects, m_state.stepObjects());
         const CheckpointUnit &u = units.first();
         if (units.size() == 1 && u.deferrals > 0 && stats.receivedBytes * 2 >= m_state.linkBytes) {
+            const CheckpointState::TooBig *before = m_state.findTooBig(u.peeled);
+            const bool wasTentative = before && before->tentative;
+            m_state.tooBig.erase(std::remove_if(m_state.tooBig.begin(), m_state.tooBig.end(),
+                                                [&](const CheckpointState::TooBig &t) {
+                                                    return t.oidHex == hexOf(u.peeled).toLatin1();
+                                                }),
+                                 m_state.tooBig.end());
             CheckpointState::TooBig t;
             t.oidHex = hexOf(u.peeled).toLatin1();
             t.objects = stats.totalObjects;
             t.carried = stats.receivedBytes;
             t.when = QDateTime::currentSecsSinceEpoch();
+            t.tentative = !last && !wasTentative;
             m_state.tooBig << t;
+            if (t.tentative) {
+                m_state.save(m_repo);
+                e.hint = QStringLiteral("Checkpointed clone: %1; %2 alone did not come through, the next attempt "
+                                        "tries the other refs first. %3")
+                             .arg(note(), QString::fromUtf8(u.names.first()), e.hint);
+                return AttemptOutcome::failed(e);
+            }
             m_state.maxObjects = 0; // nothing smaller exists: others need not shrink for it
             m_state.save(m_repo);
             if (u.names.contains(m_defaultBranch) || u.names.contains(m_requiredRef))
@@ -327,8 +352,18 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
     // Units an earlier attempt found too big for the link stay out.
     QList<CheckpointUnit> skipped;
     QStringList leftOut;
+    QList<CheckpointUnit> triedAlone; // cut alone before: after everything else
     for (auto it = todo.begin(); it != todo.end();) {
-        if (const CheckpointState::TooBig *t = m_state.findTooBig(it->peeled)) {
+        const CheckpointState::TooBig *t = m_state.findTooBig(it->peeled);
+        if (t && t->tentative) {
+            CheckpointUnit u = *it;
+            u.deferrals = 1;
+            u.objects = t->objects;
+            triedAlone << u;
+            it = todo.erase(it);
+            continue;
+        }
+        if (t) {
             if (it->names.contains(m_defaultBranch) || it->names.contains(m_requiredRef))
                 return tooBigFailure(*it, *t);
             leftOut << QStringLiteral("%1 (%2 objects in one piece; the link dropped after %3)")
@@ -346,13 +381,21 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
 
     QList<CheckpointUnit> deferred;
     int k = 0; // units in the last completed step
+    qint64 lastObjects = 0; // objects it brought
+    qint64 lastAloneObjects = 0; // the last unit refused alone since then
     int n = 0; // units in the next request (0: choose)
     int requests = 0;
+    int arranged = -1; // steps done when the refs were last arranged for the negotiation
     const int maxRequests = 8 * static_cast<int>(todo.size()) + 32;
     while (true) {
         dropPresent(&todo);
         if (todo.isEmpty()) {
             dropPresent(&deferred);
+            if (deferred.isEmpty()) {
+                dropPresent(&triedAlone);
+                deferred = triedAlone;
+                triedAlone.clear();
+            }
             if (deferred.isEmpty())
                 break;
             // What was too big alone, smallest first: that is history order.
@@ -364,12 +407,21 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
         }
         const qint64 limit = m_state.stepObjects();
         const int size = static_cast<int>(todo.size());
-        if (n <= 0 || n > size)
+        if (n <= 0 || n > size) {
             n = k > 0 ? std::min(size, 2 * k) : (limit == 0 ? 1 : size);
+            // Regular histories: as many units as the last step's objects
+            // per unit say fit, rather than doubling into a refused request.
+            if (k > 0 && limit > 0 && lastObjects > 0)
+                n = std::clamp(static_cast<int>(limit * 9 / 10 * k / lastObjects), 1, n);
+        }
         if (++requests > maxRequests)
             return AttemptOutcome::failed(SyncError::local(
                 QStringLiteral("Checkpointed fetch could not plan its steps (%1).").arg(note()),
                 QStringLiteral("Sync again; if this repeats, report it with the log.")));
+        if (arranged != m_stepsDone) {
+            arrangeHaves();
+            arranged = m_stepsDone;
+        }
         const QList<CheckpointUnit> step = todo.mid(0, n);
         // A unit already put back once goes alone without a limit: it is
         // the smallest step left.
@@ -379,9 +431,10 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
         StepStats stats;
         const Step result = fetchStep(step, useLimit, &stats, &rc);
         if (result == Step::Failed) {
-            if (n == 1 && todo.size() == 1 && deferred.isEmpty())
+            const bool last = n == 1 && todo.size() == 1 && deferred.isEmpty() && triedAlone.isEmpty();
+            if (last)
                 todo.first().deferrals = std::max(1, todo.first().deferrals); // nothing smaller is left
-            return stepFailed(rc, n == 1 ? todo.mid(0, 1) : step, stats);
+            return stepFailed(rc, n == 1 ? todo.mid(0, 1) : step, stats, last);
         }
         if (result == Step::OverLimit) {
             spdlog::info("checkpoint: {} would be {} objects, more than a step ({}); asking for less",
@@ -398,17 +451,40 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             unit.objects = stats.totalObjects;
             ++unit.deferrals;
             const qint64 estimate = stats.totalObjects * m_state.bytesPerObjectOrDefault();
-            if (todo.isEmpty() || estimate <= m_state.linkBytes * 9 / 10) {
+            // (With no object measured yet the estimate means nothing: the
+            // others go first.)
+            if (todo.isEmpty() || (m_state.bytesPerObject > 0 && estimate <= m_state.linkBytes * 9 / 10)) {
                 todo.prepend(unit); // alone, next time without a limit
                 n = 1;
                 continue;
             }
+            // The next unit alone tells which way history runs: fewer objects
+            // than this one, and it runs against the names (the rest is
+            // asked for from the other end); as many or more, and the units
+            // after it are larger still, so probing them is waste: the
+            // smallest put back goes now, alone.
+            const qint64 previous = lastAloneObjects;
+            lastAloneObjects = stats.totalObjects;
             deferred << unit;
-            n = 0;
+            n = 1;
+            if (previous > 0 && stats.totalObjects < previous) {
+                // Tags only: the branches stay behind them.
+                const auto tagsEnd = std::stable_partition(todo.begin(), todo.end(),
+                                                           [](const CheckpointUnit &u) { return u.isTag; });
+                std::reverse(todo.begin(), tagsEnd);
+                spdlog::info("checkpoint: history runs against the names here; asking from the other end");
+            } else if (previous > 0) {
+                std::stable_sort(deferred.begin(), deferred.end(), [](const CheckpointUnit &a,
+                                                                      const CheckpointUnit &b) {
+                    return a.objects < b.objects;
+                });
+                todo.prepend(deferred.takeFirst());
+                lastAloneObjects = 0;
+            }
             continue;
         }
         // Done: learn what an object costs here, and grow the next step.
-        if (stats.totalObjects >= 50) {
+        if (stats.totalObjects >= 50 || stats.receivedBytes >= kCutEvidenceBytes) { // enough to measure
             const qint64 perObject = stats.receivedBytes / stats.totalObjects;
             m_state.bytesPerObject = m_state.bytesPerObject > 0
                                          ? std::max(perObject, (m_state.bytesPerObject + perObject) / 2)
@@ -420,12 +496,16 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
         m_state.save(m_repo);
         todo.remove(0, n);
         k = n;
+        lastObjects = stats.totalObjects;
+        lastAloneObjects = 0;
         n = 0;
         ++m_stepsDone;
         m_kept = packBytesOnDisk(m_repo);
         spdlog::info("checkpoint {} ({}) done: {} objects, {}; {}", m_stepsDone, namesOf(step).toStdString(),
                      stats.totalObjects, sizeText(stats.receivedBytes).toStdString(), note().toStdString());
     }
+    if (arranged != m_stepsDone)
+        arrangeHaves();
     return finalFetch(prune, allTags, skipped);
 }
 

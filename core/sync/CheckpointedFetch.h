@@ -1,6 +1,7 @@
 #pragma once
 
 #include "sync/AttemptOutcome.h"
+#include "sync/CheckpointedHaves.h"
 #include "sync/CheckpointedFetchPlan.h"
 #include "sync/TransferCallbacks.h"
 
@@ -71,12 +72,14 @@ private:
 
     int listUnits(QList<CheckpointUnit> *units, bool allRefs);
     Step fetchStep(const QList<CheckpointUnit> &units, qint64 limit, StepStats *stats, int *rc);
-    AttemptOutcome stepFailed(int rc, const QList<CheckpointUnit> &units, const StepStats &stats);
+    // `last`: no other unit is left to try before this one.
+    AttemptOutcome stepFailed(int rc, const QList<CheckpointUnit> &units, const StepStats &stats, bool last);
     AttemptOutcome tooBigFailure(const CheckpointUnit &unit, const CheckpointState::TooBig &t) const;
     void dropPresent(QList<CheckpointUnit> *units) const;
     QList<QByteArray> finalRefspecs(const QList<CheckpointUnit> &skipped) const;
     AttemptOutcome finalFetch(bool prune, bool allTags, const QList<CheckpointUnit> &skipped);
     void deleteStepRefs();
+    void arrangeHaves();
 
     git_repository *m_repo;
     git_remote *m_remote;
@@ -92,6 +95,7 @@ private:
     QByteArray m_requiredRef;
     QList<QByteArray> m_advertised; // every advertised ref name
     QString m_leftOut;
+    CheckpointHaves m_haves;
 };
 
 } // namespace repodeck::core

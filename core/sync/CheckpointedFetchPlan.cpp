@@ -52,13 +52,14 @@ CheckpointState CheckpointState::load(git_repository *repo)
         const QByteArray text(value.buf.ptr, static_cast<int>(std::min<size_t>(value.buf.size, 64 * 1024)));
         for (const QByteArray &entry : text.split(' ')) {
             const QList<QByteArray> f = entry.split(',');
-            if (f.size() != 4 || !validHex(f[0]))
+            if ((f.size() != 4 && f.size() != 5) || !validHex(f[0]))
                 continue;
             TooBig t;
             t.oidHex = f[0];
             t.objects = std::clamp<qint64>(f[1].toLongLong(), 0, kLimit);
             t.carried = std::clamp<qint64>(f[2].toLongLong(), 0, kLimit);
             t.when = std::clamp<qint64>(f[3].toLongLong(), 0, kLimit);
+            t.tentative = f.size() == 5 && f[4] == "t";
             s.tooBig << t;
         }
     }
@@ -84,7 +85,7 @@ void CheckpointState::save(git_repository *repo) const
     QByteArrayList entries;
     for (const TooBig &t : tooBig)
         entries << t.oidHex + ',' + QByteArray::number(t.objects) + ',' + QByteArray::number(t.carried) + ','
-                       + QByteArray::number(t.when);
+                       + QByteArray::number(t.when) + (t.tentative ? ",t" : "");
     if (entries.isEmpty())
         git_config_delete_entry(config.get(), kTooBig);
     else

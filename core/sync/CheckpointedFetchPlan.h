@@ -38,6 +38,10 @@ struct CheckpointState
         qint64 objects = 0;
         qint64 carried = 0; // pack bytes that arrived before the cut
         qint64 when = 0;    // seconds since the epoch
+        // Cut alone while other units were still untried (they may lie in
+        // its history and make it smaller): tried again after all others,
+        // and final only when nothing else is left.
+        bool tentative = false;
     };
     // Units that failed alone, cut by the link: no smaller step exists.
     QList<TooBig> tooBig;

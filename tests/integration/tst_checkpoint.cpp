@@ -10,6 +10,8 @@
 #include "sync/CheckpointedFetch.h"
 #include "sync/CrashRecovery.h"
 
+#include <QRandomGenerator>
+#include <functional>
 #include <QtTest>
 
 using namespace repodeck;
@@ -20,6 +22,82 @@ namespace {
 constexpr int kTags = 24;
 constexpr qint64 kBytesPerTag = 700'000;  // incompressible: ~17 MB of history
 constexpr qint64 kCutAfter = 3'000'000;   // every connection dies after 3 MB
+
+// One commit of a synthetic history built with git fast-import: on `branch`,
+// forked from the commit `from` (an index into the list, -1: the branch's
+// last commit), with its own committer date, an incompressible file and
+// optionally a tag.
+struct Planned
+{
+    QString branch = QStringLiteral("main");
+    int from = -1;
+    qint64 time = 0;
+    qint64 bytes = 0;
+    QString tag;
+};
+
+QByteArray dataBlock(const QByteArray &payload)
+{
+    return "data " + QByteArray::number(payload.size()) + '\n' + payload + '\n';
+}
+
+// A bare repository `name` under `root` holding `history`, repacked so that
+// its pack is what a plain clone receives. Returns its path ("" on failure).
+QString buildHistory(const QString &root, const QString &name, const QList<Planned> &history, quint32 seed)
+{
+    const QString bare = root + QLatin1Char('/') + name;
+    int rc = -1;
+    GitRepoFactory::git({"init", "-q", "--bare", "-b", "main", bare}, root, &rc);
+    if (rc != 0)
+        return {};
+    QRandomGenerator random(seed);
+    QByteArray stream;
+    for (int i = 0; i < history.size(); ++i) {
+        const Planned &c = history.at(i);
+        QByteArray blob(int(c.bytes), Qt::Uninitialized);
+        random.fillRange(reinterpret_cast<quint32 *>(blob.data()), blob.size() / 4);
+        stream += "commit refs/heads/" + c.branch.toUtf8() + "\nmark :" + QByteArray::number(i + 1) + '\n';
+        stream += "committer t <t@example.invalid> " + QByteArray::number(c.time) + " +0000\n";
+        stream += dataBlock("commit " + QByteArray::number(i));
+        if (c.from >= 0)
+            stream += "from :" + QByteArray::number(c.from + 1) + '\n';
+        stream += "M 100644 inline f" + QByteArray::number(i) + ".bin\n" + dataBlock(blob);
+        if (!c.tag.isEmpty()) // annotated and lightweight tags alternate
+            stream += i % 2 ? "tag " + c.tag.toUtf8() + "\nfrom :" + QByteArray::number(i + 1)
+                                  + "\ntagger t <t@example.invalid> " + QByteArray::number(c.time) + " +0000\n"
+                                  + dataBlock("release")
+                            : "reset refs/tags/" + c.tag.toUtf8() + "\nfrom :" + QByteArray::number(i + 1) + "\n\n";
+    }
+    stream += "done\n";
+    GitRepoFactory::gitWithInput({"fast-import", "--quiet", "--done"}, bare, stream, &rc);
+    if (rc != 0)
+        return {};
+    GitRepoFactory::git({"repack", "-adq"}, bare, &rc);
+    return rc == 0 ? bare : QString();
+}
+
+qint64 packBytes(const QString &bare)
+{
+    qint64 total = 0;
+    for (const QFileInfo &f : QDir(bare + "/objects/pack").entryInfoList({"*.pack"}, QDir::Files))
+        total += f.size();
+    return total;
+}
+
+// A straight history of `tags` tagged commits of `bytes` each, dated a minute apart.
+QList<Planned> straightHistory(int tags, qint64 bytes, const std::function<QString(int)> &tagName)
+{
+    QList<Planned> h;
+    const qint64 start = QDateTime::currentSecsSinceEpoch() - 86400;
+    for (int i = 0; i < tags; ++i) {
+        Planned c;
+        c.time = start + 60 * i;
+        c.bytes = bytes;
+        c.tag = tagName(i);
+        h << c;
+    }
+    return h;
+}
 }
 
 class TestCheckpoint : public QObject
@@ -38,6 +116,37 @@ private:
         int rc = -1;
         const QString out = GitRepoFactory::git({"for-each-ref", "--format=%(refname) %(objectname) %(symref)"}, repo, &rc);
         return out.split('\n', Qt::SkipEmptyParts);
+    }
+
+    // Clones `bare` through a link that cuts every connection after `cut`
+    // bytes, checks the result against a plain clone over the clean link and
+    // returns the bytes the link carried (-1 on failure, with a QTest failure).
+    qint64 cloneThrough(const QString &bare, qint64 cut, const QString &tag)
+    {
+        FaultProxy proxy;
+        if (!proxy.start(m_daemon.port()))
+            return -1;
+        proxy.setCutAfterBytes(cut);
+        const QString name = QFileInfo(bare).fileName();
+        const QString path = m_tmp.filePath("work/" + tag);
+        SyncHarness h;
+        auto p = policy(core::Checkpoint::Auto);
+        p.maxAttempts = 20;
+        const auto r = h.syncAndWait(h.spec(tag, proxy.url("git", name), path), p, 180'000);
+        [&] { QVERIFY2(r.outcome == Outcome::Cloned, qPrintable(r.error.text())); }();
+        if (r.outcome != Outcome::Cloned)
+            return -1;
+        int rc = -1;
+        GitRepoFactory::git({"fsck", "--strict", "--no-dangling"}, path, &rc);
+        [&] { QCOMPARE(rc, 0); }();
+        const QString reference = m_tmp.filePath("reference-" + tag);
+        GitRepoFactory::git({"clone", "-q", m_daemon.url(name), reference}, m_tmp.path(), &rc);
+        // Complete: every tag and branch arrived (none left out as too big).
+        [&] { QCOMPARE(refsOf(path), refsOf(reference)); }();
+        qInfo("%s: %lld bytes through the link for a %lld-byte pack (%.2fx), %d attempts, %d connections",
+              qPrintable(tag), proxy.bytesToClient(), packBytes(bare),
+              double(proxy.bytesToClient()) / double(packBytes(bare)), r.attempts, proxy.totalConnections());
+        return QTest::currentTestFailed() ? -1 : proxy.bytesToClient();
     }
 
     core::RetryPolicy policy(core::Checkpoint mode)
@@ -120,6 +229,109 @@ private slots:
         int rc = -1;
         GitRepoFactory::git({"fsck", "--strict", "--no-dangling"}, path, &rc);
         QCOMPARE(rc, 0);
+    }
+
+    // More steps than libgit2 1.5.1 names in its first batch of haves (20):
+    // before CheckpointHaves the server only learnt the 20 oldest step tips
+    // and resent everything after them, growing with every step.
+    void manyStepsDoNotResendEarlierSteps()
+    {
+        const QString bare = buildHistory(m_root, "many.git",
+                                          straightHistory(48, 150'000, [](int i) { return QString("v2.%1").arg(i); }), 7);
+        QVERIFY(!bare.isEmpty());
+        const qint64 bytes = cloneThrough(bare, 1'500'000, "many");
+        QVERIFY(bytes > 0);
+        QVERIFY2(bytes <= 2 * packBytes(bare), qPrintable(QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
+    }
+
+    // Tag names that sort against history (the newest commit has the
+    // smallest version): name order would ask for all of history first.
+    // The pack is six links' worth, about libgit2's ratio (85 MB, 15 MB).
+    void tagNamesAgainstHistory()
+    {
+        const QString bare = buildHistory(
+            m_root, "reversed.git",
+            straightHistory(60, 150'000, [](int i) { return QString("release-%1").arg(99 - i); }), 11);
+        QVERIFY(!bare.isEmpty());
+        const qint64 bytes = cloneThrough(bare, 1'500'000, "reversed");
+        QVERIFY(bytes > 0);
+        QVERIFY2(bytes <= 2 * packBytes(bare), qPrintable(QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
+    }
+
+    // Committer dates in no order (rebased, imported, wrong clocks), and a
+    // maintenance branch whose commits are dated after main's tip while its
+    // tip is dated before: libgit2 walks tips by date, so the refs the
+    // negotiation names must be chosen with the dates as they are.
+    void commitDatesOutOfOrder()
+    {
+        QList<Planned> h = straightHistory(36, 150'000, [](int i) { return QString("v3.%1").arg(i); });
+        QRandomGenerator random(5);
+        const qint64 base = QDateTime::currentSecsSinceEpoch() - 10 * 86400;
+        for (Planned &c : h)
+            c.time = base + random.bounded(9 * 86400);
+        for (int i = 0; i < 10; ++i) {
+            Planned c;
+            c.branch = "maint";
+            c.from = i == 0 ? 12 : -1;
+            c.time = i == 9 ? base - 86400 : base + 20 * 86400 + i; // future ancestors, old tip
+            c.bytes = 150'000;
+            c.tag = QString("v3.12.%1").arg(i + 1);
+            h << c;
+        }
+        const QString bare = buildHistory(m_root, "dates.git", h, 13);
+        QVERIFY(!bare.isEmpty());
+        const qint64 bytes = cloneThrough(bare, 1'500'000, "dates");
+        QVERIFY(bytes > 0);
+        QVERIFY2(bytes <= 2 * packBytes(bare), qPrintable(QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
+    }
+
+    // Many lines of history, as real projects have (maintenance and topic
+    // branches): more step tips than one batch of haves, the newest line's
+    // ancestors walked before the other tips.
+    void manyBranchesDoNotResendEarlierSteps()
+    {
+        QList<Planned> h = straightHistory(30, 100'000, [](int i) { return QString("v4.%1").arg(i); });
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        for (int i = 0; i < 30; ++i) {
+            for (int j = 0; j < 2; ++j) {
+                Planned c;
+                c.branch = QString("topic-%1").arg(i, 2, 10, QChar('0'));
+                c.from = j == 0 ? i : -1;
+                c.time = now - 3600 + 60 * i + j;
+                c.bytes = 100'000;
+                h << c;
+            }
+        }
+        const QString bare = buildHistory(m_root, "branches.git", h, 19);
+        QVERIFY(!bare.isEmpty());
+        const qint64 bytes = cloneThrough(bare, 1'500'000, "branches");
+        QVERIFY(bytes > 0);
+        QVERIFY2(bytes <= 2 * packBytes(bare), qPrintable(QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
+    }
+
+    // One branch, no tags, larger than the link carries: there is no step
+    // to stop at. The sync must end saying so (which ref, that it needs to
+    // come in one piece) instead of sending the same request until the
+    // attempts run out.
+    void noUsableStepSaysSo()
+    {
+        QList<Planned> h = straightHistory(8, 400'000, [](int) { return QString(); });
+        const QString bare = buildHistory(m_root, "untagged.git", h, 17);
+        QVERIFY(!bare.isEmpty());
+        FaultProxy proxy;
+        QVERIFY(proxy.start(m_daemon.port()));
+        proxy.setCutAfterBytes(1'500'000);
+        SyncHarness h2;
+        auto p = policy(core::Checkpoint::Auto);
+        p.maxAttempts = 12;
+        const QString path = m_tmp.filePath("work/untagged");
+        const auto r = h2.syncAndWait(h2.spec("untagged", proxy.url("git", "untagged.git"), path), p, 60'000);
+        QCOMPARE(r.outcome, Outcome::Failed);
+        QVERIFY2(!r.error.transient, qPrintable(r.error.text()));
+        QVERIFY2(r.error.text().contains("refs/heads/main") && r.error.text().contains("one piece"),
+                 qPrintable(r.error.text()));
+        QVERIFY2(r.attempts <= 4, qPrintable(QString::number(r.attempts)));
+        QVERIFY2(proxy.bytesToClient() <= 4 * 1'500'000, qPrintable(QString::number(proxy.bytesToClient())));
     }
 
     void neverMeansNever()
