@@ -25,13 +25,35 @@ QStringList cleanAfterCrash(const QString &gitDir)
         if (QFileInfo::exists(path))
             removeFile(path);
     }
-    // Ref locks anywhere under refs/ and logs/.
+    // A folder of the git directory that is a link (found in review: an
+    // imported repository's .git/refs -> ~/projects) is never walked: the
+    // cleanup would delete the user's Cargo.lock, yarn.lock...
+    auto ownFolder = [&dir](const QString &sub) {
+        QString path = dir.path();
+        for (const QString &part : sub.split(QLatin1Char('/'))) {
+            path += QLatin1Char('/') + part;
+            const QFileInfo info(path);
+            if (info.isSymLink() || info.isJunction() || !info.isDir())
+                return false;
+        }
+        return true;
+    };
+    // Ref locks anywhere under refs/ and logs/ (links inside are not followed).
     for (const char *sub : {"refs", "logs"}) {
+        if (!ownFolder(QLatin1String(sub)))
+            continue;
         QDirIterator it(dir.filePath(QLatin1String(sub)), {QStringLiteral("*.lock")}, QDir::Files | QDir::Hidden,
                         QDirIterator::Subdirectories);
-        while (it.hasNext())
-            removeFile(it.next());
+        while (it.hasNext()) {
+            const QString path = it.next();
+            if (!QFileInfo(QFileInfo(path).path()).canonicalFilePath().startsWith(
+                    QFileInfo(dir.filePath(QLatin1String(sub))).canonicalFilePath()))
+                continue;
+            removeFile(path);
+        }
     }
+    if (!ownFolder(QStringLiteral("objects/pack")))
+        return removed;
     // Packs still being received: libgit2 names them pack_git2_*, git tmp_pack_*.
     QDirIterator packs(dir.filePath(QStringLiteral("objects/pack")),
                        {QStringLiteral("pack_git2_*"), QStringLiteral("tmp_pack_*"), QStringLiteral("tmp_idx_*")},

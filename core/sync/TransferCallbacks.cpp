@@ -114,8 +114,12 @@ int TransferCallbacks::onSideband(const char *, int, void *payload)
 
 int TransferCallbacks::onUpdateTips(const char *, const git_oid *, const git_oid *, void *payload)
 {
-    ++static_cast<TransferCallbacks *>(payload)->m_updatedRefs;
-    return 0;
+    auto *self = static_cast<TransferCallbacks *>(payload);
+    ++self->m_updatedRefs;
+    // Writing refs is part of the attempt (found in review: 500,000
+    // advertised refs kept a sync writing ref files 18 times past its
+    // attempt timeout): cancel and the attempt's limits reach it too.
+    return self->shouldStop() ? -1 : 0;
 }
 
 int TransferCallbacks::onCredentials(git_credential **out, const char *url, const char *user, unsigned int types,

@@ -6,6 +6,8 @@
 #include <QFileInfo>
 #include <QRegularExpression>
 
+#include <algorithm>
+
 namespace repodeck::core {
 
 QString repoModeName(RepoMode mode)
@@ -37,8 +39,19 @@ QString validateRepoPath(const QString &path)
 {
     const QString clean = QDir::cleanPath(QDir::fromNativeSeparators(path));
     const QStringList parts = clean.split(QLatin1Char('/'), Qt::SkipEmptyParts);
-    // Case-insensitively: ".GIT" is the same folder on Windows and macOS.
-    if (parts.contains(QStringLiteral(".git"), Qt::CaseInsensitive))
+    // As the file systems see it: case-insensitively (".GIT" on Windows and
+    // macOS), without trailing dots and spaces (".git." on Windows), without
+    // the characters HFS+ ignores (".g\u200cit"), and the 8.3 short name.
+    auto isGitFolderName = [](QString part) {
+        static const QRegularExpression ignorable(QStringLiteral("[\\x{200B}-\\x{200F}\\x{202A}-\\x{202E}"
+                                                                 "\\x{2060}-\\x{206F}\\x{FEFF}]"));
+        part.remove(ignorable);
+        while (part.endsWith(QLatin1Char('.')) || part.endsWith(QLatin1Char(' ')))
+            part.chop(1);
+        return part.compare(QLatin1String(".git"), Qt::CaseInsensitive) == 0
+               || part.compare(QLatin1String("git~1"), Qt::CaseInsensitive) == 0;
+    };
+    if (std::any_of(parts.begin(), parts.end(), isGitFolderName))
         return QStringLiteral("%1 is inside a repository's .git folder; choose a folder outside it.")
             .arg(QDir::toNativeSeparators(clean));
     QDir dir(clean);

@@ -81,6 +81,26 @@ private slots:
         QCOMPARE(again.value().policy("p").retryAfterLimit, RetryAfterLimit::MaxDelay);
     }
 
+    void pathsInsideAGitFolderAreRefused_data()
+    {
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<bool>("refused");
+        QTest::newRow(".git") << "/tmp/a/.git/objects/x" << true;
+        QTest::newRow("case") << "/tmp/a/.GIT/hooks" << true;
+        QTest::newRow("trailing dot") << "/tmp/a/.git./hooks" << true;
+        QTest::newRow("trailing space") << "/tmp/a/.git /hooks" << true;
+        QTest::newRow("short name") << "/tmp/a/GIT~1/hooks" << true;
+        QTest::newRow("zero-width") << QString("/tmp/a/.g") + QChar(0x200c) + "it/hooks" << true;
+        QTest::newRow("gitignore-like") << "/tmp/a/.github/x" << false;
+        QTest::newRow("plain") << "/tmp/a/b" << false;
+    }
+    void pathsInsideAGitFolderAreRefused()
+    {
+        QFETCH(QString, path);
+        QFETCH(bool, refused);
+        QCOMPARE(!validateRepoPath(path).isEmpty(), refused);
+    }
+
     void duplicatesRejected()
     {
         Workspace ws;

@@ -177,6 +177,32 @@ private slots:
         QVERIFY(!core::isCheckpointInProgress(dir));
     }
 
+    // Found in the second review: an imported repository's .git/refs (or
+    // logs, objects/pack) linked to a folder of the user's, plus a planted
+    // stale lock: the crash cleanup deleted every *.lock below the target.
+    void crashCleanupNeverWalksALinkedFolder()
+    {
+        QTemporaryDir tmp;
+        const QString victim = makeVictim(tmp.path());
+        QVERIFY(writeFile(victim + "/Cargo.lock", "keep"));
+        QVERIFY(writeFile(victim + "/sub/yarn.lock", "keep"));
+        QVERIFY(writeFile(victim + "/pack_git2_keep", "keep"));
+        const QString repo = tmp.filePath("imported");
+        GitRepoFactory::git({"init", "-q", repo}, tmp.path());
+        const QString gitDir = repo + "/.git";
+        QVERIFY(QDir(gitDir + "/refs").removeRecursively());
+        QVERIFY(QFile::link(victim, gitDir + "/refs"));
+        QVERIFY(QFile::link(victim, gitDir + "/logs"));
+        QVERIFY(QDir(gitDir + "/objects/pack").removeRecursively());
+        QVERIFY(QFile::link(victim, gitDir + "/objects/pack"));
+        QVERIFY(writeFile(gitDir + "/index.lock", "stale"));
+        const QStringList removed = core::cleanAfterCrash(gitDir);
+        QCOMPARE(removed, QStringList{gitDir + "/index.lock"});
+        QVERIFY(QFile::exists(victim + "/Cargo.lock"));
+        QVERIFY(QFile::exists(victim + "/sub/yarn.lock"));
+        QVERIFY(QFile::exists(victim + "/pack_git2_keep"));
+    }
+
     // The GUI's "delete the folders too" on a repository whose folder was
     // replaced by a link: the helper it uses must not empty the target.
     void removePartialCloneNeverFollows()
