@@ -193,6 +193,35 @@ private slots:
         QVERIFY(!editor.policy().syncOnStart);
     }
 
+    // Issue 16: what happens around a sync is set in the editor too, and a
+    // policy's settings survive a round trip through it.
+    void aroundSyncKnobs()
+    {
+        PolicyEditor editor;
+        core::RetryPolicy p = sample(core::Jitter::Full);
+        p.onMetered = core::OnMetered::Run;
+        p.afterSync = QStringLiteral("make -C docs");
+        p.afterSyncOn = core::AfterSyncOn::Any;
+        p.afterSyncTimeout = Millis(90'000);
+        p.lfsFetchAll = true;
+        editor.setPolicy(p);
+        QVERIFY(editor.isValid());
+        QVERIFY(editor.policy() == p);
+        typeInto(qobject_cast<QLineEdit *>(editor.field(QStringLiteral("after_sync"))), QStringLiteral("./notify.sh"));
+        QCOMPARE(editor.policy().afterSync, QStringLiteral("./notify.sh"));
+        auto *timeout = qobject_cast<QLineEdit *>(editor.field(QStringLiteral("after_sync_timeout")));
+        typeInto(timeout, QStringLiteral("later"));
+        QVERIFY(invalid(editor, "after_sync_timeout"));
+        typeInto(timeout, QStringLiteral("2m"));
+        QCOMPARE(editor.policy().afterSyncTimeout, Millis(120'000));
+        qobject_cast<QComboBox *>(editor.field(QStringLiteral("on_metered")))->setCurrentIndex(0);
+        QCOMPARE(editor.policy().onMetered, core::OnMetered::Wait);
+        qobject_cast<QComboBox *>(editor.field(QStringLiteral("after_sync_on")))->setCurrentIndex(0);
+        QCOMPARE(editor.policy().afterSyncOn, core::AfterSyncOn::Success);
+        qobject_cast<QCheckBox *>(editor.field(QStringLiteral("lfs_fetch_all")))->setChecked(false);
+        QVERIFY(!editor.policy().lfsFetchAll);
+    }
+
     void dialogOkFollowsValidity()
     {
         core::Workspace ws;

@@ -34,6 +34,7 @@ const QList<QPair<QString, QString>> &problemPrefixes()
         {QStringLiteral("deadline"), QStringLiteral("deadline")},
         {QStringLiteral("stale after"), QStringLiteral("stale_after")},
         {QStringLiteral("interval"), QStringLiteral("interval")},
+        {QStringLiteral("after sync timeout"), QStringLiteral("after_sync_timeout")},
     };
     return prefixes;
 }
@@ -124,6 +125,38 @@ PolicyEditor::PolicyEditor(QWidget *parent)
     addDuration(limitForm, QStringLiteral("stale_after"), tr("Stale a&fter:"),
                 tr("Freshness target: flag the repository when its last success is older; empty = none."), true);
 
+    // What happens around a sync: metered links, the user's command, LFS.
+    auto *around = new QGroupBox(tr("Around each sync"), this);
+    auto *aroundForm = new QFormLayout(around);
+    layout->addWidget(around);
+    m_onMetered = addChoice(aroundForm, QStringLiteral("on_metered"), tr("On a &metered connection:"),
+                            tr("When the system marks the connection as metered (mobile data, a hotspot), "
+                               "scheduled syncs wait; syncs you start run anyway."),
+                            {{tr("scheduled syncs wait"), static_cast<int>(core::OnMetered::Wait)},
+                             {tr("sync as usual"), static_cast<int>(core::OnMetered::Run)}});
+    m_afterSync = new QLineEdit(this);
+    m_afterSync->setAccessibleName(tr("Command after each sync"));
+    m_afterSync->setPlaceholderText(tr("none"));
+    m_afterSync->setToolTip(tr("A command run through the system shell in the repository's folder when a sync "
+                               "ends; REPODECK_REPO, REPODECK_OUTCOME, REPODECK_OLD_HEAD, REPODECK_NEW_HEAD and "
+                               "more are in its environment. Its output goes to the attempt log."));
+    aroundForm->addRow(tr("Command &after sync:"), m_afterSync);
+    m_fields.insert(QStringLiteral("after_sync"), m_afterSync);
+    connect(m_afterSync, &QLineEdit::textChanged, this, &PolicyEditor::revalidate);
+    m_afterSyncOn = addChoice(aroundForm, QStringLiteral("after_sync_on"), tr("Run the command &when:"),
+                              tr("Only after syncs that did not fail, or after every sync (not after a cancel)."),
+                              {{tr("the sync succeeded"), static_cast<int>(core::AfterSyncOn::Success)},
+                               {tr("any sync ended"), static_cast<int>(core::AfterSyncOn::Any)}});
+    addDuration(aroundForm, QStringLiteral("after_sync_timeout"), tr("Command time &limit:"),
+                tr("The command is stopped after this long."));
+    m_lfsFetchAll = new QCheckBox(tr("Mirrors fetch every Git LFS object (git lfs fetch --all)"), this);
+    m_lfsFetchAll->setAccessibleName(tr("Fetch all LFS objects for mirrors"));
+    m_lfsFetchAll->setToolTip(tr("So that a mirror can serve LFS files; working copies always get the LFS files "
+                                 "of what is checked out."));
+    aroundForm->addRow(QString(), m_lfsFetchAll);
+    m_fields.insert(QStringLiteral("lfs_fetch_all"), m_lfsFetchAll);
+    connect(m_lfsFetchAll, &QCheckBox::toggled, this, &PolicyEditor::revalidate);
+
     m_problemLabel = new QLabel(this);
     m_problemLabel->setWordWrap(true);
     m_problemLabel->setStyleSheet(QStringLiteral("color: #c0392b;"));
@@ -196,6 +229,11 @@ void PolicyEditor::setPolicy(const core::RetryPolicy &policy)
     m_retryAfter->setCurrentIndex(m_retryAfter->findData(static_cast<int>(policy.retryAfterLimit)));
     m_checkpoint->setCurrentIndex(m_checkpoint->findData(static_cast<int>(policy.checkpoint)));
     m_syncOnStart->setChecked(policy.syncOnStart);
+    m_onMetered->setCurrentIndex(m_onMetered->findData(static_cast<int>(policy.onMetered)));
+    m_afterSync->setText(policy.afterSync);
+    m_afterSyncOn->setCurrentIndex(m_afterSyncOn->findData(static_cast<int>(policy.afterSyncOn)));
+    m_durations.value(QStringLiteral("after_sync_timeout"))->setText(core::formatDuration(policy.afterSyncTimeout));
+    m_lfsFetchAll->setChecked(policy.lfsFetchAll);
     m_durations.value(QStringLiteral("initial_delay"))->setText(core::formatDuration(policy.initialDelay));
     m_durations.value(QStringLiteral("max_delay"))->setText(core::formatDuration(policy.maxDelay));
     m_durations.value(QStringLiteral("connect_timeout"))->setText(core::formatDuration(policy.connectTimeout));
@@ -246,7 +284,12 @@ void PolicyEditor::revalidate()
     p.retryAfterLimit = static_cast<core::RetryAfterLimit>(m_retryAfter->currentData().toInt());
     p.checkpoint = static_cast<core::Checkpoint>(m_checkpoint->currentData().toInt());
     p.syncOnStart = m_syncOnStart->isChecked();
+    p.onMetered = static_cast<core::OnMetered>(m_onMetered->currentData().toInt());
+    p.afterSync = m_afterSync->text().trimmed();
+    p.afterSyncOn = static_cast<core::AfterSyncOn>(m_afterSyncOn->currentData().toInt());
+    p.lfsFetchAll = m_lfsFetchAll->isChecked();
     const QList<std::pair<QString, core::Millis *>> durations{
+        {QStringLiteral("after_sync_timeout"), &p.afterSyncTimeout},
         {QStringLiteral("initial_delay"), &p.initialDelay}, {QStringLiteral("max_delay"), &p.maxDelay},
         {QStringLiteral("connect_timeout"), &p.connectTimeout}, {QStringLiteral("stall_timeout"), &p.stallTimeout},
         {QStringLiteral("attempt_timeout"), &p.attemptTimeout}, {QStringLiteral("deadline"), &p.deadline},
@@ -276,7 +319,8 @@ void PolicyEditor::revalidate()
                             QStringLiteral("multiplier"), QStringLiteral("max_delay"), QStringLiteral("jitter"),
                             QStringLiteral("connect_timeout"), QStringLiteral("stall_timeout"),
                             QStringLiteral("attempt_timeout"), QStringLiteral("deadline"),
-                            QStringLiteral("interval"), QStringLiteral("stale_after")};
+                            QStringLiteral("interval"), QStringLiteral("stale_after"),
+                            QStringLiteral("after_sync_timeout")};
     for (const QString &key : order) {
         markInvalid(key, bad.contains(key), bad.value(key));
         if (bad.contains(key))

@@ -72,6 +72,10 @@ private:
     QComboBox *m_retryAfter = nullptr;
     QComboBox *m_checkpoint = nullptr;
     QCheckBox *m_syncOnStart = nullptr;
+    QComboBox *m_onMetered = nullptr;
+    QLineEdit *m_afterSync = nullptr;
+    QComboBox *m_afterSyncOn = nullptr;
+    QCheckBox *m_lfsFetchAll = nullptr;
     QLabel *m_problemLabel = nullptr;
     QLabel *m_scheduleLabel = nullptr;
     ScheduleChart *m_chart = nullptr;
