@@ -48,6 +48,13 @@ public:
     StreamFault fault() const;
     Millis faultLimit() const;
 
+    // A receive buffer for the connections opened from now on (0: the
+    // system's own). A request that may be hung up once the pack header
+    // says how large it is sets a small one, so that little more than the
+    // header is in flight when it is.
+    void setReceiveBufferHint(int bytes) { m_receiveBuffer.store(bytes, std::memory_order_relaxed); }
+    int receiveBufferHint() const { return m_receiveBuffer.load(std::memory_order_relaxed); }
+
     void addBytesReceived(qint64 n) { m_bytesReceived.fetch_add(n, std::memory_order_relaxed); }
     qint64 bytesReceived() const { return m_bytesReceived.load(std::memory_order_relaxed); }
 
@@ -85,6 +92,7 @@ private:
     Millis m_attemptTimeout;
     Clock::time_point m_attemptDeadline;
     std::shared_ptr<CancelToken> m_cancel;
+    std::atomic<int> m_receiveBuffer{0};
     std::atomic<qint64> m_bytesReceived{0};
     std::atomic<int> m_httpStatus{0};
     std::atomic<qint64> m_retryAfterMs{-1};

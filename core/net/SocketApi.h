@@ -20,6 +20,8 @@ enum class Wait { Ready, Timeout, Error };
 
 bool initialize();                          // WSAStartup on Windows; no-op elsewhere
 Handle openNonBlocking(int family, int type, int protocol);
+// SO_RCVBUF, before connecting (so that the window it offers follows it).
+void setReceiveBuffer(Handle s, int bytes);
 int connectStart(Handle s, const void *addr, std::size_t len); // 0, or errno-style code
 bool connectInProgress(int code);
 int pendingError(Handle s);                 // SO_ERROR after connect completes

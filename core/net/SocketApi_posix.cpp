@@ -34,6 +34,11 @@ Handle openNonBlocking(int family, int type, int protocol)
     return s;
 }
 
+void setReceiveBuffer(Handle s, int bytes)
+{
+    ::setsockopt(s, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+}
+
 int connectStart(Handle s, const void *addr, std::size_t len)
 {
     if (::connect(s, static_cast<const sockaddr *>(addr), static_cast<socklen_t>(len)) == 0)

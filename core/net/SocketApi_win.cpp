@@ -77,6 +77,11 @@ long long sendSome(Handle s, const char *buf, std::size_t len, int *error)
 bool wouldBlock(int error) { return error == WSAEWOULDBLOCK || error == WSAEINTR; }
 bool isReset(int error) { return error == WSAECONNRESET || error == WSAECONNABORTED || error == WSAENETRESET; }
 bool isRefused(int error) { return error == WSAECONNREFUSED; }
+void setReceiveBuffer(Handle s, int bytes)
+{
+    ::setsockopt(static_cast<SOCKET>(s), SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char *>(&bytes), sizeof bytes);
+}
+
 void closeHandle(Handle s) { ::closesocket(static_cast<SOCKET>(s)); }
 
 std::string errorText(int error)

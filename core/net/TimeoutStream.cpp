@@ -248,6 +248,8 @@ int streamConnect(git_stream *base)
             lastErr = sock::lastError();
             continue;
         }
+        if (AttemptContext *attempt = AttemptContext::current(); attempt && attempt->receiveBufferHint() > 0)
+            sock::setReceiveBuffer(h, attempt->receiveBufferHint());
         int rc = sock::connectStart(h, ai->ai_addr, ai->ai_addrlen);
         if (rc != 0 && sock::connectInProgress(rc)) {
             rc = -1;

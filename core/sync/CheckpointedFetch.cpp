@@ -22,6 +22,13 @@ using checkpoint::sizeText;
 
 // A cut before this much of a pack arrived says nothing about its size.
 constexpr qint64 kCutEvidenceBytes = 64 * 1024;
+// The receive buffer of a request that may be hung up at its pack header.
+constexpr int kLimitedStepReceiveBuffer = 256 * 1024;
+// Units refused alone in a row before the smallest of them is fetched anyway.
+constexpr int kMaxRefusedAlone = 8;
+// Units in a row behind one too big for the link before the rest in that
+// order are taken to be behind it too.
+constexpr int kMaxBehindInARow = 4;
 
 // The step being fetched on this thread: libgit2's progress callbacks share
 // one payload (TransferCallbacks), so the limit rides beside it.
@@ -182,7 +189,12 @@ CheckpointedFetch::Step CheckpointedFetch::fetchStep(const QList<CheckpointUnit>
     opts.prune = GIT_FETCH_NO_PRUNE;
     *stats = {};
     t_guard = &guard;
+    // A request that may be hung up at its pack header: a small receive
+    // window keeps what is in flight by then small (it is the link's
+    // bytes). Large enough not to slow a step that goes on.
+    m_attempt.setReceiveBufferHint(limit > 0 ? kLimitedStepReceiveBuffer : 0);
     *rc = git_remote_fetch(m_remote, &array, &opts, "repodeck: checkpoint step");
+    m_attempt.setReceiveBufferHint(0);
     t_guard = nullptr;
     if (*rc == 0)
         return Step::Done;
@@ -202,6 +214,31 @@ AttemptOutcome CheckpointedFetch::tooBigFailure(const CheckpointUnit &unit, cons
                                "resume a pack, and there is no tag or branch inside that history to stop at), "
                                "and the link dropped the connection after %3 (%4).")
                     .arg(QString::fromUtf8(unit.names.first()), countText(t.objects), sizeText(t.carried), note());
+    e.hint = QStringLiteral("Clone it over a steadier link, or bring a bundle of it another way; what arrived "
+                            "is kept and the next sync continues from there.");
+    return AttemptOutcome::failed(e);
+}
+
+void CheckpointedFetch::setLeftOut(const QStringList &leftOut)
+{
+    m_leftOut = leftOut.isEmpty()
+                    ? QString()
+                    : QStringLiteral("Left out, as no step small enough for this link can bring them: %1. Fetch "
+                                     "them later over a steadier link.")
+                          .arg(leftOut.join(QStringLiteral("; ")));
+}
+
+AttemptOutcome CheckpointedFetch::behindTooBigFailure(const CheckpointUnit &unit, const CheckpointUnit &tooBig,
+                                                      const CheckpointState::TooBig &t) const
+{
+    SyncError e;
+    e.category = ErrorCategory::Network;
+    e.transient = false;
+    e.message = QStringLiteral("%1 cannot come through this link: it needs nearly all of the history that %2 "
+                               "needs, %3 objects in one piece (git cannot resume a pack, and no tag or branch on the server stops "
+                               "inside that history), and the link dropped the connection after %4 (%5).")
+                    .arg(QString::fromUtf8(unit.names.first()), QString::fromUtf8(tooBig.names.first()),
+                         countText(t.objects), sizeText(t.carried), note());
     e.hint = QStringLiteral("Clone it over a steadier link, or bring a bundle of it another way; what arrived "
                             "is kept and the next sync continues from there.");
     return AttemptOutcome::failed(e);
@@ -374,12 +411,62 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             ++it;
         }
     }
-    if (!leftOut.isEmpty())
-        m_leftOut = QStringLiteral("Left out, as no step small enough for this link can bring them: %1. Fetch them "
-                                   "later over a steadier link.")
-                        .arg(leftOut.join(QStringLiteral("; ")));
+
+    // What earlier attempts learnt orders the rest: units known to fit go
+    // first, units known to be larger than a step last, and units at least
+    // as large as one that alone did not come through wait with it (they
+    // are likely behind it in history).
+    checkpoint::orderByCounts(&todo, m_state, m_state.stepObjects());
+    // Units cut alone by the link, smallest first: a unit whose history
+    // contains one of them cannot be smaller (`behind` tells).
+    struct CutAlone
+    {
+        CheckpointUnit unit;
+        CheckpointState::TooBig record;
+    };
+    QList<CutAlone> cutAlone;
+    for (const CheckpointUnit &u : skipped)
+        if (const CheckpointState::TooBig *t = m_state.findTooBig(u.peeled))
+            cutAlone << CutAlone{u, *t};
+    for (const CheckpointUnit &u : triedAlone)
+        if (const CheckpointState::TooBig *t = m_state.findTooBig(u.peeled))
+            cutAlone << CutAlone{u, *t};
+    std::stable_sort(cutAlone.begin(), cutAlone.end(),
+                     [](const CutAlone &a, const CutAlone &b) { return a.record.objects < b.record.objects; });
+    if (!cutAlone.isEmpty()) {
+        // A tag too big alone: the tags after it in name order are most
+        // likely after it in history. Branches (maintenance lines) are
+        // asked for first: their history may bring what it needs. With a
+        // unit that can never come through, the branch the result needs
+        // goes first of all: if it is behind that unit, nothing else helps.
+        std::stable_partition(todo.begin(), todo.end(), [](const CheckpointUnit &u) { return !u.isTag; });
+        const bool final = std::any_of(cutAlone.begin(), cutAlone.end(),
+                                       [](const CutAlone &c) { return !c.record.tentative; });
+        if (final)
+            std::stable_partition(todo.begin(), todo.end(), [&](const CheckpointUnit &u) {
+                return u.names.contains(m_defaultBranch) || u.names.contains(m_requiredRef);
+            });
+    }
+    bool retryingCutAlone = false; // the units cut alone before are being asked for again
+
+    // Whether `b` (announced alone as b.objects) needs nearly everything
+    // `a` (announced alone as `aObjects`) needs: the two asked for together
+    // announce at most a tenth of `a` more than `b` alone. (Lines of
+    // history that share a stretch, such as maintenance branches forked
+    // after it, each need it without containing each other.) -1 when the
+    // request failed (rc set).
+    auto behind = [&](const CheckpointUnit &b, const CheckpointUnit &a, qint64 aObjects, StepStats *stats,
+                      int *rc2) {
+        const Step r = fetchStep({a, b}, 1, stats, rc2);
+        if (r == Step::Failed)
+            return -1;
+        return r == Step::OverLimit && stats->totalObjects <= b.objects + aObjects / 10 ? 1 : 0;
+    };
 
     QList<CheckpointUnit> deferred;
+    int refusedAlone = 0; // units refused alone since the last completed step
+    int behindInARow = 0; // units in a row found behind a unit too big for the link
+    bool reversed = false; // the tags were asked for from the other end
     int k = 0; // units in the last completed step
     qint64 lastObjects = 0; // objects it brought
     qint64 lastAloneObjects = 0; // the last unit refused alone since then
@@ -395,15 +482,28 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
                 dropPresent(&triedAlone);
                 deferred = triedAlone;
                 triedAlone.clear();
+                retryingCutAlone = true; // their turn now
             }
             if (deferred.isEmpty())
                 break;
             // What was too big alone, smallest first: that is history order.
-            std::stable_sort(deferred.begin(), deferred.end(),
-                             [](const CheckpointUnit &a, const CheckpointUnit &b) { return a.objects < b.objects; });
+            // A count from before the last completed step may have shrunk
+            // since: such units are asked for again with the limit, and may
+            // share a step.
+            std::stable_sort(deferred.begin(), deferred.end(), [](const CheckpointUnit &a, const CheckpointUnit &b) {
+                return quint64(a.objects) < quint64(b.objects); // never asked alone (-1): last
+            });
+            bool stale = false;
+            for (CheckpointUnit &u : deferred) {
+                if (u.measuredAt != m_stepsDone) {
+                    u.deferrals = 0;
+                    stale = true;
+                }
+            }
             todo = deferred;
             deferred.clear();
-            n = 1;
+            refusedAlone = 0;
+            n = stale ? 0 : 1;
         }
         const qint64 limit = m_state.stepObjects();
         const int size = static_cast<int>(todo.size());
@@ -449,7 +549,10 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             // (which may be inside its history and make it smaller).
             CheckpointUnit unit = todo.takeFirst();
             unit.objects = stats.totalObjects;
+            unit.measuredAt = m_stepsDone;
             ++unit.deferrals;
+            m_state.setCount(unit.peeled, unit.objects);
+            m_state.save(m_repo);
             const qint64 estimate = stats.totalObjects * m_state.bytesPerObjectOrDefault();
             // (With no object measured yet the estimate means nothing: the
             // others go first.)
@@ -465,9 +568,79 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             // smallest put back goes now, alone.
             const qint64 previous = lastAloneObjects;
             lastAloneObjects = stats.totalObjects;
-            deferred << unit;
             n = 1;
-            if (previous > 0 && stats.totalObjects < previous) {
+            // Behind a unit that alone did not come through? Then it cannot
+            // be smaller: it waits with that unit, or, if that one can never
+            // come through, is left out with it (two requests that each
+            // stop at the pack header, instead of a cut connection).
+            bool waits = false;
+            int tested = 0;
+            for (const CutAlone &c : cutAlone) {
+                if (tested == 2 || c.record.objects * 9 / 10 > unit.objects)
+                    break;
+                if (retryingCutAlone && c.record.tentative)
+                    continue;
+                if (!m_advertised.contains(c.unit.names.first()) || c.unit.names.first() == unit.names.first())
+                    continue;
+                ++tested;
+                StepStats probe;
+                const int isBehind = behind(unit, c.unit, c.record.objects, &probe, &rc);
+                if (isBehind < 0)
+                    return stepFailed(rc, {unit}, probe, false);
+                if (isBehind == 0)
+                    continue;
+                if (c.record.tentative) {
+                    spdlog::info("checkpoint: {} needs nearly all that {} needs, which did not come through "
+                                 "alone; it waits with it",
+                                 unit.names.first().toStdString(), c.unit.names.first().toStdString());
+                    triedAlone << unit;
+                    waits = true;
+                    break;
+                }
+                CheckpointState::TooBig t = c.record;
+                t.oidHex = hexOf(unit.peeled).toLatin1();
+                t.objects = unit.objects;
+                t.when = QDateTime::currentSecsSinceEpoch();
+                m_state.tooBig << t;
+                m_state.save(m_repo);
+                if (unit.names.contains(m_defaultBranch) || unit.names.contains(m_requiredRef))
+                    return behindTooBigFailure(unit, c.unit, c.record);
+                leftOut << QStringLiteral("%1 (needs nearly all that %2 needs: %3 objects in one piece; the link "
+                                          "dropped after %4)")
+                               .arg(QString::fromUtf8(unit.names.join(", ")), QString::fromUtf8(c.unit.names.first()),
+                                    countText(c.record.objects), sizeText(c.record.carried));
+                skipped << unit;
+                waits = true;
+                break;
+            }
+            if (waits) {
+                if (++behindInARow >= kMaxBehindInARow && !retryingCutAlone) {
+                    spdlog::info("checkpoint: {} units in a row are behind one too big for the link; the {} after "
+                                 "them wait with it",
+                                 behindInARow, todo.size());
+                    triedAlone += todo;
+                    todo.clear();
+                }
+                continue;
+            }
+            behindInARow = 0;
+            deferred << unit;
+            // Each refused request costs a connection and the server's
+            // counting: after a few, the smallest seen goes now, alone.
+            if (++refusedAlone >= kMaxRefusedAlone) {
+                std::stable_sort(deferred.begin(), deferred.end(), [](const CheckpointUnit &a,
+                                                                      const CheckpointUnit &b) {
+                    return a.objects < b.objects;
+                });
+                todo.prepend(deferred.takeFirst());
+                refusedAlone = 0;
+                lastAloneObjects = 0;
+                spdlog::info("checkpoint: {} units refused alone in a row; {} ({} objects) goes alone",
+                             kMaxRefusedAlone, todo.first().names.first().toStdString(), todo.first().objects);
+                continue;
+            }
+            if (previous > 0 && stats.totalObjects < previous && !reversed) {
+                reversed = true;
                 // Tags only: the branches stay behind them.
                 const auto tagsEnd = std::stable_partition(todo.begin(), todo.end(),
                                                            [](const CheckpointUnit &u) { return u.isTag; });
@@ -480,6 +653,7 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
                 });
                 todo.prepend(deferred.takeFirst());
                 lastAloneObjects = 0;
+                refusedAlone = 0;
             }
             continue;
         }
@@ -493,8 +667,12 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
         if (m_state.linkBytes > 0)
             m_state.linkBytes = std::max(m_state.linkBytes, stats.receivedBytes);
         m_state.maxObjects = 0;
+        for (const CheckpointUnit &u : step)
+            m_state.setCount(u.peeled, 0); // here now
         m_state.save(m_repo);
         todo.remove(0, n);
+        refusedAlone = 0;
+        behindInARow = 0;
         k = n;
         lastObjects = stats.totalObjects;
         lastAloneObjects = 0;
@@ -506,6 +684,7 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
     }
     if (arranged != m_stepsDone)
         arrangeHaves();
+    setLeftOut(leftOut);
     return finalFetch(prune, allTags, skipped);
 }
 

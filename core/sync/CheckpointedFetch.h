@@ -75,6 +75,9 @@ private:
     // `last`: no other unit is left to try before this one.
     AttemptOutcome stepFailed(int rc, const QList<CheckpointUnit> &units, const StepStats &stats, bool last);
     AttemptOutcome tooBigFailure(const CheckpointUnit &unit, const CheckpointState::TooBig &t) const;
+    AttemptOutcome behindTooBigFailure(const CheckpointUnit &unit, const CheckpointUnit &tooBig,
+                                       const CheckpointState::TooBig &t) const;
+    void setLeftOut(const QStringList &leftOut);
     void dropPresent(QList<CheckpointUnit> *units) const;
     QList<QByteArray> finalRefspecs(const QList<CheckpointUnit> &skipped) const;
     AttemptOutcome finalFetch(bool prune, bool allTags, const QList<CheckpointUnit> &skipped);

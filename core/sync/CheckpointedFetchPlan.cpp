@@ -15,6 +15,7 @@ const char *kLinkBytes = "repodeck.checkpointLinkBytes";
 const char *kBytesPerObject = "repodeck.checkpointBytesPerObject";
 const char *kMaxObjects = "repodeck.checkpointMaxObjects";
 const char *kTooBig = "repodeck.checkpointTooBig";
+const char *kCounts = "repodeck.checkpointCounts";
 const char *kOldStepBytes = "repodeck.checkpointStepBytes"; // before issue 15: half the link
 constexpr qint64 kTooBigMemorySeconds = 3600;
 constexpr qint64 kDefaultBytesPerObject = 2048; // until a step has measured it
@@ -63,6 +64,18 @@ CheckpointState CheckpointState::load(git_repository *repo)
             s.tooBig << t;
         }
     }
+    git::Buf counts;
+    if (git_config_get_string_buf(&counts.buf, config.get(), kCounts) == 0) {
+        const QByteArray text(counts.buf.ptr, static_cast<int>(std::min<size_t>(counts.buf.size, 256 * 1024)));
+        for (const QByteArray &entry : text.split(' ')) {
+            const QList<QByteArray> f = entry.split(',');
+            bool ok = false;
+            const qint64 n = f.size() == 2 ? f[1].toLongLong(&ok) : 0;
+            if (!ok || n <= 0 || !validHex(f[0]) || s.counts.size() >= kMaxCounts)
+                continue;
+            s.counts.insert(f[0], std::min(n, kLimit));
+        }
+    }
     return s;
 }
 
@@ -90,6 +103,34 @@ void CheckpointState::save(git_repository *repo) const
         git_config_delete_entry(config.get(), kTooBig);
     else
         git_config_set_string(config.get(), kTooBig, entries.join(' ').constData());
+    QByteArrayList countEntries;
+    for (auto it = counts.constBegin(); it != counts.constEnd(); ++it)
+        countEntries << it.key() + ',' + QByteArray::number(it.value());
+    std::sort(countEntries.begin(), countEntries.end()); // the same file for the same facts
+    if (countEntries.isEmpty())
+        git_config_delete_entry(config.get(), kCounts);
+    else
+        git_config_set_string(config.get(), kCounts, countEntries.join(' ').constData());
+}
+
+void CheckpointState::setCount(const git_oid &peeled, qint64 objects)
+{
+    char hex[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(hex, sizeof hex, &peeled);
+    if (objects <= 0) {
+        counts.remove(QByteArray(hex));
+        return;
+    }
+    if (counts.size() >= kMaxCounts && !counts.contains(QByteArray(hex)))
+        return;
+    counts.insert(QByteArray(hex), std::min(objects, kLimit));
+}
+
+qint64 CheckpointState::countOf(const git_oid &peeled) const
+{
+    char hex[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(hex, sizeof hex, &peeled);
+    return counts.value(QByteArray(hex), -1);
 }
 
 void CheckpointState::clear(git_repository *repo)
@@ -98,7 +139,7 @@ void CheckpointState::clear(git_repository *repo)
     if (git_repository_config(&raw, repo) < 0)
         return;
     git::Config config(raw);
-    for (const char *key : {kLinkBytes, kBytesPerObject, kMaxObjects, kTooBig, kOldStepBytes})
+    for (const char *key : {kLinkBytes, kBytesPerObject, kMaxObjects, kTooBig, kCounts, kOldStepBytes})
         git_config_delete_entry(config.get(), key);
 }
 
@@ -202,14 +243,36 @@ QList<CheckpointUnit> unitsFrom(const git_remote_head *const *heads, size_t coun
         return naturalLess(QString::fromUtf8(a.names.first()), QString::fromUtf8(b.names.first()));
     };
     std::sort(tags.begin(), tags.end(), byName);
+    // The default branch last: it is usually the newest line, so the others
+    // (maintenance branches) are steps towards it.
     std::sort(branches.begin(), branches.end(), [&](const CheckpointUnit &a, const CheckpointUnit &b) {
         const bool da = a.names.contains(defaultBranch), db = b.names.contains(defaultBranch);
         if (da != db)
-            return da;
+            return db;
         return byName(a, b);
     });
     std::sort(others.begin(), others.end(), byName);
     return tags + branches + others;
+}
+
+void orderByCounts(QList<CheckpointUnit> *units, const CheckpointState &state, qint64 stepObjects)
+{
+    QList<CheckpointUnit> fitting, unknown, large;
+    for (CheckpointUnit &u : *units) {
+        const qint64 known = state.countOf(u.peeled);
+        if (known > 0 && (u.objects < 0 || known < u.objects))
+            u.objects = known;
+        if (u.objects < 0)
+            unknown << u;
+        else if (stepObjects == 0 || u.objects <= stepObjects)
+            fitting << u;
+        else
+            large << u;
+    }
+    auto byObjects = [](const CheckpointUnit &a, const CheckpointUnit &b) { return a.objects < b.objects; };
+    std::stable_sort(fitting.begin(), fitting.end(), byObjects);
+    std::stable_sort(large.begin(), large.end(), byObjects);
+    *units = fitting + unknown + large;
 }
 
 QString sizeText(qint64 bytes)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QString>
 
@@ -21,6 +22,7 @@ struct CheckpointUnit
     // (-1: never asked alone). Only shrinks as more history arrives.
     qint64 objects = -1;
     int deferrals = 0; // times put back because it alone was more than a step
+    int measuredAt = -1; // steps done when `objects` was announced (-1: read back from an earlier attempt)
 };
 
 // What earlier attempts learnt about the link and the history, kept in the
@@ -45,6 +47,14 @@ struct CheckpointState
     };
     // Units that failed alone, cut by the link: no smaller step exists.
     QList<TooBig> tooBig;
+    // What the server announced for a unit asked for alone (commit hex ->
+    // objects), kept across attempts so that a later attempt orders the
+    // units by it instead of asking for each again. Counts only shrink as
+    // history arrives, so an old one is an upper bound.
+    QHash<QByteArray, qint64> counts;
+    static constexpr int kMaxCounts = 4096;
+    void setCount(const git_oid &peeled, qint64 objects);
+    qint64 countOf(const git_oid &peeled) const; // -1: never asked alone
 
     static CheckpointState load(git_repository *repo);
     void save(git_repository *repo) const;
@@ -67,11 +77,18 @@ namespace checkpoint {
 bool naturalLess(const QString &a, const QString &b);
 
 // Groups `heads` (git_remote_ls) into units: tags (natural name order), then
-// the default branch, then the other branches by name; for `allRefs`
+// the other branches by name, then the default branch; for `allRefs`
 // (mirrors) every other advertised ref too. Units whose commit is already in
 // `odb` are left out and counted in `present`.
 QList<CheckpointUnit> unitsFrom(const git_remote_head *const *heads, size_t count, git_odb *odb,
                                 const QByteArray &defaultBranch, bool allRefs, int *present);
+
+// Orders `units` (in name order) by what earlier attempts learnt: units
+// known to fit in a step of `stepObjects` first, smallest first (they are
+// next in history), then those never asked for alone, in name order, then
+// those known to be larger than a step, smallest first (asking for them
+// before the rest of history has arrived only spends a request).
+void orderByCounts(QList<CheckpointUnit> *units, const CheckpointState &state, qint64 stepObjects);
 
 QString sizeText(qint64 bytes);
 QString countText(qint64 n);

@@ -34,6 +34,7 @@ struct Planned
     qint64 time = 0;
     qint64 bytes = 0;
     QString tag;
+    int merge = -1; // a second parent (an index into the list), -1: none
 };
 
 QByteArray dataBlock(const QByteArray &payload)
@@ -61,6 +62,8 @@ QString buildHistory(const QString &root, const QString &name, const QList<Plann
         stream += dataBlock("commit " + QByteArray::number(i));
         if (c.from >= 0)
             stream += "from :" + QByteArray::number(c.from + 1) + '\n';
+        if (c.merge >= 0)
+            stream += "merge :" + QByteArray::number(c.merge + 1) + '\n';
         stream += "M 100644 inline f" + QByteArray::number(i) + ".bin\n" + dataBlock(blob);
         if (!c.tag.isEmpty()) // annotated and lightweight tags alternate
             stream += i % 2 ? "tag " + c.tag.toUtf8() + "\nfrom :" + QByteArray::number(i + 1)
@@ -307,6 +310,90 @@ private slots:
         const qint64 bytes = cloneThrough(bare, 1'500'000, "branches");
         QVERIFY(bytes > 0);
         QVERIFY2(bytes <= 2 * packBytes(bare), qPrintable(QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
+    }
+
+    // A tag too big for the link alone, with the history it needs on an
+    // untagged maintenance branch (merged before the tag), and many tags
+    // after it: the shape of qBittorrent's release-4.0.0. Asking for each
+    // later tag in turn finds every one of them too big as well; the branch
+    // is the step that makes the tag small.
+    void maintenanceBranchBeforeABigTag()
+    {
+        QList<Planned> h = straightHistory(10, 150'000, [](int i) { return QString("v1.%1").arg(i); });
+        const qint64 start = h.last().time;
+        for (int i = 0; i < 8; ++i) { // maint: 1.2 MB, no tags
+            Planned c;
+            c.branch = "maint";
+            c.from = i == 0 ? 9 : -1;
+            c.time = start + 60 * (i + 1);
+            c.bytes = 150'000;
+            h << c;
+        }
+        const int maintTip = int(h.size()) - 1;
+        Planned merge; // v2.0 alone: the branch and 400 KB of its own
+        merge.from = 9;
+        merge.merge = maintTip;
+        merge.time = start + 3600;
+        merge.bytes = 400'000;
+        merge.tag = "v2.0";
+        h << merge;
+        for (int i = 1; i <= 100; ++i) { // 15 MB: the pack is twelve links, as qBittorrent's is 24
+            Planned c;
+            c.time = start + 3600 + 60 * i;
+            c.bytes = 150'000;
+            c.tag = QString("v2.%1").arg(i);
+            h << c;
+        }
+        const QString bare = buildHistory(m_root, "maint.git", h, 23);
+        QVERIFY(!bare.isEmpty());
+        const qint64 bytes = cloneThrough(bare, 1'500'000, "maint");
+        QVERIFY(bytes > 0);
+        QVERIFY2(bytes <= 2 * packBytes(bare), qPrintable(QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
+    }
+
+    // A stretch of history larger than the link with no tag or branch in
+    // it, and many tags after it: every later tag needs that stretch in one
+    // piece. The sync must keep what comes before, and end saying which ref
+    // holds the stretch, without cutting a connection for each later tag.
+    void uncrossableStretchSaysSo()
+    {
+        QList<Planned> h = straightHistory(8, 150'000, [](int i) { return QString("v1.%1").arg(i); });
+        const qint64 start = h.last().time;
+        Planned big; // 2 MB, untagged
+        big.time = start + 60;
+        big.bytes = 2'000'000;
+        h << big;
+        for (int i = 0; i < 30; ++i) {
+            Planned c;
+            c.time = start + 120 + 60 * i;
+            c.bytes = 150'000;
+            c.tag = QString("v2.%1").arg(i);
+            h << c;
+        }
+        const QString bare = buildHistory(m_root, "stretch.git", h, 29);
+        QVERIFY(!bare.isEmpty());
+        FaultProxy proxy;
+        QVERIFY(proxy.start(m_daemon.port()));
+        proxy.setCutAfterBytes(1'500'000);
+        SyncHarness h2;
+        auto p = policy(core::Checkpoint::Auto);
+        p.maxAttempts = 20;
+        const QString path = m_tmp.filePath("work/stretch");
+        const auto r = h2.syncAndWait(h2.spec("stretch", proxy.url("git", "stretch.git"), path), p, 120'000);
+        QCOMPARE(r.outcome, Outcome::Failed);
+        QVERIFY2(!r.error.transient, qPrintable(r.error.text()));
+        QVERIFY2(r.error.text().contains("refs/heads/main") && r.error.text().contains("refs/tags/v2.0")
+                     && r.error.text().contains("one piece"),
+                 qPrintable(r.error.text()));
+        QVERIFY2(r.attempts <= 8, qPrintable(QString::number(r.attempts)));
+        // What precedes the stretch is kept (1.2 MB); beyond it, a few cut
+        // connections and requests that stop at the pack header (each lets
+        // through about its receive window, 256 KiB). Cutting a connection
+        // for each later tag would be 30 more links' worth.
+        QVERIFY2(proxy.bytesToClient() <= 1'200'000 + 6 * (1'500'000 + 64 * 1024) + 40 * 256 * 1024,
+                 qPrintable(QString::number(proxy.bytesToClient())));
+        qInfo("stretch: %lld bytes through the link, %d attempts, %d connections", proxy.bytesToClient(), r.attempts,
+              proxy.totalConnections());
     }
 
     // One branch, no tags, larger than the link carries: there is no step
