@@ -509,11 +509,12 @@ private slots:
         QTest::addColumn<QString>("error");
         QTest::addColumn<int>("maxMs");
         const quint64 mib = quint64(1) << 20;
-        // Valid packs: indexed within bounds, then the sync fails on the
-        // advertised commit they do not carry.
-        QTest::newRow("chain 2 x 2000 MiB") << HostilePack::chainedHugeDeltaPack(2, 2000 * mib) << QString() << 120'000;
-        QTest::newRow("chain 4 x 600 MiB") << HostilePack::chainedHugeDeltaPack(4, 600 * mib) << QString() << 120'000;
-        QTest::newRow("3 siblings x 800 MiB") << HostilePack::siblingHugeDeltasPack(3, 800 * mib) << QString() << 120'000;
+        // Valid packs (git would index them too): indexed within the bounds,
+        // then refused for the advertised commit they do not carry.
+        const QString noTip = QStringLiteral("target OID for the reference doesn't exist");
+        QTest::newRow("chain 2 x 2000 MiB") << HostilePack::chainedHugeDeltaPack(2, 2000 * mib) << noTip << 120'000;
+        QTest::newRow("chain 4 x 600 MiB") << HostilePack::chainedHugeDeltaPack(4, 600 * mib) << noTip << 120'000;
+        QTest::newRow("3 siblings x 800 MiB") << HostilePack::siblingHugeDeltasPack(3, 800 * mib) << noTip << 120'000;
         // Corrupt ones: refused from their ops, before making anything.
         QTest::newRow("copies beyond its base") << HostilePack::farCopyDeltaPack(2000 * mib)
                                                 << "copies from beyond its base" << 15'000;
