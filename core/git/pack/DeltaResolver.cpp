@@ -1,6 +1,7 @@
 #include "git/pack/DeltaResolver.h"
 
-#include <QDir>
+#include "git/pack/ObjectBuilder.h"
+
 #include <QThread>
 
 #include <algorithm>
@@ -58,6 +59,7 @@ public:
         : m_r(r)
         , m_s(s)
         , m_budget(budget)
+        , m_builder(r.m_pack, r.m_packSize, r.m_entries, r.m_options, r.m_stop, r.m_work, r.m_streamed)
     {
     }
 
@@ -74,33 +76,10 @@ public:
     }
 
 private:
-    // An object's bytes: in memory, or (a large one) in a spill file.
-    struct Object
-    {
-        Bytes bytes;
-        std::unique_ptr<SpillFile> file;
-        quint64 size = 0;
-
-        bool spilled() const { return file != nullptr; }
-        ObjectView view() const
-        {
-            static const unsigned char empty = 0;
-            if (file)
-                return ObjectView{nullptr, file.get(), size};
-            return ObjectView{bytes.empty() ? &empty : bytes.data(), nullptr, size};
-        }
-        void clear()
-        {
-            bytes = Bytes();
-            file.reset();
-            size = 0;
-        }
-    };
-
     struct Frame
     {
         quint32 entry;
-        Object data;
+        StoredObject data;
         bool held = false;
         std::vector<quint32> children;
         size_t next = 0;
@@ -108,138 +87,21 @@ private:
 
     const PackEntry &entry(quint32 i) const { return m_r.m_entries[i]; }
 
-    bool entryInPack(const PackEntry &e) const { return e.end <= m_r.m_packSize && e.data <= e.end; }
-
-    bool inflate(quint32 i, Bytes &out)
-    {
-        const PackEntry &e = entry(i);
-        ++m_r.m_work;
-        if (!entryInPack(e) || !inflateEntry(m_r.m_pack + e.data, e.end - e.data, e.size, out)) {
-            m_r.failWith(QStringLiteral("corrupt pack: the object at offset %1 does not inflate").arg(e.offset));
-            return false;
-        }
-        return true;
-    }
-
-    bool failDelta(quint32 child, DeltaError err)
-    {
-        m_r.failWith(QStringLiteral("corrupt pack: the delta at offset %1 does not apply: %2")
-                         .arg(entry(child).offset)
-                         .arg(QString::fromLatin1(describe(err))));
-        return false;
-    }
-
     // Whether a result may be the base of other deltas (a REF_DELTA's base
     // is only known by id, after hashing: any REF_DELTA counts).
     bool mayHaveChildren(quint32 i) const { return !m_s.ofsChildren[i].empty() || !m_s.refChildren.empty(); }
 
-    // Object `i` built from `base` (or inflated, when null) into `out`,
-    // hashed as `type` into `*oid` when oid is given. `keep`: the bytes are
-    // needed afterwards (a large object then goes to a spill file).
-    bool build(quint32 i, const Object *base, git_object_t type, bool keep, git_oid *oid, Object &out)
+    // Object `i` built by this worker's builder; its failure becomes the run's.
+    bool build(quint32 i, const StoredObject *base, git_object_t type, bool keep, git_oid *oid, StoredObject &out)
     {
-        const PackEntry &e = entry(i);
-        out.clear();
-        if (!entryInPack(e))
-            return inflate(i, out.bytes);
-        const unsigned char *in = m_r.m_pack + e.data;
-        const quint64 inSize = e.end - e.data;
-        const quint64 threshold = m_r.m_options.streamThreshold;
-        quint64 declared = e.size;
-        if (base) {
-            quint64 source = 0;
-            if (e.size <= threshold && !base->spilled()) {
-                if (!inflate(i, m_delta))
-                    return false;
-                if (!readDeltaSizes(m_delta.data(), m_delta.size(), &source, &declared))
-                    return failDelta(i, DeltaError::Truncated);
-            } else if (!peekDeltaSizes(in, inSize, &source, &declared)) {
-                return failDelta(i, DeltaError::Truncated);
-            }
-        }
-        if (declared <= threshold && e.size <= threshold && !(base && base->spilled()))
-            return buildInMemory(i, base, type, oid, out);
-        return buildStreamed(i, base, type, keep, declared, oid, out);
-    }
-
-    bool buildInMemory(quint32 i, const Object *base, git_object_t type, git_oid *oid, Object &out)
-    {
-        if (!base) {
-            if (!inflate(i, out.bytes))
-                return false;
-        } else {
-            const DeltaError err = applyDelta(base->bytes.empty() ? nullptr : base->bytes.data(), base->bytes.size(),
-                                              m_delta.data(), m_delta.size(), m_r.m_options.maxObjectSize, out.bytes);
-            if (m_delta.capacity() > (size_t(16) << 20))
-                m_delta = Bytes(); // a large delta's buffer is not kept for the small ones
-            if (err != DeltaError::None)
-                return failDelta(i, err);
-        }
-        out.size = out.bytes.size();
-        static const unsigned char empty = 0;
-        if (oid && git_odb_hash(oid, out.bytes.empty() ? &empty : out.bytes.data(), out.bytes.size(), type) < 0) {
-            const git_error *err = git_error_last();
-            m_r.failWith(QString::fromUtf8(err ? err->message : "hashing an object failed"));
-            return false;
-        }
-        return true;
-    }
-
-    bool buildStreamed(quint32 i, const Object *base, git_object_t type, bool keep, quint64 declared, git_oid *oid,
-                       Object &out)
-    {
-        const PackEntry &e = entry(i);
-        ++m_r.m_work;
-        ++m_r.m_streamed;
-        m_delta = Bytes();
-        if (declared > m_r.m_options.maxObjectSize || declared > kMaxObjectSize)
-            return failDelta(i, DeltaError::TooLarge);
-        std::unique_ptr<SpillFile> file;
-        if (keep) {
-            file = std::make_unique<SpillFile>();
-            if (!file->create(spillDir(), declared)) {
-                m_r.failWithIo(file->failure());
-                return false;
-            }
-        }
-        if (oid && !m_hasher.begin(type, declared)) {
-            m_r.failWith(m_hasher.error());
-            return false;
-        }
-        ObjectSink sink(oid ? &m_hasher : nullptr, file.get(), &m_r.m_stop, &m_r.m_work);
-        DeltaError err = DeltaError::None;
-        const unsigned char *in = m_r.m_pack + e.data;
-        const quint64 inSize = e.end - e.data;
-        const StreamResult rc = base ? streamDelta(in, inSize, e.size, base->view(), m_r.m_options.maxObjectSize,
-                                                   sink, &err)
-                                     : streamObject(in, inSize, e.size, sink);
-        switch (rc) {
-        case StreamResult::Ok: break;
-        case StreamResult::Stopped: return false; // whoever stopped it said why
-        case StreamResult::BadDelta: return failDelta(i, err);
-        case StreamResult::Corrupt:
-            m_r.failWith(QStringLiteral("corrupt pack: the object at offset %1 does not inflate").arg(e.offset));
-            return false;
-        case StreamResult::BaseReadFailed: m_r.failWithIo(base->file->failure()); return false;
-        case StreamResult::SinkFailed:
-            if (sink.fileFailed())
-                m_r.failWithIo(file->failure());
-            else
-                m_r.failWith(m_hasher.error());
-            return false;
-        }
-        if (oid && !m_hasher.finish(oid)) {
-            m_r.failWith(m_hasher.error());
-            return false;
-        }
-        out.size = declared;
-        out.file = std::move(file);
-        return true;
-    }
-
-    QString spillDir() const
-    {
-        return m_r.m_options.spillDir.isEmpty() ? QDir::tempPath() : m_r.m_options.spillDir;
+        if (m_builder.build(i, base, type, keep, oid, out))
+            return true;
+        const BuildFailure &f = m_builder.failure();
+        if (f.isIo)
+            m_r.failWithIo(f.io);
+        else if (!f.message.isEmpty())
+            m_r.failWith(f.message); // empty: stopped, whoever stopped it said why
+        return false;
     }
 
     bool resolved(quint32 i, const git_oid &oid, quint8 type, qint64 parent)
@@ -324,7 +186,7 @@ private:
         std::vector<quint32> chain{m_stack[k].entry};
         qint64 at = entry(m_stack[k].entry).parent;
         ptrdiff_t j = static_cast<ptrdiff_t>(k) - 1;
-        const Object *base = nullptr;
+        const StoredObject *base = nullptr;
         while (at >= 0) {
             ptrdiff_t s = j;
             while (s >= 0 && m_stack[static_cast<size_t>(s)].entry != at)
@@ -340,7 +202,7 @@ private:
             at = entry(static_cast<quint32>(at)).parent;
         }
         const auto type = static_cast<git_object_t>(entry(m_stack[k].entry).objectType);
-        Object cur, next;
+        StoredObject cur, next;
         size_t c = chain.size();
         if (!base) {
             if (!build(chain.back(), nullptr, type, true, nullptr, cur))
@@ -364,7 +226,7 @@ private:
     {
         if (m_s.claimed[root].exchange(true))
             return;
-        Object data;
+        StoredObject data;
         const quint8 type = entry(root).type;
         git_oid oid;
         if (!build(root, nullptr, static_cast<git_object_t>(type), mayHaveChildren(root), &oid, data)
@@ -390,7 +252,7 @@ private:
                 return;
             Frame &g = m_stack[top];
             const quint8 childType = m_r.m_entries[g.entry].objectType;
-            Object result;
+            StoredObject result;
             if (!build(child, &g.data, static_cast<git_object_t>(childType), mayHaveChildren(child), &oid, result)
                 || !resolved(child, oid, childType, g.entry))
                 return;
@@ -405,7 +267,7 @@ private:
             if (result.size > m_r.m_options.streamThreshold && !result.spilled()) {
                 // Streamed only into its hash (a REF_DELTA's base, known
                 // now): rebuilt on demand like a dropped frame.
-                m_stack.push_back(Frame{child, Object{}, false, std::move(grandKids), 0});
+                m_stack.push_back(Frame{child, StoredObject{}, false, std::move(grandKids), 0});
                 continue;
             }
             m_stack.push_back(Frame{child, std::move(result), false, std::move(grandKids), 0});
@@ -418,8 +280,7 @@ private:
     RunState &m_s;
     quint64 m_budget;
     std::vector<Frame> m_stack;
-    Bytes m_delta;
-    ObjectHasher m_hasher;
+    ObjectBuilder m_builder;
 };
 
 DeltaResolver::DeltaResolver(const unsigned char *pack, size_t packSize, std::vector<PackEntry> &entries,
