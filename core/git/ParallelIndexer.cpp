@@ -35,6 +35,7 @@ using namespace pack;
 std::atomic<int> g_indexed{0};
 std::atomic<int> g_thin{0};
 std::atomic<unsigned long long> g_peakHeld{0};
+std::atomic<unsigned long long> g_streamed{0};
 
 struct Backend
 {
@@ -203,6 +204,7 @@ private:
     {
         ResolveOptions options;
         options.memoryBudget = memoryBudget();
+        options.spillDir = m_backend->packDir;
         options.progress = [&](const ResolveProgress &p) { return checkLimits(p, stats); };
         DeltaResolver resolver(m_map, static_cast<size_t>(m_mapFile.size()), m_parser.entries(), options);
         const int rc = resolver.run(roots);
@@ -212,6 +214,15 @@ private:
         if (resolver.rebuiltBases() > 0)
             spdlog::debug("pack indexer: {} delta bases dropped and rebuilt to stay within {} MiB",
                           resolver.rebuiltBases(), options.memoryBudget >> 20);
+        g_streamed += resolver.streamedObjects();
+        if (resolver.streamedObjects() > 0)
+            spdlog::debug("pack indexer: {} objects over {} MiB streamed, {} MiB kept on disk at most",
+                          resolver.streamedObjects(), options.streamThreshold >> 20, resolver.peakSpilledBytes() >> 20);
+        if (rc < 0 && resolver.ioError()) {
+            m_failed = true;
+            git_error_set_str(GIT_ERROR_OS, resolver.error().toUtf8().constData());
+            return -1;
+        }
         if (rc < 0 && !resolver.error().isEmpty())
             return fail(resolver.error());
         return rc;
@@ -458,6 +469,11 @@ int parallelIndexedPacks()
 int completedThinPacks()
 {
     return g_thin;
+}
+
+unsigned long long streamedPackObjects()
+{
+    return g_streamed;
 }
 
 unsigned long long lastPeakHeldBaseBytes()

@@ -14,7 +14,10 @@ namespace repodeck::core::git {
 // all cores within a memory budget, completes a thin pack with the bases
 // the repository has (as `git index-pack --fix-thin` does), and writes a
 // standard version-2 .idx beside the .pack. Object ids come from libgit2's
-// own hash (git_odb_hash), collision detection included. The running
+// own hash (git_odb_hash), collision detection included. Objects over
+// 32 MiB are never held whole: they are built piece by piece into that
+// same hash (a libgit2 write stream) and, while deltas need them, kept in
+// an unlinked spill file in objects/pack, within a disk budget. The running
 // attempt's cancel and time limits (AttemptContext) reach the resolution.
 //
 // `clone`: the repository is new, so a pack that needs objects it does not
@@ -31,6 +34,8 @@ int completedThinPacks();
 // The largest number of bytes of delta bases the last indexing held at
 // once, for tests and benchmarks of the memory budget.
 unsigned long long lastPeakHeldBaseBytes();
+// Objects streamed (over the threshold) by this process's indexing so far.
+unsigned long long streamedPackObjects();
 
 // git_clone's repository_cb: creates the repository as libgit2 does, then
 // installs the indexer in clone mode.

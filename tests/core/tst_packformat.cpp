@@ -11,6 +11,7 @@
 #include <git2.h>
 
 #include <QElapsedTimer>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <zlib.h>
@@ -356,6 +357,73 @@ private slots:
         QCOMPARE(tightEntries.size(), size_t(127));
         for (size_t i = 0; i < tightEntries.size(); ++i)
             QVERIFY(git_oid_equal(&freeEntries[i].oid, &tightEntries[i].oid));
+    }
+
+    // The streaming path (objects over the threshold built piece by piece,
+    // large bases in spill files) gives the in-memory path's ids and
+    // verdicts. A 64-byte threshold sends every object there; a disk
+    // budget of one object makes spilled bases be dropped and rebuilt.
+    void streamingMatchesMemory_data()
+    {
+        QTest::addColumn<QByteArray>("pack");
+        QTest::addColumn<quint64>("diskBudget");
+        QTest::addColumn<QString>("error");
+        const quint64 mib = quint64(1) << 20;
+        QTest::newRow("binary tree, 64 KiB objects") << HostilePack::binaryTreePack(6, 64 << 10) << (quint64(1) << 40) << QString();
+        QTest::newRow("binary tree, tight disk budget") << HostilePack::binaryTreePack(6, 64 << 10) << quint64(65 << 10) << QString();
+        QTest::newRow("amplification chain") << HostilePack::amplificationPack(6, 256 << 10) << (quint64(1) << 40) << QString();
+        QTest::newRow("chained 3 x 4 MiB") << HostilePack::chainedHugeDeltaPack(3, 4 * mib) << (quint64(1) << 40) << QString();
+        QTest::newRow("siblings 3 x 4 MiB") << HostilePack::siblingHugeDeltasPack(3, 4 * mib) << (quint64(1) << 40) << QString();
+        QTest::newRow("ref deltas, loop") << HostilePack::loopPack() << (quint64(1) << 40) << "rebuilds its own base";
+        QTest::newRow("copies beyond its base") << HostilePack::farCopyDeltaPack(4 * mib) << (quint64(1) << 40)
+                                                << "copies from beyond its base";
+        QTest::newRow("makes less than declared") << HostilePack::shortDeltaPack(4 * mib) << (quint64(1) << 40)
+                                                  << "produces less than it declares";
+        QTest::newRow("16 GiB declared") << HostilePack::hugeDeclaredDeltaPack() << (quint64(1) << 40) << "larger than 2 GiB";
+    }
+    void streamingMatchesMemory()
+    {
+        QFETCH(QByteArray, pack);
+        QFETCH(quint64, diskBudget);
+        QFETCH(QString, error);
+        QTemporaryDir spill;
+        auto run = [&](bool streamed, std::vector<PackEntry> *out, QString *why, quint64 *count, quint64 *rebuilt) {
+            PackParser parser;
+            QVERIFY2(parse(parser, pack, 1 << 16), qPrintable(parser.error()));
+            ResolveOptions options;
+            options.threads = 1;
+            if (streamed) {
+                options.streamThreshold = 64;
+                options.spillDir = spill.path();
+                options.diskBudget = diskBudget;
+            }
+            DeltaResolver resolver(bytes(pack), size_t(pack.size()), parser.entries(), options);
+            resolver.run(rootsOf(parser.entries()));
+            *out = parser.entries();
+            *why = resolver.error();
+            *count = resolver.streamedObjects();
+            *rebuilt = resolver.rebuiltBases();
+        };
+        std::vector<PackEntry> memory, streamed;
+        QString memoryError, streamedError;
+        quint64 none = 0, count = 0, rebuilt = 0, memoryRebuilt = 0;
+        run(false, &memory, &memoryError, &none, &memoryRebuilt);
+        run(true, &streamed, &streamedError, &count, &rebuilt);
+        QCOMPARE(streamedError, memoryError);
+        if (!error.isEmpty()) {
+            QVERIFY2(streamedError.contains(error), qPrintable(streamedError));
+            return;
+        }
+        QVERIFY2(streamedError.isEmpty(), qPrintable(streamedError));
+        QVERIFY(count > 0);
+        if (diskBudget < (quint64(1) << 20))
+            QVERIFY2(rebuilt > 0, "the disk budget never dropped a spilled base");
+        QCOMPARE(streamed.size(), memory.size());
+        for (size_t i = 0; i < memory.size(); ++i) {
+            QVERIFY(streamed[i].resolved && memory[i].resolved);
+            QVERIFY(git_oid_equal(&streamed[i].oid, &memory[i].oid));
+        }
+        QVERIFY2(QDir(spill.path()).isEmpty(), "a spill file stayed behind");
     }
 
     // The amplification pack's chain (each link with a side delta listed

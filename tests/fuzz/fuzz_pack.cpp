@@ -2,9 +2,14 @@
 // arbitrary bytes, with a small object limit and memory budget so a run
 // stays fast and any allocation past them is a finding.
 //
+// Every input is resolved a second time with a stream threshold of
+// 64 bytes, so the streaming path (DeltaStream, ObjectHasher, spill files in
+// the temporary folder) sees the same objects, and must give the same ids.
+//
 // Links: core/git/pack/PackFormat.cpp, PackParser.cpp, DeltaResolver.cpp,
-// IndexWriter.cpp (or repodeck_core), Qt6::Core, libgit2 (git_odb_hash),
-// zlib. Seeds: tests/fuzz/corpus/pack/.
+// IndexWriter.cpp, DeltaStream.cpp, ObjectHasher.cpp, SpillFile.cpp (or
+// repodeck_core), Qt6::Core, libgit2 (git_odb_hash), zlib. Seeds:
+// tests/fuzz/corpus/pack/.
 #include "git/pack/DeltaResolver.h"
 #include "git/pack/IndexWriter.h"
 #include "git/pack/PackParser.h"
@@ -12,9 +17,11 @@
 #include <git2.h>
 
 #include <QCryptographicHash>
+#include <QDir>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 
 using namespace repodeck::core::git::pack;
 
@@ -48,8 +55,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     options.maxObjectSize = kLimit;
     options.memoryBudget = quint64(4) << 20;
     options.threads = 2;
+    const std::vector<PackEntry> parsed = entries;
     DeltaResolver resolver(data, size, entries, options);
-    if (resolver.run(roots) != 0)
+    const int rc = resolver.run(roots);
+    {
+        // The same pack through the streaming path: same verdict, same ids.
+        std::vector<PackEntry> streamed = parsed;
+        ResolveOptions small = options;
+        small.streamThreshold = 64;
+        small.spillDir = QDir::tempPath();
+        small.diskBudget = 256 << 10;
+        DeltaResolver again(data, size, streamed, small);
+        const int rc2 = again.run(roots);
+        if ((rc == 0) != (rc2 == 0))
+            abort();
+        for (size_t i = 0; rc == 0 && i < streamed.size(); ++i)
+            if (!git_oid_equal(&streamed[i].oid, &entries[i].oid))
+                abort();
+    }
+    if (rc != 0)
         return 0;
     (void)resolver.missingBases();
     git_oid duplicate;

@@ -255,4 +255,68 @@ QByteArray HostilePack::binaryTreePack(int depth, qint64 blobSize)
     return build(entries);
 }
 
+namespace {
+
+constexpr quint64 kMiB = quint64(1) << 20;
+
+// `size` bytes made of whole copies of a 1 MiB base, then `tail` inserted.
+QByteArray copiesOfBase(quint64 size, const QByteArray &tail = {})
+{
+    QByteArray ops;
+    const QByteArray whole = HostilePack::copyOp(0, kMiB);
+    const quint64 body = size - quint64(tail.size());
+    for (quint64 at = 0; at + kMiB <= body; at += kMiB)
+        ops += whole;
+    if (const quint64 rest = body % kMiB)
+        ops += HostilePack::copyOp(0, rest);
+    if (!tail.isEmpty())
+        ops += HostilePack::insertOp(tail);
+    return ops;
+}
+
+// A 1 MiB blob that is not all zeros (so no link equals another by chance).
+QByteArray baseBlob()
+{
+    QByteArray b(int(kMiB), 'r');
+    for (int i = 0; i < b.size(); i += 4096)
+        b[i] = char('a' + (i / 4096) % 26);
+    return b;
+}
+
+} // namespace
+
+QByteArray HostilePack::chainedHugeDeltaPack(int chain, quint64 declared)
+{
+    QList<Entry> entries{Entry{Blob, baseBlob(), {}, -1, 0}};
+    entries.append(Entry{OfsDelta, deltaHeader(kMiB, declared) + copiesOfBase(declared), {}, 0, 0});
+    for (int i = 1; i < chain; ++i) {
+        // The previous link whole but its last byte, and a byte of its own.
+        const QByteArray ops = copyAll(declared - 1) + insertOp(QByteArray(1, char('A' + i % 26)));
+        entries.append(Entry{OfsDelta, deltaHeader(declared, declared) + ops, {}, int(entries.size()) - 1, 0});
+    }
+    return build(entries);
+}
+
+QByteArray HostilePack::siblingHugeDeltasPack(int count, quint64 declared)
+{
+    QList<Entry> entries{Entry{Blob, baseBlob(), {}, -1, 0}};
+    for (int i = 0; i < count; ++i) {
+        const QByteArray tail = QByteArray::number(i).rightJustified(8, '0');
+        entries.append(Entry{OfsDelta, deltaHeader(kMiB, declared) + copiesOfBase(declared, tail), {}, 0, 0});
+    }
+    return build(entries);
+}
+
+QByteArray HostilePack::farCopyDeltaPack(quint64 declared)
+{
+    const QByteArray ops = copiesOfBase(declared - kMiB) + copyOp(quint64(2) << 30, kMiB);
+    return build({Entry{Blob, baseBlob(), {}, -1, 0}, Entry{OfsDelta, deltaHeader(kMiB, declared) + ops, {}, 0, 0}});
+}
+
+QByteArray HostilePack::shortDeltaPack(quint64 declared)
+{
+    return build({Entry{Blob, baseBlob(), {}, -1, 0},
+                  Entry{OfsDelta, deltaHeader(kMiB, declared) + copyOp(0, kMiB), {}, 0, 0}});
+}
+
 } // namespace repodeck::test

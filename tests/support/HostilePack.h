@@ -55,6 +55,19 @@ public:
     // `blobSize`: every node has two children of equal weight, so keeping
     // bases is only bounded by a memory budget. 2^depth - 1 objects.
     static QByteArray binaryTreePack(int depth, qint64 blobSize);
+
+    // Issue 14, the third review: a 1 MiB blob and a chain of `chain` offset
+    // deltas, each declaring and really making `declared` bytes (the first
+    // by copying the blob over and over, the next ones by copying the
+    // previous link whole). About 1 KB that rebuilds to chain x 2000 MiB.
+    static QByteArray chainedHugeDeltaPack(int chain = 2, quint64 declared = quint64(2000) << 20);
+    // `count` such deltas side by side on the same 1 MiB blob, each different.
+    static QByteArray siblingHugeDeltasPack(int count, quint64 declared = quint64(2000) << 20);
+    // A delta declaring `declared` bytes that makes all but the last MiB by
+    // copying the blob, then copies from 2 GiB beyond its end.
+    static QByteArray farCopyDeltaPack(quint64 declared = quint64(2000) << 20);
+    // A delta declaring `declared` bytes that makes 1 MiB and stops.
+    static QByteArray shortDeltaPack(quint64 declared = quint64(2000) << 20);
 };
 
 } // namespace repodeck::test

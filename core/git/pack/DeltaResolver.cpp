@@ -1,5 +1,7 @@
 #include "git/pack/DeltaResolver.h"
 
+#include "git/pack/ObjectBuilder.h"
+
 #include <QThread>
 
 #include <algorithm>
@@ -47,6 +49,9 @@ struct RunState
 // last (then its parent is let go first) is the heaviest and few frames
 // are ever kept at once. Over the memory budget the lowest kept frames are
 // dropped and rebuilt from their ancestors when they are needed again.
+// Objects over the stream threshold never are in memory whole: they are
+// built piece by piece into their hash and, when kept, a spill file (with
+// a disk budget of its own, enforced the same way).
 class DeltaResolver::Worker
 {
 public:
@@ -54,6 +59,7 @@ public:
         : m_r(r)
         , m_s(s)
         , m_budget(budget)
+        , m_builder(r.m_pack, r.m_packSize, r.m_entries, r.m_options, r.m_stop, r.m_work, r.m_streamed)
     {
     }
 
@@ -73,7 +79,7 @@ private:
     struct Frame
     {
         quint32 entry;
-        Bytes data;
+        StoredObject data;
         bool held = false;
         std::vector<quint32> children;
         size_t next = 0;
@@ -81,43 +87,27 @@ private:
 
     const PackEntry &entry(quint32 i) const { return m_r.m_entries[i]; }
 
-    bool inflate(quint32 i, Bytes &out)
+    // Whether a result may be the base of other deltas (a REF_DELTA's base
+    // is only known by id, after hashing: any REF_DELTA counts).
+    bool mayHaveChildren(quint32 i) const { return !m_s.ofsChildren[i].empty() || !m_s.refChildren.empty(); }
+
+    // Object `i` built by this worker's builder; its failure becomes the run's.
+    bool build(quint32 i, const StoredObject *base, git_object_t type, bool keep, git_oid *oid, StoredObject &out)
     {
-        const PackEntry &e = entry(i);
-        ++m_r.m_work;
-        if (e.end > m_r.m_packSize || e.data > e.end || !inflateEntry(m_r.m_pack + e.data, e.end - e.data, e.size, out)) {
-            m_r.failWith(QStringLiteral("corrupt pack: the object at offset %1 does not inflate").arg(e.offset));
-            return false;
-        }
-        return true;
+        if (m_builder.build(i, base, type, keep, oid, out))
+            return true;
+        const BuildFailure &f = m_builder.failure();
+        if (f.isIo)
+            m_r.failWithIo(f.io);
+        else if (!f.message.isEmpty())
+            m_r.failWith(f.message); // empty: stopped, whoever stopped it said why
+        return false;
     }
 
-    bool apply(const Bytes &base, quint32 child, Bytes &result)
+    bool resolved(quint32 i, const git_oid &oid, quint8 type, qint64 parent)
     {
-        if (!inflate(child, m_delta))
-            return false;
-        const DeltaError err = applyDelta(base.data(), base.size(), m_delta.data(), m_delta.size(),
-                                          m_r.m_options.maxObjectSize, result);
-        if (m_delta.capacity() > (size_t(16) << 20))
-            m_delta = Bytes(); // a large delta's buffer is not kept for the small ones
-        if (err != DeltaError::None) {
-            m_r.failWith(QStringLiteral("corrupt pack: the delta at offset %1 does not apply: %2")
-                             .arg(entry(child).offset)
-                             .arg(QString::fromLatin1(describe(err))));
-            return false;
-        }
-        return true;
-    }
-
-    bool hash(quint32 i, const Bytes &data, quint8 type, qint64 parent)
-    {
-        static const unsigned char empty = 0;
         PackEntry &e = m_r.m_entries[i];
-        if (git_odb_hash(&e.oid, data.empty() ? &empty : data.data(), data.size(), static_cast<git_object_t>(type)) < 0) {
-            const git_error *err = git_error_last();
-            m_r.failWith(QString::fromUtf8(err ? err->message : "hashing an object failed"));
-            return false;
-        }
+        e.oid = oid;
         e.objectType = type;
         e.parent = parent;
         if (parent >= 0 && git_oid_equal(&e.oid, &m_r.m_entries[static_cast<size_t>(parent)].oid)) {
@@ -152,14 +142,21 @@ private:
     void hold(Frame &f)
     {
         f.held = true;
-        m_r.noteHeld(static_cast<qint64>(f.data.size()));
+        if (f.data.spilled())
+            m_r.noteSpilled(static_cast<qint64>(f.data.size));
+        else
+            m_r.noteHeld(static_cast<qint64>(f.data.bytes.size()));
     }
     void release(Frame &f)
     {
-        if (f.held)
-            m_r.noteHeld(-static_cast<qint64>(f.data.size()));
+        if (f.held) {
+            if (f.data.spilled())
+                m_r.noteSpilled(-static_cast<qint64>(f.data.size));
+            else
+                m_r.noteHeld(-static_cast<qint64>(f.data.bytes.size()));
+        }
         f.held = false;
-        f.data = Bytes();
+        f.data.clear();
     }
     void releaseAll()
     {
@@ -168,12 +165,15 @@ private:
         m_stack.clear();
     }
 
-    // Over budget: drop the lowest kept frames of this worker (never the top one).
+    // Over budget: drop the lowest kept frames of this worker (never the
+    // top one), in memory or on disk, whichever budget is exceeded.
     void enforceBudget()
     {
-        for (size_t i = 0; i + 1 < m_stack.size() && m_r.m_held > m_budget; ++i) {
-            if (m_stack[i].held) {
-                release(m_stack[i]);
+        for (size_t i = 0; i + 1 < m_stack.size(); ++i) {
+            Frame &f = m_stack[i];
+            const bool over = f.data.spilled() ? m_r.m_spilled > m_r.m_options.diskBudget : m_r.m_held > m_budget;
+            if (f.held && over) {
+                release(f);
                 ++m_r.m_rebuilt;
             }
         }
@@ -186,7 +186,7 @@ private:
         std::vector<quint32> chain{m_stack[k].entry};
         qint64 at = entry(m_stack[k].entry).parent;
         ptrdiff_t j = static_cast<ptrdiff_t>(k) - 1;
-        const Bytes *base = nullptr;
+        const StoredObject *base = nullptr;
         while (at >= 0) {
             ptrdiff_t s = j;
             while (s >= 0 && m_stack[static_cast<size_t>(s)].entry != at)
@@ -201,18 +201,19 @@ private:
             chain.push_back(static_cast<quint32>(at));
             at = entry(static_cast<quint32>(at)).parent;
         }
-        Bytes cur, next;
+        const auto type = static_cast<git_object_t>(entry(m_stack[k].entry).objectType);
+        StoredObject cur, next;
         size_t c = chain.size();
         if (!base) {
-            if (!inflate(chain.back(), cur))
+            if (!build(chain.back(), nullptr, type, true, nullptr, cur))
                 return false;
             --c;
             base = &cur;
         }
         while (c-- > 0) {
-            if (m_r.m_stop || !apply(*base, chain[c], next))
+            if (m_r.m_stop || !build(chain[c], base, type, true, nullptr, next))
                 return false;
-            cur.swap(next);
+            std::swap(cur, next);
             base = &cur;
         }
         m_stack[k].data = std::move(cur);
@@ -225,9 +226,11 @@ private:
     {
         if (m_s.claimed[root].exchange(true))
             return;
-        Bytes data;
+        StoredObject data;
         const quint8 type = entry(root).type;
-        if (!inflate(root, data) || !hash(root, data, type, -1))
+        git_oid oid;
+        if (!build(root, nullptr, static_cast<git_object_t>(type), mayHaveChildren(root), &oid, data)
+            || !resolved(root, oid, type, -1))
             return;
         std::vector<quint32> kids = childrenOf(root);
         if (kids.empty())
@@ -248,11 +251,10 @@ private:
             if (!f.held && !restore(top))
                 return;
             Frame &g = m_stack[top];
-            Bytes result;
-            if (!apply(g.data, child, result))
-                return;
             const quint8 childType = m_r.m_entries[g.entry].objectType;
-            if (!hash(child, result, childType, g.entry))
+            StoredObject result;
+            if (!build(child, &g.data, static_cast<git_object_t>(childType), mayHaveChildren(child), &oid, result)
+                || !resolved(child, oid, childType, g.entry))
                 return;
             ++m_r.m_indexedDeltas;
             if (g.next >= g.children.size()) {
@@ -262,6 +264,12 @@ private:
             std::vector<quint32> grandKids = childrenOf(child);
             if (grandKids.empty())
                 continue; // a leaf is never kept
+            if (result.size > m_r.m_options.streamThreshold && !result.spilled()) {
+                // Streamed only into its hash (a REF_DELTA's base, known
+                // now): rebuilt on demand like a dropped frame.
+                m_stack.push_back(Frame{child, StoredObject{}, false, std::move(grandKids), 0});
+                continue;
+            }
             m_stack.push_back(Frame{child, std::move(result), false, std::move(grandKids), 0});
             hold(m_stack.back());
             enforceBudget();
@@ -272,7 +280,7 @@ private:
     RunState &m_s;
     quint64 m_budget;
     std::vector<Frame> m_stack;
-    Bytes m_delta;
+    ObjectBuilder m_builder;
 };
 
 DeltaResolver::DeltaResolver(const unsigned char *pack, size_t packSize, std::vector<PackEntry> &entries,
@@ -290,6 +298,24 @@ void DeltaResolver::failWith(const QString &why)
     if (m_error.isEmpty())
         m_error = why;
     m_stop = true;
+}
+
+void DeltaResolver::failWithIo(const IoFailure &failure)
+{
+    {
+        std::lock_guard lock(m_errorMutex);
+        if (m_error.isEmpty())
+            m_ioError = true;
+    }
+    failWith(failure.message());
+}
+
+void DeltaResolver::noteSpilled(qint64 delta)
+{
+    const quint64 now = m_spilled.fetch_add(static_cast<quint64>(delta)) + static_cast<quint64>(delta);
+    quint64 peak = m_peakSpilled;
+    while (now > peak && !m_peakSpilled.compare_exchange_weak(peak, now)) {
+    }
 }
 
 void DeltaResolver::noteHeld(qint64 delta)

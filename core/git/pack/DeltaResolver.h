@@ -1,5 +1,6 @@
 #pragma once
 
+#include "git/pack/DeltaStream.h"
 #include "git/pack/PackFormat.h"
 
 #include <QString>
@@ -24,6 +25,13 @@ struct ResolveOptions
     // workers together. Over it, the oldest kept bases are dropped and
     // rebuilt when needed (as git's index-pack does with its base cache).
     quint64 memoryBudget = quint64(128) << 20;
+    // Objects over this size are streamed, never held whole (DeltaStream.h);
+    // those a delta still needs are kept in spill files in `spillDir`.
+    quint64 streamThreshold = kStreamThreshold;
+    QString spillDir;
+    // Bytes of spilled bases kept at once, all workers together; over it
+    // the oldest are dropped and rebuilt when needed, as in memory.
+    quint64 diskBudget = quint64(4) << 30;
     int threads = 0; // 0: one per core, at most 8
     // Called on the thread that runs run(), about every 100 ms and once at
     // the end; a non-zero return stops the workers and is run()'s result.
@@ -47,18 +55,24 @@ public:
     int run(const std::vector<quint32> &roots);
 
     const QString &error() const { return m_error; }
+    // The error is a file operation's (a full disk): libgit2 class OS.
+    bool ioError() const { return m_ioError; }
     size_t unresolvedCount() const;
     // Base ids of the REF_DELTAs nothing in the pack resolved: what a thin
     // pack expects the repository to have.
     std::vector<git_oid> missingBases() const;
     quint64 peakHeldBytes() const { return m_peakHeld; }
     quint64 rebuiltBases() const { return m_rebuilt; }
+    quint64 peakSpilledBytes() const { return m_peakSpilled; }
+    quint64 streamedObjects() const { return m_streamed; }
 
 private:
     class Worker;
     friend class Worker;
     void failWith(const QString &why);
     void noteHeld(qint64 delta);
+    void noteSpilled(qint64 delta);
+    void failWithIo(const IoFailure &failure);
 
     const unsigned char *m_pack;
     size_t m_packSize;
@@ -70,6 +84,10 @@ private:
     std::atomic<quint64> m_held{0};
     std::atomic<quint64> m_peakHeld{0};
     std::atomic<quint64> m_rebuilt{0};
+    std::atomic<quint64> m_spilled{0};
+    std::atomic<quint64> m_peakSpilled{0};
+    std::atomic<quint64> m_streamed{0};
+    bool m_ioError = false;
     std::atomic<quint64> m_work{0};
     std::atomic<unsigned int> m_indexed{0};
     std::atomic<unsigned int> m_indexedDeltas{0};
