@@ -96,6 +96,7 @@ CheckpointedFetch::CheckpointedFetch(git_repository *repo, git_remote *remote, A
     , m_attempt(attempt)
     , m_callbacks(callbacks)
     , m_host(std::move(host))
+    , m_proxy(repo, QByteArrayLiteral("origin"), QString::fromUtf8(git_remote_url(remote) ? git_remote_url(remote) : ""))
     , m_haves(repo, kStepRefPrefix)
 {
 }
@@ -129,7 +130,7 @@ int CheckpointedFetch::listUnits(QList<CheckpointUnit> *units, bool allRefs)
     m_callbacks.install(callbacks);
     git_proxy_options proxy;
     git_proxy_options_init(&proxy, GIT_PROXY_OPTIONS_VERSION);
-    proxy.type = GIT_PROXY_AUTO;
+    m_proxy.apply(proxy);
     int rc = git_remote_connect(m_remote, GIT_DIRECTION_FETCH, &callbacks, &proxy, nullptr);
     if (rc < 0)
         return rc;
@@ -183,7 +184,7 @@ CheckpointedFetch::Step CheckpointedFetch::fetchStep(const QList<CheckpointUnit>
     m_callbacks.install(opts.callbacks);
     StepGuard guard{opts.callbacks.transfer_progress, limit, stats};
     opts.callbacks.transfer_progress = guardedProgress;
-    opts.proxy_opts.type = GIT_PROXY_AUTO;
+    m_proxy.apply(opts.proxy_opts);
     opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE; // auto-following would pull everything
     opts.update_fetchhead = 0;
     opts.prune = GIT_FETCH_NO_PRUNE;
@@ -331,7 +332,7 @@ AttemptOutcome CheckpointedFetch::finalFetch(bool prune, bool allTags, const QLi
     git_fetch_options opts;
     git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
     m_callbacks.install(opts.callbacks);
-    opts.proxy_opts.type = GIT_PROXY_AUTO;
+    m_proxy.apply(opts.proxy_opts);
     opts.prune = prune ? GIT_FETCH_PRUNE : GIT_FETCH_PRUNE_UNSPECIFIED;
     // With refs left out, "all tags" would ask for them again: the explicit
     // refspecs already name every tag that is wanted.
@@ -378,6 +379,8 @@ void CheckpointedFetch::deleteStepRefs()
 
 AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
 {
+    if (!m_proxy.error().isEmpty())
+        return AttemptOutcome::failed(http::proxyFailure(m_proxy));
     QList<CheckpointUnit> todo;
     int rc = listUnits(&todo, coversAllRefs(m_finalSpecs));
     if (rc < 0)

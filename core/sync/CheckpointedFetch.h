@@ -1,5 +1,6 @@
 #pragma once
 
+#include "net/http/ProxySettings.h"
 #include "sync/AttemptOutcome.h"
 #include "sync/CheckpointedHaves.h"
 #include "sync/CheckpointedFetchPlan.h"
@@ -89,6 +90,7 @@ private:
     AttemptContext &m_attempt;
     TransferCallbacks &m_callbacks;
     QString m_host;
+    http::OperationProxy m_proxy;
     CheckpointState m_state;
     int m_stepsDone = 0;
     int m_totalSteps = 0;

@@ -5,6 +5,7 @@
 
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
+#include "net/http/ProxySettings.h"
 #include "sync/CrashRecovery.h"
 #include "util/RemoteUrl.h"
 
@@ -75,7 +76,11 @@ AttemptOutcome cloneRepository(const RepoSpec &spec, AttemptContext &attempt, Tr
     git_clone_options_init(&opts, GIT_CLONE_OPTIONS_VERSION);
     callbacks.install(opts.fetch_opts.callbacks);
     callbacks.installCheckout(opts.checkout_opts);
-    opts.fetch_opts.proxy_opts.type = GIT_PROXY_AUTO;
+    // Decided from the user's configuration and the system, never by libgit2 (OperationProxy).
+    const http::OperationProxy proxy(nullptr, QByteArrayLiteral("origin"), spec.url);
+    if (!proxy.error().isEmpty())
+        return AttemptOutcome::failed(http::proxyFailure(proxy));
+    proxy.apply(opts.fetch_opts.proxy_opts);
     // The clone's pack is indexed on every core (docs/benchmarks.md).
     opts.repository_cb = &git::createRepositoryWithParallelIndexer;
     const QByteArray branch = spec.branch.toUtf8();

@@ -4,6 +4,7 @@
 #include "git/GitLibrary.h"
 #include "git/ParallelIndexer.h"
 #include "git/RemoteConfig.h"
+#include "net/http/ProxySettings.h"
 #include "sync/CheckpointedFetch.h"
 #include "util/RemoteUrl.h"
 
@@ -241,7 +242,11 @@ AttemptOutcome fetchRepository(git_repository *repo, const RepoSpec &spec, Attem
         git_fetch_options opts;
         git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
         callbacks.install(opts.callbacks);
-        opts.proxy_opts.type = GIT_PROXY_AUTO;
+        // The repository's own configuration may not choose a proxy (OperationProxy).
+        const http::OperationProxy proxy(repo, QByteArrayLiteral("origin"), origin.url);
+        if (!proxy.error().isEmpty())
+            return AttemptOutcome::failed(http::proxyFailure(proxy));
+        proxy.apply(opts.proxy_opts);
         opts.prune = (mirror || origin.prune == 1) ? GIT_FETCH_PRUNE : GIT_FETCH_NO_PRUNE;
         if (mirror || origin.tagOpt == QLatin1String("--tags"))
             opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;

@@ -30,6 +30,9 @@ public:
     bool previousOwnerDied() const { return m_previousOwnerDied; }
     // For Busy: "PID 1234 on host (repodeck-cli)"; for Error: the reason.
     QString detail() const { return m_detail; }
+    // What the user can do, when RepoDeck cannot decide alone (a file that
+    // is not a lock, a lock of another computer); may be empty.
+    QString hint() const { return m_hint; }
     QString path() const { return m_path; }
 
     // Where the lock lives: inside the git directory of an existing
@@ -41,6 +44,7 @@ private:
     std::unique_ptr<QLockFile> m_lock;
     QString m_path;
     QString m_detail;
+    QString m_hint;
     bool m_previousOwnerDied = false;
 };
 

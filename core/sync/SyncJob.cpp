@@ -53,7 +53,7 @@ AttemptOutcome lockError(const RepoLock &lock)
 {
     return AttemptOutcome::failed(SyncError::local(
         QStringLiteral("Cannot take RepoDeck's lock on the repository: %1.").arg(lock.detail()),
-        QStringLiteral("Check that the folder is writable by you.")));
+        lock.hint().isEmpty() ? QStringLiteral("Check that the folder is writable by you.") : lock.hint()));
 }
 
 } // namespace

@@ -8,6 +8,9 @@
 #include <QtTest>
 
 #include <csignal>
+#include <cstdio>
+
+#include <sys/resource.h>
 
 using namespace repodeck::test;
 
@@ -481,6 +484,68 @@ private slots:
         int rc = -1;
         GitRepoFactory::git({"fsck", "--strict"}, work, &rc);
         QCOMPARE(rc, 0);
+    }
+
+    // Found in the second review: a server advertising 500,000 refs kept a
+    // sync writing ref files 18 times past its attempt timeout (libgit2's
+    // update_tips ignored the attempt's limits). The repository is built in
+    // seconds: one commit, mirrored; then a packed-refs file written
+    // directly with 500,000 tags of it, served by a real git daemon. The
+    // mirror's fetch has every object already and writes a ref file per tag.
+    // A first clone of such a server is not bounded this way: see
+    // docs/security.md, "Not covered".
+    void manyRefsStayWithinTheAttemptTimeout()
+    {
+        constexpr int kRefs = 500'000;
+        constexpr qint64 kAttemptMs = 3000;
+        const QString root = m_tmp.filePath("manyrefs");
+        const QString bare = GitRepoFactory::createBareRepo(root, "refs.git", 1);
+        QVERIFY(!bare.isEmpty());
+        const QByteArray sha = GitRepoFactory::revParse(bare, "main").toLatin1();
+        QCOMPARE(sha.size(), 40);
+        GitDaemonServer daemon;
+        QVERIFY(daemon.start(root));
+        QCOMPARE(cli({"policy", "set", "refs", "--max-attempts", "1", "--attempt-timeout", "3s", "--deadline", "30s",
+                      "--stall-timeout", "20s", "--checkpoint", "never"})
+                     .exitCode,
+                 0);
+        const QString work = m_tmp.filePath("manyrefs-work/r.git");
+        QCOMPARE(cli({"add", "mr", daemon.url("refs.git"), work, "--mirror", "--policy", "refs"}).exitCode, 0);
+        Run r = cli({"sync", "--json"});
+        QCOMPARE(r.of("repo_done", "mr").value(0).value("outcome").toString(), QString("cloned"));
+
+        {
+            QFile packed(bare + "/packed-refs");
+            QVERIFY(packed.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            QByteArray text;
+            text.reserve(qsizetype(kRefs) * 60 + 200);
+            text += "# pack-refs with: peeled fully-peeled sorted \n" + sha + " refs/heads/main\n";
+            char name[32];
+            for (int i = 0; i < kRefs; ++i) {
+                text += sha;
+                text.append(name, std::snprintf(name, sizeof name, " refs/tags/t%06d\n", i));
+            }
+            QCOMPARE(packed.write(text), text.size());
+        }
+        QFile::remove(bare + "/refs/heads/main"); // the packed one is the only one
+        QCOMPARE(GitRepoFactory::git({"for-each-ref", "--count=2", "refs/tags"}, bare).count('\n'), 2);
+
+        QElapsedTimer t;
+        t.start();
+        r = cli({"sync", "--json"}, 120'000);
+        const qint64 elapsed = t.elapsed();
+        rusage children{};
+        getrusage(RUSAGE_CHILDREN, &children); // the largest child so far: this CLI run, or a smaller one
+        const QJsonObject done = r.of("repo_done", "mr").value(0);
+        const int written = QDir(work + "/refs/tags").entryList(QDir::Files).size();
+        qInfo("%d refs, attempt timeout %lld ms: ended after %lld ms, %s (%s), %d tag files written; largest child "
+              "RSS %ld MiB",
+              kRefs, kAttemptMs, elapsed, qPrintable(done.value("outcome").toString()),
+              qPrintable(done.value("category").toString()), written, children.ru_maxrss >> 10);
+        QCOMPARE(done.value("outcome").toString(), QString("failed"));
+        QCOMPARE(done.value("category").toString(), QString("timeout"));
+        QVERIFY2(elapsed < kAttemptMs + 5000, qPrintable(QString::number(elapsed)));
+        QVERIFY2((children.ru_maxrss >> 10) < 1024, qPrintable(QString::number(children.ru_maxrss >> 10)));
     }
 
     void jobsLimitsConcurrentConnections()

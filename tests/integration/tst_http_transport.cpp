@@ -24,6 +24,8 @@
 #include <QTimeZone>
 #include <QtTest>
 
+#include <optional>
+
 #include <git2.h>
 
 #include <netinet/in.h>
@@ -142,6 +144,52 @@ private:
     QByteArray m_old;
 };
 
+
+// One HTTP backend for one scope; the test's default (Qt) afterwards.
+class BackendGuard
+{
+public:
+    explicit BackendGuard(const QString &backend)
+    {
+        QVERIFY(core::http::useHttpBackend(backend == QLatin1String("libgit2") ? core::http::HttpBackend::Libgit2
+                                                                               : core::http::HttpBackend::Qt));
+    }
+    ~BackendGuard() { core::http::useHttpBackend(core::http::HttpBackend::Qt); }
+};
+
+// libgit2's trusted CA file for one scope, then `restore`.
+class CertLocationGuard
+{
+public:
+    CertLocationGuard(const QString &file, const QString &restore)
+        : m_restore(QFile::encodeName(restore))
+    {
+        git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, QFile::encodeName(file).constData(), nullptr);
+    }
+    ~CertLocationGuard() { git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, m_restore.constData(), nullptr); }
+
+private:
+    QByteArray m_restore;
+};
+
+// libgit2's global git configuration folder for one scope (the user's ~/.gitconfig).
+class GlobalConfigGuard
+{
+public:
+    explicit GlobalConfigGuard(const QString &folder)
+    {
+        git_buf previous = GIT_BUF_INIT;
+        git_libgit2_opts(GIT_OPT_GET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, &previous);
+        m_old = QByteArray(previous.ptr, static_cast<qsizetype>(previous.size));
+        git_buf_dispose(&previous);
+        git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, QFile::encodeName(folder).constData());
+    }
+    ~GlobalConfigGuard() { git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, m_old.constData()); }
+
+private:
+    QByteArray m_old;
+};
+
 } // namespace
 
 class TestHttpTransport : public QObject
@@ -190,6 +238,9 @@ private slots:
         QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
         tls.addCaCertificates(QSslCertificate::fromData(m_pki.caPem, QSsl::Pem));
         QSslConfiguration::setDefaultConfiguration(tls);
+        // libgit2's client (the libgit2 rows of the proxy tests) through its certificate location.
+        QCOMPARE(git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, QFile::encodeName(m_pki.caFile).constData(), nullptr),
+                 0);
 
         QVERIFY(m_http.start(m_root));
         m_https.setTls(m_pki.serverPem + m_pki.caPem, m_pki.serverKeyPem);
@@ -614,6 +665,151 @@ private slots:
         SyncHarness h2;
         r = syncOnce(h2, "imported", url, path);
         QVERIFY2(r.outcome != Outcome::Failed, qPrintable(r.error.text()));
+        QCOMPARE(proxy.requestCount(), 0);
+    }
+
+    // Found in the hardening pass: with REPODECK_HTTP_BACKEND=libgit2 the
+    // operations asked libgit2 for GIT_PROXY_AUTO, which reads
+    // remote.<name>.proxy and http.proxy from the repository's own
+    // configuration (libgit2 1.5.1 remote.c, git_remote__http_proxy). Both
+    // backends now get the proxy RepoDeck decides (OperationProxy). libgit2
+    // 1.5.1 uses a proxy for https only (CONNECT): the libgit2 rows are https.
+    static void proxyRows()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::addColumn<QString>("scheme");
+        QTest::addColumn<QString>("source");
+        for (const char *source : {"http.proxy", "remote.origin.proxy"}) {
+            QTest::addRow("qt, http, %s", source) << "qt" << "http" << source;
+            QTest::addRow("qt, https, %s", source) << "qt" << "https" << source;
+            QTest::addRow("libgit2, https, %s", source) << "libgit2" << "https" << source;
+        }
+    }
+    void repositoryConfigCannotNameAProxyOnEitherBackend_data() { proxyRows(); }
+    void repositoryConfigCannotNameAProxyOnEitherBackend()
+    {
+        QFETCH(QString, backend);
+        QFETCH(QString, scheme);
+        QFETCH(QString, source);
+        const BackendGuard guard(backend);
+        HttpProxyServer proxy;
+        QVERIFY(proxy.start());
+        // libgit2's mbedTLS matches host names only, not addresses: its rows
+        // use a server of their own with a certificate for "localhost".
+        TestPki localPki;
+        HttpGitServer localTls;
+        std::optional<CertLocationGuard> trust;
+        if (backend == "libgit2") {
+            QString error;
+            QVERIFY2(localPki.create(m_tmp.filePath(QStringLiteral("pki-local%1").arg(++m_counter)),
+                                     {QStringLiteral("localhost")}, &error),
+                     qPrintable(error));
+            localTls.setTls(localPki.serverPem + localPki.caPem, localPki.serverKeyPem);
+            QVERIFY(localTls.start(m_root));
+            localTls.setUrlHost(QStringLiteral("localhost"));
+            trust.emplace(localPki.caFile, m_pki.caFile);
+        }
+        HttpGitServer &server = backend == "libgit2" ? localTls : scheme == "https" ? m_https : m_http;
+        const QString url = server.url("small.git");
+        const QString path = target();
+        SyncHarness h;
+        auto r = syncOnce(h, "imported", url, path);
+        QVERIFY2(r.outcome == Outcome::Cloned, qPrintable(r.error.text()));
+        GitRepoFactory::git({"config", source, proxy.url()}, path);
+        QVERIFY(GitRepoFactory::addCommits(m_root + "/small.git", 1)); // something to fetch
+        SyncHarness h2;
+        r = syncOnce(h2, "imported", url, path);
+        QVERIFY2(r.outcome == Outcome::Updated, qPrintable(r.error.text() + r.detail));
+        QVERIFY2(proxy.requestCount() == 0, qPrintable(proxy.requestLog().join('\n')));
+    }
+
+    // What the user set (global git configuration, or http(s)_proxy in the
+    // environment) still carries the traffic on both backends, for the
+    // clone and for later fetches, even when the repository names another
+    // proxy. The host name resolves only at the proxies.
+    void userProxyCarriesTheTrafficOnEitherBackend_data()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::addColumn<QString>("scheme");
+        QTest::addColumn<QString>("source");
+        for (const char *source : {"global http.proxy", "environment"}) {
+            QTest::addRow("qt, http, %s", source) << "qt" << "http" << source;
+            QTest::addRow("qt, https, %s", source) << "qt" << "https" << source;
+            QTest::addRow("libgit2, https, %s", source) << "libgit2" << "https" << source;
+        }
+    }
+    void userProxyCarriesTheTrafficOnEitherBackend()
+    {
+        QFETCH(QString, backend);
+        QFETCH(QString, scheme);
+        QFETCH(QString, source);
+        const BackendGuard guard(backend);
+        HttpProxyServer proxy;
+        HttpProxyServer planted; // the one an imported repository names
+        QVERIFY(proxy.start());
+        QVERIFY(planted.start());
+        proxy.addHostAlias(kProxiedHost, QStringLiteral("127.0.0.1"));
+        planted.addHostAlias(kProxiedHost, QStringLiteral("127.0.0.1"));
+        HttpGitServer &server = scheme == "https" ? m_https : m_http;
+        server.setUrlHost(kProxiedHost);
+        const QString url = server.url("small.git");
+        QTemporaryDir home;
+        std::optional<GlobalConfigGuard> global;
+        std::optional<EnvGuard> httpEnv, httpsEnv;
+        const EnvGuard noProxy("no_proxy", QByteArray());
+        if (source.startsWith("global")) {
+            QFile config(home.filePath(".gitconfig"));
+            QVERIFY(config.open(QIODevice::WriteOnly));
+            config.write("[http]\n\tproxy = " + proxy.url().toUtf8() + "\n");
+            config.close();
+            global.emplace(home.path());
+        } else {
+            httpEnv.emplace("http_proxy", proxy.url().toUtf8());
+            httpsEnv.emplace("https_proxy", proxy.url().toUtf8());
+        }
+        const QString path = target();
+        SyncHarness h;
+        auto r = syncOnce(h, "proxied", url, path);
+        QVERIFY2(r.outcome == Outcome::Cloned, qPrintable(r.error.text()));
+        const QString expected = scheme == "https"
+                                     ? QStringLiteral("CONNECT %1:%2").arg(kProxiedHost).arg(server.port())
+                                     : QStringLiteral("GET http://%1:%2/small.git/info/refs?service=git-upload-pack")
+                                           .arg(kProxiedHost)
+                                           .arg(server.port());
+        QVERIFY2(proxy.requestLog().contains(expected), qPrintable(proxy.requestLog().join('\n')));
+        const int afterClone = proxy.requestCount();
+
+        GitRepoFactory::git({"config", "http.proxy", planted.url()}, path);
+        GitRepoFactory::git({"config", "remote.origin.proxy", planted.url()}, path);
+        QVERIFY(GitRepoFactory::addCommits(m_root + "/small.git", 1));
+        SyncHarness h2;
+        r = syncOnce(h2, "proxied", url, path);
+        QVERIFY2(r.outcome == Outcome::Updated, qPrintable(r.error.text() + r.detail));
+        QVERIFY2(proxy.requestCount() > afterClone, qPrintable(proxy.requestLog().join('\n')));
+        QVERIFY2(planted.requestCount() == 0, qPrintable(planted.requestLog().join('\n')));
+    }
+
+    // libgit2 1.5.1 sends a plain-http request meant for a proxy straight to
+    // the server (only https is tunnelled): with a proxy configured the sync
+    // fails and says so, rather than going around it.
+    void libgit2NeverSendsPlainHttpAroundTheProxy()
+    {
+        const BackendGuard guard(QStringLiteral("libgit2"));
+        HttpProxyServer proxy;
+        QVERIFY(proxy.start());
+        QTemporaryDir home;
+        QFile config(home.filePath(".gitconfig"));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write("[http]\n\tproxy = " + proxy.url().toUtf8() + "\n");
+        config.close();
+        const GlobalConfigGuard global(home.path());
+        const int served = m_http.requestCount();
+        SyncHarness h;
+        const auto r = syncOnce(h, "around", m_http.url("small.git"), target());
+        QCOMPARE(r.outcome, Outcome::Failed);
+        QCOMPARE(r.error.category, ErrorCategory::Local);
+        QVERIFY2(r.error.message.contains("around the proxy"), qPrintable(r.error.text()));
+        QCOMPARE(m_http.requestCount(), served);
         QCOMPARE(proxy.requestCount(), 0);
     }
 

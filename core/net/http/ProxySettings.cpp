@@ -1,7 +1,9 @@
 #include "net/http/ProxySettings.h"
 
 #include "git/GitHandles.h"
+#include "net/http/HttpBackend.h"
 
+#include <QNetworkProxyFactory>
 #include <QUrl>
 
 #include <spdlog/spdlog.h>
@@ -50,10 +52,9 @@ std::optional<QString> readTrusted(git_config *config, const QByteArray &key)
     return readConfig(owned.get(), key);
 }
 
-git::Config openConfig(git_remote *remote)
+git::Config openConfig(git_repository *repo)
 {
     git_config *raw = nullptr;
-    git_repository *repo = remote ? git_remote_owner(remote) : nullptr;
     const int rc = repo ? git_repository_config_snapshot(&raw, repo) : git_config_open_default(&raw);
     if (rc < 0) {
         git_error_clear();
@@ -111,6 +112,28 @@ std::optional<QNetworkProxy> parseGitProxyUrl(const QString &value, QString *err
     return proxy;
 }
 
+namespace {
+
+// remote.<name>.proxy, then http.proxy, as readTrusted allows them; System
+// when neither is set.
+ProxyChoice fromGitConfig(git_repository *repo, const QByteArray &remoteName)
+{
+    if (git::Config config = openConfig(repo)) {
+        if (!remoteName.isEmpty()) {
+            const QByteArray key = QByteArray("remote.") + remoteName + ".proxy";
+            if (const auto value = readTrusted(config.get(), key))
+                return fromValue(*value, QString::fromUtf8(key));
+        }
+        if (const auto value = readTrusted(config.get(), "http.proxy"))
+            return fromValue(*value, QStringLiteral("http.proxy"));
+    }
+    ProxyChoice system;
+    system.source = QStringLiteral("the system proxy settings");
+    return system;
+}
+
+} // namespace
+
 ProxyChoice chooseProxy(git_remote *remote, const git_proxy_options &options)
 {
     if (options.type == GIT_PROXY_NONE) {
@@ -121,20 +144,85 @@ ProxyChoice chooseProxy(git_remote *remote, const git_proxy_options &options)
     }
     if (options.type == GIT_PROXY_SPECIFIED && options.url)
         return fromValue(QString::fromUtf8(options.url), QStringLiteral("the fetch options' proxy"));
+    // GIT_PROXY_AUTO (RepoDeck's own operations never pass it: OperationProxy).
+    const char *name = remote ? git_remote_name(remote) : nullptr;
+    return fromGitConfig(remote ? git_remote_owner(remote) : nullptr, name ? QByteArray(name) : QByteArray());
+}
 
-    if (git::Config config = openConfig(remote)) {
-        const char *name = remote ? git_remote_name(remote) : nullptr;
-        if (name) {
-            const QByteArray key = QByteArray("remote.") + name + ".proxy";
-            if (const auto value = readTrusted(config.get(), key))
-                return fromValue(*value, QString::fromUtf8(key));
-        }
-        if (const auto value = readTrusted(config.get(), "http.proxy"))
-            return fromValue(*value, QStringLiteral("http.proxy"));
+ProxyChoice decideProxy(git_repository *repo, const QByteArray &remoteName, const QUrl &url)
+{
+    ProxyChoice choice = fromGitConfig(repo, remoteName);
+    if (choice.mode != ProxyChoice::Mode::System)
+        return choice;
+    // What the Qt backend's network manager would ask for its first request.
+    const QList<QNetworkProxy> found = QNetworkProxyFactory::systemProxyForQuery(QNetworkProxyQuery(url));
+    const QNetworkProxy first = found.value(0, QNetworkProxy(QNetworkProxy::NoProxy));
+    if (first.type() == QNetworkProxy::HttpProxy || first.type() == QNetworkProxy::Socks5Proxy) {
+        choice.mode = ProxyChoice::Mode::Explicit;
+        choice.proxy = first;
+    } else {
+        choice.mode = ProxyChoice::Mode::None;
     }
-    ProxyChoice system;
-    system.source = QStringLiteral("the system proxy settings");
-    return system;
+    return choice;
+}
+
+QByteArray gitProxyUrl(const QNetworkProxy &proxy)
+{
+    QUrl url;
+    if (proxy.type() == QNetworkProxy::Socks5Proxy)
+        url.setScheme(proxy.capabilities().testFlag(QNetworkProxy::HostNameLookupCapability) ? QStringLiteral("socks5h")
+                                                                                            : QStringLiteral("socks5"));
+    else
+        url.setScheme(QStringLiteral("http"));
+    url.setHost(proxy.hostName());
+    url.setPort(proxy.port());
+    if (!proxy.user().isEmpty()) {
+        url.setUserName(proxy.user());
+        url.setPassword(proxy.password());
+    }
+    return url.toEncoded();
+}
+
+OperationProxy::OperationProxy(git_repository *repo, const QByteArray &remoteName, const QString &remoteUrl)
+{
+    const QUrl url(remoteUrl);
+    const QString scheme = url.scheme().toLower();
+    if (scheme != QLatin1String("http") && scheme != QLatin1String("https")) {
+        m_choice.mode = ProxyChoice::Mode::None;
+        m_choice.source = QStringLiteral("a remote that is not http(s)");
+        return;
+    }
+    m_choice = decideProxy(repo, remoteName, url);
+    if (m_choice.mode != ProxyChoice::Mode::Explicit)
+        return;
+    m_url = gitProxyUrl(m_choice.proxy);
+    if (activeHttpBackend() != HttpBackend::Libgit2)
+        return;
+    if (m_choice.proxy.type() == QNetworkProxy::Socks5Proxy)
+        m_error = QStringLiteral("The proxy from %1 is a SOCKS proxy, which the libgit2 HTTP backend cannot use.")
+                      .arg(m_choice.source);
+    // libgit2 1.5.1 tunnels only https through a proxy (CONNECT); for http://
+    // it connects to the server itself and sends the proxy's request line
+    // there (httpclient.c, use_connect_proxy and server_connect).
+    else if (scheme == QLatin1String("http"))
+        m_error = QStringLiteral("The libgit2 HTTP backend sends http:// remotes around the proxy from %1.")
+                      .arg(m_choice.source);
+}
+
+void OperationProxy::apply(git_proxy_options &options) const
+{
+    if (m_choice.mode == ProxyChoice::Mode::Explicit && m_error.isEmpty()) {
+        options.type = GIT_PROXY_SPECIFIED;
+        options.url = m_url.constData();
+    } else {
+        options.type = GIT_PROXY_NONE;
+        options.url = nullptr;
+    }
+}
+
+SyncError proxyFailure(const OperationProxy &proxy)
+{
+    return SyncError::local(proxy.error(), QStringLiteral("Use the default HTTP backend (REPODECK_HTTP_BACKEND=qt)."));
 }
 
 } // namespace repodeck::core::http

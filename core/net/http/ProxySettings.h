@@ -1,11 +1,15 @@
 #pragma once
 
+#include <QByteArray>
 #include <QNetworkProxy>
 #include <QString>
+#include <QUrl>
 
 #include <optional>
 
 #include <git2.h>
+
+#include "retry/SyncError.h"
 
 namespace repodeck::core::http {
 
@@ -33,5 +37,48 @@ std::optional<QNetworkProxy> parseGitProxyUrl(const QString &value, QString *err
 //   an empty value there means "no proxy", as in git;
 //   otherwise the system configuration.
 ProxyChoice chooseProxy(git_remote *remote, const git_proxy_options &options);
+
+// The proxy RepoDeck itself decides for one remote URL, for both HTTP
+// backends (the one function both use):
+//   remote.<name>.proxy, then http.proxy, from the user's global, XDG and
+//   system git configuration; the repository's own configuration (`repo`,
+//   may be null for a clone) may only turn a proxy off (an empty value);
+//   otherwise Qt's system proxy settings for `url` (env http(s)_proxy,
+//   no_proxy on Linux, the OS settings and PAC elsewhere), resolved now.
+// The result is Explicit or None, never System.
+ProxyChoice decideProxy(git_repository *repo, const QByteArray &remoteName, const QUrl &url);
+
+// The proxy in a git proxy URL that parseGitProxyUrl reads back
+// ("http://user:password@host:port", "socks5h://host:port").
+QByteArray gitProxyUrl(const QNetworkProxy &proxy);
+
+// libgit2 proxy options for one operation, from decideProxy: always
+// GIT_PROXY_SPECIFIED (its URL) or GIT_PROXY_NONE, never GIT_PROXY_AUTO,
+// which makes libgit2 1.5.1 read remote.<name>.proxy, http.<url>.proxy and
+// http.proxy from the repository's own configuration, then the environment
+// (src/libgit2/remote.c, git_remote__http_proxy). Keeps the URL alive for
+// as long as the options are used. Not for ssh:// or git:// remotes: those
+// get GIT_PROXY_NONE without a lookup.
+class OperationProxy
+{
+public:
+    OperationProxy(git_repository *repo, const QByteArray &remoteName, const QString &remoteUrl);
+
+    // Empty, or why no connection may start: libgit2's HTTP client cannot
+    // use a SOCKS proxy, nor send http:// through any proxy, and going
+    // around the user's proxy is no answer.
+    QString error() const { return m_error; }
+    void apply(git_proxy_options &options) const;
+    const ProxyChoice &choice() const { return m_choice; }
+
+private:
+    ProxyChoice m_choice;
+    QByteArray m_url;
+    QString m_error;
+};
+
+// The failure for an OperationProxy with an error (category local: nothing
+// to retry until the configuration changes).
+SyncError proxyFailure(const OperationProxy &proxy);
 
 } // namespace repodeck::core::http
