@@ -315,7 +315,7 @@ void SyncSession::onQueued(const QString &name)
     it->afterSync = {};
     m_oldHeads.remove(name);
     const RepoSpec *spec = m_workspace.repository(name);
-    if (spec && !m_workspace.policy(spec->policy).afterSync.isEmpty()) {
+    if (spec && !spec->withAfterSync(m_workspace.policy(spec->policy)).afterSync.isEmpty()) {
         QString head, branch;
         readHead(spec->path, &head, &branch);
         m_oldHeads.insert(name, head);
@@ -367,7 +367,8 @@ void SyncSession::runAfterSync(const QString &name, const RepoResult &result)
     const RepoSpec *spec = m_workspace.repository(name);
     if (!spec || m_stopped)
         return;
-    const RetryPolicy policy = m_workspace.policy(spec->policy);
+    // The repository's own after_sync (or its "none") over its policy's.
+    const RetryPolicy policy = spec->withAfterSync(m_workspace.policy(spec->policy));
     if (policy.afterSync.isEmpty() || result.outcome == Outcome::Cancelled || result.outcome == Outcome::None)
         return;
     if (result.outcome == Outcome::Failed && policy.afterSyncOn != AfterSyncOn::Any)

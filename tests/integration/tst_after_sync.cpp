@@ -359,6 +359,43 @@ private slots:
         QCOMPARE(readFile(marker), QByteArray("failed network"));
     }
 
+    // A repository's own after_sync, set with `repo set`, runs instead of
+    // its policy's; --no-after-sync turns the policy's off for it alone.
+    void repositoryCommandOverridesThePolicys()
+    {
+        const QString home = file(QStringLiteral("repohome"));
+        CliRunner cli(home, file(QStringLiteral("repo-cli.json")));
+        QCOMPARE(cli.run({QStringLiteral("add"), QStringLiteral("own"), m_daemon.url(QStringLiteral("r.git")), target()}), 0);
+        QCOMPARE(cli.run({QStringLiteral("add"), QStringLiteral("other"), m_daemon.url(QStringLiteral("r.git")), target()}), 0);
+        const QString policyMarker = file(QStringLiteral("policy-marker"));
+        const QString repoMarker = file(QStringLiteral("repo-marker"));
+        QCOMPARE(cli.run({QStringLiteral("policy"), QStringLiteral("set"), QStringLiteral("default"),
+                          QStringLiteral("--after-sync"),
+                          QStringLiteral("echo \"$REPODECK_REPO\" >> %1").arg(quoted(policyMarker))}), 0);
+        QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("own"), QStringLiteral("--after-sync"),
+                          QStringLiteral("echo \"$REPODECK_REPO $REPODECK_OUTCOME\" >> %1").arg(quoted(repoMarker)),
+                          QStringLiteral("--after-sync-on"), QStringLiteral("any")}), 0);
+        QVERIFY(readFile(cli.workspace()).contains("\"after_sync_on\": \"any\""));
+        QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("own"),
+                          QStringLiteral("--after-sync-on"), QStringLiteral("sometimes")}), 2);
+        QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("nobody"),
+                          QStringLiteral("--no-after-sync")}), 2);
+        QCOMPARE(cli.run({QStringLiteral("sync")}), 0);
+        QCOMPARE(readFile(repoMarker), QByteArray("own cloned\n"));
+        QCOMPARE(readFile(policyMarker), QByteArray("other\n")); // the policy's ran only for the other
+
+        QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("own"),
+                          QStringLiteral("--no-after-sync")}), 0);
+        QCOMPARE(cli.run({QStringLiteral("sync")}), 0);
+        QCOMPARE(readFile(repoMarker), QByteArray("own cloned\n"));
+        QCOMPARE(readFile(policyMarker), QByteArray("other\nother\n"));
+
+        QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("own"),
+                          QStringLiteral("--policy-after-sync")}), 0);
+        QCOMPARE(cli.run({QStringLiteral("sync"), QStringLiteral("own")}), 0);
+        QCOMPARE(readFile(policyMarker), QByteArray("other\nother\nown\n"));
+    }
+
     // The CLI waits for the command, reports it in --json, keeps exit 0.
     void cliReportsTheCommandAndKeepsItsExitCode()
     {

@@ -266,7 +266,7 @@ private slots:
             // Without the CLI binary, edit the file the way it does (locked, atomic rename).
             QCOMPARE(core::editWorkspace(m_ws, [path](core::Workspace &ws) {
                          core::RepoSpec s{QStringLiteral("delta"), QStringLiteral("https://example.invalid/delta.git"),
-                                          path, core::RepoMode::WorkingCopy, {}, QStringLiteral("default")};
+                                          path, core::RepoMode::WorkingCopy, {}, QStringLiteral("default"), {}, {}, {}};
                          return ws.addRepository(s);
                      }),
                      QString());
