@@ -32,7 +32,8 @@ const QStringList kValueOptions = {
 };
 const QStringList kFlagOptions = {
     QStringLiteral("mirror"), QStringLiteral("json"), QStringLiteral("help"), QStringLiteral("version"),
-    QStringLiteral("fail-on-stale"), QStringLiteral("interactive"),
+    QStringLiteral("fail-on-stale"), QStringLiteral("interactive"), QStringLiteral("no-after-sync"),
+    QStringLiteral("policy-after-sync"),
 };
 
 int usage(const QString &problem)
@@ -268,6 +269,59 @@ int cmdPolicySet(const QString &wsPath, const CliArgs &a)
     return Ok;
 }
 
+// `repo set NAME`: this repository's own after_sync over its policy's.
+int cmdRepoSet(const QString &wsPath, const CliArgs &a)
+{
+    if (a.positional.size() != 3)
+        return usage(QStringLiteral("repo set needs NAME"));
+    const QString name = a.positional.at(2);
+    const int choices = (a.has(QStringLiteral("after-sync")) ? 1 : 0) + (a.has(QStringLiteral("no-after-sync")) ? 1 : 0)
+                        + (a.has(QStringLiteral("policy-after-sync")) ? 1 : 0);
+    if (choices > 1)
+        return usage(QStringLiteral("use one of --after-sync CMD, --no-after-sync and --policy-after-sync"));
+    if (choices == 0 && !a.has(QStringLiteral("after-sync-on")) && !a.has(QStringLiteral("after-sync-timeout")))
+        return usage(QStringLiteral("repo set needs --after-sync CMD, --no-after-sync, --policy-after-sync, "
+                                    "--after-sync-on or --after-sync-timeout"));
+    // The options go through the workspace file's own parser and checks.
+    QString problem;
+    bool found = true;
+    const QString err = editWorkspace(wsPath, [&](Workspace &ws) {
+        const RepoSpec *current = ws.repository(name);
+        if (!current) {
+            found = false;
+            return QStringLiteral("there is no repository named \"%1\"; see `repodeck-cli list`").arg(name);
+        }
+        QJsonObject json = current->toJson();
+        if (a.has(QStringLiteral("after-sync")))
+            json.insert(QStringLiteral("after_sync"), a.value(QStringLiteral("after-sync")));
+        if (a.has(QStringLiteral("no-after-sync")))
+            json.insert(QStringLiteral("after_sync"), QString()); // none, whatever the policy says
+        if (a.has(QStringLiteral("policy-after-sync"))) {
+            for (const char *k : {"after_sync", "after_sync_on", "after_sync_timeout"})
+                json.remove(QLatin1String(k));
+        }
+        if (a.has(QStringLiteral("after-sync-on")))
+            json.insert(QStringLiteral("after_sync_on"), a.value(QStringLiteral("after-sync-on")));
+        if (a.has(QStringLiteral("after-sync-timeout")))
+            json.insert(QStringLiteral("after_sync_timeout"), a.value(QStringLiteral("after-sync-timeout")));
+        const RepoSpec updated = RepoSpec::fromJson(json, &problem);
+        problem.replace(QLatin1String("after_sync_on"), QLatin1String("--after-sync-on"));
+        problem.replace(QLatin1String("after_sync_timeout"), QLatin1String("--after-sync-timeout"));
+        if (!problem.isEmpty())
+            return problem;
+        ws.updateRepository(updated);
+        return QString();
+    });
+    if (!problem.isEmpty())
+        return usage(problem);
+    if (!found)
+        return usage(err);
+    if (!err.isEmpty())
+        return workspaceFailure(err);
+    printOut(QStringLiteral("Updated repository %1.\n").arg(name));
+    return Ok;
+}
+
 } // namespace
 
 QString usageText()
@@ -279,6 +333,8 @@ QString usageText()
         "  repodeck-cli [--workspace FILE] remove NAME\n"
         "  repodeck-cli [--workspace FILE] list [--json]\n"
         "  repodeck-cli [--workspace FILE] import DIR\n"
+        "  repodeck-cli [--workspace FILE] repo set NAME [--after-sync CMD | --no-after-sync | --policy-after-sync]\n"
+        "        [--after-sync-on success|any] [--after-sync-timeout D]\n"
         "  repodeck-cli [--workspace FILE] policy list [--json]\n"
         "  repodeck-cli [--workspace FILE] policy set NAME [--max-attempts N] [--initial-delay D]\n"
         "        [--max-delay D] [--multiplier X] [--jitter none|full|equal|decorrelated]\n"
@@ -332,6 +388,10 @@ int runCli(const QStringList &args)
         return cmdImport(wsPath, a);
     if (command == QLatin1String("policy") && a.positional.value(1) == QLatin1String("set"))
         return cmdPolicySet(wsPath, a);
+    if (command == QLatin1String("repo") && a.positional.value(1) == QLatin1String("set"))
+        return cmdRepoSet(wsPath, a);
+    if (command == QLatin1String("repo"))
+        return usage(QStringLiteral("repo needs `set NAME`"));
 
     auto loaded = Workspace::load(wsPath);
     if (!loaded)

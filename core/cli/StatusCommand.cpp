@@ -60,6 +60,9 @@ int runStatus(const Workspace &ws, const QString &wsPath, const CliArgs &a)
             {QStringLiteral("consecutive_failures"), st.consecutiveFailures},
             {QStringLiteral("stale"), isStaleNow},
             {QStringLiteral("stale_after_ms"), static_cast<qint64>(policy.staleAfter.count())},
+            // The last run's after_sync command (exit code, last lines), or null.
+            {QStringLiteral("after_sync"), st.afterSync.isValid() ? QJsonValue(afterSyncRecordToJson(st.afterSync))
+                                                                  : QJsonValue(QJsonValue::Null)},
         });
         lines << QStringLiteral("%1%2%3%4%5")
                      .arg(r.name.leftJustified(24), (st.lastOutcome == Outcome::None ? QStringLiteral("never synced")

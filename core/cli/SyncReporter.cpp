@@ -208,9 +208,10 @@ void SyncReporter::noteAfterSync(const QString &name, const HookResult &r)
                   {QStringLiteral("ok"), r.ok()},
                   {QStringLiteral("exit_code"), r.exitCode},
                   {QStringLiteral("timed_out"), r.timedOut},
+                  {QStringLiteral("killed"), r.killed},
                   {QStringLiteral("duration_ms"), r.durationMs},
                   {QStringLiteral("message"), orNull(r.error)},
-                  {QStringLiteral("output"), redactUrlsInText(r.output)}});
+                  {QStringLiteral("output"), withoutControlCharacters(redactUrlsInText(r.output))}});
         return;
     }
     if (r.ok())

@@ -1,6 +1,10 @@
 #include "state/RepoState.h"
 
+#include "util/RemoteUrl.h"
+
 #include <QJsonArray>
+
+#include <limits>
 
 namespace repodeck::core {
 
@@ -31,7 +35,64 @@ bool sameRecord(const AttemptRecord &a, const AttemptRecord &b)
            && sameError(a.error, b.error);
 }
 
+QString boundedText(const QJsonValue &v, int max)
+{
+    if (!v.isString())
+        return {};
+    QString text = v.toString().left(max);
+    if (!text.isEmpty() && text.back().isHighSurrogate())
+        text.chop(1); // cut inside a pair: keep the text valid UTF-16
+    return withoutControlCharacters(text);
+}
+
 } // namespace
+
+bool AfterSyncRecord::operator==(const AfterSyncRecord &o) const
+{
+    return started == o.started && durationMs == o.durationMs && exitCode == o.exitCode && timedOut == o.timedOut
+           && killed == o.killed && startFailed == o.startFailed && error == o.error && output == o.output;
+}
+
+QJsonObject afterSyncRecordToJson(const AfterSyncRecord &r)
+{
+    QJsonObject o{
+        {QStringLiteral("started"), timeText(r.started)},
+        {QStringLiteral("duration_ms"), r.durationMs},
+        {QStringLiteral("exit_code"), r.exitCode},
+        {QStringLiteral("ok"), r.ok()},
+        {QStringLiteral("output"), r.output},
+    };
+    if (r.timedOut)
+        o.insert(QStringLiteral("timed_out"), true);
+    if (r.killed)
+        o.insert(QStringLiteral("killed"), true);
+    if (r.startFailed)
+        o.insert(QStringLiteral("start_failed"), true);
+    if (!r.error.isEmpty())
+        o.insert(QStringLiteral("error"), r.error);
+    return o;
+}
+
+AfterSyncRecord afterSyncRecordFromJson(const QJsonObject &o)
+{
+    AfterSyncRecord r;
+    r.started = timeFrom(o.value(QLatin1String("started")));
+    if (!r.started.isValid())
+        return {}; // no usable record: as if no command had run
+    const QJsonValue duration = o.value(QLatin1String("duration_ms"));
+    if (duration.isDouble())
+        r.durationMs = std::clamp<qint64>(duration.toInteger(), 0, qint64(365) * 24 * 3600 * 1000);
+    const QJsonValue code = o.value(QLatin1String("exit_code"));
+    if (code.isDouble())
+        r.exitCode = static_cast<int>(std::clamp<qint64>(code.toInteger(), std::numeric_limits<int>::min(),
+                                                         std::numeric_limits<int>::max()));
+    r.timedOut = o.value(QLatin1String("timed_out")).toBool();
+    r.killed = o.value(QLatin1String("killed")).toBool();
+    r.startFailed = o.value(QLatin1String("start_failed")).toBool();
+    r.error = boundedText(o.value(QLatin1String("error")), AfterSyncRecord::kMaxError);
+    r.output = boundedText(o.value(QLatin1String("output")), AfterSyncRecord::kMaxOutput);
+    return r;
+}
 
 Outcome outcomeFromName(const QString &name)
 {
@@ -128,6 +189,8 @@ QJsonObject RepoState::toJson() const
         o.insert(QStringLiteral("detail"), detail);
     if (error.isError())
         o.insert(QStringLiteral("error"), syncErrorToJson(error));
+    if (afterSync.isValid())
+        o.insert(QStringLiteral("after_sync"), afterSyncRecordToJson(afterSync));
     return o;
 }
 
@@ -145,6 +208,8 @@ RepoState RepoState::fromJson(const QJsonObject &o)
     const QJsonArray attemptsJson = o.value(QLatin1String("timeline")).toArray();
     for (const QJsonValue &v : attemptsJson)
         s.timeline.append(attemptRecordFromJson(v.toObject()));
+    // Absent in files written before after_sync existed.
+    s.afterSync = afterSyncRecordFromJson(o.value(QLatin1String("after_sync")).toObject());
     return s;
 }
 
@@ -152,7 +217,8 @@ bool RepoState::operator==(const RepoState &o) const
 {
     if (lastSuccess != o.lastSuccess || lastAttempt != o.lastAttempt || lastOutcome != o.lastOutcome
         || reason != o.reason || detail != o.detail || !sameError(error, o.error) || attempts != o.attempts
-        || consecutiveFailures != o.consecutiveFailures || timeline.size() != o.timeline.size())
+        || consecutiveFailures != o.consecutiveFailures || !(afterSync == o.afterSync)
+        || timeline.size() != o.timeline.size())
         return false;
     for (int i = 0; i < timeline.size(); ++i) {
         if (!sameRecord(timeline.at(i), o.timeline.at(i)))

@@ -46,6 +46,7 @@ void recordResult(RepoState &state, const RepoResult &result, const QList<Attemp
     state.error = result.error;
     state.attempts = result.attempts;
     state.timeline = timeline;
+    state.afterSync = {}; // this run's command, if any, is recorded when it ends
     if (result.outcome == Outcome::Failed) {
         ++state.consecutiveFailures;
     } else if (result.outcome != Outcome::Cancelled) {

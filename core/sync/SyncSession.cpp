@@ -226,6 +226,7 @@ void SyncSession::setWorkspace(const Workspace &workspace)
         m_active.remove(name);
         m_dirty.remove(name);
         m_unsaved.remove(name);
+        m_unsavedHooks.remove(name);
         m_removed.insert(name);
     }
     for (const RepoSpec &spec : workspace.repositories()) {
@@ -311,9 +312,10 @@ void SyncSession::onQueued(const QString &name)
     // A new run: its attempts replace the previous run's timeline.
     m_active.insert(name);
     it->timeline.clear();
+    it->afterSync = {};
     m_oldHeads.remove(name);
     const RepoSpec *spec = m_workspace.repository(name);
-    if (spec && !m_workspace.policy(spec->policy).afterSync.isEmpty()) {
+    if (spec && !spec->withAfterSync(m_workspace.policy(spec->policy)).afterSync.isEmpty()) {
         QString head, branch;
         readHead(spec->path, &head, &branch);
         m_oldHeads.insert(name, head);
@@ -365,7 +367,8 @@ void SyncSession::runAfterSync(const QString &name, const RepoResult &result)
     const RepoSpec *spec = m_workspace.repository(name);
     if (!spec || m_stopped)
         return;
-    const RetryPolicy policy = m_workspace.policy(spec->policy);
+    // The repository's own after_sync (or its "none") over its policy's.
+    const RetryPolicy policy = spec->withAfterSync(m_workspace.policy(spec->policy));
     if (policy.afterSync.isEmpty() || result.outcome == Outcome::Cancelled || result.outcome == Outcome::None)
         return;
     if (result.outcome == Outcome::Failed && policy.afterSyncOn != AfterSyncOn::Any)
@@ -407,6 +410,22 @@ void SyncSession::onHookFinished(const QString &name, const HookResult &result)
         spdlog::info("{}", line);
     else
         spdlog::warn("{}", line);
+    // The timeline's row for it, kept in the state file.
+    if (const auto it = m_states.find(name); it != m_states.end()) {
+        AfterSyncRecord rec;
+        rec.started = QDateTime::currentDateTimeUtc().addMSecs(-result.durationMs);
+        rec.durationMs = result.durationMs;
+        rec.exitCode = result.exitCode;
+        rec.timedOut = result.timedOut;
+        rec.killed = result.killed;
+        rec.startFailed = result.startFailed;
+        rec.error = withoutControlCharacters(redactUrlsInText(result.error)).left(AfterSyncRecord::kMaxError);
+        rec.output = withoutControlCharacters(redactUrlsInText(result.output)).left(AfterSyncRecord::kMaxOutput);
+        it->afterSync = rec;
+        m_unsavedHooks.insert(name, rec);
+        markDirty(name);
+        emit stateChanged(name);
+    }
     emit afterSyncFinished(name, result);
     if (isIdle())
         emit idle();
@@ -501,6 +520,8 @@ SyncSession::Pending SyncSession::takePending()
             p.finished.insert(name, m_unsaved.take(name));
         if (m_active.contains(name))
             p.running.insert(name, m_states.value(name));
+        if (m_unsavedHooks.contains(name))
+            p.hooks.insert(name, m_unsavedHooks.take(name));
     }
     p.removed = m_removed;
     m_dirty.clear();
@@ -525,6 +546,12 @@ SyncSession::Written SyncSession::write(const QString &path, const Pending &pend
             RepoState st = store.state(it.key());
             st.timeline = it->timeline;
             st.lastAttempt = it->lastAttempt;
+            st.afterSync = it->afterSync;
+            store.setState(it.key(), st);
+        }
+        for (auto it = pending.hooks.cbegin(); it != pending.hooks.cend(); ++it) {
+            RepoState st = store.state(it.key());
+            st.afterSync = it.value();
             store.setState(it.key(), st);
         }
         for (const QString &name : pending.removed)

@@ -169,6 +169,7 @@ private:
     {
         QHash<QString, QList<Run>> finished;      // runs to fold into the file
         QHash<QString, RepoState> running;        // runs in progress (timeline so far)
+        QHash<QString, AfterSyncRecord> hooks;    // after_sync commands ended since (applied last)
         QSet<QString> removed;
     };
     struct Loaded
@@ -236,6 +237,7 @@ private:
     QString m_lastNotice;
     bool m_stopped = false;
     QHash<QString, QList<Run>> m_unsaved;     // finished here, not yet in the file
+    QHash<QString, AfterSyncRecord> m_unsavedHooks; // after_sync results not yet in the file
     QSet<QString> m_dirty;
     QSet<QString> m_removed;
     bool m_savePending = false;

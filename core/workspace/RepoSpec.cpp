@@ -77,7 +77,26 @@ QJsonObject RepoSpec::toJson() const
     };
     if (!branch.isEmpty())
         o.insert(QStringLiteral("branch"), branch);
+    // Written only when set, so older files and older readers are unchanged.
+    if (afterSync)
+        o.insert(QStringLiteral("after_sync"), *afterSync);
+    if (afterSyncOn)
+        o.insert(QStringLiteral("after_sync_on"),
+                 *afterSyncOn == AfterSyncOn::Any ? QStringLiteral("any") : QStringLiteral("success"));
+    if (afterSyncTimeout)
+        o.insert(QStringLiteral("after_sync_timeout"), formatDuration(*afterSyncTimeout));
     return o;
+}
+
+RetryPolicy RepoSpec::withAfterSync(RetryPolicy policy) const
+{
+    if (afterSync)
+        policy.afterSync = *afterSync;
+    if (afterSyncOn)
+        policy.afterSyncOn = *afterSyncOn;
+    if (afterSyncTimeout)
+        policy.afterSyncTimeout = *afterSyncTimeout;
+    return policy;
 }
 
 RepoSpec RepoSpec::fromJson(const QJsonObject &json, QString *error)
@@ -90,6 +109,30 @@ RepoSpec RepoSpec::fromJson(const QJsonObject &json, QString *error)
     r.branch = json.value(QLatin1String("branch")).toString();
     r.policy = json.value(QLatin1String("policy")).toString(QStringLiteral("default"));
     const QString mode = json.value(QLatin1String("mode")).toString(QStringLiteral("working_copy"));
+    if (json.contains(QLatin1String("after_sync"))) {
+        const QJsonValue v = json.value(QLatin1String("after_sync"));
+        if (!v.isString())
+            problems << QStringLiteral("after_sync must be a command (a string; \"\" for none)");
+        else
+            r.afterSync = v.toString();
+    }
+    if (json.contains(QLatin1String("after_sync_on"))) {
+        const QString v = json.value(QLatin1String("after_sync_on")).toString();
+        if (v == QLatin1String("success"))
+            r.afterSyncOn = AfterSyncOn::Success;
+        else if (v == QLatin1String("any"))
+            r.afterSyncOn = AfterSyncOn::Any;
+        else
+            problems << QStringLiteral("after_sync_on must be success or any");
+    }
+    if (json.contains(QLatin1String("after_sync_timeout"))) {
+        const QJsonValue v = json.value(QLatin1String("after_sync_timeout"));
+        const auto parsed = v.isString() ? parseDuration(v.toString()) : std::nullopt;
+        if (!parsed || parsed->count() <= 0)
+            problems << QStringLiteral("after_sync_timeout is not a positive duration like \"5m\"");
+        else
+            r.afterSyncTimeout = *parsed;
+    }
     if (mode == QLatin1String("mirror"))
         r.mode = RepoMode::Mirror;
     else if (mode != QLatin1String("working_copy"))

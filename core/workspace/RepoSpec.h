@@ -1,7 +1,11 @@
 #pragma once
 
+#include "retry/RetryPolicy.h"
+
 #include <QJsonObject>
 #include <QString>
+
+#include <optional>
 
 namespace repodeck::core {
 
@@ -18,13 +22,23 @@ struct RepoSpec
     RepoMode mode = RepoMode::WorkingCopy;
     QString branch;  // branch to check out on clone; empty = remote default
     QString policy = QStringLiteral("default");
+    // This repository's own after_sync, over its policy's: unset = the
+    // policy's; an empty command = none for this repository. after_sync_on and
+    // the timeout fall back to the policy's when unset.
+    std::optional<QString> afterSync;
+    std::optional<AfterSyncOn> afterSyncOn;
+    std::optional<Millis> afterSyncTimeout;
+
+    // What runs after this repository's sync: its own settings over the policy's.
+    RetryPolicy withAfterSync(RetryPolicy policy) const;
 
     QJsonObject toJson() const;
     static RepoSpec fromJson(const QJsonObject &json, QString *error);
     bool operator==(const RepoSpec &o) const
     {
         return name == o.name && url == o.url && path == o.path && mode == o.mode
-               && branch == o.branch && policy == o.policy;
+               && branch == o.branch && policy == o.policy && afterSync == o.afterSync
+               && afterSyncOn == o.afterSyncOn && afterSyncTimeout == o.afterSyncTimeout;
     }
 };
 

@@ -47,8 +47,8 @@ private slots:
         fast.jitter = Jitter::Decorrelated;
         fast.stallTimeout = Millis(5000);
         ws.setPolicy(fast);
-        RepoSpec a{"alpha", "https://example.test/a.git", m_dir.filePath("a"), RepoMode::WorkingCopy, "dev", "fast"};
-        RepoSpec b{"beta/mirror", "git@example.test:b.git", m_dir.filePath("b.git"), RepoMode::Mirror, {}, "default"};
+        RepoSpec a{"alpha", "https://example.test/a.git", m_dir.filePath("a"), RepoMode::WorkingCopy, "dev", "fast", {}, {}, {}};
+        RepoSpec b{"beta/mirror", "git@example.test:b.git", m_dir.filePath("b.git"), RepoMode::Mirror, {}, "default", {}, {}, {}};
         QCOMPARE(ws.addRepository(a), QString());
         QCOMPARE(ws.addRepository(b), QString());
         const QString path = m_dir.filePath("ws.json");
@@ -66,6 +66,56 @@ private slots:
     // Issue 15 item 3: files from before schema 2 held "max_delay" as the
     // old default in every policy; they get "not before" now. A schema 2
     // file keeps an explicit max_delay.
+    // Issue 16 item 3: a repository's own after_sync (or its "none") over
+    // its policy's; unset fields are not written, so old files are unchanged.
+    void repositoryAfterSyncRoundTrips()
+    {
+        Workspace ws;
+        RepoSpec own{"own", "https://example.test/o.git", m_dir.filePath("o"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+        own.afterSync = QStringLiteral("make -C docs");
+        own.afterSyncOn = AfterSyncOn::Any;
+        own.afterSyncTimeout = Millis(90'000);
+        RepoSpec none{"none", "https://example.test/n.git", m_dir.filePath("n"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+        none.afterSync = QString();
+        RepoSpec plain{"plain", "https://example.test/p.git", m_dir.filePath("p"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+        QCOMPARE(ws.addRepository(own), QString());
+        QCOMPARE(ws.addRepository(none), QString());
+        QCOMPARE(ws.addRepository(plain), QString());
+        const QString path = m_dir.filePath("ws-after-sync.json");
+        QCOMPARE(ws.save(path), QString());
+        auto loaded = Workspace::load(path);
+        QVERIFY2(loaded.ok(), qPrintable(loaded.ok() ? QString() : loaded.error().text()));
+        QVERIFY(*loaded.value().repository("own") == own);
+        QVERIFY(*loaded.value().repository("none") == none);
+        QVERIFY(*loaded.value().repository("plain") == plain);
+        QCOMPARE(loaded.value().repository("none")->afterSync, std::optional<QString>(QString()));
+        QVERIFY(!loaded.value().repository("plain")->afterSync.has_value());
+        QCOMPARE(loaded.value().toJson(), ws.toJson());
+        QVERIFY(!plain.toJson().contains("after_sync"));
+
+        RetryPolicy p;
+        p.afterSync = QStringLiteral("policy-cmd");
+        QCOMPARE(own.withAfterSync(p).afterSync, QStringLiteral("make -C docs"));
+        QCOMPARE(own.withAfterSync(p).afterSyncTimeout, Millis(90'000));
+        QCOMPARE(none.withAfterSync(p).afterSync, QString());
+        QCOMPARE(plain.withAfterSync(p).afterSync, QStringLiteral("policy-cmd"));
+
+        // Wrong types are refused with a reason, not taken as "none".
+        QString problem;
+        QJsonObject bad = plain.toJson();
+        bad.insert("after_sync", 3);
+        RepoSpec::fromJson(bad, &problem);
+        QVERIFY(problem.contains("after_sync"));
+        bad = plain.toJson();
+        bad.insert("after_sync_on", "sometimes");
+        RepoSpec::fromJson(bad, &problem);
+        QVERIFY(problem.contains("after_sync_on"));
+        bad = plain.toJson();
+        bad.insert("after_sync_timeout", "0s");
+        RepoSpec::fromJson(bad, &problem);
+        QVERIFY(problem.contains("after_sync_timeout"));
+    }
+
     void oldRetryAfterDefaultIsMigrated()
     {
         const QByteArray v1 = "{\"schema\": 1, \"policies\": {\"p\": {\"retry_after_limit\": \"max_delay\"}}}";
@@ -104,7 +154,7 @@ private slots:
     void duplicatesRejected()
     {
         Workspace ws;
-        RepoSpec a{"alpha", "https://example.test/a.git", m_dir.filePath("a"), RepoMode::WorkingCopy, {}, "default"};
+        RepoSpec a{"alpha", "https://example.test/a.git", m_dir.filePath("a"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
         QCOMPARE(ws.addRepository(a), QString());
         QVERIFY(ws.addRepository(a).contains("already exists"));
         RepoSpec samePath = a;
@@ -166,7 +216,7 @@ private slots:
         for (int i = 0; i < 5; ++i) {
             const QString err = editWorkspace(path, [&](Workspace &ws) {
                 RepoSpec r{QStringLiteral("r%1").arg(i), "https://example.test/r.git",
-                           m_dir.filePath(QStringLiteral("r%1").arg(i)), RepoMode::WorkingCopy, {}, "default"};
+                           m_dir.filePath(QStringLiteral("r%1").arg(i)), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
                 return ws.addRepository(r);
             });
             QCOMPARE(err, QString());

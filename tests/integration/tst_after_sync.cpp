@@ -12,10 +12,13 @@
 #include "GitRepoFactory.h"
 #include "git/GitLibrary.h"
 #include "log/Logging.h"
+#include "model/TimelineModel.h"
+#include "state/RepoStateStore.h"
 #include "sync/Scheduler.h"
 #include "sync/SyncSession.h"
 #include "workspace/Workspace.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QtTest>
 
@@ -269,6 +272,69 @@ private slots:
         QCOMPARE(run.session.state(QStringLiteral("fails")).lastOutcome, Outcome::Cloned);
     }
 
+    // Issue 16 item 3: the command's exit code and last line reach the
+    // state file (so they survive a restart) and the timeline's rows.
+    void resultReachesTheStateFileAndTheTimeline()
+    {
+        const QString wsPath = file(QStringLiteral("timeline/workspace.json"));
+        QDir().mkpath(QFileInfo(wsPath).absolutePath());
+        const QString script = file(QStringLiteral("exit3.sh"));
+        const QString marker = file(QStringLiteral("exit3-marker.txt"));
+        QVERIFY(writeFile(script, "echo \"$REPODECK_OUTCOME\" > \"$1\"\n"
+                                  "echo first-line\n"
+                                  "printf 'tint\\033]0;owned\\007ed\\n'\n"
+                                  "echo last-line-of-hook >&2\n"
+                                  "exit 3\n"));
+        Run run;
+        run.session.open(wsPath, core::SyncSession::Loading::Now);
+        run.setUp(QStringLiteral("tl"), m_daemon.url(QStringLiteral("r.git")), target(),
+                  QStringLiteral("sh %1 %2").arg(quoted(script), quoted(marker)));
+        QVERIFY(run.syncAndWait(QStringLiteral("tl")));
+        QCOMPARE(readFile(marker), QByteArray("cloned\n"));
+        QCOMPARE(run.hooks.value(QStringLiteral("tl")).exitCode, 3);
+        QCOMPARE(run.session.finishRun(), QStringList());
+
+        const QString statePath = core::RepoStateStore::pathFor(wsPath);
+        const QJsonObject raw = QJsonDocument::fromJson(readFile(statePath))
+                                    .object()
+                                    .value(QStringLiteral("repositories"))
+                                    .toObject()
+                                    .value(QStringLiteral("tl"))
+                                    .toObject()
+                                    .value(QStringLiteral("after_sync"))
+                                    .toObject();
+        QCOMPARE(raw.value(QStringLiteral("exit_code")).toInt(), 3);
+        QVERIFY(raw.value(QStringLiteral("output")).toString().endsWith(QStringLiteral("last-line-of-hook")));
+        QVERIFY(!raw.value(QStringLiteral("output")).toString().contains(QChar(0x1b)));
+        QVERIFY(!readFile(statePath).contains("exit3.sh")); // the command is never stored
+
+        // As after a restart: what the file says, shown by the timeline.
+        const auto loaded = core::RepoStateStore::load(statePath);
+        QVERIFY(loaded);
+        const core::RepoState st = loaded.value().state(QStringLiteral("tl"));
+        QCOMPARE(st.lastOutcome, Outcome::Cloned);
+        ui::TimelineModel model;
+        model.setRecords(st.timeline, st.afterSync);
+        QCOMPARE(model.rowCount(), static_cast<int>(st.timeline.size()) + 1);
+        const int row = model.afterSyncRow();
+        QCOMPARE(row, static_cast<int>(st.timeline.size()));
+        QCOMPARE(model.index(row, ui::TimelineModel::Attempt).data().toString(), QStringLiteral("after_sync"));
+        QCOMPARE(model.index(row, ui::TimelineModel::Result).data().toString(), QStringLiteral("exit code 3"));
+        QCOMPARE(model.index(row, ui::TimelineModel::Message).data().toString(), QStringLiteral("last-line-of-hook"));
+        QVERIFY(model.index(row, ui::TimelineModel::Message).data(Qt::ToolTipRole).toString().contains(
+            QStringLiteral("first-line")));
+        // The session's own state (what the window shows before any restart).
+        QCOMPARE(run.session.state(QStringLiteral("tl")).afterSync.exitCode, 3);
+
+        // A new run replaces the row with its own command's.
+        QVERIFY(writeFile(script, "echo again\nexit 0\n"));
+        QVERIFY(run.syncAndWait(QStringLiteral("tl")));
+        QCOMPARE(run.session.finishRun(), QStringList());
+        const core::RepoState st2 = core::RepoStateStore::load(statePath).value().state(QStringLiteral("tl"));
+        QCOMPARE(st2.afterSync.exitCode, 0);
+        QCOMPARE(st2.afterSync.output, QStringLiteral("again"));
+    }
+
     // Only on success unless after_sync_on says any.
     void failedSyncRunsTheCommandOnlyWithAny()
     {
@@ -291,6 +357,43 @@ private slots:
         QVERIFY(run.syncAndWait(QStringLiteral("dead")));
         QVERIFY(run.hooks.value(QStringLiteral("dead")).ok());
         QCOMPARE(readFile(marker), QByteArray("failed network"));
+    }
+
+    // A repository's own after_sync, set with `repo set`, runs instead of
+    // its policy's; --no-after-sync turns the policy's off for it alone.
+    void repositoryCommandOverridesThePolicys()
+    {
+        const QString home = file(QStringLiteral("repohome"));
+        CliRunner cli(home, file(QStringLiteral("repo-cli.json")));
+        QCOMPARE(cli.run({QStringLiteral("add"), QStringLiteral("own"), m_daemon.url(QStringLiteral("r.git")), target()}), 0);
+        QCOMPARE(cli.run({QStringLiteral("add"), QStringLiteral("other"), m_daemon.url(QStringLiteral("r.git")), target()}), 0);
+        const QString policyMarker = file(QStringLiteral("policy-marker"));
+        const QString repoMarker = file(QStringLiteral("repo-marker"));
+        QCOMPARE(cli.run({QStringLiteral("policy"), QStringLiteral("set"), QStringLiteral("default"),
+                          QStringLiteral("--after-sync"),
+                          QStringLiteral("echo \"$REPODECK_REPO\" >> %1").arg(quoted(policyMarker))}), 0);
+        QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("own"), QStringLiteral("--after-sync"),
+                          QStringLiteral("echo \"$REPODECK_REPO $REPODECK_OUTCOME\" >> %1").arg(quoted(repoMarker)),
+                          QStringLiteral("--after-sync-on"), QStringLiteral("any")}), 0);
+        QVERIFY(readFile(cli.workspace()).contains("\"after_sync_on\": \"any\""));
+        QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("own"),
+                          QStringLiteral("--after-sync-on"), QStringLiteral("sometimes")}), 2);
+        QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("nobody"),
+                          QStringLiteral("--no-after-sync")}), 2);
+        QCOMPARE(cli.run({QStringLiteral("sync")}), 0);
+        QCOMPARE(readFile(repoMarker), QByteArray("own cloned\n"));
+        QCOMPARE(readFile(policyMarker), QByteArray("other\n")); // the policy's ran only for the other
+
+        QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("own"),
+                          QStringLiteral("--no-after-sync")}), 0);
+        QCOMPARE(cli.run({QStringLiteral("sync")}), 0);
+        QCOMPARE(readFile(repoMarker), QByteArray("own cloned\n"));
+        QCOMPARE(readFile(policyMarker), QByteArray("other\nother\n"));
+
+        QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("own"),
+                          QStringLiteral("--policy-after-sync")}), 0);
+        QCOMPARE(cli.run({QStringLiteral("sync"), QStringLiteral("own")}), 0);
+        QCOMPARE(readFile(policyMarker), QByteArray("other\nother\nown\n"));
     }
 
     // The CLI waits for the command, reports it in --json, keeps exit 0.
@@ -319,6 +422,15 @@ private slots:
         QCOMPARE(hook.value(QStringLiteral("ok")).toBool(), false);
         QVERIFY(hook.value(QStringLiteral("output")).toString().contains(QStringLiteral("done")));
         QCOMPARE(readFile(out).split('\n').value(1), QByteArray("cloned"));
+
+        // status --json keeps it for later (exit code and last lines).
+        QByteArray statusText;
+        QCOMPARE(cli.run({QStringLiteral("status"), QStringLiteral("--json")}, &statusText), 0);
+        const QJsonObject st = QJsonDocument::fromJson(statusText).array().at(0).toObject();
+        QCOMPARE(st.value(QStringLiteral("repo")).toString(), QStringLiteral("c"));
+        const QJsonObject a = st.value(QStringLiteral("after_sync")).toObject();
+        QCOMPARE(a.value(QStringLiteral("exit_code")).toInt(), 4);
+        QVERIFY(a.value(QStringLiteral("output")).toString().endsWith(QStringLiteral("done")));
     }
 };
 

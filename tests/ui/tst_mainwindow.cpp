@@ -17,6 +17,8 @@
 #include "shell/VersionInfo.h"
 #include "sync/Scheduler.h"
 #include "views/DetailsPane.h"
+#include "model/TimelineModel.h"
+#include "state/RepoStateStore.h"
 #include "views/ProgressDelegate.h"
 #include "workspace/WorkspaceEditor.h"
 
@@ -114,6 +116,56 @@ private slots:
         QFile f(m_ws);
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(m_base);
+    }
+
+    // Issue 16 item 3: the after_sync command's row survives a restart. The
+    // state file is hostile input: a control character and an oversized
+    // output come back stripped and cut.
+    void afterSyncRowComesBackFromTheStateFile()
+    {
+        const QString statePath = core::RepoStateStore::pathFor(m_ws);
+        const QByteArray huge(20'000, 'x');
+        const QByteArray state = "{\"schema\":1,\"repositories\":{"
+                                 "\"alpha\":{\"outcome\":\"updated\",\"last_attempt\":\"2026-12-01T09:00:00.000Z\","
+                                 "\"timeline\":[{\"attempt\":1,\"max_attempts\":2,\"ok\":true,"
+                                 "\"started\":\"2026-12-01T09:00:00.000Z\",\"duration_ms\":800}],"
+                                 "\"after_sync\":{\"started\":\"2026-12-01T09:00:01.000Z\",\"duration_ms\":1500,"
+                                 "\"exit_code\":3,\"ok\":false,\"error\":\"the after_sync command exited with code 3\","
+                                 "\"output\":\"first\\n\\u001b]0;owned\\u0007title\\nlast-line-of-hook\"}},"
+                                 "\"bravo\":{\"outcome\":\"updated\",\"after_sync\":{\"started\":\"2026-12-01T09:00:01.000Z\","
+                                 "\"exit_code\":\"3\",\"timed_out\":true,\"output\":\"" + huge + "\"}},"
+                                 "\"charlie\":{\"outcome\":\"updated\",\"after_sync\":[1,2]}}}";
+        {
+            QFile f(statePath);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(state);
+        }
+        MainWindow w(m_ws);
+        w.show();
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
+        w.selectRepository(QStringLiteral("alpha"));
+        TimelineModel *t = w.details()->timelineModel();
+        QTRY_COMPARE_WITH_TIMEOUT(t->rowCount(), 2, 5000);
+        QCOMPARE(t->afterSyncRow(), 1);
+        QCOMPARE(t->index(1, TimelineModel::Attempt).data().toString(), QStringLiteral("after_sync"));
+        QCOMPARE(t->index(1, TimelineModel::Result).data().toString(), QStringLiteral("exit code 3"));
+        QCOMPARE(t->index(1, TimelineModel::Duration).data().toString(), QStringLiteral("1.5 s"));
+        QCOMPARE(t->index(1, TimelineModel::Message).data().toString(), QStringLiteral("last-line-of-hook"));
+        const QString tip = t->index(1, TimelineModel::Message).data(Qt::ToolTipRole).toString();
+        QVERIFY(tip.startsWith(QStringLiteral("first\n")));
+        QVERIFY(!tip.contains(QChar(0x1b)) && !tip.contains(QChar(0x07)));
+
+        // Wrong types give defaults; the output is cut to its bound.
+        w.selectRepository(QStringLiteral("bravo"));
+        QTRY_COMPARE_WITH_TIMEOUT(t->afterSyncRow(), 0, 5000);
+        QCOMPARE(t->index(0, TimelineModel::Result).data().toString(), QStringLiteral("timed out"));
+        QCOMPARE(t->afterSync().exitCode, -1);
+        QVERIFY(t->afterSync().output.size() <= core::AfterSyncRecord::kMaxOutput);
+        // Not an object: no row at all.
+        w.selectRepository(QStringLiteral("charlie"));
+        QTRY_COMPARE_WITH_TIMEOUT(w.details()->repository(), QStringLiteral("charlie"), 5000);
+        QCOMPARE(t->afterSyncRow(), -1);
+        QCOMPARE(t->rowCount(), 0);
     }
 
     void loadsTheWorkspaceInTheBackground()
@@ -214,7 +266,7 @@ private slots:
             // Without the CLI binary, edit the file the way it does (locked, atomic rename).
             QCOMPARE(core::editWorkspace(m_ws, [path](core::Workspace &ws) {
                          core::RepoSpec s{QStringLiteral("delta"), QStringLiteral("https://example.invalid/delta.git"),
-                                          path, core::RepoMode::WorkingCopy, {}, QStringLiteral("default")};
+                                          path, core::RepoMode::WorkingCopy, {}, QStringLiteral("default"), {}, {}, {}};
                          return ws.addRepository(s);
                      }),
                      QString());

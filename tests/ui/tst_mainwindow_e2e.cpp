@@ -86,7 +86,7 @@ private:
             w.setPolicy(policy);
             for (const auto &repo : repos) {
                 if (QString e = w.addRepository({repo.first, repo.second, dir + QStringLiteral("/") + repo.first,
-                                                 core::RepoMode::WorkingCopy, {}, policy.name});
+                                                 core::RepoMode::WorkingCopy, {}, policy.name, {}, {}, {}});
                     !e.isEmpty())
                     return e;
             }
@@ -139,10 +139,10 @@ private slots:
                      p.deadline = core::Millis(120'000);
                      w.setPolicy(p);
                      QString e = w.addRepository({QStringLiteral("flaky"), flakyUrl, flakyPath,
-                                                  core::RepoMode::WorkingCopy, {}, QStringLiteral("e2e")});
+                                                  core::RepoMode::WorkingCopy, {}, QStringLiteral("e2e"), {}, {}, {}});
                      if (e.isEmpty())
                          e = w.addRepository({QStringLiteral("missing"), missingUrl, missingPath,
-                                              core::RepoMode::WorkingCopy, {}, QStringLiteral("e2e")});
+                                              core::RepoMode::WorkingCopy, {}, QStringLiteral("e2e"), {}, {}, {}});
                      return e;
                  }),
                  QString());

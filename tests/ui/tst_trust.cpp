@@ -64,7 +64,7 @@ private:
             w.setPolicy(p);
             for (const auto &r : repos) {
                 if (QString err = w.addRepository({r.first, r.second, m_dir.filePath("work/" + r.first),
-                                                   core::RepoMode::WorkingCopy, {}, "default"});
+                                                   core::RepoMode::WorkingCopy, {}, "default", {}, {}, {}});
                     !err.isEmpty())
                     return err;
             }
@@ -265,7 +265,7 @@ private slots:
         w.show();
         QTRY_VERIFY_WITH_TIMEOUT(w.workspace()->isLoaded(), 5000);
         core::RepoSpec spec{"k", m_http.urlWithCredentials("a.git", "alice", QString::fromUtf8(kSecret)),
-                            m_dir.filePath("work/k"), core::RepoMode::WorkingCopy, {}, "default"};
+                            m_dir.filePath("work/k"), core::RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
         w.commands()->addRepositories({spec});
         QTRY_COMPARE_WITH_TIMEOUT(outcomeOf(w, "k"), QString("cloned"), 30'000);
         QCOMPARE(w.workspace()->workspace().repository("k")->url,

@@ -16,7 +16,7 @@ TimelineModel::TimelineModel(QObject *parent)
 
 int TimelineModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : static_cast<int>(m_records.size()) + (m_live ? 1 : 0);
+    return parent.isValid() ? 0 : fixedRows() + (m_live ? 1 : 0);
 }
 
 int TimelineModel::columnCount(const QModelIndex &parent) const
@@ -46,6 +46,8 @@ QVariant TimelineModel::data(const QModelIndex &index, int role) const
         return {};
     if (index.row() < m_records.size())
         return recordData(m_records.at(index.row()), index.column(), role);
+    if (index.row() == afterSyncRow())
+        return afterSyncData(index.column(), role);
     if (role == Qt::DisplayRole || role == Qt::ToolTipRole)
         return liveData(index.column());
     return {};
@@ -77,6 +79,40 @@ QVariant TimelineModel::recordData(const core::AttemptRecord &r, int column, int
     }
 }
 
+QVariant TimelineModel::afterSyncData(int column, int role) const
+{
+    const core::AfterSyncRecord &a = m_afterSync;
+    if (role == Qt::ForegroundRole && column == Result && !a.ok())
+        return QBrush(QColor(0xc0, 0x39, 0x2b));
+    // The whole tail of its output on hover; the row shows its last line.
+    if (role == Qt::ToolTipRole && column == Message)
+        return a.output.isEmpty() ? a.error : a.output;
+    if (role != Qt::DisplayRole && role != Qt::ToolTipRole)
+        return {};
+    switch (column) {
+    case Attempt: return tr("after_sync");
+    case Started: return text::timestamp(a.started, m_clock());
+    case Duration: return core::humanDuration(core::Millis(a.durationMs));
+    case Result:
+        if (a.timedOut)
+            return tr("timed out");
+        if (a.killed)
+            return tr("killed on cancel");
+        if (a.startFailed)
+            return tr("could not start");
+        if (a.exitCode < 0)
+            return tr("crashed");
+        return tr("exit code %1").arg(a.exitCode);
+    case Message: {
+        const QStringList lines = a.output.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        return lines.isEmpty() ? (a.ok() ? QString() : a.error) : lines.last();
+    }
+    case Bytes:
+    case NextDelay:
+    default: return {};
+    }
+}
+
 QVariant TimelineModel::liveData(int column) const
 {
     const LiveAttempt &l = *m_live;
@@ -95,17 +131,18 @@ QVariant TimelineModel::liveData(int column) const
     }
 }
 
-void TimelineModel::setRecords(const QList<core::AttemptRecord> &records)
+void TimelineModel::setRecords(const QList<core::AttemptRecord> &records, const core::AfterSyncRecord &afterSync)
 {
     beginResetModel();
     m_records = records;
+    m_afterSync = afterSync;
     m_live.reset();
     endResetModel();
 }
 
 void TimelineModel::setLive(const std::optional<LiveAttempt> &live)
 {
-    const int liveRow = static_cast<int>(m_records.size());
+    const int liveRow = fixedRows();
     if (live && m_live) {
         m_live = live;
         emit dataChanged(index(liveRow, 0), index(liveRow, ColumnCount - 1));
@@ -124,6 +161,7 @@ void TimelineModel::clear()
 {
     beginResetModel();
     m_records.clear();
+    m_afterSync = {};
     m_live.reset();
     endResetModel();
 }

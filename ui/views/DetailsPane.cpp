@@ -194,7 +194,8 @@ void DetailsPane::refresh()
 
 void DetailsPane::refreshTimeline()
 {
-    m_timeline->setRecords(m_tracker->status(m_name).last.timeline);
+    const core::RepoState last = m_tracker->status(m_name).last;
+    m_timeline->setRecords(last.timeline, last.afterSync);
     refreshLive();
 }
 
