@@ -410,8 +410,10 @@ void SyncSession::onHookFinished(const QString &name, const HookResult &result)
         spdlog::info("{}", line);
     else
         spdlog::warn("{}", line);
-    // The timeline's row for it, kept in the state file.
-    if (const auto it = m_states.find(name); it != m_states.end()) {
+    // The timeline's row for it, kept in the state file; not when a newer
+    // run of the repository has begun meanwhile (its timeline replaced the
+    // one this command followed).
+    if (const auto it = m_states.find(name); it != m_states.end() && !m_active.contains(name)) {
         AfterSyncRecord rec;
         rec.started = QDateTime::currentDateTimeUtc().addMSecs(-result.durationMs);
         rec.durationMs = result.durationMs;
