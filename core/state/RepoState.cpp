@@ -45,6 +45,21 @@ QString boundedText(const QJsonValue &v, int max)
     return withoutControlCharacters(text);
 }
 
+// A text field of the state file (hostile input: another program, a
+// corrupt disk or an attacker may have written it), cut to what RepoDeck
+// itself writes there at most. Line breaks are kept: messages have them.
+QString boundedString(const QJsonValue &v, int max)
+{
+    QString text = v.toString().left(max);
+    if (!text.isEmpty() && text.back().isHighSurrogate())
+        text.chop(1);
+    return text;
+}
+
+constexpr int kMaxMessage = 16 * 1024;
+constexpr int kMaxName = 256;
+constexpr int kMaxTimeline = 1000; // attempts of one run (the policy allows at most 100)
+
 } // namespace
 
 bool AfterSyncRecord::operator==(const AfterSyncRecord &o) const
@@ -126,8 +141,8 @@ SyncError syncErrorFromJson(const QJsonObject &o)
     SyncError e;
     e.category = categoryFromName(o.value(QLatin1String("category")).toString());
     e.transient = o.value(QLatin1String("transient")).toBool();
-    e.message = o.value(QLatin1String("message")).toString();
-    e.hint = o.value(QLatin1String("hint")).toString();
+    e.message = boundedString(o.value(QLatin1String("message")), kMaxMessage);
+    e.hint = boundedString(o.value(QLatin1String("hint")), kMaxMessage);
     e.httpStatus = o.value(QLatin1String("http_status")).toInt();
     e.gitClass = o.value(QLatin1String("git_class")).toInt();
     e.gitCode = o.value(QLatin1String("git_code")).toInt();
@@ -200,14 +215,17 @@ RepoState RepoState::fromJson(const QJsonObject &o)
     s.lastSuccess = timeFrom(o.value(QLatin1String("last_success")));
     s.lastAttempt = timeFrom(o.value(QLatin1String("last_attempt")));
     s.lastOutcome = outcomeFromName(o.value(QLatin1String("outcome")).toString());
-    s.reason = o.value(QLatin1String("reason")).toString();
-    s.detail = o.value(QLatin1String("detail")).toString();
+    s.reason = boundedString(o.value(QLatin1String("reason")), kMaxName);
+    s.detail = boundedString(o.value(QLatin1String("detail")), kMaxMessage);
     s.error = syncErrorFromJson(o.value(QLatin1String("error")).toObject());
     s.attempts = o.value(QLatin1String("attempts")).toInt();
     s.consecutiveFailures = o.value(QLatin1String("consecutive_failures")).toInt();
     const QJsonArray attemptsJson = o.value(QLatin1String("timeline")).toArray();
-    for (const QJsonValue &v : attemptsJson)
+    for (const QJsonValue &v : attemptsJson) {
+        if (s.timeline.size() == kMaxTimeline)
+            break;
         s.timeline.append(attemptRecordFromJson(v.toObject()));
+    }
     // Absent in files written before after_sync existed.
     s.afterSync = afterSyncRecordFromJson(o.value(QLatin1String("after_sync")).toObject());
     return s;

@@ -9,8 +9,13 @@
 #include "util/RemoteUrl.h"
 
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
+#include <QMessageAuthenticationCode>
+#include <QMutex>
+#include <QRandomGenerator>
+#include <QStandardPaths>
 
 #ifndef _WIN32
 #include <sys/stat.h>
@@ -22,6 +27,75 @@ namespace repodeck::core {
 namespace {
 
 const char *kMarker = "repodeck.checkpointClone";
+const char *kToken = "repodeck.checkpointToken";
+
+// A key of this user's RepoDeck, kept in its own data folder (0600): a
+// partial folder carries a token made with it, so a folder that RepoDeck
+// did not create (an unpacked archive, a synced folder, a planted one) is
+// never resumed as its own. Empty when it cannot be read or made: then
+// nothing is resumed.
+QByteArray checkpointKey()
+{
+    static QMutex mutex;
+    static QByteArray key;
+    QMutexLocker lock(&mutex);
+    if (!key.isEmpty())
+        return key;
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+                        + QStringLiteral("/repodeck");
+    const QString path = dir + QStringLiteral("/checkpoint.key");
+    auto readKey = [&]() -> QByteArray {
+        const QFileInfo info(path);
+        if (!info.exists() || info.isSymLink() || !info.isFile() || info.size() != 64)
+            return {};
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly))
+            return {};
+        const QByteArray hex = f.read(64);
+        return QByteArray::fromHex(hex).size() == 32 ? hex : QByteArray();
+    };
+    key = readKey();
+    if (!key.isEmpty() || QFileInfo::exists(path) || QFileInfo(path).isSymLink())
+        return key;
+    QDir().mkpath(dir);
+    QByteArray raw(32, Qt::Uninitialized);
+    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(raw.data()), 8);
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::NewOnly))
+        return key = readKey(); // made meanwhile by another RepoDeck
+    f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    const QByteArray hex = raw.toHex();
+    if (f.write(hex) != hex.size() || !f.flush()) {
+        f.remove();
+        return {};
+    }
+    f.close();
+    return key = hex;
+}
+
+QByteArray tokenFor(const QString &partialDir, const QString &url)
+{
+    const QByteArray key = checkpointKey();
+    if (key.isEmpty())
+        return {};
+    const QString where = QDir::cleanPath(QFileInfo(partialDir).absoluteFilePath());
+    return QMessageAuthenticationCode::hash((where + QLatin1Char('\n') + url).toUtf8(), key,
+                                            QCryptographicHash::Sha256)
+        .toHex();
+}
+
+// Hooks git would run in the finished clone: a folder RepoDeck made has
+// only git's samples.
+bool hasHooks(const QString &gitDir)
+{
+    QDirIterator it(gitDir + QStringLiteral("/hooks"), QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System);
+    while (it.hasNext()) {
+        it.next();
+        if (!it.fileName().endsWith(QLatin1String(".sample")) || it.fileInfo().isSymLink() || it.fileInfo().isDir())
+            return true;
+    }
+    return false;
+}
 
 AttemptOutcome gitFailure(int rc, AttemptContext *attempt, const QString &host, const QString &what)
 {
@@ -69,7 +143,7 @@ int openOrCreate(const QString &dir, const RepoSpec &spec, qint64 linkBytesHint,
         state.linkBytes = linkBytesHint;
         state.save(raw);
     }
-    return git_config_set_bool(config.get(), kMarker, 1);
+    return markCheckpoint(dir, spec.url);
 }
 
 // What git_clone does after its fetch: local branch with upstream,
@@ -83,6 +157,7 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
         return rc;
     git::Config config(rawConfig);
     git_config_delete_entry(config.get(), kMarker);
+    git_config_delete_entry(config.get(), kToken);
     CheckpointedFetch::clearState(repo);
 
     const QByteArray defaultRef = remoteDefault.isEmpty() ? QByteArrayLiteral("refs/heads/main") : remoteDefault;
@@ -164,6 +239,21 @@ bool isPlainDirectory(const QString &path)
 
 } // namespace
 
+int markCheckpoint(const QString &partialDir, const QString &url)
+{
+    const QString gitDir = QFileInfo::exists(partialDir + QStringLiteral("/config"))
+                               ? partialDir : partialDir + QStringLiteral("/.git");
+    git_config *raw = nullptr;
+    int rc = git_config_open_ondisk(&raw, QFile::encodeName(gitDir + QStringLiteral("/config")).constData());
+    if (rc < 0)
+        return rc;
+    git::Config config(raw);
+    const QByteArray token = tokenFor(partialDir, url);
+    if (!token.isEmpty() && (rc = git_config_set_string(config.get(), kToken, token.constData())) < 0)
+        return rc;
+    return git_config_set_bool(config.get(), kMarker, 1);
+}
+
 bool isCheckpointInProgress(const QString &partialDir, const QString &expectedUrl)
 {
     if (!isPlainDirectory(partialDir))
@@ -189,9 +279,12 @@ bool isCheckpointInProgress(const QString &partialDir, const QString &expectedUr
         git_error_clear();
         return false;
     }
+    if (hasHooks(gitDir))
+        return false;
     bool marked = false;
     bool foreign = false;
     QString url;
+    QByteArray token;
     git_config_entry *entry = nullptr;
     while (git_config_next(&entry, it) == 0) {
         const QString key = QString::fromUtf8(entry->name).toLower();
@@ -202,10 +295,17 @@ bool isCheckpointInProgress(const QString &partialDir, const QString &expectedUr
             marked = value == QLatin1String("true") || value == QLatin1String("1");
         else if (key == QLatin1String("remote.origin.url"))
             url = value;
+        else if (key == QLatin1String("repodeck.checkpointtoken"))
+            token = value.toLatin1();
     }
     git_config_iterator_free(it);
     git_error_clear();
     if (!marked || foreign)
+        return false;
+    // Made by this user's RepoDeck for this folder and this URL.
+    const QByteArray expected = tokenFor(partialDir, url);
+    if (expected.isEmpty() || token.size() != expected.size()
+        || !std::equal(token.begin(), token.end(), expected.begin()))
         return false;
     return expectedUrl.isEmpty() || url == expectedUrl;
 }

@@ -22,5 +22,9 @@ AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, 
 // whose configuration holds only what RepoDeck writes. Anything else found
 // there is a leftover to remove, never a clone to resume.
 bool isCheckpointInProgress(const QString &partialDir, const QString &expectedUrl = QString());
+// Marks `partialDir` (a repository RepoDeck has just created) as its own
+// checkpoint for `url`: the marker and a token only this user's RepoDeck can
+// make for that folder and URL (isCheckpointInProgress checks it).
+int markCheckpoint(const QString &partialDir, const QString &url);
 
 } // namespace repodeck::core

@@ -396,6 +396,48 @@ private slots:
               proxy.totalConnections());
     }
 
+    // Found in the third review (high): `git init`, origin and the marker
+    // were enough for a folder to be resumed as RepoDeck's checkpoint; its
+    // files, hooks and forged tags ended up in the finished clone (and the
+    // checkout wrote through a planted link). Only a folder with the token
+    // this user's RepoDeck made for it, and no hooks, is resumed.
+    void plantedPartialIsNotResumed()
+    {
+        const QString bare = buildHistory(m_root, "planted.git",
+                                          straightHistory(3, 1000, [](int i) { return QString("v%1").arg(i); }), 31);
+        QVERIFY(!bare.isEmpty());
+        const QString target = m_tmp.filePath("work/planted");
+        const QString url = m_daemon.url("planted.git");
+        const QString planted = core::partialClonePath(target);
+        int rc = -1;
+        GitRepoFactory::git({"init", "-q", planted}, m_tmp.path(), &rc);
+        QCOMPARE(rc, 0);
+        GitRepoFactory::git({"remote", "add", "origin", url}, planted);
+        GitRepoFactory::git({"config", "repodeck.checkpointClone", "true"}, planted);
+        QFile f(planted + "/planted.txt");
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("planted");
+        f.close();
+        GitRepoFactory::git({"-c", "user.email=e@x", "-c", "user.name=e", "commit", "-q", "--allow-empty", "-m", "evil"},
+                            planted, &rc);
+        QCOMPARE(rc, 0);
+        GitRepoFactory::git({"tag", "-f", "v1"}, planted); // forged: upstream's v1 is another commit
+        GitRepoFactory::git({"tag", "evil"}, planted);
+        QFile hook(planted + "/.git/hooks/pre-commit");
+        QVERIFY(hook.open(QIODevice::WriteOnly));
+        hook.write("#!/bin/sh\necho pwned\n");
+        hook.close();
+
+        SyncHarness h;
+        auto p = policy(core::Checkpoint::Always);
+        const auto r = h.syncAndWait(h.spec("planted", url, target), p, 60'000);
+        QVERIFY2(r.outcome == Outcome::Cloned, qPrintable(r.error.text()));
+        QVERIFY(!QFileInfo::exists(target + "/planted.txt"));
+        QVERIFY(!QFileInfo::exists(target + "/.git/hooks/pre-commit"));
+        QCOMPARE(GitRepoFactory::git({"tag", "--list", "evil"}, target, &rc).trimmed(), QString());
+        QCOMPARE(GitRepoFactory::revParse(target, "v1^{commit}"), GitRepoFactory::revParse(bare, "v1^{commit}"));
+    }
+
     // One branch, no tags, larger than the link carries: there is no step
     // to stop at. The sync must end saying so (which ref, that it needs to
     // come in one piece) instead of sending the same request until the

@@ -166,8 +166,24 @@ private slots:
         QTemporaryDir tmp;
         const QString dir = tmp.filePath(".x.repodeck-partial");
         GitRepoFactory::git({"init", "-q", dir}, tmp.path());
-        GitRepoFactory::git({"config", "repodeck.checkpointClone", "true"}, dir);
         GitRepoFactory::git({"config", "remote.origin.url", "git://127.0.0.1/x.git"}, dir);
+        // The marker alone (anyone can write it) is not enough.
+        GitRepoFactory::git({"config", "repodeck.checkpointClone", "true"}, dir);
+        QVERIFY(!core::isCheckpointInProgress(dir, "git://127.0.0.1/x.git"));
+        GitRepoFactory::git({"config", "repodeck.checkpointToken", QString(64, 'a')}, dir);
+        QVERIFY(!core::isCheckpointInProgress(dir, "git://127.0.0.1/x.git"));
+        QCOMPARE(core::markCheckpoint(dir, "git://127.0.0.1/x.git"), 0);
+        QVERIFY(core::isCheckpointInProgress(dir, "git://127.0.0.1/x.git"));
+        // Moved elsewhere, the token no longer matches its folder.
+        const QString moved = tmp.filePath(".moved.repodeck-partial");
+        QVERIFY(QDir().rename(dir, moved));
+        QVERIFY(!core::isCheckpointInProgress(moved, "git://127.0.0.1/x.git"));
+        QVERIFY(QDir().rename(moved, dir));
+        QVERIFY(core::isCheckpointInProgress(dir, "git://127.0.0.1/x.git"));
+        // A hook git would run in the finished clone.
+        QVERIFY(writeFile(dir + "/.git/hooks/post-checkout", "#!/bin/sh\n"));
+        QVERIFY(!core::isCheckpointInProgress(dir, "git://127.0.0.1/x.git"));
+        QVERIFY(QFile::remove(dir + "/.git/hooks/post-checkout"));
         QVERIFY(core::isCheckpointInProgress(dir, "git://127.0.0.1/x.git"));
         QVERIFY(!core::isCheckpointInProgress(dir, "git://127.0.0.1/other.git"));
         const QString link = tmp.filePath(".y.repodeck-partial");

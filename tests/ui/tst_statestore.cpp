@@ -82,6 +82,31 @@ private slots:
         QCOMPARE(store.names(), QStringList{QStringLiteral("b")});
     }
 
+    // The state file is input like any other: a text field or a timeline of
+    // any size loads cut to what RepoDeck itself would have written.
+    void oversizedFieldsAreCut()
+    {
+        RepoStateStore store;
+        RepoState big = sample();
+        big.detail = QString(1'000'000, QLatin1Char('d'));
+        big.reason = QString(10'000, QLatin1Char('r'));
+        big.error.message = QString(1'000'000, QLatin1Char('m'));
+        const AttemptRecord r = big.timeline.first();
+        for (int i = 0; i < 5000; ++i)
+            big.timeline << r;
+        store.setState(QStringLiteral("big"), big);
+        const QString path = m_dir.filePath("big.json.state.json");
+        QCOMPARE(store.save(path), QString());
+        auto loaded = RepoStateStore::load(path);
+        QVERIFY(loaded.ok());
+        const RepoState s = loaded.value().state(QStringLiteral("big"));
+        QVERIFY2(s.detail.size() <= 16 * 1024, qPrintable(QString::number(s.detail.size())));
+        QVERIFY(s.reason.size() <= 256);
+        QVERIFY(s.error.message.size() <= 16 * 1024);
+        QCOMPARE(s.timeline.size(), 1000);
+        QVERIFY(s.timeline.last().error.message.size() <= 16 * 1024);
+    }
+
     void unreadableFileIsAnError()
     {
         const QString path = m_dir.filePath("broken.json");

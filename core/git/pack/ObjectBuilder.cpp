@@ -145,7 +145,7 @@ bool ObjectBuilder::streamed(quint32 i, const StoredObject *base, git_object_t t
     case StreamResult::BaseReadFailed: return failIo(base->file->failure());
     case StreamResult::SinkFailed:
         if (sink.fileFailed())
-            failIo(file->failure());
+            return failIo(file->failure());
         else
             return fail(m_hasher.error());
     }
