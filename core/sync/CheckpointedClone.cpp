@@ -9,6 +9,7 @@
 #include "util/RemoteUrl.h"
 
 #include <QDir>
+#include <memory>
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
@@ -167,6 +168,20 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
         return git_repository_set_head(repo, defaultRef.constData());
     }
 
+    git_checkout_options checkout;
+    git_checkout_options_init(&checkout, GIT_CHECKOUT_OPTIONS_VERSION);
+    checkout.checkout_strategy = GIT_CHECKOUT_FORCE;
+    if (spec.branch.isEmpty() && !defaultRef.startsWith("refs/heads/")) {
+        // The server's HEAD names a tag (or another ref): as git clone
+        // does, the clone checks out its commit with a detached HEAD.
+        git_object *rawTarget = nullptr;
+        if ((rc = git_revparse_single(&rawTarget, repo, (defaultRef + "^{commit}").constData())) < 0)
+            return rc;
+        std::unique_ptr<git_object, void (*)(git_object *)> target(rawTarget, git_object_free);
+        if ((rc = git_repository_set_head_detached(repo, git_object_id(target.get()))) < 0)
+            return rc;
+        return git_checkout_head(repo, &checkout);
+    }
     const QByteArray branch = spec.branch.isEmpty() ? defaultRef.mid(int(qstrlen("refs/heads/")))
                                                     : spec.branch.toUtf8();
     const QByteArray tracking = "refs/remotes/origin/" + branch;
@@ -195,9 +210,6 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
         return rc;
     // The directory is RepoDeck's own temporary one: nothing of the user's
     // can be overwritten here.
-    git_checkout_options checkout;
-    git_checkout_options_init(&checkout, GIT_CHECKOUT_OPTIONS_VERSION);
-    checkout.checkout_strategy = GIT_CHECKOUT_FORCE;
     return git_checkout_head(repo, &checkout);
 }
 

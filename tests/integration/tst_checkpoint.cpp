@@ -438,6 +438,27 @@ private slots:
         QCOMPARE(GitRepoFactory::revParse(target, "v1^{commit}"), GitRepoFactory::revParse(bare, "v1^{commit}"));
     }
 
+    // Found in the third review: a server whose HEAD names a tag failed
+    // every sync ("refs/tags/v2" was cut as if it were "refs/heads/"). git
+    // clone checks out the tag's commit with a detached HEAD; so must we.
+    void serverHeadAtATag()
+    {
+        const QString bare = buildHistory(m_root, "headtag.git",
+                                          straightHistory(3, 1000, [](int i) { return QString("v%1").arg(i); }), 37);
+        QVERIFY(!bare.isEmpty());
+        int rc = -1;
+        GitRepoFactory::git({"symbolic-ref", "HEAD", "refs/tags/v1"}, bare, &rc);
+        QCOMPARE(rc, 0);
+        SyncHarness h;
+        const QString target = m_tmp.filePath("work/headtag");
+        const auto r = h.syncAndWait(h.spec("headtag", m_daemon.url("headtag.git"), target),
+                                     policy(core::Checkpoint::Always), 60'000);
+        QVERIFY2(r.outcome == Outcome::Cloned, qPrintable(r.error.text()));
+        QCOMPARE(GitRepoFactory::revParse(target, "HEAD"), GitRepoFactory::revParse(bare, "v1^{commit}"));
+        GitRepoFactory::git({"fsck", "--strict"}, target, &rc);
+        QCOMPARE(rc, 0);
+    }
+
     // One branch, no tags, larger than the link carries: there is no step
     // to stop at. The sync must end saying so (which ref, that it needs to
     // come in one piece) instead of sending the same request until the
