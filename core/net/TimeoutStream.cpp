@@ -285,10 +285,16 @@ int streamConnect(git_stream *base)
 ssize_t streamRead(git_stream *base, void *data, size_t len)
 {
     auto *s = reinterpret_cast<TimeoutStream *>(base);
+    // A stall is time spent waiting for the server, not time since its last
+    // byte: libgit2 calls back into the indexer between reads, and resolving
+    // a large delta there can take longer than the stall limit while the
+    // server has long sent what comes next (found in review: a 68 KB pack
+    // whose delta makes 2 GiB was reported as a stalled server, and retried).
+    const Clock::time_point waitStart = Clock::now();
     while (true) {
         if (checkInterrupted("receive") < 0)
             return -1;
-        const Clock::time_point stallAt = s->lastActivity + stallLimit();
+        const Clock::time_point stallAt = std::max(s->lastActivity, waitStart) + stallLimit();
         if (Clock::now() >= stallAt)
             return fail(StreamFault::StallTimeout, "no data received from " + s->host, stallLimit());
         const auto w = sock::waitReadable(s->socket, std::max(1, remainingMs(stallAt)));
@@ -321,10 +327,11 @@ ssize_t streamWrite(git_stream *base, const char *data, size_t len, int)
     auto *s = reinterpret_cast<TimeoutStream *>(base);
     noteOrigin(s, data, len);
     size_t sent = 0;
+    const Clock::time_point waitStart = Clock::now(); // as in streamRead
     while (sent < len) {
         if (checkInterrupted("send") < 0)
             return -1;
-        const Clock::time_point stallAt = s->lastActivity + stallLimit();
+        const Clock::time_point stallAt = std::max(s->lastActivity, waitStart) + stallLimit();
         if (Clock::now() >= stallAt)
             return fail(StreamFault::StallTimeout, "could not send to " + s->host, stallLimit());
         const auto w = sock::waitWritable(s->socket, std::max(1, remainingMs(stallAt)));

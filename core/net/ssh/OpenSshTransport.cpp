@@ -84,7 +84,10 @@ int childEnded(SshStream *s)
     return f.gitCode;
 }
 
-int checkLimits(SshStream *s)
+// `waitStart`: when the read or write that waits began. Once the server
+// has spoken, a stall is time spent waiting for it, not time since its last
+// byte (libgit2 indexes between reads, which can outlast the stall limit).
+int checkLimits(SshStream *s, Clock::time_point waitStart)
 {
     auto *ctx = context();
     if (ctx) {
@@ -102,7 +105,8 @@ int checkLimits(SshStream *s)
     // Until the server says something, the connect limit applies (DNS,
     // TCP, key exchange and authentication); afterwards the stall limit.
     const Millis limit = s->connected ? stall : std::max(connect, Millis(1000));
-    if (Clock::now() - s->lastActivity >= limit)
+    const Clock::time_point since = s->connected ? std::max(s->lastActivity, waitStart) : s->lastActivity;
+    if (Clock::now() - since >= limit)
         return fail(s, s->connected ? StreamFault::StallTimeout : StreamFault::ConnectTimeout,
                     s->connected ? QStringLiteral("no data received from %1 over ssh").arg(s->host)
                                  : QStringLiteral("timed out connecting to %1 over ssh").arg(s->host),
@@ -114,6 +118,7 @@ int streamRead(git_smart_subtransport_stream *base, char *buffer, size_t size, s
 {
     auto *s = reinterpret_cast<SshStream *>(base);
     *bytesRead = 0;
+    const Clock::time_point waitStart = Clock::now();
     while (true) {
         if (s->process->bytesAvailable() > 0) {
             const qint64 n = s->process->read(buffer, static_cast<qint64>(size));
@@ -134,9 +139,15 @@ int streamRead(git_smart_subtransport_stream *base, char *buffer, size_t size, s
                 return 0;
             }
         }
-        if (s->process->state() == QProcess::NotRunning)
+        if (s->process->state() == QProcess::NotRunning) {
+            // Everything read and ssh ended well after the server spoke: the
+            // end of the stream (a server without side-band sends the pack
+            // and hangs up; libgit2 reads it to the end), as git takes it.
+            if (s->connected && s->process->exitStatus() == QProcess::NormalExit && s->process->exitCode() == 0)
+                return 0;
             return childEnded(s);
-        if (const int rc = checkLimits(s))
+        }
+        if (const int rc = checkLimits(s, waitStart))
             return rc;
         s->process->waitForReadyRead(kSliceMs);
         s->stderrText += s->process->readAllStandardError();
@@ -153,8 +164,9 @@ int streamWrite(git_smart_subtransport_stream *base, const char *buffer, size_t 
         return childEnded(s);
     if (s->process->write(buffer, static_cast<qint64>(len)) != static_cast<qint64>(len))
         return fail(s, StreamFault::Reset, QStringLiteral("cannot write to ssh"));
+    const Clock::time_point waitStart = Clock::now();
     while (s->process->bytesToWrite() > 0) {
-        if (const int rc = checkLimits(s))
+        if (const int rc = checkLimits(s, waitStart))
             return rc;
         const qint64 before = s->process->bytesToWrite();
         s->process->waitForBytesWritten(kSliceMs);
