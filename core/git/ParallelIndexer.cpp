@@ -454,6 +454,23 @@ int foreachCb(git_odb_backend *, git_odb_foreach_cb, void *)
     return 0;
 }
 
+// libgit2 refreshes the whole object database (rescanning objects/pack) on
+// every lookup that misses, and before a fetch it looks up every advertised
+// ref (`mark_local`) with no callback in between: a server advertising
+// 500,000 refs kept a first clone there for many seconds past its attempt
+// timeout. This backend is asked first; once the attempt is cancelled or
+// out of time its refresh fails, which stops the rescans (the lookups then
+// answer "missing" at once) and the next read from the server ends the
+// attempt. Within the attempt's time nothing changes.
+int refreshCb(git_odb_backend *)
+{
+    if (AttemptContext *ctx = AttemptContext::current(); ctx && ctx->checkInterrupted() != StreamFault::None) {
+        git_error_set_str(GIT_ERROR_ODB, "the attempt was cancelled or ran out of time");
+        return -1;
+    }
+    return 0;
+}
+
 void freeBackend(git_odb_backend *base)
 {
     delete reinterpret_cast<Backend *>(base);
@@ -499,6 +516,7 @@ int installParallelIndexer(git_repository *repo, bool clone)
     backend->parent.writepack = &writepackCb;
     backend->parent.free = &freeBackend;
     backend->parent.foreach = &foreachCb;
+    backend->parent.refresh = &refreshCb;
     backend->packDir = QDir(QFile::decodeName(git_repository_path(repo))).filePath(QStringLiteral("objects/pack"));
     backend->clone = clone;
     QDir().mkpath(backend->packDir);

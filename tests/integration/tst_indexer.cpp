@@ -575,6 +575,39 @@ private slots:
         QVERIFY2(out.contains("target OID for the reference doesn't exist"), qPrintable(out));
     }
 
+    // A server advertising 500,000 refs: before asking for a pack libgit2
+    // looks every advertised ref up, rescanning objects/pack on each miss,
+    // with no callback in between. A first clone ran 8 s and more past a 3 s
+    // attempt timeout; past the attempt's time the rescans now stop and the
+    // next read from the server ends the attempt.
+    void manyAdvertisedRefsEndWithTheAttemptTimeout()
+    {
+        if (CliRunner::binary().isEmpty())
+            QSKIP("needs REPODECK_CLI (set by CTest)");
+        const QString bare = m_tmp.filePath("srv/manyrefs.git");
+        int rc = 0;
+        GitRepoFactory::git({"clone", "-q", "--bare", m_bare, bare}, m_tmp.path(), &rc);
+        QCOMPARE(rc, 0);
+        const QByteArray tip = GitRepoFactory::git({"rev-parse", "HEAD"}, bare, &rc).trimmed().toLatin1();
+        QCOMPARE(tip.size(), 40);
+        GitRepoFactory::git({"update-ref", "-d", "refs/heads/main"}, bare, &rc);
+        QFile refs(bare + "/packed-refs");
+        QVERIFY(refs.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        QByteArray text = "# pack-refs with: peeled fully-peeled sorted \n" + tip + " refs/heads/main\n";
+        for (int i = 0; i < 500'000; ++i)
+            text += tip + " refs/tags/t" + QByteArray::number(i).rightJustified(6, '0') + '\n';
+        QCOMPARE(refs.write(text), text.size());
+        refs.close();
+        const QString root = m_tmp.filePath(QStringLiteral("manyrefs-%1").arg(++m_counter));
+        const CliSync r = syncThroughCli(root, m_daemon.url("manyrefs.git"), root + "/clone", 120'000,
+                                         {"--attempt-timeout", "3s", "--checkpoint", "never"});
+        const QString out = QString::fromUtf8(r.out);
+        qInfo("%lld ms, exit %d", r.elapsedMs, r.exitCode);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(out.contains("\"timeout\""), qPrintable(out.right(600)));
+        QVERIFY2(r.elapsedMs < 8'000, qPrintable(QStringLiteral("the sync ran %1 ms with a 3 s attempt timeout").arg(r.elapsedMs)));
+    }
+
     // A real history with an object over the stream threshold: a 100 MiB
     // blob and a delta on it (git's own, from `git repack -f`) are built
     // piece by piece, the first kept in a spill file as the second's base;

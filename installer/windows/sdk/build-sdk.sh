@@ -109,7 +109,7 @@ fi
 if ! done_part libgit2; then
     cmake_part libgit2 "$(fetch libgit2)" -DBUILD_SHARED_LIBS=ON -DBUILD_TESTS=OFF -DBUILD_CLI=OFF \
         -DBUILD_EXAMPLES=OFF -DUSE_HTTPS=mbedTLS -DUSE_SHA1=CollisionDetection -DUSE_HTTP_PARSER=system \
-        -DREGEX_BACKEND=pcre2 -DUSE_NTLMCLIENT=OFF -DUSE_SSH=OFF -DUSE_GSSAPI=OFF -DUSE_BUNDLED_ZLIB=OFF \
+        -DREGEX_BACKEND=pcre2 -DUSE_WINHTTP=OFF -DUSE_NTLMCLIENT=OFF -DUSE_SSH=OFF -DUSE_GSSAPI=OFF -DUSE_BUNDLED_ZLIB=OFF \
         -DZLIB_LIBRARY="$prefix/lib/libz.a" -DZLIB_INCLUDE_DIR="$prefix/include" \
         -DHTTP_PARSER_INCLUDE_DIR="$prefix/include" -DHTTP_PARSER_LIBRARY="$prefix/lib/libhttp_parser.a" \
         -DPCRE2_INCLUDE_DIR="$prefix/include" -DPCRE2_LIBRARY="$prefix/lib/libpcre2-8.a" \
