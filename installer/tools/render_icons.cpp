@@ -2,6 +2,8 @@
 // hicolor PNGs for Linux and a multi-size .ico for Windows (macOS .icns is
 // made from the same PNGs with iconutil, see installer/CMakeLists.txt).
 // Usage: repodeck_render_icons APP.svg OUTDIR
+//        repodeck_render_icons --png SIZE IN.svg OUT.png   (one icon, for
+//        builds whose Qt has no SVG support: the Windows SDK)
 #include <QGuiApplication>
 #include <QImage>
 #include <QImageWriter>
@@ -14,6 +16,26 @@ int main(int argc, char *argv[])
 {
     qputenv("QT_QPA_PLATFORM", "offscreen");
     QGuiApplication app(argc, argv);
+    if (argc == 5 && qstrcmp(argv[1], "--png") == 0) {
+        const int size = QByteArray(argv[2]).toInt();
+        QSvgRenderer one(QString::fromLocal8Bit(argv[3]));
+        if (size <= 0 || size > 1024 || !one.isValid()) {
+            std::fprintf(stderr, "cannot render %s at %s px\n", argv[3], argv[2]);
+            return 1;
+        }
+        QImage image(size, size, QImage::Format_ARGB32_Premultiplied);
+        image.fill(Qt::transparent);
+        QPainter painter(&image);
+        painter.setRenderHint(QPainter::Antialiasing);
+        one.render(&painter);
+        painter.end();
+        // PNG whatever the name says: QIcon reads the content.
+        if (!image.save(QString::fromLocal8Bit(argv[4]), "PNG")) {
+            std::fprintf(stderr, "cannot write %s\n", argv[4]);
+            return 1;
+        }
+        return 0;
+    }
     if (argc != 3) {
         std::fprintf(stderr, "usage: repodeck_render_icons APP.svg OUTDIR\n");
         return 2;

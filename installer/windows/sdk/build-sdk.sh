@@ -58,9 +58,12 @@ fetch() {
 done_part() { [ -e "$stamps/$1" ]; }
 mark() { touch "$stamps/$1"; echo "== $1 done after $(( $(date +%s) - started )) s"; }
 
+launcher=(-DCMAKE_C_COMPILER_LAUNCHER= -DCMAKE_CXX_COMPILER_LAUNCHER=)
+[ "${SDK_CCACHE:-}" = 1 ] && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
 cmake_part() { # name srcdir [cmake args...]
     local name="$1" dir="$2"; shift 2
-    cmake -G Ninja -S "$dir" -B "$bld/$name" -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
+    cmake -G Ninja "${launcher[@]}" -S "$dir" -B "$bld/$name" -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
         -DREPODECK_WINDOWS_SDK="$prefix" -DCMAKE_INSTALL_PREFIX="$prefix" \
         -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release "$@" >"$bld/$name.configure.log"
     cmake --build "$bld/$name" -j "$jobs" >"$bld/$name.build.log"
@@ -133,7 +136,8 @@ fi
 # Qt: host tools (moc, rcc, uic) come from Debian's own Qt 6.4.2, the same
 # version. Only the modules RepoDeck links; Schannel for TLS (no OpenSSL DLLs
 # to ship), no OpenGL (Widgets draws in software), Qt's bundled image and
-# font libraries.
+# font libraries. No tablet events: Debian's source drops Wacom's wintab.h
+# (src/3rdparty/wintab), which the windows plugin needs for them.
 if ! done_part qtbase; then
     cmake_part qtbase "$(fetch qt6-base)" -DQT_HOST_PATH=/usr \
         -DQT_HOST_PATH_CMAKE_DIR=/usr/lib/x86_64-linux-gnu/cmake \
@@ -141,7 +145,7 @@ if ! done_part qtbase; then
         -DBUILD_SHARED_LIBS=ON -DFEATURE_sql=OFF -DFEATURE_opengl=OFF -DINPUT_opengl=no \
         -DFEATURE_dbus=OFF -DFEATURE_printsupport=OFF -DFEATURE_testlib=ON -DFEATURE_xml=OFF \
         -DFEATURE_openssl=OFF -DFEATURE_schannel=ON -DFEATURE_system_zlib=OFF \
-        -DFEATURE_vulkan=OFF -DFEATURE_sql_sqlite=OFF -DFEATURE_network=ON -DFEATURE_concurrent=ON \
+        -DFEATURE_vulkan=OFF -DFEATURE_tabletevent=OFF -DFEATURE_network=ON -DFEATURE_concurrent=ON \
         -DFEATURE_widgets=ON -DFEATURE_gui=ON -DFEATURE_accessibility=ON
     mark qtbase
 fi
