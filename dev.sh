@@ -3,6 +3,7 @@
 #   ./dev.sh run    install what is missing, build, start the app
 #   ./dev.sh test   install what is missing, build, run the whole test suite
 #   ./dev.sh fuzz   run every fuzz target for FUZZ_SECONDS (default 600) each
+#   ./dev.sh windows  cross-build the Windows binaries (needs the Windows SDK)
 # Other platforms: see README.md (macOS: Homebrew, Windows: vcpkg).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -71,8 +72,15 @@ case "${1:-}" in
         install_missing
         exec tests/fuzz/run-fuzzers.sh all build/fuzz "${FUZZ_SECONDS:-600}"
         ;;
+    windows)
+        # Cross-builds repodeck.exe and repodeck-cli.exe with mingw-w64
+        # against the Windows SDK (installer/windows/sdk/build-sdk.sh):
+        # REPODECK_WINDOWS_SDK names an unpacked prefix, else the newest
+        # tarball in ../shared/windows-sdk/ is unpacked into build/.
+        exec installer/windows/build-windows.sh
+        ;;
     *)
-        echo "usage: ./dev.sh run|test|build|fuzz" >&2
+        echo "usage: ./dev.sh run|test|build|fuzz|windows" >&2
         exit 2
         ;;
 esac

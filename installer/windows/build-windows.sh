@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# ./dev.sh windows: cross-builds RepoDeck for 64-bit Windows with mingw-w64
+# against the SDK that installer/windows/sdk/build-sdk.sh makes, and gathers
+# the DLLs the binaries need into build/windows-cross/dist.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+sdk="${REPODECK_WINDOWS_SDK:-}"
+if [ -z "$sdk" ]; then
+    tarball=$(ls -1 ../shared/windows-sdk/repodeck-windows-sdk-*.tar.xz 2>/dev/null | sort | tail -n1 || true)
+    if [ -z "$tarball" ]; then
+        echo "Windows not checked: no SDK at ../shared/windows-sdk (build one with installer/windows/sdk/build-sdk.sh)"
+        exit 0
+    fi
+    sdk="$PWD/build/windows-sdk/prefix"
+    stamp="$PWD/build/windows-sdk/unpacked-from"
+    if [ ! -d "$sdk" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$tarball" ]; then
+        rm -rf build/windows-sdk && mkdir -p build/windows-sdk
+        tar -C build/windows-sdk -xJf "$tarball"
+        echo "$tarball" > "$stamp"
+    fi
+fi
+export REPODECK_WINDOWS_SDK="$sdk"
+for tool in x86_64-w64-mingw32-g++-posix; do
+    command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install g++-mingw-w64-x86-64-posix" >&2; exit 1; }
+done
+
+# The icon renderer runs at build time: the host's own build of it.
+cmake --preset dev >/dev/null
+cmake --build --preset dev --target repodeck_render_icons >/dev/null
+host_render="$PWD/build/dev/installer/repodeck_render_icons"
+
+cmake --preset windows-cross -DREPODECK_HOST_RENDER_ICONS="$host_render" -DREPODECK_BUILD_TESTS=OFF >/dev/null
+cmake --build --preset windows-cross -j "$(nproc)" --target repodeck repodeck-cli
+
+dist="$PWD/build/windows-cross/dist"
+rm -rf "$dist" && mkdir -p "$dist/platforms" "$dist/tls"
+cp build/windows-cross/app/gui/repodeck.exe build/windows-cross/app/cli/repodeck-cli.exe "$dist/"
+for dll in Qt6Core Qt6Gui Qt6Widgets Qt6Network Qt6Concurrent; do
+    cp "$sdk/bin/$dll.dll" "$dist/"
+done
+cp "$sdk/bin/libgit2.dll" "$dist/"
+cp "$sdk/plugins/platforms/qwindows.dll" "$dist/platforms/"
+cp "$sdk"/plugins/tls/qschannelbackend.dll "$dist/tls/"
+# The mingw runtime (posix threads).
+for dll in libstdc++-6.dll libgcc_s_seh-1.dll libwinpthread-1.dll; do
+    found=$(x86_64-w64-mingw32-g++-posix -print-file-name="$dll")
+    [ -f "$found" ] || found=$(find /usr/lib/gcc/x86_64-w64-mingw32 /usr/x86_64-w64-mingw32 -name "$dll" | head -n1)
+    cp "$found" "$dist/"
+done
+echo "Windows binaries and their DLLs: $dist"
