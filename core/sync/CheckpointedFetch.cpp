@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QSet>
 
@@ -29,6 +30,17 @@ constexpr int kMaxRefusedAlone = 8;
 // Units in a row behind one too big for the link before the rest in that
 // order are taken to be behind it too.
 constexpr int kMaxBehindInARow = 4;
+// Refs one step asks for by name. libgit2 1.5.1 matches every advertised
+// ref against each refspec, when choosing the wants and again in
+// update_tips: one refspec per unit made a step of 10,000 tags 10,000 x
+// (every advertised ref) matches. A step covering more units asks for this
+// many of them, spread over its range: in a line of history the last one
+// brings the others' commits, and the units still missing stay for the
+// next steps (their tag objects and refs come with the final fetch).
+constexpr int kMaxWants = 64;
+// A step that went this fast with no cut seen grows 8x, else 2x: 20,000
+// tags in 6 steps instead of 15 (each connection is sent the whole ref list).
+constexpr qint64 kFastStepMs = 5000;
 
 // The step being fetched on this thread: libgit2's progress callbacks share
 // one payload (TransferCallbacks), so the limit rides beside it.
@@ -170,8 +182,13 @@ void CheckpointedFetch::dropPresent(QList<CheckpointUnit> *units) const
     if (git_repository_odb(&rawOdb, m_repo) < 0)
         return;
     std::unique_ptr<git_odb, void (*)(git_odb *)> odb(rawOdb, git_odb_free);
+    // One refresh (a rescan of objects/pack), then lookups without one:
+    // libgit2 rescans on every miss, once per unit still missing.
+    git_odb_refresh(odb.get());
     units->erase(std::remove_if(units->begin(), units->end(),
-                                [&](const CheckpointUnit &u) { return git_odb_exists(odb.get(), &u.peeled); }),
+                                [&](const CheckpointUnit &u) {
+                                    return git_odb_exists_ext(odb.get(), &u.peeled, GIT_ODB_LOOKUP_NO_REFRESH) == 1;
+                                }),
                  units->end());
 }
 
@@ -418,6 +435,7 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
     bool reversed = false; // the tags were asked for from the other end
     int k = 0; // units in the last completed step
     qint64 lastObjects = 0; // objects it brought
+    qint64 lastMs = 0; // how long it took
     qint64 lastAloneObjects = 0; // the last unit refused alone since then
     int n = 0; // units in the next request (0: choose)
     int requests = 0;
@@ -457,11 +475,12 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
         const qint64 limit = m_state.stepObjects();
         const int size = static_cast<int>(todo.size());
         if (n <= 0 || n > size) {
-            n = k > 0 ? std::min(size, 2 * k) : (limit == 0 ? 1 : size);
+            const int growth = limit == 0 && lastMs < kFastStepMs ? 8 : 2;
+            n = k > 0 ? int(std::min<qint64>(size, qint64(growth) * k)) : (limit == 0 ? 1 : size);
             // Regular histories: as many units as the last step's objects
             // per unit say fit, rather than doubling into a refused request.
             if (k > 0 && limit > 0 && lastObjects > 0)
-                n = std::clamp(static_cast<int>(limit * 9 / 10 * k / lastObjects), 1, n);
+                n = int(checkpoint::unitsThatFit(limit, k, lastObjects, n));
         }
         if (++requests > maxRequests)
             return AttemptOutcome::failed(SyncError::local(
@@ -471,13 +490,18 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             arrangeHaves();
             arranged = m_stepsDone;
         }
-        const QList<CheckpointUnit> step = todo.mid(0, n);
+        const QList<int> wanted = checkpoint::spreadWants(n, kMaxWants);
+        QList<CheckpointUnit> step;
+        for (int i : wanted)
+            step << todo.at(i);
         // A unit already put back once goes alone without a limit: it is
         // the smallest step left.
         const qint64 useLimit = n == 1 && step.first().deferrals > 0 ? 0 : limit;
         m_totalSteps = m_stepsDone + (size + int(deferred.size()) + n - 1) / n + 1;
         m_callbacks.setStep(m_stepsDone + 1, m_totalSteps, m_kept);
         StepStats stats;
+        QElapsedTimer stepTime;
+        stepTime.start();
         const Step result = fetchStep(step, useLimit, &stats, &rc);
         if (result == Step::Failed) {
             const bool last = n == 1 && todo.size() == 1 && deferred.isEmpty() && triedAlone.isEmpty();
@@ -503,7 +527,7 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             m_state.setCount(unit.peeled, unit.objects);
             if (const int saved = m_state.save(m_repo); saved < 0)
                 return stateNotSaved(saved);
-            const qint64 estimate = stats.totalObjects * m_state.bytesPerObjectOrDefault();
+            const qint64 estimate = checkpoint::saturatingMul(stats.totalObjects, m_state.bytesPerObjectOrDefault());
             // (With no object measured yet the estimate means nothing: the
             // others go first.)
             if (todo.isEmpty() || (m_state.bytesPerObject > 0 && estimate <= m_state.linkBytes * 9 / 10)) {
@@ -622,7 +646,9 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             m_state.setCount(u.peeled, 0); // here now
         if (const int saved = m_state.save(m_repo); saved < 0)
             return stateNotSaved(saved);
-        todo.remove(0, n);
+        for (auto i = wanted.crbegin(); i != wanted.crend(); ++i)
+            todo.removeAt(*i); // the others in the range: dropped as present, or in a later step
+        lastMs = stepTime.elapsed();
         refusedAlone = 0;
         behindInARow = 0;
         k = n;

@@ -8,6 +8,7 @@
 #include <QSet>
 
 #include <algorithm>
+#include <limits>
 
 namespace repodeck::core {
 
@@ -220,6 +221,9 @@ QList<CheckpointUnit> unitsFrom(const git_remote_head *const *heads, size_t coun
                                 const QByteArray &defaultBranch, bool allRefs, int *present,
                                 const QByteArray &stepPrefix)
 {
+    // One rescan of objects/pack, not one per missing commit.
+    if (odb)
+        git_odb_refresh(odb);
     QHash<QByteArray, git_oid> peeled;
     for (size_t i = 0; i < count; ++i) {
         const QByteArray name(heads[i]->name);
@@ -242,7 +246,7 @@ QList<CheckpointUnit> unitsFrom(const git_remote_head *const *heads, size_t coun
         u.oid = heads[i]->oid;
         u.peeled = peeled.value(name, heads[i]->oid);
         u.isTag = tag;
-        if (odb && git_odb_exists(odb, &u.peeled)) {
+        if (odb && git_odb_exists_ext(odb, &u.peeled, GIT_ODB_LOOKUP_NO_REFRESH) == 1) {
             ++*present;
             continue;
         }
@@ -326,6 +330,39 @@ void orderByCounts(QList<CheckpointUnit> *units, const CheckpointState &state, q
     std::stable_sort(fitting.begin(), fitting.end(), byObjects);
     std::stable_sort(large.begin(), large.end(), byObjects);
     *units = fitting + unknown + large;
+}
+
+qint64 saturatingMul(qint64 a, qint64 b)
+{
+    if (a <= 0 || b <= 0)
+        return 0;
+    return a > std::numeric_limits<qint64>::max() / b ? std::numeric_limits<qint64>::max() : a * b;
+}
+
+qint64 unitsThatFit(qint64 limit, qint64 units, qint64 objects, qint64 maxUnits)
+{
+    const qint64 most = std::max<qint64>(1, maxUnits);
+    if (limit <= 0 || units <= 0 || objects <= 0)
+        return most;
+    // limit * 9 / 10 * units / objects: in double (53 bits are plenty for a
+    // count clamped to `most`), where the product cannot overflow.
+    const double fit = double(limit) * 0.9 * double(units) / double(objects);
+    return fit >= double(most) ? most : std::max<qint64>(1, qint64(fit));
+}
+
+QList<int> spreadWants(int n, int maxWants)
+{
+    QList<int> out;
+    if (n <= 0)
+        return out;
+    if (maxWants <= 0 || n <= maxWants) {
+        for (int i = 0; i < n; ++i)
+            out << i;
+        return out;
+    }
+    for (int j = 1; j <= maxWants; ++j)
+        out << int(qint64(j) * n / maxWants - 1); // strictly ascending as n > maxWants; ends at n - 1
+    return out;
 }
 
 QString sizeText(qint64 bytes)

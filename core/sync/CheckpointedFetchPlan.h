@@ -108,6 +108,18 @@ bool isStepNamespace(const QByteArray &name);
 // before the rest of history has arrived only spends a request).
 void orderByCounts(QList<CheckpointUnit> *units, const CheckpointState &state, qint64 stepObjects);
 
+// a * b for a, b >= 0, at most INT64_MAX (negative inputs count as 0):
+// sizes read back or announced by a server are not trusted to be small.
+qint64 saturatingMul(qint64 a, qint64 b);
+// Units the next step may cover: the last step covered `units` and brought
+// `objects`; the step limit is `limit` objects, aimed at 9/10 of it. Between
+// 1 and `maxUnits`, whatever the inputs (no overflow, no division by 0).
+qint64 unitsThatFit(qint64 limit, qint64 units, qint64 objects, qint64 maxUnits);
+// Which of the first `n` units a step asks for by name: all of them up to
+// `maxWants`, else `maxWants` spread evenly, the last one always included
+// (ascending indices).
+QList<int> spreadWants(int n, int maxWants);
+
 QString sizeText(qint64 bytes);
 QString countText(qint64 n);
 
