@@ -142,7 +142,8 @@ int openOrCreate(const QString &dir, const RepoSpec &spec, qint64 linkBytesHint,
     if (linkBytesHint > 0) {
         CheckpointState state;
         state.linkBytes = linkBytesHint;
-        state.save(raw);
+        if ((rc = state.save(raw)) < 0)
+            return rc;
     }
     return markCheckpoint(dir, spec.url);
 }
@@ -157,9 +158,10 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
     if (rc < 0)
         return rc;
     git::Config config(rawConfig);
-    git_config_delete_entry(config.get(), kMarker);
-    git_config_delete_entry(config.get(), kToken);
-    CheckpointedFetch::clearState(repo);
+    // Every value, or the finished clone would still look like a partial one.
+    if ((rc = checkpoint::removeAll(config.get(), kMarker)) < 0 || (rc = checkpoint::removeAll(config.get(), kToken)) < 0
+        || (rc = CheckpointedFetch::clearState(repo)) < 0)
+        return rc;
 
     const QByteArray defaultRef = remoteDefault.isEmpty() ? QByteArrayLiteral("refs/heads/main") : remoteDefault;
     if (spec.mode == RepoMode::Mirror) {
@@ -261,9 +263,9 @@ int markCheckpoint(const QString &partialDir, const QString &url)
         return rc;
     git::Config config(raw);
     const QByteArray token = tokenFor(partialDir, url);
-    if (!token.isEmpty() && (rc = git_config_set_string(config.get(), kToken, token.constData())) < 0)
+    if (!token.isEmpty() && (rc = checkpoint::replaceAll(config.get(), kToken, token)) < 0)
         return rc;
-    return git_config_set_bool(config.get(), kMarker, 1);
+    return checkpoint::replaceAll(config.get(), kMarker, QByteArrayLiteral("true"));
 }
 
 bool isCheckpointInProgress(const QString &partialDir, const QString &expectedUrl)

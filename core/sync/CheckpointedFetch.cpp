@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QSet>
 
@@ -29,6 +30,17 @@ constexpr int kMaxRefusedAlone = 8;
 // Units in a row behind one too big for the link before the rest in that
 // order are taken to be behind it too.
 constexpr int kMaxBehindInARow = 4;
+// Refs one step asks for by name. libgit2 1.5.1 matches every advertised
+// ref against each refspec, when choosing the wants and again in
+// update_tips: one refspec per unit made a step of 10,000 tags 10,000 x
+// (every advertised ref) matches. A step covering more units asks for this
+// many of them, spread over its range: in a line of history the last one
+// brings the others' commits, and the units still missing stay for the
+// next steps (their tag objects and refs come with the final fetch).
+constexpr int kMaxWants = 64;
+// A step that went this fast with no cut seen grows 8x, else 2x: 20,000
+// tags in 6 steps instead of 15 (each connection is sent the whole ref list).
+constexpr qint64 kFastStepMs = 5000;
 
 // The step being fetched on this thread: libgit2's progress callbacks share
 // one payload (TransferCallbacks), so the limit rides beside it.
@@ -148,11 +160,18 @@ int CheckpointedFetch::listUnits(QList<CheckpointUnit> *units, bool allRefs)
     for (size_t i = 0; i < count; ++i)
         if (!QByteArray(heads[i]->name).endsWith("^{}"))
             m_advertised << QByteArray(heads[i]->name);
+    // The server's own refs/repodeck-steps/* are refs like any other (a
+    // mirror keeps them): the steps then go elsewhere.
+    m_stepPrefix = checkpoint::stepPrefixFor(m_advertised);
+    m_haves.setStepPrefix(m_stepPrefix);
+    if (m_stepPrefix != kStepRefPrefix)
+        spdlog::info("checkpoint: the server has refs under {}; the steps' refs go under {}", kStepRefPrefix,
+                     m_stepPrefix.toStdString());
     git_odb *rawOdb = nullptr;
     git_repository_odb(&rawOdb, m_repo);
     std::unique_ptr<git_odb, void (*)(git_odb *)> odb(rawOdb, git_odb_free);
     int present = 0;
-    *units = checkpoint::unitsFrom(heads, count, odb.get(), m_defaultBranch, allRefs, &present);
+    *units = checkpoint::unitsFrom(heads, count, odb.get(), m_defaultBranch, allRefs, &present, m_stepPrefix);
     git_remote_disconnect(m_remote);
     return 0;
 }
@@ -163,8 +182,13 @@ void CheckpointedFetch::dropPresent(QList<CheckpointUnit> *units) const
     if (git_repository_odb(&rawOdb, m_repo) < 0)
         return;
     std::unique_ptr<git_odb, void (*)(git_odb *)> odb(rawOdb, git_odb_free);
+    // One refresh (a rescan of objects/pack), then lookups without one:
+    // libgit2 rescans on every miss, once per unit still missing.
+    git_odb_refresh(odb.get());
     units->erase(std::remove_if(units->begin(), units->end(),
-                                [&](const CheckpointUnit &u) { return git_odb_exists(odb.get(), &u.peeled); }),
+                                [&](const CheckpointUnit &u) {
+                                    return git_odb_exists_ext(odb.get(), &u.peeled, GIT_ODB_LOOKUP_NO_REFRESH) == 1;
+                                }),
                  units->end());
 }
 
@@ -173,7 +197,7 @@ CheckpointedFetch::Step CheckpointedFetch::fetchStep(const QList<CheckpointUnit>
 {
     QList<QByteArray> specs;
     for (const CheckpointUnit &u : units)
-        specs << QByteArray("+") + u.names.first() + ':' + kStepRefPrefix + hexOf(u.peeled).toLatin1();
+        specs << QByteArray("+") + u.names.first() + ':' + m_stepPrefix + hexOf(u.peeled).toLatin1();
     QList<char *> pointers;
     for (QByteArray &s : specs)
         pointers << s.data();
@@ -217,6 +241,24 @@ AttemptOutcome CheckpointedFetch::tooBigFailure(const CheckpointUnit &unit, cons
                     .arg(QString::fromUtf8(unit.names.first()), countText(t.objects), sizeText(t.carried), note());
     e.hint = QStringLiteral("Clone it over a steadier link, or bring a bundle of it another way; what arrived "
                             "is kept and the next sync continues from there.");
+    return AttemptOutcome::failed(e);
+}
+
+AttemptOutcome CheckpointedFetch::stateNotSaved(int rc) const
+{
+    // Read at once: libgit2's last error is per thread and the next call
+    // may replace it.
+    const git_error *err = git_error_last();
+    const QString why = err && err->message ? QString::fromUtf8(err->message) : QStringLiteral("error %1").arg(rc);
+    git_error_clear();
+    const QString where = QDir::cleanPath(QFile::decodeName(git_repository_path(m_repo)));
+    SyncError e = SyncError::local(
+        QStringLiteral("Checkpoint state not saved in %1 (%2): %3. Without it every attempt starts its planning "
+                       "again and may never get through.")
+            .arg(where, note(), why),
+        QStringLiteral("Make %1/config writable (a leftover config.lock, a full disk or its permissions), "
+                       "then sync again; what arrived so far is kept.")
+            .arg(where));
     return AttemptOutcome::failed(e);
 }
 
@@ -277,104 +319,25 @@ AttemptOutcome CheckpointedFetch::stepFailed(int rc, const QList<CheckpointUnit>
             t.tentative = !last && !wasTentative;
             m_state.tooBig << t;
             if (t.tentative) {
-                m_state.save(m_repo);
+                if (const int saved = m_state.save(m_repo); saved < 0)
+                    return stateNotSaved(saved);
                 e.hint = QStringLiteral("Checkpointed clone: %1; %2 alone did not come through, the next attempt "
                                         "tries the other refs first. %3")
                              .arg(note(), QString::fromUtf8(u.names.first()), e.hint);
                 return AttemptOutcome::failed(e);
             }
             m_state.maxObjects = 0; // nothing smaller exists: others need not shrink for it
-            m_state.save(m_repo);
+            if (const int saved = m_state.save(m_repo); saved < 0)
+                return stateNotSaved(saved);
             if (u.names.contains(m_defaultBranch) || u.names.contains(m_requiredRef))
                 return tooBigFailure(u, t);
         }
-        m_state.save(m_repo);
+        if (const int saved = m_state.save(m_repo); saved < 0)
+            return stateNotSaved(saved);
     }
     e.hint = QStringLiteral("Checkpointed clone: %1; the next attempt continues from there%2. %3")
                  .arg(note(), cut ? QStringLiteral(" with smaller steps") : QString(), e.hint);
     return AttemptOutcome::failed(e);
-}
-
-QList<QByteArray> CheckpointedFetch::finalRefspecs(const QList<CheckpointUnit> &skipped) const
-{
-    QList<QByteArray> specs = m_finalSpecs;
-    if (specs.isEmpty())
-        specs << QByteArrayLiteral("+refs/heads/*:refs/remotes/origin/*");
-    if (skipped.isEmpty())
-        return specs;
-    QSet<QByteArray> excluded;
-    for (const CheckpointUnit &u : skipped)
-        for (const QByteArray &n : u.names)
-            excluded.insert(n);
-    QList<QByteArray> explicitSpecs;
-    for (const QByteArray &spec : specs) {
-        git_refspec *raw = nullptr;
-        if (git_refspec_parse(&raw, spec.constData(), 1) < 0)
-            continue;
-        std::unique_ptr<git_refspec, void (*)(git_refspec *)> rs(raw, git_refspec_free);
-        for (const QByteArray &name : m_advertised) {
-            if (excluded.contains(name) || !git_refspec_src_matches(rs.get(), name.constData()))
-                continue;
-            git::Buf dst;
-            if (git_refspec_transform(&dst.buf, rs.get(), name.constData()) < 0)
-                continue;
-            explicitSpecs << (git_refspec_force(rs.get()) ? QByteArray("+") : QByteArray()) + name + ':'
-                                 + QByteArray(dst.buf.ptr, static_cast<int>(dst.buf.size));
-        }
-    }
-    return explicitSpecs;
-}
-
-AttemptOutcome CheckpointedFetch::finalFetch(bool prune, bool allTags, const QList<CheckpointUnit> &skipped)
-{
-    m_totalSteps = m_stepsDone + 1;
-    m_callbacks.setStep(m_totalSteps, m_totalSteps, m_kept);
-    git_fetch_options opts;
-    git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
-    m_callbacks.install(opts.callbacks);
-    m_proxy.apply(opts.proxy_opts);
-    opts.prune = prune ? GIT_FETCH_PRUNE : GIT_FETCH_PRUNE_UNSPECIFIED;
-    // With refs left out, "all tags" would ask for them again: the explicit
-    // refspecs already name every tag that is wanted.
-    opts.download_tags = allTags && skipped.isEmpty() ? GIT_REMOTE_DOWNLOAD_TAGS_ALL : GIT_REMOTE_DOWNLOAD_TAGS_AUTO;
-    QList<QByteArray> specs = finalRefspecs(skipped);
-    QList<char *> pointers;
-    for (QByteArray &spec : specs)
-        pointers << spec.data();
-    git_strarray array{pointers.data(), static_cast<size_t>(pointers.size())};
-    const int rc = git_remote_fetch(m_remote, &array, &opts, "repodeck: fetch");
-    if (rc < 0) {
-        SyncError e = git::captureFailure(rc, &m_attempt, m_host);
-        e.hint = QStringLiteral("Checkpointed clone: %1; the next attempt continues from there. %2").arg(note(), e.hint);
-        return AttemptOutcome::failed(e);
-    }
-    ++m_stepsDone;
-    m_kept = packBytesOnDisk(m_repo);
-    deleteStepRefs();
-    CheckpointState::clear(m_repo);
-    AttemptOutcome out;
-    out.outcome = m_callbacks.updatedRefs() > 0 ? Outcome::Updated : Outcome::UpToDate;
-    out.detail = hadSteps() ? QStringLiteral("Fetched in %1 checkpointed steps.").arg(m_stepsDone) : QString();
-    if (!m_leftOut.isEmpty())
-        out.detail += QLatin1Char(' ') + m_leftOut;
-    return out;
-}
-
-void CheckpointedFetch::deleteStepRefs()
-{
-    git_reference_iterator *rawIt = nullptr;
-    const QByteArray glob = QByteArray(kStepRefPrefix) + '*';
-    if (git_reference_iterator_glob_new(&rawIt, m_repo, glob.constData()) < 0)
-        return;
-    QList<QByteArray> names;
-    git_reference *ref = nullptr;
-    while (git_reference_next(&ref, rawIt) == 0) {
-        names << QByteArray(git_reference_name(ref));
-        git_reference_free(ref);
-    }
-    git_reference_iterator_free(rawIt);
-    for (const QByteArray &n : names)
-        git_reference_remove(m_repo, n.constData());
 }
 
 AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
@@ -472,6 +435,7 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
     bool reversed = false; // the tags were asked for from the other end
     int k = 0; // units in the last completed step
     qint64 lastObjects = 0; // objects it brought
+    qint64 lastMs = 0; // how long it took
     qint64 lastAloneObjects = 0; // the last unit refused alone since then
     int n = 0; // units in the next request (0: choose)
     int requests = 0;
@@ -511,11 +475,12 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
         const qint64 limit = m_state.stepObjects();
         const int size = static_cast<int>(todo.size());
         if (n <= 0 || n > size) {
-            n = k > 0 ? std::min(size, 2 * k) : (limit == 0 ? 1 : size);
+            const int growth = limit == 0 && lastMs < kFastStepMs ? 8 : 2;
+            n = k > 0 ? int(std::min<qint64>(size, qint64(growth) * k)) : (limit == 0 ? 1 : size);
             // Regular histories: as many units as the last step's objects
             // per unit say fit, rather than doubling into a refused request.
             if (k > 0 && limit > 0 && lastObjects > 0)
-                n = std::clamp(static_cast<int>(limit * 9 / 10 * k / lastObjects), 1, n);
+                n = int(checkpoint::unitsThatFit(limit, k, lastObjects, n));
         }
         if (++requests > maxRequests)
             return AttemptOutcome::failed(SyncError::local(
@@ -525,13 +490,18 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             arrangeHaves();
             arranged = m_stepsDone;
         }
-        const QList<CheckpointUnit> step = todo.mid(0, n);
+        const QList<int> wanted = checkpoint::spreadWants(n, kMaxWants);
+        QList<CheckpointUnit> step;
+        for (int i : wanted)
+            step << todo.at(i);
         // A unit already put back once goes alone without a limit: it is
         // the smallest step left.
         const qint64 useLimit = n == 1 && step.first().deferrals > 0 ? 0 : limit;
         m_totalSteps = m_stepsDone + (size + int(deferred.size()) + n - 1) / n + 1;
         m_callbacks.setStep(m_stepsDone + 1, m_totalSteps, m_kept);
         StepStats stats;
+        QElapsedTimer stepTime;
+        stepTime.start();
         const Step result = fetchStep(step, useLimit, &stats, &rc);
         if (result == Step::Failed) {
             const bool last = n == 1 && todo.size() == 1 && deferred.isEmpty() && triedAlone.isEmpty();
@@ -555,8 +525,9 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             unit.measuredAt = m_stepsDone;
             ++unit.deferrals;
             m_state.setCount(unit.peeled, unit.objects);
-            m_state.save(m_repo);
-            const qint64 estimate = stats.totalObjects * m_state.bytesPerObjectOrDefault();
+            if (const int saved = m_state.save(m_repo); saved < 0)
+                return stateNotSaved(saved);
+            const qint64 estimate = checkpoint::saturatingMul(stats.totalObjects, m_state.bytesPerObjectOrDefault());
             // (With no object measured yet the estimate means nothing: the
             // others go first.)
             if (todo.isEmpty() || (m_state.bytesPerObject > 0 && estimate <= m_state.linkBytes * 9 / 10)) {
@@ -605,7 +576,8 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
                 t.objects = unit.objects;
                 t.when = QDateTime::currentSecsSinceEpoch();
                 m_state.tooBig << t;
-                m_state.save(m_repo);
+                if (const int saved = m_state.save(m_repo); saved < 0)
+                    return stateNotSaved(saved);
                 if (unit.names.contains(m_defaultBranch) || unit.names.contains(m_requiredRef))
                     return behindTooBigFailure(unit, c.unit, c.record);
                 leftOut << QStringLiteral("%1 (needs nearly all that %2 needs: %3 objects in one piece; the link "
@@ -672,8 +644,11 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
         m_state.maxObjects = 0;
         for (const CheckpointUnit &u : step)
             m_state.setCount(u.peeled, 0); // here now
-        m_state.save(m_repo);
-        todo.remove(0, n);
+        if (const int saved = m_state.save(m_repo); saved < 0)
+            return stateNotSaved(saved);
+        for (auto i = wanted.crbegin(); i != wanted.crend(); ++i)
+            todo.removeAt(*i); // the others in the range: dropped as present, or in a later step
+        lastMs = stepTime.elapsed();
         refusedAlone = 0;
         behindInARow = 0;
         k = n;

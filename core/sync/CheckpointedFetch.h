@@ -53,12 +53,14 @@ public:
     // The remote's default branch ("refs/heads/main"), learnt while listing.
     QByteArray defaultBranch() const { return m_defaultBranch; }
 
-    static const char *kStepRefPrefix; // "refs/repodeck-steps/"
+    static const char *kStepRefPrefix; // "refs/repodeck-steps/", unless the server has refs there
+    // Where this fetch keeps its steps' refs (known after listing).
+    QByteArray stepPrefix() const { return m_stepPrefix; }
     // Version-aware name order: v1.9 < v1.10 < v2.0.
     static bool naturalLess(const QString &a, const QString &b) { return checkpoint::naturalLess(a, b); }
     static qint64 packBytesOnDisk(git_repository *repo);
     // Forgets what the steps learnt (after the fetch completed).
-    static void clearState(git_repository *repo) { CheckpointState::clear(repo); }
+    static int clearState(git_repository *repo) { return CheckpointState::clear(repo); }
 
     struct StepStats
     {
@@ -78,6 +80,9 @@ private:
     AttemptOutcome tooBigFailure(const CheckpointUnit &unit, const CheckpointState::TooBig &t) const;
     AttemptOutcome behindTooBigFailure(const CheckpointUnit &unit, const CheckpointUnit &tooBig,
                                        const CheckpointState::TooBig &t) const;
+    // The state could not be written (libgit2's error `rc`, read at once):
+    // a local failure naming the folder, never a silent loss of progress.
+    AttemptOutcome stateNotSaved(int rc) const;
     void setLeftOut(const QStringList &leftOut);
     void dropPresent(QList<CheckpointUnit> *units) const;
     QList<QByteArray> finalRefspecs(const QList<CheckpointUnit> &skipped) const;
@@ -99,6 +104,7 @@ private:
     QList<QByteArray> m_finalSpecs;
     QByteArray m_requiredRef;
     QList<QByteArray> m_advertised; // every advertised ref name
+    QByteArray m_stepPrefix = kStepRefPrefix;
     QString m_leftOut;
     CheckpointHaves m_haves;
 };

@@ -5,8 +5,10 @@
 #include <QHash>
 #include <QLocale>
 #include <QRegularExpression>
+#include <QSet>
 
 #include <algorithm>
+#include <limits>
 
 namespace repodeck::core {
 
@@ -79,38 +81,32 @@ CheckpointState CheckpointState::load(git_repository *repo)
     return s;
 }
 
-void CheckpointState::save(git_repository *repo) const
+int CheckpointState::save(git_repository *repo) const
 {
     git_config *raw = nullptr;
-    if (git_repository_config(&raw, repo) < 0)
-        return;
+    int rc = git_repository_config(&raw, repo);
+    if (rc < 0)
+        return rc;
     git::Config config(raw);
-    git_config_delete_entry(config.get(), kOldStepBytes);
+    if ((rc = checkpoint::removeAll(config.get(), kOldStepBytes)) < 0)
+        return rc;
     auto put = [&](const char *key, qint64 v) {
-        if (v > 0)
-            git_config_set_int64(config.get(), key, v);
-        else
-            git_config_delete_entry(config.get(), key);
+        return checkpoint::replaceAll(config.get(), key, v > 0 ? QByteArray::number(v) : QByteArray());
     };
-    put(kLinkBytes, linkBytes);
-    put(kBytesPerObject, bytesPerObject);
-    put(kMaxObjects, maxObjects);
+    if ((rc = put(kLinkBytes, linkBytes)) < 0 || (rc = put(kBytesPerObject, bytesPerObject)) < 0
+        || (rc = put(kMaxObjects, maxObjects)) < 0)
+        return rc;
     QByteArrayList entries;
     for (const TooBig &t : tooBig)
         entries << t.oidHex + ',' + QByteArray::number(t.objects) + ',' + QByteArray::number(t.carried) + ','
                        + QByteArray::number(t.when) + (t.tentative ? ",t" : "");
-    if (entries.isEmpty())
-        git_config_delete_entry(config.get(), kTooBig);
-    else
-        git_config_set_string(config.get(), kTooBig, entries.join(' ').constData());
+    if ((rc = checkpoint::replaceAll(config.get(), kTooBig, entries.join(' '))) < 0)
+        return rc;
     QByteArrayList countEntries;
     for (auto it = counts.constBegin(); it != counts.constEnd(); ++it)
         countEntries << it.key() + ',' + QByteArray::number(it.value());
     std::sort(countEntries.begin(), countEntries.end()); // the same file for the same facts
-    if (countEntries.isEmpty())
-        git_config_delete_entry(config.get(), kCounts);
-    else
-        git_config_set_string(config.get(), kCounts, countEntries.join(' ').constData());
+    return checkpoint::replaceAll(config.get(), kCounts, countEntries.join(' '));
 }
 
 void CheckpointState::setCount(const git_oid &peeled, qint64 objects)
@@ -133,14 +129,17 @@ qint64 CheckpointState::countOf(const git_oid &peeled) const
     return counts.value(QByteArray(hex), -1);
 }
 
-void CheckpointState::clear(git_repository *repo)
+int CheckpointState::clear(git_repository *repo)
 {
     git_config *raw = nullptr;
-    if (git_repository_config(&raw, repo) < 0)
-        return;
+    int rc = git_repository_config(&raw, repo);
+    if (rc < 0)
+        return rc;
     git::Config config(raw);
     for (const char *key : {kLinkBytes, kBytesPerObject, kMaxObjects, kTooBig, kCounts, kOldStepBytes})
-        git_config_delete_entry(config.get(), key);
+        if ((rc = checkpoint::removeAll(config.get(), key)) < 0)
+            return rc;
+    return 0;
 }
 
 const CheckpointState::TooBig *CheckpointState::findTooBig(const git_oid &peeled) const
@@ -178,6 +177,27 @@ qint64 CheckpointState::stepObjects() const
 
 namespace checkpoint {
 
+int removeAll(git_config *config, const char *key)
+{
+    // Every value: libgit2 refuses to delete (or set) a key that appears
+    // more than once ("multivar"), which a hand edit or a merged config
+    // file can leave behind; the state would then never be saved again.
+    const int rc = git_config_delete_multivar(config, key, ".*");
+    if (rc == GIT_ENOTFOUND) {
+        git_error_clear();
+        return 0;
+    }
+    return rc;
+}
+
+int replaceAll(git_config *config, const char *key, const QByteArray &value)
+{
+    const int rc = removeAll(config, key);
+    if (rc < 0 || value.isEmpty())
+        return rc;
+    return git_config_set_string(config, key, value.constData());
+}
+
 bool naturalLess(const QString &a, const QString &b)
 {
     static const QRegularExpression chunks(QStringLiteral("\\d+|\\D+"));
@@ -198,8 +218,12 @@ bool naturalLess(const QString &a, const QString &b)
 }
 
 QList<CheckpointUnit> unitsFrom(const git_remote_head *const *heads, size_t count, git_odb *odb,
-                                const QByteArray &defaultBranch, bool allRefs, int *present)
+                                const QByteArray &defaultBranch, bool allRefs, int *present,
+                                const QByteArray &stepPrefix)
 {
+    // One rescan of objects/pack, not one per missing commit.
+    if (odb)
+        git_odb_refresh(odb);
     QHash<QByteArray, git_oid> peeled;
     for (size_t i = 0; i < count; ++i) {
         const QByteArray name(heads[i]->name);
@@ -211,7 +235,7 @@ QList<CheckpointUnit> unitsFrom(const git_remote_head *const *heads, size_t coun
     *present = 0;
     for (size_t i = 0; i < count; ++i) {
         const QByteArray name(heads[i]->name);
-        if (name.endsWith("^{}") || !name.startsWith("refs/") || name.startsWith("refs/repodeck-steps/"))
+        if (name.endsWith("^{}") || !name.startsWith("refs/") || name.startsWith(stepPrefix))
             continue;
         const bool tag = name.startsWith("refs/tags/");
         const bool branch = name.startsWith("refs/heads/");
@@ -222,7 +246,7 @@ QList<CheckpointUnit> unitsFrom(const git_remote_head *const *heads, size_t coun
         u.oid = heads[i]->oid;
         u.peeled = peeled.value(name, heads[i]->oid);
         u.isTag = tag;
-        if (odb && git_odb_exists(odb, &u.peeled)) {
+        if (odb && git_odb_exists_ext(odb, &u.peeled, GIT_ODB_LOOKUP_NO_REFRESH) == 1) {
             ++*present;
             continue;
         }
@@ -255,6 +279,39 @@ QList<CheckpointUnit> unitsFrom(const git_remote_head *const *heads, size_t coun
     return tags + branches + others;
 }
 
+namespace {
+const QByteArray kStepBase = QByteArrayLiteral("refs/repodeck-steps");
+}
+
+QByteArray stepPrefixFor(const QList<QByteArray> &advertised)
+{
+    // "refs/X" of each advertised ref: a candidate folder is taken when a
+    // ref is inside it or is named like it (the folder could not be made).
+    QSet<QByteArray> taken;
+    for (const QByteArray &name : advertised) {
+        if (!name.startsWith(kStepBase))
+            continue;
+        const int slash = name.indexOf('/', int(qstrlen("refs/")));
+        taken.insert(slash < 0 ? name : name.left(slash));
+    }
+    for (int i = 1;; ++i) { // ends: each taken name rules out one candidate
+        const QByteArray folder = i == 1 ? kStepBase : kStepBase + '-' + QByteArray::number(i);
+        if (!taken.contains(folder))
+            return folder + '/';
+    }
+}
+
+bool isStepNamespace(const QByteArray &name)
+{
+    if (name.startsWith(kStepBase + '/'))
+        return true;
+    if (!name.startsWith(kStepBase + '-'))
+        return false;
+    const int slash = name.indexOf('/', kStepBase.size());
+    bool ok = false;
+    return slash > 0 && name.mid(kStepBase.size() + 1, slash - kStepBase.size() - 1).toInt(&ok) > 1 && ok;
+}
+
 void orderByCounts(QList<CheckpointUnit> *units, const CheckpointState &state, qint64 stepObjects)
 {
     QList<CheckpointUnit> fitting, unknown, large;
@@ -273,6 +330,39 @@ void orderByCounts(QList<CheckpointUnit> *units, const CheckpointState &state, q
     std::stable_sort(fitting.begin(), fitting.end(), byObjects);
     std::stable_sort(large.begin(), large.end(), byObjects);
     *units = fitting + unknown + large;
+}
+
+qint64 saturatingMul(qint64 a, qint64 b)
+{
+    if (a <= 0 || b <= 0)
+        return 0;
+    return a > std::numeric_limits<qint64>::max() / b ? std::numeric_limits<qint64>::max() : a * b;
+}
+
+qint64 unitsThatFit(qint64 limit, qint64 units, qint64 objects, qint64 maxUnits)
+{
+    const qint64 most = std::max<qint64>(1, maxUnits);
+    if (limit <= 0 || units <= 0 || objects <= 0)
+        return most;
+    // limit * 9 / 10 * units / objects: in double (53 bits are plenty for a
+    // count clamped to `most`), where the product cannot overflow.
+    const double fit = double(limit) * 0.9 * double(units) / double(objects);
+    return fit >= double(most) ? most : std::max<qint64>(1, qint64(fit));
+}
+
+QList<int> spreadWants(int n, int maxWants)
+{
+    QList<int> out;
+    if (n <= 0)
+        return out;
+    if (maxWants <= 0 || n <= maxWants) {
+        for (int i = 0; i < n; ++i)
+            out << i;
+        return out;
+    }
+    for (int j = 1; j <= maxWants; ++j)
+        out << int(qint64(j) * n / maxWants - 1); // strictly ascending as n > maxWants; ends at n - 1
+    return out;
 }
 
 QString sizeText(qint64 bytes)

@@ -57,8 +57,10 @@ struct CheckpointState
     qint64 countOf(const git_oid &peeled) const; // -1: never asked alone
 
     static CheckpointState load(git_repository *repo);
-    void save(git_repository *repo) const;
-    static void clear(git_repository *repo);
+    // Both return libgit2's error (< 0) when the configuration cannot be
+    // written: the caller must say so, as no progress is kept without it.
+    int save(git_repository *repo) const;
+    static int clear(git_repository *repo);
     // A unit recorded too big for the link lately (older records are
     // forgotten, so a later run tries once more: links change).
     const TooBig *findTooBig(const git_oid &peeled) const;
@@ -73,15 +75,31 @@ struct CheckpointState
 // Listing and ordering of the units from a remote's advertisement.
 namespace checkpoint {
 
+// Removes every value of `key` (none is fine); sets it to exactly `value`
+// (nothing when empty). Unlike git_config_set_*, a key found more than once
+// is no error.
+int removeAll(git_config *config, const char *key);
+int replaceAll(git_config *config, const char *key, const QByteArray &value);
+
 // Version-aware name order: v1.9 < v1.10 < v2.0.
 bool naturalLess(const QString &a, const QString &b);
 
 // Groups `heads` (git_remote_ls) into units: tags (natural name order), then
 // the other branches by name, then the default branch; for `allRefs`
 // (mirrors) every other advertised ref too. Units whose commit is already in
-// `odb` are left out and counted in `present`.
+// `odb` are left out and counted in `present`; refs under `stepPrefix` are
+// the steps' own and never units.
 QList<CheckpointUnit> unitsFrom(const git_remote_head *const *heads, size_t count, git_odb *odb,
-                                const QByteArray &defaultBranch, bool allRefs, int *present);
+                                const QByteArray &defaultBranch, bool allRefs, int *present,
+                                const QByteArray &stepPrefix = QByteArrayLiteral("refs/repodeck-steps/"));
+
+// The namespace for the steps' refs: "refs/repodeck-steps/", or, when the
+// server has refs of its own there (a mirror must keep them as they are),
+// the first of "refs/repodeck-steps-2/", "-3/"... that no advertised ref is
+// in or collides with (a ref named like the folder itself).
+QByteArray stepPrefixFor(const QList<QByteArray> &advertised);
+// Whether `name` is in a namespace stepPrefixFor may choose.
+bool isStepNamespace(const QByteArray &name);
 
 // Orders `units` (in name order) by what earlier attempts learnt: units
 // known to fit in a step of `stepObjects` first, smallest first (they are
@@ -89,6 +107,18 @@ QList<CheckpointUnit> unitsFrom(const git_remote_head *const *heads, size_t coun
 // those known to be larger than a step, smallest first (asking for them
 // before the rest of history has arrived only spends a request).
 void orderByCounts(QList<CheckpointUnit> *units, const CheckpointState &state, qint64 stepObjects);
+
+// a * b for a, b >= 0, at most INT64_MAX (negative inputs count as 0):
+// sizes read back or announced by a server are not trusted to be small.
+qint64 saturatingMul(qint64 a, qint64 b);
+// Units the next step may cover: the last step covered `units` and brought
+// `objects`; the step limit is `limit` objects, aimed at 9/10 of it. Between
+// 1 and `maxUnits`, whatever the inputs (no overflow, no division by 0).
+qint64 unitsThatFit(qint64 limit, qint64 units, qint64 objects, qint64 maxUnits);
+// Which of the first `n` units a step asks for by name: all of them up to
+// `maxWants`, else `maxWants` spread evenly, the last one always included
+// (ascending indices).
+QList<int> spreadWants(int n, int maxWants);
 
 QString sizeText(qint64 bytes);
 QString countText(qint64 n);

@@ -44,6 +44,8 @@ public:
         int tipsUncovered = 0;// distinct tips that are in no other tip's history
     };
     Result arrange();
+    // The namespace of the steps' refs (chosen once the server's refs are known).
+    void setStepPrefix(const QByteArray &prefix) { m_prefix = prefix; }
 
     // The commits libgit2 1.5.1 would send as its first `batch` haves with the
     // repository's refs as they are now (for tests and the log).
