@@ -16,6 +16,9 @@
 
 #include <spdlog/spdlog.h>
 #include <zlib.h>
+#ifdef Q_OS_LINUX
+#include <sys/mman.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -158,6 +161,18 @@ private:
         return report(stats);
     }
 
+    // The map is read-only and shared: its pages drop out of this process
+    // (the kernel's page cache keeps them) and come back on the next read.
+    // Without this, every page of a large pack read while resolving counts
+    // as this process's memory until the end.
+    void releaseMappedPages()
+    {
+#ifdef Q_OS_LINUX
+        if (m_map)
+            madvise(m_map, static_cast<size_t>(m_mapFile.size()), MADV_DONTNEED);
+#endif
+    }
+
     void unmap()
     {
         if (m_map) {
@@ -180,6 +195,7 @@ private:
     // resolved: cancel, the attempt deadline, and a stall of the work itself.
     int checkLimits(const ResolveProgress &p, git_indexer_progress *stats)
     {
+        releaseMappedPages();
         stats->indexed_objects = m_doneObjects + p.indexedObjects;
         stats->indexed_deltas = m_doneDeltas + p.indexedDeltas;
         if (AttemptContext *ctx = AttemptContext::current()) {
@@ -233,15 +249,26 @@ private:
     // object count and checksum rewritten, and their deltas resolved.
     int completeThin(std::vector<quint32> *newRoots, git_indexer_progress *stats)
     {
-        std::vector<PackEntry> &entries = m_parser.entries();
+        PackTable &entries = m_parser.entries();
         DeltaResolver probe(m_map, static_cast<size_t>(m_mapFile.size()), entries, ResolveOptions{});
         const std::vector<git_oid> missing = probe.missingBases();
         if (missing.empty())
             return fail(QStringLiteral("corrupt pack: %1 deltas could not be resolved").arg(probe.unresolvedCount()));
+        // Base ids are read from the map: where each is first needed is found
+        // now, before the pack is unmapped to be completed.
+        std::vector<quint64> needers(missing.size(), 0);
+        for (const PackEntry &e : entries) {
+            if (e.resolved || e.type != RefDelta)
+                continue;
+            const git_oid base = PackTable::baseOid(m_map, e);
+            for (size_t k = 0; k < missing.size(); ++k)
+                if (needers[k] == 0 && git_oid_equal(&base, &missing[k]))
+                    needers[k] = e.offset;
+        }
         const auto firstNeeding = [&](const git_oid &base) {
-            for (const PackEntry &e : entries)
-                if (!e.resolved && e.type == RefDelta && git_oid_equal(&e.baseOid, &base))
-                    return e.offset;
+            for (size_t k = 0; k < missing.size(); ++k)
+                if (git_oid_equal(&missing[k], &base))
+                    return needers[k];
             return quint64(0);
         };
         if (!m_thinAllowed)
@@ -269,7 +296,7 @@ private:
             PackEntry e;
             e.offset = at;
             e.type = static_cast<quint8>(type);
-            e.size = git_odb_object_size(object);
+            e.size = static_cast<quint32>(git_odb_object_size(object));
             const Bytes header = objectHeader(static_cast<PackType>(type), e.size);
             uLongf packedSize = compressBound(static_cast<uLong>(e.size));
             QByteArray packed(static_cast<qsizetype>(packedSize), Qt::Uninitialized);
@@ -281,14 +308,14 @@ private:
             packed.truncate(static_cast<qsizetype>(packedSize));
             if (!m_file.write(header.data(), header.size()) || !m_file.write(packed.constData(), packedSize))
                 return failIo(m_file.failure());
-            e.data = at + header.size();
-            e.end = e.data + packedSize;
+            e.headerSize = static_cast<quint8>(header.size());
             e.crc = static_cast<quint32>(crc32(crc32(0, header.data(), static_cast<uInt>(header.size())),
                                                reinterpret_cast<const Bytef *>(packed.constData()),
                                                static_cast<uInt>(packedSize)));
-            at = e.end;
+            at = e.data() + packedSize;
             newRoots->push_back(static_cast<quint32>(entries.size()));
             entries.push_back(e);
+            entries.setEnd(at);
         }
         const quint32 count = static_cast<quint32>(entries.size());
         const unsigned char be[4] = {uchar(count >> 24), uchar(count >> 16), uchar(count >> 8), uchar(count)};
@@ -321,7 +348,7 @@ private:
         if (!map())
             return fail(QStringLiteral("cannot map %1").arg(m_tempPath));
 
-        std::vector<PackEntry> &entries = m_parser.entries();
+        PackTable &entries = m_parser.entries();
         std::vector<quint32> roots;
         unsigned int deltas = 0;
         for (size_t i = 0; i < entries.size(); ++i) {
@@ -335,7 +362,7 @@ private:
         // top of the stall timeout before the work counts as stalled.
         quint64 largest = 0;
         for (const PackEntry &e : entries)
-            largest = std::max(largest, e.size);
+            largest = std::max<quint64>(largest, e.size);
         m_stepAllowance = std::chrono::milliseconds(1000 + static_cast<qint64>(largest / (quint64(32) << 20)) * 1000);
         stats->total_objects = static_cast<unsigned int>(entries.size());
         stats->received_objects = static_cast<unsigned int>(entries.size());
@@ -370,10 +397,6 @@ private:
 
     int writeIndex(git_indexer_progress *stats)
     {
-        QByteArray idx;
-        QString why;
-        if (!buildIndex(m_parser.entries(), m_trailer, &idx, &why))
-            return fail(why);
         unmap();
         if (!m_file.close())
             return failIo(m_file.failure());
@@ -395,9 +418,16 @@ private:
         }
         m_committed = true;
         QFile::setPermissions(packPath, readOnly);
-        if (!writeFileAtomically(idxPath, idx, &failure)) {
+        // Streamed to its file: the index is never held whole in memory.
+        QString why;
+        bool isIo = false;
+        if (!writeIndexFile(m_parser.entries(), m_trailer, idxPath, &why, &failure, &isIo)) {
             if (movedHere)
                 QFile::remove(packPath); // never a pack without its index
+            if (!isIo) {
+                m_committed = false;
+                return fail(why);
+            }
             return failIo(failure);
         }
         QFile::setPermissions(idxPath, readOnly);
