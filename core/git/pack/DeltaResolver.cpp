@@ -113,6 +113,11 @@ private:
     {
         if (m_builder.build(i, base, type, keep, oid, out))
             return true;
+        // Over the process's spill budget: this worker's own spilled bases
+        // (but the one being built on) are let go, then it tries once more.
+        if (m_builder.failure().isIo && m_builder.failure().io.budget > 0 && dropSpilled(base)
+            && m_builder.build(i, base, type, keep, oid, out))
+            return true;
         const BuildFailure &f = m_builder.failure();
         if (f.isIo)
             m_r.failWithIo(f.io);
@@ -182,6 +187,19 @@ private:
         for (Frame &f : m_stack)
             release(f);
         m_stack.clear();
+    }
+
+    bool dropSpilled(const StoredObject *keep)
+    {
+        bool dropped = false;
+        for (Frame &f : m_stack) {
+            if (f.held && f.data.spilled() && &f.data != keep) {
+                release(f);
+                ++m_r.m_rebuilt;
+                dropped = true;
+            }
+        }
+        return dropped;
     }
 
     // Over budget: drop the lowest kept frames of this worker (never the
