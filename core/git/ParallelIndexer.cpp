@@ -13,9 +13,13 @@
 #include <QDir>
 #include <QFile>
 #include <QRandomGenerator>
+#include <QScopeGuard>
 
 #include <spdlog/spdlog.h>
 #include <zlib.h>
+#ifdef Q_OS_LINUX
+#include <sys/mman.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -34,6 +38,7 @@ using namespace pack;
 
 std::atomic<int> g_indexed{0};
 std::atomic<int> g_thin{0};
+std::atomic<int> g_thinStreamed{0};
 std::atomic<unsigned long long> g_peakHeld{0};
 std::atomic<unsigned long long> g_streamed{0};
 
@@ -158,6 +163,18 @@ private:
         return report(stats);
     }
 
+    // The map is read-only and shared: its pages drop out of this process
+    // (the kernel's page cache keeps them) and come back on the next read.
+    // Without this, every page of a large pack read while resolving counts
+    // as this process's memory until the end.
+    void releaseMappedPages()
+    {
+#ifdef Q_OS_LINUX
+        if (m_map)
+            madvise(m_map, static_cast<size_t>(m_mapFile.size()), MADV_DONTNEED);
+#endif
+    }
+
     void unmap()
     {
         if (m_map) {
@@ -180,6 +197,7 @@ private:
     // resolved: cancel, the attempt deadline, and a stall of the work itself.
     int checkLimits(const ResolveProgress &p, git_indexer_progress *stats)
     {
+        releaseMappedPages();
         stats->indexed_objects = m_doneObjects + p.indexedObjects;
         stats->indexed_deltas = m_doneDeltas + p.indexedDeltas;
         if (AttemptContext *ctx = AttemptContext::current()) {
@@ -228,20 +246,108 @@ private:
         return rc;
     }
 
+    // One base from the repository, deflated onto the end of the pack piece
+    // by piece. One over the stream threshold is read as a stream where the
+    // object database can (a loose object): never whole. libgit2 1.5.1's
+    // packed backend has no read stream, so a large base in a local pack is
+    // still read whole (docs/security.md).
+    int appendBase(const git_oid &id, size_t size, quint32 *crc, quint64 *packedSize)
+    {
+        z_stream z{};
+        if (deflateInit(&z, Z_DEFAULT_COMPRESSION) != Z_OK)
+            return fail(QStringLiteral("zlib could not compress a base object"));
+        auto zEnd = qScopeGuard([&] { deflateEnd(&z); });
+        Bytes out(kStreamPiece);
+        quint64 written = 0;
+        auto deflatePiece = [&](const unsigned char *data, size_t len, bool last) -> int {
+            z.next_in = const_cast<Bytef *>(data);
+            z.avail_in = static_cast<uInt>(len);
+            int zr = Z_OK;
+            do {
+                z.next_out = out.data();
+                z.avail_out = static_cast<uInt>(out.size());
+                zr = deflate(&z, last ? Z_FINISH : Z_NO_FLUSH);
+                if (zr == Z_STREAM_ERROR)
+                    return fail(QStringLiteral("zlib could not compress a base object"));
+                const size_t have = out.size() - z.avail_out;
+                if (have > 0) {
+                    if (!m_file.write(out.data(), have))
+                        return failIo(m_file.failure());
+                    *crc = static_cast<quint32>(crc32(*crc, out.data(), static_cast<uInt>(have)));
+                    written += have;
+                }
+            } while (z.avail_out == 0 || (last && zr != Z_STREAM_END));
+            return 0;
+        };
+        git_odb_stream *stream = nullptr;
+        size_t streamLen = 0;
+        git_object_t streamType = GIT_OBJECT_INVALID;
+        if (size > kStreamThreshold && git_odb_open_rstream(&stream, &streamLen, &streamType, m_odb, &id) == 0) {
+            auto freeStream = qScopeGuard([&] { git_odb_stream_free(stream); });
+            ++g_thinStreamed;
+            Bytes in(kStreamPiece);
+            quint64 total = 0;
+            while (true) {
+                const int n = git_odb_stream_read(stream, reinterpret_cast<char *>(in.data()), in.size());
+                if (n < 0)
+                    return -1;
+                total += static_cast<quint64>(n);
+                if (total > size)
+                    return fail(QStringLiteral("object %1 is larger than its header says")
+                                    .arg(QString::fromLatin1(git_oid_tostr_s(&id))));
+                if (const int rc = deflatePiece(in.data(), static_cast<size_t>(n), n == 0); rc != 0)
+                    return rc;
+                if (n == 0)
+                    break;
+            }
+            if (total != size)
+                return fail(QStringLiteral("object %1 is shorter than its header says")
+                                .arg(QString::fromLatin1(git_oid_tostr_s(&id))));
+        } else {
+            git_error_clear();
+            git_odb_object *object = nullptr;
+            if (git_odb_read(&object, m_odb, &id) < 0)
+                return -1;
+            auto freeObject = qScopeGuard([&] { git_odb_object_free(object); });
+            if (git_odb_object_size(object) != size)
+                return fail(QStringLiteral("object %1 is not the size its header says")
+                                .arg(QString::fromLatin1(git_oid_tostr_s(&id))));
+            const auto *data = static_cast<const unsigned char *>(git_odb_object_data(object));
+            for (size_t at = 0; at < size; at += kStreamPiece)
+                if (const int rc = deflatePiece(data + at, std::min<size_t>(kStreamPiece, size - at), false); rc != 0)
+                    return rc;
+            if (const int rc = deflatePiece(nullptr, 0, true); rc != 0)
+                return rc;
+        }
+        *packedSize = written;
+        return 0;
+    }
+
     // A thin pack names bases it does not carry: they are appended to it
     // from the repository's objects (a pack on disk must be complete), its
     // object count and checksum rewritten, and their deltas resolved.
     int completeThin(std::vector<quint32> *newRoots, git_indexer_progress *stats)
     {
-        std::vector<PackEntry> &entries = m_parser.entries();
+        PackTable &entries = m_parser.entries();
         DeltaResolver probe(m_map, static_cast<size_t>(m_mapFile.size()), entries, ResolveOptions{});
         const std::vector<git_oid> missing = probe.missingBases();
         if (missing.empty())
             return fail(QStringLiteral("corrupt pack: %1 deltas could not be resolved").arg(probe.unresolvedCount()));
+        // Base ids are read from the map: where each is first needed is found
+        // now, before the pack is unmapped to be completed.
+        std::vector<quint64> needers(missing.size(), 0);
+        for (const PackEntry &e : entries) {
+            if (e.resolved || e.type != RefDelta)
+                continue;
+            const git_oid base = PackTable::baseOid(m_map, e);
+            for (size_t k = 0; k < missing.size(); ++k)
+                if (needers[k] == 0 && git_oid_equal(&base, &missing[k]))
+                    needers[k] = e.offset;
+        }
         const auto firstNeeding = [&](const git_oid &base) {
-            for (const PackEntry &e : entries)
-                if (!e.resolved && e.type == RefDelta && git_oid_equal(&e.baseOid, &base))
-                    return e.offset;
+            for (size_t k = 0; k < missing.size(); ++k)
+                if (git_oid_equal(&missing[k], &base))
+                    return needers[k];
             return quint64(0);
         };
         if (!m_thinAllowed)
@@ -263,42 +369,43 @@ private:
                                 .arg(QString::fromLatin1(git_oid_tostr_s(&id))));
             if (size > kMaxObjectSize)
                 return fail(QStringLiteral("object %1 is larger than 2 GiB").arg(QString::fromLatin1(git_oid_tostr_s(&id))));
-            git_odb_object *object = nullptr;
-            if (git_odb_read(&object, m_odb, &id) < 0)
-                return -1;
             PackEntry e;
             e.offset = at;
             e.type = static_cast<quint8>(type);
-            e.size = git_odb_object_size(object);
+            e.size = static_cast<quint32>(size);
             const Bytes header = objectHeader(static_cast<PackType>(type), e.size);
-            uLongf packedSize = compressBound(static_cast<uLong>(e.size));
-            QByteArray packed(static_cast<qsizetype>(packedSize), Qt::Uninitialized);
-            const int z = compress(reinterpret_cast<Bytef *>(packed.data()), &packedSize,
-                                   static_cast<const Bytef *>(git_odb_object_data(object)), static_cast<uLong>(e.size));
-            git_odb_object_free(object);
-            if (z != Z_OK)
-                return fail(QStringLiteral("zlib could not compress a base object"));
-            packed.truncate(static_cast<qsizetype>(packedSize));
-            if (!m_file.write(header.data(), header.size()) || !m_file.write(packed.constData(), packedSize))
+            if (!m_file.write(header.data(), header.size()))
                 return failIo(m_file.failure());
-            e.data = at + header.size();
-            e.end = e.data + packedSize;
-            e.crc = static_cast<quint32>(crc32(crc32(0, header.data(), static_cast<uInt>(header.size())),
-                                               reinterpret_cast<const Bytef *>(packed.constData()),
-                                               static_cast<uInt>(packedSize)));
-            at = e.end;
+            e.headerSize = static_cast<quint8>(header.size());
+            quint32 crc = static_cast<quint32>(crc32(0, header.data(), static_cast<uInt>(header.size())));
+            quint64 packedSize = 0;
+            if (const int rc = appendBase(id, size, &crc, &packedSize); rc != 0)
+                return rc;
+            e.crc = crc;
+            at = e.data() + packedSize;
             newRoots->push_back(static_cast<quint32>(entries.size()));
             entries.push_back(e);
+            entries.setEnd(at);
         }
         const quint32 count = static_cast<quint32>(entries.size());
         const unsigned char be[4] = {uchar(count >> 24), uchar(count >> 16), uchar(count >> 8), uchar(count)};
         if (!m_file.writeAt(8, be, 4))
             return failIo(m_file.failure());
-        if (!map())
-            return fail(QStringLiteral("cannot map %1").arg(m_tempPath));
-        m_trailer = QCryptographicHash::hash(QByteArrayView(reinterpret_cast<const char *>(m_map), m_mapFile.size()),
-                                             QCryptographicHash::Sha1);
-        unmap();
+        // Hashed from reads, not the map: a large base's pages would count
+        // as this process's memory.
+        {
+            QFile in(m_tempPath);
+            if (!in.open(QIODevice::ReadOnly))
+                return fail(QStringLiteral("cannot read %1").arg(m_tempPath));
+            QCryptographicHash sum(QCryptographicHash::Sha1);
+            QByteArray piece(static_cast<qsizetype>(kStreamPiece), Qt::Uninitialized);
+            qint64 n = 0;
+            while ((n = in.read(piece.data(), piece.size())) > 0)
+                sum.addData(QByteArrayView(piece.constData(), n));
+            if (n < 0)
+                return fail(QStringLiteral("cannot read %1").arg(m_tempPath));
+            m_trailer = sum.result();
+        }
         if (!m_file.write(m_trailer.constData(), static_cast<size_t>(m_trailer.size())))
             return failIo(m_file.failure());
         if (!map())
@@ -321,7 +428,7 @@ private:
         if (!map())
             return fail(QStringLiteral("cannot map %1").arg(m_tempPath));
 
-        std::vector<PackEntry> &entries = m_parser.entries();
+        PackTable &entries = m_parser.entries();
         std::vector<quint32> roots;
         unsigned int deltas = 0;
         for (size_t i = 0; i < entries.size(); ++i) {
@@ -335,7 +442,7 @@ private:
         // top of the stall timeout before the work counts as stalled.
         quint64 largest = 0;
         for (const PackEntry &e : entries)
-            largest = std::max(largest, e.size);
+            largest = std::max<quint64>(largest, e.size);
         m_stepAllowance = std::chrono::milliseconds(1000 + static_cast<qint64>(largest / (quint64(32) << 20)) * 1000);
         stats->total_objects = static_cast<unsigned int>(entries.size());
         stats->received_objects = static_cast<unsigned int>(entries.size());
@@ -370,10 +477,6 @@ private:
 
     int writeIndex(git_indexer_progress *stats)
     {
-        QByteArray idx;
-        QString why;
-        if (!buildIndex(m_parser.entries(), m_trailer, &idx, &why))
-            return fail(why);
         unmap();
         if (!m_file.close())
             return failIo(m_file.failure());
@@ -395,9 +498,16 @@ private:
         }
         m_committed = true;
         QFile::setPermissions(packPath, readOnly);
-        if (!writeFileAtomically(idxPath, idx, &failure)) {
+        // Streamed to its file: the index is never held whole in memory.
+        QString why;
+        bool isIo = false;
+        if (!writeIndexFile(m_parser.entries(), m_trailer, idxPath, &why, &failure, &isIo)) {
             if (movedHere)
                 QFile::remove(packPath); // never a pack without its index
+            if (!isIo) {
+                m_committed = false;
+                return fail(why);
+            }
             return failIo(failure);
         }
         QFile::setPermissions(idxPath, readOnly);

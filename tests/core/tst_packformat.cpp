@@ -49,7 +49,7 @@ bool parse(PackParser &parser, const QByteArray &pack, int piece = 7)
     return parser.finish();
 }
 
-std::vector<quint32> rootsOf(const std::vector<PackEntry> &entries)
+std::vector<quint32> rootsOf(const PackTable &entries)
 {
     std::vector<quint32> roots;
     for (size_t i = 0; i < entries.size(); ++i)
@@ -218,7 +218,7 @@ private slots:
         t.start();
         PackParser parser;
         QVERIFY2(parse(parser, pack, 1 << 16), qPrintable(parser.error()));
-        std::vector<PackEntry> &entries = parser.entries();
+        PackTable &entries = parser.entries();
         ResolveOptions options;
         options.memoryBudget = 1 << 20;
         DeltaResolver resolver(bytes(pack), size_t(pack.size()), entries, options);
@@ -316,9 +316,9 @@ private slots:
         DeltaResolver resolver(bytes(pack), size_t(pack.size()), parser.entries(), {});
         QCOMPARE(resolver.run(rootsOf(parser.entries())), 0);
         const auto &e = parser.entries();
-        QCOMPARE(QByteArray(reinterpret_cast<const char *>(e[0].oid.id), 20), H::objectId(H::Blob, a));
-        QCOMPARE(QByteArray(reinterpret_cast<const char *>(e[1].oid.id), 20), H::objectId(H::Blob, b));
-        QCOMPARE(QByteArray(reinterpret_cast<const char *>(e[2].oid.id), 20), H::objectId(H::Blob, c));
+        QCOMPARE(QByteArray(reinterpret_cast<const char *>(e.oid(0).id), 20), H::objectId(H::Blob, a));
+        QCOMPARE(QByteArray(reinterpret_cast<const char *>(e.oid(1).id), 20), H::objectId(H::Blob, b));
+        QCOMPARE(QByteArray(reinterpret_cast<const char *>(e.oid(2).id), 20), H::objectId(H::Blob, c));
         QByteArray idx;
         QString why;
         QVERIFY(buildIndex(e, parser.trailer(), &idx, &why));
@@ -331,7 +331,7 @@ private slots:
     {
         const qint64 object = 1 << 20;
         const QByteArray pack = HostilePack::binaryTreePack(7, object);
-        auto run = [&](quint64 budget, quint64 *peak, quint64 *rebuilt, std::vector<PackEntry> *out) {
+        auto run = [&](quint64 budget, quint64 *peak, quint64 *rebuilt, PackTable *out) {
             PackParser parser;
             QVERIFY(parse(parser, pack, 1 << 16));
             ResolveOptions options;
@@ -345,7 +345,7 @@ private slots:
             *out = parser.entries();
         };
         quint64 freePeak = 0, freeRebuilt = 0, tightPeak = 0, tightRebuilt = 0;
-        std::vector<PackEntry> freeEntries, tightEntries;
+        PackTable freeEntries, tightEntries;
         run(quint64(1) << 40, &freePeak, &freeRebuilt, &freeEntries);
         run(quint64(2) * object, &tightPeak, &tightRebuilt, &tightEntries);
         qInfo("held bases: %llu KiB without a budget, %llu KiB with a 2 MiB budget (%llu rebuilt)",
@@ -356,7 +356,7 @@ private slots:
         QVERIFY2(tightPeak <= quint64(4 * object), qPrintable(QString::number(tightPeak)));
         QCOMPARE(tightEntries.size(), size_t(127));
         for (size_t i = 0; i < tightEntries.size(); ++i)
-            QVERIFY(git_oid_equal(&freeEntries[i].oid, &tightEntries[i].oid));
+            QVERIFY(git_oid_equal(&freeEntries.oid(i), &tightEntries.oid(i)));
     }
 
     // The streaming path (objects over the threshold built piece by piece,
@@ -387,7 +387,7 @@ private slots:
         QFETCH(quint64, diskBudget);
         QFETCH(QString, error);
         QTemporaryDir spill;
-        auto run = [&](bool streamed, std::vector<PackEntry> *out, QString *why, quint64 *count, quint64 *rebuilt) {
+        auto run = [&](bool streamed, PackTable *out, QString *why, quint64 *count, quint64 *rebuilt) {
             PackParser parser;
             QVERIFY2(parse(parser, pack, 1 << 16), qPrintable(parser.error()));
             ResolveOptions options;
@@ -404,7 +404,7 @@ private slots:
             *count = resolver.streamedObjects();
             *rebuilt = resolver.rebuiltBases();
         };
-        std::vector<PackEntry> memory, streamed;
+        PackTable memory, streamed;
         QString memoryError, streamedError;
         quint64 none = 0, count = 0, rebuilt = 0, memoryRebuilt = 0;
         run(false, &memory, &memoryError, &none, &memoryRebuilt);
@@ -421,7 +421,7 @@ private slots:
         QCOMPARE(streamed.size(), memory.size());
         for (size_t i = 0; i < memory.size(); ++i) {
             QVERIFY(streamed[i].resolved && memory[i].resolved);
-            QVERIFY(git_oid_equal(&streamed[i].oid, &memory[i].oid));
+            QVERIFY(git_oid_equal(&streamed.oid(i), &memory.oid(i)));
         }
         QVERIFY2(QDir(spill.path()).isEmpty(), "a spill file stayed behind");
     }

@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!parser.feed(reinterpret_cast<const char *>(data), half)
         || !parser.feed(reinterpret_cast<const char *>(data) + half, size - half) || !parser.finish())
         return 0;
-    std::vector<PackEntry> &entries = parser.entries();
+    PackTable &entries = parser.entries();
     std::vector<quint32> roots;
     for (size_t i = 0; i < entries.size(); ++i)
         if (!entries[i].isDelta())
@@ -55,12 +55,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     options.maxObjectSize = kLimit;
     options.memoryBudget = quint64(4) << 20;
     options.threads = 2;
-    const std::vector<PackEntry> parsed = entries;
+    const PackTable parsed = entries;
     DeltaResolver resolver(data, size, entries, options);
     const int rc = resolver.run(roots);
     {
         // The same pack through the streaming path: same verdict, same ids.
-        std::vector<PackEntry> streamed = parsed;
+        PackTable streamed = parsed;
         ResolveOptions small = options;
         small.streamThreshold = 64;
         small.spillDir = QDir::tempPath();
@@ -70,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if ((rc == 0) != (rc2 == 0))
             abort();
         for (size_t i = 0; rc == 0 && i < streamed.size(); ++i)
-            if (!git_oid_equal(&streamed[i].oid, &entries[i].oid))
+            if (!git_oid_equal(&streamed.oid(i), &entries.oid(i)))
                 abort();
     }
     if (rc != 0)

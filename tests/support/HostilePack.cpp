@@ -118,6 +118,35 @@ QByteArray HostilePack::build(const QList<Entry> &entries)
     return pack;
 }
 
+QByteArray HostilePack::tinyBlobsPack(quint32 count, quint32 declared)
+{
+    const quint32 n = declared ? declared : count;
+    QByteArray pack("PACK", 4);
+    const char head[8] = {0, 0, 0, 2, char(n >> 24), char(n >> 16), char(n >> 8), char(n)};
+    pack.append(head, 8);
+    pack.reserve(qsizetype(count) * 16 + 64);
+    const QByteArray header = entryHeader(Blob, 4);
+    // One zlib stream reset per blob (a new one each would cost more than
+    // the indexing being measured).
+    z_stream z{};
+    deflateInit(&z, Z_BEST_SPEED);
+    for (quint32 i = 0; i < count; ++i) {
+        unsigned char be[4] = {uchar(i >> 24), uchar(i >> 16), uchar(i >> 8), uchar(i)};
+        unsigned char out[64];
+        deflateReset(&z);
+        z.next_in = be;
+        z.avail_in = 4;
+        z.next_out = out;
+        z.avail_out = sizeof out;
+        deflate(&z, Z_FINISH);
+        pack.append(header);
+        pack.append(reinterpret_cast<const char *>(out), qsizetype(sizeof out - z.avail_out));
+    }
+    deflateEnd(&z);
+    pack.append(QCryptographicHash::hash(pack, QCryptographicHash::Sha1));
+    return pack;
+}
+
 QByteArray HostilePack::objectId(Type type, const QByteArray &content)
 {
     QCryptographicHash h(QCryptographicHash::Sha1);

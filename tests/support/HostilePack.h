@@ -68,6 +68,10 @@ public:
     static QByteArray farCopyDeltaPack(quint64 declared = quint64(2000) << 20);
     // A delta declaring `declared` bytes that makes 1 MiB and stops.
     static QByteArray shortDeltaPack(quint64 declared = quint64(2000) << 20);
+    // `count` distinct 4-byte blobs (the counter, big-endian), about 16 bytes
+    // each: what costs an indexer per object, not per byte. The header
+    // declares `declared` objects (0: `count`), so it may lie.
+    static QByteArray tinyBlobsPack(quint32 count, quint32 declared = 0);
 };
 
 } // namespace repodeck::test

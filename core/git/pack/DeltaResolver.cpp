@@ -11,36 +11,29 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
-#include <unordered_map>
+#include <type_traits>
 
 namespace repodeck::core::git::pack {
 
 namespace {
 
-struct OidHash
-{
-    size_t operator()(const git_oid &o) const
-    {
-        size_t h = 0;
-        std::memcpy(&h, o.id, sizeof h);
-        return h;
-    }
-};
-struct OidEqual
-{
-    bool operator()(const git_oid &a, const git_oid &b) const { return git_oid_equal(&a, &b); }
-};
-
 // What every worker of one run shares (read-only but for the claims).
+// Children are found by binary search in sorted arrays (4 bytes a delta),
+// not kept in a container per object: packs hold millions of objects.
 struct RunState
 {
-    std::vector<std::vector<quint32>> ofsChildren;
-    std::unordered_map<git_oid, std::vector<quint32>, OidHash, OidEqual> refChildren;
-    std::vector<quint64> weight; // entries in the subtree (offset deltas only): visit light first
+    std::vector<quint32> ofsKids; // unresolved offset deltas, by base index (then pack order)
+    std::vector<quint32> refKids; // unresolved REF_DELTAs, by base id (then pack order)
+    std::vector<quint32> weight;  // entries in the subtree (offset deltas only): visit light first; empty: no offset deltas
     std::unique_ptr<std::atomic<bool>[]> claimed;
     const std::vector<quint32> *roots = nullptr;
     std::atomic<size_t> nextRoot{0};
 };
+
+int compareIds(const unsigned char *a, const unsigned char *b)
+{
+    return std::memcmp(a, b, GIT_OID_RAWSZ);
+}
 
 } // namespace
 
@@ -87,14 +80,43 @@ private:
 
     const PackEntry &entry(quint32 i) const { return m_r.m_entries[i]; }
 
+    std::pair<const quint32 *, const quint32 *> ofsChildren(quint32 i) const
+    {
+        const auto &kids = m_s.ofsKids;
+        const PackTable &t = m_r.m_entries;
+        const auto *lo = std::lower_bound(kids.data(), kids.data() + kids.size(), i,
+                                          [&](quint32 k, quint32 base) { return t[k].base < base; });
+        const auto *hi = std::upper_bound(lo, kids.data() + kids.size(), i,
+                                          [&](quint32 base, quint32 k) { return base < t[k].base; });
+        return {lo, hi};
+    }
+    std::pair<const quint32 *, const quint32 *> refChildren(const git_oid &id) const
+    {
+        const auto &kids = m_s.refKids;
+        const auto *lo = std::lower_bound(kids.data(), kids.data() + kids.size(), id.id,
+                                          [&](quint32 k, const unsigned char *v) { return compareIds(m_r.refBase(k), v) < 0; });
+        const auto *hi = std::upper_bound(lo, kids.data() + kids.size(), id.id,
+                                          [&](const unsigned char *v, quint32 k) { return compareIds(v, m_r.refBase(k)) < 0; });
+        return {lo, hi};
+    }
+
     // Whether a result may be the base of other deltas (a REF_DELTA's base
     // is only known by id, after hashing: any REF_DELTA counts).
-    bool mayHaveChildren(quint32 i) const { return !m_s.ofsChildren[i].empty() || !m_s.refChildren.empty(); }
+    bool mayHaveChildren(quint32 i) const
+    {
+        const auto ofs = ofsChildren(i);
+        return ofs.first != ofs.second || !m_s.refKids.empty();
+    }
 
     // Object `i` built by this worker's builder; its failure becomes the run's.
     bool build(quint32 i, const StoredObject *base, git_object_t type, bool keep, git_oid *oid, StoredObject &out)
     {
         if (m_builder.build(i, base, type, keep, oid, out))
+            return true;
+        // Over the process's spill budget: this worker's own spilled bases
+        // (but the one being built on) are let go, then it tries once more.
+        if (m_builder.failure().isIo && m_builder.failure().io.budget > 0 && dropSpilled(base)
+            && m_builder.build(i, base, type, keep, oid, out))
             return true;
         const BuildFailure &f = m_builder.failure();
         if (f.isIo)
@@ -107,14 +129,15 @@ private:
     bool resolved(quint32 i, const git_oid &oid, quint8 type, qint64 parent)
     {
         PackEntry &e = m_r.m_entries[i];
-        e.oid = oid;
+        m_r.m_entries.oid(i) = oid;
         e.objectType = type;
-        e.parent = parent;
-        if (parent >= 0 && git_oid_equal(&e.oid, &m_r.m_entries[static_cast<size_t>(parent)].oid)) {
+        if (parent >= 0)
+            e.base = static_cast<quint32>(parent);
+        if (parent >= 0 && git_oid_equal(&oid, &m_r.m_entries.oid(static_cast<size_t>(parent)))) {
             // A delta that rebuilds its own base (what loops libgit2 1.5.1).
             m_r.failWith(QStringLiteral("corrupt pack: the delta at offset %1 rebuilds its own base %2")
                              .arg(e.offset)
-                             .arg(QString::fromLatin1(git_oid_tostr_s(&e.oid))));
+                             .arg(QString::fromLatin1(git_oid_tostr_s(&oid))));
             return false;
         }
         e.resolved = true;
@@ -125,17 +148,18 @@ private:
     std::vector<quint32> childrenOf(quint32 i) const
     {
         std::vector<quint32> out;
-        const auto &ofs = m_s.ofsChildren[i];
-        out.reserve(ofs.size());
-        for (quint32 c : ofs)
-            if (!m_s.claimed[c])
-                out.push_back(c);
-        const auto it = m_s.refChildren.find(entry(i).oid);
-        if (it != m_s.refChildren.end())
-            for (quint32 c : it->second)
-                if (!m_s.claimed[c])
-                    out.push_back(c);
-        std::stable_sort(out.begin(), out.end(), [&](quint32 a, quint32 b) { return m_s.weight[a] < m_s.weight[b]; });
+        const auto ofs = ofsChildren(i);
+        for (const quint32 *c = ofs.first; c != ofs.second; ++c)
+            if (!m_s.claimed[*c])
+                out.push_back(*c);
+        if (!m_s.refKids.empty()) {
+            const auto ref = refChildren(m_r.m_entries.oid(i));
+            for (const quint32 *c = ref.first; c != ref.second; ++c)
+                if (!m_s.claimed[*c])
+                    out.push_back(*c);
+        }
+        if (!m_s.weight.empty())
+            std::stable_sort(out.begin(), out.end(), [&](quint32 a, quint32 b) { return m_s.weight[a] < m_s.weight[b]; });
         return out;
     }
 
@@ -165,6 +189,19 @@ private:
         m_stack.clear();
     }
 
+    bool dropSpilled(const StoredObject *keep)
+    {
+        bool dropped = false;
+        for (Frame &f : m_stack) {
+            if (f.held && f.data.spilled() && &f.data != keep) {
+                release(f);
+                ++m_r.m_rebuilt;
+                dropped = true;
+            }
+        }
+        return dropped;
+    }
+
     // Over budget: drop the lowest kept frames of this worker (never the
     // top one), in memory or on disk, whichever budget is exceeded.
     void enforceBudget()
@@ -184,7 +221,7 @@ private:
     bool restore(size_t k)
     {
         std::vector<quint32> chain{m_stack[k].entry};
-        qint64 at = entry(m_stack[k].entry).parent;
+        qint64 at = entry(m_stack[k].entry).parent();
         ptrdiff_t j = static_cast<ptrdiff_t>(k) - 1;
         const StoredObject *base = nullptr;
         while (at >= 0) {
@@ -199,7 +236,7 @@ private:
                 j = s - 1;
             }
             chain.push_back(static_cast<quint32>(at));
-            at = entry(static_cast<quint32>(at)).parent;
+            at = entry(static_cast<quint32>(at)).parent();
         }
         const auto type = static_cast<git_object_t>(entry(m_stack[k].entry).objectType);
         StoredObject cur, next;
@@ -283,7 +320,7 @@ private:
     ObjectBuilder m_builder;
 };
 
-DeltaResolver::DeltaResolver(const unsigned char *pack, size_t packSize, std::vector<PackEntry> &entries,
+DeltaResolver::DeltaResolver(const unsigned char *pack, size_t packSize, PackTable &entries,
                              ResolveOptions options)
     : m_pack(pack)
     , m_packSize(packSize)
@@ -331,29 +368,56 @@ size_t DeltaResolver::unresolvedCount() const
     return static_cast<size_t>(std::count_if(m_entries.begin(), m_entries.end(), [](const PackEntry &e) { return !e.resolved; }));
 }
 
+const unsigned char *DeltaResolver::refBase(quint32 i) const
+{
+    return m_pack + m_entries[i].data() - GIT_OID_RAWSZ;
+}
+
 std::vector<git_oid> DeltaResolver::missingBases() const
 {
-    std::unordered_map<git_oid, bool, OidHash, OidEqual> resolved;
-    for (const PackEntry &e : m_entries)
-        if (e.resolved)
-            resolved[e.oid] = true;
-    std::vector<git_oid> out;
-    std::unordered_map<git_oid, bool, OidHash, OidEqual> seen;
-    for (const PackEntry &e : m_entries) {
-        if (e.resolved || e.type != RefDelta || resolved.count(e.baseOid) || seen.count(e.baseOid))
-            continue;
-        seen[e.baseOid] = true;
-        out.push_back(e.baseOid);
+    // Sorted arrays, not hash maps: a thin pack may hold millions of objects.
+    std::vector<quint32> resolved;
+    std::vector<quint32> wanted;
+    for (size_t i = 0; i < m_entries.size(); ++i) {
+        if (m_entries[i].resolved)
+            resolved.push_back(static_cast<quint32>(i));
+        else if (m_entries[i].type == RefDelta)
+            wanted.push_back(static_cast<quint32>(i));
     }
+    std::sort(resolved.begin(), resolved.end(),
+              [&](quint32 a, quint32 b) { return git_oid_cmp(&m_entries.oid(a), &m_entries.oid(b)) < 0; });
+    // By base id, then pack order: the first of each id is kept, and the
+    // bases come out in the order the pack first needs them.
+    std::stable_sort(wanted.begin(), wanted.end(),
+                     [&](quint32 a, quint32 b) { return compareIds(refBase(a), refBase(b)) < 0; });
+    std::vector<quint32> first;
+    for (size_t k = 0; k < wanted.size(); ++k) {
+        if (k > 0 && compareIds(refBase(wanted[k - 1]), refBase(wanted[k])) == 0)
+            continue;
+        const unsigned char *id = refBase(wanted[k]);
+        const bool have = std::binary_search(resolved.begin(), resolved.end(), id,
+                                             [&](auto a, auto b) {
+                                                 if constexpr (std::is_same_v<decltype(a), quint32>)
+                                                     return compareIds(m_entries.oid(a).id, b) < 0;
+                                                 else
+                                                     return compareIds(a, m_entries.oid(b).id) < 0;
+                                             });
+        if (!have)
+            first.push_back(wanted[k]);
+    }
+    std::sort(first.begin(), first.end());
+    std::vector<git_oid> out;
+    out.reserve(first.size());
+    for (quint32 i : first)
+        out.push_back(PackTable::baseOid(m_pack, m_entries[i]));
     return out;
 }
 
 int DeltaResolver::run(const std::vector<quint32> &roots)
 {
     const size_t n = m_entries.size();
+    m_entries.prepareIds();
     RunState s;
-    s.ofsChildren.resize(n);
-    s.weight.assign(n, 1);
     s.claimed.reset(new std::atomic<bool>[n]);
     s.roots = &roots;
     for (size_t i = 0; i < n; ++i) {
@@ -362,14 +426,23 @@ int DeltaResolver::run(const std::vector<quint32> &roots)
         if (e.resolved)
             continue;
         if (e.type == OfsDelta)
-            s.ofsChildren[static_cast<size_t>(e.base)].push_back(static_cast<quint32>(i));
+            s.ofsKids.push_back(static_cast<quint32>(i));
         else if (e.type == RefDelta)
-            s.refChildren[e.baseOid].push_back(static_cast<quint32>(i));
+            s.refKids.push_back(static_cast<quint32>(i));
     }
-    // An offset delta's base always comes before it in the pack.
-    for (size_t i = n; i-- > 0;)
-        if (m_entries[i].type == OfsDelta && !m_entries[i].resolved)
-            s.weight[static_cast<size_t>(m_entries[i].base)] += s.weight[i];
+    s.ofsKids.shrink_to_fit();
+    s.refKids.shrink_to_fit();
+    std::stable_sort(s.ofsKids.begin(), s.ofsKids.end(),
+                     [&](quint32 a, quint32 b) { return m_entries[a].base < m_entries[b].base; });
+    std::stable_sort(s.refKids.begin(), s.refKids.end(),
+                     [&](quint32 a, quint32 b) { return compareIds(refBase(a), refBase(b)) < 0; });
+    if (!s.ofsKids.empty()) {
+        s.weight.assign(n, 1);
+        // An offset delta's base always comes before it in the pack.
+        for (size_t i = n; i-- > 0;)
+            if (m_entries[i].type == OfsDelta && !m_entries[i].resolved)
+                s.weight[m_entries[i].base] += s.weight[i];
+    }
 
     const int threads = m_options.threads > 0 ? m_options.threads : std::clamp(QThread::idealThreadCount(), 1, 8);
     std::mutex mutex;

@@ -47,7 +47,7 @@ class DeltaResolver
 public:
     // `pack` is the whole pack (a map of the file); the entries' offsets
     // point into it. The resolver fills in each entry it resolves.
-    DeltaResolver(const unsigned char *pack, size_t packSize, std::vector<PackEntry> &entries, ResolveOptions options);
+    DeltaResolver(const unsigned char *pack, size_t packSize, PackTable &entries, ResolveOptions options);
 
     // Resolves the trees below `roots` (indexes of whole objects). Deltas
     // whose base is not below any root stay unresolved (see unresolved()).
@@ -73,10 +73,12 @@ private:
     void noteHeld(qint64 delta);
     void noteSpilled(qint64 delta);
     void failWithIo(const IoFailure &failure);
+    // The base id a REF_DELTA names, in the pack.
+    const unsigned char *refBase(quint32 i) const;
 
     const unsigned char *m_pack;
     size_t m_packSize;
-    std::vector<PackEntry> &m_entries;
+    PackTable &m_entries;
     ResolveOptions m_options;
     QString m_error;
     std::mutex m_errorMutex;

@@ -19,7 +19,7 @@ void StoredObject::clear()
     size = 0;
 }
 
-ObjectBuilder::ObjectBuilder(const unsigned char *pack, size_t packSize, const std::vector<PackEntry> &entries,
+ObjectBuilder::ObjectBuilder(const unsigned char *pack, size_t packSize, const PackTable &entries,
                              const ResolveOptions &options, const std::atomic<bool> &stop, std::atomic<quint64> &work,
                              std::atomic<quint64> &streamed)
     : m_pack(pack)
@@ -48,7 +48,7 @@ bool ObjectBuilder::inflate(quint32 i, Bytes &out)
 {
     const PackEntry &e = m_entries[i];
     ++m_work;
-    if (!entryInPack(e) || !inflateEntry(m_pack + e.data, e.end - e.data, e.size, out))
+    if (!entryInPack(i) || !inflateEntry(m_pack + e.data(), m_entries.endOf(i) - e.data(), e.size, out))
         return fail(QStringLiteral("corrupt pack: the object at offset %1 does not inflate").arg(e.offset));
     return true;
 }
@@ -66,10 +66,10 @@ bool ObjectBuilder::build(quint32 i, const StoredObject *base, git_object_t type
     m_failure = BuildFailure{};
     const PackEntry &e = m_entries[i];
     out.clear();
-    if (!entryInPack(e))
+    if (!entryInPack(i))
         return inflate(i, out.bytes);
-    const unsigned char *in = m_pack + e.data;
-    const quint64 inSize = e.end - e.data;
+    const unsigned char *in = m_pack + e.data();
+    const quint64 inSize = m_entries.endOf(i) - e.data();
     const quint64 threshold = m_options.streamThreshold;
     quint64 declared = e.size;
     if (base) {
@@ -131,8 +131,8 @@ bool ObjectBuilder::streamed(quint32 i, const StoredObject *base, git_object_t t
     }
     ObjectSink sink(oid ? &m_hasher : nullptr, file.get(), &m_stop, &m_work);
     DeltaError err = DeltaError::None;
-    const unsigned char *in = m_pack + e.data;
-    const quint64 inSize = e.end - e.data;
+    const unsigned char *in = m_pack + e.data();
+    const quint64 inSize = m_entries.endOf(i) - e.data();
     const StreamResult rc = base ? streamDelta(in, inSize, e.size, base->view(), m_options.maxObjectSize,
                                                sink, &err)
                                  : streamObject(in, inSize, e.size, sink);

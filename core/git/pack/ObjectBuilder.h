@@ -42,7 +42,7 @@ struct BuildFailure
 class ObjectBuilder
 {
 public:
-    ObjectBuilder(const unsigned char *pack, size_t packSize, const std::vector<PackEntry> &entries,
+    ObjectBuilder(const unsigned char *pack, size_t packSize, const PackTable &entries,
                   const ResolveOptions &options, const std::atomic<bool> &stop, std::atomic<quint64> &work,
                   std::atomic<quint64> &streamed);
 
@@ -60,12 +60,12 @@ private:
     bool inMemory(quint32 i, const StoredObject *base, git_object_t type, git_oid *oid, StoredObject &out);
     bool streamed(quint32 i, const StoredObject *base, git_object_t type, bool keep, quint64 declared, git_oid *oid,
                   StoredObject &out);
-    bool entryInPack(const PackEntry &e) const { return e.end <= m_packSize && e.data <= e.end; }
+    bool entryInPack(quint32 i) const { return m_entries.endOf(i) <= m_packSize && m_entries[i].data() <= m_entries.endOf(i); }
     QString spillDir() const;
 
     const unsigned char *m_pack;
     size_t m_packSize;
-    const std::vector<PackEntry> &m_entries;
+    const PackTable &m_entries;
     const ResolveOptions &m_options;
     const std::atomic<bool> &m_stop;
     std::atomic<quint64> &m_work;

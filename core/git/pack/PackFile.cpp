@@ -35,6 +35,13 @@ namespace repodeck::core::git::pack {
 
 QString IoFailure::message() const
 {
+    if (budget > 0)
+        return QStringLiteral("RepoDeck's disk budget of %1 MiB for large objects kept while indexing is used up: "
+                              "%2 MiB more were needed for %3 (a local limit, for all repositories syncing at once; "
+                              "REPODECK_PACK_DISK_MB sets it)")
+            .arg(budget >> 20)
+            .arg((needed + (1 << 20) - 1) >> 20)
+            .arg(path);
     const QString reason = QString::fromLocal8Bit(std::strerror(error));
     const QString folder = QFileInfo(path).absolutePath();
     switch (error) {

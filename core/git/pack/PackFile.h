@@ -12,6 +12,10 @@ struct IoFailure
     int error = 0;
     QString path;
     QString what; // "write", "create", "rename", ...
+    // Not the disk's own: RepoDeck's budget of spill files (SpillBudget)
+    // had not `needed` bytes left of its `budget`.
+    quint64 budget = 0;
+    quint64 needed = 0;
 
     // A sentence the classifier reads: ENOSPC/EDQUOT say "No space left" or
     // "Disk quota exceeded" with the path; EACCES/EROFS name the folder.

@@ -1,5 +1,7 @@
 #include "git/pack/PackFormat.h"
 
+#include <QString>
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -163,6 +165,25 @@ Bytes objectHeader(PackType type, quint64 size)
     }
     h.push_back(c);
     return h;
+}
+
+} // namespace repodeck::core::git::pack
+
+namespace repodeck::core::git::pack {
+
+quint32 maxPackObjects()
+{
+    bool ok = false;
+    const quint32 n = qEnvironmentVariable("REPODECK_PACK_MAX_OBJECTS").toUInt(&ok);
+    return ok && n > 0 ? n : kMaxPackObjects;
+}
+
+git_oid PackTable::baseOid(const unsigned char *pack, const PackEntry &e)
+{
+    git_oid id{};
+    if (e.type == RefDelta && e.headerSize >= GIT_OID_RAWSZ)
+        git_oid_fromraw(&id, pack + e.data() - GIT_OID_RAWSZ);
+    return id;
 }
 
 } // namespace repodeck::core::git::pack

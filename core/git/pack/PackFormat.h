@@ -50,23 +50,71 @@ enum PackType : quint8 { Commit = 1, Tree = 2, Blob = 3, Tag = 4, OfsDelta = 6, 
 // anything larger is refused from its declared size, before allocating.
 constexpr quint64 kMaxObjectSize = quint64(2) << 30;
 
-// One entry of a pack, as the parser found it and the resolver completes it.
+// The most objects one pack may declare. Checked against the pack header
+// before anything is allocated from it: every object costs about 45 bytes
+// while the pack is indexed (PackTable), so this bounds that memory to
+// about 500 MB whatever a server declares. The Linux kernel's whole
+// history is about 10 million objects; REPODECK_PACK_MAX_OBJECTS overrides
+// it (tests make it small).
+constexpr quint32 kMaxPackObjects = 11000000;
+quint32 maxPackObjects();
+
+constexpr quint32 kNoEntry = 0xffffffffu;
+
+// One entry of a pack, as the parser found it and the resolver completes
+// it: 24 bytes, its id apart (PackTable). Its zlib stream ends where the
+// next entry begins (PackTable::endOf).
 struct PackEntry
 {
-    quint64 offset = 0;  // first byte of the entry header
-    quint64 data = 0;    // first byte of its zlib stream
-    quint64 end = 0;     // one past its zlib stream
-    quint64 size = 0;    // inflated size, as the header says (checked by the parser)
-    quint8 type = 0;     // as stored (PackType)
-    quint32 crc = 0;     // CRC-32 of the raw entry, for the .idx
-    qint64 base = -1;    // OFS_DELTA: index of the base entry
-    git_oid baseOid{};   // REF_DELTA
-    git_oid oid{};       // set once resolved
-    qint64 parent = -1;  // the entry it was rebuilt from, once resolved (-1: a whole object)
-    quint8 objectType = 0; // the object's real type, once resolved
+    quint64 offset = 0;     // first byte of the entry header
+    quint32 size = 0;       // inflated size, as the header says (checked by the parser)
+    quint32 crc = 0;        // CRC-32 of the raw entry, for the .idx
+    // OFS_DELTA: index of the base entry. Once resolved, for any delta: the
+    // entry it was rebuilt from. kNoEntry otherwise.
+    quint32 base = kNoEntry;
+    quint8 headerSize = 0;  // bytes before the zlib stream (a REF_DELTA's base id included)
+    quint8 type = 0;        // as stored (PackType)
+    quint8 objectType = 0;  // the object's real type, once resolved
     bool resolved = false;
 
     bool isDelta() const { return type == OfsDelta || type == RefDelta; }
+    quint64 data() const { return offset + headerSize; } // first byte of its zlib stream
+    qint64 parent() const { return resolved && isDelta() ? qint64(base) : -1; }
+};
+static_assert(sizeof(PackEntry) == 24, "a pack entry is 24 bytes: millions of them are held at once");
+
+// A pack's entries, in pack order, and their ids once resolved (a
+// contiguous array beside them, sized when resolving starts).
+class PackTable
+{
+public:
+    size_t size() const { return m_entries.size(); }
+    bool empty() const { return m_entries.empty(); }
+    PackEntry &operator[](size_t i) { return m_entries[i]; }
+    const PackEntry &operator[](size_t i) const { return m_entries[i]; }
+    std::vector<PackEntry>::const_iterator begin() const { return m_entries.begin(); }
+    std::vector<PackEntry>::const_iterator end() const { return m_entries.end(); }
+    void reserve(size_t n) { m_entries.reserve(n); }
+    void push_back(const PackEntry &e) { m_entries.push_back(e); }
+
+    // One past entry i's zlib stream: the next entry, or the pack's end.
+    quint64 endOf(size_t i) const { return i + 1 < m_entries.size() ? m_entries[i + 1].offset : m_end; }
+    void setEnd(quint64 end) { m_end = end; }
+    quint64 dataEnd() const { return m_end; }
+
+    // Entry i's id (all zero until resolved).
+    git_oid &oid(size_t i) { return m_oids[i]; }
+    const git_oid &oid(size_t i) const { return m_oids[i]; }
+    // Makes room for every entry's id (kept for those already resolved).
+    void prepareIds() { m_oids.resize(m_entries.size()); }
+    // A REF_DELTA's base id, read from the pack itself (the 20 bytes
+    // before its zlib stream): not held per entry.
+    static git_oid baseOid(const unsigned char *pack, const PackEntry &e);
+
+private:
+    std::vector<PackEntry> m_entries;
+    std::vector<git_oid> m_oids;
+    quint64 m_end = 0;
 };
 
 // Inflates a zlib stream that must produce exactly `size` bytes.

@@ -98,7 +98,15 @@ PackParser::Step PackParser::parseHeader(const uchar *p, qsizetype avail)
     if (version != 2 && version != 3)
         return bad(QStringLiteral("pack version %1 is not supported").arg(version));
     m_count = be32(p + 8);
-    m_entries.reserve(std::min<quint32>(m_count, 1u << 16)); // the header may lie
+    // Refused from the header alone, before anything is allocated for it.
+    if (const quint32 limit = maxPackObjects(); m_count > limit)
+        return bad(QStringLiteral("the pack declares %1 objects, over RepoDeck's limit of %2 objects in one pack "
+                                  "(the Linux kernel's whole history is about 10 million)")
+                       .arg(m_count)
+                       .arg(limit));
+    // All of it at once (no copy when growing): pages are only used as
+    // entries arrive, so a header that lies costs address space only.
+    m_entries.reserve(m_count);
     m_pos += 12;
     m_state = m_count ? State::EntryHead : State::Trailer;
     return Step::Progress;
@@ -132,7 +140,7 @@ PackParser::Step PackParser::parseEntryHead(const uchar *p, qsizetype avail)
     if (size > m_maxObjectSize)
         return bad(QStringLiteral("the pack holds an object of %1 bytes at offset %2, over the limit of %3 bytes")
                         .arg(size).arg(e.offset).arg(m_maxObjectSize));
-    e.size = size;
+    e.size = static_cast<quint32>(size); // at most kMaxObjectSize
     if (e.type == OfsDelta) {
         if (!next(&c))
             return Step::NeedMore;
@@ -151,16 +159,15 @@ PackParser::Step PackParser::parseEntryHead(const uchar *p, qsizetype avail)
                                          [](const PackEntry &x, quint64 off) { return x.offset < off; });
         if (it == m_entries.end() || it->offset != baseOffset)
             return bad(QStringLiteral("corrupt pack: delta base is not an object"));
-        e.base = it - m_entries.begin();
+        e.base = static_cast<quint32>(it - m_entries.begin());
     } else if (e.type == RefDelta) {
         if (avail - i < GIT_OID_RAWSZ)
             return Step::NeedMore;
-        git_oid_fromraw(&e.baseOid, p + i);
-        i += GIT_OID_RAWSZ;
+        i += GIT_OID_RAWSZ; // the base id stays in the pack (PackTable::baseOid)
     } else if (e.type < Commit || e.type > Tag) {
         return bad(QStringLiteral("corrupt pack: unknown object type %1").arg(e.type));
     }
-    e.data = e.offset + static_cast<quint64>(i);
+    e.headerSize = static_cast<quint8>(i);
     e.crc = static_cast<quint32>(crc32(0, p, static_cast<uInt>(i)));
     m_pos += i;
     m_current = e;
@@ -198,8 +205,8 @@ PackParser::Step PackParser::parseInflating(const uchar *p, qsizetype avail)
         m_zActive = false;
         if (!sizeOk)
             return bad(QStringLiteral("corrupt pack: an object's size does not match its header"));
-        m_current.end = m_bufStart + static_cast<quint64>(m_pos);
         m_entries.push_back(m_current);
+        m_entries.setEnd(m_bufStart + static_cast<quint64>(m_pos));
         m_state = m_entries.size() == m_count ? State::Trailer : State::EntryHead;
         return Step::Progress;
     }

@@ -29,7 +29,7 @@ public:
 
     const QString &error() const { return m_error; }
     quint32 declaredCount() const { return m_count; }
-    std::vector<PackEntry> &entries() { return m_entries; }
+    PackTable &entries() { return m_entries; }
     const QByteArray &trailer() const { return m_trailer; }
     quint64 bytesSeen() const { return m_bufStart + static_cast<quint64>(m_buf.size()); }
 
@@ -50,7 +50,7 @@ private:
     qsizetype m_pos = 0;
     quint64 m_bufStart = 0;
     quint32 m_count = 0;
-    std::vector<PackEntry> m_entries;
+    PackTable m_entries;
     PackEntry m_current;
     z_stream m_z{};
     bool m_zActive = false;

@@ -1,5 +1,7 @@
 #include "git/pack/SpillFile.h"
 
+#include "git/pack/SpillBudget.h"
+
 #include <QDir>
 #include <QFile>
 #include <QRandomGenerator>
@@ -32,6 +34,7 @@ SpillFile::~SpillFile()
 {
     if (m_fd >= 0)
         RD_CLOSE(m_fd);
+    SpillBudget::release(m_reserved);
 }
 
 bool SpillFile::fail(const char *what, int error) const
@@ -44,6 +47,14 @@ bool SpillFile::create(const QString &dir, quint64 size)
 {
     m_path = QDir(dir).filePath(QStringLiteral("tmp_repodeck_object_%1")
                                     .arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0')));
+    // Before the file exists: a build over the budget costs no disk.
+    if (m_reserved == 0) {
+        if (!SpillBudget::reserve(size)) {
+            m_failure = IoFailure{0, m_path, QStringLiteral("create"), SpillBudget::limit(), size};
+            return false;
+        }
+        m_reserved = size;
+    }
 #ifdef _WIN32
     m_fd = _open(QFile::encodeName(m_path).constData(),
                  _O_RDWR | _O_CREAT | _O_EXCL | _O_BINARY | _O_TEMPORARY, 0600);

@@ -23,7 +23,9 @@ public:
 
     // A new empty file in `dir` for an object of `size` bytes: refused as a
     // full disk (ENOSPC, with the path) when the file system has not that
-    // much room left beside a margin.
+    // much room left beside a margin, and (failure().budget set) when the
+    // process's spill budget has not `size` bytes left (SpillBudget: the
+    // size is reserved until this file is deleted).
     bool create(const QString &dir, quint64 size);
     bool append(const void *data, size_t size);
     bool readAt(quint64 offset, void *out, size_t size) const;
@@ -34,6 +36,7 @@ private:
     bool fail(const char *what, int error) const;
     int m_fd = -1;
     quint64 m_size = 0;
+    quint64 m_reserved = 0;
     QString m_path;
     mutable IoFailure m_failure;
 };
