@@ -1,5 +1,7 @@
 #include "git/ParallelCheckout.h"
 
+#include "git/CheckoutPlan.h"
+
 #include <QByteArray>
 #include <QFile>
 #include <QThread>
@@ -13,20 +15,16 @@
 #include <vector>
 
 #ifndef _WIN32
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #endif
 
 namespace repodeck::core::git {
 
 namespace {
-
-int collect(const char *root, const git_tree_entry *entry, void *payload)
-{
-    auto *paths = static_cast<std::vector<std::string> *>(payload);
-    if (git_tree_entry_type(entry) != GIT_OBJECT_TREE)
-        paths->push_back(std::string(root) + git_tree_entry_name(entry));
-    return 0;
-}
 
 struct Chunk
 {
@@ -71,6 +69,92 @@ void checkoutChunk(const std::string &gitDir, const git_oid &treeId, Chunk *chun
     git_repository_free(repo);
 }
 
+#ifndef _WIN32
+int failLink(const std::string &path, const char *what, int error)
+{
+    const std::string text = "cannot create the symbolic link " + path + ": " + what + ": " + std::strerror(error);
+    // A folder on its way that is not a folder is the tree's doing (ELOOP,
+    // ENOTDIR: a link or a file where a folder was planned).
+    git_error_set_str(error == ELOOP || error == ENOTDIR || error == EEXIST ? GIT_ERROR_TREE : GIT_ERROR_OS,
+                      text.c_str());
+    return -1;
+}
+
+// Writes the link `path` below the open folder `root` without following
+// any link: each folder on its way is opened with O_NOFOLLOW (made when
+// missing), and the link (or, without symlink support, a file holding its
+// target, as libgit2 writes it) is created, never replaced.
+int writeLink(int root, const std::string &path, const std::string &target, bool symlinks)
+{
+    int dir = ::dup(root);
+    if (dir < 0)
+        return failLink(path, "dup", errno);
+    size_t start = 0;
+    for (size_t slash; (slash = path.find('/', start)) != std::string::npos; start = slash + 1) {
+        const std::string name = path.substr(start, slash - start);
+        int next = ::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0 && errno == ENOENT) {
+            if (::mkdirat(dir, name.c_str(), 0755) != 0 && errno != EEXIST) {
+                const int e = errno;
+                ::close(dir);
+                return failLink(path, "mkdir", e);
+            }
+            next = ::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
+        const int e = errno;
+        ::close(dir);
+        if (next < 0)
+            return failLink(path, "a folder on its way", e);
+        dir = next;
+    }
+    const std::string name = path.substr(start);
+    int rc = 0;
+    if (symlinks) {
+        rc = ::symlinkat(target.c_str(), dir, name.c_str());
+    } else {
+        const int fd = ::openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        rc = fd < 0 ? -1 : 0;
+        for (size_t done = 0; rc == 0 && done < target.size();) {
+            const ssize_t n = ::write(fd, target.data() + done, target.size() - done);
+            if (n < 0 && errno == EINTR)
+                continue;
+            rc = n < 0 ? -1 : 0;
+            done += n < 0 ? 0 : size_t(n);
+        }
+        if (fd >= 0 && ::close(fd) != 0)
+            rc = -1;
+    }
+    const int e = errno;
+    ::close(dir);
+    return rc == 0 ? 0 : failLink(path, symlinks ? "symlink" : "write", e);
+}
+
+// The links, after every file: no file is written while a link of this
+// tree exists, and no link is created through another.
+int writeLinks(git_repository *repo, const std::vector<CheckoutPlan::Link> &links)
+{
+    if (links.empty())
+        return 0;
+    int symlinks = 1;
+    git_config *config = nullptr;
+    if (git_repository_config_snapshot(&config, repo) == 0 && git_config_get_bool(&symlinks, config, "core.symlinks") < 0)
+        symlinks = 1;
+    git_config_free(config);
+    git_error_clear();
+    const int root = ::open(git_repository_workdir(repo), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (root < 0)
+        return failLink(git_repository_workdir(repo), "open", errno);
+    int rc = 0;
+    std::string target;
+    for (const CheckoutPlan::Link &link : links) {
+        if ((rc = readLinkTarget(repo, link, &target)) < 0 || (rc = writeLink(root, link.path, target, symlinks != 0)) < 0)
+            break;
+    }
+    ::close(root);
+    return rc;
+}
+#endif
+
 } // namespace
 
 bool parallelCheckoutAvailable()
@@ -84,25 +168,29 @@ bool parallelCheckoutAvailable()
 
 int checkoutInParallel(git_repository *repo, const std::function<void()> &tick)
 {
-#ifdef _WIN32
-    Q_UNUSED(tick);
-    git_checkout_options opts;
-    git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
-    opts.checkout_strategy = GIT_CHECKOUT_SAFE;
-    return git_checkout_head(repo, &opts);
-#else
     if (git_repository_head_unborn(repo) == 1)
         return 0; // an empty repository: nothing to check out
     git_object *treeObject = nullptr;
     if (int rc = git_revparse_single(&treeObject, repo, "HEAD^{tree}"); rc < 0)
         return rc;
-    const git_oid treeId = *git_object_id(treeObject);
-    std::vector<std::string> paths;
-    int rc = git_tree_walk(reinterpret_cast<git_tree *>(treeObject), GIT_TREEWALK_PRE, &collect, &paths);
+    // Every path is checked against git's rules (and the limits) before
+    // anything is written (docs/security.md, "Trees a server sends").
+    CheckoutPlan plan;
+    int rc = planCheckout(repo, reinterpret_cast<git_tree *>(treeObject), foldsNames(repo), &plan);
     if (rc < 0) {
         git_object_free(treeObject);
         return rc;
     }
+#ifdef _WIN32
+    Q_UNUSED(tick);
+    git_object_free(treeObject);
+    git_checkout_options opts;
+    git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
+    opts.checkout_strategy = GIT_CHECKOUT_SAFE;
+    return git_checkout_head(repo, &opts);
+#else
+    const git_oid treeId = *git_object_id(treeObject);
+    std::vector<std::string> paths = std::move(plan.files);
 
     const std::string gitDir = git_repository_path(repo);
     // First every .gitattributes, alone: each later checkout reads them from
@@ -168,6 +256,10 @@ int checkoutInParallel(git_repository *repo, const std::function<void()> &tick)
             git_error_set_str(GIT_ERROR_CHECKOUT, c.error.c_str());
             return c.rc;
         }
+    }
+    if ((rc = writeLinks(repo, plan.links)) < 0) {
+        git_object_free(treeObject);
+        return rc;
     }
 
     // The index: the tree's entries with the stat data of the files just

@@ -227,6 +227,14 @@ SyncError classifyFailure(const FailureInput &in)
                     QStringLiteral("Check the repository folder; run `git fsck` there if it persists."));
     }
 
+    // A tree the server sent that no checkout may write (ParallelCheckout,
+    // CheckoutPlan) or that libgit2 cannot parse: the same every attempt.
+    if (in.gitClass == GIT_ERROR_TREE) {
+        return make(in, ErrorCategory::Protocol,
+                    QStringLiteral("%1 sent a tree that cannot be checked out safely: %2").arg(host, msg),
+                    QStringLiteral("Nothing was written outside the clone's folder, and the partial clone was "
+                                   "removed; git refuses such trees too. Tell the repository's owners."));
+    }
     if (contains(msg, "remote error")) {
         return make(in, ErrorCategory::Protocol,
                     QStringLiteral("%1 reported an error: %2").arg(host, msg),

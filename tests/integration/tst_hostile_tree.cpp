@@ -1,0 +1,188 @@
+// Trees a hostile server sends, cloned through RepoDeck's parallel checkout
+// (core/git/ParallelCheckout, CheckoutPlan): each is refused before anything
+// is written, with the path and the reason, and nothing appears outside the
+// clone's folder. Every row failed before the fix (docs/security.md,
+// "Trees a server sends").
+#include "SyncHarness.h"
+
+#include "HostileTrees.h"
+#include "PackServer.h"
+#include "git/GitLibrary.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QtTest>
+
+using namespace repodeck;
+using namespace repodeck::test;
+
+namespace {
+
+core::RetryPolicy oneShot()
+{
+    core::RetryPolicy p = fastPolicy(1);
+    p.attemptTimeout = core::Millis(60'000);
+    p.checkpoint = core::Checkpoint::Never;
+    return p;
+}
+
+TreeEntry file(TreeBuilder &b, const QByteArray &name, const QByteArray &content = "x\n")
+{
+    return {"100644", name, b.blob(content)};
+}
+
+// 'a' a link to `outside`, 3000 files 'a.NNNNN', then `last`: sorted as git
+// sorts, so the two workers get one half each; the first writes the link at
+// once, the second writes `last` (through 'a') after 1500 files.
+QByteArray raceTree(TreeBuilder &b, const QByteArray &outside, const TreeEntry &last)
+{
+    QList<TreeEntry> entries{{"120000", "a", b.blob(outside)}};
+    for (int i = 0; i < 3000; ++i)
+        entries << file(b, "a." + QByteArray::number(i).rightJustified(5, '0'), QByteArray::number(i));
+    entries << last;
+    return b.tree(entries);
+}
+
+} // namespace
+
+class TestHostileTree : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_tmp;
+    int m_counter = 0;
+
+    QString outside() const { return m_tmp.filePath("outside"); }
+
+    void addRow(const char *tag, TreeBuilder &b, const QByteArray &root, const QString &reason)
+    {
+        QByteArray tip;
+        const QByteArray pack = b.pack(root, &tip);
+        QTest::newRow(tag) << pack << tip << reason;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QCOMPARE(core::git::initialize(), QString());
+        QVERIFY(QDir().mkpath(outside()));
+    }
+
+    void hostileTreeIsRefused_data()
+    {
+        QTest::addColumn<QByteArray>("pack");
+        QTest::addColumn<QByteArray>("tip");
+        QTest::addColumn<QString>("reason");
+        const QByteArray out = outside().toUtf8();
+        {
+            // Wrote outside/pwned in about half the runs: a name with a '/'.
+            TreeBuilder b;
+            addRow("link, then a name with a slash through it", b,
+                   raceTree(b, out, file(b, "a/pwned", "through the link\n")), "'a/pwned' has a '/' in its name");
+        }
+        {
+            // The same through a second entry 'a', a folder.
+            TreeBuilder b;
+            const QByteArray sub = b.tree({file(b, "pwned", "through the link\n")});
+            addRow("link, then a folder of the same name", b, raceTree(b, out, {"40000", "a", sub}),
+                   "'a' appears twice in one folder");
+        }
+        {
+            TreeBuilder b; // cloned, one of the two silently lost
+            addRow("a file twice", b, b.tree({file(b, "a", "one\n"), file(b, "a", "two\n")}),
+                   "'a' appears twice in one folder");
+        }
+        {
+            TreeBuilder b; // cloned, the two folders merged
+            const QByteArray one = b.tree({file(b, "x")}), two = b.tree({file(b, "pwned")});
+            addRow("a folder twice", b, b.tree({{"40000", "a", one}, {"40000", "a", two}}),
+                   "'a' appears twice in one folder");
+        }
+        {
+            TreeBuilder b; // cloned; git refuses it (core.protectNTFS)
+            const QByteArray dotgit = b.tree({file(b, "config", "[core]\n")});
+            addRow(".git after a backslash", b, b.tree({{"40000", "x\\.git", dotgit}}),
+                   "'x\\.git' is .git as Windows reads it");
+        }
+        {
+            TreeBuilder b; // cloned; git fsck refuses it (hasDotgit)
+            const QByteArray dotgit = b.tree({file(b, "config", "[core]\n")});
+            addRow(".git with a zero-width non-joiner", b,
+                   b.tree({{"40000", QByteArray(".g\xe2\x80\x8cit"), dotgit}}), "is .git as macOS reads it");
+        }
+        {
+            TreeBuilder b; // cloned; git fsck refuses it (gitattributesSymlink)
+            addRow(".gitattributes a link", b, b.tree({{"120000", ".gitattributes", b.blob(out + "/attributes")}}),
+                   "'.gitattributes' is a symbolic link named .gitmodules, .gitattributes");
+        }
+        {
+            TreeBuilder b; // cloned as a/b; git fsck refuses it (fullPathname)
+            addRow("a name with a slash", b, b.tree({file(b, "a/b")}), "'a/b' has a '/' in its name");
+        }
+        {
+            TreeBuilder b; // failed after 7 s on the path length, at mkdir
+            QByteArray t = b.tree({file(b, "leaf")});
+            for (int i = 0; i < 3000; ++i)
+                t = b.tree({{"40000", "d", t}});
+            addRow("3000 folders deep", b, t, "is more than 2048 folders deep");
+        }
+        {
+            TreeBuilder b; // 16^6 files from 7 trees: 8.5 GB and no end after 120 s
+            QByteArray t = b.tree({file(b, "f")});
+            for (int level = 0; level < 6; ++level) {
+                QList<TreeEntry> entries;
+                for (int i = 0; i < 16; ++i)
+                    entries << TreeEntry{"40000", QByteArray::number(i).rightJustified(2, '0'), t};
+                t = b.tree(entries);
+            }
+            addRow("16.7 million files from 7 trees", b, t, "takes the checkout past 2000000 entries");
+        }
+    }
+    void hostileTreeIsRefused()
+    {
+        QFETCH(QByteArray, pack);
+        QFETCH(QByteArray, tip);
+        QFETCH(QString, reason);
+        PackServer server;
+        QVERIFY(server.start(pack, tip));
+        SyncHarness h;
+        const QString path = m_tmp.filePath(QStringLiteral("clone-%1").arg(++m_counter));
+        QElapsedTimer t;
+        t.start();
+        const auto r = h.syncAndWait(h.spec("t", server.url(), path), oneShot(), 90'000);
+        qInfo("%s: %lld ms: %s", QTest::currentDataTag(), qint64(t.elapsed()), qPrintable(r.error.text()));
+        const QStringList written = QDir(outside()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
+        QVERIFY2(written.isEmpty(), qPrintable("written outside the clone: " + written.join(' ')));
+        QCOMPARE(r.outcome, core::Outcome::Failed);
+        QVERIFY2(r.error.message.contains("refused the server's tree"), qPrintable(r.error.text()));
+        QVERIFY2(r.error.message.contains(reason), qPrintable(r.error.text()));
+        QCOMPARE(r.error.category, core::ErrorCategory::Protocol);
+        QVERIFY2(t.elapsed() < 30'000, qPrintable(QString::number(t.elapsed())));
+        QVERIFY(!QFileInfo::exists(path));
+    }
+
+    // What git checks out on Linux still clones: README and readme, a name
+    // with a backslash, a link pointing out of the clone, a submodule.
+    void ordinaryOddTreesStillClone()
+    {
+        TreeBuilder b;
+        const QByteArray root = b.tree({file(b, "README", "upper\n"), file(b, "a\\b"),
+                                        {"120000", "l", b.blob(outside().toUtf8() + "/via-link")},
+                                        file(b, "readme", "lower\n"),
+                                        {"160000", "sub", QByteArray(20, '\x33')}});
+        QByteArray tip;
+        PackServer server;
+        QVERIFY(server.start(b.pack(root, &tip), tip));
+        SyncHarness h;
+        const QString path = m_tmp.filePath("ordinary");
+        const auto r = h.syncAndWait(h.spec("o", server.url(), path), oneShot(), 60'000);
+        QVERIFY2(r.outcome == core::Outcome::Cloned, qPrintable(r.error.text()));
+        QCOMPARE(QFileInfo(path + "/l").symLinkTarget(), outside() + "/via-link");
+        QVERIFY(QFileInfo(path + "/sub").isDir());
+        QVERIFY(QDir(outside()).isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHostileTree)
+#include "tst_hostile_tree.moc"
