@@ -182,6 +182,17 @@ int planCheckout(git_repository *repo, const git_tree *tree, bool foldNames, Che
     return rc;
 }
 
+int checkTreeBeforeCheckout(git_repository *repo, const git_object *treeish)
+{
+    git_object *tree = nullptr;
+    if (int rc = git_object_peel(&tree, treeish, GIT_OBJECT_TREE); rc < 0)
+        return rc;
+    CheckoutPlan plan;
+    const int rc = planCheckout(repo, reinterpret_cast<git_tree *>(tree), foldsNames(repo), &plan);
+    git_object_free(tree);
+    return rc;
+}
+
 bool foldsNames(git_repository *repo)
 {
 #if defined(_WIN32) || defined(__APPLE__)

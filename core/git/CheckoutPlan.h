@@ -43,6 +43,12 @@ struct CheckoutPlan
 int planCheckout(git_repository *repo, const git_tree *tree, bool foldNames, CheckoutPlan *plan,
                  const CheckoutLimits &limits = {});
 
+// planCheckout on the tree of `treeish` (a commit or a tree), the plan
+// thrown away: for checkouts libgit2 does itself (a checkpointed clone's,
+// a fast-forward's), so a tree they would write is held to the same rules
+// and limits first.
+int checkTreeBeforeCheckout(git_repository *repo, const git_object *treeish);
+
 // True where names differing in case or normalisation are one file: always
 // on Windows and macOS, elsewhere when libgit2 found the folder
 // case-insensitive (core.ignorecase, probed when the clone was created).

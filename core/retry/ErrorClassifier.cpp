@@ -232,8 +232,9 @@ SyncError classifyFailure(const FailureInput &in)
     if (in.gitClass == GIT_ERROR_TREE) {
         return make(in, ErrorCategory::Protocol,
                     QStringLiteral("%1 sent a tree that cannot be checked out safely: %2").arg(host, msg),
-                    QStringLiteral("Nothing was written outside the clone's folder, and the partial clone was "
-                                   "removed; git refuses such trees too. Tell the repository's owners."));
+                    QStringLiteral("Nothing of that tree was written (a new clone's folder is removed, an existing "
+                                   "work tree is left as it was); git refuses such trees too. Tell the "
+                                   "repository's owners."));
     }
     if (contains(msg, "remote error")) {
         return make(in, ErrorCategory::Protocol,

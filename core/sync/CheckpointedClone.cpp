@@ -1,5 +1,7 @@
 #include "sync/CheckpointedClone.h"
 
+#include "git/CheckoutPlan.h"
+
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
 #include "git/ParallelIndexer.h"
@@ -180,7 +182,8 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
         if ((rc = git_revparse_single(&rawTarget, repo, (defaultRef + "^{commit}").constData())) < 0)
             return rc;
         std::unique_ptr<git_object, void (*)(git_object *)> target(rawTarget, git_object_free);
-        if ((rc = git_repository_set_head_detached(repo, git_object_id(target.get()))) < 0)
+        if ((rc = git::checkTreeBeforeCheckout(repo, target.get())) < 0
+            || (rc = git_repository_set_head_detached(repo, git_object_id(target.get()))) < 0)
             return rc;
         return git_checkout_head(repo, &checkout);
     }
@@ -195,6 +198,10 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
     if ((rc = git_commit_lookup(&rawCommit, repo, git_reference_target(trackingRef.get()))) < 0)
         return rc;
     git::Commit commit(rawCommit);
+    // The server's tree, held to the rules and limits of every clone's
+    // checkout before libgit2 writes it (docs/security.md §10).
+    if ((rc = git::checkTreeBeforeCheckout(repo, reinterpret_cast<const git_object *>(commit.get()))) < 0)
+        return rc;
     git_reference *rawLocal = nullptr;
     if ((rc = git_branch_create(&rawLocal, repo, branch.constData(), commit.get(), 0)) < 0)
         return rc;

@@ -1,5 +1,7 @@
 #include "sync/FetchOperation.h"
 
+#include "git/CheckoutPlan.h"
+
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
 #include "git/ParallelIndexer.h"
@@ -171,6 +173,10 @@ AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs)
     if ((rc = git_object_lookup(&rawTarget, repo, remote, GIT_OBJECT_COMMIT)) < 0)
         return localFailure(rc, QStringLiteral("Cannot read %1").arg(up));
     git::Object target(rawTarget);
+    // The server's new tree is held to the rules and limits of a clone's
+    // checkout before anything in the work tree changes.
+    if ((rc = git::checkTreeBeforeCheckout(repo, target.get())) < 0)
+        return localFailure(rc, QStringLiteral("Not updating the work tree to %1").arg(up));
 
     // SAFE checkout refuses to overwrite anything it did not write itself
     // (untracked files in the way, changes made since the status check).

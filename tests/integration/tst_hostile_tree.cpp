@@ -7,6 +7,8 @@
 
 #include "HostileTrees.h"
 #include "PackServer.h"
+#include "GitDaemonServer.h"
+#include "GitRepoFactory.h"
 #include "git/GitLibrary.h"
 
 #include <QDir>
@@ -29,6 +31,19 @@ core::RetryPolicy oneShot()
 TreeEntry file(TreeBuilder &b, const QByteArray &name, const QByteArray &content = "x\n")
 {
     return {"100644", name, b.blob(content)};
+}
+
+// 16^6 files from 7 trees (a pack of under 2 KB).
+QByteArray bombTree(TreeBuilder &b)
+{
+    QByteArray t = b.tree({file(b, "f")});
+    for (int level = 0; level < 6; ++level) {
+        QList<TreeEntry> entries;
+        for (int i = 0; i < 16; ++i)
+            entries << TreeEntry{"40000", QByteArray::number(i).rightJustified(2, '0'), t};
+        t = b.tree(entries);
+    }
+    return t;
 }
 
 // 'a' a link to `outside`, 3000 files 'a.NNNNN', then `last`: sorted as git
@@ -129,13 +144,7 @@ private slots:
         }
         {
             TreeBuilder b; // 16^6 files from 7 trees: 8.5 GB and no end after 120 s
-            QByteArray t = b.tree({file(b, "f")});
-            for (int level = 0; level < 6; ++level) {
-                QList<TreeEntry> entries;
-                for (int i = 0; i < 16; ++i)
-                    entries << TreeEntry{"40000", QByteArray::number(i).rightJustified(2, '0'), t};
-                t = b.tree(entries);
-            }
+            const QByteArray t = bombTree(b);
             addRow("16.7 million files from 7 trees", b, t, "takes the checkout past 2000000 entries");
         }
     }
@@ -160,6 +169,69 @@ private slots:
         QCOMPARE(r.error.category, core::ErrorCategory::Protocol);
         QVERIFY2(t.elapsed() < 30'000, qPrintable(QString::number(t.elapsed())));
         QVERIFY(!QFileInfo::exists(path));
+    }
+
+    // The checkouts libgit2 does itself, a checkpointed clone's and a
+    // fast-forward's, are held to the same limits: with the 16^6 tree (which
+    // git fsck accepts) both ran past 120 s at 2.8 GB with a 5 s attempt
+    // timeout, and the checkpointed path is one dropped connection away
+    // under the default policy.
+    void bombThroughLibgit2sCheckouts_data()
+    {
+        QTest::addColumn<bool>("checkpointed");
+        QTest::newRow("checkpointed clone") << true;
+        QTest::newRow("fast-forward") << false;
+    }
+    void bombThroughLibgit2sCheckouts()
+    {
+        QFETCH(bool, checkpointed);
+        const QString srv = m_tmp.filePath(QStringLiteral("srv-%1").arg(++m_counter));
+        const QString bare = srv + "/bomb.git";
+        int rc = 0;
+        auto git = [&](const QStringList &args) {
+            const QString out = GitRepoFactory::git(QStringList{"-c", "user.name=t", "-c", "user.email=t@t"} + args,
+                                                    bare, &rc);
+            return out.trimmed();
+        };
+        QVERIFY(QDir().mkpath(bare));
+        git({"init", "-q", "--bare", "."});
+        TreeBuilder b;
+        QByteArray tip;
+        {
+            QFile pack(bare + "/objects/pack/pack-bomb.pack");
+            QVERIFY(pack.open(QIODevice::WriteOnly));
+            const QByteArray bytes = b.pack(bombTree(b), &tip);
+            QCOMPARE(pack.write(bytes), bytes.size());
+        }
+        git({"index-pack", "objects/pack/pack-bomb.pack"});
+        QCOMPARE(rc, 0);
+        const QString first = git({"commit-tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "-m", "empty"});
+        const QString bomb = git({"commit-tree", QString::fromLatin1(tip) + "^{tree}", "-p", first, "-m", "bomb"});
+        QCOMPARE(rc, 0);
+        git({"update-ref", "refs/heads/main", checkpointed ? bomb : first});
+        QCOMPARE(rc, 0);
+        GitDaemonServer daemon;
+        QVERIFY(daemon.start(srv));
+        SyncHarness h;
+        const QString path = m_tmp.filePath(QStringLiteral("clone-%1").arg(++m_counter));
+        core::RetryPolicy policy = oneShot();
+        policy.attemptTimeout = core::Millis(10'000);
+        if (checkpointed) {
+            policy.checkpoint = core::Checkpoint::Always;
+        } else {
+            const auto cloned = h.syncAndWait(h.spec("b", daemon.url("bomb.git"), path), policy, 60'000);
+            QVERIFY2(cloned.outcome == core::Outcome::Cloned, qPrintable(cloned.error.text()));
+            git({"update-ref", "refs/heads/main", bomb});
+        }
+        QElapsedTimer t;
+        t.start();
+        const auto r = h.syncAndWait(h.spec("b", daemon.url("bomb.git"), path), policy, 90'000);
+        qInfo("%lld ms: %s", qint64(t.elapsed()), qPrintable(r.error.text()));
+        QCOMPARE(r.outcome, core::Outcome::Failed);
+        QVERIFY2(r.error.message.contains("takes the checkout past 2000000 entries"), qPrintable(r.error.text()));
+        QCOMPARE(r.error.category, core::ErrorCategory::Protocol);
+        QVERIFY2(t.elapsed() < 30'000, qPrintable(QString::number(t.elapsed())));
+        QVERIFY2(!QFileInfo::exists(path + "/00"), "the tree was checked out");
     }
 
     // What git checks out on Linux still clones: README and readme, a name
