@@ -433,6 +433,15 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
     int refusedAlone = 0; // units refused alone since the last completed step
     int behindInARow = 0; // units in a row found behind a unit too big for the link
     bool reversed = false; // the tags were asked for from the other end
+    qint64 lastBehindTagObjects = 0; // the last tag found waiting behind one too big
+    auto reverseTags = [&] {
+        reversed = true;
+        // Tags only: the branches stay behind them.
+        const auto tagsEnd = std::stable_partition(todo.begin(), todo.end(),
+                                                   [](const CheckpointUnit &u) { return u.isTag; });
+        std::reverse(todo.begin(), tagsEnd);
+        spdlog::info("checkpoint: history runs against the names here; asking from the other end");
+    };
     int k = 0; // units in the last completed step
     qint64 lastObjects = 0; // objects it brought
     qint64 lastMs = 0; // how long it took
@@ -589,6 +598,18 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
                 break;
             }
             if (waits) {
+                // Tags behind it that need less and less: history runs
+                // against the names, and the tags at the other end are
+                // the small ones (a first cut that came early can leave
+                // the newest tag cut alone before the order is known).
+                const qint64 previousBehind = lastBehindTagObjects;
+                if (unit.isTag)
+                    lastBehindTagObjects = unit.objects;
+                if (unit.isTag && previousBehind > 0 && unit.objects < previousBehind && !reversed) {
+                    reverseTags();
+                    behindInARow = 0;
+                    continue;
+                }
                 if (++behindInARow >= kMaxBehindInARow && !retryingCutAlone) {
                     spdlog::info("checkpoint: {} units in a row are behind one too big for the link; the {} after "
                                  "them wait with it",
@@ -615,12 +636,7 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
                 continue;
             }
             if (previous > 0 && stats.totalObjects < previous && !reversed) {
-                reversed = true;
-                // Tags only: the branches stay behind them.
-                const auto tagsEnd = std::stable_partition(todo.begin(), todo.end(),
-                                                           [](const CheckpointUnit &u) { return u.isTag; });
-                std::reverse(todo.begin(), tagsEnd);
-                spdlog::info("checkpoint: history runs against the names here; asking from the other end");
+                reverseTags();
             } else if (previous > 0) {
                 std::stable_sort(deferred.begin(), deferred.end(), [](const CheckpointUnit &a,
                                                                       const CheckpointUnit &b) {
@@ -651,6 +667,7 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
         lastMs = stepTime.elapsed();
         refusedAlone = 0;
         behindInARow = 0;
+        lastBehindTagObjects = 0;
         k = n;
         lastObjects = stats.totalObjects;
         lastAloneObjects = 0;
