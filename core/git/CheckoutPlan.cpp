@@ -169,8 +169,14 @@ int planCheckout(git_repository *repo, const git_tree *tree, bool foldNames, Che
         case EntryKind::Link:
             plan->links.push_back({std::move(path), *git_tree_entry_id(entry)});
             break;
+        case EntryKind::Submodule:
+            plan->files.push_back({std::move(path), *git_tree_entry_id(entry), GIT_FILEMODE_COMMIT});
+            break;
+        case EntryKind::Executable:
+            plan->files.push_back({std::move(path), *git_tree_entry_id(entry), GIT_FILEMODE_BLOB_EXECUTABLE});
+            break;
         default:
-            plan->files.push_back(std::move(path));
+            plan->files.push_back({std::move(path), *git_tree_entry_id(entry), GIT_FILEMODE_BLOB});
             break;
         }
     }

@@ -3,6 +3,7 @@
 #include <git2.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,7 @@ namespace repodeck::core::git {
 // these are far above real repositories: Chromium has about 480,000 files).
 struct CheckoutLimits
 {
-    size_t maxEntries = 2'000'000;             // files, links, folders, submodules, counted each time met
+    size_t maxEntries = 1'000'000;             // files, links, folders, submodules, counted each time met
     size_t maxPathBytes = size_t(256) << 20;   // all paths together
     size_t maxTreeBytes = size_t(512) << 20;   // tree objects read, each time met
     size_t maxDepth = 2048;                    // git's core.maxTreeDepth
@@ -26,7 +27,13 @@ struct CheckoutLimits
 // folder of this tree: nothing written for one path can go through another.
 struct CheckoutPlan
 {
-    std::vector<std::string> files; // blobs and submodules (an empty folder)
+    struct File
+    {
+        std::string path;
+        git_oid id;    // the blob, or the submodule's commit
+        uint32_t mode; // GIT_FILEMODE_BLOB, _BLOB_EXECUTABLE or _COMMIT
+    };
+    std::vector<File> files; // blobs and submodules (an empty folder)
     struct Link
     {
         std::string path;

@@ -1,6 +1,7 @@
 #include "git/ParallelCheckout.h"
 
 #include "git/CheckoutPlan.h"
+#include "git/WorkTreeWriter.h"
 
 #include <QByteArray>
 #include <QFile>
@@ -26,130 +27,230 @@ namespace repodeck::core::git {
 
 namespace {
 
-struct Chunk
+#ifndef _WIN32
+bool isAttributesFile(const std::string &p)
 {
-    std::vector<std::string> paths;
-    int rc = 0;
-    std::string error;
+    return p == ".gitattributes" || (p.size() > 15 && p.compare(p.size() - 15, 15, "/.gitattributes") == 0);
+}
+
+// The files of a plan, written by one thread per core: each takes the next
+// run of files (a folder's files mostly go to one writer) until none are
+// left, an error happens or `stop` is set.
+class Writers
+{
+public:
+    Writers(const std::string &gitDir, int root, const CheckoutPlan &plan, std::vector<WrittenStat> *stats)
+        : m_gitDir(gitDir)
+        , m_root(root)
+        , m_plan(plan)
+        , m_stats(*stats)
+    {
+    }
+
+    // Runs `workers` threads; `interrupted` is asked about every 100 ms on
+    // the calling thread. Returns 0 or -1 with the libgit2 error set.
+    int run(size_t workers, const std::function<bool()> &interrupted)
+    {
+        std::vector<std::thread> threads;
+        for (size_t i = 0; i < workers; ++i)
+            threads.emplace_back([this] { work(); });
+        bool outOfTime = false;
+        {
+            std::unique_lock lock(m_mutex);
+            while (m_finished < workers) {
+                m_done.wait_for(lock, std::chrono::milliseconds(100));
+                lock.unlock();
+                if (!outOfTime && interrupted && interrupted()) {
+                    outOfTime = true;
+                    m_stop = true;
+                }
+                lock.lock();
+            }
+        }
+        for (std::thread &t : threads)
+            t.join();
+        if (!m_error.empty()) {
+            git_error_set_str(m_errorClass, m_error.c_str());
+            return -1;
+        }
+        if (outOfTime) {
+            git_error_set_str(GIT_ERROR_CHECKOUT, "checkout stopped: the attempt ran out of time (or was cancelled)");
+            return -1;
+        }
+        return 0;
+    }
+
+private:
+    static constexpr size_t kRun = 32;
+
+    void work()
+    {
+        git_repository *repo = nullptr;
+        if (git_repository_open(&repo, m_gitDir.c_str()) < 0) {
+            fail();
+        } else {
+            WorkTreeWriter writer(repo, m_root, &m_stop);
+            const size_t count = m_plan.files.size();
+            for (size_t first; !m_stop && (first = m_next.fetch_add(kRun)) < count;) {
+                for (size_t i = first; i < std::min(count, first + kRun) && !m_stop; ++i) {
+                    const CheckoutPlan::File &file = m_plan.files[i];
+                    if (isAttributesFile(file.path))
+                        continue; // written before the writers start
+                    if (writer.writeFile(file, &m_stats[i]) < 0) {
+                        fail();
+                        break;
+                    }
+                }
+            }
+        }
+        git_repository_free(repo);
+        std::lock_guard lock(m_mutex);
+        ++m_finished;
+        m_done.notify_all();
+    }
+
+    // The first error stops every writer; a stop it caused is not an error.
+    void fail()
+    {
+        const git_error *e = git_error_last();
+        std::lock_guard lock(m_mutex);
+        if (m_error.empty() && !(m_stop && e && e->klass == GIT_ERROR_CHECKOUT)) {
+            m_error = e ? e->message : "checkout failed";
+            m_errorClass = e ? e->klass : GIT_ERROR_CHECKOUT;
+        }
+        m_stop = true;
+    }
+
+    const std::string m_gitDir;
+    const int m_root;
+    const CheckoutPlan &m_plan;
+    std::vector<WrittenStat> &m_stats;
+    std::atomic<size_t> m_next{0};
+    std::atomic<bool> m_stop{false};
+    std::mutex m_mutex;
+    std::condition_variable m_done;
+    size_t m_finished = 0;
+    std::string m_error;
+    int m_errorClass = GIT_ERROR_CHECKOUT;
 };
 
-// One checkout of some paths, on its own repository handle (libgit2
-// objects are not shared between threads).
-void checkoutChunk(const std::string &gitDir, const git_oid &treeId, Chunk *chunk)
+bool symlinksSupported(git_repository *repo)
 {
-    git_repository *repo = nullptr;
-    git_tree *tree = nullptr;
-    git_index *empty = nullptr;
-    int rc = git_repository_open(&repo, gitDir.c_str());
-    if (rc == 0)
-        rc = git_tree_lookup(&tree, repo, &treeId);
-    if (rc == 0)
-        rc = git_index_new(&empty); // baseline: nothing is there yet
-    if (rc == 0) {
-        std::vector<char *> strings;
-        strings.reserve(chunk->paths.size());
-        for (std::string &p : chunk->paths)
-            strings.push_back(p.data());
-        git_checkout_options opts;
-        git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
-        opts.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH
-                                 | GIT_CHECKOUT_DONT_UPDATE_INDEX | GIT_CHECKOUT_DONT_WRITE_INDEX;
-        opts.paths.strings = strings.data();
-        opts.paths.count = strings.size();
-        opts.baseline_index = empty;
-        rc = git_checkout_tree(repo, reinterpret_cast<const git_object *>(tree), &opts);
-    }
-    if (rc < 0) {
-        const git_error *e = git_error_last();
-        chunk->error = e ? e->message : "checkout failed";
-    }
-    chunk->rc = rc;
-    git_index_free(empty);
-    git_tree_free(tree);
-    git_repository_free(repo);
-}
-
-#ifndef _WIN32
-int failLink(const std::string &path, const char *what, int error)
-{
-    const std::string text = "cannot create the symbolic link " + path + ": " + what + ": " + std::strerror(error);
-    // A folder on its way that is not a folder is the tree's doing (ELOOP,
-    // ENOTDIR: a link or a file where a folder was planned).
-    git_error_set_str(error == ELOOP || error == ENOTDIR || error == EEXIST ? GIT_ERROR_TREE : GIT_ERROR_OS,
-                      text.c_str());
-    return -1;
-}
-
-// Writes the link `path` below the open folder `root` without following
-// any link: each folder on its way is opened with O_NOFOLLOW (made when
-// missing), and the link (or, without symlink support, a file holding its
-// target, as libgit2 writes it) is created, never replaced.
-int writeLink(int root, const std::string &path, const std::string &target, bool symlinks)
-{
-    int dir = ::dup(root);
-    if (dir < 0)
-        return failLink(path, "dup", errno);
-    size_t start = 0;
-    for (size_t slash; (slash = path.find('/', start)) != std::string::npos; start = slash + 1) {
-        const std::string name = path.substr(start, slash - start);
-        int next = ::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (next < 0 && errno == ENOENT) {
-            if (::mkdirat(dir, name.c_str(), 0755) != 0 && errno != EEXIST) {
-                const int e = errno;
-                ::close(dir);
-                return failLink(path, "mkdir", e);
-            }
-            next = ::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        }
-        const int e = errno;
-        ::close(dir);
-        if (next < 0)
-            return failLink(path, "a folder on its way", e);
-        dir = next;
-    }
-    const std::string name = path.substr(start);
-    int rc = 0;
-    if (symlinks) {
-        rc = ::symlinkat(target.c_str(), dir, name.c_str());
-    } else {
-        const int fd = ::openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        rc = fd < 0 ? -1 : 0;
-        for (size_t done = 0; rc == 0 && done < target.size();) {
-            const ssize_t n = ::write(fd, target.data() + done, target.size() - done);
-            if (n < 0 && errno == EINTR)
-                continue;
-            rc = n < 0 ? -1 : 0;
-            done += n < 0 ? 0 : size_t(n);
-        }
-        if (fd >= 0 && ::close(fd) != 0)
-            rc = -1;
-    }
-    const int e = errno;
-    ::close(dir);
-    return rc == 0 ? 0 : failLink(path, symlinks ? "symlink" : "write", e);
-}
-
-// The links, after every file: no file is written while a link of this
-// tree exists, and no link is created through another.
-int writeLinks(git_repository *repo, const std::vector<CheckoutPlan::Link> &links)
-{
-    if (links.empty())
-        return 0;
     int symlinks = 1;
     git_config *config = nullptr;
     if (git_repository_config_snapshot(&config, repo) == 0 && git_config_get_bool(&symlinks, config, "core.symlinks") < 0)
         symlinks = 1;
     git_config_free(config);
     git_error_clear();
-    const int root = ::open(git_repository_workdir(repo), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (root < 0)
-        return failLink(git_repository_workdir(repo), "open", errno);
-    int rc = 0;
-    std::string target;
-    for (const CheckoutPlan::Link &link : links) {
-        if ((rc = readLinkTarget(repo, link, &target)) < 0 || (rc = writeLink(root, link.path, target, symlinks != 0)) < 0)
+    return symlinks != 0;
+}
+
+void setStat(git_index_entry *entry, const WrittenStat &st)
+{
+    entry->ctime.seconds = static_cast<int32_t>(st.ctimeSeconds);
+    entry->ctime.nanoseconds = st.ctimeNanos;
+    entry->mtime.seconds = static_cast<int32_t>(st.mtimeSeconds);
+    entry->mtime.nanoseconds = st.mtimeNanos;
+    entry->dev = st.dev;
+    entry->ino = st.ino;
+    entry->uid = st.uid;
+    entry->gid = st.gid;
+    entry->file_size = st.size;
+}
+
+// The index: the tree's entries with the stat data of the files just
+// written, as a checkout records it (so `git status` need not rehash).
+int writeIndex(git_repository *repo, git_tree *tree, int root, const CheckoutPlan &plan,
+               const std::vector<WrittenStat> &stats, const std::function<bool()> &interrupted)
+{
+    git_index *index = nullptr;
+    int rc = git_repository_index(&index, repo);
+    if (rc == 0)
+        rc = git_index_read_tree(index, tree);
+    const auto update = [&](const std::string &path, const WrittenStat &st) {
+        const git_index_entry *found = git_index_get_bypath(index, path.c_str(), 0);
+        if (!found) {
+            git_error_set_str(GIT_ERROR_CHECKOUT, ("checked-out entry missing from the index: " + path).c_str());
+            return -1;
+        }
+        git_index_entry entry = *found;
+        const std::string keep = entry.path; // the add replaces the entry `found` points to
+        entry.path = keep.c_str();
+        setStat(&entry, st);
+        return git_index_add(index, &entry);
+    };
+    for (size_t i = 0; rc == 0 && i < plan.files.size(); ++i) {
+        if (plan.files[i].mode == GIT_FILEMODE_COMMIT)
+            continue; // a submodule: an empty folder, no stat data
+        if (i % 4096 == 4095 && interrupted && interrupted()) {
+            git_error_set_str(GIT_ERROR_CHECKOUT, "checkout stopped: the attempt ran out of time (or was cancelled)");
+            rc = -1;
             break;
+        }
+        rc = update(plan.files[i].path, stats[i]);
     }
+    for (size_t i = 0; rc == 0 && i < plan.links.size(); ++i) {
+        struct stat st{};
+        if (::fstatat(root, plan.links[i].path.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            git_error_set_str(GIT_ERROR_CHECKOUT, ("checked-out link missing: " + plan.links[i].path).c_str());
+            rc = -1;
+            break;
+        }
+        WrittenStat written;
+        fillStat(st, &written);
+        rc = update(plan.links[i].path, written);
+    }
+    if (rc == 0)
+        rc = git_index_write(index);
+    git_index_free(index);
+    return rc;
+}
+
+int writeTree(git_repository *repo, git_tree *tree, const CheckoutPlan &plan, const std::function<bool()> &interrupted)
+{
+    const int root = ::open(git_repository_workdir(repo), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (root < 0) {
+        git_error_set_str(GIT_ERROR_OS, (std::string("cannot open the work tree: ") + std::strerror(errno)).c_str());
+        return -1;
+    }
+    std::vector<WrittenStat> stats(plan.files.size());
+    int rc = 0;
+    {
+        // First every .gitattributes, alone: the writers read them from the
+        // work tree (the index is still empty) for each file's filters, and
+        // one that looked before another had written them would skip eol
+        // conversion for good.
+        WorkTreeWriter writer(repo, root, nullptr);
+        for (size_t i = 0; rc == 0 && i < plan.files.size(); ++i) {
+            if (isAttributesFile(plan.files[i].path))
+                rc = writer.writeFile(plan.files[i], &stats[i]);
+        }
+    }
+    if (rc == 0) {
+#if defined(__APPLE__)
+        // Case-insensitive by default: the plan refused names that fold to
+        // one, but one writer keeps macOS's name handling out of races.
+        const size_t workers = 1;
+#else
+        const size_t workers = std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(QThread::idealThreadCount()),
+                                                                    std::max<size_t>(1, plan.files.size() / 256)));
+#endif
+        Writers writers(git_repository_path(repo), root, plan, &stats);
+        rc = writers.run(workers, interrupted);
+    }
+    // The links, after every file: no file is written while a link of this
+    // tree exists, and no link is created through another.
+    if (rc == 0 && !plan.links.empty()) {
+        const bool symlinks = symlinksSupported(repo);
+        WorkTreeWriter writer(repo, root, nullptr);
+        std::string target;
+        for (const CheckoutPlan::Link &link : plan.links) {
+            if ((rc = readLinkTarget(repo, link, &target)) < 0 || (rc = writer.writeLink(link, target, symlinks)) < 0)
+                break;
+        }
+    }
+    if (rc == 0)
+        rc = writeIndex(repo, tree, root, plan, stats, interrupted);
     ::close(root);
     return rc;
 }
@@ -166,7 +267,7 @@ bool parallelCheckoutAvailable()
 #endif
 }
 
-int checkoutInParallel(git_repository *repo, const std::function<void()> &tick)
+int checkoutInParallel(git_repository *repo, const std::function<bool()> &interrupted)
 {
     if (git_repository_head_unborn(repo) == 1)
         return 0; // an empty repository: nothing to check out
@@ -177,132 +278,19 @@ int checkoutInParallel(git_repository *repo, const std::function<void()> &tick)
     // anything is written (docs/security.md, "Trees a server sends").
     CheckoutPlan plan;
     int rc = planCheckout(repo, reinterpret_cast<git_tree *>(treeObject), foldsNames(repo), &plan);
-    if (rc < 0) {
-        git_object_free(treeObject);
-        return rc;
-    }
 #ifdef _WIN32
-    Q_UNUSED(tick);
+    Q_UNUSED(interrupted);
     git_object_free(treeObject);
+    if (rc < 0)
+        return rc;
     git_checkout_options opts;
     git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
     opts.checkout_strategy = GIT_CHECKOUT_SAFE;
     return git_checkout_head(repo, &opts);
 #else
-    const git_oid treeId = *git_object_id(treeObject);
-    std::vector<std::string> paths = std::move(plan.files);
-
-    const std::string gitDir = git_repository_path(repo);
-    // First every .gitattributes, alone: each later checkout reads them from
-    // the work tree (the index is still empty), and a worker that looked
-    // before another had written them would skip eol conversion for good.
-    Chunk attributes;
-    std::vector<std::string> rest;
-    rest.reserve(paths.size());
-    for (std::string &p : paths) {
-        const bool isAttributes = p == ".gitattributes"
-                                  || (p.size() > 15 && p.compare(p.size() - 15, 15, "/.gitattributes") == 0);
-        (isAttributes ? attributes.paths : rest).push_back(std::move(p));
-    }
-    if (!attributes.paths.empty()) {
-        checkoutChunk(gitDir, treeId, &attributes);
-        if (attributes.rc < 0) {
-            git_object_free(treeObject);
-            git_error_set_str(GIT_ERROR_CHECKOUT, attributes.error.c_str());
-            return attributes.rc;
-        }
-    }
-    paths = std::move(rest);
-
-    // Contiguous runs of paths: a directory's files mostly go to one worker.
-#if defined(__APPLE__)
-    // Case-insensitive by default: names differing only in case must meet
-    // in one checkout, which sorts that out as libgit2 always does.
-    const size_t workers = 1;
-#else
-    const size_t workers = std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(QThread::idealThreadCount()),
-                                                                std::max<size_t>(1, paths.size() / 256)));
-#endif
-    std::vector<Chunk> chunks(paths.empty() ? 0 : workers);
-    for (size_t i = 0; i < paths.size(); ++i)
-        chunks[i * workers / paths.size()].paths.push_back(paths[i]);
-    std::atomic<size_t> running{chunks.size()};
-    std::mutex mutex;
-    std::condition_variable done;
-    std::vector<std::thread> threads;
-    for (Chunk &c : chunks) {
-        threads.emplace_back([&, chunk = &c] {
-            checkoutChunk(gitDir, treeId, chunk);
-            std::lock_guard lock(mutex);
-            --running;
-            done.notify_all();
-        });
-    }
-    {
-        std::unique_lock lock(mutex);
-        while (running > 0) {
-            done.wait_for(lock, std::chrono::milliseconds(100));
-            lock.unlock();
-            if (tick)
-                tick();
-            lock.lock();
-        }
-    }
-    for (std::thread &t : threads)
-        t.join();
-    for (const Chunk &c : chunks) {
-        if (c.rc < 0) {
-            git_object_free(treeObject);
-            git_error_set_str(GIT_ERROR_CHECKOUT, c.error.c_str());
-            return c.rc;
-        }
-    }
-    if ((rc = writeLinks(repo, plan.links)) < 0) {
-        git_object_free(treeObject);
-        return rc;
-    }
-
-    // The index: the tree's entries with the stat data of the files just
-    // written, as a checkout records it (so `git status` need not rehash).
-    git_index *index = nullptr;
-    rc = git_repository_index(&index, repo);
     if (rc == 0)
-        rc = git_index_read_tree(index, reinterpret_cast<git_tree *>(treeObject));
-    const std::string workdir = git_repository_workdir(repo);
-    for (size_t i = 0; rc == 0 && i < git_index_entrycount(index); ++i) {
-        git_index_entry entry = *git_index_get_byindex(index, i);
-        if (entry.mode == GIT_FILEMODE_COMMIT)
-            continue; // a submodule: an empty folder, no stat data
-        const std::string path = entry.path;
-        struct stat st{};
-        if (::lstat((workdir + path).c_str(), &st) != 0) {
-            git_error_set_str(GIT_ERROR_CHECKOUT, ("checked-out file missing: " + path).c_str());
-            rc = -1;
-            break;
-        }
-        entry.path = path.c_str();
-        entry.ctime.seconds = static_cast<int32_t>(st.st_ctime);
-        entry.mtime.seconds = static_cast<int32_t>(st.st_mtime);
-#if defined(__APPLE__)
-        entry.ctime.nanoseconds = static_cast<uint32_t>(st.st_ctimespec.tv_nsec);
-        entry.mtime.nanoseconds = static_cast<uint32_t>(st.st_mtimespec.tv_nsec);
-#else
-        entry.ctime.nanoseconds = static_cast<uint32_t>(st.st_ctim.tv_nsec);
-        entry.mtime.nanoseconds = static_cast<uint32_t>(st.st_mtim.tv_nsec);
-#endif
-        entry.dev = static_cast<uint32_t>(st.st_dev);
-        entry.ino = static_cast<uint32_t>(st.st_ino);
-        entry.uid = static_cast<uint32_t>(st.st_uid);
-        entry.gid = static_cast<uint32_t>(st.st_gid);
-        entry.file_size = static_cast<uint32_t>(st.st_size);
-        rc = git_index_add(index, &entry);
-    }
-    if (rc == 0)
-        rc = git_index_write(index);
-    git_index_free(index);
+        rc = writeTree(repo, reinterpret_cast<git_tree *>(treeObject), plan, interrupted);
     git_object_free(treeObject);
-    if (tick)
-        tick();
     return rc;
 #endif
 }

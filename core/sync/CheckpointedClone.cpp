@@ -4,6 +4,7 @@
 
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
+#include "git/ParallelCheckout.h"
 #include "git/ParallelIndexer.h"
 #include "git/RemoteConfig.h"
 #include "sync/CheckpointedFetch.h"
@@ -153,7 +154,29 @@ int openOrCreate(const QString &dir, const RepoSpec &spec, qint64 linkBytesHint,
 // What git_clone does after its fetch: local branch with upstream,
 // origin/HEAD, HEAD and a checkout (working copy); HEAD and the mirror flag
 // (mirror).
-int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &remoteDefault)
+// The checkout of the new clone's HEAD, into RepoDeck's own temporary
+// folder: RepoDeck's writers where they run (they stop with the attempt's
+// time), else libgit2's checkout of the checked tree.
+int checkoutNewClone(git_repository *repo, TransferCallbacks &callbacks)
+{
+    if (git::parallelCheckoutAvailable())
+        return git::checkoutInParallel(repo, [&] { return callbacks.checkoutShouldStop(); });
+    git_object *rawHead = nullptr;
+    int rc = git_revparse_single(&rawHead, repo, "HEAD^{commit}");
+    if (rc < 0)
+        return rc;
+    rc = git::checkTreeBeforeCheckout(repo, rawHead);
+    git_object_free(rawHead);
+    if (rc < 0)
+        return rc;
+    git_checkout_options checkout;
+    git_checkout_options_init(&checkout, GIT_CHECKOUT_OPTIONS_VERSION);
+    checkout.checkout_strategy = GIT_CHECKOUT_FORCE;
+    return git_checkout_head(repo, &checkout);
+}
+
+int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &remoteDefault,
+                TransferCallbacks &callbacks)
 {
     git_config *rawConfig = nullptr;
     int rc = git_repository_config(&rawConfig, repo);
@@ -172,9 +195,6 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
         return git_repository_set_head(repo, defaultRef.constData());
     }
 
-    git_checkout_options checkout;
-    git_checkout_options_init(&checkout, GIT_CHECKOUT_OPTIONS_VERSION);
-    checkout.checkout_strategy = GIT_CHECKOUT_FORCE;
     if (spec.branch.isEmpty() && !defaultRef.startsWith("refs/heads/")) {
         // The server's HEAD names a tag (or another ref): as git clone
         // does, the clone checks out its commit with a detached HEAD.
@@ -185,7 +205,7 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
         if ((rc = git::checkTreeBeforeCheckout(repo, target.get())) < 0
             || (rc = git_repository_set_head_detached(repo, git_object_id(target.get()))) < 0)
             return rc;
-        return git_checkout_head(repo, &checkout);
+        return checkoutNewClone(repo, callbacks);
     }
     const QByteArray branch = spec.branch.isEmpty() ? defaultRef.mid(int(qstrlen("refs/heads/")))
                                                     : spec.branch.toUtf8();
@@ -219,7 +239,7 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
         return rc;
     // The directory is RepoDeck's own temporary one: nothing of the user's
     // can be overwritten here.
-    return git_checkout_head(repo, &checkout);
+    return checkoutNewClone(repo, callbacks);
 }
 
 } // namespace
@@ -362,8 +382,8 @@ AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, 
     if (out.outcome == Outcome::Failed || out.outcome == Outcome::Cancelled)
         return out; // the partial directory stays: it is the checkpoint
 
-    if ((rc = finishClone(repo.get(), spec, fetch.defaultBranch())) < 0)
-        return gitFailure(rc, nullptr, host, QStringLiteral("Cannot finish the clone in %1").arg(temp));
+    if ((rc = finishClone(repo.get(), spec, fetch.defaultBranch(), callbacks)) < 0)
+        return gitFailure(rc, &attempt, host, QStringLiteral("Cannot finish the clone in %1").arg(temp));
     callbacks.finish();
     remote.reset();
     repo.reset();

@@ -107,7 +107,7 @@ AttemptOutcome cloneRepository(const RepoSpec &spec, AttemptContext &attempt, Tr
         removePartialClone(temp);
         return AttemptOutcome::failed(error);
     }
-    if (ownCheckout && (rc = git::checkoutInParallel(repo.get(), [&] { callbacks.checkoutProgress(false); })) < 0) {
+    if (ownCheckout && (rc = git::checkoutInParallel(repo.get(), [&] { return callbacks.checkoutShouldStop(); })) < 0) {
         SyncError error = git::captureFailure(rc, &attempt, host);
         repo.reset();
         removePartialClone(temp);

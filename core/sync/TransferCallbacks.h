@@ -29,6 +29,13 @@ public:
     void finish(); // emits the last progress if it was throttled
     // A checkout of our own is under way (last: it finished).
     void checkoutProgress(bool last) { onCheckout(nullptr, last ? 1 : 0, 1, this); }
+    // The same, for checkouts that can stop: true when the attempt is out
+    // of time or cancelled.
+    bool checkoutShouldStop()
+    {
+        checkoutProgress(false);
+        return shouldStop();
+    }
     // Checkpointed fetches: carried on every progress report from now on.
     void setStep(int step, int steps, quint64 keptBytes);
     // Answers the server's requests for credentials (HTTP 401); not owned.

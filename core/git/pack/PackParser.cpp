@@ -101,7 +101,9 @@ PackParser::Step PackParser::parseHeader(const uchar *p, qsizetype avail)
     // Refused from the header alone, before anything is allocated for it.
     if (const quint32 limit = maxPackObjects(); m_count > limit)
         return bad(QStringLiteral("the pack declares %1 objects, over RepoDeck's limit of %2 objects in one pack "
-                                  "(the Linux kernel's whole history is about 10 million)")
+                                  "(it keeps indexing under 400 MiB; a larger repository, such as the Linux "
+                                  "kernel's 10 million, needs REPODECK_PACK_MAX_OBJECTS raised and about 55 "
+                                  "bytes of memory an object)")
                        .arg(m_count)
                        .arg(limit));
     // All of it at once (no copy when growing): pages are only used as
