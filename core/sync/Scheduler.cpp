@@ -27,6 +27,7 @@ struct Scheduler::Entry
     qint64 bytes = 0;
     bool checkpoint = false;    // fetch in checkpointed steps from now on
     qint64 linkBytes = 0;       // what the link carried before the failure that switched to steps
+    qint64 lostBytes = 0;       // what attempts that failed transiently received
     bool probe = false;         // the running attempt is its host's breaker probe
     bool retrying = false;      // the running attempt is a retry (counts against the budget)
     Trigger next = Trigger::Scheduled;    // what starts the next attempt
@@ -402,7 +403,8 @@ void Scheduler::startAttempt(Entry &entry, bool probe)
                 emit self->progress(name, p);
         }, Qt::QueuedConnection);
     };
-    auto job = std::make_shared<SyncJob>(entry.spec, policy, entry.cancel, sink, entry.checkpoint, entry.linkBytes);
+    auto job = std::make_shared<SyncJob>(entry.spec, policy, entry.cancel, sink, entry.checkpoint, entry.linkBytes,
+                                         entry.lostBytes);
     const QDateTime started = QDateTime::currentDateTimeUtc();
     m_pool.start([self, job, name, started] {
         QElapsedTimer clock;
@@ -587,6 +589,8 @@ void Scheduler::onAttemptDone(const QString &name, const AttemptOutcome &outcome
         entry.checkpoint = true;
         entry.linkBytes = outcome.bytes;
     }
+    if (outcome.outcome == Outcome::Failed && outcome.error.transient)
+        entry.lostBytes += outcome.bytes;
     const bool cancelled = entry.cancel->isCancelled();
 
     // What the host learns from this attempt.

@@ -59,18 +59,22 @@ AttemptOutcome lockError(const RepoLock &lock)
 } // namespace
 
 namespace {
-// Less than this before a transient failure is not worth checkpointing.
+// Less than this lost to transient failures is not worth checkpointing.
 constexpr qint64 kCheckpointAfterBytes = 1024 * 1024;
+// An attempt that failed before this much arrived says nothing about the
+// link dropping partway (the checkpoint planner's kCutEvidenceBytes).
+constexpr qint64 kCheckpointEvidenceBytes = 64 * 1024;
 }
 
 SyncJob::SyncJob(RepoSpec spec, RetryPolicy policy, std::shared_ptr<CancelToken> cancel, ProgressSink progress,
-                 bool checkpoint, qint64 linkBytesHint)
+                 bool checkpoint, qint64 linkBytesHint, qint64 lostBefore)
     : m_spec(std::move(spec))
     , m_policy(std::move(policy))
     , m_cancel(std::move(cancel))
     , m_progress(std::move(progress))
     , m_checkpoint(checkpoint && m_policy.checkpoint != Checkpoint::Never)
     , m_linkBytesHint(linkBytesHint)
+    , m_lostBefore(lostBefore)
 {
 }
 
@@ -103,9 +107,14 @@ AttemptOutcome SyncJob::run()
                                         "asks once per host; repodeck-cli with --interactive), or store a token in "
                                         "the keychain or with git's credential helper.")
                              .arg(credentials.triedSources().join(QStringLiteral(", ")));
+    // Counted over the sync's attempts: a link that drops before 1 MiB
+    // every time (or a client slow to read, whose unread bytes the reset
+    // throws away) never had one attempt that big, and plain attempts
+    // resent the same start until they ran out.
     out.suggestCheckpoint = !m_checkpoint && m_policy.checkpoint == Checkpoint::Auto
                             && out.outcome == Outcome::Failed && out.error.transient
-                            && out.bytes >= kCheckpointAfterBytes;
+                            && out.bytes >= kCheckpointEvidenceBytes
+                            && out.bytes + m_lostBefore >= kCheckpointAfterBytes;
     return out;
 }
 

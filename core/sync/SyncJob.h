@@ -16,8 +16,10 @@ class SyncJob
 {
 public:
     // `checkpoint`: fetch large histories in checkpointed steps this attempt.
+    // `lostBefore`: what earlier attempts of this sync received before they
+    // failed transiently (each plain attempt starts over).
     SyncJob(RepoSpec spec, RetryPolicy policy, std::shared_ptr<CancelToken> cancel, ProgressSink progress,
-            bool checkpoint = false, qint64 linkBytesHint = 0);
+            bool checkpoint = false, qint64 linkBytesHint = 0, qint64 lostBefore = 0);
 
     AttemptOutcome run();
 
@@ -32,6 +34,7 @@ private:
     ProgressSink m_progress;
     bool m_checkpoint = false;
     qint64 m_linkBytesHint = 0;
+    qint64 m_lostBefore = 0;
 };
 
 } // namespace repodeck::core

@@ -15,6 +15,10 @@
 #else
 #include <sys/socket.h>
 #endif
+#ifdef Q_OS_LINUX
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#endif
 
 namespace repodeck::test {
 
@@ -47,6 +51,23 @@ void resetSocket(QTcpSocket *socket)
     socket->abort();
 }
 
+// Bytes handed to the kernel that the peer has not acknowledged yet: what a
+// reset now would throw away. 0 where the kernel does not say.
+qint64 unsentBytes(QTcpSocket *socket)
+{
+#ifdef Q_OS_LINUX
+    int n = 0;
+    const qintptr fd = socket->socketDescriptor();
+    if (fd != -1 && ::ioctl(int(fd), SIOCOUTQ, &n) == 0)
+        return n;
+#else
+    Q_UNUSED(socket);
+#endif
+    return 0;
+}
+
+constexpr int kDeliverBeforeCutMs = 2000;
+
 } // namespace
 
 // One proxied connection: the accepted client socket and its upstream socket.
@@ -73,6 +94,8 @@ private:
     bool m_upstreamClosing = false;
     bool m_clientClosing = false;
     bool m_cutPending = false;
+    bool m_delivering = false; // m_deliverBy runs
+    QDeadlineTimer m_deliverBy;
     bool m_finished = false;
     qint64 m_bytesToClient = 0;
     qint64 m_credit = 0; // throttle allowance, in bytes
@@ -222,8 +245,18 @@ void FaultProxyPipe::pump()
     if (m_cutPending) {
         // Reset only once our write buffer reached the kernel, so the client
         // got (close to) the promised n bytes before the RST.
-        if (m_client->bytesToWrite() == 0 || m_client->state() != QAbstractSocket::ConnectedState)
-            resetNow();
+        if (m_client->state() == QAbstractSocket::ConnectedState && m_client->bytesToWrite() > 0)
+            return;
+        if (m_client->state() == QAbstractSocket::ConnectedState && m_owner->m_cutDeliversAll.load()) {
+            if (!m_delivering) {
+                m_delivering = true;
+                m_deliverBy = QDeadlineTimer(kDeliverBeforeCutMs);
+            }
+            if (unsentBytes(m_client) > 0 && !m_deliverBy.hasExpired())
+                return; // the next tick looks again
+        }
+        m_owner->connectionCut();
+        resetNow();
         return;
     }
     if (m_owner->m_stall.load()) {
@@ -250,6 +283,7 @@ void FaultProxyPipe::forward(QTcpSocket *from, QTcpSocket *to, bool toClient)
         return;
     while (from->bytesAvailable() > 0 && to->bytesToWrite() < kMaxPendingWriteBytes) {
         qint64 n = qMin(from->bytesAvailable(), kChunkBytes);
+        qint64 keep = n;
         if (toClient) {
             const qint64 rate = m_owner->m_throttle.load();
             if (rate > 0) {
@@ -257,25 +291,27 @@ void FaultProxyPipe::forward(QTcpSocket *from, QTcpSocket *to, bool toClient)
                 if (n <= 0)
                     break; // the next tick refills
             }
-            const qint64 cut = m_owner->m_cutAfter.load();
-            if (cut > 0) {
-                if (m_bytesToClient >= cut) {
+            const FaultProxy::ScheduledCut cut = m_owner->nextCut();
+            if (cut.after > 0) {
+                if (m_bytesToClient >= cut.after) {
                     m_cutPending = true;
                     break;
                 }
-                n = qMin(n, cut - m_bytesToClient);
+                n = qMin(n, cut.after - m_bytesToClient);
+                // The bytes the reset will throw away: counted, not sent.
+                keep = qBound<qint64>(0, cut.after - cut.lost - m_bytesToClient, n);
             }
         }
         const QByteArray data = from->read(n);
         if (data.isEmpty())
             break;
-        to->write(data);
+        to->write(keep < data.size() ? data.left(keep) : data);
         if (toClient) {
             m_bytesToClient += data.size();
             m_owner->m_bytesToClient += data.size();
             if (m_owner->m_throttle.load() > 0)
                 m_credit -= data.size();
-            const qint64 cut = m_owner->m_cutAfter.load();
+            const qint64 cut = m_owner->nextCut().after;
             if (cut > 0 && m_bytesToClient >= cut) {
                 m_cutPending = true;
                 break;
@@ -286,7 +322,7 @@ void FaultProxyPipe::forward(QTcpSocket *from, QTcpSocket *to, bool toClient)
     }
     // The cut also applies to connections that crossed n before it was set.
     if (toClient && !m_cutPending) {
-        const qint64 cut = m_owner->m_cutAfter.load();
+        const qint64 cut = m_owner->nextCut().after;
         if (cut > 0 && m_bytesToClient >= cut)
             m_cutPending = true;
     }
@@ -446,6 +482,22 @@ void FaultProxy::setCutAfterBytes(qint64 n)
         m_thread.post([worker] { worker->pumpAll(); });
 }
 
+void FaultProxy::setCutSchedule(const QList<ScheduledCut> &cuts)
+{
+    {
+        QMutexLocker lock(&m_mutex);
+        m_cutSchedule = cuts;
+        m_scheduledCuts = 0;
+    }
+    if (FaultProxyWorker *worker = m_worker)
+        m_thread.post([worker] { worker->pumpAll(); });
+}
+
+void FaultProxy::setCutDeliversAll(bool all)
+{
+    m_cutDeliversAll = all;
+}
+
 void FaultProxy::setResetProbability(double p, quint32 seed)
 {
     QMutexLocker lock(&m_mutex);
@@ -470,6 +522,10 @@ void FaultProxy::clearFaults()
     }
     m_throttle = 0;
     m_cutAfter = 0;
+    {
+        QMutexLocker lock(&m_mutex);
+        m_cutSchedule.clear();
+    }
     setStall(false);
     if (refusing)
         setRefuse(false);
@@ -584,6 +640,23 @@ void FaultProxy::connectionReset()
     QMutexLocker lock(&m_mutex);
     ++m_resets;
     m_statsChanged.wakeAll();
+}
+
+FaultProxy::ScheduledCut FaultProxy::nextCut() const
+{
+    const qint64 n = m_cutAfter.load();
+    QMutexLocker lock(&m_mutex);
+    if (n > 0 && m_scheduledCuts < m_cutSchedule.size()) {
+        const ScheduledCut c = m_cutSchedule.at(m_scheduledCuts);
+        return {qMax<qint64>(1, c.after), qBound<qint64>(0, c.lost, c.after)};
+    }
+    return {n, 0};
+}
+
+void FaultProxy::connectionCut()
+{
+    QMutexLocker lock(&m_mutex);
+    ++m_scheduledCuts;
 }
 
 } // namespace repodeck::test

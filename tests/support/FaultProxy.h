@@ -2,6 +2,7 @@
 
 #include "ServerThread.h"
 
+#include <QList>
 #include <QMutex>
 #include <QString>
 #include <QWaitCondition>
@@ -60,6 +61,26 @@ public:
     // (0 = off). The RST discards what is still in the kernel's send buffer,
     // so the client receives at most n bytes. Applies to existing connections.
     void setCutAfterBytes(qint64 n);
+    // One cut of a schedule: after `after` bytes, of which the last `lost`
+    // never reach the client (as when a client slow to read leaves them in
+    // our send buffer and the reset throws them away); all count in
+    // bytesToClient().
+    struct ScheduledCut
+    {
+        qint64 after = 0;
+        qint64 lost = 0;
+    };
+    // The next connections the cut resets are cut as cuts[0], cuts[1], ...
+    // in turn (counted from this call), the ones after them after
+    // setCutAfterBytes' n (which must be set). For clients that carry data
+    // over one connection at a time.
+    void setCutSchedule(const QList<ScheduledCut> &cuts);
+    // true: a cut waits (up to 2 s) until the kernel has handed every byte
+    // before it to the client, so the client receives exactly n bytes
+    // whatever the load, and bytesToClient() is what it received. false
+    // (default): a client slow to read loses what was still in our send
+    // buffer, as on a real link. Linux only (elsewhere as false).
+    void setCutDeliversAll(bool all);
     // Each new connection is reset at once with probability p, drawn from a
     // generator seeded with `seed`, so a workload is reproducible.
     void setResetProbability(double p, quint32 seed = 1);
@@ -94,6 +115,8 @@ private:
     void pipeOpened();
     void pipeClosed();
     void connectionReset();
+    ScheduledCut nextCut() const; // for the connection being cut next
+    void connectionCut();
 
     ServerThread m_thread;
     FaultProxyWorker *m_worker = nullptr; // lives in m_thread
@@ -102,6 +125,7 @@ private:
     std::atomic<bool> m_stall{false};
     std::atomic<qint64> m_throttle{0};
     std::atomic<qint64> m_cutAfter{0};
+    std::atomic<bool> m_cutDeliversAll{false};
     std::atomic<qint64> m_bytesToClient{0};
     std::atomic<qint64> m_bytesToServer{0};
 
@@ -115,6 +139,8 @@ private:
     int m_current = 0;
     int m_peak = 0;
     int m_resets = 0;
+    QList<ScheduledCut> m_cutSchedule;
+    int m_scheduledCuts = 0; // cuts since setCutSchedule
 };
 
 } // namespace repodeck::test
