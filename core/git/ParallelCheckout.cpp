@@ -26,6 +26,8 @@ namespace repodeck::core::git {
 
 namespace {
 
+// Windows checks out with libgit2 alone (parallelCheckoutAvailable()).
+#ifndef _WIN32
 struct Chunk
 {
     std::vector<std::string> paths;
@@ -69,7 +71,6 @@ void checkoutChunk(const std::string &gitDir, const git_oid &treeId, Chunk *chun
     git_repository_free(repo);
 }
 
-#ifndef _WIN32
 int failLink(const std::string &path, const char *what, int error)
 {
     const std::string text = "cannot create the symbolic link " + path + ": " + what + ": " + std::strerror(error);
