@@ -34,6 +34,7 @@ bool isReset(int error);
 bool isRefused(int error);
 void closeHandle(Handle s);
 std::string errorText(int error);
+std::string resolveErrorText(int code);     // what getaddrinfo's return code means
 int lastError();
 
 } // namespace repodeck::core::sock

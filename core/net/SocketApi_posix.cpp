@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -123,6 +124,11 @@ void closeHandle(Handle s)
 std::string errorText(int error)
 {
     return std::strerror(error);
+}
+
+std::string resolveErrorText(int code)
+{
+    return gai_strerror(code);
 }
 
 int lastError()

@@ -1,5 +1,5 @@
-// Windows implementation of SocketApi.h. Compiled only on Windows; it has not
-// been built in this project's CI (Debian), see docs/architecture.md.
+// Windows implementation of SocketApi.h, cross-built with mingw-w64 and run
+// under Wine (docs/windows.md).
 #include "net/SocketApi.h"
 
 #ifdef _WIN32
@@ -89,8 +89,18 @@ std::string errorText(int error)
     char buf[256] = {};
     FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
                    static_cast<DWORD>(error), 0, buf, sizeof buf, nullptr);
-    return buf;
+    std::string text = buf;
+    // System messages end with ".\r\n"; the reports add their own punctuation.
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+        text.pop_back();
+    if (text.empty())
+        text = "Windows socket error " + std::to_string(error);
+    return text;
 }
+
+// getaddrinfo returns a WSA error code on Windows (gai_strerror is the wide
+// FormatMessage text there, and not thread-safe).
+std::string resolveErrorText(int code) { return errorText(code); }
 
 int lastError() { return WSAGetLastError(); }
 

@@ -226,7 +226,7 @@ addrinfo *resolve(const std::string &host, const std::string &port, Clock::time_
     }
     if (res->rc != 0 || !res->result) {
         fail(StreamFault::Resolve, "failed to resolve address for " + host + ": "
-                                       + gai_strerror(res->rc));
+                                       + sock::resolveErrorText(res->rc));
         return nullptr;
     }
     return res->result;

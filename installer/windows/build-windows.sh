@@ -6,7 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 sdk="${REPODECK_WINDOWS_SDK:-}"
 if [ -z "$sdk" ]; then
-    tarball=$(ls -1 ../shared/windows-sdk/repodeck-windows-sdk-*.tar.xz 2>/dev/null | sort | tail -n1 || true)
+    # ../shared beside this checkout, or beside the main checkout when this
+    # is a git worktree of it (git worktree add puts those elsewhere).
+    dirs=(../shared/windows-sdk)
+    common=$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)
+    [ -n "$common" ] && dirs+=("$(dirname "$common")/../shared/windows-sdk")
+    tarball=$(for d in "${dirs[@]}"; do ls -1 "$d"/repodeck-windows-sdk-*.tar.xz 2>/dev/null; done | awk -F/ '{print $NF "\t" $0}' | sort | tail -n1 | cut -f2 || true)
     if [ -z "$tarball" ]; then
         echo "Windows not checked: no SDK at ../shared/windows-sdk (build one with installer/windows/sdk/build-sdk.sh)"
         exit 0
@@ -18,6 +23,8 @@ if [ -z "$sdk" ]; then
         tar -C build/windows-sdk -xJf "$tarball"
         echo "$tarball" > "$stamp"
     fi
+    # SDKs made before build-sdk.sh wrote zlib.pc (libgit2.pc requires it).
+    [ -f "$sdk/lib/pkgconfig/zlib.pc" ] || cp installer/windows/sdk/zlib.pc "$sdk/lib/pkgconfig/"
 fi
 export REPODECK_WINDOWS_SDK="$sdk"
 for tool in x86_64-w64-mingw32-g++-posix; do

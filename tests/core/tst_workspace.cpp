@@ -12,6 +12,10 @@ class TestWorkspace : public QObject
 private:
     QTemporaryDir m_dir;
 
+    // A repository's path as a loaded workspace holds it: the file stores
+    // '/', memory has the platform's separators ('\\' on Windows).
+    QString nativePath(const char *name) const { return QDir::toNativeSeparators(m_dir.filePath(name)); }
+
     QString write(const QString &name, const QByteArray &data)
     {
         const QString path = m_dir.filePath(name);
@@ -47,8 +51,8 @@ private slots:
         fast.jitter = Jitter::Decorrelated;
         fast.stallTimeout = Millis(5000);
         ws.setPolicy(fast);
-        RepoSpec a{"alpha", "https://example.test/a.git", m_dir.filePath("a"), RepoMode::WorkingCopy, "dev", "fast", {}, {}, {}};
-        RepoSpec b{"beta/mirror", "git@example.test:b.git", m_dir.filePath("b.git"), RepoMode::Mirror, {}, "default", {}, {}, {}};
+        RepoSpec a{"alpha", "https://example.test/a.git", nativePath("a"), RepoMode::WorkingCopy, "dev", "fast", {}, {}, {}};
+        RepoSpec b{"beta/mirror", "git@example.test:b.git", nativePath("b.git"), RepoMode::Mirror, {}, "default", {}, {}, {}};
         QCOMPARE(ws.addRepository(a), QString());
         QCOMPARE(ws.addRepository(b), QString());
         const QString path = m_dir.filePath("ws.json");
@@ -71,13 +75,13 @@ private slots:
     void repositoryAfterSyncRoundTrips()
     {
         Workspace ws;
-        RepoSpec own{"own", "https://example.test/o.git", m_dir.filePath("o"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+        RepoSpec own{"own", "https://example.test/o.git", nativePath("o"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
         own.afterSync = QStringLiteral("make -C docs");
         own.afterSyncOn = AfterSyncOn::Any;
         own.afterSyncTimeout = Millis(90'000);
-        RepoSpec none{"none", "https://example.test/n.git", m_dir.filePath("n"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+        RepoSpec none{"none", "https://example.test/n.git", nativePath("n"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
         none.afterSync = QString();
-        RepoSpec plain{"plain", "https://example.test/p.git", m_dir.filePath("p"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+        RepoSpec plain{"plain", "https://example.test/p.git", nativePath("p"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
         QCOMPARE(ws.addRepository(own), QString());
         QCOMPARE(ws.addRepository(none), QString());
         QCOMPARE(ws.addRepository(plain), QString());

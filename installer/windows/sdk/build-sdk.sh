@@ -82,6 +82,9 @@ if ! done_part zlib; then
     done
     $host-ar rcs "$prefix/lib/libz.a" "$bld"/zlib/*.o
     cp "$d/zlib.h" "$d/zconf.h" "$prefix/include/"
+    mkdir -p "$prefix/lib/pkgconfig"
+    sed "s/^Version: .*/Version: $(sed -n 's/^#define ZLIB_VERSION "\(.*\)"/\1/p' "$d/zlib.h")/" \
+        "$here/zlib.pc" > "$prefix/lib/pkgconfig/zlib.pc"
     mark zlib
 fi
 
