@@ -1,5 +1,5 @@
 // Windows: console control events (Ctrl+C, Ctrl+Break, close) become
-// interrupted(). Not built by this project's Debian CI.
+// interrupted(). Cross-built with mingw-w64; not exercised under Wine (docs/windows.md).
 #include "platform/SignalWatcher.h"
 
 #ifdef Q_OS_WIN
