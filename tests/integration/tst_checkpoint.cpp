@@ -377,15 +377,19 @@ private slots:
         QVERIFY2(r.error.text().contains("refs/heads/main") && r.error.text().contains("refs/tags/v2.0")
                      && r.error.text().contains("one piece"),
                  qPrintable(r.error.text()));
-        QVERIFY2(r.attempts <= 8, qPrintable(QString::number(r.attempts)));
-        // What precedes the stretch is kept (1.2 MB); beyond it, a few cut
-        // connections and requests that stop at the pack header (each lets
-        // through about its receive window, 256 KiB). Cutting a connection
-        // for each later tag would be 30 more links' worth.
-        QVERIFY2(proxy.bytesToClient() <= 1'200'000 + 6 * (1'500'000 + 64 * 1024) + 40 * 256 * 1024,
+        // Cutting a connection for each later tag would be 30 more cuts and
+        // attempts; timing moves them little (6-7 cuts, 7-8 attempts seen).
+        QVERIFY2(r.attempts <= 12, qPrintable(QString::number(r.attempts)));
+        QVERIFY2(proxy.resetConnections() <= 10, qPrintable(QString::number(proxy.resetConnections())));
+        // What precedes the stretch is kept (1.2 MB); beyond it, the cut
+        // connections and requests that stop at the pack header. How much
+        // such a request lets through is the socket buffers' size when the
+        // client closes, which grows on a loaded machine (13.5 to 22.4 MB in
+        // all were seen); a cut per later tag would be over 46 MB.
+        QVERIFY2(proxy.bytesToClient() <= 1'200'000 + 10 * (1'500'000 + 64 * 1024) + 40 * 512 * 1024,
                  qPrintable(QString::number(proxy.bytesToClient())));
-        qInfo("stretch: %lld bytes through the link, %d attempts, %d connections", proxy.bytesToClient(), r.attempts,
-              proxy.totalConnections());
+        qInfo("stretch: %lld bytes through the link, %d attempts, %d connections, %d cut", proxy.bytesToClient(),
+              r.attempts, proxy.totalConnections(), proxy.resetConnections());
     }
 
     // Found in the third review (high): `git init`, origin and the marker
