@@ -10,8 +10,10 @@
 #include "sync/CheckpointedFetch.h"
 #include "sync/CrashRecovery.h"
 #include "util/RemoteUrl.h"
+#include "util/RemoveTree.h"
 
 #include <QDir>
+#include <spdlog/spdlog.h>
 #include <memory>
 #include <QDirIterator>
 #include <QFile>
@@ -32,6 +34,9 @@ namespace {
 
 const char *kMarker = "repodeck.checkpointClone";
 const char *kToken = "repodeck.checkpointToken";
+// Set once every object is in: the server's default branch ("-" when it
+// named none). A later attempt finds it and only checks out again.
+const char *kFetched = "repodeck.checkpointFetched";
 
 // A key of this user's RepoDeck, kept in its own data folder (0600): a
 // partial folder carries a token made with it, so a folder that RepoDeck
@@ -159,6 +164,20 @@ int openOrCreate(const QString &dir, const RepoSpec &spec, qint64 linkBytesHint,
 // time), else libgit2's checkout of the checked tree.
 int checkoutNewClone(git_repository *repo, TransferCallbacks &callbacks)
 {
+    // An earlier attempt's checkout may have stopped part way (out of time,
+    // cancelled, killed): its files go, without following any link, and the
+    // checkout starts again on an empty work tree. The folder is RepoDeck's
+    // own partial one (its token says so), never the user's.
+    const QDir workdir(QFile::decodeName(git_repository_workdir(repo)));
+    for (const QString &name : workdir.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System)) {
+        if (name == QLatin1String(".git"))
+            continue;
+        const QString left = removeTreeNoFollow(workdir.filePath(name));
+        if (!left.isEmpty()) {
+            git_error_set_str(GIT_ERROR_OS, left.toUtf8().constData());
+            return -1;
+        }
+    }
     if (git::parallelCheckoutAvailable())
         return git::checkoutInParallel(repo, [&] { return callbacks.checkoutShouldStop(); });
     git_object *rawHead = nullptr;
@@ -183,11 +202,6 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
     if (rc < 0)
         return rc;
     git::Config config(rawConfig);
-    // Every value, or the finished clone would still look like a partial one.
-    if ((rc = checkpoint::removeAll(config.get(), kMarker)) < 0 || (rc = checkpoint::removeAll(config.get(), kToken)) < 0
-        || (rc = CheckpointedFetch::clearState(repo)) < 0)
-        return rc;
-
     const QByteArray defaultRef = remoteDefault.isEmpty() ? QByteArrayLiteral("refs/heads/main") : remoteDefault;
     if (spec.mode == RepoMode::Mirror) {
         if ((rc = git_config_set_bool(config.get(), "remote.origin.mirror", 1)) < 0)
@@ -223,7 +237,10 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
     if ((rc = git::checkTreeBeforeCheckout(repo, reinterpret_cast<const git_object *>(commit.get()))) < 0)
         return rc;
     git_reference *rawLocal = nullptr;
-    if ((rc = git_branch_create(&rawLocal, repo, branch.constData(), commit.get(), 0)) < 0)
+    // Forced: a resumed checkout made it already, as HEAD, in RepoDeck's own
+    // folder (git_branch_create refuses to move the current branch).
+    if ((rc = git_reference_create(&rawLocal, repo, ("refs/heads/" + branch).constData(), git_commit_id(commit.get()), 1,
+                                   "repodeck: clone")) < 0)
         return rc;
     git::Reference local(rawLocal);
     if ((rc = git_branch_set_upstream(local.get(), ("origin/" + branch).constData())) < 0)
@@ -240,6 +257,59 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
     // The directory is RepoDeck's own temporary one: nothing of the user's
     // can be overwritten here.
     return checkoutNewClone(repo, callbacks);
+}
+
+// After the checkout: every marker goes, or the finished clone would still
+// look like a partial one. Until then an attempt that stops in the checkout
+// leaves a checkpoint that needs no more fetching.
+int unmarkClone(git_repository *repo)
+{
+    git_config *rawConfig = nullptr;
+    int rc = git_repository_config(&rawConfig, repo);
+    if (rc < 0)
+        return rc;
+    git::Config config(rawConfig);
+    if ((rc = checkpoint::removeAll(config.get(), kMarker)) < 0 || (rc = checkpoint::removeAll(config.get(), kToken)) < 0
+        || (rc = checkpoint::removeAll(config.get(), kFetched)) < 0)
+        return rc;
+    return CheckpointedFetch::clearState(repo);
+}
+
+// The default branch an earlier attempt fetched everything for, or false
+// when it did not (a folder that passed isCheckpointInProgress: RepoDeck's).
+bool fetchedBefore(git_repository *repo, QByteArray *defaultBranch)
+{
+    git_config *rawConfig = nullptr;
+    if (git_repository_config(&rawConfig, repo) < 0) {
+        git_error_clear();
+        return false;
+    }
+    git::Config config(rawConfig);
+    git_buf value = GIT_BUF_INIT;
+    const bool found = git_config_get_string_buf(&value, config.get(), kFetched) == 0;
+    const QByteArray name = found ? QByteArray(value.ptr, int(value.size)) : QByteArray();
+    git_buf_dispose(&value);
+    git_error_clear();
+    if (!found)
+        return false;
+    int valid = 0;
+    if (name == "-")
+        defaultBranch->clear();
+    else if (name.startsWith("refs/") && git_reference_name_is_valid(&valid, name.constData()) == 0 && valid)
+        *defaultBranch = name;
+    else
+        return false;
+    return true;
+}
+
+int markFetched(git_repository *repo, const QByteArray &defaultBranch)
+{
+    git_config *rawConfig = nullptr;
+    int rc = git_repository_config(&rawConfig, repo);
+    if (rc < 0)
+        return rc;
+    git::Config config(rawConfig);
+    return checkpoint::replaceAll(config.get(), kFetched, defaultBranch.isEmpty() ? QByteArrayLiteral("-") : defaultBranch);
 }
 
 } // namespace
@@ -375,14 +445,23 @@ AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, 
         return gitFailure(rc, nullptr, host, QStringLiteral("Cannot read origin in %1").arg(temp));
 
     CheckpointedFetch fetch(repo.get(), remote.get(), attempt, callbacks, host);
-    fetch.setFinalRefspecs(origin.fetchSpecs);
-    if (!spec.branch.isEmpty())
-        fetch.setRequiredRef("refs/heads/" + spec.branch.toUtf8());
-    AttemptOutcome out = fetch.run(spec.mode == RepoMode::Mirror, spec.mode == RepoMode::Mirror);
-    if (out.outcome == Outcome::Failed || out.outcome == Outcome::Cancelled)
-        return out; // the partial directory stays: it is the checkpoint
+    QByteArray defaultBranch;
+    const bool resumedCheckout = fetchedBefore(repo.get(), &defaultBranch);
+    if (!resumedCheckout) {
+        fetch.setFinalRefspecs(origin.fetchSpecs);
+        if (!spec.branch.isEmpty())
+            fetch.setRequiredRef("refs/heads/" + spec.branch.toUtf8());
+        AttemptOutcome out = fetch.run(spec.mode == RepoMode::Mirror, spec.mode == RepoMode::Mirror);
+        if (out.outcome == Outcome::Failed || out.outcome == Outcome::Cancelled)
+            return out; // the partial directory stays: it is the checkpoint
+        defaultBranch = fetch.defaultBranch();
+        if ((rc = markFetched(repo.get(), defaultBranch)) < 0)
+            return gitFailure(rc, nullptr, host, QStringLiteral("Cannot record the finished fetch in %1").arg(temp));
+    } else {
+        spdlog::info("checkpoint: every object is already in {}; checking out again", temp.toStdString());
+    }
 
-    if ((rc = finishClone(repo.get(), spec, fetch.defaultBranch(), callbacks)) < 0)
+    if ((rc = finishClone(repo.get(), spec, defaultBranch, callbacks)) < 0 || (rc = unmarkClone(repo.get())) < 0)
         return gitFailure(rc, &attempt, host, QStringLiteral("Cannot finish the clone in %1").arg(temp));
     callbacks.finish();
     remote.reset();
@@ -395,8 +474,10 @@ AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, 
             QStringLiteral("Check that nothing else created that folder meanwhile, then sync again.")));
     AttemptOutcome cloned;
     cloned.outcome = Outcome::Cloned;
-    cloned.detail = QStringLiteral("Cloned in %1 checkpointed steps.").arg(fetch.stepsCompleted());
-    if (!fetch.leftOut().isEmpty())
+    cloned.detail = resumedCheckout
+                        ? QStringLiteral("Cloned: an earlier attempt had fetched everything; the checkout was done again.")
+                        : QStringLiteral("Cloned in %1 checkpointed steps.").arg(fetch.stepsCompleted());
+    if (!resumedCheckout && !fetch.leftOut().isEmpty())
         cloned.detail += QLatin1Char(' ') + fetch.leftOut();
     return cloned;
 }

@@ -7,9 +7,11 @@
 
 #include "HostileTrees.h"
 #include "PackServer.h"
+#include "FaultProxy.h"
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
 #include "git/GitLibrary.h"
+#include "sync/CrashRecovery.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -49,10 +51,11 @@ QByteArray bombTree(TreeBuilder &b)
 // 16^4 folders of 12 files each: 786,432 files (inside the limits) from 6
 // objects. libgit2's checkout of it runs for minutes whatever the attempt's
 // time; RepoDeck's writers stop with the attempt.
-QByteArray largeTree(TreeBuilder &b)
+// 16^4 folders of `perFolder` files: 786,432 by default, from 6 objects.
+QByteArray largeTree(TreeBuilder &b, int perFolder = 12)
 {
     QList<TreeEntry> files;
-    for (int i = 0; i < 12; ++i)
+    for (int i = 0; i < perFolder; ++i)
         files << file(b, "f" + QByteArray::number(i));
     QByteArray t = b.tree(files);
     for (int level = 0; level < 4; ++level) {
@@ -316,6 +319,50 @@ private slots:
         // loaded machine; libgit2's checkout needed minutes.
         QVERIFY2(t.elapsed() < 25'000, qPrintable(QString::number(t.elapsed())));
         QVERIFY(!QFileInfo::exists(path));
+    }
+
+    // A checkpointed clone whose checkout stopped (here: cancelled once its
+    // first folder is written) keeps every object: the next sync checks out
+    // again without asking the server for anything. Before, the markers went
+    // before the checkout and the next sync fetched the whole history again.
+    void stoppedCheckoutResumesWithoutFetching()
+    {
+        const QString srv = m_tmp.filePath(QStringLiteral("srv-%1").arg(++m_counter));
+        TreeBuilder b;
+        QString error;
+        QVERIFY2(serveTree(srv + "/resume.git", b, largeTree(b, 3), &error), qPrintable(error)); // 196,608 files
+        GitDaemonServer daemon;
+        QVERIFY(daemon.start(srv));
+        FaultProxy proxy;
+        QVERIFY(proxy.start(daemon.port()));
+        SyncHarness h;
+        const QString path = m_tmp.filePath(QStringLiteral("clone-%1").arg(++m_counter));
+        const QString partial = core::partialClonePath(path);
+        core::RetryPolicy policy = oneShot();
+        policy.checkpoint = core::Checkpoint::Always;
+        const auto spec = h.spec("r", proxy.url("git", "resume.git"), path);
+        h.scheduler.sync(spec, policy);
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(partial + "/00/00"), 60'000);
+        h.scheduler.cancel("r");
+        const auto stopped = h.waitFor("r", 60'000);
+        QCOMPARE(stopped.outcome, core::Outcome::Cancelled);
+        QVERIFY(!QFileInfo::exists(path));
+        QVERIFY(QFileInfo::exists(partial + "/00"));
+        // Not all of it was written (the cancel came in the checkout).
+        QVERIFY(!QFileInfo::exists(partial + "/15/15/15/15/f2"));
+        const int connections = proxy.totalConnections();
+
+        const auto r = h.syncAndWait(spec, policy, 120'000);
+        QVERIFY2(r.outcome == core::Outcome::Cloned, qPrintable(r.error.text()));
+        QCOMPARE(proxy.totalConnections(), connections);
+        QVERIFY2(r.detail.contains("fetched everything"), qPrintable(r.detail));
+        QVERIFY(!QFileInfo::exists(partial));
+        QCOMPARE(GitRepoFactory::git({"status", "--porcelain"}, path), QString());
+        QCOMPARE(GitRepoFactory::git({"ls-files"}, path).count('\n'), 196'608);
+        int rc = -1;
+        GitRepoFactory::git({"fsck", "--strict", "--no-dangling"}, path, &rc);
+        QCOMPARE(rc, 0);
+        QVERIFY(!GitRepoFactory::git({"config", "--list"}, path).contains("repodeck."));
     }
 
     // What git checks out on Linux still clones: README and readme, a name
