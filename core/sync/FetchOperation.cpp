@@ -4,12 +4,14 @@
 
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
+#include "git/InterruptibleCheckout.h"
 #include "git/ParallelIndexer.h"
 #include "git/RemoteConfig.h"
 #include "net/http/ProxySettings.h"
 #include "sync/CheckpointedFetch.h"
 #include "util/RemoteUrl.h"
 
+#include <QFile>
 #include <QStringList>
 
 namespace repodeck::core {
@@ -93,9 +95,59 @@ QString configuredWorktree(git_repository *repo)
     return value;
 }
 
+// Checks out `to` (SAFE, stoppable) and moves `head` there, with a record
+// of the update in the git folder until the branch has moved.
+AttemptOutcome checkoutAndMove(git_repository *repo, git_reference *head, const git_oid &to, const QString &up,
+                               const CheckoutStop &stop)
+{
+    git_object *rawTarget = nullptr;
+    int rc = git_object_lookup(&rawTarget, repo, &to, GIT_OBJECT_COMMIT);
+    if (rc < 0)
+        return localFailure(rc, QStringLiteral("Cannot read %1").arg(up));
+    git::Object target(rawTarget);
+    // The server's new tree is held to the rules and limits of a clone's
+    // checkout before anything in the work tree changes.
+    if ((rc = git::checkTreeBeforeCheckout(repo, target.get())) < 0)
+        return localFailure(rc, QStringLiteral("Not updating the work tree to %1").arg(up));
+    const git_oid *from = git_reference_target(head);
+    if (!from || !git::recordFastForward(repo, *from, to))
+        return AttemptOutcome::failed(SyncError::local(
+            QStringLiteral("Cannot write %1repodeck-fast-forward; the work tree was not updated.")
+                .arg(QFile::decodeName(git_repository_path(repo))),
+            QStringLiteral("Check that the repository's .git folder is writable and the disk is not full.")));
+
+    // SAFE checkout refuses to overwrite anything it did not write itself
+    // (untracked files in the way, changes made since the status check).
+    bool stopped = false;
+    rc = git::checkoutUnlessStopped(repo, target.get(), stop.shouldStop, &stopped);
+    if (stopped)
+        return AttemptOutcome::failed(git::captureFailure(rc, stop.attempt, stop.host));
+    if (rc == GIT_ECONFLICT || rc == GIT_EMERGECONFLICT) {
+        const git_error *e = git_error_last();
+        const QString what = e ? QString::fromUtf8(e->message) : QStringLiteral("conflict");
+        git::forgetFastForward(repo); // nothing was written
+        return leftAlone(reason::Dirty,
+                         QStringLiteral("Files in the work tree would be overwritten (%1); nothing was changed. "
+                                        "Move or commit them, then sync again.").arg(what));
+    }
+    if (rc < 0)
+        return localFailure(rc, QStringLiteral("Cannot update the work tree"));
+
+    git_reference *rawMoved = nullptr;
+    const QByteArray message = QStringLiteral("repodeck: fast-forward to %1").arg(up).toUtf8();
+    rc = git_reference_set_target(&rawMoved, head, &to, message.constData());
+    git::Reference moved(rawMoved);
+    if (rc < 0)
+        return localFailure(rc, QStringLiteral("Cannot move %1").arg(shortName(head)));
+    git::forgetFastForward(repo);
+    AttemptOutcome updated;
+    updated.outcome = Outcome::Updated;
+    return updated;
+}
+
 } // namespace
 
-AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs)
+AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs, const CheckoutStop &stop)
 {
     AttemptOutcome upToDate;
     upToDate.outcome = fetchChangedRefs ? Outcome::Updated : Outcome::UpToDate;
@@ -136,6 +188,33 @@ AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs)
         return localFailure(rc, QStringLiteral("Cannot read the upstream of %1").arg(shortName(head.get())));
     git::Reference upstream(rawUp);
 
+    // A fast-forward an earlier attempt stopped in its checkout: finished
+    // first, when the work tree differs from HEAD only by what it wrote.
+    git_oid from, to;
+    if (git::readFastForward(repo, &from, &to)) {
+        const git_oid *at = git_reference_target(head.get());
+        if (!at || !git_oid_equal(at, &from) || git_graph_descendant_of(repo, &to, &from) != 1) {
+            git_error_clear();
+            git::forgetFastForward(repo); // the branch moved since: not an update to finish
+        } else if (git_repository_state(repo) == GIT_REPOSITORY_STATE_NONE) {
+            bool explained = false;
+            QStringList names;
+            int total = 0;
+            if ((rc = git::settleStoppedFastForward(repo, from, to, &explained, &names, &total)) < 0)
+                return localFailure(rc, QStringLiteral("Cannot read the work tree"));
+            if (!explained)
+                return leftAlone(reason::Dirty,
+                                 describeDirty(total, names)
+                                     + QStringLiteral(" An earlier sync stopped while updating the files of %1; the "
+                                                      "files it had already updated were kept as they are.")
+                                           .arg(shortName(head.get())));
+            const AttemptOutcome finished = checkoutAndMove(repo, head.get(), to, shortName(upstream.get()), stop);
+            if (finished.outcome != Outcome::Updated)
+                return finished;
+            return fastForwardIfSafe(repo, true, stop); // on to the upstream, if it moved again
+        }
+    }
+
     const git_oid *local = git_reference_target(head.get());
     const git_oid *remote = git_reference_target(upstream.get());
     if (!local || !remote || git_oid_equal(local, remote))
@@ -169,40 +248,9 @@ AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs)
     if (total > 0)
         return leftAlone(reason::Dirty, describeDirty(total, names));
 
-    git_object *rawTarget = nullptr;
-    if ((rc = git_object_lookup(&rawTarget, repo, remote, GIT_OBJECT_COMMIT)) < 0)
-        return localFailure(rc, QStringLiteral("Cannot read %1").arg(up));
-    git::Object target(rawTarget);
-    // The server's new tree is held to the rules and limits of a clone's
-    // checkout before anything in the work tree changes.
-    if ((rc = git::checkTreeBeforeCheckout(repo, target.get())) < 0)
-        return localFailure(rc, QStringLiteral("Not updating the work tree to %1").arg(up));
-
-    // SAFE checkout refuses to overwrite anything it did not write itself
-    // (untracked files in the way, changes made since the status check).
-    git_checkout_options checkout;
-    git_checkout_options_init(&checkout, GIT_CHECKOUT_OPTIONS_VERSION);
-    checkout.checkout_strategy = GIT_CHECKOUT_SAFE;
-    rc = git_checkout_tree(repo, target.get(), &checkout);
-    if (rc == GIT_ECONFLICT || rc == GIT_EMERGECONFLICT) {
-        const git_error *e = git_error_last();
-        return leftAlone(reason::Dirty,
-                         QStringLiteral("Files in the work tree would be overwritten (%1); nothing was changed. "
-                                        "Move or commit them, then sync again.")
-                             .arg(e ? QString::fromUtf8(e->message) : QStringLiteral("conflict")));
-    }
-    if (rc < 0)
-        return localFailure(rc, QStringLiteral("Cannot update the work tree"));
-
-    git_reference *rawMoved = nullptr;
-    const QByteArray message = QStringLiteral("repodeck: fast-forward to %1").arg(up).toUtf8();
-    rc = git_reference_set_target(&rawMoved, head.get(), remote, message.constData());
-    git::Reference moved(rawMoved);
-    if (rc < 0)
-        return localFailure(rc, QStringLiteral("Cannot move %1").arg(branch));
-
-    AttemptOutcome updated;
-    updated.outcome = Outcome::Updated;
+    AttemptOutcome updated = checkoutAndMove(repo, head.get(), *remote, up, stop);
+    if (updated.outcome != Outcome::Updated)
+        return updated;
     updated.detail = QStringLiteral("%1 fast-forwarded by %2 commit(s).").arg(branch).arg(behind);
     return updated;
 }
@@ -278,7 +326,11 @@ AttemptOutcome fetchRepository(git_repository *repo, const RepoSpec &spec, Attem
         o.outcome = callbacks.updatedRefs() > 0 ? Outcome::Updated : Outcome::UpToDate;
         return o;
     }
-    return fastForwardIfSafe(repo, callbacks.updatedRefs() > 0);
+    CheckoutStop stop;
+    stop.shouldStop = [&callbacks] { return callbacks.checkoutShouldStop(); };
+    stop.attempt = &attempt;
+    stop.host = wanted.host();
+    return fastForwardIfSafe(repo, callbacks.updatedRefs() > 0, stop);
 }
 
 } // namespace repodeck::core

@@ -330,7 +330,7 @@ private slots:
         const QString srv = m_tmp.filePath(QStringLiteral("srv-%1").arg(++m_counter));
         TreeBuilder b;
         QString error;
-        QVERIFY2(serveTree(srv + "/resume.git", b, largeTree(b, 3), &error), qPrintable(error)); // 196,608 files
+        QVERIFY2(serveTree(srv + "/resume.git", b, largeTree(b, 2), &error), qPrintable(error)); // 131,072 files
         GitDaemonServer daemon;
         QVERIFY(daemon.start(srv));
         FaultProxy proxy;
@@ -349,7 +349,7 @@ private slots:
         QVERIFY(!QFileInfo::exists(path));
         QVERIFY(QFileInfo::exists(partial + "/00"));
         // Not all of it was written (the cancel came in the checkout).
-        QVERIFY(!QFileInfo::exists(partial + "/15/15/15/15/f2"));
+        QVERIFY(!QFileInfo::exists(partial + "/15/15/15/15/f1"));
         const int connections = proxy.totalConnections();
 
         const auto r = h.syncAndWait(spec, policy, 120'000);
@@ -358,11 +358,85 @@ private slots:
         QVERIFY2(r.detail.contains("fetched everything"), qPrintable(r.detail));
         QVERIFY(!QFileInfo::exists(partial));
         QCOMPARE(GitRepoFactory::git({"status", "--porcelain"}, path), QString());
-        QCOMPARE(GitRepoFactory::git({"ls-files"}, path).count('\n'), 196'608);
+        QCOMPARE(GitRepoFactory::git({"ls-files"}, path).count('\n'), 131'072);
         int rc = -1;
         GitRepoFactory::git({"fsck", "--strict", "--no-dangling"}, path, &rc);
         QCOMPARE(rc, 0);
         QVERIFY(!GitRepoFactory::git({"config", "--list"}, path).contains("repodeck."));
+    }
+
+    // A fast-forward whose checkout is stopped by the attempt's time leaves
+    // the branch where it was and no half-written file; the next sync
+    // recognises the files it had written and finishes the update, while a
+    // change the user made meanwhile is kept and named.
+    void stoppedFastForwardFinishesNextTime()
+    {
+        const QString srv = m_tmp.filePath(QStringLiteral("srv-%1").arg(++m_counter));
+        const QString bare = srv + "/ff.git";
+        TreeBuilder b;
+        QString error;
+        QVERIFY2(serveTree(bare, b, largeTree(b, 2), &error), qPrintable(error)); // 131,072 files
+        auto inBare = [&](const QStringList &args) {
+            return GitRepoFactory::git(QStringList{"-c", "user.name=t", "-c", "user.email=t@t"} + args, bare).trimmed();
+        };
+        // The first commit has two files (f0, f1); the second replaces
+        // them with the large tree.
+        const QString large = inBare({"rev-parse", "main"});
+        const QString first = inBare({"commit-tree", large + "^{tree}:00/00/00/00", "-m", "small"});
+        const QString second = inBare({"commit-tree", large + "^{tree}", "-p", first, "-m", "large"});
+        inBare({"update-ref", "refs/heads/main", first});
+        GitDaemonServer daemon;
+        QVERIFY(daemon.start(srv));
+        SyncHarness h;
+        const QString path = m_tmp.filePath(QStringLiteral("clone-%1").arg(++m_counter));
+        const auto spec = h.spec("ff", daemon.url("ff.git"), path);
+        QVERIFY(h.syncAndWait(spec, oneShot(), 60'000).outcome == core::Outcome::Cloned);
+        inBare({"update-ref", "refs/heads/main", second});
+
+        core::RetryPolicy quick = oneShot();
+        quick.attemptTimeout = core::Millis(2'000);
+        QElapsedTimer t;
+        t.start();
+        const auto stopped = h.syncAndWait(spec, quick, 90'000);
+        qInfo("stopped after %lld ms: %s", qint64(t.elapsed()), qPrintable(stopped.error.text()));
+        QCOMPARE(stopped.outcome, core::Outcome::Failed);
+        QCOMPARE(stopped.error.category, core::ErrorCategory::Timeout);
+        // libgit2 alone wrote every file first (about 8 s here).
+        QVERIFY2(t.elapsed() < 8'000, qPrintable(QString::number(t.elapsed())));
+        QCOMPARE(GitRepoFactory::git({"rev-parse", "HEAD"}, path).trimmed(), first);
+        QVERIFY(QFileInfo::exists(path + "/.git/repodeck-fast-forward"));
+        // No file is left half written: each is the new commit's.
+        const QStringList changed = GitRepoFactory::git({"status", "--porcelain", "-uall"}, path).split('\n', Qt::SkipEmptyParts);
+        qInfo("%lld paths differ from HEAD after the stop", qint64(changed.size()));
+        QVERIFY(changed.size() < 131'072 + 2);
+        for (int i = 0; i < changed.size(); i += 997) {
+            const QString file = changed[i].mid(3);
+            if (changed[i].startsWith("??"))
+                QCOMPARE(QFileInfo(path + "/" + file).size(), qint64(2)); // "x\n"
+        }
+
+        // The user's change meanwhile: kept, named, the branch not moved.
+        QFile mine(path + "/f1");
+        QVERIFY(mine.open(QIODevice::WriteOnly) && mine.write("mine\n") == 5);
+        mine.close();
+        const auto kept = h.syncAndWait(spec, oneShot(), 90'000);
+        QCOMPARE(kept.outcome, core::Outcome::FetchedOnly);
+        QVERIFY2(kept.detail.contains("f1") && kept.detail.contains("stopped while updating"), qPrintable(kept.detail));
+        QCOMPARE(GitRepoFactory::git({"rev-parse", "HEAD"}, path).trimmed(), first);
+        QVERIFY(mine.open(QIODevice::ReadOnly));
+        QCOMPARE(mine.readAll(), QByteArray("mine\n"));
+        mine.close();
+
+        QVERIFY(QFile::remove(path + "/f1"));
+        const auto r = h.syncAndWait(spec, oneShot(), 120'000);
+        QVERIFY2(r.outcome == core::Outcome::Updated, qPrintable(r.error.text() + r.detail));
+        QCOMPARE(GitRepoFactory::git({"rev-parse", "HEAD"}, path).trimmed(), second);
+        QCOMPARE(GitRepoFactory::git({"status", "--porcelain", "-uall"}, path), QString());
+        QCOMPARE(GitRepoFactory::git({"ls-files"}, path).count('\n'), 131'072);
+        QVERIFY(!QFileInfo::exists(path + "/.git/repodeck-fast-forward"));
+        int rc = -1;
+        GitRepoFactory::git({"fsck", "--strict", "--no-dangling"}, path, &rc);
+        QCOMPARE(rc, 0);
     }
 
     // What git checks out on Linux still clones: README and readme, a name
