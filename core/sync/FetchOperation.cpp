@@ -211,7 +211,11 @@ AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs, co
             const AttemptOutcome finished = checkoutAndMove(repo, head.get(), to, shortName(upstream.get()), stop);
             if (finished.outcome != Outcome::Updated)
                 return finished;
-            return fastForwardIfSafe(repo, true, stop); // on to the upstream, if it moved again
+            AttemptOutcome next = fastForwardIfSafe(repo, true, stop); // on to the upstream, if it moved again
+            if (next.outcome == Outcome::Updated && next.detail.isEmpty())
+                next.detail = QStringLiteral("Finished updating %1, which an earlier sync had stopped part way.")
+                                  .arg(shortName(head.get()));
+            return next;
         }
     }
 

@@ -430,6 +430,7 @@ private slots:
         QVERIFY(QFile::remove(path + "/f1"));
         const auto r = h.syncAndWait(spec, oneShot(), 120'000);
         QVERIFY2(r.outcome == core::Outcome::Updated, qPrintable(r.error.text() + r.detail));
+        QVERIFY2(r.detail.contains("earlier sync had stopped"), qPrintable(r.detail));
         QCOMPARE(GitRepoFactory::git({"rev-parse", "HEAD"}, path).trimmed(), second);
         QCOMPARE(GitRepoFactory::git({"status", "--porcelain", "-uall"}, path), QString());
         QCOMPARE(GitRepoFactory::git({"ls-files"}, path).count('\n'), 131'072);
