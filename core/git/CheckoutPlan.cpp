@@ -2,7 +2,13 @@
 
 #include "git/TreeRules.h"
 
+#include <QDir>
+#include <QFile>
+#include <QStorageInfo>
+#include <QString>
+
 #include <cstdio>
+#include <memory>
 #include <cstring>
 #include <string_view>
 #include <unordered_map>
@@ -197,6 +203,90 @@ int checkTreeBeforeCheckout(git_repository *repo, const git_object *treeish)
     const int rc = planCheckout(repo, reinterpret_cast<git_tree *>(tree), foldsNames(repo), &plan);
     git_object_free(tree);
     return rc;
+}
+
+namespace {
+
+QString bytesText(uint64_t bytes)
+{
+    const char *units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double value = double(bytes);
+    int unit = 0;
+    while (value >= 1024 && unit < 6) {
+        value /= 1024;
+        ++unit;
+    }
+    return unit == 0 ? QStringLiteral("%1 bytes").arg(bytes)
+                     : QStringLiteral("%1 %2").arg(value, 0, 'f', 1).arg(QLatin1String(units[unit]));
+}
+
+} // namespace
+
+std::vector<const git_oid *> blobsOf(const CheckoutPlan &plan)
+{
+    std::vector<const git_oid *> blobs;
+    blobs.reserve(plan.files.size() + plan.links.size());
+    for (const CheckoutPlan::File &f : plan.files) {
+        if (f.mode != GIT_FILEMODE_COMMIT)
+            blobs.push_back(&f.id);
+    }
+    for (const CheckoutPlan::Link &l : plan.links)
+        blobs.push_back(&l.blob);
+    return blobs;
+}
+
+int checkRoomFor(git_repository *repo, const std::vector<const git_oid *> &blobs,
+                 const std::function<bool()> &interrupted)
+{
+    const char *workdir = git_repository_workdir(repo);
+    if (!workdir || blobs.empty())
+        return 0;
+    const QStorageInfo storage(QFile::decodeName(workdir));
+    if (!storage.isValid() || storage.bytesAvailable() < 0)
+        return 0; // unknown: the writes report a full disk themselves
+    const uint64_t available = uint64_t(storage.bytesAvailable());
+    const uint64_t usable = available - std::min<uint64_t>(available / 10, uint64_t(1) << 30);
+    git_odb *odb = nullptr;
+    if (int rc = git_repository_odb(&odb, repo); rc < 0)
+        return rc;
+    std::unique_ptr<git_odb, void (*)(git_odb *)> owned(odb, git_odb_free);
+    // Sizes already read: a tree that repeats a blob a million times costs
+    // one header read (bounded, as a tree can name any number of blobs).
+    std::unordered_map<std::string, uint64_t> known;
+    uint64_t needed = 0;
+    for (size_t i = 0; i < blobs.size(); ++i) {
+        if (i % 4096 == 4095 && interrupted && interrupted()) {
+            git_error_set_str(GIT_ERROR_CHECKOUT, "checkout stopped: the attempt ran out of time (or was cancelled)");
+            return -1;
+        }
+        const std::string key(reinterpret_cast<const char *>(blobs[i]->id), GIT_OID_RAWSZ);
+        auto it = known.find(key);
+        uint64_t size = 0;
+        if (it != known.end()) {
+            size = it->second;
+        } else {
+            size_t length = 0;
+            git_object_t type = GIT_OBJECT_INVALID;
+            if (int rc = git_odb_read_header(&length, &type, odb, blobs[i]); rc < 0)
+                return rc;
+            size = length;
+            if (known.size() >= 65'536)
+                known.clear();
+            known.emplace(key, size);
+        }
+        needed = needed > UINT64_MAX - size ? UINT64_MAX : needed + size;
+        if (needed > usable) {
+            const QString text = QStringLiteral("No space left on device for this checkout: its files need at least "
+                                                "%1 (%2 files counted), but %3 has %4 free, and RepoDeck leaves %5 of "
+                                                "that for everything else (or keep the repository on another disk)")
+                                     .arg(bytesText(needed), QString::number(i + 1),
+                                          QDir::toNativeSeparators(storage.rootPath()), bytesText(available),
+                                          bytesText(available - usable));
+            git_error_set_str(GIT_ERROR_OS, text.toUtf8().constData());
+            return -1;
+        }
+    }
+    return 0;
 }
 
 bool foldsNames(git_repository *repo)

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,20 @@ int planCheckout(git_repository *repo, const git_tree *tree, bool foldNames, Che
 // a fast-forward's), so a tree they would write is held to the same rules
 // and limits first.
 int checkTreeBeforeCheckout(git_repository *repo, const git_object *treeish);
+
+// Refuses to write `blobs` (each counted each time it occurs) into the work
+// tree of `repo` when their size is more than the file system there has
+// free, less a reserve of a tenth of that (at most 1 GiB) for everything
+// else on it: a tree repeating one large blob can ask for terabytes from a
+// pack of kilobytes. -1 with a GIT_ERROR_OS error saying how much is
+// needed and free ("No space left on device", so it is a local failure,
+// not retried); `interrupted` is asked every 4096 blobs (-1 when it says
+// stop). Sizes are the blobs' own: filters (CRLF) may add to them.
+int checkRoomFor(git_repository *repo, const std::vector<const git_oid *> &blobs,
+                 const std::function<bool()> &interrupted = {});
+
+// The blobs (files and links) `plan` writes, for checkRoomFor.
+std::vector<const git_oid *> blobsOf(const CheckoutPlan &plan);
 
 // True where names differing in case or normalisation are one file: always
 // on Windows and macOS, elsewhere when libgit2 found the folder

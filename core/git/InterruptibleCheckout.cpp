@@ -1,5 +1,6 @@
 #include "git/InterruptibleCheckout.h"
 
+#include "git/CheckoutPlan.h"
 #include "git/GitHandles.h"
 
 #include <git2/sys/odb_backend.h>
@@ -10,6 +11,7 @@
 #include <QSet>
 
 #include <memory>
+#include <vector>
 
 #ifndef _WIN32
 #include <unistd.h>
@@ -170,10 +172,19 @@ int checkoutUnlessStopped(git_repository *repo, const git_object *target, const 
                                     reinterpret_cast<git_tree *>(newTree.get()), nullptr)) < 0)
         return rc;
     std::unique_ptr<git_diff, void (*)(git_diff *)> diff(rawDiff, git_diff_free);
+    std::vector<const git_oid *> written;
     for (size_t i = 0, n = git_diff_num_deltas(diff.get()); i < n; ++i) {
         const git_diff_delta *d = git_diff_get_delta(diff.get(), i);
-        if (d->status != GIT_DELTA_DELETED && isWrittenBlob(d->new_file) && !isAttributes(d->new_file.path))
+        if (d->status == GIT_DELTA_DELETED || !isWrittenBlob(d->new_file))
+            continue;
+        written.push_back(&d->new_file.id);
+        if (!isAttributes(d->new_file.path))
             state->blobs.insert(QByteArray(reinterpret_cast<const char *>(d->new_file.id.id), GIT_OID_RAWSZ));
+    }
+    // What the changed files need against the free disk, as for a clone.
+    if ((rc = checkRoomFor(repo, written, shouldStop)) < 0) {
+        *stopped = shouldStop && shouldStop();
+        return rc;
     }
 
     git_odb *rawOdb = nullptr;

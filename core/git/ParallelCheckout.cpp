@@ -278,8 +278,10 @@ int checkoutInParallel(git_repository *repo, const std::function<bool()> &interr
     // anything is written (docs/security.md, "Trees a server sends").
     CheckoutPlan plan;
     int rc = planCheckout(repo, reinterpret_cast<git_tree *>(treeObject), foldsNames(repo), &plan);
+    // ... and its size against the free disk (docs/security.md, "Disk").
+    if (rc == 0)
+        rc = checkRoomFor(repo, blobsOf(plan), interrupted);
 #ifdef _WIN32
-    Q_UNUSED(interrupted);
     git_object_free(treeObject);
     if (rc < 0)
         return rc;

@@ -52,11 +52,11 @@ QByteArray bombTree(TreeBuilder &b)
 // objects. libgit2's checkout of it runs for minutes whatever the attempt's
 // time; RepoDeck's writers stop with the attempt.
 // 16^4 folders of `perFolder` files: 786,432 by default, from 6 objects.
-QByteArray largeTree(TreeBuilder &b, int perFolder = 12)
+QByteArray largeTree(TreeBuilder &b, int perFolder = 12, const QByteArray &content = "x\n")
 {
     QList<TreeEntry> files;
     for (int i = 0; i < perFolder; ++i)
-        files << file(b, "f" + QByteArray::number(i));
+        files << file(b, "f" + QByteArray::number(i), content);
     QByteArray t = b.tree(files);
     for (int level = 0; level < 4; ++level) {
         QList<TreeEntry> entries;
@@ -319,6 +319,68 @@ private slots:
         // loaded machine; libgit2's checkout needed minutes.
         QVERIFY2(t.elapsed() < 25'000, qPrintable(QString::number(t.elapsed())));
         QVERIFY(!QFileInfo::exists(path));
+    }
+
+    // One 64 MiB blob of zeros named 917,504 times: 56 TiB of files from a
+    // pack of about 70 KB, within every tree limit. Without a look at the
+    // free disk first, the writers filled the disk until the attempt's time
+    // ran out; now the checkout is refused before anything is written, as
+    // a local failure (not retried) saying how much it needs and how much
+    // is free.
+    void treeLargerThanTheDiskIsRefused_data()
+    {
+        QTest::addColumn<QString>("how");
+        QTest::newRow("clone") << "clone";
+        QTest::newRow("checkpointed clone") << "checkpointed";
+        QTest::newRow("fast-forward") << "ff";
+    }
+    void treeLargerThanTheDiskIsRefused()
+    {
+        QFETCH(QString, how);
+        const QString srv = m_tmp.filePath(QStringLiteral("srv-%1").arg(++m_counter));
+        const QString bare = srv + "/huge.git";
+        TreeBuilder b;
+        QString error;
+        QVERIFY2(serveTree(bare, b, largeTree(b, 14, QByteArray(64 << 20, '\0')), &error), qPrintable(error));
+        GitDaemonServer daemon;
+        QVERIFY(daemon.start(srv));
+        SyncHarness h;
+        const QString path = m_tmp.filePath(QStringLiteral("clone-%1").arg(++m_counter));
+        const auto spec = h.spec("h", daemon.url("huge.git"), path);
+        core::RetryPolicy policy = fastPolicy(3);
+        policy.attemptTimeout = core::Millis(20'000);
+        policy.checkpoint = how == "checkpointed" ? core::Checkpoint::Always : core::Checkpoint::Never;
+        if (how == "ff") {
+            auto inBare = [&](const QStringList &args, const QByteArray &input = {}) {
+                return QString::fromUtf8(GitRepoFactory::gitWithInput(
+                                             QStringList{"-c", "user.name=t", "-c", "user.email=t@t"} + args, bare, input))
+                    .trimmed();
+            };
+            const QString huge = inBare({"rev-parse", "main"});
+            const QString blob = inBare({"hash-object", "-w", "--stdin"}, "small\n");
+            const QString tree = inBare({"mktree"}, ("100644 blob " + blob + "\tsmall.txt\n").toUtf8());
+            const QString small = inBare({"commit-tree", tree, "-m", "small"});
+            const QString next = inBare({"commit-tree", huge + "^{tree}", "-p", small, "-m", "huge"});
+            inBare({"update-ref", "refs/heads/main", small});
+            QVERIFY(h.syncAndWait(spec, policy, 60'000).outcome == core::Outcome::Cloned);
+            inBare({"update-ref", "refs/heads/main", next});
+        }
+        QElapsedTimer t;
+        t.start();
+        const auto r = h.syncAndWait(spec, policy, 90'000);
+        qInfo("%s: %lld ms: %s", qPrintable(how), qint64(t.elapsed()), qPrintable(r.error.text()));
+        QCOMPARE(r.outcome, core::Outcome::Failed);
+        QCOMPARE(r.error.category, core::ErrorCategory::Local);
+        QVERIFY2(r.error.message.contains("need at least") && r.error.message.contains("free"),
+                 qPrintable(r.error.text()));
+        QCOMPARE(r.attempts, 1);
+        QVERIFY2(t.elapsed() < 15'000, qPrintable(QString::number(t.elapsed())));
+        if (how == "ff") {
+            QCOMPARE(GitRepoFactory::git({"status", "--porcelain", "-uall"}, path), QString());
+            QVERIFY(QFileInfo::exists(path + "/small.txt"));
+        } else {
+            QVERIFY(!QFileInfo::exists(path));
+        }
     }
 
     // A checkpointed clone whose checkout stopped (here: cancelled once its
