@@ -7,6 +7,7 @@
 #include <QStorageInfo>
 #include <QString>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <cstring>
@@ -41,6 +42,18 @@ std::string octal(uint32_t mode)
 std::string_view folderOf(const std::string &prefix)
 {
     return std::string_view(prefix).substr(0, prefix.empty() ? 0 : prefix.size() - 1);
+}
+
+// git's order of a tree's entries: by name, a folder's as if it ended in
+// '/'. Negative when `a` comes first.
+int gitOrder(std::string_view a, bool aTree, std::string_view b, bool bTree)
+{
+    const size_t n = std::min(a.size(), b.size());
+    if (const int c = std::memcmp(a.data(), b.data(), n); c != 0)
+        return c;
+    const unsigned char ca = a.size() > n ? static_cast<unsigned char>(a[n]) : (aTree ? '/' : '\0');
+    const unsigned char cb = b.size() > n ? static_cast<unsigned char>(b[n]) : (bTree ? '/' : '\0');
+    return int(ca) - int(cb);
 }
 
 class Walker
@@ -84,6 +97,8 @@ public:
         std::unordered_set<std::string_view> names;
         std::unordered_map<std::string, std::string_view> folded;
         names.reserve(count);
+        std::string_view previous;
+        bool previousTree = false;
         for (size_t i = 0; i < count; ++i) {
             const git_tree_entry *entry = git_tree_entry_byindex(tree, i);
             const std::string_view name = git_tree_entry_name(entry);
@@ -99,6 +114,14 @@ public:
                 return refuse(path(), "is longer than " + std::to_string(m_limits.maxPath) + " bytes");
             if (!names.insert(name).second)
                 return refuse(path(), "appears twice in one folder");
+            // libgit2 looks names up by bisection: in a tree out of git's
+            // order a clone's own files read as changed (git fsck:
+            // treeNotSorted), and every later sync saw local changes.
+            const bool isTree = kind == EntryKind::Tree;
+            if (i > 0 && gitOrder(previous, previousTree, name, isTree) > 0)
+                return refuse(path(), "is out of git's order in its folder (git fsck: treeNotSorted)");
+            previous = name;
+            previousTree = isTree;
             if (m_fold) {
                 const auto [it, fresh] = folded.emplace(foldedName(name), name);
                 if (!fresh)

@@ -15,7 +15,7 @@ namespace repodeck::core::git {
 struct CheckoutLimits
 {
     size_t maxEntries = 1'000'000;             // files, links, folders, submodules, counted each time met
-    size_t maxPathBytes = size_t(256) << 20;   // all paths together
+    size_t maxPathBytes = size_t(64) << 20;    // all paths together (Chromium: about 34 MB); held about 4 times
     size_t maxTreeBytes = size_t(512) << 20;   // tree objects read, each time met
     size_t maxDepth = 2048;                    // git's core.maxTreeDepth
     size_t maxPath = 4096;                     // bytes in one path (PATH_MAX)

@@ -196,6 +196,25 @@ private slots:
             const QByteArray t = bombTree(b);
             addRow("16.7 million files from 7 trees", b, t, "takes the checkout past 1000000 entries");
         }
+        {
+            TreeBuilder b; // a fresh reviewer's: 999,000 files, 250 MB of paths, 1.1 GB peak
+            QList<TreeEntry> files;
+            for (int i = 0; i < 999; ++i)
+                files << file(b, "f" + QByteArray::number(100000 + i) + QByteArray(43, 'y'), "");
+            const QByteArray leaf = b.tree(files);
+            QList<TreeEntry> folders;
+            for (int i = 0; i < 1000; ++i)
+                folders << TreeEntry{"40000", "d" + QByteArray::number(100000 + i) + QByteArray(193, 'x'), leaf};
+            addRow("999,000 files with long paths", b, b.tree(folders), "takes the paths past 64 MiB");
+        }
+        {
+            TreeBuilder b; // cloned, then every sync said "local changes"
+            const QByteArray sub = b.tree({file(b, "x")});
+            addRow("entries out of order", b, b.tree({file(b, ".gitignore"), file(b, "f"), {"40000", "d", sub}}),
+                   "'d' is out of git's order in its folder");
+            addRow("a file after a folder of its name and a dot", b,
+                   b.tree({{"40000", "a", sub}, file(b, "a.txt")}), "'a.txt' is out of git's order");
+        }
     }
     void hostileTreeIsRefused()
     {
