@@ -6,6 +6,8 @@
 #include <QFileInfo>
 #include <QSaveFile>
 
+#include "util/LinkCheck.h"
+
 #include <algorithm>
 
 namespace repodeck::core {
@@ -172,6 +174,10 @@ QByteArray renderPrometheus(const MetricsSnapshot &s)
 
 QString writeMetricsFile(const QString &path, const QByteArray &text)
 {
+    // The textfile folder is often group-writable: a link planted there
+    // must not make RepoDeck overwrite its target (QSaveFile follows it).
+    if (const QString refused = refuseWritingThroughLink(path); !refused.isEmpty())
+        return QStringLiteral("cannot write the metrics file: %1").arg(refused);
     QDir().mkpath(QFileInfo(path).absolutePath());
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))

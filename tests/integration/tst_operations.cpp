@@ -184,6 +184,24 @@ private slots:
         { const double v = valueOf(samples, "repodeck_repo_outcome", {{"repo", "ok"}, {"outcome", "up_to_date"}}); QCOMPARE(v, 1.0); }
     }
 
+    // Found by a fresh reviewer: a link planted in the (often group-
+    // writable) textfile folder had its target replaced by the metrics.
+    void metricsFileIsNotWrittenThroughALink()
+    {
+        QCOMPARE(cli({"add", "lk", m_daemon.url("m1.git"), m_tmp.filePath("lk/lk.git"), "--mirror"}), 0);
+        const QString victim = m_tmp.filePath("victim.txt");
+        QFile v(victim);
+        QVERIFY(v.open(QIODevice::WriteOnly) && v.write("precious\n") == 9);
+        v.close();
+        QVERIFY(QDir().mkpath(m_tmp.filePath("textfile-linked")));
+        const QString metrics = m_tmp.filePath("textfile-linked/repodeck.prom");
+        QVERIFY(QFile::link(victim, metrics));
+        QByteArray out;
+        cli({"sync", "lk", "--metrics-file", metrics}, &out);
+        QCOMPARE(readFile(victim), QByteArray("precious\n"));
+        QVERIFY(QFileInfo(metrics).isSymLink());
+    }
+
     void staleRepositoriesAreReported()
     {
         QCOMPARE(cli({"policy", "set", "fresh", "--stale-after", "6h"}), 0);
