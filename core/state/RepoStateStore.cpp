@@ -25,7 +25,17 @@ Result<RepoStateStore, QString> RepoStateStore::load(const QString &path)
     if (!file.open(QIODevice::ReadOnly))
         return Result<RepoStateStore, QString>::failure(
             QStringLiteral("cannot read %1 (%2)").arg(path, file.errorString()));
-    auto parsed = fromJson(file.readAll());
+    // RepoDeck writes far less (each message, timeline and name is cut to
+    // a bound; RepoState.cpp): a larger file is not its own, and parsing it
+    // whole cost seven times its size in memory (a 248 MB one, 1.7 GB).
+    constexpr qint64 kMaxBytes = qint64(64) << 20;
+    const QByteArray data = file.read(kMaxBytes + 1);
+    if (data.size() > kMaxBytes)
+        return Result<RepoStateStore, QString>::failure(
+            QStringLiteral("%1 is larger than the 64 MiB RepoDeck ever writes there, so it was not read; move it "
+                           "away (RepoDeck then starts a new one) or restore a copy of your own")
+                .arg(path));
+    auto parsed = fromJson(data);
     if (!parsed)
         return Result<RepoStateStore, QString>::failure(QStringLiteral("%1: %2").arg(path, parsed.error()));
     return parsed;

@@ -119,6 +119,26 @@ private slots:
         QVERIFY(loaded.error().contains(QStringLiteral("not valid JSON")));
         QVERIFY(!RepoStateStore::fromJson("{\"schema\": 99}").ok());
     }
+
+    // Found by a fresh reviewer: a 248 MB state file was parsed whole
+    // (1.7 GB). Valid JSON, only too large: refused, named, left alone.
+    void oversizedFileIsRefused()
+    {
+        const QString path = m_dir.filePath("huge.state.json");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"schema\": 1, \"repositories\": {}, \"pad\": \"");
+        const QByteArray chunk(1 << 20, 'x');
+        for (int i = 0; i < 65; ++i)
+            f.write(chunk);
+        f.write("\"}");
+        f.close();
+        const qint64 size = QFileInfo(path).size();
+        auto loaded = RepoStateStore::load(path);
+        QVERIFY(!loaded.ok());
+        QVERIFY2(loaded.error().contains("64 MiB") && loaded.error().contains(path), qPrintable(loaded.error()));
+        QCOMPARE(QFileInfo(path).size(), size);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestStateStore)
