@@ -5,6 +5,7 @@
 
 #include <git2/sys/odb_backend.h>
 
+#include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
@@ -249,6 +250,54 @@ bool readFastForward(git_repository *repo, git_oid *from, git_oid *to)
         return false;
     return git_oid_fromstrn(from, line.constData(), GIT_OID_HEXSZ) == 0
            && git_oid_fromstrn(to, line.constData() + GIT_OID_HEXSZ + 1, GIT_OID_HEXSZ) == 0;
+}
+
+QStringList untrackedInTheWay(git_repository *repo, const git_object *to, int max)
+{
+    QStringList found;
+    git::Object oldTree;
+    git_object *rawNew = nullptr;
+    if (headTree(repo, &oldTree) < 0 || git_object_peel(&rawNew, to, GIT_OBJECT_TREE) < 0) {
+        git_error_clear();
+        return found;
+    }
+    git::Object newTree(rawNew);
+    git_diff *rawDiff = nullptr;
+    if (git_diff_tree_to_tree(&rawDiff, repo, reinterpret_cast<git_tree *>(oldTree.get()),
+                              reinterpret_cast<git_tree *>(newTree.get()), nullptr) < 0) {
+        git_error_clear();
+        return found;
+    }
+    std::unique_ptr<git_diff, void (*)(git_diff *)> diff(rawDiff, git_diff_free);
+    const QString workdir = QFile::decodeName(git_repository_workdir(repo));
+    for (size_t i = 0, n = git_diff_num_deltas(diff.get()); i < n && found.size() < max; ++i) {
+        const git_diff_delta *d = git_diff_get_delta(diff.get(), i);
+        if (d->status != GIT_DELTA_ADDED || !isWrittenBlob(d->new_file))
+            continue;
+        const QString rel = QString::fromUtf8(d->new_file.path);
+        if (throughLink(workdir, rel))
+            continue;
+        const QFileInfo folder(workdir + rel);
+        if (folder.isSymLink() || !folder.isDir())
+            continue;
+        // A folder where a file goes: everything in it must be tracked.
+        QDirIterator it(folder.filePath(), QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System,
+                        QDirIterator::Subdirectories);
+        while (it.hasNext() && found.size() < max) {
+            it.next();
+            const QFileInfo entry = it.fileInfo();
+            if (entry.isDir() && !entry.isSymLink())
+                continue;
+            const QString path = rel + it.filePath().mid(folder.filePath().size());
+            git_tree_entry *raw = nullptr;
+            if (git_tree_entry_bypath(&raw, reinterpret_cast<git_tree *>(oldTree.get()), path.toUtf8().constData()) == 0)
+                git_tree_entry_free(raw);
+            else
+                found << path;
+            git_error_clear();
+        }
+    }
+    return found;
 }
 
 int settleStoppedFastForward(git_repository *repo, const git_oid &from, const git_oid &to, bool *explained,

@@ -47,4 +47,11 @@ bool readFastForward(git_repository *repo, git_oid *from, git_oid *to);
 int settleStoppedFastForward(git_repository *repo, const git_oid &from, const git_oid &to, bool *explained,
                              QStringList *unexplained, int *unexplainedCount);
 
+// Files a fast-forward from HEAD to `to` would have to delete that git
+// does not track: a folder `to` replaces with a file or link, holding
+// untracked or ignored files. libgit2 deleted the tracked ones, then failed
+// on the folder, leaving the work tree half changed; checked first, nothing
+// is written. At most `max` paths (relative, '/'-separated).
+QStringList untrackedInTheWay(git_repository *repo, const git_object *to, int max = 3);
+
 } // namespace repodeck::core::git

@@ -109,6 +109,11 @@ AttemptOutcome checkoutAndMove(git_repository *repo, git_reference *head, const 
     // checkout before anything in the work tree changes.
     if ((rc = git::checkTreeBeforeCheckout(repo, target.get())) < 0)
         return localFailure(rc, QStringLiteral("Not updating the work tree to %1").arg(up));
+    if (const QStringList inTheWay = git::untrackedInTheWay(repo, target.get()); !inTheWay.isEmpty())
+        return leftAlone(reason::Dirty,
+                         QStringLiteral("%1 would replace a folder with a file, but the folder holds files git does "
+                                        "not track (%2); nothing was changed. Move them, then sync again.")
+                             .arg(up, inTheWay.join(QStringLiteral(", "))));
     const git_oid *from = git_reference_target(head);
     if (!from || !git::recordFastForward(repo, *from, to))
         return AttemptOutcome::failed(SyncError::local(

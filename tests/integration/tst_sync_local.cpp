@@ -132,6 +132,8 @@ private slots:
         QTest::newRow("modified file") << "modified" << "dirty";
         QTest::newRow("staged file") << "staged" << "dirty";
         QTest::newRow("untracked file in the way") << "untracked-in-way" << "dirty";
+        // Found by a fresh reviewer: libgit2 deleted d/x, then failed on d.
+        QTest::newRow("untracked file in a folder replaced by a file") << "untracked-in-folder" << "dirty";
         QTest::newRow("local commit, upstream moved") << "diverged" << "diverged";
         QTest::newRow("local commit only") << "ahead" << "ahead";
         QTest::newRow("detached HEAD") << "detached" << "detached";
@@ -161,6 +163,22 @@ private slots:
             git(tmp, {"add", "incoming.txt"});
             git(tmp, {"commit", "-qm", "incoming"});
             git(tmp, {"push", "-q", "origin", "HEAD:main"});
+        } else if (kind == "untracked-in-folder") {
+            const QString tmp = m_tmp.filePath("push-" + f.name);
+            git(m_tmp.path(), {"clone", "-q", f.bare, tmp});
+            QDir().mkpath(tmp + "/d");
+            writeFile(tmp + "/d/x", "tracked\n");
+            git(tmp, {"add", "d/x"});
+            git(tmp, {"commit", "-qm", "folder d"});
+            git(tmp, {"push", "-q", "origin", "HEAD:main"});
+            QCOMPARE(h.syncAndWait(h.spec(f.name, f.url, f.work), fastPolicy()).outcome, Outcome::Updated);
+            untrackedPath = f.work + "/d/mywork.txt";
+            writeFile(untrackedPath, "mine, not tracked\n");
+            git(tmp, {"rm", "-q", "-r", "d"});
+            writeFile(tmp + "/d", "now a file\n");
+            git(tmp, {"add", "d"});
+            git(tmp, {"commit", "-qm", "d is a file"});
+            git(tmp, {"push", "-q", "origin", "HEAD:main"});
         } else if (kind == "diverged" || kind == "ahead") {
             writeFile(f.work + "/local.txt", "local commit\n");
             git(f.work, {"add", "local.txt"});
@@ -170,7 +188,7 @@ private slots:
         } else if (kind == "no-upstream") {
             git(f.work, {"checkout", "-q", "-b", "feature"});
         }
-        if (kind != "ahead" && kind != "untracked-in-way")
+        if (kind != "ahead" && kind != "untracked-in-way" && kind != "untracked-in-folder")
             QVERIFY(GitRepoFactory::addCommits(f.bare, 1));
 
         const QString headBefore = git(f.work, {"rev-parse", "HEAD"});
@@ -185,6 +203,8 @@ private slots:
             QCOMPARE(readFile(file), expectedContent);
         if (!untrackedPath.isEmpty())
             QCOMPARE(readFile(untrackedPath), QByteArray("mine, not tracked\n"));
+        if (kind == "untracked-in-folder")
+            QVERIFY2(r.detail.contains("d/mywork.txt") && QFileInfo::exists(f.work + "/d/x"), qPrintable(r.detail));
         // The fetch itself happened.
         QCOMPARE(git(f.work, {"rev-parse", "refs/remotes/origin/main"}), GitRepoFactory::revParse(f.bare, "main"));
         QCOMPARE(git(f.work, {"stash", "list"}), QString());
