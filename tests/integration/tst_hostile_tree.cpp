@@ -56,7 +56,7 @@ QByteArray largeTree(TreeBuilder &b, int perFolder = 12, const QByteArray &conte
 {
     QList<TreeEntry> files;
     for (int i = 0; i < perFolder; ++i)
-        files << file(b, "f" + QByteArray::number(i), content);
+        files << file(b, "f" + QByteArray::number(i).rightJustified(2, '0'), content); // git's order
     QByteArray t = b.tree(files);
     for (int level = 0; level < 4; ++level) {
         QList<TreeEntry> entries;
@@ -430,7 +430,7 @@ private slots:
         QVERIFY(!QFileInfo::exists(path));
         QVERIFY(QFileInfo::exists(partial + "/00"));
         // Not all of it was written (the cancel came in the checkout).
-        QVERIFY(!QFileInfo::exists(partial + "/15/15/15/15/f1"));
+        QVERIFY(!QFileInfo::exists(partial + "/15/15/15/15/f01"));
         const int connections = proxy.totalConnections();
 
         const auto r = h.syncAndWait(spec, policy, 120'000);
@@ -460,7 +460,7 @@ private slots:
         auto inBare = [&](const QStringList &args) {
             return GitRepoFactory::git(QStringList{"-c", "user.name=t", "-c", "user.email=t@t"} + args, bare).trimmed();
         };
-        // The first commit has two files (f0, f1); the second replaces
+        // The first commit has two files (f00, f01); the second replaces
         // them with the large tree.
         const QString large = inBare({"rev-parse", "main"});
         const QString first = inBare({"commit-tree", large + "^{tree}:00/00/00/00", "-m", "small"});
@@ -497,18 +497,18 @@ private slots:
         }
 
         // The user's change meanwhile: kept, named, the branch not moved.
-        QFile mine(path + "/f1");
+        QFile mine(path + "/f01");
         QVERIFY(mine.open(QIODevice::WriteOnly) && mine.write("mine\n") == 5);
         mine.close();
         const auto kept = h.syncAndWait(spec, oneShot(), 90'000);
         QCOMPARE(kept.outcome, core::Outcome::FetchedOnly);
-        QVERIFY2(kept.detail.contains("f1") && kept.detail.contains("stopped while updating"), qPrintable(kept.detail));
+        QVERIFY2(kept.detail.contains("f01") && kept.detail.contains("stopped while updating"), qPrintable(kept.detail));
         QCOMPARE(GitRepoFactory::git({"rev-parse", "HEAD"}, path).trimmed(), first);
         QVERIFY(mine.open(QIODevice::ReadOnly));
         QCOMPARE(mine.readAll(), QByteArray("mine\n"));
         mine.close();
 
-        QVERIFY(QFile::remove(path + "/f1"));
+        QVERIFY(QFile::remove(path + "/f01"));
         const auto r = h.syncAndWait(spec, oneShot(), 120'000);
         QVERIFY2(r.outcome == core::Outcome::Updated, qPrintable(r.error.text() + r.detail));
         QVERIFY2(r.detail.contains("earlier sync had stopped"), qPrintable(r.detail));
