@@ -6,14 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 sdk="${REPODECK_WINDOWS_SDK:-}"
 if [ -z "$sdk" ]; then
-    # ../shared beside this checkout, or beside the main checkout when this
-    # is a git worktree of it (git worktree add puts those elsewhere).
-    dirs=(../shared/windows-sdk)
-    common=$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)
-    [ -n "$common" ] && dirs+=("$(dirname "$common")/../shared/windows-sdk")
-    tarball=$(for d in "${dirs[@]}"; do ls -1 "$d"/repodeck-windows-sdk-*.tar.xz 2>/dev/null; done | awk -F/ '{print $NF "\t" $0}' | sort | tail -n1 | cut -f2 || true)
+    tarball=$(installer/windows/sdk-tarball.sh)
     if [ -z "$tarball" ]; then
-        echo "Windows not checked: no SDK at ../shared/windows-sdk (build one with installer/windows/sdk/build-sdk.sh)"
+        echo "Windows not checked: no SDK at ../shared/windows-sdk"
+        echo "(build one with installer/windows/sdk/build-sdk.sh, or set REPODECK_WINDOWS_SDK)"
         exit 0
     fi
     sdk="$PWD/build/windows-sdk/prefix"
