@@ -37,7 +37,7 @@ run_units() {
 }
 
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(units)
+[ ${#parts[@]} -eq 0 ] && parts=(units integration)
 rc=0
 for part in "${parts[@]}"; do
     start=$SECONDS
