@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ./dev.sh windows: cross-builds RepoDeck for 64-bit Windows with mingw-w64
 # against the SDK that installer/windows/sdk/build-sdk.sh makes, and gathers
-# the DLLs the binaries need into build/windows-cross/dist.
+# the DLLs the binaries need into build/windows-cross/dist; with makensis,
+# also the NSIS installer build/windows-cross/package/RepoDeck-<version>-win64.exe.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 sdk="${REPODECK_WINDOWS_SDK:-}"
@@ -70,3 +71,12 @@ if command -v x86_64-w64-mingw32-objdump >/dev/null; then
     done
 fi
 echo "Windows binaries and their DLLs: $dist"
+
+# The NSIS installer (Debian's makensis), RepoDeck-<version>-win64.exe.
+if command -v makensis >/dev/null; then
+    (cd build/windows-cross && cpack -G NSIS -B "$PWD/package" >/dev/null) \
+        || { echo "cpack -G NSIS failed; see build/windows-cross/package/_CPack_Packages/win64/NSIS/NSISOutput.log" >&2; exit 1; }
+    echo "Windows installer: $(ls "$PWD"/build/windows-cross/package/RepoDeck-*-win64.exe)"
+else
+    echo "No NSIS installer: makensis is missing (apt-get install nsis)"
+fi

@@ -37,7 +37,7 @@ run_units() {
 }
 
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(units integration)
+[ ${#parts[@]} -eq 0 ] && parts=(units integration installer)
 rc=0
 for part in "${parts[@]}"; do
     start=$SECONDS
