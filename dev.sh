@@ -22,7 +22,7 @@ PACKAGES=(
 
 # The Windows check (cross compiler, Wine, NSIS), installed only when the
 # Windows SDK is there to build against.
-WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix wine64 wine nsis)
+WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix wine64 wine nsis imagemagick)
 
 install_missing() {
     command -v dpkg-query >/dev/null || { echo "Not a Debian-like system: install the packages listed in README.md by hand." >&2; return; }
@@ -63,7 +63,7 @@ windows_check() {
     fi
     install_missing "${WINDOWS_PACKAGES[@]}" || true
     local tool missing=()
-    for tool in x86_64-w64-mingw32-g++-posix /usr/lib/wine/wine64 makensis; do
+    for tool in x86_64-w64-mingw32-g++-posix /usr/lib/wine/wine64 makensis xvfb-run import; do
         command -v "$tool" >/dev/null || missing+=("$tool")
     done
     if [ ${#missing[@]} -gt 0 ]; then

@@ -5,7 +5,8 @@
 #   2. wine-integration.sh: repodeck-cli.exe against git daemon and
 #      git http-backend on 127.0.0.1, and the paths where Windows differs
 #   3. wine-installer.sh: the NSIS installer, installed, used and removed
-# Usage: test-under-wine.sh [units|integration|installer]... (default: all)
+#   4. wine-gui.sh: repodeck.exe on Xvfb syncs three repositories
+# Usage: test-under-wine.sh [units|integration|installer|gui]... (default: all)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE="$ROOT/installer/windows"
@@ -37,7 +38,7 @@ run_units() {
 }
 
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(units integration installer)
+[ ${#parts[@]} -eq 0 ] && parts=(units integration installer gui)
 rc=0
 for part in "${parts[@]}"; do
     start=$SECONDS
@@ -45,6 +46,7 @@ for part in "${parts[@]}"; do
         units) run_units || rc=1 ;;
         integration) "$HERE/wine-integration.sh" || rc=1 ;;
         installer) "$HERE/wine-installer.sh" || rc=1 ;;
+        gui) "$HERE/wine-gui.sh" || rc=1 ;;
         *) echo "unknown part $part" >&2; exit 2 ;;
     esac
     echo "Windows check $part: $((SECONDS - start)) s"

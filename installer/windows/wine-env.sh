@@ -20,9 +20,10 @@ winpath() {
     printf 'Z:%s' "${p//\//\\}"
 }
 
-# Runs a Windows program; stdout/stderr as Wine passes them on, exit code kept.
+# Runs a Windows program; stdout/stderr as Wine passes them on, exit code
+# kept; one that hangs is ended after WINE_TIMEOUT seconds (exit 124).
 wine_run() {
-    "$WINE" "$@"
+    timeout -k 5 "${WINE_TIMEOUT:-120}" "$WINE" "$@"
 }
 
 # Ends the prefix's wineserver (and so every Wine process of this prefix)
