@@ -62,7 +62,8 @@ read -r -t 30 -u "${SRV[0]}" git_url || { echo "FAIL: the servers did not start"
 git_url=${git_url#git }
 ws="$(winpath "$T")\\workspace.json"
 wine_run "$dest/bin/repodeck-cli.exe" --workspace "$ws" add hello "$git_url/hello.git" "$(winpath "$T/clone")" >/dev/null
-wine_run "$dest/bin/repodeck-cli.exe" --workspace "$ws" sync --json > "$T/sync.json" || true
+rc=0; WINE_TIMEOUT=30 wine_run "$dest/bin/repodeck-cli.exe" --workspace "$ws" sync --json > "$T/sync.json" || rc=$?
+[ "$rc" -eq 0 ] || fail "installed CLI sync exited $rc (124: did not exit within 30 s; docs/windows.md)"
 got=$(jq -r 'select(.event=="repo_done") | .outcome' "$T/sync.json")
 if [ "$got" = cloned ] && git -C "$T/clone" fsck --full --strict >/dev/null 2>&1 \
    && [ "$(git -C "$T/clone" rev-parse HEAD)" = "$(git -C "$T/srv/hello.git" rev-parse main)" ] \
