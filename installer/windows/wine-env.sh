@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts that run the Windows build under Wine
 # (test-under-wine.sh and the tests it runs). Sets up one Wine prefix per
 # build folder and the helpers every test uses.

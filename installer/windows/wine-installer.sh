@@ -18,7 +18,8 @@ T=$(mktemp -d /tmp/rd-wine-nsis.XXXXXX)
 FAILURES=0
 cleanup() {
     if [ -n "${SRV_PID:-}" ]; then
-        exec {SRV[1]}>&- 2>/dev/null || true
+        local fd=${SRV[1]:-}
+        [ -n "$fd" ] && exec {fd}>&-
         wait "$SRV_PID" 2>/dev/null || true
     fi
     [ "$FAILURES" -eq 0 ] && [ -z "${KEEP:-}" ] && rm -rf "$T"

@@ -19,7 +19,8 @@ FAILURES=0
 cleanup() {
     # Closing the server's stdin stops it; its exit is waited for.
     if [ -n "${SRV_PID:-}" ]; then
-        exec {SRV[1]}>&- 2>/dev/null || true
+        local fd=${SRV[1]:-}
+        [ -n "$fd" ] && exec {fd}>&-
         wait "$SRV_PID" 2>/dev/null || true
     fi
     [ "$FAILURES" -eq 0 ] && [ -z "${KEEP:-}" ] && rm -rf "$T"
