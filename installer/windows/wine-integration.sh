@@ -66,8 +66,9 @@ WS="$(winpath "$T/ws")\\workspace.json"   # a Windows path on the command line
 cli() { (cd "$T" && wine_run "$DIST/repodeck-cli.exe" --workspace "$WS" "$@"); }
 # sync --json into $1; its exit code must be 0 or 1 (some repository
 # failed). 124 is the bound (WINE_TIMEOUT) ending a repodeck-cli.exe that
-# printed its summary and then never exited: seen under Wine in about one
-# run of this script in three, and failed here rather than hidden.
+# printed its summary and then never exited, as about one sync in six did
+# under Wine before the CLI ended itself with TerminateProcess
+# (docs/windows.md): failed here, not hidden.
 cli_sync() {
     local out=$1 rc=0; shift
     WINE_TIMEOUT=${SYNC_TIMEOUT:-30} cli sync --json "$@" > "$out" || rc=$?
