@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # RepoDeck developer entry point. On a fresh Debian 12 machine:
 #   ./dev.sh run    install what is missing, build, start the app
-#   ./dev.sh test   install what is missing, build, run the whole test suite
+#   ./dev.sh test   install what is missing, build, run the whole test suite,
+#                   then (with the Windows SDK) the Windows build under Wine
 #   ./dev.sh fuzz   run every fuzz target for FUZZ_SECONDS (default 600) each
 #   ./dev.sh windows  cross-build the Windows binaries (needs the Windows SDK)
 # Other platforms: see README.md (macOS: Homebrew, Windows: vcpkg).
@@ -19,10 +20,15 @@ PACKAGES=(
     clang-14 libclang-rt-14-dev
 )
 
+# The Windows check (cross compiler, Wine, NSIS), installed only when the
+# Windows SDK is there to build against.
+WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix wine64 wine nsis imagemagick)
+
 install_missing() {
     command -v dpkg-query >/dev/null || { echo "Not a Debian-like system: install the packages listed in README.md by hand." >&2; return; }
     local missing=()
-    for p in "${PACKAGES[@]}"; do
+    [ $# -gt 0 ] || set -- "${PACKAGES[@]}"
+    for p in "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return
@@ -45,6 +51,38 @@ install_missing() {
     return "$rc"
 }
 
+# After the Linux suite: the Windows binaries, cross-built against the SDK
+# and run under Wine (installer/windows/test-under-wine.sh). A step here
+# rather than a CTest test: it builds another preset (a build inside ctest
+# would compete with the parallel tests and the 300 s test timeout), and
+# `./dev.sh test` is what CI runs.
+windows_check() {
+    if [ -z "${REPODECK_WINDOWS_SDK:-}" ] && [ -z "$(installer/windows/sdk-tarball.sh)" ]; then
+        echo "Windows not checked: no SDK at ../shared/windows-sdk"
+        return 0
+    fi
+    install_missing "${WINDOWS_PACKAGES[@]}" || true
+    local tool missing=()
+    for tool in x86_64-w64-mingw32-g++-posix /usr/lib/wine/wine64 makensis xvfb-run import; do
+        command -v "$tool" >/dev/null || missing+=("$tool")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        # CI must not pass because a tool went missing.
+        if [ "${CI:-}" = true ]; then
+            echo "FAIL: Windows check: missing ${missing[*]} (apt-get install ${WINDOWS_PACKAGES[*]})" >&2
+            return 1
+        fi
+        echo "Windows not checked: missing ${missing[*]} (apt-get install ${WINDOWS_PACKAGES[*]})"
+        return 0
+    fi
+    local start=$SECONDS rc=0
+    installer/windows/build-windows.sh && \
+        REPODECK_TEST_SERVE="$PWD/build/$PRESET/tests/support/repodeck-test-serve" \
+        installer/windows/test-under-wine.sh || rc=$?
+    echo "Windows step (build and checks under Wine): $((SECONDS - start)) s"
+    return "$rc"
+}
+
 build() {
     cmake --preset "$PRESET" >/dev/null
     cmake --build --preset "$PRESET" -j "$(nproc)"
@@ -60,7 +98,10 @@ case "${1:-}" in
     test)
         install_missing
         build
-        ctest --preset "$PRESET" --output-on-failure
+        rc=0
+        ctest --preset "$PRESET" --output-on-failure || rc=$?
+        windows_check || rc=$?
+        exit "$rc"
         ;;
     build)
         install_missing

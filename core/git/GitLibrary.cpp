@@ -82,4 +82,19 @@ SyncError captureFailure(int code, const AttemptContext *attempt, const QString 
     return error;
 }
 
+int allowLongPaths(git_repository *repo)
+{
+#ifdef Q_OS_WIN
+    git_config *config = nullptr;
+    int rc = git_repository_config(&config, repo);
+    if (rc == 0)
+        rc = git_config_set_bool(config, "core.longpaths", 1);
+    git_config_free(config);
+    return rc;
+#else
+    (void)repo;
+    return 0;
+#endif
+}
+
 } // namespace repodeck::core::git

@@ -5,6 +5,8 @@
 
 #include <QString>
 
+struct git_repository;
+
 namespace repodeck::core::git {
 
 // Initialises libgit2 and installs RepoDeck's network stream, once per
@@ -17,5 +19,11 @@ QString libgit2Version();
 // per thread and stale otherwise) together with what the attempt observed,
 // and classifies it.
 SyncError captureFailure(int code, const AttemptContext *attempt, const QString &host);
+
+// For a repository RepoDeck has just created: on Windows sets Git for
+// Windows' core.longpaths, without which libgit2 refuses every work tree path
+// over MAX_PATH (260 characters) although it writes such paths with the
+// \\?\ prefix Windows accepts at any length; elsewhere does nothing.
+int allowLongPaths(git_repository *repo);
 
 } // namespace repodeck::core::git

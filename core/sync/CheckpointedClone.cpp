@@ -135,6 +135,8 @@ int openOrCreate(const QString &dir, const RepoSpec &spec, qint64 linkBytesHint,
     if (rc < 0)
         return rc;
     out->reset(raw);
+    if ((rc = git::allowLongPaths(raw)) < 0)
+        return rc;
     git_remote *remote = nullptr;
     const QByteArray url = spec.url.toUtf8();
     rc = spec.mode == RepoMode::Mirror

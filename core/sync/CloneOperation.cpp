@@ -82,7 +82,14 @@ AttemptOutcome cloneRepository(const RepoSpec &spec, AttemptContext &attempt, Tr
         return AttemptOutcome::failed(http::proxyFailure(proxy));
     proxy.apply(opts.fetch_opts.proxy_opts);
     // The clone's pack is indexed on every core (docs/benchmarks.md).
-    opts.repository_cb = &git::createRepositoryWithParallelIndexer;
+    opts.repository_cb = [](git_repository **out, const char *path, int bare, void *payload) {
+        int rc = git::createRepositoryWithParallelIndexer(out, path, bare, payload);
+        if (rc == 0 && (rc = git::allowLongPaths(*out)) < 0) {
+            git_repository_free(*out);
+            *out = nullptr;
+        }
+        return rc;
+    };
     const QByteArray branch = spec.branch.toUtf8();
     if (spec.mode == RepoMode::Mirror) {
         opts.bare = 1;

@@ -66,6 +66,25 @@ QString validateRepoPath(const QString &path)
     return {};
 }
 
+QString repoPathLengthProblem(const QString &path, RepoMode mode)
+{
+    constexpr int kMaxPath = 260;                   // MAX_PATH, with libgit2's own count
+    constexpr int kLongestGitFile = 28 + 40;        // objects/pack/pack-<sha1>.pack.lock
+    constexpr int kPartial = 18;                    // "/.NAME" for "/NAME", ".repodeck-partial"
+    const int gitFolder = mode == RepoMode::Mirror ? 1 : 6; // "/" or "/.git/"
+    const int limit = kMaxPath - kLongestGitFile - kPartial - gitFolder;
+    // libgit2 counts characters (UTF-8 sequences), as Windows counts UTF-16 units
+    // for all but the rare characters outside the BMP.
+    const QString clean = QDir::cleanPath(QDir::fromNativeSeparators(path));
+    if (clean.size() <= limit)
+        return {};
+    return QStringLiteral("%1 is %2 characters long; on Windows a %3 folder may have at most %4 (libgit2 keeps "
+                          "its files there below the 260-character MAX_PATH); choose a shorter path.")
+        .arg(QDir::toNativeSeparators(clean)).arg(clean.size())
+        .arg(mode == RepoMode::Mirror ? QStringLiteral("mirror") : QStringLiteral("repository"))
+        .arg(limit);
+}
+
 QJsonObject RepoSpec::toJson() const
 {
     QJsonObject o{

@@ -50,4 +50,12 @@ QString validateRepoName(const QString &name);
 // write into that repository's object store. Empty when acceptable.
 QString validateRepoPath(const QString &path);
 
+// libgit2 on Windows refuses a repository whose git folder's path, plus the
+// longest file name it puts there, exceeds MAX_PATH (260 characters), even
+// with core.longpaths (which covers only work tree files); a clone is made
+// in a sibling ".NAME.repodeck-partial" first. So on Windows a working copy's
+// folder may have at most 168 characters, a mirror's 173. Empty when
+// acceptable (checked on every platform; Workspace applies it on Windows).
+QString repoPathLengthProblem(const QString &path, RepoMode mode);
+
 } // namespace repodeck::core

@@ -46,6 +46,21 @@ WorkspaceError error(const QString &path, const QString &message)
     return WorkspaceError{path, 0, 0, message};
 }
 
+// Windows' and macOS's file systems match names case-insensitively: there
+// "C:/Work/App" and "c:/work/APP" are one folder, which two entries syncing
+// into it would share (and a Windows clone would find the other's files).
+constexpr Qt::CaseSensitivity kPathCase =
+#if defined(Q_OS_WIN) || defined(Q_OS_MACOS)
+    Qt::CaseInsensitive;
+#else
+    Qt::CaseSensitive;
+#endif
+
+QString comparablePath(const QString &path)
+{
+    return QDir::cleanPath(QDir::fromNativeSeparators(path));
+}
+
 } // namespace
 
 Result<Workspace, WorkspaceError> Workspace::load(const QString &path)
@@ -104,7 +119,7 @@ Result<Workspace, WorkspaceError> Workspace::fromJson(const QByteArray &data, co
         QString problem;
         const RepoSpec spec = RepoSpec::fromJson(repos.at(i).toObject(), &problem);
         if (problem.isEmpty())
-            problem = ws.addRepository(spec);
+            problem = ws.add(spec, true);
         if (!problem.isEmpty())
             return R::failure(error(path, QStringLiteral("repository #%1 (%2): %3")
                                               .arg(i + 1).arg(spec.name, problem)));
@@ -164,19 +179,30 @@ const RepoSpec *Workspace::repository(const QString &name) const
 
 QString Workspace::addRepository(const RepoSpec &spec)
 {
+    return add(spec, false);
+}
+
+QString Workspace::add(const RepoSpec &spec, bool fromFile)
+{
     for (const RepoSpec &r : m_repos) {
         if (r.name == spec.name)
             return QStringLiteral("a repository named \"%1\" already exists").arg(spec.name);
-        if (QDir::cleanPath(r.path) == QDir::cleanPath(spec.path))
+        if (comparablePath(r.path).compare(comparablePath(spec.path), kPathCase) == 0)
             return QStringLiteral("\"%1\" already syncs into %2").arg(r.name, spec.path);
     }
     if (!m_policies.contains(spec.policy))
         return QStringLiteral("there is no policy named \"%1\"").arg(spec.policy);
     if (const QString e = validateRepoPath(spec.path); !e.isEmpty())
         return e;
+#ifdef Q_OS_WIN
+    if (const QString e = repoPathLengthProblem(spec.path, spec.mode); !e.isEmpty() && !fromFile)
+        return e;
+#else
+    Q_UNUSED(fromFile)
+#endif
     for (const RepoSpec &r : m_repos) {
-        const QString inside = QDir::cleanPath(r.path) + QLatin1Char('/');
-        if (r.mode == RepoMode::Mirror && QDir::cleanPath(spec.path).startsWith(inside))
+        const QString inside = comparablePath(r.path) + QLatin1Char('/');
+        if (r.mode == RepoMode::Mirror && comparablePath(spec.path).startsWith(inside, kPathCase))
             return QStringLiteral("%1 is inside the mirror \"%2\" (%3), a bare repository; choose a folder outside it.")
                 .arg(spec.path, r.name, r.path);
     }

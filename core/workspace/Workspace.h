@@ -55,6 +55,11 @@ public:
     bool removePolicy(const QString &name); // "default" cannot be removed
 
 private:
+    // fromFile: an entry of a file being loaded, accepted even when it cannot
+    // be cloned here (too long a path on Windows), so that the workspace's
+    // other repositories still sync; that one's sync says why it fails.
+    QString add(const RepoSpec &spec, bool fromFile);
+
     QList<RepoSpec> m_repos;
     QMap<QString, RetryPolicy> m_policies;
 };

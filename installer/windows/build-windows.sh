@@ -1,19 +1,16 @@
 #!/usr/bin/env bash
 # ./dev.sh windows: cross-builds RepoDeck for 64-bit Windows with mingw-w64
 # against the SDK that installer/windows/sdk/build-sdk.sh makes, and gathers
-# the DLLs the binaries need into build/windows-cross/dist.
+# the DLLs the binaries need into build/windows-cross/dist; with makensis,
+# also the NSIS installer build/windows-cross/package/RepoDeck-<version>-win64.exe.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 sdk="${REPODECK_WINDOWS_SDK:-}"
 if [ -z "$sdk" ]; then
-    # ../shared beside this checkout, or beside the main checkout when this
-    # is a git worktree of it (git worktree add puts those elsewhere).
-    dirs=(../shared/windows-sdk)
-    common=$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)
-    [ -n "$common" ] && dirs+=("$(dirname "$common")/../shared/windows-sdk")
-    tarball=$(for d in "${dirs[@]}"; do ls -1 "$d"/repodeck-windows-sdk-*.tar.xz 2>/dev/null; done | awk -F/ '{print $NF "\t" $0}' | sort | tail -n1 | cut -f2 || true)
+    tarball=$(installer/windows/sdk-tarball.sh)
     if [ -z "$tarball" ]; then
-        echo "Windows not checked: no SDK at ../shared/windows-sdk (build one with installer/windows/sdk/build-sdk.sh)"
+        echo "Windows not checked: no SDK at ../shared/windows-sdk"
+        echo "(build one with installer/windows/sdk/build-sdk.sh, or set REPODECK_WINDOWS_SDK)"
         exit 0
     fi
     sdk="$PWD/build/windows-sdk/prefix"
@@ -74,3 +71,12 @@ if command -v x86_64-w64-mingw32-objdump >/dev/null; then
     done
 fi
 echo "Windows binaries and their DLLs: $dist"
+
+# The NSIS installer (Debian's makensis), RepoDeck-<version>-win64.exe.
+if command -v makensis >/dev/null; then
+    (cd build/windows-cross && cpack -G NSIS -B "$PWD/package" >/dev/null) \
+        || { echo "cpack -G NSIS failed; see build/windows-cross/package/_CPack_Packages/win64/NSIS/NSISOutput.log" >&2; exit 1; }
+    echo "Windows installer: $(ls "$PWD"/build/windows-cross/package/RepoDeck-*-win64.exe)"
+else
+    echo "No NSIS installer: makensis is missing (apt-get install nsis)"
+fi

@@ -171,6 +171,56 @@ private slots:
         QVERIFY(ws.addRepository(badPolicy).contains("no policy"));
     }
 
+    // Windows' and macOS's file systems find "Repo" by the name "REPO", so
+    // there two entries differing only in case would share one folder.
+    void pathsDifferingInCaseAreOneFolderWhereTheFileSystemSaysSo()
+    {
+        Workspace ws;
+        RepoSpec a{"alpha", "https://example.test/a.git", m_dir.filePath("Clones/Repo"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+        QCOMPARE(ws.addRepository(a), QString());
+        RepoSpec upper = a;
+        upper.name = "upper";
+        upper.path = QDir::toNativeSeparators(m_dir.filePath("CLONES/REPO"));
+        RepoSpec mirror{"mirror", "https://example.test/m.git", m_dir.filePath("Mirror"), RepoMode::Mirror, {}, "default", {}, {}, {}};
+        QCOMPARE(ws.addRepository(mirror), QString());
+        RepoSpec insideMirror = a;
+        insideMirror.name = "inside";
+        insideMirror.path = m_dir.filePath("MIRROR/sub");
+#if defined(Q_OS_WIN) || defined(Q_OS_MACOS)
+        QVERIFY(ws.addRepository(upper).contains("already syncs into"));
+        QVERIFY(ws.addRepository(insideMirror).contains("is inside the mirror"));
+#else
+        QCOMPARE(ws.addRepository(upper), QString());
+        QCOMPARE(ws.addRepository(insideMirror), QString());
+#endif
+    }
+
+    void foldersTooLongForLibgit2OnWindowsAreRefusedWhenAdded()
+    {
+        auto pathOf = [&](int length) {
+            const QString base = m_dir.path() + QStringLiteral("/");
+            return base + QString(length - base.size(), QLatin1Char('r'));
+        };
+        QCOMPARE(repoPathLengthProblem(pathOf(168), RepoMode::WorkingCopy), QString());
+        QVERIFY(repoPathLengthProblem(pathOf(169), RepoMode::WorkingCopy).contains("at most 168"));
+        QCOMPARE(repoPathLengthProblem(pathOf(173), RepoMode::Mirror), QString());
+        QVERIFY(repoPathLengthProblem(pathOf(174), RepoMode::Mirror).contains("at most 173"));
+
+        RepoSpec longOne{"long", "https://example.test/l.git", pathOf(200), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+        Workspace ws;
+#ifdef Q_OS_WIN
+        QVERIFY(ws.addRepository(longOne).contains("at most 168"));
+#else
+        QCOMPARE(ws.addRepository(longOne), QString());
+#endif
+        // Already in a file, it still loads: the other repositories sync.
+        const QJsonObject entry{{"name", "long"}, {"url", "https://example.test/l.git"}, {"path", pathOf(200)}};
+        const QJsonObject root{{"repositories", QJsonArray{entry}}};
+        const auto loaded = Workspace::fromJson(QJsonDocument(root).toJson(), QStringLiteral("ws.json"));
+        QVERIFY(loaded);
+        QCOMPARE(loaded.value().repositories().size(), 1);
+    }
+
     void corruptFilesReportPositionAndStayIntact_data()
     {
         QTest::addColumn<QByteArray>("content");
