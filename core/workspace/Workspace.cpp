@@ -168,13 +168,31 @@ QString Workspace::defaultPath()
     return QDir(dir).filePath(QStringLiteral("repodeck/workspace.json"));
 }
 
+// What two paths that are one folder have in common (kPathCase).
+QString Workspace::pathKey(const QString &path)
+{
+    const QString clean = comparablePath(path);
+    return kPathCase == Qt::CaseInsensitive ? clean.toCaseFolded() : clean;
+}
+
+void Workspace::reindex()
+{
+    m_byName.clear();
+    m_byPath.clear();
+    m_mirrors.clear();
+    for (qsizetype i = 0; i < m_repos.size(); ++i) {
+        const RepoSpec &r = m_repos.at(i);
+        m_byName.insert(r.name, i);
+        m_byPath.insert(pathKey(r.path), i);
+        if (r.mode == RepoMode::Mirror)
+            m_mirrors.insert(pathKey(r.path), i);
+    }
+}
+
 const RepoSpec *Workspace::repository(const QString &name) const
 {
-    for (const RepoSpec &r : m_repos) {
-        if (r.name == name)
-            return &r;
-    }
-    return nullptr;
+    const auto it = m_byName.constFind(name);
+    return it == m_byName.constEnd() ? nullptr : &m_repos.at(it.value());
 }
 
 QString Workspace::addRepository(const RepoSpec &spec)
@@ -182,14 +200,15 @@ QString Workspace::addRepository(const RepoSpec &spec)
     return add(spec, false);
 }
 
+// Hash lookups, not a scan of every entry: loading a workspace of n
+// repositories adds each (a fresh reviewer's 20,000 took 30 s to list).
 QString Workspace::add(const RepoSpec &spec, bool fromFile)
 {
-    for (const RepoSpec &r : m_repos) {
-        if (r.name == spec.name)
-            return QStringLiteral("a repository named \"%1\" already exists").arg(spec.name);
-        if (comparablePath(r.path).compare(comparablePath(spec.path), kPathCase) == 0)
-            return QStringLiteral("\"%1\" already syncs into %2").arg(r.name, spec.path);
-    }
+    if (m_byName.contains(spec.name))
+        return QStringLiteral("a repository named \"%1\" already exists").arg(spec.name);
+    const QString key = pathKey(spec.path);
+    if (const auto it = m_byPath.constFind(key); it != m_byPath.constEnd())
+        return QStringLiteral("\"%1\" already syncs into %2").arg(m_repos.at(it.value()).name, spec.path);
     if (!m_policies.contains(spec.policy))
         return QStringLiteral("there is no policy named \"%1\"").arg(spec.policy);
     if (const QString e = validateRepoPath(spec.path); !e.isEmpty())
@@ -200,25 +219,31 @@ QString Workspace::add(const RepoSpec &spec, bool fromFile)
 #else
     Q_UNUSED(fromFile)
 #endif
-    for (const RepoSpec &r : m_repos) {
-        const QString inside = comparablePath(r.path) + QLatin1Char('/');
-        if (r.mode == RepoMode::Mirror && comparablePath(spec.path).startsWith(inside, kPathCase))
+    // Inside a mirror: one of the path's folders is a mirror's path.
+    for (qsizetype slash = key.lastIndexOf(QLatin1Char('/')); slash > 0; slash = key.lastIndexOf(QLatin1Char('/'), slash - 1)) {
+        if (const auto it = m_mirrors.constFind(key.left(slash)); it != m_mirrors.constEnd()) {
+            const RepoSpec &r = m_repos.at(it.value());
             return QStringLiteral("%1 is inside the mirror \"%2\" (%3), a bare repository; choose a folder outside it.")
                 .arg(spec.path, r.name, r.path);
+        }
     }
     m_repos.append(spec);
+    const qsizetype index = m_repos.size() - 1;
+    m_byName.insert(spec.name, index);
+    m_byPath.insert(key, index);
+    if (spec.mode == RepoMode::Mirror)
+        m_mirrors.insert(key, index);
     return {};
 }
 
 bool Workspace::removeRepository(const QString &name)
 {
-    for (int i = 0; i < m_repos.size(); ++i) {
-        if (m_repos.at(i).name == name) {
-            m_repos.removeAt(i);
-            return true;
-        }
-    }
-    return false;
+    const auto it = m_byName.constFind(name);
+    if (it == m_byName.constEnd())
+        return false;
+    m_repos.removeAt(it.value());
+    reindex();
+    return true;
 }
 
 void Workspace::updateRepository(const RepoSpec &spec)
@@ -227,6 +252,7 @@ void Workspace::updateRepository(const RepoSpec &spec)
         if (r.name == spec.name)
             r = spec;
     }
+    reindex();
 }
 
 RetryPolicy Workspace::policy(const QString &name) const

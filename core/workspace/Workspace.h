@@ -4,6 +4,7 @@
 #include "util/Result.h"
 #include "workspace/RepoSpec.h"
 
+#include <QHash>
 #include <QList>
 #include <QMap>
 #include <QString>
@@ -60,8 +61,15 @@ private:
     // other repositories still sync; that one's sync says why it fails.
     QString add(const RepoSpec &spec, bool fromFile);
 
+    static QString pathKey(const QString &path);
+    void reindex();
+
     QList<RepoSpec> m_repos;
     QMap<QString, RetryPolicy> m_policies;
+    // Indexes into m_repos: by name, by folder (pathKey), mirrors by folder.
+    QHash<QString, qsizetype> m_byName;
+    QHash<QString, qsizetype> m_byPath;
+    QHash<QString, qsizetype> m_mirrors;
 };
 
 } // namespace repodeck::core
