@@ -29,8 +29,9 @@ Result<RepoStateStore, QString> RepoStateStore::load(const QString &path)
     // a bound; RepoState.cpp): a larger file is not its own, and parsing it
     // whole cost seven times its size in memory (a 248 MB one, 1.7 GB).
     constexpr qint64 kMaxBytes = qint64(64) << 20;
-    const QByteArray data = file.read(kMaxBytes + 1);
-    if (data.size() > kMaxBytes)
+    // The size first: read(kMaxBytes + 1) would allocate all of it.
+    const QByteArray data = file.size() > kMaxBytes ? QByteArray() : file.readAll();
+    if (file.size() > kMaxBytes || data.size() > kMaxBytes)
         return Result<RepoStateStore, QString>::failure(
             QStringLiteral("%1 is larger than the 64 MiB RepoDeck ever writes there, so it was not read; move it "
                            "away (RepoDeck then starts a new one) or restore a copy of your own")
