@@ -1,9 +1,11 @@
 // What an HTTP server sends that our transport reads itself: compressed
 // bodies (BodyDecoder, whose limits must hold whatever the stream holds),
-// Retry-After values and the origins credentials are bound to. The first
+// Retry-After values, the origins credentials are bound to and the HTTP/1.1
+// answers HttpConnection reads. The first
 // byte picks which; the rest is the server's bytes.
 #include "auth/CredentialScope.h"
 #include "net/http/BodyDecoder.h"
+#include "net/http/HttpResponseParser.h"
 #include "net/http/RetryAfter.h"
 
 #include <QDateTime>
@@ -56,6 +58,33 @@ void decode(http::BodyDecoder::Encoding encoding, const char *data, size_t size)
     check(decoder.decodedBytes() <= limits.maxDecoded);
 }
 
+// A server's answer as HttpResponseParser reads it, in uneven pieces: the
+// body passed on is never more than the input, and the head never more than
+// its bound.
+void response(const char *data, size_t size)
+{
+    http::HttpResponseParser parser;
+    size_t offset = 0;
+    size_t chunk = 1;
+    qint64 bodyBytes = 0;
+    while (offset < size && parser.state() != http::HttpResponseParser::State::Failed) {
+        const size_t n = std::min(chunk, size - offset);
+        QByteArray body;
+        parser.feed(QByteArrayView(data + offset, qsizetype(n)), &body);
+        check(body.size() <= qsizetype(n));
+        bodyBytes += body.size();
+        offset += n;
+        chunk = chunk * 2 + 1;
+    }
+    parser.finishAtClose();
+    check(bodyBytes <= qint64(size));
+    if (parser.hasHead()) {
+        check(parser.head().status >= 200 && parser.head().status <= 999);
+        check(parser.head().headers.size() <= http::HttpResponseParser::kMaxHeaders);
+    }
+    check(parser.state() == http::HttpResponseParser::State::Done || !parser.error().isEmpty());
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -64,7 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const char *body = reinterpret_cast<const char *>(data + 1);
     const size_t length = size - 1;
-    switch (data[0] % 5) {
+    switch (data[0] % 6) {
     case 0:
         decode(http::BodyDecoder::Encoding::Gzip, body, length);
         break;
@@ -87,6 +116,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         break;
     }
+    case 5:
+        response(body, length);
+        break;
     default:
         http::BodyDecoder::encodingOf(QByteArray(body, qsizetype(length)));
         break;

@@ -1,9 +1,12 @@
-// HTTP/2 where the server offers it: a real nginx on 127.0.0.1 terminates TLS
+// A TLS server that offers HTTP/2: a real nginx on 127.0.0.1 terminates TLS
 // (offering h2 and http/1.1 through ALPN) in front of git http-backend
-// (HttpGitServer). RepoDeck's Qt transport must clone and fetch over HTTP/2,
-// which both ends confirm: the attempt records the protocol of its responses
-// and nginx logs the protocol of every request. libgit2's built-in client
-// (HTTP/1.1 only in 1.5.1) must keep working against the same server.
+// (HttpGitServer). RepoDeck's transport asks for http/1.1 only and reads the
+// answers itself (HttpConnection): Qt 6.4's HTTP/2 client acknowledges data
+// as it arrives, not as it is read, so what a server sends could not be
+// bounded. Both ends confirm the protocol: the attempt records it and nginx
+// logs it for every request, over connections kept alive between requests.
+// libgit2's built-in client (HTTP/1.1 only in 1.5.1) must keep working
+// against the same server.
 #include "SyncHarness.h"
 
 #include "GitRepoFactory.h"
@@ -22,6 +25,19 @@
 using namespace repodeck;
 using namespace repodeck::test;
 using core::Outcome;
+
+// nginx's log lines since `from` without their connection number (the first
+// field); the distinct connection numbers into `*connections`.
+QStringList requestsSince(const NginxServer &nginx, qsizetype from, QSet<QString> *connections = nullptr)
+{
+    QStringList out;
+    for (const QString &line : nginx.accessLog().mid(from)) {
+        if (connections)
+            *connections << line.section(' ', 0, 0);
+        out << line.section(' ', 1);
+    }
+    return out;
+}
 
 class TestHttp2 : public QObject
 {
@@ -95,7 +111,7 @@ private slots:
         core::http::useHttpBackend(core::http::HttpBackend::Qt);
     }
 
-    void qtTransportSpeaksHttp2()
+    void qtTransportSpeaksHttp11ToAnHttp2Server()
     {
         const qsizetype from = m_nginx.accessLog().size();
         const int backendBefore = m_backend.requestCount();
@@ -103,20 +119,23 @@ private slots:
         cloneAndFetch("qt", m_nginx.url("qt.git"), "qt.git", &versions);
         if (QTest::currentTestFailed())
             return;
-        // What the transport saw (Qt's Http2WasUsedAttribute), per attempt.
-        QCOMPARE(versions, QStringList({"HTTP/2", "HTTP/2", "HTTP/2"}));
+        // What the transport saw, per attempt.
+        QCOMPARE(versions, QStringList({"HTTP/1.1", "HTTP/1.1", "HTTP/1.1"}));
 
         // What nginx saw: every request that reached git http-backend came
-        // on HTTP/2 and was answered 200 (nginx logs a request just after
+        // on HTTP/1.1 and was answered 200 (nginx logs a request just after
         // answering it, hence the bounded wait).
         const int requests = m_backend.requestCount() - backendBefore;
         QVERIFY(requests >= 5); // 3 x info/refs, the clone's and the update's POST
         QTRY_COMPARE_WITH_TIMEOUT(m_nginx.accessLog().size() - from, qsizetype(requests), 5000);
-        const QStringList log = m_nginx.accessLog().mid(from);
+        QSet<QString> connections;
+        const QStringList log = requestsSince(m_nginx, from, &connections);
         for (const QString &line : log)
-            QVERIFY2(line.endsWith(QLatin1String(" HTTP/2.0 200")), qPrintable(log.join('\n')));
-        QVERIFY(log.contains("GET /qt.git/info/refs?service=git-upload-pack HTTP/2.0 200"));
-        QVERIFY(log.contains("POST /qt.git/git-upload-pack HTTP/2.0 200"));
+            QVERIFY2(line.endsWith(QLatin1String(" HTTP/1.1 200")), qPrintable(log.join('\n')));
+        // Each sync's POST went on the connection of its GET.
+        QVERIFY2(connections.size() < log.size(), qPrintable(m_nginx.accessLog().mid(from).join(QLatin1Char('\n'))));
+        QVERIFY(log.contains("GET /qt.git/info/refs?service=git-upload-pack HTTP/1.1 200"));
+        QVERIFY(log.contains("POST /qt.git/git-upload-pack HTTP/1.1 200"));
     }
 
     void libgit2ClientStaysOnHttp11()
@@ -135,7 +154,7 @@ private slots:
         const int requests = m_backend.requestCount() - backendBefore;
         QVERIFY(requests >= 5);
         QTRY_COMPARE_WITH_TIMEOUT(m_nginx.accessLog().size() - from, qsizetype(requests), 5000);
-        const QStringList log = m_nginx.accessLog().mid(from);
+        const QStringList log = requestsSince(m_nginx, from);
         for (const QString &line : log)
             QVERIFY2(line.endsWith(QLatin1String(" HTTP/1.1 200")), qPrintable(log.join('\n')));
         QVERIFY(log.contains("POST /libgit2.git/git-upload-pack HTTP/1.1 200"));

@@ -4,80 +4,15 @@
 // repodeck-cli, its peak RSS measured by wait4() (repodeck-maxrss).
 #include "CliRunner.h"
 #include "HostilePack.h"
+#include "MeasuredCli.h"
 #include "PackServer.h"
 
 #include <QDirIterator>
-#include <QElapsedTimer>
-#include <QProcess>
 #include <QtTest>
 
 using namespace repodeck::test;
 
 namespace {
-
-struct CliSync
-{
-    int exitCode = -1;
-    QByteArray out;
-    qint64 elapsedMs = 0;
-    qint64 peakRssKiB = -1;
-};
-
-// Runs PROGRAM ARGS under repodeck-maxrss; its peak RSS into `*peakKiB`.
-int runMeasured(const QString &program, const QStringList &args, const QProcessEnvironment &env, int ms,
-                const QString &rssFile, QByteArray *out, qint64 *peakKiB, const QString &workDir = QString())
-{
-    QProcess p;
-    p.setProcessEnvironment(env);
-    if (!workDir.isEmpty())
-        p.setWorkingDirectory(workDir);
-    QFile::remove(rssFile);
-    p.start(qEnvironmentVariable("REPODECK_MAXRSS"), QStringList{rssFile, program} + args);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(ms)) {
-        p.terminate(); // the wrapper kills its child
-        p.waitForFinished(5000);
-        return -1;
-    }
-    if (out)
-        *out = p.readAllStandardOutput() + p.readAllStandardError();
-    QFile f(rssFile);
-    if (peakKiB && f.open(QIODevice::ReadOnly))
-        *peakKiB = f.readAll().trimmed().toLongLong();
-    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-}
-
-// One sync of `url` into `path` through the real CLI (one attempt).
-CliSync syncThroughCli(const QString &root, const QString &url, const QString &path, int timeoutMs,
-                       const QStringList &extraEnv = {})
-{
-    CliSync r;
-    const QString ws = root + "/workspace.json";
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("HOME", root + "/home");
-    env.insert("XDG_CONFIG_HOME", root + "/home/.config");
-    env.insert("XDG_STATE_HOME", root + "/home/.local/state");
-    env.insert("REPODECK_LOG_DIR", root + "/logs");
-    env.insert("GIT_CONFIG_NOSYSTEM", "1");
-    for (const QString &kv : extraEnv)
-        env.insert(kv.section('=', 0, 0), kv.section('=', 1));
-    QDir().mkpath(root + "/home");
-    const QString cli = CliRunner::binary();
-    const QString rss = root + "/maxrss";
-    const QStringList wsArgs{"--workspace", ws};
-    if (runMeasured(cli, wsArgs + QStringList{"policy", "set", "once", "--max-attempts", "1", "--attempt-timeout", "300s"},
-                    env, 30'000, rss, nullptr, nullptr)
-            != 0
-        || runMeasured(cli, wsArgs + QStringList{"add", "h", url, path, "--policy", "once"}, env, 30'000, rss, nullptr,
-                       nullptr)
-            != 0)
-        return r;
-    QElapsedTimer t;
-    t.start();
-    r.exitCode = runMeasured(cli, wsArgs + QStringList{"sync", "--json"}, env, timeoutMs, rss, &r.out, &r.peakRssKiB);
-    r.elapsedMs = t.elapsed();
-    return r;
-}
 
 QStringList leftovers(const QString &root)
 {

@@ -206,6 +206,18 @@ void HostileHttpServer::serveHugeAdvertisement(qint64 bytes)
     m_bombGzip = false;
 }
 
+void HostileHttpServer::serveEndlessUnauthorized()
+{
+    QMutexLocker lock(&m_mutex);
+    m_endless401 = true;
+}
+
+void HostileHttpServer::serveEndlessProgress()
+{
+    QMutexLocker lock(&m_mutex);
+    m_endlessProgress = true;
+}
+
 qint64 HostileHttpServer::bombSize() const
 {
     QMutexLocker lock(&m_mutex);
@@ -218,6 +230,8 @@ void HostileHttpServer::clear()
     m_redirectBase.clear();
     m_authBeforeRedirect = false;
     m_bomb = GzipParts{};
+    m_endless401 = false;
+    m_endlessProgress = false;
     m_seen.clear();
 }
 
@@ -257,6 +271,35 @@ HostileHttpServer::Answer HostileHttpServer::answer(const QByteArray &method, co
                  + QByteArray(m_bombGzip ? "Content-Encoding: gzip\r\n" : "") + "Content-Length: "
                  + QByteArray::number(m_bomb.size()) + "\r\nConnection: close\r\n\r\n";
         a.streamed = m_bomb;
+        return a;
+    }
+    const auto pkt = [](const QByteArray &line) {
+        return QByteArray::number(line.size() + 4, 16).rightJustified(4, '0') + line;
+    };
+    if (m_endless401) {
+        a.head = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"hostile\"\r\n"
+                 "Content-Length: 1099511627776\r\nConnection: close\r\n\r\n";
+        a.streamed.piece = QByteArray(64 * 1024, 'x');
+        a.streamed.count = (qint64(1) << 40) / a.streamed.piece.size();
+        return a;
+    }
+    if (m_endlessProgress && target.contains("/info/refs")) {
+        const QByteArray id(40, '1');
+        a.body = pkt("# service=git-upload-pack\n") + "0000"
+                 + pkt(id + " HEAD" + QByteArray(1, '\0') + "multi_ack_detailed side-band-64k ofs-delta agent=hostile\n")
+                 + pkt(id + " refs/heads/main\n") + "0000";
+        a.head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-git-upload-pack-advertisement\r\nContent-Length: "
+                 + QByteArray::number(a.body.size()) + "\r\nConnection: close\r\n\r\n";
+        return a;
+    }
+    if (m_endlessProgress && method == "POST") {
+        a.head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-git-upload-pack-result\r\nConnection: close\r\n\r\n";
+        a.body = pkt("NAK\n");
+        QByteArray piece;
+        while (piece.size() < 60 * 1024)
+            piece += pkt(QByteArray(1, '\2') + "Counting objects: 50% (1/2)\r");
+        a.streamed.piece = piece;
+        a.streamed.count = (qint64(1) << 40) / piece.size();
         return a;
     }
     a.body = "credentials please\n";

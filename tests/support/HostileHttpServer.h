@@ -23,6 +23,7 @@ class HostileHttpWorker;
 //   serveGzipBomb(): GET .../info/refs gets a smart-HTTP ref advertisement
 //                  that inflates to `decodedBytes`, sent gzip-encoded whether
 //                  the client asked for it or not;
+//   serveEndlessUnauthorized(), serveEndlessProgress(): answers that never end;
 //   otherwise:     401 with "WWW-Authenticate: Basic realm=..." (a server that
 //                  asks for credentials and never accepts any).
 // Every answer carries "Connection: close". Sockets live in their own thread,
@@ -59,6 +60,12 @@ public:
     // The same advertisement without any Content-Encoding: only a limit on
     // what is read in memory stops it.
     void serveHugeAdvertisement(qint64 bytes);
+    // Every request gets 401 (with WWW-Authenticate) and a body that never
+    // ends (Content-Length of a terabyte, sent as fast as the client reads).
+    void serveEndlessUnauthorized();
+    // A valid ref advertisement; then the fetch's POST gets NAK and side-band
+    // progress messages that never end (no Content-Length: up to the close).
+    void serveEndlessProgress();
     void clear();
 
     QList<Seen> seen() const;
@@ -106,6 +113,8 @@ private:
     bool m_authBeforeRedirect = false;
     GzipParts m_bomb;
     bool m_bombGzip = true;
+    bool m_endless401 = false;
+    bool m_endlessProgress = false;
     QList<Seen> m_seen;
 };
 

@@ -85,7 +85,7 @@ bool NginxServer::startOnce(quint16 upstreamPort)
         "error_log " + quoted(dir.filePath("error.log")) + " warn;\n"
         "events { worker_connections 64; }\n"
         "http {\n"
-        "    log_format requests '$request_method $request_uri $server_protocol $status';\n"
+        "    log_format requests '$connection $request_method $request_uri $server_protocol $status';\n"
         "    access_log " + quoted(dir.filePath("access.log")) + " requests;\n"
         "    client_body_temp_path " + quoted(dir.filePath("body")) + ";\n"
         "    proxy_temp_path " + quoted(dir.filePath("proxy")) + ";\n"

@@ -14,7 +14,7 @@ HttpClient::HttpClient(ProxyChoice proxy)
     if (!context)
         return;
     // Created here without a parent, then handed to the network thread; it
-    // creates its QNetworkAccessManager there, on first use.
+    // opens its connections there, on first use.
     m_session = new HttpSession(std::move(proxy));
     m_session->moveToThread(context->thread());
 }

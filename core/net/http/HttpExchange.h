@@ -14,7 +14,7 @@
 #include <deque>
 #include <mutex>
 
-class QNetworkReply;
+class QObject;
 
 namespace repodeck::core {
 class AttemptContext;
@@ -66,9 +66,9 @@ struct WaitLimits
 // is guarded by one mutex; the worker waits on a condition variable in 50 ms
 // slices so that cancel and deadlines are noticed even if nothing arrives.
 //
-// Back-pressure: the network thread stops copying from the QNetworkReply when
-// kBufferCap bytes wait here (the reply's own read buffer then stops reading
-// the socket); the worker asks for more once it has taken half of them.
+// Back-pressure: the network thread stops reading the socket when kBufferCap
+// bytes wait here (HttpConnection; the socket's own read buffer then fills
+// and Qt stops reading); the worker asks for more once it has taken half.
 class HttpExchange
 {
 public:
@@ -90,7 +90,7 @@ public:
     void pumped(); // a requested pump ran
     // No more data will come; `failure.networkError` 0 means a clean end.
     void finish(const HttpFailure &failure);
-    QNetworkReply *reply = nullptr; // touched on the network thread only
+    QObject *connection = nullptr; // the HttpConnection carrying it; network thread only
 
     // --- worker thread ---
     WaitResult waitForHead(const WaitLimits &limits);

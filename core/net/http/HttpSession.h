@@ -3,22 +3,22 @@
 #include "net/http/HttpExchange.h"
 #include "net/http/ProxySettings.h"
 
+#include <QHash>
 #include <QObject>
 #include <QSet>
 
 #include <memory>
 
-class QNetworkAccessManager;
-class QNetworkReply;
-class QSslError;
-
 namespace repodeck::core::http {
 
-// The network-thread half of one transport: a QNetworkAccessManager that no
-// other transport uses meanwhile (taken from ManagerPool, so attempts never
-// queue behind each other in Qt's per-host connection limit) and the replies
-// it runs, each feeding its HttpExchange. Every method runs on the network
-// thread; HttpClient posts to it.
+class HttpConnection;
+
+// The network-thread half of one transport: its HTTP/1.1 connections
+// (HttpConnection, one request at a time each) and the exchanges they feed.
+// A connection whose answer ended cleanly and may stay open waits here for
+// the transport's next request to the same origin; nothing is shared with
+// other transports, so a certificate one transport accepted never serves
+// another. Every method runs on the network thread; HttpClient posts to it.
 class HttpSession : public QObject
 {
 public:
@@ -26,22 +26,21 @@ public:
     ~HttpSession() override;
 
     void start(const std::shared_ptr<HttpExchange> &exchange, const HttpRequestSpec &spec);
-    // The worker took data: copy more out of the reply.
+    // The worker took data: read more from the connection.
     void pump(const std::shared_ptr<HttpExchange> &exchange);
-    // The worker is done with the exchange: abort the reply if it still runs.
+    // The worker is done with the exchange: close its connection if the
+    // answer is still coming.
     void release(const std::shared_ptr<HttpExchange> &exchange);
     // A certificate (SHA-256 of its DER) libgit2's certificate_check callback accepted.
     void trustCertificate(const QByteArray &sha256);
 
 private:
-    QNetworkAccessManager *manager();
-    void captureHead(QNetworkReply *reply, HttpExchange &exchange);
-    void drain(QNetworkReply *reply, const std::shared_ptr<HttpExchange> &exchange);
-    void onSslErrors(QNetworkReply *reply, HttpExchange &exchange, const QList<QSslError> &errors);
+    QNetworkProxy proxyFor(const QUrl &url) const;
+    void connectionDone(HttpConnection *connection, bool reusable);
 
     ProxyChoice m_proxy;
-    QNetworkAccessManager *m_manager = nullptr; // from ManagerPool, returned there
     QSet<QByteArray> m_trusted;
+    QHash<QString, HttpConnection *> m_idle; // by origin
 };
 
 } // namespace repodeck::core::http

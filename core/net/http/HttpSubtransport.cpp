@@ -7,6 +7,7 @@
 
 #include <QCryptographicHash>
 #include <QDateTime>
+#include <QNetworkReply>
 
 #include <cstring>
 
@@ -312,6 +313,15 @@ int HttpSubtransport::executeRequest(HttpStream &stream)
             if (const int rc = m_credentials.next(m_transport, head.header("WWW-Authenticate"), hostText()); rc < 0)
                 return rc;
             continue;
+        }
+        if (head.status == 407) {
+            // Only plain http through an HTTP proxy reads the proxy's own
+            // answer here (https's CONNECT is Qt's socket's).
+            release(stream);
+            HttpFailure proxyAuth;
+            proxyAuth.networkError = QNetworkReply::ProxyAuthenticationRequiredError;
+            proxyAuth.text = QStringLiteral("the proxy answered 407 (check the user and password in the proxy URL)");
+            return failNetwork(proxyAuth, hostText());
         }
         if (head.status != 200) {
             release(stream);

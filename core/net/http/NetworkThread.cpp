@@ -1,6 +1,5 @@
 #include "net/http/NetworkThread.h"
 
-#include "net/http/ManagerPool.h"
 
 #include <mutex>
 
@@ -24,8 +23,6 @@ void stopNetworkThread()
     std::lock_guard lock(g_mutex);
     if (!g_thread)
         return;
-    // Idle managers are destroyed where they live.
-    QMetaObject::invokeMethod(g_context, [] { ManagerPool::clear(); }, Qt::BlockingQueuedConnection);
     g_thread->quit();
     if (!g_thread->wait(5000)) {
         spdlog::warn("the network thread did not stop within 5 s; leaving it");

@@ -6,7 +6,7 @@ class QObject;
 
 namespace repodeck::core::http {
 
-// The one thread per process on which every QNetworkAccessManager of the Qt
+// The one thread per process on which every socket (HttpConnection) of the Qt
 // HTTP transport lives, with its own event loop: libgit2 calls the transport
 // on worker threads that block and run no event loop, so Qt Network's
 // sockets cannot live there.

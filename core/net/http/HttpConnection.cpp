@@ -1,0 +1,394 @@
+#include "net/http/HttpConnection.h"
+
+#include "net/http/CertificatePins.h"
+
+#include <QCryptographicHash>
+#include <QNetworkReply>
+#include <QSslConfiguration>
+#include <QSslError>
+#include <QSslSocket>
+#include <QTcpSocket>
+
+namespace repodeck::core::http {
+
+namespace {
+
+// What Qt keeps of the socket's bytes before it stops reading; with
+// HttpExchange::kBufferCap this bounds the memory of one transfer.
+constexpr qint64 kSocketBuffer = 256 * 1024;
+constexpr qint64 kReadPiece = 64 * 1024;
+
+bool isHttpProxy(const QNetworkProxy &proxy)
+{
+    return proxy.type() == QNetworkProxy::HttpProxy || proxy.type() == QNetworkProxy::HttpCachingProxy;
+}
+
+int defaultPort(const QUrl &url)
+{
+    return url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0 ? 443 : 80;
+}
+
+QByteArray hostPort(const QUrl &url)
+{
+    QByteArray host = url.host(QUrl::FullyEncoded).toLatin1();
+    if (host.contains(':'))
+        host = '[' + host + ']';
+    const int port = url.port(defaultPort(url));
+    if (port != defaultPort(url))
+        host += ':' + QByteArray::number(port);
+    return host;
+}
+
+// Qt's socket errors in the QNetworkReply terms HttpErrors classifies.
+int networkErrorOf(QAbstractSocket::SocketError error)
+{
+    switch (error) {
+    case QAbstractSocket::ConnectionRefusedError:
+        return QNetworkReply::ConnectionRefusedError;
+    case QAbstractSocket::HostNotFoundError:
+        return QNetworkReply::HostNotFoundError;
+    case QAbstractSocket::RemoteHostClosedError:
+        return QNetworkReply::RemoteHostClosedError;
+    case QAbstractSocket::SocketTimeoutError:
+        return QNetworkReply::TimeoutError;
+    case QAbstractSocket::SslHandshakeFailedError:
+    case QAbstractSocket::SslInternalError:
+    case QAbstractSocket::SslInvalidUserDataError:
+        return QNetworkReply::SslHandshakeFailedError;
+    case QAbstractSocket::ProxyAuthenticationRequiredError:
+        return QNetworkReply::ProxyAuthenticationRequiredError;
+    case QAbstractSocket::ProxyConnectionRefusedError:
+        return QNetworkReply::ProxyConnectionRefusedError;
+    case QAbstractSocket::ProxyConnectionClosedError:
+        return QNetworkReply::ProxyConnectionClosedError;
+    case QAbstractSocket::ProxyConnectionTimeoutError:
+        return QNetworkReply::ProxyTimeoutError;
+    case QAbstractSocket::ProxyNotFoundError:
+        return QNetworkReply::ProxyNotFoundError;
+    case QAbstractSocket::ProxyProtocolError:
+        return QNetworkReply::UnknownProxyError;
+    default:
+        return QNetworkReply::UnknownNetworkError;
+    }
+}
+
+bool safeHeaderPart(const QByteArray &part)
+{
+    return !part.contains('\r') && !part.contains('\n') && !part.contains('\0');
+}
+
+} // namespace
+
+HttpConnection::HttpConnection(const QUrl &url, const QNetworkProxy &proxy, const QSet<QByteArray> *trusted,
+                               Done done, QObject *parent)
+    : QObject(parent)
+    , m_url(url)
+    , m_proxy(proxy)
+    , m_trusted(trusted)
+    , m_done(std::move(done))
+{
+    m_tls = url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0;
+    m_absoluteForm = !m_tls && isHttpProxy(proxy);
+}
+
+HttpConnection::~HttpConnection()
+{
+    if (m_socket) {
+        m_socket->disconnect(this);
+        m_socket->abort();
+    }
+}
+
+QString HttpConnection::originKey(const QUrl &url)
+{
+    return QStringLiteral("%1://%2:%3")
+        .arg(url.scheme().toLower(), url.host(QUrl::FullyEncoded).toLower())
+        .arg(url.port(defaultPort(url)));
+}
+
+bool HttpConnection::isUsable() const
+{
+    return !m_exchange && m_ready && !m_eof && m_socket && m_socket->state() == QAbstractSocket::ConnectedState
+        && m_socket->bytesAvailable() == 0;
+}
+
+void HttpConnection::abandon()
+{
+    m_exchange.reset();
+    m_done = nullptr;
+    if (m_socket) {
+        m_socket->disconnect(this);
+        m_socket->abort();
+    }
+    m_eof = true;
+}
+
+void HttpConnection::begin(const std::shared_ptr<HttpExchange> &exchange, const HttpRequestSpec &spec)
+{
+    const bool reuse = isUsable();
+    m_exchange = exchange;
+    m_spec = spec;
+    m_parser = HttpResponseParser();
+    m_gotBytes = false;
+    m_headSent = false;
+    m_tlsFailure = HttpFailure();
+    m_mayRetry = reuse;
+    for (const auto &h : spec.headers) {
+        if (!safeHeaderPart(h.first) || !safeHeaderPart(h.second) || h.first.isEmpty()) {
+            failWith(QNetworkReply::ProtocolUnknownError,
+                     QStringLiteral("a request header holds a line break, which would split the request"));
+            return;
+        }
+    }
+    if (reuse)
+        sendRequest();
+    else
+        openSocket();
+}
+
+void HttpConnection::openSocket()
+{
+    if (m_socket) {
+        m_socket->disconnect(this);
+        m_socket->abort();
+        m_socket->deleteLater();
+    }
+    m_ready = false;
+    m_eof = false;
+    if (m_tls) {
+        auto *ssl = new QSslSocket(this);
+        QSslConfiguration config = ssl->sslConfiguration();
+        // HTTP/1.1 only: Qt 6.4's HTTP/2 client cannot bound what it buffers.
+        config.setAllowedNextProtocols({QByteArray(QSslConfiguration::NextProtocolHttp1_1)});
+        ssl->setSslConfiguration(config);
+        connect(ssl, &QSslSocket::sslErrors, this, &HttpConnection::onSslErrors);
+        connect(ssl, &QSslSocket::encrypted, this, [this] {
+            if (m_exchange)
+                m_exchange->noteActivity();
+            m_ready = true;
+            sendRequest();
+        });
+        m_socket = ssl;
+    } else {
+        m_socket = new QTcpSocket(this);
+    }
+    m_socket->setReadBufferSize(kSocketBuffer);
+    m_socket->setProxy(m_absoluteForm ? QNetworkProxy(QNetworkProxy::NoProxy) : m_proxy);
+    connect(m_socket, &QAbstractSocket::connected, this, &HttpConnection::onConnected);
+    connect(m_socket, &QAbstractSocket::readyRead, this, &HttpConnection::pull);
+    connect(m_socket, &QAbstractSocket::bytesWritten, this, [this](qint64 written) {
+        if (!m_exchange)
+            return;
+        m_toWrite -= written;
+        if (m_toWrite <= 0)
+            m_exchange->markSent();
+        else
+            m_exchange->noteActivity();
+    });
+    connect(m_socket, &QAbstractSocket::errorOccurred, this, &HttpConnection::onError);
+    connect(m_socket, &QAbstractSocket::disconnected, this, &HttpConnection::onDisconnected);
+
+    const QString host = m_url.host();
+    const quint16 port = quint16(m_url.port(defaultPort(m_url)));
+    if (m_absoluteForm)
+        m_socket->connectToHost(m_proxy.hostName(), m_proxy.port());
+    else if (m_tls)
+        static_cast<QSslSocket *>(m_socket)->connectToHostEncrypted(host, port);
+    else
+        m_socket->connectToHost(host, port);
+}
+
+void HttpConnection::onConnected()
+{
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (m_exchange)
+        m_exchange->noteActivity();
+    if (m_tls)
+        return; // the request goes once the handshake is done
+    m_ready = true;
+    sendRequest();
+}
+
+QByteArray HttpConnection::requestBytes() const
+{
+    const QUrl &url = m_spec.url;
+    QByteArray target = m_absoluteForm
+        ? url.toEncoded(QUrl::RemoveUserInfo | QUrl::RemoveFragment)
+        : url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
+    if (target.isEmpty())
+        target = "/";
+    QByteArray out = (m_spec.post ? "POST " : "GET ") + target + " HTTP/1.1\r\nHost: " + hostPort(url) + "\r\n";
+    for (const auto &h : m_spec.headers)
+        out += h.first + ": " + h.second + "\r\n";
+    if (m_spec.post)
+        out += "Content-Length: " + QByteArray::number(m_spec.body.size()) + "\r\n";
+    if (m_absoluteForm && !m_proxy.user().isEmpty()) {
+        const QByteArray pair = m_proxy.user().toUtf8() + ':' + m_proxy.password().toUtf8();
+        out += "Proxy-Authorization: Basic " + pair.toBase64() + "\r\n";
+    }
+    out += "\r\n";
+    if (m_spec.post)
+        out += m_spec.body;
+    return out;
+}
+
+void HttpConnection::sendRequest()
+{
+    if (!m_exchange)
+        return;
+    const QByteArray bytes = requestBytes();
+    m_toWrite = bytes.size();
+    m_socket->write(bytes);
+    m_exchange->noteActivity();
+}
+
+void HttpConnection::pull()
+{
+    if (!m_socket)
+        return;
+    if (!m_exchange) {
+        // An idle connection the server writes on is not reused.
+        if (m_socket->bytesAvailable() > 0)
+            m_eof = true;
+        return;
+    }
+    while (m_socket->bytesAvailable() > 0) {
+        const qint64 room = m_exchange->room();
+        if (room <= 0) {
+            if (m_exchange->parkIfFull())
+                return; // pull() again once the worker took half
+            continue;
+        }
+        const QByteArray raw = m_socket->read(std::min({room, kReadPiece, m_socket->bytesAvailable()}));
+        if (raw.isEmpty())
+            break;
+        m_gotBytes = true;
+        m_exchange->noteActivity();
+        QByteArray body;
+        const bool ok = m_parser.feed(raw, &body);
+        if (ok && !m_headSent && m_parser.hasHead()) {
+            m_headSent = true;
+            m_exchange->setHead(m_parser.head());
+        }
+        m_exchange->append(body);
+        if (!ok) {
+            failWith(QNetworkReply::ProtocolFailure, m_parser.error());
+            return;
+        }
+        if (m_parser.state() == HttpResponseParser::State::Done) {
+            complete();
+            return;
+        }
+    }
+    if (m_eof && m_socket->bytesAvailable() == 0) {
+        if (m_parser.finishAtClose()) {
+            complete();
+            return;
+        }
+        if (!m_gotBytes && retryOnNewConnection())
+            return;
+        failWith(QNetworkReply::RemoteHostClosedError, m_parser.error());
+    }
+}
+
+bool HttpConnection::retryOnNewConnection()
+{
+    if (!m_mayRetry || !m_exchange)
+        return false;
+    m_mayRetry = false;
+    openSocket();
+    return true;
+}
+
+void HttpConnection::complete()
+{
+    auto exchange = std::move(m_exchange);
+    m_exchange.reset();
+    exchange->connection = nullptr;
+    exchange->finish(HttpFailure());
+    const bool reusable = m_parser.keepAlive() && m_parser.leftover() == 0 && isUsable();
+    if (m_done)
+        m_done(this, reusable);
+}
+
+void HttpConnection::failWith(int networkError, const QString &text)
+{
+    if (m_socket) {
+        m_socket->disconnect(this);
+        m_socket->abort();
+    }
+    m_eof = true;
+    auto exchange = std::move(m_exchange);
+    m_exchange.reset();
+    if (exchange) {
+        exchange->connection = nullptr;
+        HttpFailure f = m_tlsFailure.tlsErrors.isEmpty() ? HttpFailure() : m_tlsFailure;
+        f.networkError = networkError;
+        if (f.text.isEmpty())
+            f.text = text;
+        exchange->finish(f);
+    }
+    if (m_done)
+        m_done(this, false);
+}
+
+void HttpConnection::onSslErrors(const QList<QSslError> &errors)
+{
+    auto *ssl = static_cast<QSslSocket *>(m_socket);
+    QSslCertificate peer = ssl->peerCertificate();
+    if (peer.isNull()) {
+        for (const QSslError &e : errors) {
+            if (!e.certificate().isNull()) {
+                peer = e.certificate();
+                break;
+            }
+        }
+    }
+    const QByteArray der = peer.toDer();
+    const QByteArray sha256 = QCryptographicHash::hash(der, QCryptographicHash::Sha256);
+    if (!peer.isNull() && ((m_trusted && m_trusted->contains(sha256)) || isCertificatePinned(m_url.host(), sha256))) {
+        // Only this connection, only these errors, only this certificate.
+        ssl->ignoreSslErrors(errors);
+        return;
+    }
+    m_tlsFailure = HttpFailure();
+    for (const QSslError &e : errors)
+        m_tlsFailure.tlsErrors << e.errorString();
+    m_tlsFailure.peerCertificate = der;
+    m_tlsFailure.text = ssl->errorString();
+    m_mayRetry = false;
+}
+
+void HttpConnection::onError()
+{
+    const QAbstractSocket::SocketError error = m_socket->error();
+    if (error == QAbstractSocket::RemoteHostClosedError) {
+        onDisconnected();
+        return;
+    }
+    if (!m_exchange) {
+        m_eof = true;
+        if (m_done)
+            m_done(this, false);
+        return;
+    }
+    if (!m_gotBytes && m_tlsFailure.tlsErrors.isEmpty() && retryOnNewConnection())
+        return;
+    failWith(m_tlsFailure.tlsErrors.isEmpty() ? networkErrorOf(error) : int(QNetworkReply::SslHandshakeFailedError),
+             m_socket->errorString());
+}
+
+void HttpConnection::onDisconnected()
+{
+    if (m_eof && !m_exchange)
+        return;
+    m_eof = true;
+    if (!m_exchange) {
+        if (m_done)
+            m_done(this, false);
+        return;
+    }
+    pull();
+}
+
+} // namespace repodeck::core::http

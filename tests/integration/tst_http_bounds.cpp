@@ -1,0 +1,101 @@
+// What a hostile HTTP server can make one sync spend (docs/security.md §11):
+// answers that never end go through the real repodeck-cli, its peak RSS
+// measured by wait4() (repodeck-maxrss), its time by the run ending. Before
+// RepoDeck read HTTP/1.1 itself (HttpConnection), Qt 6.4 held a 401 body
+// until its end (8-10 GB in 10 s) and read progress messages ahead of the
+// reader (0.7-5.1 GB).
+#include "HostileHttpServer.h"
+#include "MeasuredCli.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QtTest>
+
+using namespace repodeck::test;
+
+namespace {
+
+constexpr qint64 kMaxRssMiB = 200;
+
+QJsonObject repoDone(const QByteArray &out)
+{
+    for (const QByteArray &line : out.split('\n')) {
+        const QJsonObject o = QJsonDocument::fromJson(line).object();
+        if (o.value("event").toString() == QLatin1String("repo_done"))
+            return o;
+    }
+    return {};
+}
+
+} // namespace
+
+class TestHttpBounds : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_tmp;
+    int m_counter = 0;
+
+    CliSync sync(const QString &url, const QStringList &policy)
+    {
+        const QString root = m_tmp.filePath(QString::number(++m_counter));
+        return syncThroughCli(root, url, root + "/clone", 60'000, {}, policy);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_tmp.isValid());
+        if (qEnvironmentVariable("REPODECK_MAXRSS").isEmpty() || CliRunner::binary().isEmpty()) {
+            if (qEnvironmentVariable("CI") == QLatin1String("true"))
+                QFAIL("repodeck-cli and repodeck-maxrss are needed (REPODECK_MAXRSS, REPODECK_CLI)");
+            QSKIP("repodeck-cli or repodeck-maxrss not built");
+        }
+    }
+
+    // A 401 whose body never ends: the answer is an authentication failure
+    // at once (no credentials are stored), not after a stall timeout, and the
+    // body is never held.
+    void endlessUnauthorizedBodyEndsAtOnce()
+    {
+        HostileHttpServer server;
+        QVERIFY(server.start());
+        server.serveEndlessUnauthorized();
+        const CliSync r = sync(server.url("x.git"), {"--attempt-timeout", "20s", "--stall-timeout", "10s"});
+        const QJsonObject done = repoDone(r.out);
+        qInfo("endless 401 body: %s (%s) after %lld ms, peak RSS %lld MiB", qPrintable(done.value("outcome").toString()),
+              qPrintable(done.value("category").toString()), r.elapsedMs, r.peakRssKiB >> 10);
+        QVERIFY2(!done.isEmpty(), r.out.right(800).constData());
+        QCOMPARE(done.value("outcome").toString(), QString("failed"));
+        QCOMPARE(done.value("category").toString(), QString("auth"));
+        QVERIFY2(r.elapsedMs < 8000, qPrintable(QString::number(r.elapsedMs)));
+        QVERIFY2(r.peakRssKiB > 0 && (r.peakRssKiB >> 10) < kMaxRssMiB, qPrintable(QString::number(r.peakRssKiB)));
+        QVERIFY(!server.seen().isEmpty());
+    }
+
+    // Side-band progress that never ends, as fast as the client reads: the
+    // attempt ends at its timeout, and what is read is not kept.
+    void endlessProgressStaysSmall()
+    {
+        HostileHttpServer server;
+        QVERIFY(server.start());
+        server.serveEndlessProgress();
+        const CliSync r = sync(server.url("x.git"), {"--attempt-timeout", "6s", "--stall-timeout", "6s"});
+        const QJsonObject done = repoDone(r.out);
+        qInfo("endless progress: %s (%s) after %lld ms, peak RSS %lld MiB", qPrintable(done.value("outcome").toString()),
+              qPrintable(done.value("category").toString()), r.elapsedMs, r.peakRssKiB >> 10);
+        QVERIFY2(!done.isEmpty(), r.out.right(800).constData());
+        QCOMPARE(done.value("outcome").toString(), QString("failed"));
+        QCOMPARE(done.value("category").toString(), QString("timeout"));
+        QVERIFY2(r.elapsedMs < 6000 + 6000, qPrintable(QString::number(r.elapsedMs)));
+        QVERIFY2(r.peakRssKiB > 0 && (r.peakRssKiB >> 10) < kMaxRssMiB, qPrintable(QString::number(r.peakRssKiB)));
+        bool posted = false;
+        for (const auto &s : server.seen())
+            posted = posted || s.method == "POST";
+        QVERIFY(posted); // the flood came where a pack should have
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHttpBounds)
+#include "tst_http_bounds.moc"
