@@ -2,7 +2,10 @@
 
 #ifndef _WIN32
 
+#include "git/EolConversion.h"
 #include "git/TreeRules.h"
+
+#include <git2/sys/filter.h>
 
 #include <cerrno>
 #include <cstring>
@@ -16,6 +19,28 @@ namespace {
 
 // A large file is written in pieces, each a chance to stop.
 constexpr size_t kWritePiece = size_t(8) << 20;
+// From this size a blob whose only filter is the eol conversion is
+// converted as it is written (EolConversion.h), not by libgit2's buffered
+// filter, which holds two more copies of it.
+constexpr size_t kStreamedEolFrom = size_t(32) << 20;
+
+// Whether libgit2's filters `filters` (the eol conversion alone) would
+// convert `data`: decided by them, on a sample with the same statistics.
+int eolWouldConvert(git_filter_list *filters, const char *data, size_t size, bool *convert)
+{
+    *convert = false;
+    TextStats stats;
+    gatherTextStats(data, size, &stats);
+    const std::string sample = sampleLike(stats);
+    if (sample.empty())
+        return 0;
+    git_buf out = GIT_BUF_INIT;
+    const int rc = git_filter_list_apply_to_buffer(&out, filters, sample.data(), sample.size());
+    if (rc == 0)
+        *convert = out.size != sample.size() || std::memcmp(out.ptr, sample.data(), sample.size()) != 0;
+    git_buf_dispose(&out);
+    return rc;
+}
 
 int fail(const std::string &path, const char *what, int error)
 {
@@ -167,7 +192,11 @@ int WorkTreeWriter::writeBlob(int folder, const std::string &name, const Checkou
     git_buf filtered = GIT_BUF_INIT;
     const char *data = static_cast<const char *>(git_blob_rawcontent(blob));
     size_t size = static_cast<size_t>(git_blob_rawsize(blob));
-    if (rc == 0 && filters) {
+    bool streamedEol = false;
+    if (rc == 0 && filters && size >= kStreamedEolFrom && git_filter_list_length(filters) == 1
+        && git_filter_list_contains(filters, "crlf")) {
+        rc = eolWouldConvert(filters, data, size, &streamedEol);
+    } else if (rc == 0 && filters) {
         rc = git_filter_list_apply_to_blob(&filtered, filters, blob);
         data = filtered.ptr;
         size = filtered.size;
@@ -180,7 +209,8 @@ int WorkTreeWriter::writeBlob(int folder, const std::string &name, const Checkou
             rc = fail(file.path, "create", errno);
         } else {
             struct stat st{};
-            if (!writeAll(fd, data, size, m_stop))
+            const auto sink = [fd, this](const char *piece, size_t n) { return writeAll(fd, piece, n, m_stop); };
+            if (!(streamedEol ? lfToCrlf(data, size, sink, kWritePiece) : writeAll(fd, data, size, m_stop)))
                 rc = errno == 0 ? stopped(file.path) : fail(file.path, "write", errno);
             else if (::fstat(fd, &st) != 0)
                 rc = fail(file.path, "stat", errno);

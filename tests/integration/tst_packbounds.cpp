@@ -6,11 +6,14 @@
 #include "HostilePack.h"
 #include "MeasuredCli.h"
 #include "PackServer.h"
+#include "git/pack/PackFormat.h"
 
 #include <QDirIterator>
 #include <QtTest>
 
 using namespace repodeck::test;
+using repodeck::core::git::pack::deltaCost;
+using repodeck::core::git::pack::kPlainCost;
 
 namespace {
 
@@ -107,6 +110,61 @@ private slots:
         // Indexed (then refused for the advertised commit it does not carry).
         QVERIFY2(out.contains("target OID for the reference doesn't exist"), qPrintable(out.right(600)));
         QVERIFY2(perObject < 60, qPrintable(QString::number(perObject)));
+    }
+
+    // Deltas cost more than plain objects (the base's entry, the id to
+    // resolve, the chain being walked); the parser counts each by its kind
+    // against the object limit, so a pack of chained deltas stays in the
+    // same memory as a pack of as many "object units" of plain blobs.
+    // Found in review: 6.99 million chained deltas under the 7,000,000 cap
+    // took 0.64 GB (offset) and 0.93 GB (REF).
+    void memoryPerDeltaIsSmall_data()
+    {
+        QTest::addColumn<bool>("ref");
+        QTest::newRow("offset deltas") << false;
+        QTest::newRow("REF deltas") << true;
+    }
+
+    void memoryPerDeltaIsSmall()
+    {
+        if (!haveTools())
+            QSKIP("needs REPODECK_MAXRSS and REPODECK_CLI (set by CTest)");
+        QFETCH(bool, ref);
+        // REPODECK_PACKBENCH_DELTAS: another count, for docs/benchmarks.md.
+        const quint32 n = qEnvironmentVariableIntValue("REPODECK_PACKBENCH_DELTAS") > 0
+            ? quint32(qEnvironmentVariableIntValue("REPODECK_PACKBENCH_DELTAS"))
+            : 400'000;
+        const CliSync base = sync(HostilePack::tinyBlobsPack(1), 60'000);
+        const CliSync many = sync(HostilePack::tinyDeltaChainPack(n, ref), 120'000);
+        const QString out = QString::fromUtf8(many.out);
+        QVERIFY2(base.peakRssKiB > 0 && many.peakRssKiB > 0, qPrintable(out));
+        const double perDelta = double(many.peakRssKiB - base.peakRssKiB) * 1024.0 / n;
+        const double units = double(deltaCost(ref)) / kPlainCost;
+        qInfo("%u chained %s deltas: peak RSS %lld MiB (one object: %lld MiB), %.1f bytes a delta, counted as %.2f "
+              "objects: %.1f bytes an object, %lld ms",
+              n, ref ? "REF" : "offset", many.peakRssKiB >> 10, base.peakRssKiB >> 10, perDelta, units,
+              perDelta / units, many.elapsedMs);
+        QVERIFY2(out.contains("target OID for the reference doesn't exist"), qPrintable(out.right(600)));
+        // As a plain object: under 60 bytes for each object it counts as.
+        QVERIFY2(perDelta / units < 60, qPrintable(QString::number(perDelta)));
+    }
+
+    // The limit counts deltas by their cost: a pack of chained deltas
+    // refused from their count, before memory grows with them.
+    void deltasCountAgainstTheLimit()
+    {
+        if (!haveTools())
+            QSKIP("needs REPODECK_MAXRSS and REPODECK_CLI (set by CTest)");
+        const quint32 n = 10'000;
+        // Room for n plain objects, but not for n REF deltas.
+        const CliSync r = sync(HostilePack::tinyDeltaChainPack(n, true), 60'000,
+                               {"REPODECK_PACK_MAX_OBJECTS=" + QString::number(n + 10)});
+        const QString out = QString::fromUtf8(r.out);
+        QVERIFY2(out.contains("objects in one pack"), qPrintable(out.right(600)));
+        QVERIFY2(out.contains("deltas"), qPrintable(out.right(600)));
+        const CliSync plain = sync(HostilePack::tinyBlobsPack(n), 60'000,
+                                   {"REPODECK_PACK_MAX_OBJECTS=" + QString::number(n + 10)});
+        QVERIFY2(!QString::fromUtf8(plain.out).contains("objects in one pack"), plain.out.right(600).constData());
     }
 
     // Spill files (large delta bases kept on disk) count against one budget

@@ -184,6 +184,42 @@ private slots:
         QVERIFY(!QFileInfo::exists(path));
     }
 
+    // Found in review: GIT_SSH_COMMAND runs under /bin/sh, and ending the
+    // attempt killed only the shell: a command that ignores SIGTERM and never
+    // answers kept running after the sync (and the CLI) had ended. Here it
+    // starts a grandchild and waits, silent; once the attempt is over at its
+    // connect timeout, the grandchild must be gone too.
+    void silentSshCommandEndsWithItsAttempt()
+    {
+        const QString pidFile = m_tmp.filePath("silent-ssh.pid");
+        const QString script = m_tmp.filePath("silent-ssh.sh");
+        QFile f(script);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("trap '' TERM HUP INT\nsleep 600 &\necho $! > '" + pidFile.toUtf8() + "'\nwait\n");
+        f.close();
+        qputenv("GIT_SSH_COMMAND", "/bin/sh " + script.toUtf8());
+        auto policy = fastPolicy(1);
+        policy.connectTimeout = Millis(1000);
+        SyncHarness h;
+        const auto r = h.syncAndWait(h.spec("silent", m_sshd.url(m_bare), target()), policy, 20'000);
+        QCOMPARE(r.outcome, Outcome::Failed);
+        QCOMPARE(r.error.category, ErrorCategory::Timeout);
+        QFile pid(pidFile);
+        QVERIFY(pid.open(QIODevice::ReadOnly));
+        const QByteArray id = pid.readAll().trimmed();
+        QVERIFY(!id.isEmpty());
+        // Gone, or a zombie waiting for whoever reaps orphans here.
+        const auto running = [&id] {
+            QFile stat("/proc/" + QString::fromLatin1(id) + "/stat");
+            if (!stat.open(QIODevice::ReadOnly))
+                return false;
+            const QByteArray text = stat.readAll();
+            const qsizetype close = text.lastIndexOf(')');
+            return close > 0 && text.size() > close + 2 && text[close + 2] != 'Z';
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(!running(), 5000);
+    }
+
     void unknownHostKeyIsNotRetried()
     {
         useSsh(false);

@@ -147,6 +147,60 @@ QByteArray HostilePack::tinyBlobsPack(quint32 count, quint32 declared)
     return pack;
 }
 
+QByteArray HostilePack::tinyDeltaChainPack(quint32 count, bool ref)
+{
+    const quint32 n = count + 1;
+    QByteArray pack("PACK", 4);
+    const char head[8] = {0, 0, 0, 2, char(n >> 24), char(n >> 16), char(n >> 8), char(n)};
+    pack.append(head, 8);
+    pack.reserve(qsizetype(n) * (ref ? 44 : 24) + 64);
+    z_stream z{};
+    deflateInit(&z, Z_BEST_SPEED);
+    const auto deflated = [&z](const QByteArray &in) {
+        unsigned char out[64];
+        deflateReset(&z);
+        z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(in.constData()));
+        z.avail_in = uInt(in.size());
+        z.next_out = out;
+        z.avail_out = sizeof out;
+        deflate(&z, Z_FINISH);
+        return QByteArray(reinterpret_cast<const char *>(out), qsizetype(sizeof out - z.avail_out));
+    };
+    const auto counter = [](quint32 i) {
+        const char be[4] = {char(i >> 24), char(i >> 16), char(i >> 8), char(i)};
+        return QByteArray(be, 4);
+    };
+    QByteArray previous = counter(0);
+    qint64 previousOffset = pack.size();
+    pack.append(entryHeader(Blob, 4));
+    pack.append(deflated(previous));
+    for (quint32 i = 1; i <= count; ++i) {
+        const QByteArray content = counter(i);
+        const qint64 offset = pack.size();
+        const QByteArray delta = deltaHeader(4, 4) + insertOp(content);
+        pack.append(entryHeader(ref ? RefDelta : OfsDelta, quint64(delta.size())));
+        if (ref) {
+            pack.append(objectId(Blob, previous));
+        } else {
+            // git's offset encoding: big-endian 7-bit groups, each but the
+            // last one less one.
+            quint64 distance = quint64(offset - previousOffset);
+            char bytes[10];
+            int pos = sizeof bytes - 1;
+            bytes[pos] = char(distance & 127);
+            while (distance >>= 7)
+                bytes[--pos] = char(128 | (--distance & 127));
+            pack.append(bytes + pos, qsizetype(sizeof bytes) - pos);
+        }
+        pack.append(deflated(delta));
+        previous = content;
+        previousOffset = offset;
+    }
+    deflateEnd(&z);
+    pack.append(QCryptographicHash::hash(pack, QCryptographicHash::Sha1));
+    return pack;
+}
+
 QByteArray HostilePack::objectId(Type type, const QByteArray &content)
 {
     QCryptographicHash h(QCryptographicHash::Sha1);

@@ -72,6 +72,10 @@ public:
     // each: what costs an indexer per object, not per byte. The header
     // declares `declared` objects (0: `count`), so it may lie.
     static QByteArray tinyBlobsPack(quint32 count, quint32 declared = 0);
+    // A 4-byte blob and a chain of `count` deltas, each on the one before
+    // and each making another 4-byte blob (the counter): what an indexer
+    // keeps per delta. Offset deltas, or REF_DELTAs naming the base's id.
+    static QByteArray tinyDeltaChainPack(quint32 count, bool ref);
 };
 
 } // namespace repodeck::test

@@ -61,6 +61,12 @@ constexpr quint64 kMaxObjectSize = quint64(2) << 30;
 // make it small.
 constexpr quint32 kMaxPackObjects = 7000000;
 quint32 maxPackObjects();
+// What one entry counts as against that limit, in quarters of a plain
+// object: a REF_DELTA also keeps the lookup of its base's id (87 bytes
+// against 54 for a plain object or an offset delta, 3 million of each
+// measured by tst_packbounds memoryPerDeltaIsSmall; docs/benchmarks.md).
+constexpr quint32 kPlainCost = 4;
+constexpr quint32 deltaCost(bool ref) { return ref ? 7 : 4; }
 
 constexpr quint32 kNoEntry = 0xffffffffu;
 

@@ -169,6 +169,18 @@ PackParser::Step PackParser::parseEntryHead(const uchar *p, qsizetype avail)
     } else if (e.type < Commit || e.type > Tag) {
         return bad(QStringLiteral("corrupt pack: unknown object type %1").arg(e.type));
     }
+    // REF_DELTAs count for more than other objects against the object
+    // limit (they take more memory to resolve): refused before they pile up.
+    if (e.isDelta())
+        ++m_deltas;
+    m_cost += e.isDelta() ? deltaCost(e.type == RefDelta) : kPlainCost;
+    if (const quint32 limit = maxPackObjects(); m_cost > quint64(limit) * kPlainCost)
+        return bad(QStringLiteral("the pack's %1 objects so far, %2 of them deltas, count as more than RepoDeck's "
+                                  "limit of %3 objects in one pack (a REF delta counts as 1.75 objects: it takes "
+                                  "that much more memory to resolve; REPODECK_PACK_MAX_OBJECTS raises the limit)")
+                       .arg(m_entries.size() + 1)
+                       .arg(m_deltas)
+                       .arg(limit));
     e.headerSize = static_cast<quint8>(i);
     e.crc = static_cast<quint32>(crc32(0, p, static_cast<uInt>(i)));
     m_pos += i;

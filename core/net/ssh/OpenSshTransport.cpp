@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "net/AttemptContext.h"
+#include "platform/ChildProcess.h"
 
 #include <QProcess>
 #include <QRegularExpression>
@@ -60,10 +61,8 @@ int fail(SshStream *s, StreamFault fault, const QString &text, Millis limit = Mi
 {
     if (auto *ctx = context())
         ctx->recordFault(fault, limit);
-    if (s->process && s->process->state() != QProcess::NotRunning) {
-        s->process->kill();
-        s->process->waitForFinished(1000);
-    }
+    if (s->process)
+        killTree(*s->process);
     git_error_set_str(GIT_ERROR_SSH, text.toUtf8().constData());
     return -1;
 }
@@ -128,7 +127,7 @@ int streamRead(git_smart_subtransport_stream *base, char *buffer, size_t size, s
                                                                      "128 MiB; RepoDeck refuses it (a broken or "
                                                                      "hostile server). Check the URL and the server.")
                                                           .arg(s->host).toUtf8().constData());
-                    s->process->kill();
+                    killTree(*s->process);
                     return -1;
                 }
                 *bytesRead = static_cast<size_t>(n);
@@ -181,12 +180,13 @@ int streamWrite(git_smart_subtransport_stream *base, const char *buffer, size_t 
 void streamFree(git_smart_subtransport_stream *base)
 {
     auto *s = reinterpret_cast<SshStream *>(base);
-    if (s->process && s->process->state() != QProcess::NotRunning) {
-        s->process->closeWriteChannel();
-        if (!s->process->waitForFinished(200)) {
-            s->process->kill();
-            s->process->waitForFinished(1000);
+    if (s->process) {
+        if (s->process->state() != QProcess::NotRunning) {
+            s->process->closeWriteChannel();
+            s->process->waitForFinished(200);
         }
+        // Whatever ssh or the GIT_SSH_COMMAND shell started ends with it.
+        killTree(*s->process);
     }
     delete s;
 }
@@ -228,6 +228,7 @@ int action(git_smart_subtransport_stream **out, git_smart_subtransport *base, co
     s->process->setProcessEnvironment(env);
     s->process->setProgram(cmd.first());
     s->process->setArguments(cmd.mid(1));
+    startsOwnGroup(*s->process);
     s->process->start(QIODevice::ReadWrite | QIODevice::Unbuffered);
     if (!s->process->waitForStarted(5000)) {
         git_error_set_str(GIT_ERROR_SSH, QStringLiteral("cannot run %1: %2 (is OpenSSH installed?)")

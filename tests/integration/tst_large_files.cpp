@@ -1,0 +1,118 @@
+// A large text file with eol=crlf through the real repodeck-cli (docs/
+// security.md §11): libgit2's buffered crlf filter held the blob twice more
+// (one 1900 MiB blob cost 11.7 GB and ran 51 s past a 15 s deadline). The
+// clone must write what git writes, with the peak RSS (wait4, repodeck-maxrss)
+// near one copy of the blob, and end at its attempt timeout however large
+// the file.
+#include "GitDaemonServer.h"
+#include "GitRepoFactory.h"
+#include "MeasuredCli.h"
+
+#include <QCryptographicHash>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QtTest>
+
+using namespace repodeck::test;
+
+namespace {
+
+constexpr qint64 kBlobMiB = 160;
+
+QByteArray sha256Of(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    QCryptographicHash h(QCryptographicHash::Sha256);
+    h.addData(&f);
+    return h.result().toHex();
+}
+
+QJsonObject repoDone(const QByteArray &out)
+{
+    for (const QByteArray &line : out.split('\n')) {
+        const QJsonObject o = QJsonDocument::fromJson(line).object();
+        if (o.value("event").toString() == QLatin1String("repo_done"))
+            return o;
+    }
+    return {};
+}
+
+} // namespace
+
+class TestLargeFiles : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_tmp;
+    GitDaemonServer m_daemon;
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_tmp.isValid());
+        if (qEnvironmentVariable("REPODECK_MAXRSS").isEmpty() || CliRunner::binary().isEmpty()) {
+            if (qEnvironmentVariable("CI") == QLatin1String("true"))
+                QFAIL("repodeck-cli and repodeck-maxrss are needed (REPODECK_MAXRSS, REPODECK_CLI)");
+            QSKIP("repodeck-cli or repodeck-maxrss not built");
+        }
+        // A work tree with the attribute and one large text file of lone
+        // LFs, pushed to a bare repository that git daemon serves.
+        const QString work = m_tmp.filePath("src");
+        QVERIFY(QDir().mkpath(work));
+        int rc = -1;
+        GitRepoFactory::git({"init", "-q", "-b", "main"}, work, &rc);
+        QCOMPARE(rc, 0);
+        QFile attributes(work + "/.gitattributes");
+        QVERIFY(attributes.open(QIODevice::WriteOnly));
+        attributes.write("*.txt text eol=crlf\n");
+        attributes.close();
+        QFile big(work + "/big.txt");
+        QVERIFY(big.open(QIODevice::WriteOnly));
+        QByteArray block;
+        for (int i = 0; block.size() < (1 << 20); ++i)
+            block += "line " + QByteArray::number(i) + " of a large text file with lone line feeds\n";
+        block.truncate(1 << 20);
+        block[block.size() - 1] = '\n';
+        for (qint64 i = 0; i < kBlobMiB; ++i)
+            QCOMPARE(big.write(block), block.size());
+        big.close();
+        GitRepoFactory::git({"add", "."}, work, &rc);
+        QCOMPARE(rc, 0);
+        GitRepoFactory::git({"commit", "-q", "-m", "large"}, work, &rc);
+        QCOMPARE(rc, 0);
+        QDir().mkpath(m_tmp.filePath("srv"));
+        GitRepoFactory::git({"clone", "-q", "--bare", work, m_tmp.filePath("srv/big.git")}, m_tmp.path(), &rc);
+        QCOMPARE(rc, 0);
+        QVERIFY(m_daemon.start(m_tmp.filePath("srv")));
+    }
+
+    // Written as git writes it, with memory near one copy of the blob.
+    void largeCrlfFileIsWrittenAsGitWritesIt()
+    {
+        int rc = -1;
+        const QString byGit = m_tmp.filePath("by-git");
+        GitRepoFactory::git({"clone", "-q", m_daemon.url("big.git"), byGit}, m_tmp.path(), &rc);
+        QCOMPARE(rc, 0);
+        const QString root = m_tmp.filePath("cli");
+        const CliSync r = syncThroughCli(root, m_daemon.url("big.git"), root + "/clone", 120'000, {},
+                                         {"--attempt-timeout", "100s", "--checkpoint", "never"});
+        const QJsonObject done = repoDone(r.out);
+        qInfo("%lld MiB text file, eol=crlf: %s after %lld ms, peak RSS %lld MiB", kBlobMiB,
+              qPrintable(done.value("outcome").toString()), r.elapsedMs, r.peakRssKiB >> 10);
+        QCOMPARE(done.value("outcome").toString(), QString("cloned"));
+        const QByteArray expected = sha256Of(byGit + "/big.txt");
+        QVERIFY(!expected.isEmpty());
+        QCOMPARE(QFileInfo(root + "/clone/big.txt").size(), QFileInfo(byGit + "/big.txt").size());
+        QCOMPARE(sha256Of(root + "/clone/big.txt"), expected);
+        // What git status says of it: nothing changed.
+        QCOMPARE(GitRepoFactory::git({"status", "--porcelain"}, root + "/clone", &rc), QString());
+        QCOMPARE(rc, 0);
+        QVERIFY2((r.peakRssKiB >> 10) < kBlobMiB + 200, qPrintable(QString::number(r.peakRssKiB >> 10)));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLargeFiles)
+#include "tst_large_files.moc"
