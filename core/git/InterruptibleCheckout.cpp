@@ -11,6 +11,7 @@
 #include <QSaveFile>
 #include <QSet>
 
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct StopState
     const std::function<bool()> *shouldStop = nullptr;
     QSet<QByteArray> blobs;
     bool stopped = false;
+    // The id of the blob libgit2 read last, which is the file it is writing
+    // (see writingPath): what a kill can leave cut short.
+    std::unique_ptr<QFile> writing;
 };
 
 // Consulted before the repository's own backends; passes every read on
@@ -46,13 +50,18 @@ struct StopBackend
 int stopRead(void **, size_t *, git_object_t *, git_odb_backend *backend, const git_oid *id)
 {
     StopState *state = reinterpret_cast<StopBackend *>(backend)->state;
-    if (state->shouldStop
-        && state->blobs.contains(QByteArray::fromRawData(reinterpret_cast<const char *>(id->id), GIT_OID_RAWSZ))
-        && (*state->shouldStop)()) {
+    const QByteArray raw = QByteArray::fromRawData(reinterpret_cast<const char *>(id->id), GIT_OID_RAWSZ);
+    if (!state->blobs.contains(raw))
+        return GIT_PASSTHROUGH;
+    if (state->shouldStop && (*state->shouldStop)()) {
         state->stopped = true;
         git_error_set_str(GIT_ERROR_CHECKOUT, kStopped);
         return GIT_EUSER;
     }
+    // Overwritten in place, unbuffered: in the page cache (so it survives a
+    // kill) before libgit2 opens the file.
+    if (state->writing && state->writing->seek(0))
+        state->writing->write(raw);
     return GIT_PASSTHROUGH;
 }
 
@@ -86,6 +95,27 @@ QString recordPath(git_repository *repo)
 {
     return QFile::decodeName(git_repository_path(repo)) + QStringLiteral("repodeck-fast-forward");
 }
+
+// .git/repodeck-fast-forward-writing: the raw id of the blob the checkout
+// is writing (the last one libgit2 read of those it writes).
+QString writingPath(git_repository *repo)
+{
+    return recordPath(repo) + QStringLiteral("-writing");
+}
+
+bool readWriting(git_repository *repo, git_oid *id)
+{
+    const QFileInfo info(writingPath(repo));
+    if (info.isSymLink() || !info.isFile() || info.size() != GIT_OID_RAWSZ)
+        return false;
+    QFile f(info.filePath());
+    if (!f.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray raw = f.read(GIT_OID_RAWSZ);
+    return raw.size() == GIT_OID_RAWSZ
+           && git_oid_fromraw(id, reinterpret_cast<const unsigned char *>(raw.constData())) == 0;
+}
+
 
 // Whether a folder on the way to `path` in the work tree is a link: then
 // nothing below it is looked at or removed.
@@ -152,6 +182,63 @@ bool matchesTarget(git_repository *repo, git_tree *to, const char *path)
     return true;
 }
 
+// Whether the work tree's `path` is the start of what `to` has there, cut
+// short, and of the blob a killed checkout was writing (`writing`): then it
+// is written whole (the file's own permissions kept). Files up to 256 MiB.
+bool repairCut(git_repository *repo, git_tree *to, const char *path, const git_oid &writing)
+{
+    constexpr qint64 kMaxRepaired = qint64(256) << 20;
+    const QString workdir = QFile::decodeName(git_repository_workdir(repo));
+    if (throughLink(workdir, QString::fromUtf8(path)))
+        return false;
+    const QString full = workdir + QString::fromUtf8(path);
+    const QFileInfo info(full);
+    if (info.isSymLink() || !info.isFile())
+        return false;
+    git_tree_entry *rawEntry = nullptr;
+    if (git_tree_entry_bypath(&rawEntry, to, path) < 0) {
+        git_error_clear();
+        return false;
+    }
+    std::unique_ptr<git_tree_entry, void (*)(git_tree_entry *)> entry(rawEntry, git_tree_entry_free);
+    const git_filemode_t mode = git_tree_entry_filemode(entry.get());
+    if ((mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
+        || !git_oid_equal(git_tree_entry_id(entry.get()), &writing))
+        return false;
+    git_blob *rawBlob = nullptr;
+    if (git_blob_lookup(&rawBlob, repo, &writing) < 0) {
+        git_error_clear();
+        return false;
+    }
+    std::unique_ptr<git_blob, void (*)(git_blob *)> blob(rawBlob, git_blob_free);
+    if (qint64(git_blob_rawsize(blob.get())) > kMaxRepaired)
+        return false;
+    git_buf content = GIT_BUF_INIT;
+    git_blob_filter_options options = GIT_BLOB_FILTER_OPTIONS_INIT;
+    // As checkout filters: the default skips binary blobs with an empty
+    // result, leaving the binary check to the filters themselves.
+    options.flags &= ~uint32_t(GIT_BLOB_FILTER_CHECK_FOR_BINARY);
+    bool repaired = false;
+    if (git_blob_filter(&content, blob.get(), path, &options) == 0 && info.size() < qint64(content.size)) {
+        QFile current(full);
+        if (current.open(QIODevice::ReadOnly)) {
+            const QByteArray have = current.read(info.size());
+            current.close();
+            if (have.size() == info.size() && std::memcmp(have.constData(), content.ptr, size_t(have.size())) == 0) {
+                const QFileDevice::Permissions permissions = QFile::permissions(full);
+                QSaveFile whole(full);
+                repaired = whole.open(QIODevice::WriteOnly)
+                    && whole.write(content.ptr, qint64(content.size)) == qint64(content.size) && whole.commit();
+                if (repaired)
+                    QFile::setPermissions(full, permissions);
+            }
+        }
+    }
+    git_error_clear();
+    git_buf_dispose(&content);
+    return repaired;
+}
+
 } // namespace
 
 int checkoutUnlessStopped(git_repository *repo, const git_object *target, const std::function<bool()> &shouldStop,
@@ -204,12 +291,21 @@ int checkoutUnlessStopped(git_repository *repo, const git_object *target, const 
     }
     if (shouldStop)
         live->shouldStop = &shouldStop;
+    const QString writing = writingPath(repo);
+    if (!QFileInfo(writing).isSymLink()) {
+        live->writing = std::make_unique<QFile>(writing);
+        if (!live->writing->open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Unbuffered))
+            live->writing.reset();
+    }
     git_checkout_options opts;
     git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
     opts.checkout_strategy = GIT_CHECKOUT_SAFE;
     rc = git_checkout_tree(repo, target, &opts);
     live->shouldStop = nullptr;
     live->blobs.clear();
+    live->writing.reset();
+    if (rc == 0)
+        QFile::remove(writing);
     *stopped = live->stopped;
     if (*stopped) {
         git_error_set_str(GIT_ERROR_CHECKOUT, kStopped);
@@ -234,6 +330,7 @@ bool recordFastForward(git_repository *repo, const git_oid &from, const git_oid 
 void forgetFastForward(git_repository *repo)
 {
     QFile::remove(recordPath(repo));
+    QFile::remove(writingPath(repo));
 }
 
 bool readFastForward(git_repository *repo, git_oid *from, git_oid *to)
@@ -323,6 +420,8 @@ int settleStoppedFastForward(git_repository *repo, const git_oid &from, const gi
     if ((rc = git_status_list_new(&rawStatus, repo, &opts)) < 0)
         return rc;
     git::StatusList status(rawStatus);
+    git_oid writing;
+    const bool killedWhileWriting = readWriting(repo, &writing);
     for (size_t i = 0, n = git_status_list_entrycount(status.get()); i < n; ++i) {
         const git_status_entry *e = git_status_byindex(status.get(), i);
         if (e->status == GIT_STATUS_CURRENT || (e->status & GIT_STATUS_IGNORED))
@@ -330,6 +429,11 @@ int settleStoppedFastForward(git_repository *repo, const git_oid &from, const gi
         // A staged change is never the stopped checkout's (it left the
         // index alone).
         const git_diff_delta *d = e->index_to_workdir;
+        // A file cut short by a kill while it was being written: written
+        // whole now, if it is the start of the blob that was being written.
+        if (!e->head_to_index && d && !matchesTarget(repo, toTree.get(), d->old_file.path) && killedWhileWriting
+            && repairCut(repo, toTree.get(), d->old_file.path, writing))
+            continue;
         if (e->head_to_index || !d || !matchesTarget(repo, toTree.get(), d->old_file.path)) {
             const git_diff_delta *named = e->head_to_index ? e->head_to_index : d;
             if (++*unexplainedCount <= 3 && named)
@@ -361,7 +465,11 @@ int settleStoppedFastForward(git_repository *repo, const git_oid &from, const gi
             continue;
         const QString full = workdir + QString::fromUtf8(d->new_file.path);
         const QFileInfo info(full);
-        if ((info.isSymLink() || info.isFile()) && matchesTarget(repo, toTree.get(), d->new_file.path))
+        // A new file cut short by a kill is written whole first (untracked,
+        // it is not in the status above).
+        if ((info.isSymLink() || info.isFile())
+            && (matchesTarget(repo, toTree.get(), d->new_file.path)
+                || (killedWhileWriting && repairCut(repo, toTree.get(), d->new_file.path, writing))))
             QFile::remove(full);
     }
     *explained = true;

@@ -13,6 +13,12 @@
 // fast-forward recognises those files as its own (each equal to the new
 // commit's) instead of reporting them as local changes. Anything else that
 // differs is the user's and is kept.
+//
+// A kill (not a stop) can still cut the file being written short. The
+// backend notes the id of each blob it passes on in
+// .git/repodeck-fast-forward-writing before libgit2 opens the file; a file
+// that is a strict start of that blob (as checked out) is the kill's, and is
+// written whole.
 
 #include <git2.h>
 

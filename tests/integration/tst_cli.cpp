@@ -5,6 +5,7 @@
 #include "GitRepoFactory.h"
 #include "HttpGitServer.h"
 
+#include <QThread>
 #include <QtTest>
 
 #include <csignal>
@@ -546,6 +547,58 @@ private slots:
         QCOMPARE(done.value("category").toString(), QString("timeout"));
         QVERIFY2(elapsed < kAttemptMs + 5000, qPrintable(QString::number(elapsed)));
         QVERIFY2((children.ru_maxrss >> 10) < 1024, qPrintable(QString::number(children.ru_maxrss >> 10)));
+    }
+
+    // A sync killed (SIGKILL, not stopped) while its fast-forward writes
+    // files can leave the file being written cut short. The next sync must
+    // finish the update, not report that file as a local change. Killed
+    // while the first large file is being written; every later look (git
+    // status, the files' content, fsck) must find the new commit, whole.
+    void killedFastForwardIsFinishedNextTime()
+    {
+        const QString bare = GitRepoFactory::createBareRepo(m_root, "ffkill.git", 1);
+        QVERIFY(!bare.isEmpty());
+        const QString work = m_tmp.filePath("ffk/w");
+        QCOMPARE(cli({"add", "ffk", m_daemon.url("ffkill.git"), work}).exitCode, 0);
+        QCOMPARE(cli({"sync", "--json"}).of("repo_done", "ffk").value(0).value("outcome").toString(),
+                 QString("cloned"));
+        constexpr qint64 kSize = qint64(48) << 20;
+        for (const char *name : {"big1.bin", "big2.bin", "big3.bin"})
+            QVERIFY(GitRepoFactory::addLargeFile(bare, kSize, "main", name));
+
+        QProcess p;
+        startSync(p, {});
+        QElapsedTimer t;
+        t.start();
+        const QFileInfo first(work + "/big1.bin");
+        while (t.elapsed() < 60'000 && p.state() == QProcess::Running) {
+            if (QFileInfo(first.filePath()).size() > 0)
+                break;
+            QThread::usleep(500);
+        }
+        p.kill();
+        QVERIFY(p.waitForFinished(5000));
+        qint64 cut = -1;
+        for (const char *name : {"big1.bin", "big2.bin", "big3.bin"}) {
+            const qint64 size = QFileInfo(work + "/" + name).size();
+            if (QFileInfo::exists(work + "/" + name) && size < kSize)
+                cut = size;
+        }
+        qInfo("killed after %lld ms; a file cut at %lld bytes (-1: none)", t.elapsed(), cut);
+
+        const Run r = cli({"sync", "--json"}, 120'000);
+        const QJsonObject done = r.of("repo_done", "ffk").value(0);
+        QVERIFY2(done.value("outcome").toString() == QLatin1String("updated"),
+                 (QJsonDocument(done).toJson(QJsonDocument::Compact)).constData());
+        QCOMPARE(GitRepoFactory::revParse(work, "HEAD"), GitRepoFactory::revParse(bare, "main"));
+        int rc = -1;
+        QCOMPARE(GitRepoFactory::git({"status", "--porcelain"}, work, &rc), QString());
+        QCOMPARE(rc, 0);
+        for (const char *name : {"big1.bin", "big2.bin", "big3.bin"})
+            QCOMPARE(QFileInfo(work + "/" + name).size(), kSize);
+        GitRepoFactory::git({"fsck", "--strict"}, work, &rc);
+        QCOMPARE(rc, 0);
+        QVERIFY(!QFileInfo::exists(work + "/.git/repodeck-fast-forward-writing"));
     }
 
     void jobsLimitsConcurrentConnections()
