@@ -37,9 +37,15 @@ private:
     QTemporaryDir m_tmp;
     int m_counter = 0;
 
-    CliSync sync(const QString &url, const QStringList &policy)
+    CliSync sync(const QString &url, const QStringList &policy, const QByteArray &gitConfig = {})
     {
         const QString root = m_tmp.filePath(QString::number(++m_counter));
+        if (!gitConfig.isEmpty()) {
+            QDir().mkpath(root + "/home");
+            QFile f(root + "/home/.gitconfig");
+            if (!f.open(QIODevice::WriteOnly) || f.write(gitConfig) != gitConfig.size())
+                return {};
+        }
         return syncThroughCli(root, url, root + "/clone", 60'000, {}, policy);
     }
 
@@ -94,6 +100,31 @@ private slots:
         for (const auto &s : server.seen())
             posted = posted || s.method == "POST";
         QVERIFY(posted); // the flood came where a pack should have
+    }
+
+    // An https remote through an HTTP proxy whose answer to CONNECT never
+    // ends: found in review, Qt's socket-level tunnel (QHttpSocketEngine)
+    // kept it all (1.5 GB in a 15 s connect timeout). RepoDeck's own CONNECT
+    // reads it with the response-head bound.
+    void endlessConnectAnswerIsBounded()
+    {
+        HostileHttpServer proxy;
+        QVERIFY(proxy.start());
+        proxy.serveEndlessConnectAnswer();
+        const CliSync r = sync(QStringLiteral("https://127.0.0.1:9/x.git"),
+                               {"--attempt-timeout", "20s", "--connect-timeout", "15s"},
+                               "[http]\n\tproxy = http://127.0.0.1:" + QByteArray::number(proxy.port()) + "\n");
+        const QJsonObject done = repoDone(r.out);
+        qInfo("endless CONNECT answer: %s (%s) after %lld ms, peak RSS %lld MiB: %s",
+              qPrintable(done.value("outcome").toString()), qPrintable(done.value("category").toString()), r.elapsedMs,
+              r.peakRssKiB >> 10, qPrintable(done.value("message").toString()));
+        QVERIFY2(!done.isEmpty(), r.out.right(800).constData());
+        QCOMPARE(done.value("outcome").toString(), QString("failed"));
+        QVERIFY2(done.value("message").toString().contains("proxy"), qPrintable(done.value("message").toString()));
+        QVERIFY2(r.elapsedMs < 8000, qPrintable(QString::number(r.elapsedMs)));
+        QVERIFY2(r.peakRssKiB > 0 && (r.peakRssKiB >> 10) < kMaxRssMiB, qPrintable(QString::number(r.peakRssKiB)));
+        QVERIFY(!proxy.seen().isEmpty());
+        QCOMPARE(proxy.seen().first().method, QByteArray("CONNECT"));
     }
 };
 

@@ -60,24 +60,34 @@ public:
 private:
     void serve(QTcpSocket *socket)
     {
+        ++m_owner->m_connections;
         socket->setParent(this);
-        auto *parser = new HttpRequestParser;
+        auto parser = std::make_shared<std::unique_ptr<HttpRequestParser>>(std::make_unique<HttpRequestParser>());
+        auto requests = std::make_shared<int>(0);
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        connect(socket, &QObject::destroyed, this, [parser] { delete parser; });
-        connect(socket, &QTcpSocket::readyRead, this, [this, socket, parser] {
-            if (parser->state() == HttpRequestParser::State::Complete)
+        connect(socket, &QTcpSocket::readyRead, this, [this, socket, parser, requests] {
+            HttpRequestParser &p = **parser;
+            if (p.state() == HttpRequestParser::State::Complete)
                 return;
-            const auto state = parser->feed(socket->readAll());
+            const auto state = p.feed(socket->readAll());
             if (state == HttpRequestParser::State::Error) {
                 socket->abort();
                 return;
             }
             if (state != HttpRequestParser::State::Complete)
                 return;
-            const HttpRequest &r = parser->request();
+            const HttpRequest &r = p.request();
             const HostileHttpServer::Answer a = m_owner->answer(r.method, r.target, r.header("Authorization"));
+            if (a.closeOnReuse && ++*requests > 1) {
+                socket->disconnectFromHost(); // no answer: closed as it is reused
+                return;
+            }
             socket->write(a.head);
             socket->write(a.body);
+            if (a.keepOpen) {
+                *parser = std::make_unique<HttpRequestParser>();
+                return;
+            }
             if (a.streamed.count == 0) {
                 socket->disconnectFromHost(); // after the buffered answer is written
                 return;
@@ -218,6 +228,23 @@ void HostileHttpServer::serveEndlessProgress()
     m_endlessProgress = true;
 }
 
+void HostileHttpServer::serveEndlessConnectAnswer()
+{
+    QMutexLocker lock(&m_mutex);
+    m_endlessConnect = true;
+}
+
+void HostileHttpServer::serveKeepAliveClosingOnReuse()
+{
+    QMutexLocker lock(&m_mutex);
+    m_keepAliveClosing = true;
+}
+
+int HostileHttpServer::connections() const
+{
+    return m_connections;
+}
+
 qint64 HostileHttpServer::bombSize() const
 {
     QMutexLocker lock(&m_mutex);
@@ -232,6 +259,8 @@ void HostileHttpServer::clear()
     m_bomb = GzipParts{};
     m_endless401 = false;
     m_endlessProgress = false;
+    m_endlessConnect = false;
+    m_keepAliveClosing = false;
     m_seen.clear();
 }
 
@@ -276,6 +305,23 @@ HostileHttpServer::Answer HostileHttpServer::answer(const QByteArray &method, co
     const auto pkt = [](const QByteArray &line) {
         return QByteArray::number(line.size() + 4, 16).rightJustified(4, '0') + line;
     };
+    if (m_endlessConnect && method == "CONNECT") {
+        a.head = "HTTP/1.1 200 Connection established\r\n";
+        QByteArray piece;
+        while (piece.size() < 60 * 1024)
+            piece += "X-Padding: " + QByteArray(100, 'p') + "\r\n";
+        a.streamed.piece = piece;
+        a.streamed.count = (qint64(1) << 40) / piece.size();
+        return a;
+    }
+    if (m_keepAliveClosing) {
+        a.keepOpen = true;
+        a.closeOnReuse = true;
+        a.body = "hello " + target;
+        a.head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + QByteArray::number(a.body.size())
+                 + "\r\n\r\n";
+        return a;
+    }
     if (m_endless401) {
         a.head = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"hostile\"\r\n"
                  "Content-Length: 1099511627776\r\nConnection: close\r\n\r\n";

@@ -66,6 +66,16 @@ public:
     // A valid ref advertisement; then the fetch's POST gets NAK and side-band
     // progress messages that never end (no Content-Length: up to the close).
     void serveEndlessProgress();
+    // Answers a CONNECT (as a proxy would) with 200 and header lines that
+    // never end.
+    void serveEndlessConnectAnswer();
+    // Keep-alive: answers each request 200 (text/plain, "hello <target>")
+    // and keeps the connection open, but closes it (FIN, no answer) when a
+    // second request arrives on it: a server whose keep-alive timeout ends
+    // the connection just as the client reuses it.
+    void serveKeepAliveClosingOnReuse();
+    // Connections accepted so far.
+    int connections() const;
     void clear();
 
     QList<Seen> seen() const;
@@ -98,6 +108,8 @@ private:
     friend class HostileHttpWorker;
     struct Answer
     {
+        bool keepOpen = false;   // the connection stays for another request
+        bool closeOnReuse = false;
         QByteArray head;
         QByteArray body;
         GzipParts streamed; // sent after body when count > 0
@@ -115,6 +127,9 @@ private:
     bool m_bombGzip = true;
     bool m_endless401 = false;
     bool m_endlessProgress = false;
+    bool m_endlessConnect = false;
+    bool m_keepAliveClosing = false;
+    std::atomic<int> m_connections{0};
     QList<Seen> m_seen;
 };
 

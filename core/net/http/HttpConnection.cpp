@@ -89,6 +89,7 @@ HttpConnection::HttpConnection(const QUrl &url, const QNetworkProxy &proxy, cons
 {
     m_tls = url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0;
     m_absoluteForm = !m_tls && isHttpProxy(proxy);
+    m_tunnel = m_tls && isHttpProxy(proxy);
 }
 
 HttpConnection::~HttpConnection()
@@ -155,6 +156,7 @@ void HttpConnection::openSocket()
     }
     m_ready = false;
     m_eof = false;
+    m_tunnelling = false;
     if (m_tls) {
         auto *ssl = new QSslSocket(this);
         QSslConfiguration config = ssl->sslConfiguration();
@@ -173,12 +175,19 @@ void HttpConnection::openSocket()
         m_socket = new QTcpSocket(this);
     }
     m_socket->setReadBufferSize(kSocketBuffer);
-    m_socket->setProxy(m_absoluteForm ? QNetworkProxy(QNetworkProxy::NoProxy) : m_proxy);
+    // Through an HTTP proxy RepoDeck speaks to the proxy itself (absolute
+    // form, or its own CONNECT): Qt's socket-level tunnel reads the proxy's
+    // answer without a bound.
+    m_socket->setProxy(m_absoluteForm || m_tunnel ? QNetworkProxy(QNetworkProxy::NoProxy) : m_proxy);
     connect(m_socket, &QAbstractSocket::connected, this, &HttpConnection::onConnected);
     connect(m_socket, &QAbstractSocket::readyRead, this, &HttpConnection::pull);
     connect(m_socket, &QAbstractSocket::bytesWritten, this, [this](qint64 written) {
         if (!m_exchange)
             return;
+        if (m_tunnelling || !m_ready) {
+            m_exchange->noteActivity(); // the CONNECT, the handshake: still connecting
+            return;
+        }
         m_toWrite -= written;
         if (m_toWrite <= 0)
             m_exchange->markSent();
@@ -190,7 +199,7 @@ void HttpConnection::openSocket()
 
     const QString host = m_url.host();
     const quint16 port = quint16(m_url.port(defaultPort(m_url)));
-    if (m_absoluteForm)
+    if (m_absoluteForm || m_tunnel)
         m_socket->connectToHost(m_proxy.hostName(), m_proxy.port());
     else if (m_tls)
         static_cast<QSslSocket *>(m_socket)->connectToHostEncrypted(host, port);
@@ -203,6 +212,22 @@ void HttpConnection::onConnected()
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     if (m_exchange)
         m_exchange->noteActivity();
+    if (m_tunnel) {
+        // CONNECT host:port, with Basic credentials from the proxy URL.
+        QByteArray authority = m_url.host(QUrl::FullyEncoded).toLatin1();
+        if (authority.contains(':'))
+            authority = '[' + authority + ']';
+        authority += ':' + QByteArray::number(m_url.port(defaultPort(m_url)));
+        QByteArray connectRequest = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
+        if (!m_proxy.user().isEmpty()) {
+            const QByteArray pair = m_proxy.user().toUtf8() + ':' + m_proxy.password().toUtf8();
+            connectRequest += "Proxy-Authorization: Basic " + pair.toBase64() + "\r\n";
+        }
+        m_tunnelling = true;
+        m_tunnelAnswer = HttpResponseParser(false);
+        m_socket->write(connectRequest + "\r\n");
+        return;
+    }
     if (m_tls)
         return; // the request goes once the handshake is done
     m_ready = true;
@@ -242,10 +267,52 @@ void HttpConnection::sendRequest()
     m_exchange->noteActivity();
 }
 
+void HttpConnection::readTunnelAnswer()
+{
+    while (m_socket->bytesAvailable() > 0) {
+        const QByteArray raw = m_socket->read(std::min(kReadPiece, m_socket->bytesAvailable()));
+        if (m_exchange)
+            m_exchange->noteActivity();
+        QByteArray none;
+        if (!m_tunnelAnswer.feed(raw, &none)) {
+            failWith(QNetworkReply::UnknownProxyError,
+                     QStringLiteral("the proxy's answer to CONNECT: %1").arg(m_tunnelAnswer.error()));
+            return;
+        }
+        if (m_tunnelAnswer.state() != HttpResponseParser::State::Done)
+            continue;
+        const int status = m_tunnelAnswer.head().status;
+        if (status == 407) {
+            failWith(QNetworkReply::ProxyAuthenticationRequiredError,
+                     QStringLiteral("the proxy answered 407 to CONNECT (check the user and password in the proxy URL)"));
+            return;
+        }
+        if (status < 200 || status > 299 || m_tunnelAnswer.leftover() > 0 || m_socket->bytesAvailable() > 0) {
+            failWith(QNetworkReply::UnknownProxyError,
+                     QStringLiteral("the proxy did not open a tunnel to %1 (status %2)")
+                         .arg(QString::fromLatin1(hostPort(m_url)))
+                         .arg(status));
+            return;
+        }
+        m_tunnelling = false;
+        auto *ssl = static_cast<QSslSocket *>(m_socket);
+        ssl->setPeerVerifyName(m_url.host());
+        ssl->startClientEncryption();
+        return;
+    }
+    if (m_eof)
+        failWith(QNetworkReply::ProxyConnectionClosedError,
+                 QStringLiteral("the proxy closed the connection before the tunnel was open"));
+}
+
 void HttpConnection::pull()
 {
     if (!m_socket)
         return;
+    if (m_tunnelling) {
+        readTunnelAnswer();
+        return;
+    }
     if (!m_exchange) {
         // An idle connection the server writes on is not reused.
         if (m_socket->bytesAvailable() > 0)
@@ -281,12 +348,15 @@ void HttpConnection::pull()
         }
     }
     if (m_eof && m_socket->bytesAvailable() == 0) {
+        // Closed before a byte of the answer on a reused connection: the
+        // server ended it while idle (a keep-alive timeout); once more on
+        // a new one.
+        if (!m_gotBytes && retryOnNewConnection())
+            return;
         if (m_parser.finishAtClose()) {
             complete();
             return;
         }
-        if (!m_gotBytes && retryOnNewConnection())
-            return;
         failWith(QNetworkReply::RemoteHostClosedError, m_parser.error());
     }
 }
@@ -296,6 +366,10 @@ bool HttpConnection::retryOnNewConnection()
     if (!m_mayRetry || !m_exchange)
         return false;
     m_mayRetry = false;
+    m_parser = HttpResponseParser();
+    m_gotBytes = false;
+    m_headSent = false;
+    m_tlsFailure = HttpFailure();
     openSocket();
     return true;
 }
@@ -374,8 +448,14 @@ void HttpConnection::onError()
     }
     if (!m_gotBytes && m_tlsFailure.tlsErrors.isEmpty() && retryOnNewConnection())
         return;
-    failWith(m_tlsFailure.tlsErrors.isEmpty() ? networkErrorOf(error) : int(QNetworkReply::SslHandshakeFailedError),
-             m_socket->errorString());
+    int code = m_tlsFailure.tlsErrors.isEmpty() ? networkErrorOf(error) : int(QNetworkReply::SslHandshakeFailedError);
+    // Before the tunnel is open (or always, in absolute form) the peer is
+    // the proxy.
+    if ((m_absoluteForm || (m_tunnel && (m_tunnelling || !m_ready))) && code == QNetworkReply::ConnectionRefusedError)
+        code = QNetworkReply::ProxyConnectionRefusedError;
+    else if ((m_absoluteForm || m_tunnel) && code == QNetworkReply::HostNotFoundError)
+        code = QNetworkReply::ProxyNotFoundError;
+    failWith(code, m_socket->errorString());
 }
 
 void HttpConnection::onDisconnected()

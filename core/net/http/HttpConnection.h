@@ -27,9 +27,9 @@ namespace repodeck::core::http {
 // to the worker the moment it is complete, whatever the body is.
 //
 // Proxies: http:// through an HTTP proxy in absolute form (as curl and Qt
-// do), with Basic credentials from the proxy URL; https:// through a CONNECT
-// tunnel that Qt's socket opens (with Qt's proxy authentication); SOCKS5 by
-// Qt's socket.
+// do); https:// through a CONNECT tunnel of our own (its answer read by
+// HttpResponseParser, so bounded as well), both with Basic credentials from
+// the proxy URL; SOCKS5 by Qt's socket.
 class HttpConnection : public QObject
 {
 public:
@@ -60,6 +60,7 @@ public:
 private:
     void openSocket();
     void onConnected();
+    void readTunnelAnswer();
     void sendRequest();
     void onSslErrors(const QList<QSslError> &errors);
     void onError();
@@ -75,6 +76,9 @@ private:
     Done m_done;
     bool m_tls = false;
     bool m_absoluteForm = false; // plain http through an HTTP proxy
+    bool m_tunnel = false;       // https through an HTTP proxy: our own CONNECT
+    bool m_tunnelling = false;   // CONNECT sent, its answer not read yet
+    HttpResponseParser m_tunnelAnswer{false};
     QAbstractSocket *m_socket = nullptr;
     bool m_ready = false; // connected (and encrypted)
     bool m_eof = false;

@@ -59,13 +59,13 @@ bool HttpResponseParser::fail(const QString &error)
 }
 
 bool HttpResponseParser::takeLine(QByteArrayView &data, qsizetype limit, const QString &what, QByteArray *line,
-                                  bool *complete)
+                                  bool *complete, qsizetype shownLimit)
 {
     *complete = false;
     const qsizetype nl = data.indexOf('\n');
     const qsizetype take = nl < 0 ? data.size() : nl;
     if (m_line.size() + take > limit)
-        return fail(QStringLiteral("the server's %1 is over %2 bytes").arg(what).arg(limit));
+        return fail(QStringLiteral("the server's %1 is over %2 bytes").arg(what).arg(shownLimit > 0 ? shownLimit : limit));
     m_line.append(data.first(take));
     if (nl < 0) {
         data = {};
@@ -95,7 +95,7 @@ bool HttpResponseParser::feed(QByteArrayView data, QByteArray *body)
         case State::Head: {
             QByteArray line;
             bool complete = false;
-            if (!takeLine(data, kMaxHead - m_headBytes, QStringLiteral("response head"), &line, &complete))
+            if (!takeLine(data, kMaxHead - m_headBytes, QStringLiteral("response head"), &line, &complete, kMaxHead))
                 return false;
             if (!complete)
                 break;
@@ -181,6 +181,7 @@ bool HttpResponseParser::endOfHead()
         if (++m_interim > kMaxInterim)
             return fail(QStringLiteral("the server sent more than %1 interim answers").arg(kMaxInterim));
         m_statusSeen = false;
+        m_headBytes = 0; // each head has the whole bound (at most kMaxInterim + 1 of them)
         m_head = HttpResponseHead();
         return true;
     }
@@ -276,7 +277,7 @@ bool HttpResponseParser::chunked(QByteArrayView &data, QByteArray *body)
             m_chunk = ChunkState::Size;
         return true;
     case ChunkState::Trailers:
-        if (!takeLine(data, kMaxHead - m_trailerBytes, QStringLiteral("trailers"), &line, &complete))
+        if (!takeLine(data, kMaxHead - m_trailerBytes, QStringLiteral("trailers"), &line, &complete, kMaxHead))
             return false;
         if (!complete)
             return true;
