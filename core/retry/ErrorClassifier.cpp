@@ -112,9 +112,28 @@ SyncError fromStreamFault(const FailureInput &in)
     return {};
 }
 
+// A proxy that wants sign-in (HTTP 407, or its answer to CONNECT): the
+// transport's text says what it asked for and what to do.
+SyncError proxyAuth(const FailureInput &in)
+{
+    const QString marker = QStringLiteral("proxy authentication required: ");
+    const qsizetype at = in.gitMessage.indexOf(marker, 0, Qt::CaseInsensitive);
+    const QString detail = at >= 0 ? in.gitMessage.mid(at + marker.size()) : QString();
+    return make(in, ErrorCategory::Auth,
+                QStringLiteral("The proxy on the way to %1 requires sign-in%2.")
+                    .arg(hostOr(in), detail.isEmpty() ? QString() : QStringLiteral(": ") + detail),
+                detail.contains(QLatin1String("libgit2's does"))
+                    ? QStringLiteral("Switch the HTTP backend to libgit2 (REPODECK_HTTP_BACKEND=libgit2, or the "
+                                     "network/httpBackend setting).")
+                    : QStringLiteral("Put the proxy's user and password in its URL (http.proxy: "
+                                     "http://user:password@host:port)."));
+}
+
 SyncError fromHttpStatus(const FailureInput &in, int status)
 {
     const QString host = hostOr(in);
+    if (status == 407)
+        return proxyAuth(in);
     if (status == 429)
         return make(in, ErrorCategory::RateLimited,
                     QStringLiteral("%1 is rate limiting requests (HTTP 429).").arg(host),
@@ -147,6 +166,8 @@ SyncError classifyFailure(const FailureInput &in)
     const QString &msg = in.gitMessage;
     const QString host = hostOr(in);
 
+    if (contains(msg, "proxy authentication required"))
+        return proxyAuth(in);
     const int status = in.httpStatus ? in.httpStatus : httpStatusFromMessage(msg);
     if (status)
         return fromHttpStatus(in, status);

@@ -45,6 +45,10 @@ private slots:
         QTest::newRow("http 502") << int(GIT_ERROR_HTTP) << -1 << "unexpected http status code: 502" << none << "server" << true;
         QTest::newRow("http 429") << int(GIT_ERROR_HTTP) << -1 << "unexpected http status code: 429" << none << "rate_limited" << true;
         QTest::newRow("http 403") << int(GIT_ERROR_HTTP) << -1 << "unexpected http status code: 403" << none << "auth" << false;
+        QTest::newRow("proxy 407") << int(GIT_ERROR_HTTP) << int(GIT_EAUTH)
+                                   << "proxy authentication required: the proxy answered 407" << none << "auth" << false;
+        QTest::newRow("proxy status 407") << int(GIT_ERROR_HTTP) << -1 << "unexpected http status code: 407" << none
+                                          << "auth" << false;
         QTest::newRow("http 404") << int(GIT_ERROR_HTTP) << -1 << "unexpected http status code: 404" << none << "not_found" << false;
         QTest::newRow("http 400") << int(GIT_ERROR_HTTP) << -1 << "unexpected http status code: 400" << none << "protocol" << false;
         QTest::newRow("401 without callback") << int(GIT_ERROR_HTTP) << int(GIT_EAUTH) << "remote authentication required but no callback set" << none << "auth" << false;

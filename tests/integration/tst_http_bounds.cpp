@@ -126,6 +126,35 @@ private slots:
         QVERIFY(!proxy.seen().isEmpty());
         QCOMPARE(proxy.seen().first().method, QByteArray("CONNECT"));
     }
+
+    // A proxy that wants NTLM (or Negotiate) sign-in, which only libgit2's
+    // client does: the sync says so and how to switch, for https (our own
+    // CONNECT) and http (absolute form) alike, and nothing of the proxy's
+    // answer beyond the scheme's name reaches the message.
+    void proxyAskingForNtlmSaysWhatToDo_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::newRow("https, CONNECT") << QStringLiteral("https://127.0.0.1:9/x.git");
+        QTest::newRow("http, absolute form") << QStringLiteral("http://127.0.0.1:9/x.git");
+    }
+
+    void proxyAskingForNtlmSaysWhatToDo()
+    {
+        QFETCH(QString, url);
+        HostileHttpServer proxy;
+        QVERIFY(proxy.start());
+        proxy.serveProxyAuthRequired("NTLM\x1b[31m");
+        const CliSync r = sync(url, {"--attempt-timeout", "20s"},
+                               "[http]\n\tproxy = http://127.0.0.1:" + QByteArray::number(proxy.port()) + "\n");
+        const QJsonObject done = repoDone(r.out);
+        const QString message = done.value("message").toString();
+        QVERIFY2(!done.isEmpty(), r.out.right(800).constData());
+        QCOMPARE(done.value("outcome").toString(), QString("failed"));
+        qInfo("%s", qPrintable(message));
+        QVERIFY2(message.contains("NTLM sign-in") && message.contains("libgit2"), qPrintable(message));
+        QVERIFY2(!r.out.contains('\x1b'), r.out.right(800).constData());
+        QCOMPARE(done.value("category").toString(), QString("auth")); // a question for a person, not the network
+    }
 };
 
 QTEST_GUILESS_MAIN(TestHttpBounds)

@@ -240,6 +240,12 @@ void HostileHttpServer::serveKeepAliveClosingOnReuse()
     m_keepAliveClosing = true;
 }
 
+void HostileHttpServer::serveProxyAuthRequired(const QByteArray &scheme)
+{
+    QMutexLocker lock(&m_mutex);
+    m_proxyAuthScheme = scheme;
+}
+
 int HostileHttpServer::connections() const
 {
     return m_connections;
@@ -261,6 +267,7 @@ void HostileHttpServer::clear()
     m_endlessProgress = false;
     m_endlessConnect = false;
     m_keepAliveClosing = false;
+    m_proxyAuthScheme.clear();
     m_seen.clear();
 }
 
@@ -312,6 +319,12 @@ HostileHttpServer::Answer HostileHttpServer::answer(const QByteArray &method, co
             piece += "X-Padding: " + QByteArray(100, 'p') + "\r\n";
         a.streamed.piece = piece;
         a.streamed.count = (qint64(1) << 40) / piece.size();
+        return a;
+    }
+    if (!m_proxyAuthScheme.isEmpty()) {
+        a.body = "sign in first\n";
+        a.head = "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: " + m_proxyAuthScheme
+                 + "\r\nContent-Length: " + QByteArray::number(a.body.size()) + "\r\nConnection: close\r\n\r\n";
         return a;
     }
     if (m_keepAliveClosing) {

@@ -74,6 +74,9 @@ public:
     // second request arrives on it: a server whose keep-alive timeout ends
     // the connection just as the client reuses it.
     void serveKeepAliveClosingOnReuse();
+    // As a proxy: every request (CONNECT or absolute form) gets 407 with
+    // "Proxy-Authenticate: <scheme>".
+    void serveProxyAuthRequired(const QByteArray &scheme);
     // Connections accepted so far.
     int connections() const;
     void clear();
@@ -129,6 +132,7 @@ private:
     bool m_endlessProgress = false;
     bool m_endlessConnect = false;
     bool m_keepAliveClosing = false;
+    QByteArray m_proxyAuthScheme;
     std::atomic<int> m_connections{0};
     QList<Seen> m_seen;
 };

@@ -9,6 +9,8 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 
+#include <cctype>
+
 namespace repodeck::core::http {
 
 namespace {
@@ -78,6 +80,27 @@ bool safeHeaderPart(const QByteArray &part)
 }
 
 } // namespace
+
+// RepoDeck sends Basic credentials from the proxy URL only; NTLM and
+// Negotiate sign-in are libgit2's.
+QString proxyAuthenticationText(const HttpResponseHead &head)
+{
+    const QByteArray offered = head.header("Proxy-Authenticate");
+    if (!offered.isEmpty() && !offered.toLower().contains("basic")) {
+        // The scheme's name only, letters and digits: nothing else of the
+        // proxy's reaches a message (or a terminal).
+        QString scheme;
+        for (const char c : offered.left(40)) {
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
+                break;
+            scheme += QLatin1Char(c);
+        }
+        return QStringLiteral("the proxy asks for %1 sign-in, which RepoDeck's own HTTP transport does not do "
+                              "(libgit2's does)")
+            .arg(scheme.isEmpty() ? QStringLiteral("another kind of") : scheme);
+    }
+    return QStringLiteral("the proxy refused the user and password of the proxy URL, or there were none");
+}
 
 HttpConnection::HttpConnection(const QUrl &url, const QNetworkProxy &proxy, const QSet<QByteArray> *trusted,
                                Done done, QObject *parent)
@@ -283,8 +306,7 @@ void HttpConnection::readTunnelAnswer()
             continue;
         const int status = m_tunnelAnswer.head().status;
         if (status == 407) {
-            failWith(QNetworkReply::ProxyAuthenticationRequiredError,
-                     QStringLiteral("the proxy answered 407 to CONNECT (check the user and password in the proxy URL)"));
+            failWith(QNetworkReply::ProxyAuthenticationRequiredError, proxyAuthenticationText(m_tunnelAnswer.head()));
             return;
         }
         if (status < 200 || status > 299 || m_tunnelAnswer.leftover() > 0 || m_socket->bytesAvailable() > 0) {

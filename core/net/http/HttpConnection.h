@@ -30,6 +30,10 @@ namespace repodeck::core::http {
 // do); https:// through a CONNECT tunnel of our own (its answer read by
 // HttpResponseParser, so bounded as well), both with Basic credentials from
 // the proxy URL; SOCKS5 by Qt's socket.
+// Why a proxy's 407 stops the request (Basic only is RepoDeck's; NTLM and
+// Negotiate are libgit2's, and the text says how to switch).
+QString proxyAuthenticationText(const HttpResponseHead &head);
+
 class HttpConnection : public QObject
 {
 public:

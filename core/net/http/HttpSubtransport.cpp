@@ -2,6 +2,7 @@
 
 #include "net/AttemptContext.h"
 #include "net/http/BodyDecoder.h"
+#include "net/http/HttpConnection.h"
 #include "net/http/HttpErrors.h"
 #include "net/http/RetryAfter.h"
 
@@ -320,7 +321,7 @@ int HttpSubtransport::executeRequest(HttpStream &stream)
             release(stream);
             HttpFailure proxyAuth;
             proxyAuth.networkError = QNetworkReply::ProxyAuthenticationRequiredError;
-            proxyAuth.text = QStringLiteral("the proxy answered 407 (check the user and password in the proxy URL)");
+            proxyAuth.text = proxyAuthenticationText(head);
             return failNetwork(proxyAuth, hostText());
         }
         if (head.status != 200) {
