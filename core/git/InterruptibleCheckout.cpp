@@ -5,14 +5,18 @@
 
 #include <git2/sys/odb_backend.h>
 
+#include <QDateTime>
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
 #include <QSet>
 
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #ifndef _WIN32
@@ -98,16 +102,25 @@ QString recordPath(git_repository *repo)
 
 // .git/repodeck-fast-forward-writing: the raw id of the blob the checkout
 // is writing (the last one libgit2 read of those it writes).
+// How often a running checkout refreshes its note's time, and how much
+// later than that a cut file may have been written to still be the
+// checkout's (a kill comes at most one interval after the last refresh).
+constexpr int kAliveIntervalMs = 100;
+constexpr int kAliveSlackMs = 500;
+
 QString writingPath(git_repository *repo)
 {
     return recordPath(repo) + QStringLiteral("-writing");
 }
 
-bool readWriting(git_repository *repo, git_oid *id)
+// The blob being written, and when the checkout was last known alive (the
+// note's modification time: kept fresh while the checkout runs).
+bool readWriting(git_repository *repo, git_oid *id, QDateTime *alive)
 {
     const QFileInfo info(writingPath(repo));
     if (info.isSymLink() || !info.isFile() || info.size() != GIT_OID_RAWSZ)
         return false;
+    *alive = info.lastModified();
     QFile f(info.filePath());
     if (!f.open(QIODevice::ReadOnly))
         return false;
@@ -183,9 +196,12 @@ bool matchesTarget(git_repository *repo, git_tree *to, const char *path)
 }
 
 // Whether the work tree's `path` is the start of what `to` has there, cut
-// short, and of the blob a killed checkout was writing (`writing`): then it
-// is written whole (the file's own permissions kept). Files up to 256 MiB.
-bool repairCut(git_repository *repo, git_tree *to, const char *path, const git_oid &writing)
+// short, of the blob a killed checkout was writing (`writing`), and last
+// changed while that checkout was alive: then it is written whole (the
+// file's own permissions kept). A file changed later is the user's (cut
+// shorter or emptied, it would also be a start of the blob). Files up to
+// 256 MiB.
+bool repairCut(git_repository *repo, git_tree *to, const char *path, const git_oid &writing, const QDateTime &alive)
 {
     constexpr qint64 kMaxRepaired = qint64(256) << 20;
     const QString workdir = QFile::decodeName(git_repository_workdir(repo));
@@ -193,7 +209,7 @@ bool repairCut(git_repository *repo, git_tree *to, const char *path, const git_o
         return false;
     const QString full = workdir + QString::fromUtf8(path);
     const QFileInfo info(full);
-    if (info.isSymLink() || !info.isFile())
+    if (info.isSymLink() || !info.isFile() || info.lastModified() > alive.addMSecs(kAliveSlackMs))
         return false;
     git_tree_entry *rawEntry = nullptr;
     if (git_tree_entry_bypath(&rawEntry, to, path) < 0) {
@@ -300,7 +316,33 @@ int checkoutUnlessStopped(git_repository *repo, const git_object *target, const 
     git_checkout_options opts;
     git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
     opts.checkout_strategy = GIT_CHECKOUT_SAFE;
+    // While libgit2 writes, the note's time is kept fresh: after a kill it
+    // says when the checkout was last alive (repairCut).
+    std::mutex aliveMutex;
+    std::condition_variable aliveChanged;
+    bool checkoutDone = false;
+    std::thread heartbeat;
+    if (live->writing) {
+        heartbeat = std::thread([&] {
+            QFile note(writing);
+            if (!note.open(QIODevice::ReadWrite))
+                return;
+            std::unique_lock lock(aliveMutex);
+            while (!checkoutDone) {
+                note.setFileTime(QDateTime::currentDateTimeUtc(), QFileDevice::FileModificationTime);
+                aliveChanged.wait_for(lock, std::chrono::milliseconds(kAliveIntervalMs));
+            }
+        });
+    }
     rc = git_checkout_tree(repo, target, &opts);
+    if (heartbeat.joinable()) {
+        {
+            std::lock_guard lock(aliveMutex);
+            checkoutDone = true;
+        }
+        aliveChanged.notify_all();
+        heartbeat.join();
+    }
     live->shouldStop = nullptr;
     live->blobs.clear();
     live->writing.reset();
@@ -421,7 +463,8 @@ int settleStoppedFastForward(git_repository *repo, const git_oid &from, const gi
         return rc;
     git::StatusList status(rawStatus);
     git_oid writing;
-    const bool killedWhileWriting = readWriting(repo, &writing);
+    QDateTime alive;
+    const bool killedWhileWriting = readWriting(repo, &writing, &alive);
     for (size_t i = 0, n = git_status_list_entrycount(status.get()); i < n; ++i) {
         const git_status_entry *e = git_status_byindex(status.get(), i);
         if (e->status == GIT_STATUS_CURRENT || (e->status & GIT_STATUS_IGNORED))
@@ -432,7 +475,7 @@ int settleStoppedFastForward(git_repository *repo, const git_oid &from, const gi
         // A file cut short by a kill while it was being written: written
         // whole now, if it is the start of the blob that was being written.
         if (!e->head_to_index && d && !matchesTarget(repo, toTree.get(), d->old_file.path) && killedWhileWriting
-            && repairCut(repo, toTree.get(), d->old_file.path, writing))
+            && repairCut(repo, toTree.get(), d->old_file.path, writing, alive))
             continue;
         if (e->head_to_index || !d || !matchesTarget(repo, toTree.get(), d->old_file.path)) {
             const git_diff_delta *named = e->head_to_index ? e->head_to_index : d;
@@ -469,7 +512,7 @@ int settleStoppedFastForward(git_repository *repo, const git_oid &from, const gi
         // it is not in the status above).
         if ((info.isSymLink() || info.isFile())
             && (matchesTarget(repo, toTree.get(), d->new_file.path)
-                || (killedWhileWriting && repairCut(repo, toTree.get(), d->new_file.path, writing))))
+                || (killedWhileWriting && repairCut(repo, toTree.get(), d->new_file.path, writing, alive))))
             QFile::remove(full);
     }
     *explained = true;
