@@ -225,6 +225,13 @@ int writeTree(git_repository *repo, git_tree *tree, const CheckoutPlan &plan, co
             if (isAttributesFile(plan.files[i].path))
                 rc = writer.writeFile(plan.files[i], &stats[i]);
         }
+        // Then each again, now that their rules are on disk: git applies a
+        // .gitattributes' own eol rules to it (found in review: written
+        // with LF where git writes CRLF, it showed as modified once touched).
+        for (size_t i = 0; rc == 0 && i < plan.files.size(); ++i) {
+            if (isAttributesFile(plan.files[i].path))
+                rc = writer.rewriteFile(plan.files[i], &stats[i]);
+        }
     }
     if (rc == 0) {
 #if defined(__APPLE__)

@@ -245,6 +245,32 @@ int WorkTreeWriter::writeFile(const CheckoutPlan::File &file, WrittenStat *stat)
     return writeBlob(folder, name, file, stat);
 }
 
+int WorkTreeWriter::rewriteFile(const CheckoutPlan::File &file, WrittenStat *stat)
+{
+    size_t nameStart = 0;
+    const int folder = folderFor(file.path, &nameStart);
+    if (folder < 0)
+        return -1;
+    const std::string name = file.path.substr(nameStart);
+    const std::string fresh = "." + name + ".repodeck-new";
+    ::unlinkat(folder, fresh.c_str(), 0); // a leftover of a crash (never followed: unlink removes a link)
+    if (int rc = writeBlob(folder, fresh, file, stat); rc < 0) {
+        ::unlinkat(folder, fresh.c_str(), 0);
+        return rc;
+    }
+    if (::renameat(folder, fresh.c_str(), folder, name.c_str()) != 0) {
+        const int error = errno;
+        ::unlinkat(folder, fresh.c_str(), 0);
+        return fail(file.path, "rename", error);
+    }
+    // The rename may change the file's ctime: the index gets what is there.
+    struct stat st{};
+    if (::fstatat(folder, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return fail(file.path, "stat", errno);
+    fillStat(st, stat);
+    return 0;
+}
+
 int WorkTreeWriter::writeLink(const CheckoutPlan::Link &link, const std::string &target, bool symlinks)
 {
     size_t nameStart = 0;

@@ -57,6 +57,10 @@ public:
     // Returns 0, or -1 with the libgit2 error set (GIT_ERROR_TREE when the
     // tree is at fault: a file whose blob is missing or not a blob).
     int writeFile(const CheckoutPlan::File &file, WrittenStat *stat);
+    // Writes an already written file again, through a new name renamed
+    // over it: for a .gitattributes, whose own rules (eol) apply to it once
+    // it is on disk, as git applies them.
+    int rewriteFile(const CheckoutPlan::File &file, WrittenStat *stat);
     // `symlinks` false: a file holding the target, as libgit2 writes it.
     int writeLink(const CheckoutPlan::Link &link, const std::string &target, bool symlinks);
 

@@ -1,4 +1,4 @@
-// A large text file with eol=crlf through the real repodeck-cli (docs/
+// Eol conversion through the real repodeck-cli. A large text file (docs/
 // security.md §11): libgit2's buffered crlf filter held the blob twice more
 // (one 1900 MiB blob cost 11.7 GB and ran 51 s past a 15 s deadline). The
 // clone must write what git writes, with the peak RSS (wait4, repodeck-maxrss)
@@ -111,6 +111,53 @@ private slots:
         QCOMPARE(GitRepoFactory::git({"status", "--porcelain"}, root + "/clone", &rc), QString());
         QCOMPARE(rc, 0);
         QVERIFY2((r.peakRssKiB >> 10) < kBlobMiB + 200, qPrintable(QString::number(r.peakRssKiB >> 10)));
+    }
+
+    // A .gitattributes is itself subject to the rules it holds (git applies
+    // them when it checks it out): found in review, RepoDeck's clone wrote
+    // it with LF where git wrote CRLF, and it showed as modified once
+    // touched. Every file of the clone must be git's, byte for byte, and
+    // stay unmodified after a touch.
+    void attributesFilesFollowTheirOwnRules()
+    {
+        const QString work = m_tmp.filePath("attr-src");
+        QVERIFY(QDir().mkpath(work + "/sub"));
+        int rc = -1;
+        GitRepoFactory::git({"init", "-q", "-b", "main"}, work, &rc);
+        QCOMPARE(rc, 0);
+        const QList<QPair<QString, QByteArray>> files = {
+            {".gitattributes", "* text eol=crlf\n*.bin -text\n"},
+            {"sub/.gitattributes", "# sub rules\n*.md text eol=crlf\n"},
+            {"a.txt", "one\ntwo\n"},
+            {"sub/b.md", "three\nfour\n"},
+            {"c.bin", "five\nsix\n"},
+        };
+        for (const auto &f : files) {
+            QFile out(work + "/" + f.first);
+            QVERIFY(out.open(QIODevice::WriteOnly));
+            out.write(f.second);
+        }
+        GitRepoFactory::git({"add", "."}, work, &rc);
+        QCOMPARE(rc, 0);
+        GitRepoFactory::git({"commit", "-q", "-m", "attributes"}, work, &rc);
+        QCOMPARE(rc, 0);
+        GitRepoFactory::git({"clone", "-q", "--bare", work, m_tmp.filePath("srv/attr.git")}, m_tmp.path(), &rc);
+        QCOMPARE(rc, 0);
+        const QString byGit = m_tmp.filePath("attr-by-git");
+        GitRepoFactory::git({"clone", "-q", m_daemon.url("attr.git"), byGit}, m_tmp.path(), &rc);
+        QCOMPARE(rc, 0);
+        const QString root = m_tmp.filePath("attr-cli");
+        const CliSync r = syncThroughCli(root, m_daemon.url("attr.git"), root + "/clone", 60'000, {},
+                                         {"--attempt-timeout", "60s", "--checkpoint", "never"});
+        QCOMPARE(repoDone(r.out).value("outcome").toString(), QString("cloned"));
+        for (const auto &f : files) {
+            QVERIFY2(sha256Of(root + "/clone/" + f.first) == sha256Of(byGit + "/" + f.first), qPrintable(f.first));
+            QFile touched(root + "/clone/" + f.first);
+            QVERIFY(touched.open(QIODevice::ReadWrite));
+            QVERIFY(touched.setFileTime(QDateTime::currentDateTimeUtc().addSecs(5), QFileDevice::FileModificationTime));
+        }
+        QCOMPARE(GitRepoFactory::git({"status", "--porcelain"}, root + "/clone", &rc), QString());
+        QCOMPARE(rc, 0);
     }
 };
 
