@@ -1,5 +1,8 @@
 #include "net/http/ProxySettings.h"
 
+#include <QHostAddress>
+#include <QRegularExpression>
+
 #include "git/GitHandles.h"
 #include "net/http/HttpBackend.h"
 
@@ -149,9 +152,57 @@ ProxyChoice chooseProxy(git_remote *remote, const git_proxy_options &options)
     return fromGitConfig(remote ? git_remote_owner(remote) : nullptr, name ? QByteArray(name) : QByteArray());
 }
 
+bool excludedByNoProxy(const QString &noProxy, const QUrl &url)
+{
+    QString host = url.host(QUrl::FullyDecoded).toLower();
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    if (host.isEmpty())
+        return false;
+    const QHostAddress address(host);
+    static const QRegularExpression separators(QStringLiteral("[,\\s]+"));
+    for (QString entry : noProxy.split(separators, Qt::SkipEmptyParts)) {
+        entry = entry.toLower();
+        if (entry == QLatin1String("*"))
+            return true;
+        if (entry.startsWith(QLatin1Char('[')) && entry.contains(QLatin1Char(']')))
+            entry = entry.mid(1, entry.indexOf(QLatin1Char(']')) - 1); // [::1]:8080
+        else if (entry.count(QLatin1Char(':')) == 1)
+            entry = entry.section(QLatin1Char(':'), 0, 0); // host:port
+        if (!address.isNull()) {
+            if (entry.contains(QLatin1Char('/'))) {
+                const auto subnet = QHostAddress::parseSubnet(entry);
+                if (subnet.second >= 0 && address.isInSubnet(subnet))
+                    return true;
+            } else if (QHostAddress(entry) == address) {
+                return true;
+            }
+            continue;
+        }
+        if (entry.startsWith(QLatin1Char('.')))
+            entry = entry.mid(1);
+        if (!entry.isEmpty() && (host == entry || host.endsWith(QLatin1Char('.') + entry)))
+            return true;
+    }
+    return false;
+}
+
+QString noProxyFromEnvironment()
+{
+    const QString lower = qEnvironmentVariable("no_proxy");
+    return lower.isEmpty() ? qEnvironmentVariable("NO_PROXY") : lower;
+}
+
 ProxyChoice decideProxy(git_repository *repo, const QByteArray &remoteName, const QUrl &url)
 {
     ProxyChoice choice = fromGitConfig(repo, remoteName);
+    // git's proxy settings go through curl, which still honours no_proxy
+    // (found in review: a host the user excluded got the proxy).
+    if (choice.mode == ProxyChoice::Mode::Explicit && excludedByNoProxy(noProxyFromEnvironment(), url)) {
+        choice.mode = ProxyChoice::Mode::None;
+        choice.source += QStringLiteral(" (not for %1: no_proxy)").arg(url.host());
+        return choice;
+    }
     if (choice.mode != ProxyChoice::Mode::System)
         return choice;
     // What the Qt backend's network manager would ask for its first request.

@@ -48,6 +48,16 @@ ProxyChoice chooseProxy(git_remote *remote, const git_proxy_options &options);
 // The result is Explicit or None, never System.
 ProxyChoice decideProxy(git_repository *repo, const QByteArray &remoteName, const QUrl &url);
 
+// Whether `url`'s host is excluded by a no_proxy list, as curl (and so git)
+// reads it even when the proxy comes from git's configuration: entries
+// separated by commas or spaces; "*" excludes every host; a name excludes
+// itself and its subdomains (a leading dot is ignored); an IP address, or
+// a CIDR range (10.0.0.0/8, fd00::/8), excludes those addresses. Ports in
+// entries are ignored.
+bool excludedByNoProxy(const QString &noProxy, const QUrl &url);
+// The list from the environment: no_proxy, else NO_PROXY.
+QString noProxyFromEnvironment();
+
 // The proxy in a git proxy URL that parseGitProxyUrl reads back
 // ("http://user:password@host:port", "socks5h://host:port").
 QByteArray gitProxyUrl(const QNetworkProxy &proxy);
