@@ -8,6 +8,8 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QStringList>
@@ -76,6 +78,17 @@ inline CliSync syncThroughCli(const QString &root, const QString &url, const QSt
     r.exitCode = runMeasured(cli, wsArgs + QStringList{"sync", "--json"}, env, timeoutMs, rss, &r.out, &r.peakRssKiB);
     r.elapsedMs = t.elapsed();
     return r;
+}
+
+// The first repo_done event in a `sync --json` run's output.
+inline QJsonObject firstRepoDone(const QByteArray &out)
+{
+    for (const QByteArray &line : out.split('\n')) {
+        const QJsonObject o = QJsonDocument::fromJson(line).object();
+        if (o.value("event").toString() == QLatin1String("repo_done"))
+            return o;
+    }
+    return {};
 }
 
 } // namespace repodeck::test

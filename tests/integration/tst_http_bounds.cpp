@@ -17,15 +17,6 @@ namespace {
 
 constexpr qint64 kMaxRssMiB = 200;
 
-QJsonObject repoDone(const QByteArray &out)
-{
-    for (const QByteArray &line : out.split('\n')) {
-        const QJsonObject o = QJsonDocument::fromJson(line).object();
-        if (o.value("event").toString() == QLatin1String("repo_done"))
-            return o;
-    }
-    return {};
-}
 
 } // namespace
 
@@ -70,7 +61,7 @@ private slots:
         QVERIFY(server.start());
         server.serveEndlessUnauthorized();
         const CliSync r = sync(server.url("x.git"), {"--attempt-timeout", "20s", "--stall-timeout", "10s"});
-        const QJsonObject done = repoDone(r.out);
+        const QJsonObject done = firstRepoDone(r.out);
         qInfo("endless 401 body: %s (%s) after %lld ms, peak RSS %lld MiB", qPrintable(done.value("outcome").toString()),
               qPrintable(done.value("category").toString()), r.elapsedMs, r.peakRssKiB >> 10);
         QVERIFY2(!done.isEmpty(), r.out.right(800).constData());
@@ -89,7 +80,7 @@ private slots:
         QVERIFY(server.start());
         server.serveEndlessProgress();
         const CliSync r = sync(server.url("x.git"), {"--attempt-timeout", "6s", "--stall-timeout", "6s"});
-        const QJsonObject done = repoDone(r.out);
+        const QJsonObject done = firstRepoDone(r.out);
         qInfo("endless progress: %s (%s) after %lld ms, peak RSS %lld MiB", qPrintable(done.value("outcome").toString()),
               qPrintable(done.value("category").toString()), r.elapsedMs, r.peakRssKiB >> 10);
         QVERIFY2(!done.isEmpty(), r.out.right(800).constData());
@@ -115,7 +106,7 @@ private slots:
         const CliSync r = sync(QStringLiteral("https://127.0.0.1:9/x.git"),
                                {"--attempt-timeout", "20s", "--connect-timeout", "15s"},
                                "[http]\n\tproxy = http://127.0.0.1:" + QByteArray::number(proxy.port()) + "\n");
-        const QJsonObject done = repoDone(r.out);
+        const QJsonObject done = firstRepoDone(r.out);
         qInfo("endless CONNECT answer: %s (%s) after %lld ms, peak RSS %lld MiB: %s",
               qPrintable(done.value("outcome").toString()), qPrintable(done.value("category").toString()), r.elapsedMs,
               r.peakRssKiB >> 10, qPrintable(done.value("message").toString()));
@@ -147,7 +138,7 @@ private slots:
         proxy.serveProxyAuthRequired("NTLM\x1b[31m");
         const CliSync r = sync(url, {"--attempt-timeout", "20s"},
                                "[http]\n\tproxy = http://127.0.0.1:" + QByteArray::number(proxy.port()) + "\n");
-        const QJsonObject done = repoDone(r.out);
+        const QJsonObject done = firstRepoDone(r.out);
         const QString message = done.value("message").toString();
         QVERIFY2(!done.isEmpty(), r.out.right(800).constData());
         QCOMPARE(done.value("outcome").toString(), QString("failed"));
@@ -171,7 +162,7 @@ private slots:
         const CliSync r = sync(server.url("x.git"), {"--attempt-timeout", "20s"},
                                "[http]\n\tproxy = http://u:p@127.0.0.1:" + QByteArray::number(proxy.port()) + "\n",
                                {"NO_PROXY=localhost,127.0.0.1"});
-        const QJsonObject done = repoDone(r.out);
+        const QJsonObject done = firstRepoDone(r.out);
         QVERIFY2(!done.isEmpty(), r.out.right(800).constData());
         QVERIFY(proxy.seen().isEmpty());
         QVERIFY(!server.seen().isEmpty());

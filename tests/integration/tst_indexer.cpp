@@ -5,6 +5,7 @@
 #include "SyncHarness.h"
 
 #include "CliRunner.h"
+#include "MeasuredCli.h"
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
 #include "HostilePack.h"
@@ -163,58 +164,12 @@ void hostileRows()
                                                << QString() << blob + 24 << 50'000;
 }
 
-// What the real repodeck-cli did with one sync, run under repodeck-maxrss:
-// its exit code, output, the time it took and its peak RSS from wait4().
-struct CliSync
+// One sync through the real CLI under repodeck-maxrss (MeasuredCli.h), with
+// `policy` added to a one-attempt policy of 300 s.
+CliSync syncMeasured(const QString &root, const QString &url, const QString &path, int timeoutMs,
+                     const QStringList &policy = {})
 {
-    int exitCode = -1;
-    QByteArray out;
-    qint64 elapsedMs = 0;
-    qint64 peakRssMiB = -1;
-};
-
-CliSync syncThroughCli(const QString &root, const QString &url, const QString &path, int timeoutMs,
-                       const QStringList &policy = {})
-{
-    CliSync r;
-    const QString maxrss = qEnvironmentVariable("REPODECK_MAXRSS");
-    const QString ws = root + "/workspace.json";
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("HOME", root + "/home");
-    env.insert("XDG_CONFIG_HOME", root + "/home/.config");
-    env.insert("XDG_STATE_HOME", root + "/home/.local/state");
-    env.insert("REPODECK_LOG_DIR", root + "/logs");
-    env.insert("GIT_CONFIG_NOSYSTEM", "1");
-    auto run = [&](const QStringList &args, int ms, QByteArray *out) {
-        QProcess p;
-        p.setProcessEnvironment(env);
-        const QString rssFile = root + "/maxrss";
-        QFile::remove(rssFile);
-        p.start(maxrss, QStringList{rssFile, CliRunner::binary(), "--workspace", ws} + args);
-        p.closeWriteChannel();
-        if (!p.waitForFinished(ms)) {
-            p.terminate(); // the wrapper kills the CLI
-            p.waitForFinished(5000);
-            return -1;
-        }
-        if (out)
-            *out = p.readAllStandardOutput() + p.readAllStandardError();
-        QFile f(rssFile);
-        if (f.open(QIODevice::ReadOnly))
-            r.peakRssMiB = f.readAll().trimmed().toLongLong() >> 10;
-        return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    };
-    QDir().mkpath(root + "/home");
-    if (run(QStringList{"policy", "set", "once", "--max-attempts", "1", "--attempt-timeout", "300s"} + policy, 30'000,
-            nullptr)
-            != 0
-        || run({"add", "h", url, path, "--policy", "once"}, 30'000, nullptr) != 0)
-        return r;
-    QElapsedTimer t;
-    t.start();
-    r.exitCode = run({"sync", "--json"}, timeoutMs, &r.out);
-    r.elapsedMs = t.elapsed();
-    return r;
+    return syncThroughCli(root, url, path, timeoutMs, {}, QStringList{"--attempt-timeout", "300s"} + policy);
 }
 
 } // namespace
@@ -536,12 +491,12 @@ private slots:
         QVERIFY(server.start(pack));
         const QString root = m_tmp.filePath(QStringLiteral("huge-%1").arg(++m_counter));
         const QString path = root + "/clone";
-        const CliSync r = syncThroughCli(root, server.url(), path, maxMs + 30'000);
+        const CliSync r = syncMeasured(root, server.url(), path, maxMs + 30'000);
         qInfo("%s (%lld-byte pack): %lld ms, peak RSS %lld MiB, exit %d: %s", QTest::currentDataTag(),
-              qint64(pack.size()), r.elapsedMs, r.peakRssMiB, r.exitCode, qPrintable(QString::fromUtf8(r.out.right(600))));
+              qint64(pack.size()), r.elapsedMs, (r.peakRssKiB >> 10), r.exitCode, qPrintable(QString::fromUtf8(r.out.right(600))));
         QCOMPARE(server.packsSent(), 1);
         QVERIFY2(r.exitCode > 0, qPrintable(QString::fromUtf8(r.out)));
-        QVERIFY2(r.peakRssMiB > 0 && r.peakRssMiB < 600, qPrintable(QString::number(r.peakRssMiB)));
+        QVERIFY2((r.peakRssKiB >> 10) > 0 && (r.peakRssKiB >> 10) < 600, qPrintable(QString::number((r.peakRssKiB >> 10))));
         QVERIFY2(r.elapsedMs < maxMs, qPrintable(QString::number(r.elapsedMs)));
         if (!error.isEmpty())
             QVERIFY2(QString::fromUtf8(r.out).contains(error), qPrintable(QString::fromUtf8(r.out)));
@@ -566,7 +521,7 @@ private slots:
         PackServer server;
         QVERIFY(server.start(HostilePack::chainedHugeDeltaPack(1, quint64(1000) << 20)));
         const QString root = m_tmp.filePath(QStringLiteral("stall-%1").arg(++m_counter));
-        const CliSync r = syncThroughCli(root, server.url(), root + "/clone", 120'000, {"--stall-timeout", "1s"});
+        const CliSync r = syncMeasured(root, server.url(), root + "/clone", 120'000, {"--stall-timeout", "1s"});
         const QString out = QString::fromUtf8(r.out);
         qInfo("%lld ms, exit %d: %s", r.elapsedMs, r.exitCode, qPrintable(out.right(600)));
         QCOMPARE(server.packsSent(), 1);
@@ -599,7 +554,7 @@ private slots:
         QCOMPARE(refs.write(text), text.size());
         refs.close();
         const QString root = m_tmp.filePath(QStringLiteral("manyrefs-%1").arg(++m_counter));
-        const CliSync r = syncThroughCli(root, m_daemon.url("manyrefs.git"), root + "/clone", 120'000,
+        const CliSync r = syncMeasured(root, m_daemon.url("manyrefs.git"), root + "/clone", 120'000,
                                          {"--attempt-timeout", "3s", "--checkpoint", "never"});
         const QString out = QString::fromUtf8(r.out);
         qInfo("%lld ms, exit %d", r.elapsedMs, r.exitCode);

@@ -29,15 +29,6 @@ QByteArray sha256Of(const QString &path)
     return h.result().toHex();
 }
 
-QJsonObject repoDone(const QByteArray &out)
-{
-    for (const QByteArray &line : out.split('\n')) {
-        const QJsonObject o = QJsonDocument::fromJson(line).object();
-        if (o.value("event").toString() == QLatin1String("repo_done"))
-            return o;
-    }
-    return {};
-}
 
 } // namespace
 
@@ -99,7 +90,7 @@ private slots:
         const QString root = m_tmp.filePath("cli");
         const CliSync r = syncThroughCli(root, m_daemon.url("big.git"), root + "/clone", 120'000, {},
                                          {"--attempt-timeout", "100s", "--checkpoint", "never"});
-        const QJsonObject done = repoDone(r.out);
+        const QJsonObject done = firstRepoDone(r.out);
         qInfo("%lld MiB text file, eol=crlf: %s after %lld ms, peak RSS %lld MiB", kBlobMiB,
               qPrintable(done.value("outcome").toString()), r.elapsedMs, r.peakRssKiB >> 10);
         QCOMPARE(done.value("outcome").toString(), QString("cloned"));
@@ -149,7 +140,7 @@ private slots:
         const QString root = m_tmp.filePath("attr-cli");
         const CliSync r = syncThroughCli(root, m_daemon.url("attr.git"), root + "/clone", 60'000, {},
                                          {"--attempt-timeout", "60s", "--checkpoint", "never"});
-        QCOMPARE(repoDone(r.out).value("outcome").toString(), QString("cloned"));
+        QCOMPARE(firstRepoDone(r.out).value("outcome").toString(), QString("cloned"));
         for (const auto &f : files) {
             QVERIFY2(sha256Of(root + "/clone/" + f.first) == sha256Of(byGit + "/" + f.first), qPrintable(f.first));
             QFile touched(root + "/clone/" + f.first);

@@ -11,19 +11,6 @@ namespace {
 constexpr auto kSlice = std::chrono::milliseconds(50); // how quickly a cancel is noticed
 }
 
-QByteArray HttpResponseHead::header(const QByteArray &name) const
-{
-    QByteArray joined;
-    for (const auto &h : headers) {
-        if (h.first.compare(name, Qt::CaseInsensitive) != 0)
-            continue;
-        if (!joined.isEmpty())
-            joined += ", ";
-        joined += h.second;
-    }
-    return joined;
-}
-
 HttpExchange::HttpExchange()
     : m_started(Clock::now())
     , m_lastActivity(m_started)
