@@ -14,6 +14,18 @@
 #include <QProcessEnvironment>
 #include <QStringList>
 
+// In a test function: skips when repodeck-cli or repodeck-maxrss is not
+// there, and fails instead under CI=true (a skip in CI hides a missing
+// build step).
+#define REPODECK_REQUIRE_MEASURED_CLI()                                                                        \
+    do {                                                                                                       \
+        if (qEnvironmentVariable("REPODECK_MAXRSS").isEmpty() || ::repodeck::test::CliRunner::binary().isEmpty()) { \
+            if (qEnvironmentVariable("CI") == QLatin1String("true"))                                           \
+                QFAIL("repodeck-cli and repodeck-maxrss are needed (REPODECK_MAXRSS, REPODECK_CLI)");          \
+            QSKIP("repodeck-cli or repodeck-maxrss not built");                                                \
+        }                                                                                                      \
+    } while (false)
+
 namespace repodeck::test {
 
 struct CliSync

@@ -45,11 +45,7 @@ private slots:
     void initTestCase()
     {
         QVERIFY(m_tmp.isValid());
-        if (qEnvironmentVariable("REPODECK_MAXRSS").isEmpty() || CliRunner::binary().isEmpty()) {
-            if (qEnvironmentVariable("CI") == QLatin1String("true"))
-                QFAIL("repodeck-cli and repodeck-maxrss are needed (REPODECK_MAXRSS, REPODECK_CLI)");
-            QSKIP("repodeck-cli or repodeck-maxrss not built");
-        }
+        REPODECK_REQUIRE_MEASURED_CLI();
     }
 
     // A 401 whose body never ends: the answer is an authentication failure
