@@ -1,5 +1,5 @@
 // repodeck: the desktop application. Wiring only; the window lives in ui/.
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "log/Logging.h"
 #include "platform/SignalWatcher.h"
 #include "shell/MainWindow.h"
@@ -19,7 +19,7 @@ using namespace repodeck;
 int main(int argc, char *argv[])
 {
     // libgit2 and RepoDeck's network stream, before any thread exists.
-    if (const QString error = core::git::initialize(); !error.isEmpty()) {
+    if (const QString error = core::initializeNetwork(); !error.isEmpty()) {
         std::fprintf(stderr, "repodeck: %s\n", qPrintable(error));
         return 1;
     }

@@ -5,6 +5,7 @@
 #include "cli/Console.h"
 #include "cli/SyncCommand.h"
 #include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "util/RemoteUrl.h"
 #include "workspace/RepoImporter.h"
 #include "workspace/Workspace.h"
@@ -371,7 +372,7 @@ int runCli(const QStringList &args)
     }
     if (a.positional.isEmpty())
         return usage(QStringLiteral("no command given"));
-    if (const QString e = git::initialize(); !e.isEmpty()) {
+    if (const QString e = initializeNetwork(); !e.isEmpty()) {
         printErr(QStringLiteral("repodeck-cli: %1\n").arg(e));
         return SomeFailed;
     }

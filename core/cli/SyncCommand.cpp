@@ -9,7 +9,7 @@
 #include "metrics/Freshness.h"
 #include "platform/SignalWatcher.h"
 #include "sync/Scheduler.h"
-#include "sync/SyncSession.h"
+#include "session/SyncSession.h"
 
 #include <QEventLoop>
 

@@ -7,7 +7,7 @@
 #include "git/pack/IndexWriter.h"
 #include "git/pack/PackFile.h"
 #include "git/pack/PackParser.h"
-#include "net/AttemptContext.h"
+#include "retry/AttemptContext.h"
 
 #include <QCryptographicHash>
 #include <QDir>

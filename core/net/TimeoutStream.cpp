@@ -1,7 +1,7 @@
 #include "net/TimeoutStream.h"
 
 #include "auth/CredentialScope.h"
-#include "net/AttemptContext.h"
+#include "retry/AttemptContext.h"
 #include "net/SocketApi.h"
 
 #include <algorithm>

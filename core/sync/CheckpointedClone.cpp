@@ -7,6 +7,7 @@
 #include "git/ParallelCheckout.h"
 #include "git/ParallelIndexer.h"
 #include "git/RemoteConfig.h"
+#include "retry/FailureCapture.h"
 #include "sync/CheckpointedFetch.h"
 #include "sync/CrashRecovery.h"
 #include "util/RemoteUrl.h"
@@ -108,7 +109,7 @@ bool hasHooks(const QString &gitDir)
 
 AttemptOutcome gitFailure(int rc, AttemptContext *attempt, const QString &host, const QString &what)
 {
-    SyncError e = git::captureFailure(rc, attempt, host);
+    SyncError e = captureFailure(rc, attempt, host);
     e.message = what + QStringLiteral(": ") + e.message;
     return AttemptOutcome::failed(e);
 }

@@ -1,7 +1,7 @@
 #include "sync/CheckpointedFetch.h"
 
 #include "git/GitHandles.h"
-#include "git/GitLibrary.h"
+#include "retry/FailureCapture.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -290,7 +290,7 @@ AttemptOutcome CheckpointedFetch::behindTooBigFailure(const CheckpointUnit &unit
 AttemptOutcome CheckpointedFetch::stepFailed(int rc, const QList<CheckpointUnit> &units, const StepStats &stats,
                                              bool last)
 {
-    SyncError e = git::captureFailure(rc, &m_attempt, m_host);
+    SyncError e = captureFailure(rc, &m_attempt, m_host);
     const bool cut = e.transient && stats.totalObjects > 0 && stats.receivedBytes >= kCutEvidenceBytes;
     if (cut) {
         // The link carried stats.receivedBytes of a step of stats.totalObjects:
@@ -347,7 +347,7 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
     QList<CheckpointUnit> todo;
     int rc = listUnits(&todo, coversAllRefs(m_finalSpecs));
     if (rc < 0)
-        return AttemptOutcome::failed(git::captureFailure(rc, &m_attempt, m_host));
+        return AttemptOutcome::failed(captureFailure(rc, &m_attempt, m_host));
     m_state = CheckpointState::load(m_repo);
     m_state.dropStale(QDateTime::currentSecsSinceEpoch());
     m_kept = packBytesOnDisk(m_repo);

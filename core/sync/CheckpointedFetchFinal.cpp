@@ -1,7 +1,7 @@
 #include "sync/CheckpointedFetch.h"
 
 #include "git/GitHandles.h"
-#include "git/GitLibrary.h"
+#include "retry/FailureCapture.h"
 
 #include <QSet>
 
@@ -60,7 +60,7 @@ AttemptOutcome CheckpointedFetch::finalFetch(bool prune, bool allTags, const QLi
     git_strarray array{pointers.data(), static_cast<size_t>(pointers.size())};
     const int rc = git_remote_fetch(m_remote, &array, &opts, "repodeck: fetch");
     if (rc < 0) {
-        SyncError e = git::captureFailure(rc, &m_attempt, m_host);
+        SyncError e = captureFailure(rc, &m_attempt, m_host);
         e.hint = QStringLiteral("Checkpointed clone: %1; the next attempt continues from there. %2").arg(note(), e.hint);
         return AttemptOutcome::failed(e);
     }

@@ -6,6 +6,7 @@
 #include "git/GitHandles.h"
 #include "git/GitLibrary.h"
 #include "net/http/ProxySettings.h"
+#include "retry/FailureCapture.h"
 #include "sync/CrashRecovery.h"
 #include "util/RemoteUrl.h"
 
@@ -109,19 +110,19 @@ AttemptOutcome cloneRepository(const RepoSpec &spec, AttemptContext &attempt, Tr
     int rc = git_clone(&raw, spec.url.toUtf8().constData(), QFile::encodeName(temp).constData(), &opts);
     git::Repository repo(raw);
     if (rc < 0) {
-        SyncError error = git::captureFailure(rc, &attempt, host);
+        SyncError error = captureFailure(rc, &attempt, host);
         repo.reset();
         removePartialClone(temp);
         return AttemptOutcome::failed(error);
     }
     if (ownCheckout && (rc = git::checkoutInParallel(repo.get(), [&] { return callbacks.checkoutShouldStop(); })) < 0) {
-        SyncError error = git::captureFailure(rc, &attempt, host);
+        SyncError error = captureFailure(rc, &attempt, host);
         repo.reset();
         removePartialClone(temp);
         return AttemptOutcome::failed(error);
     }
     if (spec.mode == RepoMode::Mirror && (rc = finishMirror(repo.get())) < 0) {
-        SyncError error = git::captureFailure(rc, &attempt, host);
+        SyncError error = captureFailure(rc, &attempt, host);
         repo.reset();
         removePartialClone(temp);
         return AttemptOutcome::failed(error);

@@ -3,11 +3,11 @@
 #include "git/CheckoutPlan.h"
 
 #include "git/GitHandles.h"
-#include "git/GitLibrary.h"
 #include "git/InterruptibleCheckout.h"
 #include "git/ParallelIndexer.h"
 #include "git/RemoteConfig.h"
 #include "net/http/ProxySettings.h"
+#include "retry/FailureCapture.h"
 #include "sync/CheckpointedFetch.h"
 #include "util/RemoteUrl.h"
 
@@ -29,7 +29,7 @@ AttemptOutcome leftAlone(const char *reason, const QString &detail)
 
 AttemptOutcome localFailure(int rc, const QString &what)
 {
-    SyncError e = git::captureFailure(rc, nullptr, {});
+    SyncError e = captureFailure(rc, nullptr, {});
     e.message = what + QStringLiteral(": ") + e.message;
     return AttemptOutcome::failed(e);
 }
@@ -126,7 +126,7 @@ AttemptOutcome checkoutAndMove(git_repository *repo, git_reference *head, const 
     bool stopped = false;
     rc = git::checkoutUnlessStopped(repo, target.get(), stop.shouldStop, &stopped);
     if (stopped)
-        return AttemptOutcome::failed(git::captureFailure(rc, stop.attempt, stop.host));
+        return AttemptOutcome::failed(captureFailure(rc, stop.attempt, stop.host));
     if (rc == GIT_ECONFLICT || rc == GIT_EMERGECONFLICT) {
         const git_error *e = git_error_last();
         const QString what = e ? QString::fromUtf8(e->message) : QStringLiteral("conflict");
@@ -321,7 +321,7 @@ AttemptOutcome fetchRepository(git_repository *repo, const RepoSpec &spec, Attem
         git_strarray array{pointers.data(), static_cast<size_t>(pointers.size())};
         rc = git_remote_fetch(remote.get(), &array, &opts, "repodeck: fetch");
         if (rc < 0)
-            return AttemptOutcome::failed(git::captureFailure(rc, &attempt, wanted.host()));
+            return AttemptOutcome::failed(captureFailure(rc, &attempt, wanted.host()));
     }
     callbacks.finish();
 

@@ -1,6 +1,6 @@
 #include "sync/Scheduler.h"
 
-#include "net/AttemptContext.h"
+#include "retry/AttemptContext.h"
 #include "net/Reachability.h"
 #include "retry/Backoff.h"
 #include "retry/ErrorClassifier.h"

@@ -2,7 +2,7 @@
 
 #include "auth/CredentialBroker.h"
 #include "git/GitHandles.h"
-#include "git/GitLibrary.h"
+#include "retry/FailureCapture.h"
 #include "sync/CheckpointedClone.h"
 #include "sync/CloneOperation.h"
 #include "sync/CrashRecovery.h"
@@ -184,7 +184,7 @@ AttemptOutcome SyncJob::fetch(AttemptContext &attempt, TransferCallbacks &callba
                                      GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr);
     repo.reset(raw);
     if (rc < 0) {
-        SyncError e = git::captureFailure(rc, nullptr, {});
+        SyncError e = captureFailure(rc, nullptr, {});
         e.message = QStringLiteral("Cannot open %1: %2").arg(m_spec.path, e.message);
         return AttemptOutcome::failed(e);
     }
@@ -211,7 +211,7 @@ AttemptOutcome SyncJob::fetch(AttemptContext &attempt, TransferCallbacks &callba
         raw = nullptr;
         if ((rc = git_repository_open_ext(&raw, QFile::encodeName(m_spec.path).constData(),
                                           GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr)) < 0)
-            return AttemptOutcome::failed(git::captureFailure(rc, nullptr, {}));
+            return AttemptOutcome::failed(captureFailure(rc, nullptr, {}));
         repo.reset(raw);
     }
     AttemptOutcome out = fetchRepository(repo.get(), m_spec, attempt, callbacks, m_checkpoint);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "net/AttemptContext.h"
+#include "retry/AttemptContext.h"
 #include "sync/SyncTypes.h"
 
 #include <chrono>

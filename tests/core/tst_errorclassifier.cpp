@@ -1,6 +1,7 @@
+#include "retry/FailureCapture.h"
 #include "retry/ErrorClassifier.h"
 
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 
 #include <QtTest>
 
@@ -22,9 +23,9 @@ private slots:
     // fake "all up to date" line). What a server says is shown, not obeyed.
     void serverTextLosesItsEscapeSequences()
     {
-        QCOMPARE(git::initialize(), QString());
+        QCOMPARE(initializeNetwork(), QString());
         git_error_set_str(GIT_ERROR_NET, "remote error: \x1b]0;owned\x07\x1b[2J\x1b[31mFAKE: all up to date\r\xc2\x9b" "1m");
-        const SyncError e = git::captureFailure(-1, nullptr, QStringLiteral("127.0.0.1"));
+        const SyncError e = captureFailure(-1, nullptr, QStringLiteral("127.0.0.1"));
         QVERIFY2(!e.text().contains(QChar(0x1b)) && !e.text().contains(QChar(0x07)) && !e.text().contains(QChar('\r')),
                  qPrintable(e.text()));
         QVERIFY(e.text().contains("FAKE: all up to date"));

@@ -10,12 +10,12 @@
 #include "CliRunner.h"
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "log/Logging.h"
 #include "model/TimelineModel.h"
 #include "state/RepoStateStore.h"
 #include "sync/Scheduler.h"
-#include "sync/SyncSession.h"
+#include "session/SyncSession.h"
 #include "workspace/Workspace.h"
 
 #include <QJsonArray>
@@ -125,7 +125,7 @@ private:
 private slots:
     void initTestCase()
     {
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         const QString root = file(QStringLiteral("srv"));
         QDir().mkpath(root);
         m_bare = GitRepoFactory::createBareRepo(root, QStringLiteral("r.git"), 2);

@@ -7,7 +7,7 @@
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
 #include "HostileTreeServer.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "sync/CrashRecovery.h"
 
 #include <QDir>
@@ -28,7 +28,7 @@ private:
 private slots:
     void initTestCase()
     {
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
     }
 
     // A tree inside the limits costs what its files cost, but no more than

@@ -7,7 +7,7 @@
 #include "FaultProxy.h"
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "sync/CheckpointedClone.h"
 #include "sync/CheckpointedFetch.h"
 #include "sync/CrashRecovery.h"
@@ -110,7 +110,7 @@ private:
 private slots:
     void initTestCase()
     {
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         m_root = m_tmp.filePath("srv");
         QDir().mkpath(m_root);
         m_bare = GitRepoFactory::createBareRepo(m_root, "history.git", 1);

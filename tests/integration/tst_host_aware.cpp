@@ -8,7 +8,7 @@
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
 #include "HttpGitServer.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "net/Reachability.h"
 
 #include <QJsonDocument>
@@ -49,7 +49,7 @@ private:
 private slots:
     void initTestCase()
     {
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         m_root = m_tmp.filePath("srv");
         QDir().mkpath(m_root);
         QVERIFY(!GitRepoFactory::createBareRepo(m_root, "r.git", 2).isEmpty());

@@ -5,13 +5,14 @@
 // or unbounded memory from a gzip bomb. The credentials are real ones in a
 // real `git credential-store` file under a temporary HOME; the servers are
 // HostileHttpServer instances on 127.0.0.1.
+#include "retry/FailureCapture.h"
 #include "SyncHarness.h"
 
 #include "HostileHttpServer.h"
 #include "auth/CredentialBroker.h"
 #include "auth/SessionCredentials.h"
-#include "git/GitLibrary.h"
-#include "net/AttemptContext.h"
+#include "net/NetworkSetup.h"
+#include "retry/AttemptContext.h"
 #include "sync/TransferCallbacks.h"
 #include "net/http/BodyDecoder.h"
 #include "net/http/HttpBackend.h"
@@ -98,7 +99,7 @@ core::RepoResult cloneUnchecked(const QString &url, const QString &path)
     core::RepoResult result;
     result.outcome = rc < 0 ? Outcome::Failed : Outcome::Cloned;
     if (rc < 0)
-        result.error = core::git::captureFailure(rc, &attempt, QStringLiteral("127.0.0.1"));
+        result.error = core::captureFailure(rc, &attempt, QStringLiteral("127.0.0.1"));
     git_repository_free(repo);
     broker.report(rc == 0, result.error.category == core::ErrorCategory::Auth);
     return result;
@@ -179,7 +180,7 @@ private slots:
         QVERIFY(cfg.open(QIODevice::WriteOnly));
         cfg.write("[credential]\n\thelper = store --file=" + storePath().toUtf8() + "\n");
         cfg.close();
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
     }
 
     void cleanupTestCase() { QVERIFY(core::http::useHttpBackend(core::http::HttpBackend::Qt)); }

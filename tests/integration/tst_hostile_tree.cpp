@@ -10,7 +10,7 @@
 #include "PackServer.h"
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -68,7 +68,7 @@ private:
 private slots:
     void initTestCase()
     {
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         QVERIFY(QDir().mkpath(outside()));
     }
 

@@ -13,7 +13,7 @@
 #include "HttpGitServer.h"
 #include "NginxServer.h"
 #include "TestPki.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "net/http/HttpBackend.h"
 
 #include <QSslCertificate>
@@ -77,7 +77,7 @@ private slots:
     {
         if (NginxServer::executablePath().isEmpty())
             QSKIP("nginx is not installed: HTTP/2 is not tested (package nginx; ./dev.sh installs it)");
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         QVERIFY(core::http::useHttpBackend(core::http::HttpBackend::Qt));
         m_root = m_tmp.filePath("srv");
         QDir().mkpath(m_root);

@@ -3,6 +3,7 @@
 // traffic must pass through, and the fault proxy. What libgit2's own client
 // cannot do is checked exactly: HTTP status and Retry-After, redirects,
 // credentials asked once, TLS verification against a trusted CA, proxies.
+#include "retry/FailureCapture.h"
 #include "SyncHarness.h"
 
 #include "FaultProxy.h"
@@ -10,8 +11,8 @@
 #include "HttpGitServer.h"
 #include "HttpProxyServer.h"
 #include "TestPki.h"
-#include "git/GitLibrary.h"
-#include "net/AttemptContext.h"
+#include "net/NetworkSetup.h"
+#include "retry/AttemptContext.h"
 #include "net/http/CertificatePins.h"
 #include "CliRunner.h"
 #include "net/http/HttpBackend.h"
@@ -99,7 +100,7 @@ DirectResult directClone(const QString &url, const QString &path, Callbacks *cal
     DirectResult result;
     result.rc = git_clone(&repo, url.toUtf8().constData(), QFile::encodeName(path).constData(), &options);
     if (result.rc < 0)
-        result.error = core::git::captureFailure(result.rc, &attempt, QUrl(url).host());
+        result.error = core::captureFailure(result.rc, &attempt, QUrl(url).host());
     git_repository_free(repo);
     return result;
 }
@@ -217,7 +218,7 @@ private:
 private slots:
     void initTestCase()
     {
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         // The default; forced so a developer's setting cannot change what is tested.
         QVERIFY(core::http::useHttpBackend(core::http::HttpBackend::Qt));
         m_root = m_tmp.filePath("srv");

@@ -11,9 +11,9 @@
 #include "HostilePack.h"
 #include "PackServer.h"
 #include "git/GitHandles.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "git/ParallelIndexer.h"
-#include "net/AttemptContext.h"
+#include "retry/AttemptContext.h"
 
 #include <git2/sys/odb_backend.h>
 
@@ -187,7 +187,7 @@ private:
 private slots:
     void initTestCase()
     {
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         m_bare = m_tmp.filePath("srv/history.git");
         QVERIFY(buildDeltaHistory(m_tmp.filePath("work"), m_bare, 60));
         QVERIFY(m_daemon.start(m_tmp.filePath("srv")));

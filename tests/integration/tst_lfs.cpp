@@ -6,7 +6,7 @@
 
 #include "GitDaemonServer.h"
 #include "LfsServer.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "sync/LfsStep.h"
 
 #include <QtTest>
@@ -162,7 +162,7 @@ private slots:
                 QFAIL("git-lfs is not installed; CI must run these tests (dev.sh installs the git-lfs package)");
             QSKIP("git-lfs is not installed (apt install git-lfs)");
         }
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         // The user's git configuration as `git lfs install` leaves it, and
         // nothing of the developer's own.
         const QString config = m_tmp.filePath(QStringLiteral("gitconfig"));

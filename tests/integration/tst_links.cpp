@@ -4,7 +4,7 @@
 
 #include "GitRepoFactory.h"
 #include "SyncHarness.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "state/RepoStateStore.h"
 #include "sync/CheckpointedClone.h"
 #include "sync/CrashRecovery.h"
@@ -50,7 +50,7 @@ class TestLinks : public QObject
     Q_OBJECT
 
 private slots:
-    void initTestCase() { QCOMPARE(core::git::initialize(), QString()); }
+    void initTestCase() { QCOMPARE(core::initializeNetwork(), QString()); }
 
     void linkedTopFolderLosesOnlyTheLink()
     {

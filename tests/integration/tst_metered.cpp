@@ -10,10 +10,10 @@
 #include "FaultProxy.h"
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "net/Reachability.h"
 #include "sync/Scheduler.h"
-#include "sync/SyncSession.h"
+#include "session/SyncSession.h"
 #include "workspace/Workspace.h"
 
 #include <QJsonDocument>
@@ -69,7 +69,7 @@ private:
 private slots:
     void initTestCase()
     {
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         const QString root = m_tmp.filePath(QStringLiteral("srv"));
         QDir().mkpath(root);
         QVERIFY(!GitRepoFactory::createBareRepo(root, QStringLiteral("r.git"), 2).isEmpty());

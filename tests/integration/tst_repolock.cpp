@@ -10,7 +10,7 @@
 
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "sync/RepoLock.h"
 
 #include <QCoreApplication>
@@ -161,7 +161,7 @@ private slots:
     void initTestCase()
     {
         QVERIFY(m_tmp.isValid());
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
     }
 
     void deadOwnerIsTakenOver_data()

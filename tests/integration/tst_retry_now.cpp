@@ -8,7 +8,7 @@
 #include "FaultProxy.h"
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 
 #include <QtTest>
 
@@ -52,7 +52,7 @@ private:
 private slots:
     void initTestCase()
     {
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         const QString root = m_tmp.filePath(QStringLiteral("srv"));
         QDir().mkpath(root);
         QVERIFY(!GitRepoFactory::createBareRepo(root, QStringLiteral("r.git"), 2).isEmpty());

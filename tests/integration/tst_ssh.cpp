@@ -5,7 +5,7 @@
 #include "FaultProxy.h"
 #include "GitRepoFactory.h"
 #include "SshServer.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "net/ssh/HostKeyTrust.h"
 #include "net/ssh/OpenSshTransport.h"
 #include "retry/ErrorClassifier.h"
@@ -116,7 +116,7 @@ private slots:
 
     void initTestCase()
     {
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         if (!m_sshd.start())
             QSKIP(qPrintable("no sshd here: " + m_sshd.error()));
         m_bare = GitRepoFactory::createBareRepo(m_tmp.filePath("srv"), "r.git", 3);

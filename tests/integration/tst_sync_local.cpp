@@ -5,7 +5,7 @@
 
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "sync/CrashRecovery.h"
 #include "sync/RepoLock.h"
 
@@ -79,7 +79,7 @@ private:
 private slots:
     void initTestCase()
     {
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         m_root = m_tmp.filePath("srv");
         QDir().mkpath(m_root);
         QVERIFY(m_daemon.start(m_root));

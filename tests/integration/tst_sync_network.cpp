@@ -6,7 +6,7 @@
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
 #include "HttpGitServer.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 
 #include <QtTest>
 
@@ -36,7 +36,7 @@ private:
 private slots:
     void initTestCase()
     {
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         m_serverRoot = m_tmp.filePath("srv");
         QDir().mkpath(m_serverRoot);
         QVERIFY(!GitRepoFactory::createBareRepo(m_serverRoot, "small.git", 3).isEmpty());

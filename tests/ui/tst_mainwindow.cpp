@@ -4,7 +4,7 @@
 // remembered, drops open the import dialog, actions carry their shortcuts.
 #include "UiTestUtil.h"
 #include "dialogs/ImportDialog.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "dialogs/RemoveDialog.h"
 #include "io/WorkspaceController.h"
 #include "model/RepoFilterProxy.h"
@@ -74,7 +74,7 @@ private:
 private slots:
     void initTestCase()
     {
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         isolateSettings(QStringLiteral("tst_mainwindow"));
         qputenv("REPODECK_LOG_DIR", m_dir.filePath(QStringLiteral("logs")).toUtf8());
         m_origin = m_dir.filePath(QStringLiteral("origin.git"));

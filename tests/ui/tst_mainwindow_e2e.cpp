@@ -8,7 +8,7 @@
 // metered connection scheduled syncs wait (status bar), Sync All asks once
 // and connects, and the waiting ones run when it is no longer metered.
 #include "UiTestUtil.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "FaultProxy.h"
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
@@ -26,7 +26,7 @@
 #include "shell/MainWindow.h"
 #include "state/RepoStateStore.h"
 #include "sync/Scheduler.h"
-#include "sync/SyncSession.h"
+#include "session/SyncSession.h"
 #include "views/DetailsPane.h"
 #include "workspace/WorkspaceEditor.h"
 
@@ -98,7 +98,7 @@ private:
 private slots:
     void initTestCase()
     {
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         isolateSettings(QStringLiteral("tst_mainwindow_e2e"));
         qputenv("REPODECK_LOG_DIR", m_dir.filePath(QStringLiteral("logs")).toUtf8());
         const QString served = m_dir.filePath(QStringLiteral("served"));

@@ -7,7 +7,7 @@
 #include "state/RepoStateStore.h"
 #include "state/StateEditor.h"
 #include "sync/Scheduler.h"
-#include "sync/SyncSession.h"
+#include "session/SyncSession.h"
 
 #include <QtTest>
 

@@ -11,7 +11,7 @@
 #include "auth/Keychain.h"
 #include "auth/SessionCredentials.h"
 #include "dialogs/TrustDialogs.h"
-#include "git/GitLibrary.h"
+#include "net/NetworkSetup.h"
 #include "model/RepoTableModel.h"
 #include "model/SyncTracker.h"
 #include "net/http/CertificatePins.h"
@@ -104,7 +104,7 @@ private slots:
         qputenv("REPODECK_LOG_DIR", m_dir.filePath("logs").toUtf8());
         qputenv("REPODECK_KEYCHAIN_SERVICE", "RepoDeck-uitest-" + QByteArray::number(QCoreApplication::applicationPid()));
         QDir().mkpath(m_dir.filePath("home"));
-        QCOMPARE(core::git::initialize(), QString());
+        QCOMPARE(core::initializeNetwork(), QString());
         isolateSettings(QStringLiteral("tst_trust"));
         m_served = m_dir.filePath("served");
         QVERIFY(!GitRepoFactory::createBareRepo(m_served, "a.git", 2).isEmpty());

@@ -2,7 +2,7 @@
 
 #include "model/RepoTableModel.h"
 #include "sync/Scheduler.h"
-#include "sync/SyncSession.h"
+#include "session/SyncSession.h"
 
 namespace repodeck::ui {
 

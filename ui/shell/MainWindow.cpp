@@ -14,7 +14,7 @@
 #include "views/AttentionBar.h"
 #include "state/RepoStateStore.h"
 #include "sync/Scheduler.h"
-#include "sync/SyncSession.h"
+#include "session/SyncSession.h"
 #include "views/DetailsPane.h"
 #include "views/EmptyStateHint.h"
 #include "views/ProgressDelegate.h"

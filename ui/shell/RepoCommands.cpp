@@ -10,7 +10,7 @@
 #include "model/StatusText.h"
 #include "shell/AppSettings.h"
 #include "sync/Scheduler.h"
-#include "sync/SyncSession.h"
+#include "session/SyncSession.h"
 #include "util/RemoveTree.h"
 
 #include <QClipboard>

@@ -6,7 +6,7 @@
 #include "net/http/CertificatePins.h"
 #include "net/ssh/OpenSshTransport.h"
 #include "sync/Scheduler.h"
-#include "sync/SyncSession.h"
+#include "session/SyncSession.h"
 #include "util/RemoteUrl.h"
 
 #include <QCryptographicHash>

@@ -1,6 +1,6 @@
 #include "net/http/HttpErrors.h"
 
-#include "net/AttemptContext.h"
+#include "retry/AttemptContext.h"
 #include "util/Duration.h"
 
 #include <QNetworkReply>

@@ -1,6 +1,6 @@
 #include "net/http/HttpExchange.h"
 
-#include "net/AttemptContext.h"
+#include "retry/AttemptContext.h"
 
 #include <algorithm>
 #include <cstring>

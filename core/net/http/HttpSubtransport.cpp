@@ -1,6 +1,6 @@
 #include "net/http/HttpSubtransport.h"
 
-#include "net/AttemptContext.h"
+#include "retry/AttemptContext.h"
 #include "net/http/BodyDecoder.h"
 #include "net/http/HttpConnection.h"
 #include "net/http/HttpErrors.h"

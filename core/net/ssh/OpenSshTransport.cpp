@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "net/AttemptContext.h"
+#include "retry/AttemptContext.h"
 #include "platform/ChildProcess.h"
 
 #include <QProcess>

@@ -1,4 +1,4 @@
-#include "sync/SyncSession.h"
+#include "session/SyncSession.h"
 
 #include "log/AttemptLog.h"
 #include "metrics/Freshness.h"

@@ -40,7 +40,6 @@ public:
 
     Millis connectTimeout() const { return m_connectTimeout; }
     Millis stallTimeout() const { return m_stallTimeout; }
-    Clock::time_point attemptDeadline() const { return m_attemptDeadline; }
     bool isCancelled() const { return m_cancel && m_cancel->isCancelled(); }
 
     // The first fault wins: a timeout that causes a reset is still a timeout.

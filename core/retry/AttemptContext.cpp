@@ -1,4 +1,4 @@
-#include "net/AttemptContext.h"
+#include "retry/AttemptContext.h"
 
 namespace repodeck::core {
 
