@@ -1,12 +1,12 @@
 // What one plain-http response costs Qt Network, by the size of its head
 // (docs/benchmarks.md, "HTTP transport"). A minimal server on 127.0.0.1
 // answers every request with a fixed body and a head padded to N bytes; on
-// one worker thread the bench alternates the transport's HttpClient (request
+// one worker thread the bench alternates the transport's HttpPoolHandle (request
 // to the answer's head, exactly as HttpSubtransport waits for it) and a
 // blocking socket client (what libgit2's client does), and counts the
 // process's read(2) calls per request from /proc/self/io.
 // Usage: http_head_cost [REQUESTS=300]
-#include "net/http/HttpClient.h"
+#include "net/http/HttpPoolHandle.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -85,7 +85,7 @@ qint64 viaQtTransport(const QUrl &url)
     t.start();
     http::ProxyChoice direct; // Qt reads a proxy's answers through a buffered socket
     direct.mode = http::ProxyChoice::Mode::None;
-    http::HttpClient client(direct);
+    http::HttpPoolHandle client(direct);
     http::HttpRequestSpec spec;
     spec.url = url;
     auto exchange = client.send(spec);

@@ -97,7 +97,7 @@ AttemptOutcome SyncJob::run()
     if (const RemoteUrl url = RemoteUrl::parse(m_spec.url); !url.isValid())
         return AttemptOutcome::failed(SyncError::local(
             url.error(), QStringLiteral("Correct the repository's URL (remove it and add it again).")));
-    AttemptOutcome out = runLocked(attempt, callbacks);
+    AttemptOutcome out = cloneOrFetch(attempt, callbacks);
     out.bytes = std::max(out.bytes, attempt.bytesReceived());
     out.httpVersion = attempt.httpVersion();
     const bool ok = out.outcome != Outcome::Failed && out.outcome != Outcome::Cancelled && !out.busy;
@@ -118,7 +118,7 @@ AttemptOutcome SyncJob::run()
     return out;
 }
 
-AttemptOutcome SyncJob::runLocked(AttemptContext &attempt, TransferCallbacks &callbacks)
+AttemptOutcome SyncJob::cloneOrFetch(AttemptContext &attempt, TransferCallbacks &callbacks)
 {
     git::Repository repo;
     switch (inspectTarget(m_spec.path, &repo)) {
@@ -165,7 +165,7 @@ AttemptOutcome SyncJob::clone(AttemptContext &attempt, TransferCallbacks &callba
         return fetch(attempt, callbacks);
     }
     if (state != TargetState::Missing && state != TargetState::EmptyDir)
-        return runLocked(attempt, callbacks);
+        return cloneOrFetch(attempt, callbacks);
     const bool resume = isCheckpointInProgress(partialClonePath(m_spec.path), m_spec.url);
     AttemptOutcome out = (m_checkpoint || resume) && m_policy.checkpoint != Checkpoint::Never
                              ? checkpointedClone(m_spec, attempt, callbacks, m_linkBytesHint)

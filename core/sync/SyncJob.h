@@ -24,7 +24,9 @@ public:
     AttemptOutcome run();
 
 private:
-    AttemptOutcome runLocked(AttemptContext &attempt, TransferCallbacks &callbacks);
+    // What the target folder holds decides: nothing (or an empty folder) is
+    // cloned, a repository fetched; clone() and fetch() take their locks.
+    AttemptOutcome cloneOrFetch(AttemptContext &attempt, TransferCallbacks &callbacks);
     AttemptOutcome clone(AttemptContext &attempt, TransferCallbacks &callbacks);
     AttemptOutcome fetch(AttemptContext &attempt, TransferCallbacks &callbacks);
 

@@ -1,9 +1,9 @@
 // RepoDeck's HTTP/1.1 connections (core/net/http/HttpConnection) against
 // servers on 127.0.0.1 that do what real ones do at the edges: end a
-// kept-alive connection just as it is reused. Driven through HttpClient,
+// kept-alive connection just as it is reused. Driven through HttpPoolHandle,
 // as the transport drives it.
 #include "HostileHttpServer.h"
-#include "net/http/HttpClient.h"
+#include "net/http/HttpPoolHandle.h"
 
 #include <QtTest>
 
@@ -23,7 +23,7 @@ struct Answer
 };
 
 // Sends a GET for `url` and reads the whole answer (bounded waits).
-Answer get(HttpClient &client, const QString &url)
+Answer get(HttpPoolHandle &client, const QString &url)
 {
     HttpRequestSpec spec;
     spec.url = QUrl(url);
@@ -77,7 +77,7 @@ private slots:
         HostileHttpServer server;
         QVERIFY(server.start());
         server.serveKeepAliveClosingOnReuse();
-        HttpClient client(ProxyChoice{ProxyChoice::Mode::None, {}, {}});
+        HttpPoolHandle client(ProxyChoice{ProxyChoice::Mode::None, {}, {}});
         QString error;
         QVERIFY2(client.isValid(&error), qPrintable(error));
 

@@ -29,7 +29,7 @@ struct BodyLimits
 // said) on the worker thread, on demand: produce() writes at most what the
 // reader asked for, so neither thread ever holds more than one input chunk
 // plus the caller's buffer. Qt's own decompression is not used (its only
-// guard is a ratio, with no total; see HttpSession::start).
+// guard is a ratio, with no total; see HttpConnectionPool::start).
 class BodyDecoder
 {
 public:

@@ -25,22 +25,6 @@ bool isHttpProxy(const QNetworkProxy &proxy)
     return proxy.type() == QNetworkProxy::HttpProxy || proxy.type() == QNetworkProxy::HttpCachingProxy;
 }
 
-int defaultPort(const QUrl &url)
-{
-    return url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0 ? 443 : 80;
-}
-
-QByteArray hostPort(const QUrl &url)
-{
-    QByteArray host = url.host(QUrl::FullyEncoded).toLatin1();
-    if (host.contains(':'))
-        host = '[' + host + ']';
-    const int port = url.port(defaultPort(url));
-    if (port != defaultPort(url))
-        host += ':' + QByteArray::number(port);
-    return host;
-}
-
 // Qt's socket errors in the QNetworkReply terms HttpErrors classifies.
 int networkErrorOf(QAbstractSocket::SocketError error)
 {
@@ -237,18 +221,10 @@ void HttpConnection::onConnected()
         m_exchange->noteActivity();
     if (m_tunnel) {
         // CONNECT host:port, with Basic credentials from the proxy URL.
-        QByteArray authority = m_url.host(QUrl::FullyEncoded).toLatin1();
-        if (authority.contains(':'))
-            authority = '[' + authority + ']';
-        authority += ':' + QByteArray::number(m_url.port(defaultPort(m_url)));
-        QByteArray connectRequest = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
-        if (!m_proxy.user().isEmpty()) {
-            const QByteArray pair = m_proxy.user().toUtf8() + ':' + m_proxy.password().toUtf8();
-            connectRequest += "Proxy-Authorization: Basic " + pair.toBase64() + "\r\n";
-        }
+        const QByteArray connectRequest = connectRequestBytes(m_url, proxyLogin());
         m_tunnelling = true;
         m_tunnelAnswer = HttpResponseParser(false);
-        m_socket->write(connectRequest + "\r\n");
+        m_socket->write(connectRequest);
         return;
     }
     if (m_tls)
@@ -257,34 +233,16 @@ void HttpConnection::onConnected()
     sendRequest();
 }
 
-QByteArray HttpConnection::requestBytes() const
+ProxyLogin HttpConnection::proxyLogin() const
 {
-    const QUrl &url = m_spec.url;
-    QByteArray target = m_absoluteForm
-        ? url.toEncoded(QUrl::RemoveUserInfo | QUrl::RemoveFragment)
-        : url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
-    if (target.isEmpty())
-        target = "/";
-    QByteArray out = (m_spec.post ? "POST " : "GET ") + target + " HTTP/1.1\r\nHost: " + hostPort(url) + "\r\n";
-    for (const auto &h : m_spec.headers)
-        out += h.first + ": " + h.second + "\r\n";
-    if (m_spec.post)
-        out += "Content-Length: " + QByteArray::number(m_spec.body.size()) + "\r\n";
-    if (m_absoluteForm && !m_proxy.user().isEmpty()) {
-        const QByteArray pair = m_proxy.user().toUtf8() + ':' + m_proxy.password().toUtf8();
-        out += "Proxy-Authorization: Basic " + pair.toBase64() + "\r\n";
-    }
-    out += "\r\n";
-    if (m_spec.post)
-        out += m_spec.body;
-    return out;
+    return {m_proxy.user(), m_proxy.password()};
 }
 
 void HttpConnection::sendRequest()
 {
     if (!m_exchange)
         return;
-    const QByteArray bytes = requestBytes();
+    const QByteArray bytes = requestBytes(m_spec, m_absoluteForm, proxyLogin());
     m_toWrite = bytes.size();
     m_socket->write(bytes);
     m_exchange->noteActivity();
@@ -312,7 +270,7 @@ void HttpConnection::readTunnelAnswer()
         if (status < 200 || status > 299 || m_tunnelAnswer.leftover() > 0 || m_socket->bytesAvailable() > 0) {
             failWith(QNetworkReply::UnknownProxyError,
                      QStringLiteral("the proxy did not open a tunnel to %1 (status %2)")
-                         .arg(QString::fromLatin1(hostPort(m_url)))
+                         .arg(QString::fromLatin1(hostHeader(m_url)))
                          .arg(status));
             return;
         }

@@ -72,7 +72,7 @@ private:
     void complete();
     void failWith(int networkError, const QString &text);
     bool retryOnNewConnection();
-    QByteArray requestBytes() const;
+    ProxyLogin proxyLogin() const;
 
     QUrl m_url;
     QNetworkProxy m_proxy;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "net/http/HttpRequest.h"
 #include "util/Duration.h"
 
 #include <QByteArray>
@@ -21,16 +22,6 @@ class AttemptContext;
 }
 
 namespace repodeck::core::http {
-
-using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
-
-struct HttpRequestSpec
-{
-    QUrl url;          // without user info: credentials travel only in headers we set
-    bool post = false; // GET otherwise
-    HttpHeaders headers;
-    QByteArray body;
-};
 
 struct HttpResponseHead
 {

@@ -173,7 +173,7 @@ void HttpSubtransport::free(git_smart_subtransport *base)
 
 int HttpSubtransport::prepare(const char *url)
 {
-    if (!m_client) {
+    if (!m_pool) {
         // The connect options (callbacks, proxy, headers) exist by the first action.
         ProxyChoice proxy;
         git_remote_connect_options options;
@@ -191,10 +191,10 @@ int HttpSubtransport::prepare(const char *url)
         git_error_clear();
         if (proxy.mode != ProxyChoice::Mode::System)
             spdlog::debug("http transport: proxy from {}", proxy.source.toStdString());
-        m_client = std::make_unique<HttpClient>(proxy);
+        m_pool = std::make_unique<HttpPoolHandle>(proxy);
         QString error;
-        if (!m_client->isValid(&error)) {
-            m_client.reset();
+        if (!m_pool->isValid(&error)) {
+            m_pool.reset();
             git_error_set_str(GIT_ERROR_NET, error.toUtf8().constData());
             return -1;
         }
@@ -276,7 +276,7 @@ int HttpSubtransport::executeRequest(HttpStream &stream)
     int redirects = 0;
     while (true) {
         const HttpRequestSpec spec = buildRequest(stream);
-        stream.exchange = m_client->send(spec);
+        stream.exchange = m_pool->send(spec);
         const WaitLimits limits = currentLimits();
         const WaitResult waited = stream.exchange->waitForHead(limits);
         if (waited != WaitResult::Ready) {
@@ -419,7 +419,7 @@ int HttpSubtransport::checkCertificate(const HttpFailure &failure)
         const QByteArray hostUtf8 = host.toUtf8();
         const int rc = git_transport_smart_certificate_check(m_transport, &cert.parent, 0, hostUtf8.constData());
         if (rc == 0) {
-            m_client->trustCertificate(sha256);
+            m_pool->trustCertificate(sha256);
             return 1;
         }
         if (rc < 0 && rc != GIT_PASSTHROUGH) {
@@ -471,7 +471,7 @@ int HttpSubtransport::read(HttpStream &stream, char *buffer, size_t size, size_t
         const size_t n = direct ? stream.exchange->take(buffer, size, &pump)
                                 : stream.exchange->take(chunk, sizeof chunk, &pump);
         if (pump)
-            m_client->pump(stream.exchange);
+            m_pool->pump(stream.exchange);
         if (n > 0) {
             if (AttemptContext *attempt = AttemptContext::current())
                 attempt->addBytesReceived(static_cast<qint64>(n));
@@ -504,8 +504,8 @@ int HttpSubtransport::read(HttpStream &stream, char *buffer, size_t size, size_t
 
 void HttpSubtransport::release(HttpStream &stream)
 {
-    if (stream.exchange && m_client)
-        m_client->release(stream.exchange);
+    if (stream.exchange && m_pool)
+        m_pool->release(stream.exchange);
     stream.exchange.reset();
 }
 

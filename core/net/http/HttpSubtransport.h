@@ -1,6 +1,6 @@
 #pragma once
 
-#include "net/http/HttpClient.h"
+#include "net/http/HttpPoolHandle.h"
 #include "net/http/HttpCredentials.h"
 
 #include <QByteArray>
@@ -53,7 +53,7 @@ private:
     git_smart_subtransport m_parent; // first: libgit2 hands us back this pointer
     git_transport *m_transport = nullptr;
     git_remote *m_remote = nullptr;
-    std::unique_ptr<HttpClient> m_client;
+    std::unique_ptr<HttpPoolHandle> m_pool;
     HttpHeaders m_customHeaders;
     QByteArray m_givenUrl; // as libgit2 passed it (may carry user info)
     QByteArray m_base;     // encoded, without user info or trailing '/', after redirects

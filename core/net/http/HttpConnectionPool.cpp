@@ -1,4 +1,4 @@
-#include "net/http/HttpSession.h"
+#include "net/http/HttpConnectionPool.h"
 
 #include "net/http/HttpConnection.h"
 
@@ -7,14 +7,14 @@
 
 namespace repodeck::core::http {
 
-HttpSession::HttpSession(ProxyChoice proxy)
+HttpConnectionPool::HttpConnectionPool(ProxyChoice proxy)
     : m_proxy(std::move(proxy))
 {
 }
 
-HttpSession::~HttpSession() = default; // the connections are children
+HttpConnectionPool::~HttpConnectionPool() = default; // the connections are children
 
-QNetworkProxy HttpSession::proxyFor(const QUrl &url) const
+QNetworkProxy HttpConnectionPool::proxyFor(const QUrl &url) const
 {
     switch (m_proxy.mode) {
     case ProxyChoice::Mode::None:
@@ -31,7 +31,7 @@ QNetworkProxy HttpSession::proxyFor(const QUrl &url) const
     return QNetworkProxy(QNetworkProxy::NoProxy);
 }
 
-void HttpSession::start(const std::shared_ptr<HttpExchange> &exchange, const HttpRequestSpec &spec)
+void HttpConnectionPool::start(const std::shared_ptr<HttpExchange> &exchange, const HttpRequestSpec &spec)
 {
     const QString origin = HttpConnection::originKey(spec.url);
     HttpConnection *connection = m_idle.take(origin);
@@ -47,7 +47,7 @@ void HttpSession::start(const std::shared_ptr<HttpExchange> &exchange, const Htt
     connection->begin(exchange, spec);
 }
 
-void HttpSession::connectionDone(HttpConnection *connection, bool reusable)
+void HttpConnectionPool::connectionDone(HttpConnection *connection, bool reusable)
 {
     const QString origin = m_idle.key(connection);
     if (!origin.isEmpty())
@@ -62,14 +62,14 @@ void HttpSession::connectionDone(HttpConnection *connection, bool reusable)
     m_idle.insert(connection->origin(), connection);
 }
 
-void HttpSession::pump(const std::shared_ptr<HttpExchange> &exchange)
+void HttpConnectionPool::pump(const std::shared_ptr<HttpExchange> &exchange)
 {
     exchange->pumped();
     if (auto *connection = static_cast<HttpConnection *>(exchange->connection))
         connection->pull();
 }
 
-void HttpSession::release(const std::shared_ptr<HttpExchange> &exchange)
+void HttpConnectionPool::release(const std::shared_ptr<HttpExchange> &exchange)
 {
     auto *connection = static_cast<HttpConnection *>(exchange->connection);
     if (!connection)
@@ -84,7 +84,7 @@ void HttpSession::release(const std::shared_ptr<HttpExchange> &exchange)
     connection->deleteLater();
 }
 
-void HttpSession::trustCertificate(const QByteArray &sha256)
+void HttpConnectionPool::trustCertificate(const QByteArray &sha256)
 {
     m_trusted.insert(sha256);
 }

@@ -18,12 +18,12 @@ class HttpConnection;
 // A connection whose answer ended cleanly and may stay open waits here for
 // the transport's next request to the same origin; nothing is shared with
 // other transports, so a certificate one transport accepted never serves
-// another. Every method runs on the network thread; HttpClient posts to it.
-class HttpSession : public QObject
+// another. Every method runs on the network thread; HttpPoolHandle posts to it.
+class HttpConnectionPool : public QObject
 {
 public:
-    explicit HttpSession(ProxyChoice proxy);
-    ~HttpSession() override;
+    explicit HttpConnectionPool(ProxyChoice proxy);
+    ~HttpConnectionPool() override;
 
     void start(const std::shared_ptr<HttpExchange> &exchange, const HttpRequestSpec &spec);
     // The worker took data: read more from the connection.

@@ -9,18 +9,18 @@
 
 namespace repodeck::core::http {
 
-class HttpSession;
+class HttpConnectionPool;
 
 // The worker-thread half of one transport: sends requests to its
-// HttpSession on the network thread and hands back the exchanges to wait on.
+// HttpConnectionPool on the network thread and hands back the exchanges to wait on.
 // Never blocks: every call is a queued call to the network thread.
-class HttpClient
+class HttpPoolHandle
 {
 public:
-    explicit HttpClient(ProxyChoice proxy);
-    ~HttpClient();
-    HttpClient(const HttpClient &) = delete;
-    HttpClient &operator=(const HttpClient &) = delete;
+    explicit HttpPoolHandle(ProxyChoice proxy);
+    ~HttpPoolHandle();
+    HttpPoolHandle(const HttpPoolHandle &) = delete;
+    HttpPoolHandle &operator=(const HttpPoolHandle &) = delete;
 
     // False (with `error`) when the network thread cannot run.
     bool isValid(QString *error) const;
@@ -34,7 +34,7 @@ private:
     template<typename F>
     void post(F &&f);
 
-    HttpSession *m_session = nullptr; // lives on the network thread
+    HttpConnectionPool *m_pool = nullptr; // lives on the network thread
     QString m_error;
 };
 
