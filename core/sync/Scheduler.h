@@ -42,7 +42,6 @@ public:
     void setMaxConcurrent(int jobs);
     int maxConcurrent() const { return m_maxConcurrent; }
     void setHostConfig(const HostConfig &config) { m_gate.setConfig(config); pump(); }
-    const HostConfig &hostConfig() const { return m_gate.config(); }
     const HostGate &hosts() const { return m_gate; }
     // Fixes the jitter randomness (tests, benchmarks).
     void setSeed(quint64 seed);
@@ -79,8 +78,6 @@ public:
     void handleResumedFromSleep(const QDateTime &now = QDateTime::currentDateTimeUtc());
 
     State state(const QString &name) const;
-    int activeCount() const { return m_entries.size(); }
-    int runningCount() const { return m_running; }
     bool isIdle() const { return m_entries.isEmpty(); }
 
     // "127.0.0.1:9418": the unit the host gate works on (host and port).
