@@ -8,8 +8,6 @@
 #include "sync/SyncJob.h"
 #include "util/RemoteUrl.h"
 
-#include <QUrl>
-
 namespace repodeck::core {
 
 using Clock = std::chrono::steady_clock;
@@ -72,23 +70,6 @@ Scheduler::~Scheduler()
         entry->cancel->cancel();
     }
     m_pool.waitForDone();
-}
-
-QString Scheduler::hostKey(const QString &url)
-{
-    const RemoteUrl remote = RemoteUrl::parse(url);
-    if (!remote.isNetwork())
-        return QStringLiteral("local");
-    const QUrl parsed(remote.redacted());
-    const int port = parsed.port();
-    return port > 0 ? QStringLiteral("%1:%2").arg(remote.host().toLower()).arg(port) : remote.host().toLower();
-}
-
-bool Scheduler::isLoopbackHost(const QString &key)
-{
-    const QString host = key.section(QLatin1Char(':'), 0, 0);
-    return key == QLatin1String("local") || host == QLatin1String("localhost")
-           || host.startsWith(QLatin1String("127.")) || key.startsWith(QLatin1String("[::1]"));
 }
 
 void Scheduler::setSeed(quint64 seed)
@@ -184,7 +165,7 @@ bool Scheduler::sync(const RepoSpec &spec, const RetryPolicy &policy, Trigger tr
     auto entry = std::make_shared<Entry>();
     entry->spec = spec;
     entry->policy = policy;
-    entry->host = hostKey(spec.url);
+    entry->host = hostKeyOf(spec.url);
     entry->checkpoint = policy.checkpoint == Checkpoint::Always;
     entry->next = trigger == Trigger::Manual ? Trigger::Manual : Trigger::Scheduled;
     entry->rng.seed(m_seeded ? m_seed ^ qHash(spec.name, 0) : std::random_device{}());

@@ -4,6 +4,7 @@
 #include "sync/AttemptOutcome.h"
 #include "sync/HostGate.h"
 #include "sync/SyncTypes.h"
+#include "util/RemoteUrl.h"
 #include "workspace/RepoSpec.h"
 
 #include <QElapsedTimer>
@@ -80,13 +81,9 @@ public:
     State state(const QString &name) const;
     bool isIdle() const { return m_entries.isEmpty(); }
 
-    // "127.0.0.1:9418": the unit the host gate works on (host and port).
-    static QString hostKey(const QString &url);
-    // Loopback and local paths stay reachable when the machine is offline.
-    static bool isLoopbackHost(const QString &hostKey);
     bool heldByOffline(const QString &hostKey) const
     {
-        return !m_online && !(m_loopbackExempt && isLoopbackHost(hostKey));
+        return !m_online && !(m_loopbackExempt && isLoopbackHostKey(hostKey));
     }
 
 signals:

@@ -10,6 +10,7 @@
 #include "HttpGitServer.h"
 #include "git/GitLibrary.h"
 #include "net/Reachability.h"
+#include "util/RemoteUrl.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -304,7 +305,7 @@ private slots:
         }
         for (const auto &args : std::as_const(hostStates))
             QVERIFY(args.at(1).value<core::BreakerState>() != core::BreakerState::Open);
-        QCOMPARE(h.scheduler.hosts().state(core::Scheduler::hostKey(proxy.url("git", "large.git"))),
+        QCOMPARE(h.scheduler.hosts().state(core::hostKeyOf(proxy.url("git", "large.git"))),
                  core::BreakerState::Closed);
         qInfo("link drop: 8 attempts in %lld ms, breaker closed", wall);
     }
@@ -325,7 +326,7 @@ private slots:
         for (const auto &r : std::as_const(h.results))
             QCOMPARE(r.outcome, Outcome::Cloned);
         QVERIFY2(proxy.totalConnections() <= 5 + 6 + 1, "no attempt wasted a connection on the paused host");
-        QCOMPARE(h.scheduler.hosts().state(core::Scheduler::hostKey(proxy.url("git", "r.git"))), core::BreakerState::Closed);
+        QCOMPARE(h.scheduler.hosts().state(core::hostKeyOf(proxy.url("git", "r.git"))), core::BreakerState::Closed);
     }
 
     void perHostCapHoldsBelowTheGlobalCap()
@@ -364,7 +365,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(h.results.size() == 16, 60'000);
         for (const auto &r : std::as_const(h.results))
             QCOMPARE(r.outcome, Outcome::Cloned);
-        const QString host = core::Scheduler::hostKey(proxy.url("git", "r.git"));
+        const QString host = core::hostKeyOf(proxy.url("git", "r.git"));
         QCOMPARE(h.scheduler.hosts().peakRetriesInFlight(host), 1);
     }
 
