@@ -196,13 +196,7 @@ void Scheduler::cancel(const QString &name)
     if (entry.timer)
         entry.timer->stop();
     m_pending.removeAll(name);
-    RepoResult result;
-    result.outcome = Outcome::Cancelled;
-    result.attempts = entry.attempt;
-    result.error.category = ErrorCategory::Cancelled;
-    result.error.message = QStringLiteral("Cancelled.");
-    result.bytes = entry.bytes;
-    finish(name, result);
+    finish(name, RepoResult::cancelled(entry.attempt, entry.bytes));
 }
 
 void Scheduler::cancelAll()
@@ -338,17 +332,7 @@ void Scheduler::failHeldPastDeadline()
             || Millis(e.sinceFirst.elapsed()) < e.policy.deadline)
             continue;
         m_pending.removeAll(name);
-        RepoResult result;
-        result.outcome = Outcome::Failed;
-        result.attempts = e.attempt;
-        result.error.category = ErrorCategory::Network;
-        result.error.transient = true;
-        result.error.message = QStringLiteral("The machine stayed offline.");
-        result.error.hint = QStringLiteral("Gave up at the policy's %1 deadline without spending an attempt; "
-                                           "sync again once the network is back.")
-                                .arg(humanDuration(e.policy.deadline));
-        result.bytes = e.bytes;
-        finish(name, result);
+        finish(name, RepoResult::heldOffline(e.attempt, e.policy.deadline, e.bytes));
     }
 }
 
@@ -411,13 +395,10 @@ bool Scheduler::handleBusy(Entry &entry, const AttemptOutcome &outcome)
         waitThenRun(entry, m_busyInterval);
         return true;
     }
-    RepoResult result;
-    result.outcome = Outcome::Failed;
-    result.attempts = entry.attempt;
-    result.error = SyncError::local(
+    const SyncError error = SyncError::local(
         QStringLiteral("Another RepoDeck process (%1) kept the repository busy until the deadline.").arg(outcome.busyDetail),
         QStringLiteral("Let that sync finish, or raise the policy's deadline."));
-    finish(name, result);
+    finish(name, RepoResult::failed(error, entry.attempt));
     return true;
 }
 
@@ -534,14 +515,8 @@ void Scheduler::conclude(Entry &entry, AttemptRecord record, const AttemptOutcom
         return;
     }
 
-    RepoResult result;
-    result.outcome = record.ok ? outcome.outcome
-                               : (record.error.category == ErrorCategory::Cancelled ? Outcome::Cancelled
-                                                                                    : Outcome::Failed);
-    result.attempts = entry.attempt;
-    result.reason = outcome.reason;
-    result.detail = outcome.detail;
-    result.error = record.error;
+    RepoResult result = RepoResult::afterAttempt(record, outcome.outcome, outcome.reason, outcome.detail,
+                                                 entry.attempt, entry.bytes);
     if (!decision.gaveUp.isEmpty()) {
         QString why = decision.gaveUp;
         if (entry.heldAttempts > 0)
@@ -550,7 +525,6 @@ void Scheduler::conclude(Entry &entry, AttemptRecord record, const AttemptOutcom
                        .arg(m_gate.consecutiveFailures(entry.host));
         result.error.hint = why + QLatin1Char(' ') + hintAfterGivingUp(result.error.category);
     }
-    result.bytes = entry.bytes;
     finish(name, result);
 }
 
