@@ -1,10 +1,10 @@
 #pragma once
 
+#include "retry/RetryDecision.h"
 #include "retry/RetryPolicy.h"
 #include "sync/AttemptOutcome.h"
 #include "sync/HostGate.h"
 #include "sync/SyncTypes.h"
-#include "util/RemoteUrl.h"
 #include "workspace/RepoSpec.h"
 
 #include <QElapsedTimer>
@@ -81,11 +81,6 @@ public:
     State state(const QString &name) const;
     bool isIdle() const { return m_entries.isEmpty(); }
 
-    bool heldByOffline(const QString &hostKey) const
-    {
-        return !m_online && !(m_loopbackExempt && isLoopbackHostKey(hostKey));
-    }
-
 signals:
     void queued(const QString &name);
     // `connects` is false for an attempt counted without a connection because
@@ -110,17 +105,23 @@ private:
 
     void pump();
     void startAttempt(Entry &entry, bool probe);
+    // An attempt ended; the rules it follows are in sync/AttemptRules.
     void onAttemptDone(const QString &name, const AttemptOutcome &outcome, qint64 elapsedMs, QDateTime started);
-    bool handleBusy(Entry &entry, const AttemptOutcome &outcome);
-    HostGate::Result hostResult(const AttemptOutcome &outcome, bool cancelled) const;
-    void noteHostResult(Entry &entry, HostGate::Result result);
+    void noteTransfer(Entry &entry, const AttemptOutcome &outcome);
+    void noteHostResult(Entry &entry, const AttemptOutcome &outcome, bool cancelled);
+    void waitForLock(Entry &entry, const AttemptOutcome &outcome);
+    AttemptRecord recordAttempt(const Entry &entry, const AttemptOutcome &outcome, const QDateTime &started,
+                                Millis duration, bool cancelled) const;
+    void waitForNetwork(Entry &entry, AttemptRecord record);
     void spendHeldAttempt(Entry &entry);
+    retry::Decision decideRetry(Entry &entry, const SyncError &error, bool cancelled);
     void conclude(Entry &entry, AttemptRecord record, const AttemptOutcome &outcome, bool cancelled);
     Millis nextBackoff(Entry &entry);
     void waitThenRun(Entry &entry, Millis delay);
     void releaseHeld(const QString &host);
     void hold(Entry &entry, const QString &reason);
-    QString pausedText(const QString &host) const;
+    bool heldByOffline(const QString &hostKey) const;
+    QString probingText(const QString &host) const;
     void failHeldPastDeadline();
     void armWakeTimer();
     void onOnlineChanged(bool online);
