@@ -113,7 +113,6 @@ int CredentialBroker::acquire(git_credential **out, const char *url, const char 
             return -1;
         state.offered = c;
         state.offeredBy = source;
-        m_offeredAny = true;
         return 0;
     }
     git_error_set_str(GIT_ERROR_HTTP,

@@ -33,7 +33,6 @@ public:
     // ok: the attempt succeeded; authFailed: it ended with an auth failure.
     void report(bool ok, bool authFailed);
 
-    bool offeredAny() const { return m_offeredAny; }
     // The sources that were asked, for the error message (never secrets).
     QStringList triedSources() const;
 
@@ -59,7 +58,6 @@ private:
     QList<std::shared_ptr<CredentialSource>> m_sources;
     QHash<QString, OriginState> m_origins; // by CredentialOrigin::display()
     QString m_lastOrigin;                  // the origin asked most recently
-    bool m_offeredAny = false;
     QStringList m_tried;
 };
 

@@ -1,6 +1,6 @@
 #include "cli/CliArgs.h"
 
-#include "metrics/Freshness.h"
+#include "workspace/Shard.h"
 
 namespace repodeck::core::cli {
 

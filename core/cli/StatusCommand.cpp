@@ -3,6 +3,7 @@
 #include "cli/SyncCommand.h"
 #include "metrics/Freshness.h"
 #include "state/RepoStateStore.h"
+#include "workspace/Shard.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

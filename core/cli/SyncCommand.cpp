@@ -6,10 +6,10 @@
 #include "cli/Console.h"
 #include "cli/SyncReporter.h"
 #include "log/Logging.h"
-#include "metrics/Freshness.h"
 #include "platform/SignalWatcher.h"
 #include "sync/Scheduler.h"
 #include "session/SyncSession.h"
+#include "workspace/Shard.h"
 
 #include <QEventLoop>
 

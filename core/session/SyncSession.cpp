@@ -626,7 +626,7 @@ MetricsSnapshot SyncSession::metrics(bool runFinished) const
             continue;
         m.repositories << r;
         m.states.setState(r.name, m_states.value(r.name));
-        const QString host = Scheduler::hostKey(r.url);
+        const QString host = hostKeyOf(r.url);
         m.hosts.insert(host, m_scheduler->hosts().state(host));
         m.attemptsByRepo.insert(r.name, m_attemptsThisRun.value(r.name));
     }

@@ -47,7 +47,7 @@ struct HookResult
 
 // Starts a command through the platform's shell and stops it with all its
 // children: /bin/sh -c in its own process group on POSIX, cmd.exe /c on
-// Windows. Behind an interface so another shell can stand in.
+// Windows. One implementation per platform (platformShell()).
 class ShellLauncher
 {
 public:
@@ -79,7 +79,6 @@ public:
     explicit AfterSyncHooks(QObject *parent = nullptr);
     ~AfterSyncHooks() override;
 
-    void setLauncher(std::unique_ptr<ShellLauncher> launcher) { m_launcher = std::move(launcher); }
     // A command for `name` still running is killed first.
     void start(const HookRequest &request);
     void cancel(const QString &name);

@@ -54,8 +54,6 @@ public:
     QByteArray defaultBranch() const { return m_defaultBranch; }
 
     static const char *kStepRefPrefix; // "refs/repodeck-steps/", unless the server has refs there
-    // Where this fetch keeps its steps' refs (known after listing).
-    QByteArray stepPrefix() const { return m_stepPrefix; }
     // Version-aware name order: v1.9 < v1.10 < v2.0.
     static bool naturalLess(const QString &a, const QString &b) { return checkpoint::naturalLess(a, b); }
     static qint64 packBytesOnDisk(git_repository *repo);

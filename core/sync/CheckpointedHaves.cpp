@@ -167,17 +167,6 @@ QList<int> CheckpointHaves::walk(const QList<int> &tipsInRefOrder, int batch) co
     return out;
 }
 
-QList<git_oid> CheckpointHaves::firstHaves(int batch)
-{
-    QList<int> tips;
-    for (const Ref &r : refs())
-        tips << r.node;
-    QList<git_oid> out;
-    for (int n : walk(tips, batch))
-        out << m_nodes[n].oid;
-    return out;
-}
-
 CheckpointHaves::Result CheckpointHaves::arrange()
 {
     const QList<Ref> all = refs();

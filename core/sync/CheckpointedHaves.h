@@ -47,10 +47,6 @@ public:
     // The namespace of the steps' refs (chosen once the server's refs are known).
     void setStepPrefix(const QByteArray &prefix) { m_prefix = prefix; }
 
-    // The commits libgit2 1.5.1 would send as its first `batch` haves with the
-    // repository's refs as they are now (for tests and the log).
-    QList<git_oid> firstHaves(int batch = kBatch);
-
 private:
     struct Node
     {

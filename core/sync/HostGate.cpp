@@ -111,11 +111,6 @@ HostGate::Clock::time_point HostGate::reopenAt(const QString &host) const
     return m_hosts.value(host).reopenAt;
 }
 
-int HostGate::inFlight(const QString &host) const
-{
-    return m_hosts.value(host).inFlight;
-}
-
 int HostGate::retriesInFlight(const QString &host) const
 {
     return m_hosts.value(host).retriesInFlight;

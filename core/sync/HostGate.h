@@ -66,7 +66,6 @@ public:
     BreakerState state(const QString &host) const;
     int consecutiveFailures(const QString &host) const;
     Clock::time_point reopenAt(const QString &host) const;
-    int inFlight(const QString &host) const;
     int retriesInFlight(const QString &host) const;
     int peakRetriesInFlight(const QString &host) const;
     bool probeInFlight(const QString &host) const;

@@ -302,9 +302,4 @@ void RepoLock::release()
     }
 }
 
-bool RepoLock::isHeld() const
-{
-    return m_lock && m_lock->isLocked();
-}
-
 } // namespace repodeck::core

@@ -26,7 +26,6 @@ public:
     State tryAcquire(const QString &lockPath);
     void release();
 
-    bool isHeld() const;
     bool previousOwnerDied() const { return m_previousOwnerDied; }
     // For Busy: "PID 1234 on host (repodeck-cli)"; for Error: the reason.
     QString detail() const { return m_detail; }

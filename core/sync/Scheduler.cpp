@@ -3,12 +3,9 @@
 #include "retry/AttemptContext.h"
 #include "net/Reachability.h"
 #include "retry/Backoff.h"
-#include "retry/ErrorClassifier.h"
-#include "retry/RetryDecision.h"
+#include "sync/AttemptRules.h"
 #include "sync/SyncJob.h"
 #include "util/RemoteUrl.h"
-
-#include <QUrl>
 
 namespace repodeck::core {
 
@@ -72,23 +69,6 @@ Scheduler::~Scheduler()
         entry->cancel->cancel();
     }
     m_pool.waitForDone();
-}
-
-QString Scheduler::hostKey(const QString &url)
-{
-    const RemoteUrl remote = RemoteUrl::parse(url);
-    if (!remote.isNetwork())
-        return QStringLiteral("local");
-    const QUrl parsed(remote.redacted());
-    const int port = parsed.port();
-    return port > 0 ? QStringLiteral("%1:%2").arg(remote.host().toLower()).arg(port) : remote.host().toLower();
-}
-
-bool Scheduler::isLoopbackHost(const QString &key)
-{
-    const QString host = key.section(QLatin1Char(':'), 0, 0);
-    return key == QLatin1String("local") || host == QLatin1String("localhost")
-           || host.startsWith(QLatin1String("127.")) || key.startsWith(QLatin1String("[::1]"));
 }
 
 void Scheduler::setSeed(quint64 seed)
@@ -184,7 +164,7 @@ bool Scheduler::sync(const RepoSpec &spec, const RetryPolicy &policy, Trigger tr
     auto entry = std::make_shared<Entry>();
     entry->spec = spec;
     entry->policy = policy;
-    entry->host = hostKey(spec.url);
+    entry->host = hostKeyOf(spec.url);
     entry->checkpoint = policy.checkpoint == Checkpoint::Always;
     entry->next = trigger == Trigger::Manual ? Trigger::Manual : Trigger::Scheduled;
     entry->rng.seed(m_seeded ? m_seed ^ qHash(spec.name, 0) : std::random_device{}());
@@ -215,13 +195,7 @@ void Scheduler::cancel(const QString &name)
     if (entry.timer)
         entry.timer->stop();
     m_pending.removeAll(name);
-    RepoResult result;
-    result.outcome = Outcome::Cancelled;
-    result.attempts = entry.attempt;
-    result.error.category = ErrorCategory::Cancelled;
-    result.error.message = QStringLiteral("Cancelled.");
-    result.bytes = entry.bytes;
-    finish(name, result);
+    finish(name, RepoResult::cancelled(entry.attempt, entry.bytes));
 }
 
 void Scheduler::cancelAll()
@@ -246,14 +220,15 @@ void Scheduler::hold(Entry &entry, const QString &reason)
     emit held(entry.spec.name, reason);
 }
 
-QString Scheduler::pausedText(const QString &host) const
+bool Scheduler::heldByOffline(const QString &hostKey) const
 {
-    const qint64 in = std::chrono::duration_cast<Millis>(m_gate.reopenAt(host) - Clock::now()).count();
-    const QString probe = m_gate.probeInFlight(host)
-                              ? QStringLiteral("a probe is checking it now")
-                              : QStringLiteral("probing it in %1").arg(humanDuration(Millis(std::max<qint64>(0, in))));
-    return QStringLiteral("%1 is paused after %2 failures in a row; %3")
-        .arg(host).arg(m_gate.consecutiveFailures(host)).arg(probe);
+    return attempt::heldByOffline(m_online, m_loopbackExempt, hostKey);
+}
+
+QString Scheduler::probingText(const QString &host) const
+{
+    return attempt::probingText(m_gate.probeInFlight(host),
+                                std::chrono::duration_cast<Millis>(m_gate.reopenAt(host) - Clock::now()));
 }
 
 void Scheduler::pump()
@@ -353,21 +328,12 @@ void Scheduler::failHeldPastDeadline()
     const QStringList pending = m_pending;
     for (const QString &name : pending) {
         Entry &e = *m_entries.value(name);
-        if (!e.heldOffline || !m_offlineDeadline || !e.sinceFirst.isValid()
-            || Millis(e.sinceFirst.elapsed()) < e.policy.deadline)
+        const std::optional<Millis> elapsed = e.sinceFirst.isValid() ? std::optional(Millis(e.sinceFirst.elapsed()))
+                                                                      : std::nullopt;
+        if (!attempt::offlineHoldExpired(e.heldOffline, m_offlineDeadline, elapsed, e.policy.deadline))
             continue;
         m_pending.removeAll(name);
-        RepoResult result;
-        result.outcome = Outcome::Failed;
-        result.attempts = e.attempt;
-        result.error.category = ErrorCategory::Network;
-        result.error.transient = true;
-        result.error.message = QStringLiteral("The machine stayed offline.");
-        result.error.hint = QStringLiteral("Gave up at the policy's %1 deadline without spending an attempt; "
-                                           "sync again once the network is back.")
-                                .arg(humanDuration(e.policy.deadline));
-        result.bytes = e.bytes;
-        finish(name, result);
+        finish(name, RepoResult::heldOffline(e.attempt, e.policy.deadline, e.bytes));
     }
 }
 
@@ -418,45 +384,46 @@ void Scheduler::startAttempt(Entry &entry, bool probe)
     });
 }
 
-bool Scheduler::handleBusy(Entry &entry, const AttemptOutcome &outcome)
+void Scheduler::onAttemptDone(const QString &name, const AttemptOutcome &outcome, qint64 elapsedMs,
+                              QDateTime started)
 {
-    // Not an attempt: another RepoDeck holds the repository. Wait for it
-    // (bounded by the deadline) instead of failing a cron run.
-    --entry.attempt;
-    entry.next = entry.running;
-    const QString name = entry.spec.name;
-    if (Millis(entry.sinceFirst.elapsed()) + m_busyInterval < entry.policy.deadline) {
-        emit waitingForLock(name, outcome.busyDetail);
-        waitThenRun(entry, m_busyInterval);
-        return true;
+    --m_running;
+    const std::shared_ptr<Entry> keep = m_entries.value(name);
+    if (!keep) {
+        pump();
+        return;
     }
-    RepoResult result;
-    result.outcome = Outcome::Failed;
-    result.attempts = entry.attempt;
-    result.error = SyncError::local(
-        QStringLiteral("Another RepoDeck process (%1) kept the repository busy until the deadline.").arg(outcome.busyDetail),
-        QStringLiteral("Let that sync finish, or raise the policy's deadline."));
-    finish(name, result);
-    return true;
+    Entry &entry = *keep;
+    const bool cancelled = entry.cancel->isCancelled();
+    noteTransfer(entry, outcome);
+    noteHostResult(entry, outcome, cancelled);
+    if (outcome.busy && !cancelled) {
+        waitForLock(entry, outcome);
+    } else {
+        const AttemptRecord record = recordAttempt(entry, outcome, started, Millis(elapsedMs), cancelled);
+        if (attempt::waitsForNetwork(record, cancelled, heldByOffline(entry.host)))
+            waitForNetwork(entry, record);
+        else
+            conclude(entry, record, outcome, cancelled);
+    }
+    pump();
 }
 
-HostGate::Result Scheduler::hostResult(const AttemptOutcome &outcome, bool cancelled) const
+void Scheduler::noteTransfer(Entry &entry, const AttemptOutcome &outcome)
 {
-    if (outcome.busy || cancelled || outcome.outcome == Outcome::Cancelled)
-        return HostGate::Result::Cancelled;
-    if (outcome.outcome != Outcome::Failed)
-        return HostGate::Result::Success;
-    if (!outcome.error.transient)
-        return HostGate::Result::PermanentFailure;
-    // Data arrived before the link dropped or stalled: the host is up. (A
-    // server that answers 5xx or 429 is still asking for a pause.)
-    const bool linkFault = outcome.error.category == ErrorCategory::Network
-                           || outcome.error.category == ErrorCategory::Timeout;
-    return linkFault && outcome.bytes > 0 ? HostGate::Result::LinkDropped : HostGate::Result::TransientFailure;
+    entry.bytes += outcome.bytes;
+    if (outcome.suggestCheckpoint) {
+        entry.checkpoint = true;
+        entry.linkBytes = outcome.bytes;
+    }
+    entry.lostBytes += attempt::lostBytes(outcome);
 }
 
-void Scheduler::noteHostResult(Entry &entry, HostGate::Result result)
+void Scheduler::noteHostResult(Entry &entry, const AttemptOutcome &outcome, bool cancelled)
 {
+    const HostGate::Result result = attempt::hostResult(outcome, cancelled);
+    if (result == HostGate::Result::TransientFailure)
+        m_hostLastError.insert(entry.host, outcome.error); // what attempts held while it is paused report
     const BreakerState before = m_gate.state(entry.host);
     const bool changed = m_gate.finished(entry.host, entry.retrying, entry.probe, result, Clock::now());
     const BreakerState now = m_gate.state(entry.host);
@@ -469,6 +436,48 @@ void Scheduler::noteHostResult(Entry &entry, HostGate::Result result)
     if (before != BreakerState::Closed && now == BreakerState::Closed)
         releaseHeld(entry.host);
     entry.probe = false;
+}
+
+void Scheduler::waitForLock(Entry &entry, const AttemptOutcome &outcome)
+{
+    // Not an attempt: another RepoDeck holds the repository. Wait for it
+    // (bounded by the deadline) instead of failing a cron run.
+    --entry.attempt;
+    entry.next = entry.running;
+    const QString name = entry.spec.name;
+    if (attempt::busyWaitFits(Millis(entry.sinceFirst.elapsed()), m_busyInterval, entry.policy.deadline)) {
+        emit waitingForLock(name, outcome.busyDetail);
+        waitThenRun(entry, m_busyInterval);
+        return;
+    }
+    const SyncError error = SyncError::local(
+        QStringLiteral("Another RepoDeck process (%1) kept the repository busy until the deadline.").arg(outcome.busyDetail),
+        QStringLiteral("Let that sync finish, or raise the policy's deadline."));
+    finish(name, RepoResult::failed(error, entry.attempt));
+}
+
+AttemptRecord Scheduler::recordAttempt(const Entry &entry, const AttemptOutcome &outcome, const QDateTime &started,
+                                       Millis duration, bool cancelled) const
+{
+    AttemptRecord record = attempt::recordOf(outcome, cancelled);
+    record.attempt = entry.attempt;
+    record.maxAttempts = entry.policy.maxAttempts;
+    record.started = started;
+    record.duration = duration;
+    record.trigger = entry.running;
+    return record;
+}
+
+void Scheduler::waitForNetwork(Entry &entry, AttemptRecord record)
+{
+    const QString name = entry.spec.name;
+    record.error.hint = QStringLiteral("The machine is offline; this attempt is not counted and the sync "
+                                       "resumes when the network returns.");
+    emit attemptFinished(name, record);
+    --entry.attempt;
+    entry.next = entry.running;
+    entry.state = State::Queued;
+    m_pending.append(name);
 }
 
 void Scheduler::releaseHeld(const QString &host)
@@ -497,7 +506,9 @@ Millis Scheduler::nextBackoff(Entry &entry)
 void Scheduler::spendHeldAttempt(Entry &entry)
 {
     const QString name = entry.spec.name;
-    hold(entry, pausedText(entry.host));
+    const QString probing = probingText(entry.host);
+    const int failures = m_gate.consecutiveFailures(entry.host);
+    hold(entry, attempt::pausedText(entry.host, failures, probing));
     entry.running = entry.next == Trigger::Manual || entry.attempt == 0 ? entry.next : Trigger::Retry;
     entry.next = Trigger::Retry;
     entry.waitingOnProbe = false;
@@ -513,36 +524,29 @@ void Scheduler::spendHeldAttempt(Entry &entry)
     record.started = QDateTime::currentDateTimeUtc();
     record.trigger = entry.running;
     record.held = true;
-    const SyncError last = m_hostLastError.value(entry.host);
-    record.error.category = last.isError() ? last.category : ErrorCategory::Network;
-    record.error.transient = true;
-    record.error.httpStatus = last.httpStatus;
-    record.error.message = QStringLiteral("No connection made: %1 is paused after %2 failures in a row.")
-                               .arg(entry.host).arg(m_gate.consecutiveFailures(entry.host));
-    if (last.isError())
-        record.error.message += QStringLiteral(" Its last error: %1").arg(last.message);
-    record.error.hint = QStringLiteral("This attempt counts; RepoDeck retries on the policy's schedule and %1.")
-                            .arg(pausedText(entry.host).section(QStringLiteral("; "), 1));
+    record.error = attempt::heldError(entry.host, failures, m_hostLastError.value(entry.host), probing);
     AttemptOutcome outcome;
     outcome.outcome = Outcome::Failed;
     outcome.error = record.error;
     conclude(entry, record, outcome, false);
 }
 
+retry::Decision Scheduler::decideRetry(Entry &entry, const SyncError &error, bool cancelled)
+{
+    retry::Facts facts;
+    facts.attemptsMade = entry.attempt;
+    facts.elapsed = Millis(entry.sinceFirst.elapsed());
+    facts.cancelled = cancelled;
+    facts.now = QDateTime::currentDateTimeUtc();
+    if (attempt::drawsBackoff(error, cancelled, entry.attempt, entry.policy.maxAttempts))
+        facts.backoff = nextBackoff(entry);
+    return retry::decide(entry.policy, error, facts);
+}
+
 void Scheduler::conclude(Entry &entry, AttemptRecord record, const AttemptOutcome &outcome, bool cancelled)
 {
     const QString name = entry.spec.name;
-    retry::Decision decision;
-    if (!record.ok) {
-        retry::Facts facts;
-        facts.attemptsMade = entry.attempt;
-        facts.elapsed = Millis(entry.sinceFirst.elapsed());
-        facts.cancelled = cancelled;
-        facts.now = QDateTime::currentDateTimeUtc();
-        if (record.error.transient && !cancelled && entry.attempt < entry.policy.maxAttempts)
-            facts.backoff = nextBackoff(entry);
-        decision = retry::decide(entry.policy, record.error, facts);
-    }
+    const retry::Decision decision = record.ok ? retry::Decision{} : decideRetry(entry, record.error, cancelled);
     if (decision.retry())
         record.retryIn = decision.delay;
     emit attemptFinished(name, record);
@@ -552,90 +556,12 @@ void Scheduler::conclude(Entry &entry, AttemptRecord record, const AttemptOutcom
         waitThenRun(entry, decision.delay);
         return;
     }
-
-    RepoResult result;
-    result.outcome = record.ok ? outcome.outcome
-                               : (record.error.category == ErrorCategory::Cancelled ? Outcome::Cancelled
-                                                                                    : Outcome::Failed);
-    result.attempts = entry.attempt;
-    result.reason = outcome.reason;
-    result.detail = outcome.detail;
-    result.error = record.error;
-    if (!decision.gaveUp.isEmpty()) {
-        QString why = decision.gaveUp;
-        if (entry.heldAttempts > 0)
-            why += QStringLiteral(" %1 of the %2 made no connection because %3 was paused: it failed %4 times in a "
-                                  "row.").arg(entry.heldAttempts).arg(entry.attempt).arg(entry.host)
-                       .arg(m_gate.consecutiveFailures(entry.host));
-        result.error.hint = why + QLatin1Char(' ') + hintAfterGivingUp(result.error.category);
-    }
-    result.bytes = entry.bytes;
+    RepoResult result = RepoResult::afterAttempt(record, outcome.outcome, outcome.reason, outcome.detail,
+                                                 entry.attempt, entry.bytes);
+    if (!decision.gaveUp.isEmpty())
+        result.error.hint = attempt::gaveUpHint(decision.gaveUp, result.error.category, entry.heldAttempts,
+                                                entry.attempt, entry.host, m_gate.consecutiveFailures(entry.host));
     finish(name, result);
-}
-
-void Scheduler::onAttemptDone(const QString &name, const AttemptOutcome &outcome, qint64 elapsedMs,
-                              QDateTime started)
-{
-    --m_running;
-    const auto it = m_entries.find(name);
-    if (it == m_entries.end()) {
-        pump();
-        return;
-    }
-    const std::shared_ptr<Entry> keep = *it;
-    Entry &entry = *keep;
-    entry.bytes += outcome.bytes;
-    if (outcome.suggestCheckpoint) {
-        entry.checkpoint = true;
-        entry.linkBytes = outcome.bytes;
-    }
-    if (outcome.outcome == Outcome::Failed && outcome.error.transient)
-        entry.lostBytes += outcome.bytes;
-    const bool cancelled = entry.cancel->isCancelled();
-
-    // What the host learns from this attempt.
-    const HostGate::Result hostOutcome = hostResult(outcome, cancelled);
-    if (hostOutcome == HostGate::Result::TransientFailure)
-        m_hostLastError.insert(entry.host, outcome.error);
-    noteHostResult(entry, hostOutcome);
-
-    if (outcome.busy && !cancelled) {
-        handleBusy(entry, outcome);
-        pump();
-        return;
-    }
-
-    AttemptRecord record;
-    record.attempt = entry.attempt;
-    record.maxAttempts = entry.policy.maxAttempts;
-    record.started = started;
-    record.duration = Millis(elapsedMs);
-    record.bytes = outcome.bytes;
-    record.httpVersion = outcome.httpVersion;
-    record.trigger = entry.running;
-    record.ok = outcome.outcome != Outcome::Failed && outcome.outcome != Outcome::Cancelled;
-    record.error = outcome.error;
-    if (cancelled && !record.ok) {
-        record.error.category = ErrorCategory::Cancelled;
-        record.error.transient = false;
-    }
-
-    // Offline: the failure says nothing about the repository; it does not
-    // cost an attempt, and the repository waits for the network.
-    if (!record.ok && record.error.transient && !cancelled && heldByOffline(entry.host)) {
-        record.error.hint = QStringLiteral("The machine is offline; this attempt is not counted and the sync "
-                                           "resumes when the network returns.");
-        emit attemptFinished(name, record);
-        --entry.attempt;
-        entry.next = entry.running;
-        entry.state = State::Queued;
-        m_pending.append(name);
-        pump();
-        return;
-    }
-
-    conclude(entry, record, outcome, cancelled);
-    pump();
 }
 
 void Scheduler::waitThenRun(Entry &entry, Millis delay)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "retry/RetryDecision.h"
 #include "retry/RetryPolicy.h"
 #include "sync/AttemptOutcome.h"
 #include "sync/HostGate.h"
@@ -42,7 +43,6 @@ public:
     void setMaxConcurrent(int jobs);
     int maxConcurrent() const { return m_maxConcurrent; }
     void setHostConfig(const HostConfig &config) { m_gate.setConfig(config); pump(); }
-    const HostConfig &hostConfig() const { return m_gate.config(); }
     const HostGate &hosts() const { return m_gate; }
     // Fixes the jitter randomness (tests, benchmarks).
     void setSeed(quint64 seed);
@@ -79,18 +79,7 @@ public:
     void handleResumedFromSleep(const QDateTime &now = QDateTime::currentDateTimeUtc());
 
     State state(const QString &name) const;
-    int activeCount() const { return m_entries.size(); }
-    int runningCount() const { return m_running; }
     bool isIdle() const { return m_entries.isEmpty(); }
-
-    // "127.0.0.1:9418": the unit the host gate works on (host and port).
-    static QString hostKey(const QString &url);
-    // Loopback and local paths stay reachable when the machine is offline.
-    static bool isLoopbackHost(const QString &hostKey);
-    bool heldByOffline(const QString &hostKey) const
-    {
-        return !m_online && !(m_loopbackExempt && isLoopbackHost(hostKey));
-    }
 
 signals:
     void queued(const QString &name);
@@ -116,17 +105,23 @@ private:
 
     void pump();
     void startAttempt(Entry &entry, bool probe);
+    // An attempt ended; the rules it follows are in sync/AttemptRules.
     void onAttemptDone(const QString &name, const AttemptOutcome &outcome, qint64 elapsedMs, QDateTime started);
-    bool handleBusy(Entry &entry, const AttemptOutcome &outcome);
-    HostGate::Result hostResult(const AttemptOutcome &outcome, bool cancelled) const;
-    void noteHostResult(Entry &entry, HostGate::Result result);
+    void noteTransfer(Entry &entry, const AttemptOutcome &outcome);
+    void noteHostResult(Entry &entry, const AttemptOutcome &outcome, bool cancelled);
+    void waitForLock(Entry &entry, const AttemptOutcome &outcome);
+    AttemptRecord recordAttempt(const Entry &entry, const AttemptOutcome &outcome, const QDateTime &started,
+                                Millis duration, bool cancelled) const;
+    void waitForNetwork(Entry &entry, AttemptRecord record);
     void spendHeldAttempt(Entry &entry);
+    retry::Decision decideRetry(Entry &entry, const SyncError &error, bool cancelled);
     void conclude(Entry &entry, AttemptRecord record, const AttemptOutcome &outcome, bool cancelled);
     Millis nextBackoff(Entry &entry);
     void waitThenRun(Entry &entry, Millis delay);
     void releaseHeld(const QString &host);
     void hold(Entry &entry, const QString &reason);
-    QString pausedText(const QString &host) const;
+    bool heldByOffline(const QString &hostKey) const;
+    QString probingText(const QString &host) const;
     void failHeldPastDeadline();
     void armWakeTimer();
     void onOnlineChanged(bool online);

@@ -91,6 +91,19 @@ struct RepoResult
     QDateTime finished;
     Millis duration{0};
     qint64 bytes = 0;
+
+    // How a sync ends; `finished` and `duration` are set when it is reported.
+    // Ended by a failure not tied to one attempt (the deadline passed while
+    // busy or offline, say).
+    static RepoResult failed(SyncError error, int attempts, qint64 bytes = 0);
+    // Cancelled while no attempt was running.
+    static RepoResult cancelled(int attempts, qint64 bytes);
+    // Held offline until the policy's deadline (a CLI run must end): no attempt spent on it.
+    static RepoResult heldOffline(int attempts, Millis deadline, qint64 bytes);
+    // Ended with its last attempt: that attempt's outcome when it succeeded,
+    // otherwise Cancelled or Failed by its error.
+    static RepoResult afterAttempt(const AttemptRecord &last, Outcome outcome, const QString &reason,
+                                   const QString &detail, int attempts, qint64 bytes);
 };
 
 } // namespace repodeck::core

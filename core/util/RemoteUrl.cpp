@@ -245,4 +245,21 @@ QString redactUrlsInText(const QString &text)
     return out;
 }
 
+QString hostKeyOf(const QString &url)
+{
+    const RemoteUrl remote = RemoteUrl::parse(url);
+    if (!remote.isNetwork())
+        return QStringLiteral("local");
+    const QUrl parsed(remote.redacted());
+    const int port = parsed.port();
+    return port > 0 ? QStringLiteral("%1:%2").arg(remote.host().toLower()).arg(port) : remote.host().toLower();
+}
+
+bool isLoopbackHostKey(const QString &key)
+{
+    const QString host = key.section(QLatin1Char(':'), 0, 0);
+    return key == QLatin1String("local") || host == QLatin1String("localhost")
+           || host.startsWith(QLatin1String("127.")) || key.startsWith(QLatin1String("[::1]"));
+}
+
 } // namespace repodeck::core

@@ -51,4 +51,14 @@ QString redactUrlsInText(const QString &text);
 // become U+FFFD, so a server cannot retitle, clear or repaint a terminal.
 QString withoutControlCharacters(const QString &text);
 
+// Host keys: the unit the scheduler's host gate works on (one cap, breaker and
+// retry budget per host and port), also the `host` label of the metrics. Not
+// an SSH host key. One definition, so every caller names a host alike.
+
+// "127.0.0.1:9418", "github.com": the host in lower case, with the port when
+// the URL names one; "local" for paths, file:// and URLs that do not parse.
+QString hostKeyOf(const QString &url);
+// Loopback hosts and local paths stay reachable when the machine is offline.
+bool isLoopbackHostKey(const QString &hostKey);
+
 } // namespace repodeck::core

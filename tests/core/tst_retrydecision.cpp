@@ -77,6 +77,12 @@ private slots:
         QTest::newRow("Retry-After just past what is left") << dl << server << true << qint64(10'001) << 2 << qint64(50'000) << qint64(100) << false << int(Kind::RetryAfterPastDeadline) << qint64(-1);
         QTest::newRow("Retry-After just inside what is left") << dl << server << true << qint64(9'999) << 2 << qint64(50'000) << qint64(100) << false << int(Kind::Retry) << qint64(9'999);
         QTest::newRow("attempts used wins over Retry-After") << dl << rate << true << qint64(1000) << 5 << qint64(0) << qint64(100) << false << int(Kind::AttemptsUsed) << qint64(-1);
+        // What tst_host_aware used to wait for on the wall clock: a server's
+        // Retry-After of 1 or 2 s with a backoff of tens of milliseconds.
+        QTest::newRow("429 Retry-After 1 s, not before: 1 s") << dl << rate << true << qint64(1000) << 1 << qint64(0) << qint64(15) << false << int(Kind::Retry) << qint64(1000);
+        QTest::newRow("503 Retry-After 1 s, not before: 1 s") << dl << server << true << qint64(1000) << 1 << qint64(0) << qint64(15) << false << int(Kind::Retry) << qint64(1000);
+        QTest::newRow("503 Retry-After 2 s, max delay 500 ms: 2 s") << dl << server << true << qint64(2000) << 1 << qint64(0) << qint64(120) << false << int(Kind::Retry) << qint64(2000);
+        QTest::newRow("opt-in max_delay: Retry-After 1 s capped at 500 ms") << md << rate << true << qint64(1000) << 1 << qint64(0) << qint64(15) << false << int(Kind::Retry) << qint64(500);
         QTest::newRow("opt-in max_delay caps Retry-After") << md << server << true << qint64(3000) << 1 << qint64(0) << qint64(120) << false << int(Kind::Retry) << qint64(500);
         QTest::newRow("opt-in max_delay: long Retry-After still retries") << md << rate << true << qint64(3'600'000) << 1 << qint64(0) << qint64(120) << false << int(Kind::Retry) << qint64(500);
         QTest::newRow("opt-in max_delay: backoff above the capped delay") << md << rate << true << qint64(3000) << 3 << qint64(0) << qint64(450) << false << int(Kind::Retry) << qint64(500);

@@ -9,6 +9,7 @@
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
 #include "net/NetworkSetup.h"
+#include "util/RemoteUrl.h"
 
 #include <QtTest>
 
@@ -101,7 +102,7 @@ private slots:
         QList<core::RepoSpec> specs;
         for (const char *name : {"a", "b", "c"})
             specs << h.spec(QString::fromLatin1(name), proxy.url("git", "r.git"), target());
-        const QString host = core::Scheduler::hostKey(specs.first().url);
+        const QString host = core::hostKeyOf(specs.first().url);
         h.scheduler.sync(specs.at(0), hourPolicy());
         QTRY_COMPARE_WITH_TIMEOUT(h.scheduler.hosts().state(host), core::BreakerState::Open, 10'000);
         h.scheduler.sync(specs.at(1), hourPolicy());
@@ -136,7 +137,7 @@ private slots:
         QList<core::RepoSpec> specs;
         for (const char *name : {"x", "y", "z"})
             specs << h.spec(QString::fromLatin1(name), proxy.url("git", "r.git"), target());
-        const QString host = core::Scheduler::hostKey(specs.first().url);
+        const QString host = core::hostKeyOf(specs.first().url);
         h.scheduler.sync(specs.at(0), hourPolicy());
         QTRY_COMPARE_WITH_TIMEOUT(h.scheduler.hosts().state(host), core::BreakerState::Open, 10'000);
         h.scheduler.sync(specs.at(1), hourPolicy());

@@ -27,6 +27,7 @@
 #include "state/RepoStateStore.h"
 #include "sync/Scheduler.h"
 #include "session/SyncSession.h"
+#include "util/RemoteUrl.h"
 #include "views/DetailsPane.h"
 #include "workspace/WorkspaceEditor.h"
 
@@ -498,7 +499,7 @@ private slots:
         w.session()->configure(engine);
         w.scheduler()->setResumeSpread(core::Millis(200));
         QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 2, 5000);
-        const QString host = core::Scheduler::hostKey(server.url("git", "tick.git"));
+        const QString host = core::hostKeyOf(server.url("git", "tick.git"));
 
         w.commands()->sync({QStringLiteral("first")});
         QTRY_COMPARE_WITH_TIMEOUT(w.scheduler()->state(QStringLiteral("first")), core::Scheduler::State::Waiting,
