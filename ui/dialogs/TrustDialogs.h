@@ -3,7 +3,7 @@
 #include "net/ssh/HostKeyTrust.h"
 
 #include <QDialog>
-#include <QFutureWatcher>
+#include <QFuture>
 
 class QCheckBox;
 class QLabel;
@@ -39,7 +39,7 @@ private:
     QCheckBox *m_remember;
     QLabel *m_keychainNote;
     QPushButton *m_ok;
-    QFutureWatcher<bool> m_probe;
+    QFuture<bool> m_probe;
 };
 
 // Shows the certificate a server presented (subject, issuer, validity,
@@ -90,7 +90,7 @@ private:
     QLabel *m_details;
     QCheckBox *m_confirm;
     QPushButton *m_trust;
-    QFutureWatcher<core::HostKeyScan> m_watcher;
+    QFuture<core::HostKeyScan> m_scanning;
     core::HostKeyScan m_scan;
     bool m_scanned = false;
 };

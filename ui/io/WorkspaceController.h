@@ -3,7 +3,7 @@
 #include "workspace/Workspace.h"
 
 #include <QFileSystemWatcher>
-#include <QFutureWatcher>
+#include <QFuture>
 #include <QObject>
 #include <QQueue>
 #include <QTimer>
@@ -64,7 +64,8 @@ private:
     };
 
     void watch(bool fileExists);
-    void onLoaded();
+    void onLoaded(const Loaded &loaded);
+    void onEdited(const QString &error);
     void startNextEdit();
 
     QString m_path;
@@ -74,10 +75,11 @@ private:
     bool m_reloadAgain = false;
     QFileSystemWatcher m_watcher;
     QTimer m_debounce;
-    QFutureWatcher<Loaded> m_loadWatcher;
+    QFuture<Loaded> m_load;
+    int m_loadSerial = 0; // only the newest load's result counts
     QQueue<PendingEdit> m_edits;
     QString m_runningEdit;
-    QFutureWatcher<QString> m_editWatcher;
+    QFuture<QString> m_edit;
 };
 
 } // namespace repodeck::ui

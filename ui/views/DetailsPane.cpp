@@ -5,6 +5,7 @@
 #include "model/SyncTracker.h"
 #include "model/TimelineExport.h"
 #include "model/TimelineModel.h"
+#include "util/Async.h"
 
 #include <QAction>
 #include <QClipboard>
@@ -12,7 +13,6 @@
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QFrame>
-#include <QFutureWatcher>
 #include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -22,7 +22,6 @@
 #include <QSaveFile>
 #include <QTableView>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace repodeck::ui {
 
@@ -241,17 +240,15 @@ void DetailsPane::exportTimeline()
         return;
     const bool json = path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive) || selected == jsonFilter;
     const QByteArray data = json ? timelineJson() : timelineText().toUtf8();
-    auto *watcher = new QFutureWatcher<QString>(this);
-    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, path] {
-        emit exported(path, watcher->result());
-        watcher->deleteLater();
-    });
-    watcher->setFuture(QtConcurrent::run([path, data] {
-        QSaveFile file(path);
-        if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit())
-            return QStringLiteral("cannot write %1 (%2)").arg(path, file.errorString());
-        return QString();
-    }));
+    runAsync(
+        this,
+        [path, data] {
+            QSaveFile file(path);
+            if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit())
+                return QStringLiteral("cannot write %1 (%2)").arg(path, file.errorString());
+            return QString();
+        },
+        [this, path](const QString &error) { emit exported(path, error); });
 }
 
 } // namespace repodeck::ui
