@@ -1,6 +1,7 @@
 #include "model/RepoTableModel.h"
 
 #include "metrics/Freshness.h"
+#include "model/RepoProgress.h"
 #include "model/StatusText.h"
 #include "util/RemoteUrl.h"
 
@@ -155,7 +156,7 @@ QVariant RepoTableModel::data(const QModelIndex &index, int role) const
         return row.spec.name;
     case ProgressRole:
         if (st.activity == Activity::Running)
-            return text::progressPercent(st);
+            return progressPercent(st.progress);
         return {};
     case FailingRole:
         return st.isFailing();
@@ -199,7 +200,7 @@ QVariant RepoTableModel::sortValue(const Row &row, int column) const
     case Mode: return static_cast<int>(row.spec.mode);
     case Policy: return row.spec.policy;
     case State: return stateRank(st);
-    case Progress: return st.activity == Activity::Running ? text::progressPercent(st) : -2;
+    case Progress: return st.activity == Activity::Running ? progressPercent(st.progress) : -2;
     case LastSuccess: return timeValue(st.last.lastSuccess);
     case LastAttempt: return timeValue(st.last.lastAttempt);
     case NextSync: return timeValue(row.nextSync);
