@@ -349,7 +349,7 @@ private slots:
         w.session()->setReachability(&net);
         w.scheduler()->setLoopbackExemptFromOffline(false); // the loopback daemon stands in for a remote host
         w.scheduler()->setResumeSpread(core::Millis(200));
-        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("roamer")).activity, Activity::Held, 10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("roamer")).activity, core::Activity::Held, 10'000);
         QVERIFY(!w.findChild<QLabel *>(QStringLiteral("offlineLabel"))->isHidden());
         QCOMPARE(server.totalConnections(), 0);
 
@@ -448,7 +448,7 @@ private slots:
         MainWindow w(ws);
         QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 1, 5000);
         w.commands()->sync({QStringLiteral("later")});
-        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("later")).activity, Activity::WaitingRetry,
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("later")).activity, core::Activity::Waiting,
                                   10'000);
         QCOMPARE(server.totalConnections(), 1);
         w.selectRepository(QStringLiteral("later"));

@@ -65,25 +65,25 @@ QString outcome(const core::RepoState &s)
 QString state(const RepoStatus &st, const QDateTime &now)
 {
     switch (st.activity) {
-    case Activity::Idle:
+    case core::Activity::Idle:
         return outcome(st.last);
-    case Activity::Queued:
+    case core::Activity::Queued:
         return st.attempt > 0 ? QStringLiteral("queued for attempt %1 of %2").arg(st.attempt + 1).arg(st.maxAttempts)
                               : QStringLiteral("queued");
-    case Activity::Running:
+    case core::Activity::Running:
         return QStringLiteral("attempt %1 of %2 · %3")
             .arg(st.attempt)
             .arg(st.maxAttempts)
             .arg(phase(st.progress.phase));
-    case Activity::WaitingRetry: {
+    case core::Activity::Waiting: {
         const qint64 left = std::max<qint64>(0, now.msecsTo(st.retryAt));
         const QString why = category(st.lastAttemptError.category);
         return why.isEmpty() ? QStringLiteral("waiting for retry in %1").arg(countdown(left))
                              : QStringLiteral("waiting for retry in %1 (%2)").arg(countdown(left), why);
     }
-    case Activity::WaitingLock:
+    case core::Activity::WaitingLock:
         return QStringLiteral("waiting for another sync to finish");
-    case Activity::Held:
+    case core::Activity::Held:
         return QStringLiteral("held: %1").arg(st.heldReason);
     }
     return {};

@@ -171,8 +171,8 @@ void DetailsPane::refresh()
         return;
     const QDateTime now = QDateTime::currentDateTimeUtc();
     m_title->setText(m_name);
-    m_state->setText(text::state(*st, now)
-                     + (st->activity == Activity::Running ? QStringLiteral(" · ") + text::progress(*st) : QString()));
+    const bool running = st->activity == core::Activity::Running;
+    m_state->setText(text::state(*st, now) + (running ? QStringLiteral(" · ") + text::progress(*st) : QString()));
     m_url->setText(m_model->data(m_model->index(m_model->rowOf(m_name), RepoTableModel::Url)).toString());
     m_path->setText(spec->path);
     m_config->setText(tr("%1, policy \"%2\"%3")
@@ -201,7 +201,7 @@ void DetailsPane::refreshTimeline()
 void DetailsPane::refreshLive()
 {
     const RepoStatus *st = m_model->status(m_name);
-    if (!st || st->activity != Activity::Running) {
+    if (!st || st->activity != core::Activity::Running) {
         m_liveTimer.stop();
         m_timeline->setLive(std::nullopt);
         return;
