@@ -4,7 +4,6 @@
 #include "auth/SessionCredentials.h"
 #include "io/WorkspaceController.h"
 #include "net/http/CertificatePins.h"
-#include "net/ssh/OpenSshTransport.h"
 #include "sync/Scheduler.h"
 #include "sync/SyncSession.h"
 #include "util/Async.h"
@@ -75,7 +74,7 @@ void TrustCenter::noteResult(const QString &name, const core::RepoResult &result
         case core::ErrorCategory::HostKey: {
             const core::SshTarget t = core::parseSshUrl(spec->url);
             r.kind = TrustRequest::HostKey;
-            r.host = t.port > 0 ? QStringLiteral("%1:%2").arg(t.host).arg(t.port) : t.host;
+            r.host = t.hostAndPort();
             wanted = t.valid;
             break;
         }
