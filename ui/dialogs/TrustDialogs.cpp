@@ -209,7 +209,6 @@ HostKeyDialog::HostKeyDialog(const QString &remoteUrl, QWidget *parent)
                               m_scan = scan;
                               m_scanned = true;
                               showScan();
-                              emit scanned();
                           });
 }
 

@@ -78,12 +78,8 @@ public:
     QPushButton *trustButton() const { return m_trust; }
     QString detailsText() const;
     bool isScanned() const { return m_scanned; }
-    const core::HostKeyScan &scan() const { return m_scan; }
 
     void accept() override; // writes known_hosts; stays open and says why if that fails
-
-signals:
-    void scanned();
 
 private:
     void showScan();

@@ -37,8 +37,6 @@ public:
     // `what` names the edit in an error message ("Adding alpha").
     void edit(const QString &what, Edit edit);
 
-    // Delay between a file event and the reload (default 250 ms).
-    void setDebounce(int ms) { m_debounce.setInterval(ms); }
     void stopWatching();
 
 signals:
@@ -74,7 +72,7 @@ private:
     bool m_loaded = false;
     bool m_reloadAgain = false;
     QFileSystemWatcher m_watcher;
-    QTimer m_debounce;
+    QTimer m_debounce; // 250 ms from a file event to the reload
     QFuture<Loaded> m_load;
     int m_loadSerial = 0; // only the newest load's result counts
     QQueue<PendingEdit> m_edits;
