@@ -111,6 +111,10 @@ private slots:
 
     void init()
     {
+        // Each window saves its header, filter and geometry when it closes:
+        // every function starts from the defaults instead of from what the
+        // one before it left.
+        QSettings().clear();
         m_ws = m_dir.filePath(QStringLiteral("%1/workspace.json").arg(QTest::currentTestFunction()));
         QDir().mkpath(QFileInfo(m_ws).absolutePath());
         QFile f(m_ws);
@@ -371,7 +375,6 @@ private slots:
         QCOMPARE(header->sortIndicatorSection(), int(RepoTableModel::LastAttempt));
         QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
         QCOMPARE(again.proxy()->filter(), RepoFilterProxy::Filter::NeedsAttention);
-        QSettings().remove(QStringLiteral("window"));
     }
 
     void droppingAFolderOpensImport()

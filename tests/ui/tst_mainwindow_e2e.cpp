@@ -113,6 +113,13 @@ private slots:
         QVERIFY(!GitRepoFactory::createBareRepo(served, QStringLiteral("tick.git"), 2).isEmpty());
     }
 
+    // Preferences are kept in QSettings (one function sets two jobs): every
+    // function starts from the defaults, whatever ran before it.
+    void init()
+    {
+        QSettings().clear();
+    }
+
     void retriesThenClonesAndPermanentFailureStopsAtOnce()
     {
         // Attempts 1 and 2 are reset by the proxy; attempt 3 gets through,
