@@ -35,7 +35,7 @@ class Scheduler : public QObject
     Q_OBJECT
 
 public:
-    enum class State { Idle, Queued, Running, Waiting };
+    using State = Activity; // only Idle, Queued, Running and Waiting here
 
     explicit Scheduler(QObject *parent = nullptr);
     ~Scheduler() override;

@@ -15,6 +15,14 @@ enum class Outcome { None, Cloned, Updated, UpToDate, FetchedOnly, Failed, Cance
 
 QString outcomeName(Outcome outcome);
 
+// What a repository is doing now: one enum for the engine and the window.
+// Scheduler::state() tells Idle, Queued, Running and Waiting (on a timer: for
+// a retry, or to look at another process's lock again) apart. The window's
+// SyncTracker follows the scheduler's signals and tells two more apart:
+// WaitingLock (another process holds the repository) and Held (due, but its
+// host is paused or the machine is offline).
+enum class Activity { Idle, Queued, Running, Waiting, WaitingLock, Held };
+
 // Why a working copy was fetched but not fast-forwarded.
 namespace reason {
 inline const char *const Dirty = "dirty";

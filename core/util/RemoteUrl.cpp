@@ -1,5 +1,7 @@
 #include "util/RemoteUrl.h"
 
+#include <algorithm>
+
 #include <QDir>
 #include <QRegularExpression>
 #include <QUrl>
@@ -7,6 +9,13 @@
 namespace repodeck::core {
 
 namespace {
+
+// scp-style: [user@]host:path, where host has no slash before the colon.
+const QRegularExpression &scpPattern()
+{
+    static const QRegularExpression scp(QStringLiteral(R"(^(?:([^@/:]+)@)?([^@/:]+):(.+)$)"));
+    return scp;
+}
 
 // What an error message may quote of a URL it refuses: everything between
 // "scheme://" and the last '@' of the authority is dropped, since a refused
@@ -184,9 +193,7 @@ RemoteUrl RemoteUrl::parse(const QString &text)
         return r;
     }
 
-    // scp-style: [user@]host:path, where host has no slash before the colon.
-    static const QRegularExpression scp(QStringLiteral(R"(^(?:([^@/:]+)@)?([^@/:]+):(.+)$)"));
-    const auto m = scp.match(t);
+    const auto m = scpPattern().match(t);
     const bool windowsDrive = t.size() > 2 && t.at(1) == QLatin1Char(':') && t.at(0).isLetter()
                               && (t.at(2) == QLatin1Char('\\') || t.at(2) == QLatin1Char('/'));
     if (m.hasMatch() && !windowsDrive) {
@@ -219,6 +226,47 @@ RemoteUrl RemoteUrl::parse(const QString &text)
     if (const QString s = suggestedUrl(t); !s.isEmpty())
         r.m_error += QStringLiteral(" Did you mean %1 ?").arg(shownInError(s));
     return r;
+}
+
+SshTarget parseSshUrl(const QString &url)
+{
+    SshTarget t;
+    if (url.contains(QLatin1String("://"))) {
+        const QUrl u(url);
+        if (!u.isValid() || u.host().isEmpty())
+            return t;
+        t.user = u.userName();
+        t.host = u.host();
+        t.port = u.port(0);
+        t.path = u.path(QUrl::FullyDecoded);
+        // ssh://host/~user/repo means a path relative to a home directory.
+        if (t.path.startsWith(QLatin1String("/~")))
+            t.path = t.path.mid(1);
+    } else {
+        const auto m = scpPattern().match(url);
+        if (!m.hasMatch())
+            return t;
+        t.user = m.captured(1);
+        t.host = m.captured(2);
+        t.path = m.captured(3);
+    }
+    // A user or host starting with '-' would be read by ssh (or by the
+    // program in GIT_SSH_COMMAND, which gets no "--") as an option such as
+    // -oProxyCommand=...; a control character would split the command line.
+    auto unsafe = [](const QString &field) {
+        if (field.startsWith(QLatin1Char('-')))
+            return true;
+        return std::any_of(field.begin(), field.end(),
+                           [](QChar c) { return c.unicode() < 0x20 || c.unicode() == 0x7f; });
+    };
+    t.valid = !t.host.isEmpty() && !t.path.isEmpty() && !unsafe(t.host) && !unsafe(t.user)
+              && !std::any_of(t.path.begin(), t.path.end(), [](QChar c) { return c.unicode() < 0x20; });
+    return t;
+}
+
+QString SshTarget::hostAndPort() const
+{
+    return port > 0 ? QStringLiteral("%1:%2").arg(host).arg(port) : host;
 }
 
 QString withoutControlCharacters(const QString &text)

@@ -42,6 +42,26 @@ private:
     bool m_hasPassword = false;
 };
 
+// An ssh:// or scp-style remote split the way ssh is given it:
+// "ssh://user@host:2222/path" or "user@host:path". The OpenSSH transport,
+// the host-key scan and the window's trust requests all read a remote
+// through parseSshUrl, so they agree on its host.
+struct SshTarget
+{
+    QString user;
+    QString host;
+    int port = 0; // 0: not given (ssh's own default or ~/.ssh/config)
+    QString path;
+    // False without a host or path, with a user or host that ssh would read
+    // as an option ('-' first), or with a control character.
+    bool valid = false;
+
+    // "host", or "host:port" when the URL gives a port: one host key's name
+    // in RepoDeck's requests.
+    QString hostAndPort() const;
+};
+SshTarget parseSshUrl(const QString &url);
+
 // Removes credentials from every URL inside free text (libgit2 messages can
 // echo the URL they were given).
 QString redactUrlsInText(const QString &text);

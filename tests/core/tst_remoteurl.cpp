@@ -143,6 +143,57 @@ private slots:
         QVERIFY(RemoteUrl::parse("htps//h.test/r.git").error().contains("https://h.test/r.git"));
     }
 
+    // parseSshUrl: what the OpenSSH transport runs ssh with, and the
+    // "host[:port]" that names a host key in the window's trust requests.
+    void sshTarget_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<bool>("valid");
+        QTest::addColumn<QString>("user");
+        QTest::addColumn<QString>("host");
+        QTest::addColumn<int>("port");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("hostAndPort");
+        QTest::newRow("ssh with port") << "ssh://git@example.test:2222/org/r.git" << true << "git" << "example.test"
+                                       << 2222 << "/org/r.git" << "example.test:2222";
+        QTest::newRow("ssh without port") << "ssh://example.test/r.git" << true << "" << "example.test" << 0
+                                          << "/r.git" << "example.test";
+        QTest::newRow("git+ssh") << "git+ssh://me@127.0.0.1:22/r.git" << true << "me" << "127.0.0.1" << 22
+                                 << "/r.git" << "127.0.0.1:22";
+        QTest::newRow("home-relative") << "ssh://h.test/~me/r.git" << true << "" << "h.test" << 0 << "~me/r.git"
+                                       << "h.test";
+        QTest::newRow("scp") << "git@example.test:org/r.git" << true << "git" << "example.test" << 0
+                             << "org/r.git" << "example.test";
+        QTest::newRow("scp no user") << "example.test:r.git" << true << "" << "example.test" << 0 << "r.git"
+                                     << "example.test";
+        QTest::newRow("no path") << "ssh://example.test" << false << "" << "example.test" << 0 << "" << "example.test";
+        QTest::newRow("not a URL") << "myrepo" << false << "" << "" << 0 << "" << "";
+        QTest::newRow("host option") << "-oProxyCommand=touch_x:repo" << false << "" << "-oProxyCommand=touch_x" << 0
+                                     << "repo" << "-oProxyCommand=touch_x";
+        QTest::newRow("user option") << "ssh://-oProxyCommand=x@h.test/r.git" << false << "-oProxyCommand=x"
+                                     << "h.test" << 0 << "/r.git" << "h.test";
+        QTest::newRow("LF in path") << "ssh://h.test/r%0A.git" << false << "" << "h.test" << 0 << "/r\n.git"
+                                    << "h.test";
+    }
+
+    void sshTarget()
+    {
+        QFETCH(QString, url);
+        QFETCH(bool, valid);
+        QFETCH(QString, user);
+        QFETCH(QString, host);
+        QFETCH(int, port);
+        QFETCH(QString, path);
+        QFETCH(QString, hostAndPort);
+        const SshTarget t = parseSshUrl(url);
+        QCOMPARE(t.valid, valid);
+        QCOMPARE(t.user, user);
+        QCOMPARE(t.host, host);
+        QCOMPARE(t.port, port);
+        QCOMPARE(t.path, path);
+        QCOMPARE(t.hostAndPort(), hostAndPort);
+    }
+
     void redactInText()
     {
         const QString t = redactUrlsInText("failed to fetch https://me:hunter2@example.test/r.git: 401");

@@ -25,7 +25,8 @@ private:
         return names;
     }
 
-    void add(const QString &name, const QString &url, core::Outcome outcome, Activity activity = Activity::Idle)
+    void add(const QString &name, const QString &url, core::Outcome outcome,
+             core::Activity activity = core::Activity::Idle)
     {
         QList<core::RepoSpec> specs = m_model->specs();
         core::RepoSpec s;
@@ -53,7 +54,7 @@ private slots:
         add(QStringLiteral("bravo"), QStringLiteral("git@gitlab.test:team/b.git"), core::Outcome::Failed);
         add(QStringLiteral("charlie"), QStringLiteral("https://github.test/c.git"), core::Outcome::FetchedOnly);
         add(QStringLiteral("delta"), QStringLiteral("https://github.test/d.git"), core::Outcome::None,
-            Activity::WaitingRetry);
+            core::Activity::Waiting);
         m_model->flushPendingUpdates();
         m_proxy->sort(RepoTableModel::Name);
     }

@@ -111,6 +111,10 @@ private slots:
 
     void init()
     {
+        // Each window saves its header, filter and geometry when it closes:
+        // every function starts from the defaults instead of from what the
+        // one before it left.
+        QSettings().clear();
         m_ws = m_dir.filePath(QStringLiteral("%1/workspace.json").arg(QTest::currentTestFunction()));
         QDir().mkpath(QFileInfo(m_ws).absolutePath());
         QFile f(m_ws);
@@ -371,7 +375,6 @@ private slots:
         QCOMPARE(header->sortIndicatorSection(), int(RepoTableModel::LastAttempt));
         QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
         QCOMPARE(again.proxy()->filter(), RepoFilterProxy::Filter::NeedsAttention);
-        QSettings().remove(QStringLiteral("window"));
     }
 
     void droppingAFolderOpensImport()
@@ -427,10 +430,37 @@ private slots:
         QCOMPARE(TrayController::overallFor(t), O::Failed);
         t.waiting = 1; // a retry pending counts as syncing
         QCOMPARE(TrayController::overallFor(t), O::Syncing);
+
+        // The window's rows drive it: the state and the tooltip follow them,
+        // with or without a tray to show them (offscreen there is none).
         MainWindow w(m_ws);
-        // Offscreen there is no tray: everything must still work without one.
         QCOMPARE(w.tray()->isAvailable(), QSystemTrayIcon::isSystemTrayAvailable());
-        w.tray()->notifyFailure(QStringLiteral("alpha"), QStringLiteral("not found"));
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
+        TrayController *tray = w.tray();
+        QCOMPARE(tray->overall(), O::Idle);
+        QCOMPARE(tray->toolTip(), QStringLiteral("RepoDeck\nEverything is in sync"));
+
+        RepoStatus running;
+        running.activity = core::Activity::Running;
+        running.attempt = 1;
+        running.maxAttempts = 2;
+        w.model()->setStatus(QStringLiteral("alpha"), running);
+        QTRY_COMPARE_WITH_TIMEOUT(tray->overall(), O::Syncing, 5000);
+        QVERIFY2(tray->toolTip().contains(QStringLiteral("1 running, 0 waiting, 0 queued")),
+                 qPrintable(tray->toolTip()));
+
+        RepoStatus failed;
+        failed.last.lastOutcome = core::Outcome::Failed;
+        failed.last.error.category = core::ErrorCategory::NotFound;
+        w.model()->setStatus(QStringLiteral("alpha"), failed);
+        QTRY_COMPARE_WITH_TIMEOUT(tray->overall(), O::Failed, 5000);
+        QCOMPARE(tray->toolTip(), QStringLiteral("RepoDeck\n1 failed"));
+
+        RepoStatus updated;
+        updated.last.lastOutcome = core::Outcome::Updated;
+        w.model()->setStatus(QStringLiteral("alpha"), updated);
+        QTRY_COMPARE_WITH_TIMEOUT(tray->overall(), O::Idle, 5000);
+        QCOMPARE(tray->toolTip(), QStringLiteral("RepoDeck\nEverything is in sync"));
     }
 
     void versionInfo()

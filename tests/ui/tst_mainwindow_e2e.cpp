@@ -114,6 +114,13 @@ private slots:
         QVERIFY(!GitRepoFactory::createBareRepo(served, QStringLiteral("tick.git"), 2).isEmpty());
     }
 
+    // Preferences are kept in QSettings (one function sets two jobs): every
+    // function starts from the defaults, whatever ran before it.
+    void init()
+    {
+        QSettings().clear();
+    }
+
     void retriesThenClonesAndPermanentFailureStopsAtOnce()
     {
         // Attempts 1 and 2 are reset by the proxy; attempt 3 gets through,
@@ -350,7 +357,7 @@ private slots:
         w.session()->setReachability(&net);
         w.scheduler()->setLoopbackExemptFromOffline(false); // the loopback daemon stands in for a remote host
         w.scheduler()->setResumeSpread(core::Millis(200));
-        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("roamer")).activity, Activity::Held, 10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("roamer")).activity, core::Activity::Held, 10'000);
         QVERIFY(!w.findChild<QLabel *>(QStringLiteral("offlineLabel"))->isHidden());
         QCOMPARE(server.totalConnections(), 0);
 
@@ -449,7 +456,7 @@ private slots:
         MainWindow w(ws);
         QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 1, 5000);
         w.commands()->sync({QStringLiteral("later")});
-        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("later")).activity, Activity::WaitingRetry,
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("later")).activity, core::Activity::Waiting,
                                   10'000);
         QCOMPARE(server.totalConnections(), 1);
         w.selectRepository(QStringLiteral("later"));

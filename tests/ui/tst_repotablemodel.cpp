@@ -30,7 +30,7 @@ QList<core::RepoSpec> specs(int n)
 RepoStatus running(int attempt, quint64 received, quint64 total)
 {
     RepoStatus s;
-    s.activity = Activity::Running;
+    s.activity = core::Activity::Running;
     s.attempt = attempt;
     s.maxAttempts = 5;
     s.progress.phase = core::Phase::Receiving;
@@ -117,19 +117,19 @@ private slots:
 
         QTest::newRow("idle") << RepoStatus() << "idle" << -2;
         RepoStatus queued;
-        queued.activity = Activity::Queued;
+        queued.activity = core::Activity::Queued;
         QTest::newRow("queued") << queued << "queued" << -2;
         QTest::newRow("running") << running(2, 50, 200) << "attempt 2 of 5 · receiving" << 25;
         RepoStatus connecting = running(1, 0, 0);
         connecting.progress.phase = core::Phase::Connecting;
         QTest::newRow("connecting") << connecting << "attempt 1 of 5 · connecting" << -1;
         RepoStatus waiting;
-        waiting.activity = Activity::WaitingRetry;
+        waiting.activity = core::Activity::Waiting;
         waiting.retryAt = m_now.addMSecs(12'300);
         waiting.lastAttemptError.category = core::ErrorCategory::Network;
         QTest::newRow("waiting") << waiting << "waiting for retry in 13 s (network)" << -2;
         RepoStatus held;
-        held.activity = Activity::Held;
+        held.activity = core::Activity::Held;
         held.heldReason = QStringLiteral("offline: waiting for the network");
         QTest::newRow("held") << held << "held: offline: waiting for the network" << -2;
         RepoStatus upToDate;
@@ -285,7 +285,7 @@ private slots:
         m_model->setStatus(QStringLiteral("repo0000"), r);
         m_model->setStatus(QStringLiteral("repo0001"), r);
         RepoStatus waiting;
-        waiting.activity = Activity::WaitingRetry;
+        waiting.activity = core::Activity::Waiting;
         waiting.retryAt = m_now.addSecs(5);
         m_model->setStatus(QStringLiteral("repo0002"), waiting);
         RepoStatus failed;
@@ -304,7 +304,7 @@ private slots:
     {
         m_model->setRepositories(specs(2));
         RepoStatus waiting;
-        waiting.activity = Activity::WaitingRetry;
+        waiting.activity = core::Activity::Waiting;
         waiting.retryAt = m_now.addSecs(30);
         m_model->setStatus(QStringLiteral("repo0001"), waiting);
         m_model->flushPendingUpdates();

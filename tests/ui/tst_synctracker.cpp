@@ -99,9 +99,9 @@ private slots:
         const QString a = QStringLiteral("alpha");
 
         emit f.scheduler.queued(a);
-        QCOMPARE(f.tracker.status(a).activity, Activity::Queued);
+        QCOMPARE(f.tracker.status(a).activity, core::Activity::Queued);
         emit f.scheduler.attemptStarted(a, 1, 3);
-        QCOMPARE(f.tracker.status(a).activity, Activity::Running);
+        QCOMPARE(f.tracker.status(a).activity, core::Activity::Running);
         QVERIFY(f.tracker.status(a).last.lastAttempt.isValid());
         core::TransferProgress p;
         p.phase = core::Phase::Receiving;
@@ -113,7 +113,7 @@ private slots:
 
         emit f.scheduler.attemptFinished(a, failedAttempt(1, 2000));
         RepoStatus st = f.tracker.status(a);
-        QCOMPARE(st.activity, Activity::WaitingRetry);
+        QCOMPARE(st.activity, core::Activity::Waiting);
         QVERIFY(st.retryAt > QDateTime::currentDateTimeUtc().addMSecs(1000));
         QCOMPARE(st.lastAttemptError.category, core::ErrorCategory::Network);
         QCOMPARE(st.last.timeline.size(), 1);
@@ -126,7 +126,7 @@ private slots:
         emit f.scheduler.attemptFinished(a, ok);
         emit f.scheduler.finished(a, result(core::Outcome::Cloned, 2));
         st = f.tracker.status(a);
-        QCOMPARE(st.activity, Activity::Idle);
+        QCOMPARE(st.activity, core::Activity::Idle);
         QCOMPARE(st.last.lastOutcome, core::Outcome::Cloned);
         QCOMPARE(st.last.timeline.size(), 2);
         QVERIFY(st.last.lastSuccess.isValid());
@@ -219,7 +219,7 @@ private slots:
         Fixture f(m_statePath);
         emit f.scheduler.queued(QStringLiteral("alpha"));
         emit f.scheduler.waitingForLock(QStringLiteral("alpha"), QStringLiteral("PID 7 on host (repodeck-cli)"));
-        QCOMPARE(f.tracker.status(QStringLiteral("alpha")).activity, Activity::WaitingLock);
+        QCOMPARE(f.tracker.status(QStringLiteral("alpha")).activity, core::Activity::WaitingLock);
         f.model.flushPendingUpdates();
         QCOMPARE(f.model.totals().waiting, 1);
     }
@@ -263,16 +263,16 @@ private slots:
         const QString a = QStringLiteral("alpha");
         emit f.scheduler.queued(a);
         emit f.scheduler.held(a, QStringLiteral("offline: waiting for the network"));
-        QCOMPARE(f.tracker.status(a).activity, Activity::Held);
+        QCOMPARE(f.tracker.status(a).activity, core::Activity::Held);
         f.model.flushPendingUpdates();
         QCOMPARE(f.model.index(f.model.rowOf(a), RepoTableModel::State).data().toString(),
                  QStringLiteral("held: offline: waiting for the network"));
         emit f.scheduler.attemptStarted(a, 1, 3);
-        QCOMPARE(f.tracker.status(a).activity, Activity::Running);
+        QCOMPARE(f.tracker.status(a).activity, core::Activity::Running);
         QVERIFY(f.tracker.status(a).heldReason.isEmpty());
         // Offline: the engine requeues without a retry delay and without finishing.
         emit f.scheduler.attemptFinished(a, failedAttempt(1, -1));
-        QCOMPARE(f.tracker.status(a).activity, Activity::Queued);
+        QCOMPARE(f.tracker.status(a).activity, core::Activity::Queued);
     }
 
     void unknownRepositoriesAreIgnored()

@@ -118,6 +118,24 @@ private slots:
         QVERIFY(m_selfSigned.start(m_served));
     }
 
+    // A sign-in lasts for the process (SessionCredentials): every function
+    // starts signed out, so only the keychain or its own answer signs in.
+    void init()
+    {
+        core::SessionCredentials::instance()->clear();
+        QSettings().clear();
+    }
+
+    // Whatever a function did with the secret (typed it, put it in a URL),
+    // no file under the test's folder holds it afterwards: workspace, state
+    // file, logs, clones.
+    void cleanup()
+    {
+        qunsetenv("GIT_SSH_COMMAND"); // the host-key function's, even when it failed half-way
+        const QStringList leaks = filesContaining(m_dir.path(), kSecret);
+        QVERIFY2(leaks.isEmpty(), qPrintable(leaks.join('\n')));
+    }
+
     void oneSignInPerHostThenEveryWaitingRepositoryRetries()
     {
         const QString ws = workspaceWith("signin.json", {{"a", m_http.url("a.git")},
@@ -173,7 +191,6 @@ private slots:
     // offered a sign-in when the window opens, before anything syncs.
     void pastFailureIsOfferedAtStart()
     {
-        core::SessionCredentials::instance()->clear();
         const QString ws = workspaceWith("past.json", {{"p", m_http.url("a.git")}});
         QVERIFY(!ws.isEmpty());
         {
@@ -251,7 +268,6 @@ private slots:
         QFile f(knownHosts);
         QVERIFY(f.open(QIODevice::ReadOnly));
         QVERIFY(f.readAll().contains(hostKey.at(1).toLatin1()));
-        qunsetenv("GIT_SSH_COMMAND");
     }
 
     // Add Repository with https://user:token@...: the token goes to the
@@ -259,7 +275,6 @@ private slots:
     // in from the keychain.
     void addedTokenMovesToTheKeychain()
     {
-        core::SessionCredentials::instance()->clear(); // the keychain alone must sign in
         const QString ws = workspaceWith("add.json", {});
         MainWindow w(ws);
         w.show();
@@ -273,12 +288,6 @@ private slots:
         const QString host = QString("127.0.0.1:%1").arg(m_http.port());
         QVERIFY(core::Keychain::read(core::KeychainCredentials::accountKey("http", host, "alice")).data.contains(kSecret));
         core::Keychain::remove(core::KeychainCredentials::accountKey("http", host, "alice"));
-    }
-
-    void secretNeverReachesAFile()
-    {
-        const QStringList leaks = filesContaining(m_dir.path(), kSecret);
-        QVERIFY2(leaks.isEmpty(), qPrintable(leaks.join('\n')));
     }
 };
 

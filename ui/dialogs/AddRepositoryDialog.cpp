@@ -1,5 +1,6 @@
 #include "dialogs/AddRepositoryDialog.h"
 
+#include "util/Async.h"
 #include "util/RemoteUrl.h"
 
 #include <QComboBox>
@@ -13,7 +14,6 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace repodeck::ui {
 
@@ -110,8 +110,6 @@ AddRepositoryDialog::AddRepositoryDialog(const core::Workspace &workspace, const
     m_checkDelay.setSingleShot(true);
     m_checkDelay.setInterval(150);
     connect(&m_checkDelay, &QTimer::timeout, this, &AddRepositoryDialog::startDestinationCheck);
-    connect(&m_checkWatcher, &QFutureWatcher<DestinationVerdict>::finished, this,
-            &AddRepositoryDialog::onDestinationChecked);
 
     connect(m_url, &QLineEdit::textEdited, this, &AddRepositoryDialog::onUrlEdited);
     connect(m_name, &QLineEdit::textEdited, this, &AddRepositoryDialog::onNameEdited);
@@ -205,25 +203,26 @@ void AddRepositoryDialog::revalidate()
 
 void AddRepositoryDialog::startDestinationCheck()
 {
-    if (m_checkWatcher.isRunning())
+    if (m_check.isRunning())
         return; // onDestinationChecked starts another round for the newest input
-    m_checkGeneration = m_generation;
+    const int generation = m_generation;
     const QString path = QDir::cleanPath(m_path->text().trimmed());
     const QString url = m_url->text().trimmed();
     const auto mode = static_cast<core::RepoMode>(m_mode->currentData().toInt());
-    m_checkWatcher.setFuture(
-        QtConcurrent::run([path, url, mode] { return DestinationVerdict::inspect(path, url, mode); }));
+    m_check = runAsync(
+        this, [path, url, mode] { return DestinationVerdict::inspect(path, url, mode); },
+        [this, generation](const DestinationVerdict &verdict) { onDestinationChecked(generation, verdict); });
 }
 
-void AddRepositoryDialog::onDestinationChecked()
+void AddRepositoryDialog::onDestinationChecked(int generation, const DestinationVerdict &verdict)
 {
-    if (m_checkGeneration != m_generation) {
+    if (generation != m_generation) {
         // The user typed while the check ran: check the newest input instead.
         if (!m_checkDelay.isActive())
             startDestinationCheck();
         return;
     }
-    m_verdict = m_checkWatcher.result();
+    m_verdict = verdict;
     setMessage(m_pathMessage, m_verdict.message, !m_verdict.usable());
     m_acceptable = m_fieldsOk && m_verdict.usable();
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(m_acceptable);

@@ -4,7 +4,7 @@
 #include "workspace/Workspace.h"
 
 #include <QDialog>
-#include <QFutureWatcher>
+#include <QFuture>
 #include <QTimer>
 
 class QComboBox;
@@ -44,7 +44,7 @@ private:
     void onNameEdited();
     void revalidate();
     void startDestinationCheck();
-    void onDestinationChecked();
+    void onDestinationChecked(int generation, const DestinationVerdict &verdict);
     void setMessage(QLabel *label, const QString &text, bool error);
     void browse();
 
@@ -66,8 +66,7 @@ private:
     bool m_acceptable = false;
 
     QTimer m_checkDelay;
-    QFutureWatcher<DestinationVerdict> m_checkWatcher;
-    int m_checkGeneration = 0;       // the round the running check belongs to
+    QFuture<DestinationVerdict> m_check;
     int m_generation = 0;            // bumped on every edit
     DestinationVerdict m_verdict;
 };

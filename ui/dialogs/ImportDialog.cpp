@@ -1,6 +1,7 @@
 #include "dialogs/ImportDialog.h"
 
 #include "model/StatusText.h"
+#include "util/Async.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -11,7 +12,6 @@
 #include <QPushButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace repodeck::ui {
 
@@ -58,8 +58,7 @@ ImportDialog::ImportDialog(const QString &root, const core::Workspace &workspace
     connect(m_list, &QTreeWidget::itemChanged, this, &ImportDialog::updateButton);
     updateButton();
 
-    connect(&m_scan, &QFutureWatcher<QList<core::FoundRepository>>::finished, this, &ImportDialog::onScanned);
-    m_scan.setFuture(QtConcurrent::run([root] { return core::findRepositories(root); }));
+    m_scan = runAsync(this, [root] { return core::findRepositories(root); }, &ImportDialog::onScanned);
 }
 
 ImportDialog::~ImportDialog()
@@ -68,9 +67,9 @@ ImportDialog::~ImportDialog()
     m_scan.waitForFinished();
 }
 
-void ImportDialog::onScanned()
+void ImportDialog::onScanned(const QList<core::FoundRepository> &found)
 {
-    m_found = m_scan.result();
+    m_found = found;
     int addable = 0;
     for (int i = 0; i < m_found.size(); ++i) {
         core::FoundRepository &f = m_found[i];

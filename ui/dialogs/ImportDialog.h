@@ -4,7 +4,7 @@
 #include "workspace/Workspace.h"
 
 #include <QDialog>
-#include <QFutureWatcher>
+#include <QFuture>
 
 class QComboBox;
 class QDialogButtonBox;
@@ -36,13 +36,13 @@ signals:
     void scanFinished(int found);
 
 private:
-    void onScanned();
+    void onScanned(const QList<core::FoundRepository> &found);
     void updateButton();
 
     QString m_root;
     core::Workspace m_workspace;
     QList<core::FoundRepository> m_found;
-    QFutureWatcher<QList<core::FoundRepository>> m_scan;
+    QFuture<QList<core::FoundRepository>> m_scan;
     QLabel *m_summary;
     QTreeWidget *m_list;
     QComboBox *m_policy;

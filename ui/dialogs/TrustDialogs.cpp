@@ -2,6 +2,7 @@
 
 #include "auth/Keychain.h"
 #include "model/StatusText.h"
+#include "util/Async.h"
 
 #include <QCheckBox>
 #include <QCryptographicHash>
@@ -12,7 +13,6 @@
 #include <QPushButton>
 #include <QSslCertificate>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
 namespace repodeck::ui {
 
@@ -87,8 +87,7 @@ SignInDialog::SignInDialog(const QString &protocol, const QString &host, const Q
     adjustSize();
 
     // The probe may take a moment (D-Bus); the dialog is usable meanwhile.
-    connect(&m_probe, &QFutureWatcher<bool>::finished, this, [this] {
-        const bool available = m_probe.result();
+    m_probe = runAsync(this, [] { return core::Keychain::available(); }, [this](bool available) {
         m_remember->setEnabled(available);
         m_remember->setChecked(available);
         m_keychainNote->setText(available ? tr("Stored under \"%1\" in the system keychain; never in RepoDeck's files.")
@@ -98,7 +97,6 @@ SignInDialog::SignInDialog(const QString &protocol, const QString &host, const Q
                                                 .arg(core::Keychain::unavailableAdvice()));
         adjustSize(); // the note's new text may need more lines
     });
-    m_probe.setFuture(QtConcurrent::run([] { return core::Keychain::available(); }));
 }
 
 SignInDialog::~SignInDialog()
@@ -206,18 +204,17 @@ HostKeyDialog::HostKeyDialog(const QString &remoteUrl, QWidget *parent)
     m_trust->setEnabled(false);
     m_trust->setAutoDefault(false);
     connect(m_confirm, &QCheckBox::toggled, m_trust, &QPushButton::setEnabled);
-    connect(&m_watcher, &QFutureWatcher<core::HostKeyScan>::finished, this, [this] {
-        m_scan = m_watcher.result();
-        m_scanned = true;
-        showScan();
-        emit scanned();
-    });
-    m_watcher.setFuture(QtConcurrent::run([remoteUrl] { return core::scanHostKeys(remoteUrl); }));
+    m_scanning = runAsync(this, [remoteUrl] { return core::scanHostKeys(remoteUrl); },
+                          [this](const core::HostKeyScan &scan) {
+                              m_scan = scan;
+                              m_scanned = true;
+                              showScan();
+                          });
 }
 
 HostKeyDialog::~HostKeyDialog()
 {
-    m_watcher.waitForFinished();
+    m_scanning.waitForFinished();
 }
 
 void HostKeyDialog::showScan()

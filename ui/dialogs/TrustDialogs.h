@@ -3,7 +3,7 @@
 #include "net/ssh/HostKeyTrust.h"
 
 #include <QDialog>
-#include <QFutureWatcher>
+#include <QFuture>
 
 class QCheckBox;
 class QLabel;
@@ -39,7 +39,7 @@ private:
     QCheckBox *m_remember;
     QLabel *m_keychainNote;
     QPushButton *m_ok;
-    QFutureWatcher<bool> m_probe;
+    QFuture<bool> m_probe;
 };
 
 // Shows the certificate a server presented (subject, issuer, validity,
@@ -78,19 +78,15 @@ public:
     QPushButton *trustButton() const { return m_trust; }
     QString detailsText() const;
     bool isScanned() const { return m_scanned; }
-    const core::HostKeyScan &scan() const { return m_scan; }
 
     void accept() override; // writes known_hosts; stays open and says why if that fails
-
-signals:
-    void scanned();
 
 private:
     void showScan();
     QLabel *m_details;
     QCheckBox *m_confirm;
     QPushButton *m_trust;
-    QFutureWatcher<core::HostKeyScan> m_watcher;
+    QFuture<core::HostKeyScan> m_scanning;
     core::HostKeyScan m_scan;
     bool m_scanned = false;
 };

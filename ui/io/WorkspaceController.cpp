@@ -1,11 +1,11 @@
 #include "io/WorkspaceController.h"
 
+#include "util/Async.h"
 #include "workspace/WorkspaceEditor.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace repodeck::ui {
 
@@ -18,25 +18,14 @@ WorkspaceController::WorkspaceController(const QString &path, QObject *parent)
     connect(&m_debounce, &QTimer::timeout, this, &WorkspaceController::reload);
     connect(&m_watcher, &QFileSystemWatcher::fileChanged, &m_debounce, qOverload<>(&QTimer::start));
     connect(&m_watcher, &QFileSystemWatcher::directoryChanged, &m_debounce, qOverload<>(&QTimer::start));
-    connect(&m_loadWatcher, &QFutureWatcher<Loaded>::finished, this, &WorkspaceController::onLoaded);
-    connect(&m_editWatcher, &QFutureWatcher<QString>::finished, this, [this] {
-        const QString error = m_editWatcher.result();
-        const QString what = m_runningEdit;
-        m_runningEdit.clear();
-        if (!error.isEmpty())
-            emit editFailed(what, error);
-        emit editFinished(what, error);
-        reload();
-        startNextEdit();
-    });
 }
 
 WorkspaceController::~WorkspaceController()
 {
     stopWatching();
     // Edits hold the workspace lock and write the file: let them land.
-    m_editWatcher.waitForFinished();
-    m_loadWatcher.waitForFinished();
+    m_edit.waitForFinished();
+    m_load.waitForFinished();
 }
 
 void WorkspaceController::stopWatching()
@@ -51,7 +40,7 @@ void WorkspaceController::stopWatching()
 
 void WorkspaceController::reload()
 {
-    if (m_loadWatcher.isRunning()) {
+    if (m_load.isRunning()) {
         m_reloadAgain = true;
         return;
     }
@@ -60,7 +49,8 @@ void WorkspaceController::reload()
     // only parse when the workspace's own bytes changed.
     const QByteArray previous = m_loaded ? m_raw : QByteArray();
     const bool loadedBefore = m_loaded;
-    m_loadWatcher.setFuture(QtConcurrent::run([path, previous, loadedBefore] {
+    const int serial = ++m_loadSerial;
+    auto load = [path, previous, loadedBefore] {
         Loaded loaded;
         QDir().mkpath(QFileInfo(path).absolutePath()); // so the folder can be watched
         QFile file(path);
@@ -77,12 +67,16 @@ void WorkspaceController::reload()
         else
             loaded.error = result.error().text();
         return loaded;
-    }));
+    };
+    m_load = runAsync(this, std::move(load), [this, serial](const Loaded &loaded) {
+        // A load started before this one's result arrived replaces it.
+        if (serial == m_loadSerial)
+            onLoaded(loaded);
+    });
 }
 
-void WorkspaceController::onLoaded()
+void WorkspaceController::onLoaded(const Loaded &loaded)
 {
-    const Loaded loaded = m_loadWatcher.result();
     watch(loaded.exists);
     if (m_reloadAgain) {
         m_reloadAgain = false;
@@ -120,14 +114,25 @@ void WorkspaceController::edit(const QString &what, Edit edit)
 
 void WorkspaceController::startNextEdit()
 {
-    if (m_editWatcher.isRunning() || !m_runningEdit.isEmpty() || m_edits.isEmpty())
+    if (m_edit.isRunning() || !m_runningEdit.isEmpty() || m_edits.isEmpty())
         return;
     PendingEdit next = m_edits.dequeue();
     m_runningEdit = next.what.isEmpty() ? QStringLiteral("edit") : next.what;
     const QString path = m_path;
-    m_editWatcher.setFuture(QtConcurrent::run([path, fn = std::move(next.edit)] {
-        return core::editWorkspace(path, fn);
-    }));
+    m_edit = runAsync(
+        this, [path, fn = std::move(next.edit)] { return core::editWorkspace(path, fn); },
+        &WorkspaceController::onEdited);
+}
+
+void WorkspaceController::onEdited(const QString &error)
+{
+    const QString what = m_runningEdit;
+    m_runningEdit.clear();
+    if (!error.isEmpty())
+        emit editFailed(what, error);
+    emit editFinished(what, error);
+    reload();
+    startNextEdit();
 }
 
 } // namespace repodeck::ui

@@ -3,7 +3,7 @@
 #include "workspace/Workspace.h"
 
 #include <QFileSystemWatcher>
-#include <QFutureWatcher>
+#include <QFuture>
 #include <QObject>
 #include <QQueue>
 #include <QTimer>
@@ -37,8 +37,6 @@ public:
     // `what` names the edit in an error message ("Adding alpha").
     void edit(const QString &what, Edit edit);
 
-    // Delay between a file event and the reload (default 250 ms).
-    void setDebounce(int ms) { m_debounce.setInterval(ms); }
     void stopWatching();
 
 signals:
@@ -64,7 +62,8 @@ private:
     };
 
     void watch(bool fileExists);
-    void onLoaded();
+    void onLoaded(const Loaded &loaded);
+    void onEdited(const QString &error);
     void startNextEdit();
 
     QString m_path;
@@ -73,11 +72,12 @@ private:
     bool m_loaded = false;
     bool m_reloadAgain = false;
     QFileSystemWatcher m_watcher;
-    QTimer m_debounce;
-    QFutureWatcher<Loaded> m_loadWatcher;
+    QTimer m_debounce; // 250 ms from a file event to the reload
+    QFuture<Loaded> m_load;
+    int m_loadSerial = 0; // only the newest load's result counts
     QQueue<PendingEdit> m_edits;
     QString m_runningEdit;
-    QFutureWatcher<QString> m_editWatcher;
+    QFuture<QString> m_edit;
 };
 
 } // namespace repodeck::ui

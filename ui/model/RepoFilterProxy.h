@@ -18,7 +18,6 @@ public:
     Filter filter() const { return m_filter; }
     // Case-insensitive substring of the name, URL, path or policy.
     void setSearchText(const QString &text);
-    QString searchText() const { return m_search; }
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;

@@ -9,39 +9,34 @@
 
 namespace repodeck::ui {
 
-// What a repository is doing right now, as far as the scheduler told us.
-// Held: due, but the engine holds it back (the host's circuit breaker is open,
-// or the machine is offline).
-enum class Activity { Idle, Queued, Running, WaitingRetry, WaitingLock, Held };
-
 // One repository's status as an immutable value: the tracker builds a new one
 // on every scheduler signal and hands a copy to the model, so the model never
 // reaches into live engine state.
 struct RepoStatus
 {
-    Activity activity = Activity::Idle;
+    core::Activity activity = core::Activity::Idle; // as far as the scheduler's signals told
     int attempt = 0;                  // attempt running or last started in this run
     int maxAttempts = 0;
     QDateTime attemptStarted;         // start of the running attempt
     core::TransferProgress progress;  // of the running attempt
     double bytesPerSecond = 0.0;      // of the running attempt
-    QDateTime retryAt;                // WaitingRetry: when the next attempt may start
-    core::SyncError lastAttemptError; // WaitingRetry: why the previous attempt failed
+    QDateTime retryAt;                // Waiting: when the next attempt may start
+    core::SyncError lastAttemptError; // Waiting: why the previous attempt failed
     QString lockHolder;               // WaitingLock: who holds the repository
     QString heldReason;               // Held: the engine's sentence
     core::RepoState last;             // results so far, persisted between runs
 
-    bool isActive() const { return activity != Activity::Idle; }
+    bool isActive() const { return activity != core::Activity::Idle; }
     // Failing: the last run failed, or an attempt of this run failed and a
     // retry is pending.
     bool isFailing() const
     {
-        return last.lastOutcome == core::Outcome::Failed || activity == Activity::WaitingRetry;
+        return last.lastOutcome == core::Outcome::Failed || activity == core::Activity::Waiting;
     }
     // Needs a person: the last run gave up, or it left local work alone.
     bool needsAttention() const
     {
-        return activity == Activity::Idle
+        return activity == core::Activity::Idle
                && (last.lastOutcome == core::Outcome::Failed || last.lastOutcome == core::Outcome::FetchedOnly);
     }
 };

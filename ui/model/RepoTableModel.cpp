@@ -1,6 +1,7 @@
 #include "model/RepoTableModel.h"
 
 #include "metrics/Freshness.h"
+#include "model/RepoProgress.h"
 #include "model/StatusText.h"
 #include "util/RemoteUrl.h"
 
@@ -17,12 +18,12 @@ namespace {
 int stateRank(const RepoStatus &s)
 {
     switch (s.activity) {
-    case Activity::Running: return 2;
-    case Activity::WaitingRetry: return 3;
-    case Activity::WaitingLock:
-    case Activity::Held: return 4;
-    case Activity::Queued: return 5;
-    case Activity::Idle: break;
+    case core::Activity::Running: return 2;
+    case core::Activity::Waiting: return 3;
+    case core::Activity::WaitingLock:
+    case core::Activity::Held: return 4;
+    case core::Activity::Queued: return 5;
+    case core::Activity::Idle: break;
     }
     switch (s.last.lastOutcome) {
     case core::Outcome::Failed: return 0;
@@ -39,12 +40,12 @@ int stateRank(const RepoStatus &s)
 QString stateIcon(const RepoStatus &s)
 {
     switch (s.activity) {
-    case Activity::Running: return QStringLiteral(":/icons/state-syncing.svg");
-    case Activity::WaitingRetry:
-    case Activity::WaitingLock:
-    case Activity::Held: return QStringLiteral(":/icons/state-waiting.svg");
-    case Activity::Queued: return QStringLiteral(":/icons/state-queued.svg");
-    case Activity::Idle: break;
+    case core::Activity::Running: return QStringLiteral(":/icons/state-syncing.svg");
+    case core::Activity::Waiting:
+    case core::Activity::WaitingLock:
+    case core::Activity::Held: return QStringLiteral(":/icons/state-waiting.svg");
+    case core::Activity::Queued: return QStringLiteral(":/icons/state-queued.svg");
+    case core::Activity::Idle: break;
     }
     switch (s.last.lastOutcome) {
     case core::Outcome::Failed: return QStringLiteral(":/icons/state-failed.svg");
@@ -154,8 +155,8 @@ QVariant RepoTableModel::data(const QModelIndex &index, int role) const
     case NameRole:
         return row.spec.name;
     case ProgressRole:
-        if (st.activity == Activity::Running)
-            return text::progressPercent(st);
+        if (st.activity == core::Activity::Running)
+            return progressPercent(st.progress);
         return {};
     case FailingRole:
         return st.isFailing();
@@ -179,7 +180,7 @@ QVariant RepoTableModel::display(const Row &row, int column, const QDateTime &no
     case Mode: return text::mode(row.spec.mode);
     case Policy: return row.spec.policy;
     case State: return text::state(st, now);
-    case Progress: return st.activity == Activity::Running ? text::progress(st) : QString();
+    case Progress: return st.activity == core::Activity::Running ? text::progress(st) : QString();
     case LastSuccess:
         return st.last.lastSuccess.isValid() ? text::timestamp(st.last.lastSuccess, now) : tr("never");
     case LastAttempt:
@@ -199,7 +200,7 @@ QVariant RepoTableModel::sortValue(const Row &row, int column) const
     case Mode: return static_cast<int>(row.spec.mode);
     case Policy: return row.spec.policy;
     case State: return stateRank(st);
-    case Progress: return st.activity == Activity::Running ? text::progressPercent(st) : -2;
+    case Progress: return st.activity == core::Activity::Running ? progressPercent(st.progress) : -2;
     case LastSuccess: return timeValue(st.last.lastSuccess);
     case LastAttempt: return timeValue(st.last.lastAttempt);
     case NextSync: return timeValue(row.nextSync);
@@ -298,8 +299,8 @@ QIcon RepoTableModel::icon(const QString &path) const
 bool RepoTableModel::isStale(const Row &row) const
 {
     const auto policy = m_policies.constFind(row.spec.policy);
-    return policy != m_policies.constEnd() && policy->staleAfter.count() > 0 && row.status.activity == Activity::Idle
-           && core::isStale(row.status.last, *policy, m_clock());
+    return policy != m_policies.constEnd() && policy->staleAfter.count() > 0
+           && row.status.activity == core::Activity::Idle && core::isStale(row.status.last, *policy, m_clock());
 }
 
 QString RepoTableModel::nameAt(int row) const
@@ -375,7 +376,7 @@ void RepoTableModel::tick()
 {
     bool waiting = false;
     for (int row = 0; row < m_rows.size(); ++row) {
-        if (m_rows.at(row).status.activity == Activity::WaitingRetry) {
+        if (m_rows.at(row).status.activity == core::Activity::Waiting) {
             markDirty(row);
             waiting = true;
         }
@@ -398,15 +399,15 @@ void RepoTableModel::recomputeTotals()
     for (const Row &row : std::as_const(m_rows)) {
         const RepoStatus &s = row.status;
         switch (s.activity) {
-        case Activity::Running:
+        case core::Activity::Running:
             ++t.running;
             t.bytesPerSecond += s.bytesPerSecond;
             break;
-        case Activity::Queued: ++t.queued; break;
-        case Activity::WaitingRetry:
-        case Activity::WaitingLock:
-        case Activity::Held: ++t.waiting; break;
-        case Activity::Idle:
+        case core::Activity::Queued: ++t.queued; break;
+        case core::Activity::Waiting:
+        case core::Activity::WaitingLock:
+        case core::Activity::Held: ++t.waiting; break;
+        case core::Activity::Idle:
             if (s.last.lastOutcome == core::Outcome::Failed)
                 ++t.failed;
             else if (s.last.lastOutcome == core::Outcome::FetchedOnly)

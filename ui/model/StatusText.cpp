@@ -65,25 +65,25 @@ QString outcome(const core::RepoState &s)
 QString state(const RepoStatus &st, const QDateTime &now)
 {
     switch (st.activity) {
-    case Activity::Idle:
+    case core::Activity::Idle:
         return outcome(st.last);
-    case Activity::Queued:
+    case core::Activity::Queued:
         return st.attempt > 0 ? QStringLiteral("queued for attempt %1 of %2").arg(st.attempt + 1).arg(st.maxAttempts)
                               : QStringLiteral("queued");
-    case Activity::Running:
+    case core::Activity::Running:
         return QStringLiteral("attempt %1 of %2 · %3")
             .arg(st.attempt)
             .arg(st.maxAttempts)
             .arg(phase(st.progress.phase));
-    case Activity::WaitingRetry: {
+    case core::Activity::Waiting: {
         const qint64 left = std::max<qint64>(0, now.msecsTo(st.retryAt));
         const QString why = category(st.lastAttemptError.category);
         return why.isEmpty() ? QStringLiteral("waiting for retry in %1").arg(countdown(left))
                              : QStringLiteral("waiting for retry in %1 (%2)").arg(countdown(left), why);
     }
-    case Activity::WaitingLock:
+    case core::Activity::WaitingLock:
         return QStringLiteral("waiting for another sync to finish");
-    case Activity::Held:
+    case core::Activity::Held:
         return QStringLiteral("held: %1").arg(st.heldReason);
     }
     return {};
@@ -141,24 +141,6 @@ QString fix(const core::RepoState &s)
     case ErrorCategory::Local: return QStringLiteral("Check the destination folder and free disk space.");
     default: return QStringLiteral("Sync again later; the network or the server may recover.");
     }
-}
-
-int progressPercent(const RepoStatus &st)
-{
-    const core::TransferProgress &p = st.progress;
-    switch (p.phase) {
-    case core::Phase::Connecting:
-        return -1;
-    case core::Phase::Receiving:
-        return p.totalObjects == 0 ? -1 : static_cast<int>(100 * p.receivedObjects / p.totalObjects);
-    case core::Phase::Resolving:
-        return p.totalDeltas == 0 ? 100 : static_cast<int>(100 * p.indexedDeltas / p.totalDeltas);
-    case core::Phase::CheckingOut:
-        return 100;
-    case core::Phase::Lfs:
-        return p.totalBytes == 0 ? -1 : static_cast<int>(100 * p.receivedBytes / p.totalBytes);
-    }
-    return -1;
 }
 
 QString progress(const RepoStatus &st)

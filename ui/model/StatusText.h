@@ -25,10 +25,9 @@ QString phase(core::Phase phase);
 QString problem(const core::RepoState &state);
 QString fix(const core::RepoState &state);
 
-// "1,234 / 5,000 objects · 12.3 MiB · 1.2 MiB/s"
+// "1,234 / 5,000 objects · 12.3 MiB · 1.2 MiB/s" (the percentage is
+// model/RepoProgress's).
 QString progress(const RepoStatus &status);
-// 0..100, or -1 when the size of the work is not known yet.
-int progressPercent(const RepoStatus &status);
 
 // "1 repository", "3 repositories": English plurals without a translation
 // file (tr()'s %n needs one to choose the form).

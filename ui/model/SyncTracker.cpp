@@ -92,13 +92,13 @@ void SyncTracker::onQueued(const QString &name)
     const auto it = m_statuses.find(name);
     if (it == m_statuses.end())
         return;
-    if (it->activity == Activity::Idle) {
+    if (it->activity == core::Activity::Idle) {
         // A new run: its attempts replace the previous run's timeline.
         it->attempt = 0;
         it->last = m_session->state(name);
         emit timelineChanged(name);
     }
-    it->activity = Activity::Queued;
+    it->activity = core::Activity::Queued;
     publish(name, *it);
 }
 
@@ -107,7 +107,7 @@ void SyncTracker::onHeld(const QString &name, const QString &reason)
     const auto it = m_statuses.find(name);
     if (it == m_statuses.end())
         return;
-    it->activity = Activity::Held;
+    it->activity = core::Activity::Held;
     it->heldReason = reason;
     publish(name, *it);
 }
@@ -117,7 +117,7 @@ void SyncTracker::onAttemptStarted(const QString &name, int attempt, int maxAtte
     const auto it = m_statuses.find(name);
     if (it == m_statuses.end())
         return;
-    it->activity = Activity::Running;
+    it->activity = core::Activity::Running;
     it->attempt = attempt;
     it->maxAttempts = maxAttempts;
     it->attemptStarted = now();
@@ -135,7 +135,7 @@ void SyncTracker::onAttemptStarted(const QString &name, int attempt, int maxAtte
 void SyncTracker::onProgress(const QString &name, const core::TransferProgress &progress)
 {
     const auto it = m_statuses.find(name);
-    if (it == m_statuses.end() || it->activity != Activity::Running)
+    if (it == m_statuses.end() || it->activity != core::Activity::Running)
         return;
     it->progress = progress;
     it->bytesPerSecond = m_meters[name].add(m_monotonic.elapsed(), progress.receivedBytes);
@@ -151,13 +151,13 @@ void SyncTracker::onAttemptFinished(const QString &name, const core::AttemptReco
     it->bytesPerSecond = 0.0;
     m_meters.remove(name);
     if (record.retryIn.count() >= 0) {
-        it->activity = Activity::WaitingRetry;
+        it->activity = core::Activity::Waiting;
         it->retryAt = now().addMSecs(record.retryIn.count());
         it->lastAttemptError = record.error;
     } else {
         // Either the run ends now (finished follows at once) or the engine
         // requeued it without counting the attempt (offline).
-        it->activity = Activity::Queued;
+        it->activity = core::Activity::Queued;
     }
     publish(name, *it);
     emit timelineChanged(name);
@@ -168,7 +168,7 @@ void SyncTracker::onWaitingForLock(const QString &name, const QString &holder)
     const auto it = m_statuses.find(name);
     if (it == m_statuses.end())
         return;
-    it->activity = Activity::WaitingLock;
+    it->activity = core::Activity::WaitingLock;
     it->lockHolder = holder;
     m_meters.remove(name);
     publish(name, *it);
@@ -181,7 +181,7 @@ void SyncTracker::onFinished(const QString &name, const core::RepoResult &result
         return;
     RepoStatus &st = *it;
     const int failedBefore = st.last.consecutiveFailures;
-    st.activity = Activity::Idle;
+    st.activity = core::Activity::Idle;
     st.progress = {};
     st.bytesPerSecond = 0.0;
     st.lockHolder.clear();

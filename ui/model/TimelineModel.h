@@ -43,7 +43,6 @@ public:
     void setLive(const std::optional<LiveAttempt> &live);
     void clear();
 
-    const QList<core::AttemptRecord> &records() const { return m_records; }
     const core::AfterSyncRecord &afterSync() const { return m_afterSync; }
     // The row of the after_sync command, or -1.
     int afterSyncRow() const { return m_afterSync.isValid() ? static_cast<int>(m_records.size()) : -1; }

@@ -496,7 +496,7 @@ void MainWindow::onSelectionChanged()
     for (const QString &name : names) {
         const RepoStatus *st = m_model->status(name);
         active += st && st->isActive() ? 1 : 0;
-        inFlight += st && (st->activity == Activity::Queued || st->activity == Activity::Running) ? 1 : 0;
+        inFlight += st && (st->activity == core::Activity::Queued || st->activity == core::Activity::Running) ? 1 : 0;
     }
     m_actions->updateForSelection(static_cast<int>(names.size()), inFlight, active, !scheduler()->isIdle());
     const QModelIndex current = m_table->currentIndex();

@@ -11,18 +11,17 @@
 #include "shell/AppSettings.h"
 #include "sync/Scheduler.h"
 #include "session/SyncSession.h"
+#include "util/Async.h"
 #include "util/RemoveTree.h"
 
 #include <QClipboard>
 #include <QDesktopServices>
 #include <QDir>
 #include <QFileDialog>
-#include <QFutureWatcher>
 #include <QGuiApplication>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QUrl>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace repodeck::ui {
 
@@ -248,26 +247,25 @@ void RepoCommands::deleteFolders(const QStringList &paths)
 {
     if (paths.isEmpty())
         return;
-    auto *watcher = new QFutureWatcher<QStringList>(this);
-    connect(watcher, &QFutureWatcher<QStringList>::finished, this, [this, watcher, paths] {
-        const QStringList failures = watcher->result();
-        watcher->deleteLater();
-        if (failures.isEmpty())
-            emit message(tr("Deleted %1.").arg(text::count(paths.size(), tr("folder"), tr("folders"))));
-        else
-            emit failed(tr("Delete Files"),
-                        tr("Some folders could not be deleted:\n%1").arg(failures.join(QLatin1Char('\n'))));
-    });
-    watcher->setFuture(QtConcurrent::run([paths] {
-        QStringList failures;
-        for (const QString &path : paths) {
-            if (!safeToDelete(path))
-                failures << QStringLiteral("%1 (refused: too close to the root or home folder)").arg(path);
-            else if (const QString e = core::removeTreeNoFollow(path); !e.isEmpty())
-                failures << e;
-        }
-        return failures;
-    }));
+    runAsync(
+        this,
+        [paths] {
+            QStringList failures;
+            for (const QString &path : paths) {
+                if (!safeToDelete(path))
+                    failures << QStringLiteral("%1 (refused: too close to the root or home folder)").arg(path);
+                else if (const QString e = core::removeTreeNoFollow(path); !e.isEmpty())
+                    failures << e;
+            }
+            return failures;
+        },
+        [this, paths](const QStringList &failures) {
+            if (failures.isEmpty())
+                emit message(tr("Deleted %1.").arg(text::count(paths.size(), tr("folder"), tr("folders"))));
+            else
+                emit failed(tr("Delete Files"),
+                            tr("Some folders could not be deleted:\n%1").arg(failures.join(QLatin1Char('\n'))));
+        });
 }
 
 void RepoCommands::editPolicies()

@@ -26,6 +26,7 @@ QString iconFor(TrayController::Overall o)
 TrayController::TrayController(QWidget *window, MainActions *actions, QObject *parent)
     : QObject(parent)
     , m_window(window)
+    , m_toolTip(tr("RepoDeck"))
 {
     if (!QSystemTrayIcon::isSystemTrayAvailable())
         return;
@@ -40,7 +41,7 @@ TrayController::TrayController(QWidget *window, MainActions *actions, QObject *p
     m_menu->addAction(actions->quit);
 
     m_tray = new QSystemTrayIcon(QIcon(iconFor(m_overall)), this);
-    m_tray->setToolTip(tr("RepoDeck"));
+    m_tray->setToolTip(m_toolTip);
     m_tray->setContextMenu(m_menu);
     connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason reason) {
         if (reason == QSystemTrayIcon::Trigger || reason == QSystemTrayIcon::DoubleClick)
@@ -71,10 +72,6 @@ void TrayController::setTotals(const SyncTotals &t)
     const Overall o = overallFor(t);
     const bool changed = o != m_overall;
     m_overall = o;
-    if (!m_tray)
-        return;
-    if (changed)
-        m_tray->setIcon(QIcon(iconFor(o)));
     QStringList lines{tr("RepoDeck")};
     if (t.active() > 0)
         lines << tr("%1 running, %2 waiting, %3 queued · %4")
@@ -85,7 +82,12 @@ void TrayController::setTotals(const SyncTotals &t)
         lines << tr("%1 kept local changes").arg(t.attention);
     if (lines.size() == 1)
         lines << tr("Everything is in sync");
-    m_tray->setToolTip(lines.join(QLatin1Char('\n')));
+    m_toolTip = lines.join(QLatin1Char('\n'));
+    if (!m_tray)
+        return;
+    if (changed)
+        m_tray->setIcon(QIcon(iconFor(o)));
+    m_tray->setToolTip(m_toolTip);
 }
 
 void TrayController::notifyFailure(const QString &name, const QString &message)

@@ -27,6 +27,8 @@ public:
 
     bool isAvailable() const { return m_tray != nullptr; }
     Overall overall() const { return m_overall; }
+    // What the icon's tooltip says (kept without a tray too).
+    QString toolTip() const { return m_toolTip; }
     static Overall overallFor(const SyncTotals &totals);
 
     void setTotals(const SyncTotals &totals);
@@ -42,6 +44,7 @@ private:
     QSystemTrayIcon *m_tray = nullptr;
     QMenu *m_menu = nullptr;
     Overall m_overall = Overall::Idle;
+    QString m_toolTip;
     bool m_notify = true;
 };
 

@@ -4,14 +4,12 @@
 #include "auth/SessionCredentials.h"
 #include "io/WorkspaceController.h"
 #include "net/http/CertificatePins.h"
-#include "net/ssh/OpenSshTransport.h"
 #include "sync/Scheduler.h"
 #include "session/SyncSession.h"
+#include "util/Async.h"
 #include "util/RemoteUrl.h"
 
 #include <QCryptographicHash>
-#include <QFutureWatcher>
-#include <QtConcurrent>
 #include <QSslCertificate>
 #include <QUrl>
 
@@ -76,7 +74,7 @@ void TrustCenter::noteResult(const QString &name, const core::RepoResult &result
         case core::ErrorCategory::HostKey: {
             const core::SshTarget t = core::parseSshUrl(spec->url);
             r.kind = TrustRequest::HostKey;
-            r.host = t.port > 0 ? QStringLiteral("%1:%2").arg(t.host).arg(t.port) : t.host;
+            r.host = t.hostAndPort();
             wanted = t.valid;
             break;
         }
@@ -136,21 +134,17 @@ void TrustCenter::signIn(const QString &id, const QString &username, const QStri
         where.protocol = r->protocol;
         where.host = r->host;
         // The keychain may show its own unlock prompt: never block the window on it.
-        auto *watcher = new QFutureWatcher<core::KeychainResult>(this);
         const QString host = r->host;
-        connect(watcher, &QFutureWatcher<core::KeychainResult>::finished, this, [this, watcher, host] {
-            const core::KeychainResult stored = watcher->result();
-            watcher->deleteLater();
-            emit keychainStored(host, stored.ok() ? QString()
-                                                  : tr("The keychain did not keep the sign-in for %1 (%2); it "
-                                                       "applies until RepoDeck quits.")
-                                                        .arg(host, stored.error.isEmpty()
-                                                                       ? core::Keychain::unavailableAdvice()
-                                                                       : stored.error));
-        });
-        watcher->setFuture(QtConcurrent::run([where, credential] {
-            return core::KeychainCredentials::store(where, credential, true);
-        }));
+        runAsync(
+            this, [where, credential] { return core::KeychainCredentials::store(where, credential, true); },
+            [this, host](const core::KeychainResult &stored) {
+                emit keychainStored(host, stored.ok() ? QString()
+                                                      : tr("The keychain did not keep the sign-in for %1 (%2); it "
+                                                           "applies until RepoDeck quits.")
+                                                            .arg(host, stored.error.isEmpty()
+                                                                           ? core::Keychain::unavailableAdvice()
+                                                                           : stored.error));
+            });
     }
     resolve(id);
 }

@@ -5,6 +5,7 @@
 #include "model/SyncTracker.h"
 #include "model/TimelineExport.h"
 #include "model/TimelineModel.h"
+#include "util/Async.h"
 
 #include <QAction>
 #include <QClipboard>
@@ -12,7 +13,6 @@
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QFrame>
-#include <QFutureWatcher>
 #include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -22,7 +22,6 @@
 #include <QSaveFile>
 #include <QTableView>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace repodeck::ui {
 
@@ -172,8 +171,8 @@ void DetailsPane::refresh()
         return;
     const QDateTime now = QDateTime::currentDateTimeUtc();
     m_title->setText(m_name);
-    m_state->setText(text::state(*st, now)
-                     + (st->activity == Activity::Running ? QStringLiteral(" · ") + text::progress(*st) : QString()));
+    const bool running = st->activity == core::Activity::Running;
+    m_state->setText(text::state(*st, now) + (running ? QStringLiteral(" · ") + text::progress(*st) : QString()));
     m_url->setText(m_model->data(m_model->index(m_model->rowOf(m_name), RepoTableModel::Url)).toString());
     m_path->setText(spec->path);
     m_config->setText(tr("%1, policy \"%2\"%3")
@@ -202,7 +201,7 @@ void DetailsPane::refreshTimeline()
 void DetailsPane::refreshLive()
 {
     const RepoStatus *st = m_model->status(m_name);
-    if (!st || st->activity != Activity::Running) {
+    if (!st || st->activity != core::Activity::Running) {
         m_liveTimer.stop();
         m_timeline->setLive(std::nullopt);
         return;
@@ -241,17 +240,15 @@ void DetailsPane::exportTimeline()
         return;
     const bool json = path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive) || selected == jsonFilter;
     const QByteArray data = json ? timelineJson() : timelineText().toUtf8();
-    auto *watcher = new QFutureWatcher<QString>(this);
-    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, path] {
-        emit exported(path, watcher->result());
-        watcher->deleteLater();
-    });
-    watcher->setFuture(QtConcurrent::run([path, data] {
-        QSaveFile file(path);
-        if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit())
-            return QStringLiteral("cannot write %1 (%2)").arg(path, file.errorString());
-        return QString();
-    }));
+    runAsync(
+        this,
+        [path, data] {
+            QSaveFile file(path);
+            if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit())
+                return QStringLiteral("cannot write %1 (%2)").arg(path, file.errorString());
+            return QString();
+        },
+        [this, path](const QString &error) { emit exported(path, error); });
 }
 
 } // namespace repodeck::ui

@@ -1,6 +1,6 @@
 #include "net/ssh/HostKeyTrust.h"
 
-#include "net/ssh/OpenSshTransport.h"
+#include "util/RemoteUrl.h"
 
 #include <QCryptographicHash>
 #include <QDir>

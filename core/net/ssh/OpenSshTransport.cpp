@@ -6,8 +6,6 @@
 #include "platform/ChildProcess.h"
 
 #include <QProcess>
-#include <QRegularExpression>
-#include <QUrl>
 
 #include <chrono>
 #include <memory>
@@ -268,43 +266,6 @@ int createSubtransport(git_smart_subtransport **out, git_transport *owner, void 
 git_smart_subtransport_definition kDefinition = {createSubtransport, 0, nullptr};
 
 } // namespace
-
-SshTarget parseSshUrl(const QString &url)
-{
-    SshTarget t;
-    if (url.contains(QLatin1String("://"))) {
-        const QUrl u(url);
-        if (!u.isValid() || u.host().isEmpty())
-            return t;
-        t.user = u.userName();
-        t.host = u.host();
-        t.port = u.port(0);
-        t.path = u.path(QUrl::FullyDecoded);
-        // ssh://host/~user/repo means a path relative to a home directory.
-        if (t.path.startsWith(QLatin1String("/~")))
-            t.path = t.path.mid(1);
-    } else {
-        static const QRegularExpression scp(QStringLiteral("^(?:([^@/:]+)@)?([^@/:]+):(.+)$"));
-        const auto m = scp.match(url);
-        if (!m.hasMatch())
-            return t;
-        t.user = m.captured(1);
-        t.host = m.captured(2);
-        t.path = m.captured(3);
-    }
-    // A user or host starting with '-' would be read by ssh (or by the
-    // program in GIT_SSH_COMMAND, which gets no "--") as an option such as
-    // -oProxyCommand=...; a control character would split the command line.
-    auto unsafe = [](const QString &field) {
-        if (field.startsWith(QLatin1Char('-')))
-            return true;
-        return std::any_of(field.begin(), field.end(),
-                           [](QChar c) { return c.unicode() < 0x20 || c.unicode() == 0x7f; });
-    };
-    t.valid = !t.host.isEmpty() && !t.path.isEmpty() && !unsafe(t.host) && !unsafe(t.user)
-              && !std::any_of(t.path.begin(), t.path.end(), [](QChar c) { return c.unicode() < 0x20; });
-    return t;
-}
 
 QStringList sshCommandLine(const SshTarget &target, const QString &service, int connectTimeoutSec,
                            const QString &gitSshCommand)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "util/RemoteUrl.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -13,18 +15,8 @@ namespace repodeck::core {
 // $GIT_SSH_COMMAND is honoured as git does. Call once, from git::initialize().
 bool installOpenSshTransport();
 
-// Parsed remote: "ssh://user@host:2222/path" or "user@host:path".
-struct SshTarget
-{
-    QString user;
-    QString host;
-    int port = 0;
-    QString path;
-    bool valid = false;
-};
-SshTarget parseSshUrl(const QString &url);
-
-// The command line to run (program first). `service` is git-upload-pack or
+// The command line to run (program first) for a target from parseSshUrl
+// (util/RemoteUrl.h). `service` is git-upload-pack or
 // git-receive-pack; `connectTimeoutSec` goes to ConnectTimeout.
 QStringList sshCommandLine(const SshTarget &target, const QString &service, int connectTimeoutSec,
                            const QString &gitSshCommand);
