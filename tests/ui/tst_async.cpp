@@ -1,7 +1,7 @@
-// runAsync (ui/util/Async.h): the work runs on a pool thread, its result
+// runAsync (ui/io/Async.h): the work runs on a pool thread, its result
 // reaches the receiver on the GUI thread, and nothing reaches a receiver
 // that is gone.
-#include "util/Async.h"
+#include "io/Async.h"
 
 #include <QSemaphore>
 #include <QSignalSpy>

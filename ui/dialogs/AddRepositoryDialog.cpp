@@ -1,6 +1,6 @@
 #include "dialogs/AddRepositoryDialog.h"
 
-#include "util/Async.h"
+#include "io/Async.h"
 #include "util/RemoteUrl.h"
 
 #include <QComboBox>

@@ -1,7 +1,7 @@
 #include "dialogs/ImportDialog.h"
 
 #include "model/StatusText.h"
-#include "util/Async.h"
+#include "io/Async.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>

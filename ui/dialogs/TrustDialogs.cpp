@@ -2,7 +2,7 @@
 
 #include "auth/Keychain.h"
 #include "model/StatusText.h"
-#include "util/Async.h"
+#include "io/Async.h"
 
 #include <QCheckBox>
 #include <QCryptographicHash>

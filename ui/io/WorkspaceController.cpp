@@ -1,6 +1,6 @@
 #include "io/WorkspaceController.h"
 
-#include "util/Async.h"
+#include "io/Async.h"
 #include "workspace/WorkspaceEditor.h"
 
 #include <QDir>

@@ -11,7 +11,7 @@
 #include "shell/AppSettings.h"
 #include "sync/Scheduler.h"
 #include "session/SyncSession.h"
-#include "util/Async.h"
+#include "io/Async.h"
 #include "util/RemoveTree.h"
 
 #include <QClipboard>

@@ -6,7 +6,7 @@
 #include "net/http/CertificatePins.h"
 #include "sync/Scheduler.h"
 #include "session/SyncSession.h"
-#include "util/Async.h"
+#include "io/Async.h"
 #include "util/RemoteUrl.h"
 
 #include <QCryptographicHash>

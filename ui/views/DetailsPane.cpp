@@ -5,7 +5,7 @@
 #include "model/SyncTracker.h"
 #include "model/TimelineExport.h"
 #include "model/TimelineModel.h"
-#include "util/Async.h"
+#include "io/Async.h"
 
 #include <QAction>
 #include <QClipboard>
