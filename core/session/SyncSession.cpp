@@ -1,7 +1,6 @@
 #include "session/SyncSession.h"
 
 #include "log/AttemptLog.h"
-#include "metrics/Freshness.h"
 #include "net/Reachability.h"
 #include "net/http/CertificatePins.h"
 #include "platform/WakeDetector.h"

@@ -64,7 +64,6 @@ public:
     ~SyncSession() override;
 
     Scheduler *scheduler() const { return m_scheduler.get(); }
-    SyncPlanner *planner() const { return m_planner.get(); }
 
     // In place; callable at any time (Preferences' OK).
     void configure(const SessionSettings &settings);
@@ -81,8 +80,6 @@ public:
     // Returns why the pinned certificates could not be read, or empty.
     enum class Loading { Background, Now };
     QString open(const QString &workspacePath, Loading loading = Loading::Background);
-    QString workspacePath() const { return m_workspacePath; }
-    QString statePath() const { return m_statePath; }
     QString pinsError() const { return m_pinsError; }
 
     // The workspace as it is now: repositories no longer in it are cancelled

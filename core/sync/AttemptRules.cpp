@@ -5,17 +5,17 @@
 
 namespace repodeck::core::attempt {
 
-HostGate::Result hostResult(const AttemptOutcome &outcome, bool cancelled)
+HostGate::Report hostReport(const AttemptOutcome &outcome, bool cancelled)
 {
     if (outcome.busy || cancelled || outcome.outcome == Outcome::Cancelled)
-        return HostGate::Result::Cancelled;
+        return HostGate::Report::Cancelled;
     if (outcome.outcome != Outcome::Failed)
-        return HostGate::Result::Success;
+        return HostGate::Report::Success;
     if (!outcome.error.transient)
-        return HostGate::Result::PermanentFailure;
+        return HostGate::Report::PermanentFailure;
     const bool linkFault = outcome.error.category == ErrorCategory::Network
                            || outcome.error.category == ErrorCategory::Timeout;
-    return linkFault && outcome.bytes > 0 ? HostGate::Result::LinkDropped : HostGate::Result::TransientFailure;
+    return linkFault && outcome.bytes > 0 ? HostGate::Report::LinkDropped : HostGate::Report::TransientFailure;
 }
 
 qint64 lostBytes(const AttemptOutcome &outcome)

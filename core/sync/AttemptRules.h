@@ -18,7 +18,7 @@ namespace repodeck::core::attempt {
 // toward pausing the host. Busy and cancelled attempts say nothing about
 // it; a permanent failure means the host answered; data before a dropped or
 // stalled link means it is up (a 5xx or 429 still asks for a pause).
-HostGate::Result hostResult(const AttemptOutcome &outcome, bool cancelled);
+HostGate::Report hostReport(const AttemptOutcome &outcome, bool cancelled);
 
 // What a failed transient attempt received and lost (0 otherwise): a
 // checkpointed fetch sizes its steps by it.

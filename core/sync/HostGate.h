@@ -1,5 +1,6 @@
 #pragma once
 
+#include "sync/CircuitBreaker.h"
 #include "util/Duration.h"
 
 #include <QHash>
@@ -11,12 +12,11 @@
 
 namespace repodeck::core {
 
-// Per-host admission, so a host is treated as a unit: a cap on concurrent
-// operations, a circuit breaker (Finagle-style failure accrual: after N
-// consecutive transient failures the host is paused and a single probe after
-// a jittered cool-down decides when everyone resumes) and a retry budget
-// (Envoy-style: retries in flight stay within a fraction of the host's
-// traffic, with a small floor). Pure logic on an injected clock.
+// Per-host admission, so a host is treated as a unit. Three rules, in this
+// order: the host's circuit breaker (CircuitBreaker.h: a host failing
+// transiently is paused and probed), a cap on its concurrent operations, and
+// a retry budget (Envoy-style: retries in flight stay within a fraction of
+// the host's traffic, with a small floor). Pure logic on an injected clock.
 struct HostConfig
 {
     int maxConcurrent = 4;
@@ -26,9 +26,6 @@ struct HostConfig
     double retryBudgetRatio = 0.2;     // retries in flight <= ratio x attempts in flight ...
     int minRetryConcurrency = 3;       // ... but at least this many
 };
-
-enum class BreakerState { Closed, Open, HalfOpen };
-QString breakerStateName(BreakerState state);
 
 class HostGate
 {
@@ -42,16 +39,8 @@ public:
         BudgetExhausted, // a retry would exceed the host's retry budget
         BreakerOpen,     // the host is paused
     };
-    enum class Result {
-        Success,
-        TransientFailure,
-        PermanentFailure, // the host answered (a 404, say): it is up
-        Cancelled,
-        // A transient failure after data arrived (the link dropped
-        // mid-transfer): the host is up, so this closes the breaker like a
-        // success and does not count toward opening it.
-        LinkDropped,
-    };
+    // What one attempt's end says about its host.
+    using Report = CircuitBreaker::Report;
 
     explicit HostGate(HostConfig config = {}, quint64 seed = std::random_device{}());
 
@@ -61,7 +50,7 @@ public:
     Verdict admit(const QString &host, bool isRetry, Clock::time_point now) const;
     void started(const QString &host, bool isRetry, bool probe);
     // Returns true when the breaker state of `host` changed.
-    bool finished(const QString &host, bool isRetry, bool probe, Result result, Clock::time_point now);
+    bool finished(const QString &host, bool isRetry, bool probe, Report report, Clock::time_point now);
 
     BreakerState state(const QString &host) const;
     int consecutiveFailures(const QString &host) const;
@@ -78,14 +67,10 @@ private:
         int inFlight = 0;
         int retriesInFlight = 0;
         int peakRetries = 0;
-        int consecutive = 0;
-        int opens = 0; // consecutive openings, for the growing cool-down
-        BreakerState state = BreakerState::Closed;
-        Clock::time_point reopenAt{};
-        bool probeInFlight = false;
+        CircuitBreaker breaker;
     };
 
-    void open(Host &h, Clock::time_point now);
+    CircuitBreaker::Config breakerConfig() const;
 
     HostConfig m_config;
     QHash<QString, Host> m_hosts;

@@ -396,7 +396,7 @@ void Scheduler::onAttemptDone(const QString &name, const AttemptOutcome &outcome
     Entry &entry = *keep;
     const bool cancelled = entry.cancel->isCancelled();
     noteTransfer(entry, outcome);
-    noteHostResult(entry, outcome, cancelled);
+    noteHostReport(entry, outcome, cancelled);
     if (outcome.busy && !cancelled) {
         waitForLock(entry, outcome);
     } else {
@@ -419,10 +419,10 @@ void Scheduler::noteTransfer(Entry &entry, const AttemptOutcome &outcome)
     entry.lostBytes += attempt::lostBytes(outcome);
 }
 
-void Scheduler::noteHostResult(Entry &entry, const AttemptOutcome &outcome, bool cancelled)
+void Scheduler::noteHostReport(Entry &entry, const AttemptOutcome &outcome, bool cancelled)
 {
-    const HostGate::Result result = attempt::hostResult(outcome, cancelled);
-    if (result == HostGate::Result::TransientFailure)
+    const HostGate::Report result = attempt::hostReport(outcome, cancelled);
+    if (result == HostGate::Report::TransientFailure)
         m_hostLastError.insert(entry.host, outcome.error); // what attempts held while it is paused report
     const BreakerState before = m_gate.state(entry.host);
     const bool changed = m_gate.finished(entry.host, entry.retrying, entry.probe, result, Clock::now());

@@ -108,7 +108,7 @@ private:
     // An attempt ended; the rules it follows are in sync/AttemptRules.
     void onAttemptDone(const QString &name, const AttemptOutcome &outcome, qint64 elapsedMs, QDateTime started);
     void noteTransfer(Entry &entry, const AttemptOutcome &outcome);
-    void noteHostResult(Entry &entry, const AttemptOutcome &outcome, bool cancelled);
+    void noteHostReport(Entry &entry, const AttemptOutcome &outcome, bool cancelled);
     void waitForLock(Entry &entry, const AttemptOutcome &outcome);
     AttemptRecord recordAttempt(const Entry &entry, const AttemptOutcome &outcome, const QDateTime &started,
                                 Millis duration, bool cancelled) const;

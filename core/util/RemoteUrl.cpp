@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QRegularExpression>
+#include <QHostAddress>
 #include <QUrl>
 
 namespace repodeck::core {
@@ -300,14 +301,25 @@ QString hostKeyOf(const QString &url)
         return QStringLiteral("local");
     const QUrl parsed(remote.redacted());
     const int port = parsed.port();
-    return port > 0 ? QStringLiteral("%1:%2").arg(remote.host().toLower()).arg(port) : remote.host().toLower();
+    QString host = remote.host().toLower();
+    if (host.contains(QLatin1Char(':')))
+        host = QLatin1Char('[') + host + QLatin1Char(']'); // IPv6: the port stays readable
+    return port > 0 ? QStringLiteral("%1:%2").arg(host).arg(port) : host;
 }
 
 bool isLoopbackHostKey(const QString &key)
 {
-    const QString host = key.section(QLatin1Char(':'), 0, 0);
-    return key == QLatin1String("local") || host == QLatin1String("localhost")
-           || host.startsWith(QLatin1String("127.")) || key.startsWith(QLatin1String("[::1]"));
+    if (key == QLatin1String("local"))
+        return true;
+    // "[v6]:port", "[v6]", "host:port" or "host".
+    const QString host = key.startsWith(QLatin1Char('['))
+        ? key.mid(1, key.indexOf(QLatin1Char(']')) - 1)
+        : key.section(QLatin1Char(':'), 0, 0);
+    if (host == QLatin1String("localhost"))
+        return true;
+    // An address only: a name such as 127.example.com is not loopback.
+    const QHostAddress address(host);
+    return !address.isNull() && address.isLoopback();
 }
 
 } // namespace repodeck::core

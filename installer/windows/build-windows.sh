@@ -38,7 +38,7 @@ cmake --preset windows-cross -DREPODECK_HOST_RENDER_ICONS="$host_render" -DREPOD
 # (docs/windows.md); the tests that need POSIX servers are not built here.
 tests="tst_backoff tst_errorclassifier tst_duration tst_workspace tst_remoteurl tst_hostgate
        tst_syncplanner tst_retrydecision tst_credentialscope tst_checkpointplan tst_statestore
-       tst_httpresponseparser tst_httprequest tst_eolconversion tst_noproxy"
+       tst_httpresponseparser tst_httprequest tst_eolconversion tst_noproxy tst_attemptrules tst_shard"
 # shellcheck disable=SC2086
 cmake --build --preset windows-cross -j "${REPODECK_JOBS:-$(nproc)}" --target repodeck repodeck-cli $tests
 

@@ -9,7 +9,7 @@
 #include <QtTest>
 
 using namespace repodeck::core;
-using HostResult = HostGate::Result;
+using HostResult = HostGate::Report;
 
 namespace {
 
@@ -33,7 +33,7 @@ class TestAttemptRules : public QObject
 
 private slots:
     // Whether a failure counts against the host.
-    void hostResult_data()
+    void hostReport_data()
     {
         QTest::addColumn<int>("outcome");
         QTest::addColumn<int>("category");
@@ -66,7 +66,7 @@ private slots:
         QTest::newRow("cancelled success: says nothing") << int(Outcome::Updated) << none << false << qint64(0) << false << true << int(HostResult::Cancelled);
         QTest::newRow("cancelled outcome") << int(Outcome::Cancelled) << int(ErrorCategory::Cancelled) << false << qint64(0) << false << false << int(HostResult::Cancelled);
     }
-    void hostResult()
+    void hostReport()
     {
         QFETCH(int, outcome);
         QFETCH(int, category);
@@ -77,7 +77,7 @@ private slots:
         QFETCH(int, result);
         AttemptOutcome o = outcomeOf(Outcome(outcome), ErrorCategory(category), transient, bytes);
         o.busy = busy;
-        QCOMPARE(int(attempt::hostResult(o, cancelled)), result);
+        QCOMPARE(int(attempt::hostReport(o, cancelled)), result);
     }
 
     void lostBytes_data()

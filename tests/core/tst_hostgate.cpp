@@ -5,7 +5,7 @@
 using namespace repodeck::core;
 using Clock = HostGate::Clock;
 using V = HostGate::Verdict;
-using R = HostGate::Result;
+using R = HostGate::Report;
 
 class TestHostGate : public QObject
 {

@@ -436,10 +436,7 @@ void MainWindow::offerPastTrustRequests()
         const RepoStatus status = m_tracker->status(spec.name);
         if (status.last.lastOutcome != core::Outcome::Failed)
             continue;
-        core::RepoResult past;
-        past.outcome = core::Outcome::Failed;
-        past.error = status.last.error;
-        m_trust->noteResult(spec.name, past);
+        m_trust->noteResult(spec.name, core::RepoResult::failed(status.last.error, 0));
     }
 }
 
