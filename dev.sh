@@ -5,6 +5,7 @@
 #                   then (with the Windows SDK) the Windows build under Wine
 #   ./dev.sh fuzz   run every fuzz target for FUZZ_SECONDS (default 600) each
 #   ./dev.sh windows  cross-build the Windows binaries (needs the Windows SDK)
+#   ./dev.sh lint   clang-format check of every C++ file, clang-tidy on core/
 # Other platforms: see README.md (macOS: Homebrew, Windows: vcpkg).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -83,6 +84,30 @@ windows_check() {
     return "$rc"
 }
 
+# clang-format (.clang-format) over every tracked C++ file and clang-tidy
+# (.clang-tidy) over core/, with the dev preset's compile commands.
+# Reports, changes nothing; non-zero when either finds something.
+LINT_PACKAGES=(clang-format clang-tidy)
+lint() {
+    install_missing "${LINT_PACKAGES[@]}"
+    local tool
+    for tool in clang-format clang-tidy run-clang-tidy git; do
+        command -v "$tool" >/dev/null || { echo "lint: $tool is missing (apt-get install ${LINT_PACKAGES[*]})" >&2; return 1; }
+    done
+    [ -f build/dev/compile_commands.json ] || cmake --preset dev >/dev/null
+    local rc=0
+    echo "clang-format: $(clang-format --version)"
+    git ls-files -z '*.cpp' '*.h' | xargs -0 clang-format --dry-run -Werror || rc=1
+    # Only core/'s sources (the compile commands also hold ui/, tests/ and
+    # generated moc files). Compiler warnings are the build's business
+    # (-Werror there); -Wno-error keeps clang's own from failing the lint.
+    local core
+    core=$(printf '%s' "$PWD/core/" | sed 's/[][\.*^$+?(){}|]/\\&/g')
+    run-clang-tidy -p build/dev -j "$(nproc)" -quiet -extra-arg=-Wno-error "^${core}.*\.cpp\$" || rc=1
+    [ "$rc" -eq 0 ] && echo "lint: no findings"
+    return "$rc"
+}
+
 build() {
     cmake --preset "$PRESET" >/dev/null
     cmake --build --preset "$PRESET" -j "$(nproc)"
@@ -113,6 +138,9 @@ case "${1:-}" in
         install_missing
         exec tests/fuzz/run-fuzzers.sh all build/fuzz "${FUZZ_SECONDS:-600}"
         ;;
+    lint)
+        lint
+        ;;
     windows)
         # Cross-builds repodeck.exe and repodeck-cli.exe with mingw-w64
         # against the Windows SDK (installer/windows/sdk/build-sdk.sh):
@@ -121,7 +149,7 @@ case "${1:-}" in
         exec installer/windows/build-windows.sh
         ;;
     *)
-        echo "usage: ./dev.sh run|test|build|fuzz|windows" >&2
+        echo "usage: ./dev.sh run|test|build|fuzz|windows|lint" >&2
         exit 2
         ;;
 esac

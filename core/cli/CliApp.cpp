@@ -94,7 +94,7 @@ int cmdAdd(const QString &wsPath, const CliArgs &a)
     UrlToStore stored;
     const QString err = editWorkspace(wsPath, [&](Workspace &ws) {
         spec.url = url.redacted();
-        if (const QString e = ws.addRepository(spec); !e.isEmpty())
+        if (QString e = ws.addRepository(spec); !e.isEmpty())
             return e;
         stored = prepareUrlForStorage(url);
         if (!stored.error.isEmpty())

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -210,7 +211,7 @@ int writeTree(git_repository *repo, git_tree *tree, const CheckoutPlan &plan, co
 {
     const int root = ::open(git_repository_workdir(repo), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (root < 0) {
-        git_error_set_str(GIT_ERROR_OS, (std::string("cannot open the work tree: ") + std::strerror(errno)).c_str());
+        git_error_set_str(GIT_ERROR_OS, (std::string("cannot open the work tree: ") + std::generic_category().message(errno)).c_str());
         return -1;
     }
     std::vector<WrittenStat> stats(plan.files.size());

@@ -9,7 +9,7 @@ QString configString(git_config *config, const QByteArray &key)
     git_buf buf = GIT_BUF_INIT;
     if (git_config_get_string_buf(&buf, config, key.constData()) != 0)
         return {};
-    const QString value = QString::fromUtf8(buf.ptr, static_cast<int>(buf.size));
+    QString value = QString::fromUtf8(buf.ptr, static_cast<int>(buf.size));
     git_buf_dispose(&buf);
     return value;
 }

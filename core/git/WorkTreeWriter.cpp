@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <system_error>
 #include <unistd.h>
 
 namespace repodeck::core::git {
@@ -44,7 +45,7 @@ int eolWouldConvert(git_filter_list *filters, const char *data, size_t size, boo
 
 int fail(const std::string &path, const char *what, int error)
 {
-    const std::string text = "cannot write " + printablePath(path) + ": " + what + ": " + std::strerror(error);
+    const std::string text = "cannot write " + printablePath(path) + ": " + what + ": " + std::generic_category().message(error);
     // A folder on its way that is not a folder, or a name already taken, is
     // the tree's doing (or someone else's in our own folder): never written
     // through or over.

@@ -11,7 +11,7 @@ namespace repodeck::core {
 
 QString logDirectory()
 {
-    const QString env = qEnvironmentVariable("REPODECK_LOG_DIR");
+    QString env = qEnvironmentVariable("REPODECK_LOG_DIR");
     if (!env.isEmpty())
         return env;
     return QDir(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation))
@@ -21,7 +21,7 @@ QString logDirectory()
 QString setupLogging(const QString &appName)
 {
     const QString dir = logDirectory();
-    const QString path = QDir(dir).filePath(appName + QStringLiteral(".log"));
+    QString path = QDir(dir).filePath(appName + QStringLiteral(".log"));
     try {
         QDir().mkpath(dir);
         auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(path.toStdString(), 5 * 1024 * 1024, 5);

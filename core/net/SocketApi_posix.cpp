@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -123,7 +124,7 @@ void closeHandle(Handle s)
 
 std::string errorText(int error)
 {
-    return std::strerror(error);
+    return std::generic_category().message(error);
 }
 
 std::string resolveErrorText(int code)

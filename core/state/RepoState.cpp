@@ -221,7 +221,7 @@ RepoState RepoState::fromJson(const QJsonObject &o)
     s.attempts = o.value(QLatin1String("attempts")).toInt();
     s.consecutiveFailures = o.value(QLatin1String("consecutive_failures")).toInt();
     const QJsonArray attemptsJson = o.value(QLatin1String("timeline")).toArray();
-    for (const QJsonValue &v : attemptsJson) {
+    for (const QJsonValue v : attemptsJson) {
         if (s.timeline.size() == kMaxTimeline)
             break;
         s.timeline.append(attemptRecordFromJson(v.toObject()));

@@ -212,7 +212,7 @@ void AfterSyncHooks::start(const HookRequest &request)
     p->start();
 }
 
-void AfterSyncHooks::end(const QString &name, HookResult result)
+void AfterSyncHooks::end(const QString &name, const HookResult &result)
 {
     const auto it = m_running.find(name);
     if (it == m_running.end() || it.value()->ended)

@@ -91,7 +91,7 @@ signals:
 
 private:
     struct Run;
-    void end(const QString &name, HookResult result);
+    void end(const QString &name, const HookResult &result);
 
     std::unique_ptr<ShellLauncher> m_launcher;
     QHash<QString, std::shared_ptr<Run>> m_running;

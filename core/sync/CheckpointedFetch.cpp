@@ -81,7 +81,7 @@ QString namesOf(const QList<CheckpointUnit> &units)
 {
     if (units.isEmpty())
         return {};
-    const QString first = QString::fromUtf8(units.first().names.first());
+    QString first = QString::fromUtf8(units.first().names.first());
     if (units.size() == 1)
         return first;
     return QStringLiteral("%1 .. %2 (%3 refs)")

@@ -291,7 +291,7 @@ QByteArray stepPrefixFor(const QList<QByteArray> &advertised)
     for (const QByteArray &name : advertised) {
         if (!name.startsWith(kStepBase))
             continue;
-        const int slash = name.indexOf('/', int(qstrlen("refs/")));
+        const qsizetype slash = name.indexOf('/', int(qstrlen("refs/")));
         taken.insert(slash < 0 ? name : name.left(slash));
     }
     for (int i = 1;; ++i) { // ends: each taken name rules out one candidate
@@ -307,7 +307,7 @@ bool isStepNamespace(const QByteArray &name)
         return true;
     if (!name.startsWith(kStepBase + '-'))
         return false;
-    const int slash = name.indexOf('/', kStepBase.size());
+    const qsizetype slash = name.indexOf('/', kStepBase.size());
     bool ok = false;
     return slash > 0 && name.mid(kStepBase.size() + 1, slash - kStepBase.size() - 1).toInt(&ok) > 1 && ok;
 }

@@ -213,7 +213,7 @@ AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs, co
                                      + QStringLiteral(" An earlier sync stopped while updating the files of %1; the "
                                                       "files it had already updated were kept as they are.")
                                            .arg(shortName(head.get())));
-            const AttemptOutcome finished = checkoutAndMove(repo, head.get(), to, shortName(upstream.get()), stop);
+            AttemptOutcome finished = checkoutAndMove(repo, head.get(), to, shortName(upstream.get()), stop);
             if (finished.outcome != Outcome::Updated)
                 return finished;
             AttemptOutcome next = fastForwardIfSafe(repo, true, stop); // on to the upstream, if it moved again
@@ -298,7 +298,7 @@ AttemptOutcome fetchRepository(git_repository *repo, const RepoSpec &spec, Attem
     if (checkpointed) {
         CheckpointedFetch stepwise(repo, remote.get(), attempt, callbacks, wanted.host());
         stepwise.setFinalRefspecs(specs);
-        const AttemptOutcome fetched = stepwise.run(mirror || origin.prune == 1, mirror || origin.tagOpt == QLatin1String("--tags"));
+        AttemptOutcome fetched = stepwise.run(mirror || origin.prune == 1, mirror || origin.tagOpt == QLatin1String("--tags"));
         if (fetched.outcome == Outcome::Failed || fetched.outcome == Outcome::Cancelled)
             return fetched;
     } else {

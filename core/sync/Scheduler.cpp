@@ -385,7 +385,7 @@ void Scheduler::startAttempt(Entry &entry, bool probe)
 }
 
 void Scheduler::onAttemptDone(const QString &name, const AttemptOutcome &outcome, qint64 elapsedMs,
-                              QDateTime started)
+                              const QDateTime &started)
 {
     --m_running;
     const std::shared_ptr<Entry> keep = m_entries.value(name);

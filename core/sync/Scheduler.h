@@ -106,7 +106,7 @@ private:
     void pump();
     void startAttempt(Entry &entry, bool probe);
     // An attempt ended; the rules it follows are in sync/AttemptRules.
-    void onAttemptDone(const QString &name, const AttemptOutcome &outcome, qint64 elapsedMs, QDateTime started);
+    void onAttemptDone(const QString &name, const AttemptOutcome &outcome, qint64 elapsedMs, const QDateTime &started);
     void noteTransfer(Entry &entry, const AttemptOutcome &outcome);
     void noteHostReport(Entry &entry, const AttemptOutcome &outcome, bool cancelled);
     void waitForLock(Entry &entry, const AttemptOutcome &outcome);

@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <system_error>
 #include <unistd.h>
 
 namespace repodeck::core {
@@ -23,7 +24,7 @@ namespace {
 
 QString failure(const QString &what, int err)
 {
-    return QStringLiteral("%1: %2").arg(what, QString::fromLocal8Bit(std::strerror(err)));
+    return QStringLiteral("%1: %2").arg(what, QString::fromLocal8Bit(std::generic_category().message(err).c_str()));
 }
 
 // Empties the directory open as `dirFd` (which this function closes).
@@ -42,7 +43,8 @@ QString emptyDirectory(int dirFd, const QString &shownPath, int depth)
     // The names are read first: removing entries while a directory stream
     // is open may make readdir skip others.
     QList<QByteArray> names;
-    while (dirent *entry = ::readdir(dir)) {
+    // readdir is safe on a stream no other thread reads (glibc, POSIX.1-2024).
+    while (dirent *entry = ::readdir(dir)) { // NOLINT(concurrency-mt-unsafe)
         if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0)
             names.append(QByteArray(entry->d_name));
     }

@@ -161,7 +161,7 @@ QString Workspace::save(const QString &path) const
 
 QString Workspace::defaultPath()
 {
-    const QString env = qEnvironmentVariable("REPODECK_WORKSPACE");
+    QString env = qEnvironmentVariable("REPODECK_WORKSPACE");
     if (!env.isEmpty())
         return env;
     QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation);
@@ -211,7 +211,7 @@ QString Workspace::add(const RepoSpec &spec, bool fromFile)
         return QStringLiteral("\"%1\" already syncs into %2").arg(m_repos.at(it.value()).name, spec.path);
     if (!m_policies.contains(spec.policy))
         return QStringLiteral("there is no policy named \"%1\"").arg(spec.policy);
-    if (const QString e = validateRepoPath(spec.path); !e.isEmpty())
+    if (QString e = validateRepoPath(spec.path); !e.isEmpty())
         return e;
 #ifdef Q_OS_WIN
     if (const QString e = repoPathLengthProblem(spec.path, spec.mode); !e.isEmpty() && !fromFile)

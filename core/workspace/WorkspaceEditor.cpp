@@ -21,7 +21,7 @@ QString editWorkspace(const QString &path, const std::function<QString(Workspace
         return loaded.error().text();
     }
     Workspace ws = loaded.value();
-    if (const QString problem = edit(ws); !problem.isEmpty())
+    if (QString problem = edit(ws); !problem.isEmpty())
         return problem;
     return ws.save(path);
 }

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <system_error>
 
 #include <fcntl.h>
 #ifdef _WIN32
@@ -42,7 +43,7 @@ QString IoFailure::message() const
             .arg(budget >> 20)
             .arg((needed + (1 << 20) - 1) >> 20)
             .arg(path);
-    const QString reason = QString::fromLocal8Bit(std::strerror(error));
+    const QString reason = QString::fromLocal8Bit(std::generic_category().message(error).c_str());
     const QString folder = QFileInfo(path).absolutePath();
     switch (error) {
     case ENOSPC:

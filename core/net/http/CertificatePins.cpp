@@ -93,7 +93,7 @@ QString pinnedCertificatesPath(const QString &workspacePath)
 QString loadPinnedCertificates(const QString &path)
 {
     const PinFile f = readPinFile(path);
-    for (const QJsonValue &v : f.pins) {
+    for (const QJsonValue v : f.pins) {
         const QJsonObject o = v.toObject();
         const QByteArray sha = QByteArray::fromHex(o.value(QLatin1String("sha256")).toString().toLatin1());
         const QString host = o.value(QLatin1String("host")).toString();

@@ -105,12 +105,12 @@ HostKeyScan scanHostKeys(const QString &remoteUrl, int timeoutMs)
         const QString l = QString::fromUtf8(raw).trimmed();
         const QString key = l.section(QLatin1Char(' '), 0, 0).toLower();
         const QString value = l.section(QLatin1Char(' '), 1);
-        if (key == QLatin1String("hostname"))
+        // A HostKeyAlias, which ssh -G prints after hostname, is what
+        // known_hosts is searched for.
+        if (key == QLatin1String("hostname") || key == QLatin1String("hostkeyalias"))
             scan.host = value;
         else if (key == QLatin1String("port"))
             scan.port = value.toInt();
-        else if (key == QLatin1String("hostkeyalias"))
-            scan.host = value; // what known_hosts is searched for
         else if (key == QLatin1String("userknownhostsfile"))
             scan.knownHostsFile = expandHome(value.section(QLatin1Char(' '), 0, 0));
     }
