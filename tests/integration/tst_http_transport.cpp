@@ -6,6 +6,7 @@
 #include "retry/FailureCapture.h"
 #include "SyncHarness.h"
 
+#include "BlackHoleListener.h"
 #include "FaultProxy.h"
 #include "GitRepoFactory.h"
 #include "HttpGitServer.h"
@@ -28,10 +29,6 @@
 #include <optional>
 
 #include <git2.h>
-
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 using namespace repodeck;
 using namespace repodeck::test;
@@ -932,33 +929,17 @@ private slots:
 
     void connectTimeoutBoundsAHangingConnect()
     {
-        // A listener with a full, never drained accept queue drops further SYNs.
-        const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        QCOMPARE(::bind(listener, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
-        QCOMPARE(::listen(listener, 0), 0);
-        socklen_t len = sizeof addr;
-        ::getsockname(listener, reinterpret_cast<sockaddr *>(&addr), &len);
-        QList<int> fillers;
-        for (int i = 0; i < 4; ++i) {
-            const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-            ::connect(s, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
-            fillers << s;
-        }
+        BlackHoleListener hole;
+        QVERIFY2(hole.start(), qPrintable(hole.error()));
         auto policy = fastPolicy(1);
         policy.connectTimeout = Millis(400);
         policy.stallTimeout = Millis(60'000);
         SyncHarness h;
         QElapsedTimer t;
         t.start();
-        const auto r = h.syncAndWait(
-            h.spec("ct", QStringLiteral("http://127.0.0.1:%1/x.git").arg(ntohs(addr.sin_port)), target()), policy);
+        const auto r = h.syncAndWait(h.spec("ct", hole.url("http", "x.git"), target()), policy);
         const qint64 elapsed = t.elapsed();
-        for (int s : fillers)
-            ::close(s);
-        ::close(listener);
+        hole.close();
         QCOMPARE(r.outcome, Outcome::Failed);
         if (r.error.category == ErrorCategory::Network)
             QSKIP("this kernel completed the handshake; the connect black hole could not be built here");
