@@ -17,13 +17,11 @@
 #include "net/http/CertificatePins.h"
 #include "CliRunner.h"
 #include "net/http/HttpBackend.h"
-#include "net/http/RetryAfter.h"
 
 #include <QCryptographicHash>
 #include <QLocale>
 #include <QSslCertificate>
 #include <QSslConfiguration>
-#include <QTimeZone>
 #include <QtTest>
 
 #include <optional>
@@ -255,30 +253,6 @@ private slots:
             s->setUrlHost(QStringLiteral("127.0.0.1"));
             s->resetCounters();
         }
-    }
-
-    void retryAfterParsing_data()
-    {
-        QTest::addColumn<QByteArray>("value");
-        QTest::addColumn<qint64>("expectedMs");
-        QTest::newRow("seconds") << QByteArray("120") << qint64(120'000);
-        QTest::newRow("zero") << QByteArray("0") << qint64(0);
-        QTest::newRow("spaces") << QByteArray(" 7 ") << qint64(7000);
-        QTest::newRow("IMF-fixdate") << QByteArray("Wed, 01 Jan 2025 00:01:30 GMT") << qint64(90'000);
-        QTest::newRow("RFC 850") << QByteArray("Wednesday, 01-Jan-25 00:00:10 GMT") << qint64(10'000);
-        QTest::newRow("asctime") << QByteArray("Wed Jan  1 00:00:05 2025") << qint64(5000);
-        QTest::newRow("date in the past") << QByteArray("Tue, 31 Dec 2024 23:59:00 GMT") << qint64(0);
-        QTest::newRow("negative") << QByteArray("-5") << qint64(-1);
-        QTest::newRow("garbage") << QByteArray("soon") << qint64(-1);
-        QTest::newRow("empty") << QByteArray("") << qint64(-1);
-        QTest::newRow("absurd") << QByteArray("99999999999") << qint64(-1);
-    }
-    void retryAfterParsing()
-    {
-        QFETCH(QByteArray, value);
-        QFETCH(qint64, expectedMs);
-        const QDateTime now(QDate(2025, 1, 1), QTime(0, 0), QTimeZone::utc());
-        QCOMPARE(qint64(core::http::parseRetryAfter(value, now).count()), expectedMs);
     }
 
     void qtTransportIsTheDefault()
