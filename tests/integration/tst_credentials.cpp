@@ -3,6 +3,7 @@
 #include "CliRunner.h"
 #include "GitRepoFactory.h"
 #include "HttpGitServer.h"
+#include "TestEnvironment.h"
 
 #include <QtTest>
 
@@ -133,8 +134,7 @@ private slots:
 
     void interactiveAsksOnceOnATerminalWithoutEcho()
     {
-        if (QStandardPaths::findExecutable("script").isEmpty())
-            QSKIP("util-linux `script` is needed to give the CLI a terminal");
+        REPODECK_REQUIRE_TOOL("script", "util-linux; it gives the CLI a terminal");
         QFile::remove(storePath());
         QCOMPARE(cli({"add", "t", m_http.url("private.git"), m_tmp.filePath("w/t")}), 0);
         QCOMPARE(cli({"add", "t2", m_http.url("private.git"), m_tmp.filePath("w/t2")}), 0);

@@ -5,6 +5,7 @@
 #include "GitRepoFactory.h"
 #include "HostileHttpServer.h"
 #include "HttpGitServer.h"
+#include "TestEnvironment.h"
 #include "auth/CredentialBroker.h"
 #include "auth/Keychain.h"
 
@@ -34,8 +35,11 @@ private:
 private slots:
     void initTestCase()
     {
-        if (qEnvironmentVariableIsSet("REPODECK_TEST_NO_KEYRING"))
-            QSKIP("dbus-run-session and gnome-keyring-daemon are needed (./dev.sh installs them)");
+        REPODECK_REQUIRE_TOOL("dbus-run-session", "package dbus; ./dev.sh installs it");
+        REPODECK_REQUIRE_TOOL("gnome-keyring-daemon", "package gnome-keyring; ./dev.sh installs it");
+        // Set by with-keyring.sh when it could not start the private keyring.
+        REPODECK_REQUIRE(!qEnvironmentVariableIsSet("REPODECK_TEST_NO_KEYRING"),
+                         QStringLiteral("the private keyring of with-keyring.sh is needed"));
         // Entries of this run only, whatever else the keyring holds.
         qputenv("REPODECK_KEYCHAIN_SERVICE", "RepoDeck-test-" + QByteArray::number(QCoreApplication::applicationPid()));
         QString why;
@@ -100,8 +104,7 @@ private slots:
     // in the keychain, so the next run needs no terminal.
     void interactiveAnswerIsStoredInTheKeychain()
     {
-        if (QStandardPaths::findExecutable("script").isEmpty())
-            QSKIP("util-linux `script` is needed to give the CLI a terminal");
+        REPODECK_REQUIRE_TOOL("script", "util-linux; it gives the CLI a terminal");
         Keychain::remove(KeychainCredentials::hostKey("http", m_host));
         Keychain::remove(accountKey());
         QCOMPARE(m_cli->run({"add", "i", m_http.url("private.git"), m_tmp.filePath("w/i")}), 0);

@@ -5,10 +5,9 @@
 #include "FaultProxy.h"
 #include "GitRepoFactory.h"
 #include "SshServer.h"
+#include "TestEnvironment.h"
 #include "net/NetworkSetup.h"
 #include "net/ssh/HostKeyTrust.h"
-#include "net/ssh/OpenSshTransport.h"
-#include "retry/ErrorClassifier.h"
 
 #include <QtTest>
 
@@ -38,8 +37,11 @@ private slots:
     void initTestCase()
     {
         QCOMPARE(core::initializeNetwork(), QString());
-        if (!m_sshd.start())
-            QSKIP(qPrintable("no sshd here: " + m_sshd.error()));
+        REPODECK_REQUIRE_TOOL("sshd", "package openssh-server");
+        REPODECK_REQUIRE_TOOL("ssh-keygen", "package openssh-client");
+        REPODECK_REQUIRE_TOOL("ssh-keyscan", "package openssh-client");
+        // Installed but unable to run here (a non-root account without /run/sshd).
+        REPODECK_REQUIRE(m_sshd.start(), "no sshd here: " + m_sshd.error());
         m_bare = GitRepoFactory::createBareRepo(m_tmp.filePath("srv"), "r.git", 3);
         QVERIFY(!m_bare.isEmpty());
     }
