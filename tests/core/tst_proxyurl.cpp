@@ -1,7 +1,7 @@
 // Proxy URLs as git's configuration gives them (http.proxy,
 // remote.<name>.proxy), read by parseGitProxyUrl and written back for
 // libgit2 by gitProxyUrl (core/net/http/ProxySettings). Which proxy a remote
-// gets is tests/integration/tst_http_transport; no_proxy is tst_noproxy.
+// gets is tests/integration/tst_http_proxy; no_proxy is tst_noproxy.
 #include "net/http/ProxySettings.h"
 
 #include <QtTest>
