@@ -1,8 +1,10 @@
-// The pure parts of core/net/ssh/OpenSshTransport: remote URLs, the ssh
-// command line, and what OpenSSH's stderr means to the classifier. The
-// transport against a real sshd is tests/integration/tst_ssh.
+// The pure parts of core/net/ssh/OpenSshTransport: the ssh command line and
+// what OpenSSH's stderr means to the classifier. Remote URLs (parseSshUrl)
+// are tst_remoteurl; the transport against a real sshd is
+// tests/integration/tst_ssh.
 #include "net/ssh/OpenSshTransport.h"
 #include "retry/ErrorClassifier.h"
+#include "util/RemoteUrl.h"
 
 #include <QtTest>
 
@@ -13,57 +15,6 @@ class TestOpenSshTransport : public QObject
     Q_OBJECT
 
 private slots:
-    void parsing_data()
-    {
-        QTest::addColumn<QString>("url");
-        QTest::addColumn<QString>("user");
-        QTest::addColumn<QString>("host");
-        QTest::addColumn<int>("port");
-        QTest::addColumn<QString>("path");
-        QTest::newRow("ssh url") << "ssh://git@example.test:2222/org/r.git" << "git" << "example.test" << 2222 << "/org/r.git";
-        QTest::newRow("ssh url, no user") << "ssh://example.test/r.git" << "" << "example.test" << 0 << "/r.git";
-        QTest::newRow("home relative") << "ssh://h.test/~me/r.git" << "" << "h.test" << 0 << "~me/r.git";
-        QTest::newRow("percent-encoded path") << "ssh://h.test/my%20repo.git" << "" << "h.test" << 0 << "/my repo.git";
-        QTest::newRow("scp") << "git@example.test:org/r.git" << "git" << "example.test" << 0 << "org/r.git";
-        QTest::newRow("scp absolute") << "me@h.test:/srv/r.git" << "me" << "h.test" << 0 << "/srv/r.git";
-        QTest::newRow("scp, no user") << "h.test:r.git" << "" << "h.test" << 0 << "r.git";
-    }
-    void parsing()
-    {
-        QFETCH(QString, url);
-        QFETCH(QString, user);
-        QFETCH(QString, host);
-        QFETCH(int, port);
-        QFETCH(QString, path);
-        const auto t = core::parseSshUrl(url);
-        QVERIFY(t.valid);
-        QCOMPARE(t.user, user);
-        QCOMPARE(t.host, host);
-        QCOMPARE(t.port, port);
-        QCOMPARE(t.path, path);
-    }
-
-    // Finding 3 of issue 14: checked by the transport itself, on every ssh
-    // path, whatever let the URL through.
-    void hostileTargetsAreRefused_data()
-    {
-        QTest::addColumn<QString>("url");
-        QTest::newRow("ssh user option") << "ssh://-oProxyCommand=touch%20x@127.0.0.1/r.git";
-        QTest::newRow("ssh host option") << "ssh://-oProxyCommand=x/r.git";
-        QTest::newRow("scp user option") << "-oProxyCommand=x@h.test:r.git";
-        QTest::newRow("scp host option") << "-oProxyCommand=touch_x:repo";
-        QTest::newRow("LF in user") << "ssh://a%0Ab@h.test/r.git";
-        QTest::newRow("LF in path") << "ssh://h.test/r%0A.git";
-        QTest::newRow("no path") << "ssh://h.test";
-        QTest::newRow("no host") << "ssh:///r.git";
-        QTest::newRow("neither form") << "just-a-name";
-    }
-    void hostileTargetsAreRefused()
-    {
-        QFETCH(QString, url);
-        QVERIFY(!core::parseSshUrl(url).valid);
-    }
-
     void commandLine_data()
     {
         QTest::addColumn<QString>("url");
