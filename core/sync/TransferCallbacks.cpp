@@ -12,8 +12,14 @@ constexpr auto kMinInterval = std::chrono::milliseconds(100);
 }
 
 TransferCallbacks::TransferCallbacks(AttemptContext *attempt, ProgressSink sink)
+    : TransferCallbacks(attempt, std::move(sink), [] { return std::chrono::steady_clock::now(); })
+{
+}
+
+TransferCallbacks::TransferCallbacks(AttemptContext *attempt, ProgressSink sink, ProgressClock clock)
     : m_attempt(attempt)
     , m_sink(std::move(sink))
+    , m_clock(std::move(clock))
 {
 }
 
@@ -58,7 +64,7 @@ void TransferCallbacks::report(const TransferProgress &given, bool force)
     progress.steps = m_steps;
     progress.keptBytes = m_keptBytes;
     m_last = progress;
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = m_clock();
     if (force || !m_emittedAny || now - m_lastEmit >= kMinInterval) {
         m_emittedAny = true;
         m_pending = false;

@@ -13,6 +13,8 @@ namespace repodeck::core {
 class CredentialBroker;
 
 using ProgressSink = std::function<void(const TransferProgress &)>;
+// The time the progress throttle goes by; tests drive their own.
+using ProgressClock = std::function<std::chrono::steady_clock::time_point()>;
 
 // libgit2 callbacks of one attempt: they stop the transfer when the attempt
 // is cancelled or out of time (callbacks only run when bytes arrive; the
@@ -22,6 +24,8 @@ class TransferCallbacks
 {
 public:
     TransferCallbacks(AttemptContext *attempt, ProgressSink sink);
+    // The same with the throttle's clock given (default: the steady clock).
+    TransferCallbacks(AttemptContext *attempt, ProgressSink sink, ProgressClock clock);
 
     void install(git_remote_callbacks &callbacks);
     void installCheckout(git_checkout_options &checkout);
@@ -56,6 +60,7 @@ private:
 
     AttemptContext *m_attempt;
     ProgressSink m_sink;
+    ProgressClock m_clock;
     std::chrono::steady_clock::time_point m_lastEmit{};
     bool m_emittedAny = false;
     bool m_pending = false;

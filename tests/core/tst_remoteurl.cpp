@@ -174,6 +174,27 @@ private slots:
                                      << "h.test" << 0 << "/r.git" << "h.test";
         QTest::newRow("LF in path") << "ssh://h.test/r%0A.git" << false << "" << "h.test" << 0 << "/r\n.git"
                                     << "h.test";
+        QTest::newRow("scp absolute") << "me@h.test:/srv/r.git" << true << "me" << "h.test" << 0 << "/srv/r.git"
+                                      << "h.test";
+        QTest::newRow("encoded path") << "ssh://h.test/my%20repo.git" << true << "" << "h.test" << 0
+                                      << "/my repo.git" << "h.test";
+    }
+
+    // Finding 3 of issue 14: whatever let such a URL through, the transport
+    // refuses it (tst_ssh optionInUserPartNeverRuns: nothing is started).
+    void sshTargetRefused_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::newRow("ssh user option, encoded space") << "ssh://-oProxyCommand=touch%20x@127.0.0.1/r.git";
+        QTest::newRow("ssh host option") << "ssh://-oProxyCommand=x/r.git";
+        QTest::newRow("scp user option") << "-oProxyCommand=x@h.test:r.git";
+        QTest::newRow("LF in user") << "ssh://a%0Ab@h.test/r.git";
+        QTest::newRow("no host") << "ssh:///r.git";
+    }
+    void sshTargetRefused()
+    {
+        QFETCH(QString, url);
+        QVERIFY(!parseSshUrl(url).valid);
     }
 
     void sshTarget()

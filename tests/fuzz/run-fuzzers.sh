@@ -10,6 +10,8 @@
 # CI=true, where a skip would hide a missing install step.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=../support/require-tool.sh
+. "$here/../support/require-tool.sh"
 mode="${1:?usage: run-fuzzers.sh build|run|all BUILD_DIR ...}"
 build="${2:?build directory}"
 
@@ -39,9 +41,7 @@ targets() {
 do_build() {
     local cxx
     if ! cxx="$(find_clang)"; then
-        echo "no clang with libFuzzer (Debian: apt-get install clang-14 libclang-rt-14-dev)" >&2
-        [ "${CI:-}" = "true" ] && exit 1
-        exit 77
+        skip_test "no clang with libFuzzer (Debian: apt-get install clang-14 libclang-rt-14-dev)"
     fi
     local launcher=()
     command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
@@ -54,9 +54,7 @@ do_run() {
     local name="$1" secs="$2"
     local bin="$build/fuzz_$name"
     if [ ! -x "$bin" ]; then
-        echo "fuzz_$name is not built (run-fuzzers.sh build $build)" >&2
-        [ "${CI:-}" = "true" ] && exit 1
-        exit 77
+        skip_test "fuzz_$name is not built (run-fuzzers.sh build $build)"
     fi
     local work="$build/corpus/$name" seeds="$here/corpus/$name"
     mkdir -p "$work" "$build/artifacts" "$seeds"

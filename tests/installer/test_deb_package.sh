@@ -8,6 +8,8 @@ build="$1"
 work="$(mktemp -d)"
 trap 'rm -rf "$work" 2>/dev/null || true' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=../support/require-tool.sh
+. "$(cd "$(dirname "$0")" && pwd)/../support/require-tool.sh"
 
 cd "$work"
 cpack --config "$build/CPackConfig.cmake" -G DEB -B "$work/pkg" > cpack.log 2>&1 || { cat cpack.log; fail "cpack"; }
@@ -25,7 +27,7 @@ for f in usr/bin/repodeck usr/bin/repodeck-cli \
          usr/share/icons/hicolor/512x512/apps/io.github.repodeck.RepoDeck.png; do
     [ -e "$root/$f" ] || fail "missing $f"
 done
-if command -v desktop-file-validate >/dev/null; then
+if require_tool desktop-file-validate "package desktop-file-utils"; then
     desktop-file-validate "$root/usr/share/applications/io.github.repodeck.RepoDeck.desktop" || fail "desktop file"
 fi
 

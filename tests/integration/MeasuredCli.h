@@ -4,6 +4,7 @@
 // reports its peak RSS as wait4() measured it: for the tests of what a
 // hostile server can make a sync spend.
 #include "CliRunner.h"
+#include "TestEnvironment.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -18,13 +19,14 @@
 // there, and fails instead under CI=true (a skip in CI hides a missing
 // build step).
 #define REPODECK_REQUIRE_MEASURED_CLI()                                                                        \
-    do {                                                                                                       \
-        if (qEnvironmentVariable("REPODECK_MAXRSS").isEmpty() || ::repodeck::test::CliRunner::binary().isEmpty()) { \
-            if (qEnvironmentVariable("CI") == QLatin1String("true"))                                           \
-                QFAIL("repodeck-cli and repodeck-maxrss are needed (REPODECK_MAXRSS, REPODECK_CLI)");          \
-            QSKIP("repodeck-cli or repodeck-maxrss not built");                                                \
-        }                                                                                                      \
-    } while (false)
+    REPODECK_REQUIRE(!qEnvironmentVariable("REPODECK_MAXRSS").isEmpty()                                        \
+                         && !::repodeck::test::CliRunner::binary().isEmpty(),                                  \
+                     QStringLiteral("repodeck-cli and repodeck-maxrss are needed (REPODECK_MAXRSS, REPODECK_CLI; set by CTest)"))
+
+// The same for repodeck-cli alone.
+#define REPODECK_REQUIRE_CLI()                                                                                 \
+    REPODECK_REQUIRE(!::repodeck::test::CliRunner::binary().isEmpty(),                                         \
+                     QStringLiteral("repodeck-cli is needed (REPODECK_CLI; set by CTest)"))
 
 namespace repodeck::test {
 

@@ -3,6 +3,7 @@
 #include "CliRunner.h"
 #include "GitRepoFactory.h"
 #include "HttpGitServer.h"
+#include "TestEnvironment.h"
 
 #include <QtTest>
 
@@ -21,12 +22,15 @@ class TestCredentials : public QObject
 private:
     QTemporaryDir m_tmp;
     QString m_cli;
+    HttpGitServer m_http;
+    // Each test function's own: a HOME with git's credential store, its
+    // workspace and the CLI that runs in it (init()).
     QString m_home;
     QString m_ws;
-    HttpGitServer m_http;
-    QByteArray m_printed; // everything repodeck-cli printed, for the secret scan
+    int m_serial = 0;
 
     QString storePath() const { return m_home + "/git-credentials"; }
+    QString clonePath(const QString &name) const { return m_home + "/w/" + name; }
 
     void writeStore(const QByteArray &password)
     {
@@ -45,16 +49,21 @@ private slots:
     {
         m_cli = qEnvironmentVariable("REPODECK_CLI");
         QVERIFY(QFileInfo(m_cli).isExecutable());
-        m_home = m_tmp.filePath("home");
-        QDir().mkpath(m_home);
-        QFile cfg(m_home + "/.gitconfig");
-        QVERIFY(cfg.open(QIODevice::WriteOnly));
-        cfg.write("[credential]\n\thelper = store --file=" + storePath().toUtf8() + "\n");
-        cfg.close();
         const QString root = m_tmp.filePath("srv");
         QVERIFY(!GitRepoFactory::createBareRepo(root, "private.git", 2).isEmpty());
         QVERIFY(m_http.start(root));
         m_http.requireBasicAuth("alice", QString::fromUtf8(kSecret));
+    }
+
+    // A home of its own for every test function, so each stands alone.
+    void init()
+    {
+        m_home = m_tmp.filePath(QStringLiteral("home%1").arg(++m_serial));
+        QVERIFY(QDir().mkpath(m_home));
+        QFile cfg(m_home + "/.gitconfig");
+        QVERIFY(cfg.open(QIODevice::WriteOnly));
+        cfg.write("[credential]\n\thelper = store --file=" + storePath().toUtf8() + "\n");
+        cfg.close();
         m_ws = m_home + "/.config/repodeck/workspace.json";
         m_runner = std::make_unique<CliRunner>(m_home, m_ws);
         m_runner->environment().insert("XDG_DATA_HOME", m_home + "/.local/share");
@@ -65,7 +74,7 @@ private slots:
     void helperCredentialIsUsed()
     {
         writeStore(kSecret);
-        QCOMPARE(cli({"add", "p", m_http.url("private.git"), m_tmp.filePath("w/p")}), 0);
+        QCOMPARE(cli({"add", "p", m_http.url("private.git"), clonePath("p")}), 0);
         QByteArray out;
         QCOMPARE(cli({"sync", "p", "--json"}, &out), 0);
         QCOMPARE(repoDone(out, "p").value("outcome").toString(), QString("cloned"));
@@ -74,7 +83,7 @@ private slots:
     void rejectedCredentialEndsTheAttemptAndIsForgotten()
     {
         writeStore("wrong-password");
-        QCOMPARE(cli({"add", "q", m_http.url("private.git"), m_tmp.filePath("w/q")}), 0);
+        QCOMPARE(cli({"add", "q", m_http.url("private.git"), clonePath("q")}), 0);
         m_http.resetCounters();
         QByteArray out;
         QCOMPARE(cli({"sync", "q", "--json"}, &out), 1);
@@ -99,18 +108,18 @@ private slots:
     // credential.helper and received the stored password on approve/reject.
     void repositoryAroundTheWorkingDirectoryChoosesNoHelper()
     {
-        const QString evil = m_tmp.filePath("downloads/evil");
+        const QString evil = m_tmp.filePath(QStringLiteral("downloads%1/evil").arg(m_serial));
         QDir().mkpath(evil + "/sub");
         GitRepoFactory::git({"init", "-q", evil}, m_tmp.path());
-        const QString stolen = m_tmp.filePath("stolen.txt");
+        const QString stolen = m_tmp.filePath(QStringLiteral("stolen%1.txt").arg(m_serial));
         GitRepoFactory::git({"config", "credential.helper", "!f() { cat >> '" + stolen + "'; }; f"}, evil);
         m_runner->setWorkingDirectory(evil + "/sub");
         writeStore(kSecret);
-        QCOMPARE(cli({"add", "ev", m_http.url("private.git"), m_tmp.filePath("w/ev")}), 0);
+        QCOMPARE(cli({"add", "ev", m_http.url("private.git"), clonePath("ev")}), 0);
         QByteArray out;
         QCOMPARE(cli({"sync", "ev", "--json"}, &out), 0); // fill, then approve
         writeStore("wrong-password");
-        QCOMPARE(cli({"add", "ev2", m_http.url("private.git"), m_tmp.filePath("w/ev2")}), 0);
+        QCOMPARE(cli({"add", "ev2", m_http.url("private.git"), clonePath("ev2")}), 0);
         QCOMPARE(cli({"sync", "ev2", "--json"}, &out), 1); // fill, then reject
         m_runner->setWorkingDirectory(QString());
         QVERIFY2(!QFileInfo::exists(stolen), "a repository's own credential.helper was run");
@@ -119,7 +128,7 @@ private slots:
     void noCredentialAnywhereFailsFastWithoutPrompting()
     {
         QFile::remove(storePath());
-        QCOMPARE(cli({"add", "r", m_http.url("private.git"), m_tmp.filePath("w/r")}), 0);
+        QCOMPARE(cli({"add", "r", m_http.url("private.git"), clonePath("r")}), 0);
         QElapsedTimer t;
         t.start();
         QByteArray out;
@@ -133,11 +142,10 @@ private slots:
 
     void interactiveAsksOnceOnATerminalWithoutEcho()
     {
-        if (QStandardPaths::findExecutable("script").isEmpty())
-            QSKIP("util-linux `script` is needed to give the CLI a terminal");
+        REPODECK_REQUIRE_TOOL("script", "util-linux; it gives the CLI a terminal");
         QFile::remove(storePath());
-        QCOMPARE(cli({"add", "t", m_http.url("private.git"), m_tmp.filePath("w/t")}), 0);
-        QCOMPARE(cli({"add", "t2", m_http.url("private.git"), m_tmp.filePath("w/t2")}), 0);
+        QCOMPARE(cli({"add", "t", m_http.url("private.git"), clonePath("t")}), 0);
+        QCOMPARE(cli({"add", "t2", m_http.url("private.git"), clonePath("t2")}), 0);
         QByteArray out;
         const int rc = m_runner->runOnTerminal({"sync", "t", "t2", "--json", "--interactive"},
                                                {{"Username:", "alice"}, {"Password or token:", kSecret}}, &out);
@@ -151,10 +159,44 @@ private slots:
         QCOMPARE(cli({"sync", "t", "--interactive"}), 2);
     }
 
+    // The secret as git's store gives it: accepted (and approved back), then
+    // a wrong one rejected; neither reaches anything RepoDeck wrote.
     void secretNeverReachesAnythingRepoDeckWrites()
     {
-        // Everything under HOME (workspace, state, logs, clones) except git's
-        // own credential store, plus everything printed.
+        writeStore(kSecret);
+        QCOMPARE(cli({"add", "ok", m_http.url("private.git"), clonePath("ok")}), 0);
+        QByteArray out;
+        QCOMPARE(cli({"sync", "ok", "--json"}, &out), 0);
+        QCOMPARE(repoDone(out, "ok").value("outcome").toString(), QString("cloned"));
+        writeStore("wrong-password");
+        QCOMPARE(cli({"add", "bad", m_http.url("private.git"), clonePath("bad")}), 0);
+        QCOMPARE(cli({"sync", "bad", "--json"}, &out), 1);
+        QCOMPARE(repoDone(out, "bad").value("category").toString(), QString("auth"));
+        writeStore(kSecret);
+        QCOMPARE(cli({"sync", "ok", "--json"}, &out), 0);
+        verifyNoSecretWritten();
+    }
+
+    // The secret typed on a terminal (--interactive) reaches nothing either.
+    void secretTypedOnATerminalNeverReachesAnythingRepoDeckWrites()
+    {
+        REPODECK_REQUIRE_TOOL("script", "util-linux; it gives the CLI a terminal");
+        QFile::remove(storePath());
+        QCOMPARE(cli({"add", "typed", m_http.url("private.git"), clonePath("typed")}), 0);
+        QByteArray screen;
+        const int rc = m_runner->runOnTerminal({"sync", "typed", "--json", "--interactive"},
+                                               {{"Username:", "alice"}, {"Password or token:", kSecret}}, &screen);
+        QVERIFY2(rc == 0, screen.constData());
+        QVERIFY2(!screen.contains(kSecret), "the password is not echoed");
+        verifyNoSecretWritten();
+    }
+
+private:
+    // Everything under this test's HOME (workspace, state, logs, clones)
+    // except git's own credential store, plus everything the CLI printed.
+    void verifyNoSecretWritten()
+    {
+        QVERIFY(!m_runner->printed().isEmpty());
         QVERIFY(!m_runner->printed().contains(kSecret));
         int scanned = 0;
         QDirIterator it(m_home, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
@@ -167,15 +209,10 @@ private slots:
             QVERIFY2(!f.readAll().contains(kSecret), qPrintable(path));
             ++scanned;
         }
-        QDirIterator clones(m_tmp.filePath("w"), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
-        while (clones.hasNext()) {
-            QFile f(clones.next());
-            QVERIFY(f.open(QIODevice::ReadOnly));
-            QVERIFY2(!f.readAll().contains(kSecret), qPrintable(f.fileName()));
-            ++scanned;
-        }
         QVERIFY2(scanned > 5, "the scan looked at the workspace, state, logs and clones");
         QVERIFY(QFileInfo::exists(m_home + "/.local/share/repodeck/logs/repodeck-cli.log"));
+        QVERIFY(QFileInfo::exists(m_ws));
+        QVERIFY(QFileInfo::exists(clonePath("ok/.git/config")) || QFileInfo::exists(clonePath("typed/.git/config")));
     }
 };
 

@@ -9,6 +9,7 @@
 #include "SyncHarness.h"
 
 #include "HostileHttpServer.h"
+#include "TestEnvironment.h"
 #include "auth/CredentialBroker.h"
 #include "auth/SessionCredentials.h"
 #include "net/NetworkSetup.h"
@@ -169,12 +170,8 @@ private slots:
     void initTestCase()
     {
         m_home = m_tmp.filePath("home");
-        QVERIFY(QDir().mkpath(m_home));
         // git's helpers see this HOME only: a real credential-store file.
-        qputenv("HOME", m_home.toUtf8());
-        qputenv("XDG_CONFIG_HOME", (m_home + "/.config").toUtf8());
-        qputenv("GIT_CONFIG_NOSYSTEM", "1");
-        qputenv("GIT_TERMINAL_PROMPT", "0");
+        QVERIFY(isolateProcessEnvironment(m_home));
         qputenv("REPODECK_KEYCHAIN", "off");
         QFile cfg(m_home + "/.gitconfig");
         QVERIFY(cfg.open(QIODevice::WriteOnly));

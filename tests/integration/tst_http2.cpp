@@ -12,6 +12,7 @@
 #include "GitRepoFactory.h"
 #include "HttpGitServer.h"
 #include "NginxServer.h"
+#include "TestEnvironment.h"
 #include "TestPki.h"
 #include "net/NetworkSetup.h"
 #include "net/http/HttpBackend.h"
@@ -75,8 +76,7 @@ private:
 private slots:
     void initTestCase()
     {
-        if (NginxServer::executablePath().isEmpty())
-            QSKIP("nginx is not installed: HTTP/2 is not tested (package nginx; ./dev.sh installs it)");
+        REPODECK_REQUIRE_TOOL("nginx", "HTTP/2 is not tested without it; package nginx, ./dev.sh installs it");
         QCOMPARE(core::initializeNetwork(), QString());
         QVERIFY(core::http::useHttpBackend(core::http::HttpBackend::Qt));
         m_root = m_tmp.filePath("srv");

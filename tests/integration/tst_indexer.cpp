@@ -484,8 +484,7 @@ private slots:
         QFETCH(QByteArray, pack);
         QFETCH(QString, error);
         QFETCH(int, maxMs);
-        if (qEnvironmentVariable("REPODECK_MAXRSS").isEmpty() || CliRunner::binary().isEmpty())
-            QSKIP("needs REPODECK_MAXRSS and REPODECK_CLI (set by CTest)");
+        REPODECK_REQUIRE_MEASURED_CLI();
         QVERIFY2(pack.size() < 64 * 1024, qPrintable(QString::number(pack.size())));
         PackServer server;
         QVERIFY(server.start(pack));
@@ -516,8 +515,7 @@ private slots:
     // fails only for the commit the pack does not carry.
     void indexingLongerThanTheStallLimitIsNotAStall()
     {
-        if (qEnvironmentVariable("REPODECK_MAXRSS").isEmpty() || CliRunner::binary().isEmpty())
-            QSKIP("needs REPODECK_MAXRSS and REPODECK_CLI (set by CTest)");
+        REPODECK_REQUIRE_MEASURED_CLI();
         PackServer server;
         QVERIFY(server.start(HostilePack::chainedHugeDeltaPack(1, quint64(1000) << 20)));
         const QString root = m_tmp.filePath(QStringLiteral("stall-%1").arg(++m_counter));
@@ -537,8 +535,7 @@ private slots:
     // next read from the server ends the attempt.
     void manyAdvertisedRefsEndWithTheAttemptTimeout()
     {
-        if (CliRunner::binary().isEmpty())
-            QSKIP("needs REPODECK_CLI (set by CTest)");
+        REPODECK_REQUIRE_CLI();
         const QString bare = m_tmp.filePath("srv/manyrefs.git");
         int rc = 0;
         GitRepoFactory::git({"clone", "-q", "--bare", m_bare, bare}, m_tmp.path(), &rc);
@@ -622,11 +619,7 @@ private slots:
         const QString mount = m_tmp.filePath("spill-disk");
         QVERIFY(QDir().mkpath(mount));
         const int mounted = QProcess::execute("mount", {"-t", "tmpfs", "-o", "size=16m", "tmpfs", mount});
-        if (mounted != 0) {
-            if (qgetenv("CI") == "true")
-                QFAIL("cannot mount a tmpfs (CI runs as root and must)");
-            QSKIP("cannot mount a tmpfs here (needs root)");
-        }
+        REPODECK_REQUIRE(mounted == 0, QStringLiteral("cannot mount a tmpfs here (needs root; CI runs as root)"));
         auto unmount = qScopeGuard([&] { QProcess::execute("umount", {mount}); });
         const QString work = m_tmp.filePath("zeros-work");
         int rc = 0;
@@ -759,11 +752,7 @@ private slots:
         const QString mount = m_tmp.filePath("small-disk");
         QVERIFY(QDir().mkpath(mount));
         const int mounted = QProcess::execute("mount", {"-t", "tmpfs", "-o", "size=2m", "tmpfs", mount});
-        if (mounted != 0) {
-            if (qgetenv("CI") == "true")
-                QFAIL("cannot mount a tmpfs (CI runs as root and must)");
-            QSKIP("cannot mount a tmpfs here (needs root)");
-        }
+        REPODECK_REQUIRE(mounted == 0, QStringLiteral("cannot mount a tmpfs here (needs root; CI runs as root)"));
         auto unmount = qScopeGuard([&] { QProcess::execute("umount", {mount}); });
         const QString bare = GitRepoFactory::createBareRepo(m_tmp.filePath("srv"), "big.git", 1);
         QVERIFY(!bare.isEmpty());

@@ -5,6 +5,7 @@
 #include "GitRepoFactory.h"
 #include "HostileHttpServer.h"
 #include "HttpGitServer.h"
+#include "TestEnvironment.h"
 #include "auth/CredentialBroker.h"
 #include "auth/Keychain.h"
 
@@ -26,16 +27,29 @@ class TestKeychain : public QObject
 private:
     QTemporaryDir m_tmp;
     HttpGitServer m_http;
-    std::unique_ptr<CliRunner> m_cli;
     QString m_host;
+    // Each test function's own workspace and HOME (init()).
+    std::unique_ptr<CliRunner> m_cli;
+    int m_serial = 0;
 
     QString accountKey() const { return KeychainCredentials::accountKey("http", m_host, "alice"); }
+    QString clonePath(const QString &name) const { return m_cli->home() + "/w/" + name; }
+    // The server's login moved into the keychain by `add`, as a person does
+    // with a token in the URL.
+    bool addWithToken(const QString &name, QByteArray *out = nullptr)
+    {
+        const QString url = m_http.urlWithCredentials("private.git", "alice", QString::fromUtf8(kSecret));
+        return m_cli->run({"add", name, url, clonePath(name)}, out) == 0;
+    }
 
 private slots:
     void initTestCase()
     {
-        if (qEnvironmentVariableIsSet("REPODECK_TEST_NO_KEYRING"))
-            QSKIP("dbus-run-session and gnome-keyring-daemon are needed (./dev.sh installs them)");
+        REPODECK_REQUIRE_TOOL("dbus-run-session", "package dbus; ./dev.sh installs it");
+        REPODECK_REQUIRE_TOOL("gnome-keyring-daemon", "package gnome-keyring; ./dev.sh installs it");
+        // Set by with-keyring.sh when it could not start the private keyring.
+        REPODECK_REQUIRE(!qEnvironmentVariableIsSet("REPODECK_TEST_NO_KEYRING"),
+                         QStringLiteral("the private keyring of with-keyring.sh is needed"));
         // Entries of this run only, whatever else the keyring holds.
         qputenv("REPODECK_KEYCHAIN_SERVICE", "RepoDeck-test-" + QByteArray::number(QCoreApplication::applicationPid()));
         QString why;
@@ -46,12 +60,23 @@ private slots:
         QVERIFY(m_http.start(root));
         m_http.requireBasicAuth("alice", QString::fromUtf8(kSecret));
         m_host = QStringLiteral("127.0.0.1:%1").arg(m_http.port());
-        m_cli = std::make_unique<CliRunner>(m_tmp.filePath("home"), m_tmp.filePath("home/.config/repodeck/ws.json"));
+    }
+
+    // Every test function starts without this server's logins in the
+    // keychain and with a workspace of its own, so each stands alone.
+    void init()
+    {
+        Keychain::remove(accountKey());
+        Keychain::remove(KeychainCredentials::hostKey("http", m_host));
+        const QString home = m_tmp.filePath(QStringLiteral("home%1").arg(++m_serial));
+        m_cli = std::make_unique<CliRunner>(home, home + "/.config/repodeck/ws.json");
         m_cli->environment().insert("REPODECK_KEYCHAIN_SERVICE", Keychain::service());
         QCOMPARE(m_cli->run({"policy", "set", "default", "--max-attempts", "3", "--initial-delay", "20ms",
                              "--max-delay", "50ms"}),
                  0);
     }
+
+    void cleanup() { m_http.requireBasicAuth("alice", QString::fromUtf8(kSecret)); }
 
     void keychainRoundTrip()
     {
@@ -67,8 +92,7 @@ private slots:
     void addMovesTheTokenIntoTheKeychain()
     {
         QByteArray out;
-        const QString url = m_http.urlWithCredentials("private.git", "alice", QString::fromUtf8(kSecret));
-        QCOMPARE(m_cli->run({"add", "p", url, m_tmp.filePath("w/p")}, &out), 0);
+        QVERIFY(addWithToken("p", &out));
         QVERIFY2(out.contains("keychain"), out.constData());
         QFile ws(m_cli->workspace());
         QVERIFY(ws.open(QIODevice::ReadOnly));
@@ -90,7 +114,7 @@ private slots:
         request.protocol = "http";
         request.host = m_host;
         QVERIFY(KeychainCredentials::store(request, {"alice", QString::fromUtf8(kSecret), "keychain"}, true).ok());
-        QCOMPARE(m_cli->run({"add", "h", m_http.url("private.git"), m_tmp.filePath("w/h")}), 0);
+        QCOMPARE(m_cli->run({"add", "h", m_http.url("private.git"), clonePath("h")}), 0);
         QByteArray out;
         QCOMPARE(m_cli->run({"sync", "h", "--json"}, &out), 0);
         QCOMPARE(CliRunner::repoDone(out, "h").value("outcome").toString(), QString("cloned"));
@@ -100,11 +124,10 @@ private slots:
     // in the keychain, so the next run needs no terminal.
     void interactiveAnswerIsStoredInTheKeychain()
     {
-        if (QStandardPaths::findExecutable("script").isEmpty())
-            QSKIP("util-linux `script` is needed to give the CLI a terminal");
+        REPODECK_REQUIRE_TOOL("script", "util-linux; it gives the CLI a terminal");
         Keychain::remove(KeychainCredentials::hostKey("http", m_host));
         Keychain::remove(accountKey());
-        QCOMPARE(m_cli->run({"add", "i", m_http.url("private.git"), m_tmp.filePath("w/i")}), 0);
+        QCOMPARE(m_cli->run({"add", "i", m_http.url("private.git"), clonePath("i")}), 0);
         QByteArray screen;
         const int rc = m_cli->runOnTerminal({"sync", "i", "--json", "--interactive"},
                                             {{"Username:", "alice"}, {"Password or token:", kSecret}}, &screen);
@@ -113,16 +136,26 @@ private slots:
         QVERIFY(!screen.contains(kSecret)); // no echo
         QVERIFY(Keychain::read(KeychainCredentials::hostKey("http", m_host)).data.contains(kSecret));
         QCOMPARE(m_cli->run({"remove", "i"}), 0);
-        QCOMPARE(m_cli->run({"add", "i2", m_http.url("private.git"), m_tmp.filePath("w/i2")}), 0);
+        QCOMPARE(m_cli->run({"add", "i2", m_http.url("private.git"), clonePath("i2")}), 0);
         QByteArray out;
         QCOMPARE(m_cli->run({"sync", "i2", "--json"}, &out), 0); // no terminal: the keychain answers
     }
 
     void rejectedLoginIsDeletedAndNotReplayed()
     {
+        // A login for the repository's user and a sign-in for the host, both
+        // accepted once.
+        QVERIFY(addWithToken("p"));
+        core::CredentialRequest request;
+        request.protocol = "http";
+        request.host = m_host;
+        QVERIFY(KeychainCredentials::store(request, {"alice", QString::fromUtf8(kSecret), "keychain"}, true).ok());
+        QByteArray out;
+        QCOMPARE(m_cli->run({"sync", "p", "--json"}, &out), 0);
+        QVERIFY(Keychain::read(accountKey()).ok());
+
         m_http.requireBasicAuth("alice", "rotated-password");
         m_http.resetCounters();
-        QByteArray out;
         QCOMPARE(m_cli->run({"sync", "p", "--json"}, &out), 1);
         const QJsonObject done = CliRunner::repoDone(out, "p");
         QCOMPARE(done.value("category").toString(), QString("auth"));
@@ -136,7 +169,6 @@ private slots:
         QCOMPARE(m_cli->run({"sync", "p", "--json"}, &out), 1);
         QCOMPARE(CliRunner::repoDone(out, "p").value("category").toString(), QString("auth"));
         QVERIFY2(m_http.requestCount() <= 1, qPrintable(m_http.requestLog().join('\n')));
-        m_http.requireBasicAuth("alice", QString::fromUtf8(kSecret));
     }
 
     // Issue 14 finding 2: a keychain login is bound to its origin. a (asking
@@ -156,7 +188,7 @@ private slots:
         QVERIFY(KeychainCredentials::store(request, {"alice", QString::fromUtf8(secretA), "keychain"}, true).ok());
         a.redirectTo(QStringLiteral("http://127.0.0.1:%1").arg(b.port()));
         a.setAuthBeforeRedirect(true);
-        QCOMPARE(m_cli->run({"add", "redir", a.url("repo.git"), m_tmp.filePath("w/redir")}), 0);
+        QCOMPARE(m_cli->run({"add", "redir", a.url("repo.git"), clonePath("redir")}), 0);
         QByteArray out;
         QCOMPARE(m_cli->run({"sync", "redir", "--json"}, &out), 1);
         QVERIFY2(!b.seen().isEmpty(), "the redirect was not followed, so nothing was tested");
@@ -173,6 +205,7 @@ private slots:
 
     void withoutAKeychainNothingIsStored()
     {
+        QVERIFY(addWithToken("p")); // the workspace holds something before
         QFile ws(m_cli->workspace());
         QVERIFY(ws.open(QIODevice::ReadOnly));
         const QByteArray before = ws.readAll();
@@ -183,17 +216,25 @@ private slots:
         noBus.environment().insert("DBUS_SESSION_BUS_ADDRESS", "unix:path=" + m_tmp.filePath("no-bus"));
         QByteArray err;
         const QString url = m_http.urlWithCredentials("private.git", "alice", "another-secret-never-kept");
-        QCOMPARE(noBus.run({"add", "n", url, m_tmp.filePath("w/n")}, nullptr, &err), 2);
+        QCOMPARE(noBus.run({"add", "n", url, clonePath("n")}, nullptr, &err), 2);
         QVERIFY2(err.contains("no keychain is available") && err.contains("Nothing was stored"), err.constData());
         QVERIFY(ws.open(QIODevice::ReadOnly));
         QCOMPARE(ws.readAll(), before);
-        QVERIFY(!QFileInfo::exists(m_tmp.filePath("w/n")));
+        QVERIFY(!QFileInfo::exists(clonePath("n")));
         QVERIFY(filesContaining(m_tmp.path(), "another-secret-never-kept").isEmpty());
         QVERIFY(!noBus.printed().contains("another-secret-never-kept"));
     }
 
+    // The token given in a URL, moved into the keychain and used for a clone
+    // and a fetch, is in no file and nothing printed.
     void secretNeverReachesAnythingRepoDeckWrote()
     {
+        QVERIFY(addWithToken("s"));
+        QByteArray out;
+        QCOMPARE(m_cli->run({"sync", "s", "--json"}, &out), 0);
+        QCOMPARE(CliRunner::repoDone(out, "s").value("outcome").toString(), QString("cloned"));
+        QCOMPARE(m_cli->run({"sync", "s", "--json"}, &out), 0);
+        QVERIFY(QFileInfo::exists(clonePath("s/.git/config")));
         QVERIFY(!m_cli->printed().isEmpty());
         QVERIFY(!m_cli->printed().contains(kSecret));
         const QStringList leaks = filesContaining(m_tmp.path(), kSecret);

@@ -6,6 +6,7 @@
 
 #include "GitDaemonServer.h"
 #include "LfsServer.h"
+#include "TestEnvironment.h"
 #include "net/NetworkSetup.h"
 #include "sync/LfsStep.h"
 
@@ -157,11 +158,7 @@ private:
 private slots:
     void initTestCase()
     {
-        if (QStandardPaths::findExecutable(QStringLiteral("git-lfs")).isEmpty()) {
-            if (qEnvironmentVariable("CI") == QLatin1String("true"))
-                QFAIL("git-lfs is not installed; CI must run these tests (dev.sh installs the git-lfs package)");
-            QSKIP("git-lfs is not installed (apt install git-lfs)");
-        }
+        REPODECK_REQUIRE_TOOL("git-lfs", "apt install git-lfs; dev.sh installs it");
         QCOMPARE(core::initializeNetwork(), QString());
         // The user's git configuration as `git lfs install` leaves it, and
         // nothing of the developer's own.
@@ -170,18 +167,8 @@ private slots:
                           "\tprocess = git-lfs filter-process\n\trequired = true\n"
                           "[user]\n\tname = LFS Test\n\temail = lfs@example.invalid\n"
                           "[protocol \"file\"]\n\tallow = always\n[gc]\n\tauto = 0\n");
-        QDir().mkpath(m_tmp.filePath(QStringLiteral("home")));
-        qputenv("HOME", QFile::encodeName(m_tmp.filePath(QStringLiteral("home"))));
-        qputenv("XDG_CONFIG_HOME", QFile::encodeName(m_tmp.filePath(QStringLiteral("home/.config"))));
+        QVERIFY(isolateProcessEnvironment(m_tmp.filePath(QStringLiteral("home"))));
         qputenv("GIT_CONFIG_GLOBAL", QFile::encodeName(config));
-        qputenv("GIT_CONFIG_NOSYSTEM", "1");
-        qputenv("GIT_TERMINAL_PROMPT", "0");
-        qputenv("LC_ALL", "C");
-        qunsetenv("GIT_ASKPASS");
-        qunsetenv("SSH_ASKPASS");
-        for (const char *name : {"http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"})
-            qunsetenv(name);
-        qputenv("no_proxy", "127.0.0.1,localhost");
         m_root = m_tmp.filePath(QStringLiteral("srv"));
         QDir().mkpath(m_root);
         QVERIFY(m_daemon.start(m_root));

@@ -5,71 +5,11 @@
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
 #include "HttpGitServer.h"
+#include "PrometheusText.h"
 
 #include <QtTest>
 
 using namespace repodeck::test;
-
-namespace {
-
-struct Sample
-{
-    QString name;
-    QMap<QString, QString> labels;
-    double value = 0;
-};
-
-// Parses Prometheus text format strictly enough to catch malformed output.
-bool parseMetrics(const QByteArray &text, QList<Sample> *samples, QString *error)
-{
-    static const QRegularExpression sampleRe("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})? (-?[0-9.eE+-]+|NaN|\\+Inf|-Inf)$");
-    static const QRegularExpression labelRe("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"(,|$)");
-    QSet<QString> typed;
-    for (const QByteArray &raw : text.split('\n')) {
-        const QString line = QString::fromUtf8(raw);
-        if (line.isEmpty())
-            continue;
-        if (line.startsWith("# TYPE ")) {
-            typed.insert(line.section(' ', 2, 2));
-            continue;
-        }
-        if (line.startsWith("# HELP "))
-            continue;
-        const auto m = sampleRe.match(line);
-        if (!m.hasMatch()) {
-            *error = "malformed line: " + line;
-            return false;
-        }
-        Sample s;
-        s.name = m.captured(1);
-        if (!typed.contains(s.name)) {
-            *error = "sample before its TYPE: " + line;
-            return false;
-        }
-        auto it = labelRe.globalMatch(m.captured(3));
-        while (it.hasNext()) {
-            const auto l = it.next();
-            s.labels.insert(l.captured(1), l.captured(2));
-        }
-        s.value = m.captured(4).toDouble();
-        samples->append(s);
-    }
-    return true;
-}
-
-double valueOf(const QList<Sample> &samples, const QString &name, const QMap<QString, QString> &labels)
-{
-    for (const Sample &s : samples) {
-        bool match = s.name == name;
-        for (auto it = labels.cbegin(); match && it != labels.cend(); ++it)
-            match = s.labels.value(it.key()) == it.value();
-        if (match)
-            return s.value;
-    }
-    return -1;
-}
-
-} // namespace
 
 class TestOperations : public QObject
 {
@@ -155,33 +95,33 @@ private slots:
         const qint64 before = QDateTime::currentSecsSinceEpoch();
         QCOMPARE(cli({"sync", "--json", "--metrics-file", metrics}), 1);
 
-        QList<Sample> samples;
+        QList<MetricSample> samples;
         QString error;
-        QVERIFY2(parseMetrics(readFile(metrics), &samples, &error), qPrintable(error));
-        { const double v = valueOf(samples, "repodeck_repo_last_sync_attempts", {{"repo", "flaky"}}); QCOMPARE(v, 2.0); }
-        { const double v = valueOf(samples, "repodeck_repo_outcome", {{"repo", "flaky"}, {"outcome", "cloned"}}); QCOMPARE(v, 1.0); }
-        { const double v = valueOf(samples, "repodeck_repo_outcome", {{"repo", "flaky"}, {"outcome", "failed"}}); QCOMPARE(v, 0.0); }
-        { const double v = valueOf(samples, "repodeck_repo_outcome", {{"repo", "gone"}, {"outcome", "failed"}}); QCOMPARE(v, 1.0); }
-        { const double v = valueOf(samples, "repodeck_repo_last_failure_info", {{"repo", "gone"}, {"category", "not_found"}}); QCOMPARE(v, 1.0); }
-        { const double v = valueOf(samples, "repodeck_repo_last_success_timestamp_seconds", {{"repo", "gone"}}); QCOMPARE(v, 0.0); }
-        { const double v = valueOf(samples, "repodeck_repo_last_success_timestamp_seconds", {{"repo", "flaky"}}); QVERIFY(v >= before); }
-        { const double v = valueOf(samples, "repodeck_repo_last_attempt_timestamp_seconds", {{"repo", "ok"}}); QVERIFY(v >= before); }
-        { const double v = valueOf(samples, "repodeck_repo_last_sync_received_bytes", {{"repo", "ok"}, {"mode", "mirror"}}); QVERIFY(v > 0); }
-        { const double v = valueOf(samples, "repodeck_run_failed_attempts", {{"category", "network"}}); QCOMPARE(v, 1.0); }
-        { const double v = valueOf(samples, "repodeck_run_failed_attempts", {{"category", "not_found"}}); QCOMPARE(v, 1.0); }
-        { const double v = valueOf(samples, "repodeck_run_attempts", {}); QCOMPARE(v, 4.0); }
-        { const double v = valueOf(samples, "repodeck_run_retries", {}); QCOMPARE(v, 1.0); }
-        { const double v = valueOf(samples, "repodeck_run_finished", {}); QCOMPARE(v, 1.0); }
+        QVERIFY2(parsePrometheusText(readFile(metrics), &samples, &error), qPrintable(error));
+        { const double v = metricValue(samples, "repodeck_repo_last_sync_attempts", {{"repo", "flaky"}}); QCOMPARE(v, 2.0); }
+        { const double v = metricValue(samples, "repodeck_repo_outcome", {{"repo", "flaky"}, {"outcome", "cloned"}}); QCOMPARE(v, 1.0); }
+        { const double v = metricValue(samples, "repodeck_repo_outcome", {{"repo", "flaky"}, {"outcome", "failed"}}); QCOMPARE(v, 0.0); }
+        { const double v = metricValue(samples, "repodeck_repo_outcome", {{"repo", "gone"}, {"outcome", "failed"}}); QCOMPARE(v, 1.0); }
+        { const double v = metricValue(samples, "repodeck_repo_last_failure_info", {{"repo", "gone"}, {"category", "not_found"}}); QCOMPARE(v, 1.0); }
+        { const double v = metricValue(samples, "repodeck_repo_last_success_timestamp_seconds", {{"repo", "gone"}}); QCOMPARE(v, 0.0); }
+        { const double v = metricValue(samples, "repodeck_repo_last_success_timestamp_seconds", {{"repo", "flaky"}}); QVERIFY(v >= before); }
+        { const double v = metricValue(samples, "repodeck_repo_last_attempt_timestamp_seconds", {{"repo", "ok"}}); QVERIFY(v >= before); }
+        { const double v = metricValue(samples, "repodeck_repo_last_sync_received_bytes", {{"repo", "ok"}, {"mode", "mirror"}}); QVERIFY(v > 0); }
+        { const double v = metricValue(samples, "repodeck_run_failed_attempts", {{"category", "network"}}); QCOMPARE(v, 1.0); }
+        { const double v = metricValue(samples, "repodeck_run_failed_attempts", {{"category", "not_found"}}); QCOMPARE(v, 1.0); }
+        { const double v = metricValue(samples, "repodeck_run_attempts", {}); QCOMPARE(v, 4.0); }
+        { const double v = metricValue(samples, "repodeck_run_retries", {}); QCOMPARE(v, 1.0); }
+        { const double v = metricValue(samples, "repodeck_run_finished", {}); QCOMPARE(v, 1.0); }
         const QString proxyHost = QString("127.0.0.1:%1").arg(proxy.port());
-        { const double v = valueOf(samples, "repodeck_host_breaker_state", {{"host", proxyHost}, {"state", "closed"}}); QCOMPARE(v, 1.0); }
+        { const double v = metricValue(samples, "repodeck_host_breaker_state", {{"host", proxyHost}, {"state", "closed"}}); QCOMPARE(v, 1.0); }
         QCOMPARE(QDir(QFileInfo(metrics).path()).entryList(QDir::Files | QDir::Hidden), QStringList{"repodeck.prom"});
 
         // A second run that only syncs one repository still reports all three.
         QCOMPARE(cli({"sync", "ok", "--json", "--metrics-file", metrics}), 0);
         samples.clear();
-        QVERIFY(parseMetrics(readFile(metrics), &samples, &error));
-        { const double v = valueOf(samples, "repodeck_repo_outcome", {{"repo", "flaky"}, {"outcome", "cloned"}}); QCOMPARE(v, 1.0); }
-        { const double v = valueOf(samples, "repodeck_repo_outcome", {{"repo", "ok"}, {"outcome", "up_to_date"}}); QCOMPARE(v, 1.0); }
+        QVERIFY(parsePrometheusText(readFile(metrics), &samples, &error));
+        { const double v = metricValue(samples, "repodeck_repo_outcome", {{"repo", "flaky"}, {"outcome", "cloned"}}); QCOMPARE(v, 1.0); }
+        { const double v = metricValue(samples, "repodeck_repo_outcome", {{"repo", "ok"}, {"outcome", "up_to_date"}}); QCOMPARE(v, 1.0); }
     }
 
     // Found by a fresh reviewer: a link planted in the (often group-

@@ -36,11 +36,6 @@ private:
     QTemporaryDir m_tmp;
     int m_counter = 0;
 
-    bool haveTools() const
-    {
-        return !qEnvironmentVariable("REPODECK_MAXRSS").isEmpty() && !CliRunner::binary().isEmpty();
-    }
-
     CliSync sync(const QByteArray &pack, int timeoutMs, const QStringList &env = {})
     {
         PackServer server;
@@ -78,8 +73,7 @@ private slots:
         QFETCH(QByteArray, pack);
         QFETCH(QString, limit);
         QFETCH(QString, error);
-        if (!haveTools())
-            QSKIP("needs REPODECK_MAXRSS and REPODECK_CLI (set by CTest)");
+        REPODECK_REQUIRE_MEASURED_CLI();
         QStringList env;
         if (!limit.isEmpty())
             env << "REPODECK_PACK_MAX_OBJECTS=" + limit;
@@ -97,8 +91,7 @@ private slots:
     // about 150 bytes an object (972 MB for 6 million); now under 60.
     void memoryPerObjectIsSmall()
     {
-        if (!haveTools())
-            QSKIP("needs REPODECK_MAXRSS and REPODECK_CLI (set by CTest)");
+        REPODECK_REQUIRE_MEASURED_CLI();
         const quint32 n = 400'000;
         const CliSync base = sync(HostilePack::tinyBlobsPack(1), 60'000);
         const CliSync many = sync(HostilePack::tinyBlobsPack(n), 120'000);
@@ -127,8 +120,7 @@ private slots:
 
     void memoryPerDeltaIsSmall()
     {
-        if (!haveTools())
-            QSKIP("needs REPODECK_MAXRSS and REPODECK_CLI (set by CTest)");
+        REPODECK_REQUIRE_MEASURED_CLI();
         QFETCH(bool, ref);
         // REPODECK_PACKBENCH_DELTAS: another count, for docs/benchmarks.md.
         const quint32 n = qEnvironmentVariableIntValue("REPODECK_PACKBENCH_DELTAS") > 0
@@ -153,8 +145,7 @@ private slots:
     // refused from their count, before memory grows with them.
     void deltasCountAgainstTheLimit()
     {
-        if (!haveTools())
-            QSKIP("needs REPODECK_MAXRSS and REPODECK_CLI (set by CTest)");
+        REPODECK_REQUIRE_MEASURED_CLI();
         const quint32 n = 10'000;
         // Room for n plain objects, but not for n REF deltas.
         const CliSync r = sync(HostilePack::tinyDeltaChainPack(n, true), 60'000,
@@ -175,8 +166,7 @@ private slots:
     // not counted and each indexing run had a budget of its own (4 GiB).
     void spillBudgetIsProcessWide()
     {
-        if (!haveTools())
-            QSKIP("needs REPODECK_MAXRSS and REPODECK_CLI (set by CTest)");
+        REPODECK_REQUIRE_MEASURED_CLI();
         const CliSync r = sync(HostilePack::chainedHugeDeltaPack(2, quint64(200) << 20), 60'000,
                                {"REPODECK_PACK_DISK_MB=64"});
         const QString out = QString::fromUtf8(r.out);
@@ -194,8 +184,9 @@ private slots:
     void benchmarkAgainstGit()
     {
         const quint32 n = qEnvironmentVariable("REPODECK_PACKBENCH_OBJECTS").toUInt();
-        if (n == 0 || !haveTools())
+        if (n == 0)
             QSKIP("set REPODECK_PACKBENCH_OBJECTS to run");
+        REPODECK_REQUIRE_MEASURED_CLI();
         const QByteArray pack = HostilePack::tinyBlobsPack(n);
         const CliSync base = sync(HostilePack::tinyBlobsPack(1), 60'000);
         const CliSync ours = sync(pack, 600'000);

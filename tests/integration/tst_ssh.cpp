@@ -5,10 +5,9 @@
 #include "FaultProxy.h"
 #include "GitRepoFactory.h"
 #include "SshServer.h"
+#include "TestEnvironment.h"
 #include "net/NetworkSetup.h"
 #include "net/ssh/HostKeyTrust.h"
-#include "net/ssh/OpenSshTransport.h"
-#include "retry/ErrorClassifier.h"
 
 #include <QtTest>
 
@@ -35,90 +34,14 @@ private:
     }
 
 private slots:
-    void parsing_data()
-    {
-        QTest::addColumn<QString>("url");
-        QTest::addColumn<QString>("user");
-        QTest::addColumn<QString>("host");
-        QTest::addColumn<int>("port");
-        QTest::addColumn<QString>("path");
-        QTest::newRow("ssh url") << "ssh://git@example.test:2222/org/r.git" << "git" << "example.test" << 2222 << "/org/r.git";
-        QTest::newRow("ssh url, no user") << "ssh://example.test/r.git" << "" << "example.test" << 0 << "/r.git";
-        QTest::newRow("home relative") << "ssh://h.test/~me/r.git" << "" << "h.test" << 0 << "~me/r.git";
-        QTest::newRow("scp") << "git@example.test:org/r.git" << "git" << "example.test" << 0 << "org/r.git";
-        QTest::newRow("scp absolute") << "me@h.test:/srv/r.git" << "me" << "h.test" << 0 << "/srv/r.git";
-    }
-
-    void hostileTargetsAreRefused_data()
-    {
-        QTest::addColumn<QString>("url");
-        QTest::newRow("ssh user option") << "ssh://-oProxyCommand=touch%20x@127.0.0.1/r.git";
-        QTest::newRow("ssh host option") << "ssh://-oProxyCommand=x/r.git";
-        QTest::newRow("scp user option") << "-oProxyCommand=x@h.test:r.git";
-        QTest::newRow("scp host option") << "-oProxyCommand=touch_x:repo";
-        QTest::newRow("LF in user") << "ssh://a%0Ab@h.test/r.git";
-        QTest::newRow("LF in path") << "ssh://h.test/r%0A.git";
-    }
-    // Finding 3 of issue 14: checked by the transport itself, on every ssh
-    // path, whatever let the URL through.
-    void hostileTargetsAreRefused()
-    {
-        QFETCH(QString, url);
-        QVERIFY(!core::parseSshUrl(url).valid);
-    }
-    void parsing()
-    {
-        QFETCH(QString, url);
-        QFETCH(QString, user);
-        QFETCH(QString, host);
-        QFETCH(int, port);
-        QFETCH(QString, path);
-        const auto t = core::parseSshUrl(url);
-        QVERIFY(t.valid);
-        QCOMPARE(t.user, user);
-        QCOMPARE(t.host, host);
-        QCOMPARE(t.port, port);
-        QCOMPARE(t.path, path);
-    }
-
-    void hostileHostIsRejected()
-    {
-        // "-oProxyCommand=..." as a host would be an option injection.
-        QVERIFY(!core::parseSshUrl("-oProxyCommand=touch_x:repo").valid);
-        const QStringList cmd = core::sshCommandLine(core::parseSshUrl("git@h.test:it's.git"), "git-upload-pack", 5, {});
-        QVERIFY(cmd.contains("--"));
-        QCOMPARE(cmd.last(), QString("git-upload-pack 'it'\\''s.git'"));
-        QVERIFY(cmd.contains("BatchMode=yes"));
-    }
-
-    void stderrClassification_data()
-    {
-        QTest::addColumn<QString>("stderrText");
-        QTest::addColumn<QString>("category");
-        QTest::newRow("unknown host key") << "No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking.\nHost key verification failed." << "host_key";
-        QTest::newRow("changed host key") << "@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nHost key verification failed." << "host_key";
-        QTest::newRow("wrong key") << "git@h: Permission denied (publickey)." << "auth";
-        QTest::newRow("refused") << "ssh: connect to host 127.0.0.1 port 1: Connection refused" << "network";
-        QTest::newRow("dns") << "ssh: Could not resolve hostname nope.invalid: Name or service not known" << "network";
-        QTest::newRow("missing repo") << "fatal: '/srv/nope.git' does not appear to be a git repository" << "not_found";
-    }
-    void stderrClassification()
-    {
-        QFETCH(QString, stderrText);
-        QFETCH(QString, category);
-        const auto f = core::classifySshStderr(stderrText, 255);
-        core::FailureInput in;
-        in.gitClass = f.gitClass;
-        in.gitCode = f.gitCode;
-        in.gitMessage = f.message;
-        QCOMPARE(core::categoryName(core::classifyFailure(in).category), category);
-    }
-
     void initTestCase()
     {
         QCOMPARE(core::initializeNetwork(), QString());
-        if (!m_sshd.start())
-            QSKIP(qPrintable("no sshd here: " + m_sshd.error()));
+        REPODECK_REQUIRE_TOOL("sshd", "package openssh-server");
+        REPODECK_REQUIRE_TOOL("ssh-keygen", "package openssh-client");
+        REPODECK_REQUIRE_TOOL("ssh-keyscan", "package openssh-client");
+        // Installed but unable to run here (a non-root account without /run/sshd).
+        REPODECK_REQUIRE(m_sshd.start(), "no sshd here: " + m_sshd.error());
         m_bare = GitRepoFactory::createBareRepo(m_tmp.filePath("srv"), "r.git", 3);
         QVERIFY(!m_bare.isEmpty());
     }

@@ -292,6 +292,9 @@ private slots:
         h.scheduler.setBusyRetryInterval(core::Millis(50));
         GitRepoFactory::createBareRepo(m_root, "busy.git", 1);
         const QString dir = m_tmp.filePath("work/busy");
+        // The lock beside the target needs its folder, which an earlier
+        // test's clone may or may not have made.
+        QVERIFY(QDir().mkpath(QFileInfo(dir).path()));
         core::RepoLock held;
         QCOMPARE(held.tryAcquire(core::RepoLock::lockPathForClone(dir)), core::RepoLock::State::Acquired);
         QSignalSpy waiting(&h.scheduler, &core::Scheduler::waitingForLock);

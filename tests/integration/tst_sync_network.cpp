@@ -2,6 +2,7 @@
 // network faults injected by a TCP proxy, all on 127.0.0.1.
 #include "SyncHarness.h"
 
+#include "BlackHoleListener.h"
 #include "FaultProxy.h"
 #include "GitDaemonServer.h"
 #include "GitRepoFactory.h"
@@ -9,10 +10,6 @@
 #include "net/NetworkSetup.h"
 
 #include <QtTest>
-
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <unistd.h>
 
 using namespace repodeck;
 using namespace repodeck::test;
@@ -228,35 +225,17 @@ private slots:
 
     void connectTimeoutBoundsAHangingConnect()
     {
-        // A listener whose accept queue is full and never drained: further
-        // SYNs are dropped, so connect() hangs: a real black hole on loopback.
-        const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        QCOMPARE(::bind(listener, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
-        QCOMPARE(::listen(listener, 0), 0);
-        socklen_t len = sizeof addr;
-        ::getsockname(listener, reinterpret_cast<sockaddr *>(&addr), &len);
-        const quint16 port = ntohs(addr.sin_port);
-        QList<int> fillers;
-        for (int i = 0; i < 4; ++i) {
-            const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-            ::connect(s, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
-            fillers << s;
-        }
+        BlackHoleListener hole;
+        QVERIFY2(hole.start(), qPrintable(hole.error()));
         auto policy = fastPolicy(1);
         policy.connectTimeout = Millis(400);
         policy.stallTimeout = Millis(60'000);
         SyncHarness h;
         QElapsedTimer t;
         t.start();
-        const auto r = h.syncAndWait(h.spec("ct", QStringLiteral("git://127.0.0.1:%1/x.git").arg(port), target()),
-                                     policy, 20'000);
+        const auto r = h.syncAndWait(h.spec("ct", hole.url("git", "x.git"), target()), policy, 20'000);
         const qint64 elapsed = t.elapsed();
-        for (int s : fillers)
-            ::close(s);
-        ::close(listener);
+        hole.close();
         QCOMPARE(r.outcome, Outcome::Failed);
         if (r.error.category == ErrorCategory::Network)
             QSKIP("this kernel completed the handshake; the connect black hole could not be built here");

@@ -3,7 +3,8 @@
 # GNOME Keyring (the Secret Service RepoDeck's keychain uses on Linux), whose
 # files live in a throwaway directory: the user's own keyring is never seen.
 # Without dbus-run-session or gnome-keyring-daemon the command runs as is,
-# with REPODECK_TEST_NO_KEYRING=1 so its keychain tests can skip saying why.
+# with REPODECK_TEST_NO_KEYRING=1 so its keychain tests can skip saying why
+# (and fail under CI=true: REPODECK_REQUIRE in tests/support/TestEnvironment.h).
 set -eu
 if [ "${1:-}" = "--inside" ]; then
     shift

@@ -6,6 +6,7 @@
 #include "GitRepoFactory.h"
 #include "HttpGitServer.h"
 #include "SshServer.h"
+#include "TestEnvironment.h"
 #include "TestPki.h"
 #include "UiTestUtil.h"
 #include "auth/Keychain.h"
@@ -96,14 +97,15 @@ private:
 private slots:
     void initTestCase()
     {
-        if (qEnvironmentVariableIsSet("REPODECK_TEST_NO_KEYRING"))
-            QSKIP("dbus-run-session and gnome-keyring-daemon are needed (./dev.sh installs them)");
+        REPODECK_REQUIRE_TOOL("dbus-run-session", "package dbus; ./dev.sh installs it");
+        REPODECK_REQUIRE_TOOL("gnome-keyring-daemon", "package gnome-keyring; ./dev.sh installs it");
+        // Set by with-keyring.sh when it could not start the private keyring.
+        REPODECK_REQUIRE(!qEnvironmentVariableIsSet("REPODECK_TEST_NO_KEYRING"),
+                         QStringLiteral("the private keyring of with-keyring.sh is needed"));
         // No helper of the developer's git config may answer for the test.
-        qputenv("HOME", m_dir.filePath("home").toUtf8());
-        qputenv("GIT_CONFIG_NOSYSTEM", "1");
+        QVERIFY(isolateProcessEnvironment(m_dir.filePath("home")));
         qputenv("REPODECK_LOG_DIR", m_dir.filePath("logs").toUtf8());
         qputenv("REPODECK_KEYCHAIN_SERVICE", "RepoDeck-uitest-" + QByteArray::number(QCoreApplication::applicationPid()));
-        QDir().mkpath(m_dir.filePath("home"));
         QCOMPARE(core::initializeNetwork(), QString());
         isolateSettings(QStringLiteral("tst_trust"));
         m_served = m_dir.filePath("served");
@@ -237,8 +239,9 @@ private slots:
 
     void hostKeyIsScannedAndWrittenOnlyOnConfirmation()
     {
-        if (!m_sshd.start())
-            QSKIP(qPrintable("sshd is needed: " + m_sshd.error()));
+        REPODECK_REQUIRE_TOOL("sshd", "package openssh-server");
+        REPODECK_REQUIRE_TOOL("ssh-keyscan", "package openssh-client");
+        REPODECK_REQUIRE(m_sshd.start(), "sshd is needed: " + m_sshd.error());
         const QString bare = GitRepoFactory::createBareRepo(m_dir.filePath("ssh"), "s.git", 2);
         QVERIFY(!bare.isEmpty());
         const QString knownHosts = m_dir.filePath("ui_known_hosts");

@@ -1,5 +1,4 @@
 // core/state: RepoStateStore round trip, atomic save, unreadable files.
-// (A core test kept with the GUI tests because the GUI is its only user so far.)
 #include "state/RepoStateStore.h"
 
 #include <QtTest>
