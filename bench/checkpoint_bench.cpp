@@ -41,8 +41,8 @@ Figure gitClone(FaultProxy &proxy, const QString &url, const QString &dest, cons
     return {what, rc == 0, t.elapsed(), proxy.bytesToClient(), 1};
 }
 
-Figure repodeckClone(FaultProxy &proxy, const QString &url, const QString &dest, core::Checkpoint mode,
-                     const QString &what)
+Figure repodeckClone(FaultProxy &proxy, const QString &url, const QString &dest,
+                     core::Checkpoint mode, const QString &what)
 {
     proxy.resetStats();
     core::Scheduler scheduler;
@@ -58,12 +58,16 @@ Figure repodeckClone(FaultProxy &proxy, const QString &url, const QString &dest,
     core::RepoResult result;
     QEventLoop loop;
     QObject::connect(&scheduler, &core::Scheduler::finished, &loop,
-                     [&](const QString &, const core::RepoResult &r) { result = r; loop.quit(); });
+                     [&](const QString &, const core::RepoResult &r) {
+        result = r;
+        loop.quit();
+    });
     QElapsedTimer t;
     t.start();
     scheduler.sync(spec, policy);
     loop.exec();
-    return {what, result.outcome == core::Outcome::Cloned, t.elapsed(), proxy.bytesToClient(), result.attempts};
+    return {what, result.outcome == core::Outcome::Cloned, t.elapsed(), proxy.bytesToClient(),
+            result.attempts};
 }
 
 } // namespace
@@ -88,20 +92,24 @@ int main(int argc, char *argv[])
     if (!daemon.start(root) || !proxy.start(daemon.port()))
         return 1;
     const QString url = proxy.url("git", "h.git");
-    std::printf("history: %d tags x %lld bytes (incompressible); cut link: every connection reset after %lld bytes\n",
-                tags, static_cast<long long>(perTag), static_cast<long long>(cut));
+    std::printf(
+        "history: %d tags x %lld bytes (incompressible); cut link: every connection reset after %lld bytes\n",
+        tags, static_cast<long long>(perTag), static_cast<long long>(cut));
 
     QList<Figure> figures;
     figures << gitClone(proxy, url, tmp.filePath("g1"), "clean link: git clone");
-    figures << repodeckClone(proxy, url, tmp.filePath("r1"), core::Checkpoint::Never, "clean link: repodeck, plain clone");
-    figures << repodeckClone(proxy, url, tmp.filePath("r2"), core::Checkpoint::Always, "clean link: repodeck, checkpoint=always");
+    figures << repodeckClone(proxy, url, tmp.filePath("r1"), core::Checkpoint::Never,
+                             "clean link: repodeck, plain clone");
+    figures << repodeckClone(proxy, url, tmp.filePath("r2"), core::Checkpoint::Always,
+                             "clean link: repodeck, checkpoint=always");
     proxy.setCutAfterBytes(cut);
     figures << gitClone(proxy, url, tmp.filePath("g2"), "cutting link: git clone");
-    figures << repodeckClone(proxy, url, tmp.filePath("r3"), core::Checkpoint::Auto, "cutting link: repodeck, checkpoint=auto");
+    figures << repodeckClone(proxy, url, tmp.filePath("r3"), core::Checkpoint::Auto,
+                             "cutting link: repodeck, checkpoint=auto");
 
     std::printf("%-46s %-6s %9s %12s %9s\n", "run", "result", "time (s)", "bytes (MB)", "attempts");
     for (const Figure &f : figures)
-        std::printf("%-46s %-6s %9.2f %12.1f %9d\n", qPrintable(f.what), f.ok ? "ok" : "FAIL", f.ms / 1000.0,
-                    f.bytes / 1e6, f.attempts);
+        std::printf("%-46s %-6s %9.2f %12.1f %9d\n", qPrintable(f.what), f.ok ? "ok" : "FAIL",
+                    f.ms / 1000.0, f.bytes / 1e6, f.attempts);
     return 0;
 }

@@ -17,7 +17,9 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     if (argc != 4 && argc != 5) {
-        std::fprintf(stderr, "usage: fault_proxy_tool TARGET_PORT RESET_PROBABILITY SEED [CUT_AFTER_BYTES]\n");
+        std::fprintf(
+            stderr,
+            "usage: fault_proxy_tool TARGET_PORT RESET_PROBABILITY SEED [CUT_AFTER_BYTES]\n");
         return 2;
     }
     repodeck::test::FaultProxy proxy;
@@ -35,7 +37,8 @@ int main(int argc, char *argv[])
             app.quit();
     });
     app.exec();
-    std::fprintf(stderr, "connections %d, reset %d, bytes to clients %lld\n", proxy.totalConnections(),
-                 proxy.resetConnections(), static_cast<long long>(proxy.bytesToClient()));
+    std::fprintf(stderr, "connections %d, reset %d, bytes to clients %lld\n",
+                 proxy.totalConnections(), proxy.resetConnections(),
+                 static_cast<long long>(proxy.bytesToClient()));
     return 0;
 }

@@ -56,10 +56,14 @@ struct Lateness
             return 0;
         std::vector<double> s = samples;
         std::sort(s.begin(), s.end());
-        const size_t i = std::min(s.size() - 1, static_cast<size_t>(p / 100.0 * static_cast<double>(s.size())));
+        const size_t i = std::min(s.size() - 1,
+                                  static_cast<size_t>(p / 100.0 * static_cast<double>(s.size())));
         return s[i];
     }
-    double max() const { return samples.empty() ? 0 : *std::max_element(samples.begin(), samples.end()); }
+    double max() const
+    {
+        return samples.empty() ? 0 : *std::max_element(samples.begin(), samples.end());
+    }
 };
 
 // Measures how late a 10 ms timer fires during `ms`. A local event loop:
@@ -106,11 +110,16 @@ class TrafficGenerator
 {
 public:
     TrafficGenerator(core::Scheduler *scheduler, QStringList names, int active)
-        : m_scheduler(scheduler), m_names(std::move(names)), m_active(active)
+        : m_scheduler(scheduler)
+        , m_names(std::move(names))
+        , m_active(active)
     {
     }
 
-    void start() { m_thread = std::thread([this] { run(); }); }
+    void start()
+    {
+        m_thread = std::thread([this] { run(); });
+    }
     void stop()
     {
         m_stop = true;
@@ -178,7 +187,8 @@ private:
                     if (fail) {
                         record.error.category = core::ErrorCategory::Network;
                         record.error.transient = true;
-                        record.error.message = QStringLiteral("The connection was reset by the peer.");
+                        record.error.message = QStringLiteral(
+                            "The connection was reset by the peer.");
                         record.retryIn = core::Millis(1000);
                         job.waiting = true;
                         job.waitUntil = now + std::chrono::milliseconds(1000);
@@ -200,11 +210,13 @@ private:
                 }
                 if (now >= job.nextProgress) {
                     job.nextProgress += std::chrono::milliseconds(100); // 10 per second
-                    const double done = std::chrono::duration<double>(elapsed) / std::chrono::duration<double>(job.length);
+                    const double done = std::chrono::duration<double>(elapsed)
+                                        / std::chrono::duration<double>(job.length);
                     core::TransferProgress p;
                     p.phase = core::Phase::Receiving;
                     p.totalObjects = job.totalObjects;
-                    p.receivedObjects = static_cast<quint64>(done * static_cast<double>(job.totalObjects));
+                    p.receivedObjects = static_cast<quint64>(
+                        done * static_cast<double>(job.totalObjects));
                     p.receivedBytes = p.receivedObjects * 4096;
                     post([s, name, p] { emit s->progress(name, p); });
                 }
@@ -238,8 +250,9 @@ protected:
 
 void report(const char *phase, const Lateness &l)
 {
-    std::printf("%-6s event-loop delay (10 ms timer lateness): p50 %.2f ms  p99 %.2f ms  max %.2f ms  (%zu samples)\n",
-                phase, l.percentile(50), l.percentile(99), l.max(), l.samples.size());
+    std::printf(
+        "%-6s event-loop delay (10 ms timer lateness): p50 %.2f ms  p99 %.2f ms  max %.2f ms  (%zu samples)\n",
+        phase, l.percentile(50), l.percentile(99), l.max(), l.samples.size());
 }
 
 } // namespace
@@ -285,7 +298,8 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "the workspace did not load\n");
         return 1;
     }
-    window.table()->sortByColumn(byState ? ui::RepoTableModel::State : ui::RepoTableModel::Name, Qt::AscendingOrder);
+    window.table()->sortByColumn(byState ? ui::RepoTableModel::State : ui::RepoTableModel::Name,
+                                 Qt::AscendingOrder);
     window.table()->scrollToTop();
     PaintCounter paints;
     window.table()->viewport()->installEventFilter(&paints);
@@ -299,9 +313,11 @@ int main(int argc, char *argv[])
     QObject::connect(window.scheduler(), &core::Scheduler::attemptFinished, [&] { ++signalsSeen; });
     QObject::connect(window.scheduler(), &core::Scheduler::finished, [&] { ++signalsSeen; });
 
-    std::printf("RepoDeck GUI event-loop benchmark: %d repositories, %d syncing at once, %d s, sorted by %s, "
-                "platform %s\n",
-                repositories, active, seconds, byState ? "state" : "name", qPrintable(QGuiApplication::platformName()));
+    std::printf(
+        "RepoDeck GUI event-loop benchmark: %d repositories, %d syncing at once, %d s, sorted by %s, "
+        "platform %s\n",
+        repositories, active, seconds, byState ? "state" : "name",
+        qPrintable(QGuiApplication::platformName()));
     const Lateness idle = measure(2000);
 
     TrafficGenerator traffic(window.scheduler(), names, active);
@@ -314,12 +330,15 @@ int main(int argc, char *argv[])
 
     report("idle", idle);
     report("load", loaded);
-    std::printf("traffic: %llu scheduler signals delivered (%.0f/s); %llu dataChanged emitted (%.1f/s)\n",
-                static_cast<unsigned long long>(signalsSeen), static_cast<double>(signalsSeen) / seconds,
-                static_cast<unsigned long long>(dataChanged), static_cast<double>(dataChanged) / seconds);
-    std::printf("table repaints: %d (%.1f/s)\n", paints.count, static_cast<double>(paints.count) / seconds);
+    std::printf(
+        "traffic: %llu scheduler signals delivered (%.0f/s); %llu dataChanged emitted (%.1f/s)\n",
+        static_cast<unsigned long long>(signalsSeen), static_cast<double>(signalsSeen) / seconds,
+        static_cast<unsigned long long>(dataChanged), static_cast<double>(dataChanged) / seconds);
+    std::printf("table repaints: %d (%.1f/s)\n", paints.count,
+                static_cast<double>(paints.count) / seconds);
     if (!window.isVisible() || paints.count == 0)
-        std::printf("warning: the window was not painted; the figures above do not include painting\n");
+        std::printf(
+            "warning: the window was not painted; the figures above do not include painting\n");
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     std::printf("peak RSS: %.1f MiB\n", static_cast<double>(usage.ru_maxrss) / 1024.0);

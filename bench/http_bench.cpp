@@ -57,16 +57,17 @@ Timing syncOnce(const QString &url, const QString &dest, core::Outcome expected)
     QEventLoop loop;
     QObject::connect(&scheduler, &core::Scheduler::finished, &loop,
                      [&](const QString &, const core::RepoResult &r) {
-                         result = r;
-                         loop.quit();
-                     });
+        result = r;
+        loop.quit();
+    });
     QElapsedTimer t;
     t.start();
     scheduler.sync(spec, policy);
     loop.exec();
     const qint64 us = t.nsecsElapsed() / 1000;
     if (result.outcome != expected)
-        std::fprintf(stderr, "unexpected outcome %s: %s\n", qPrintable(core::outcomeName(result.outcome)),
+        std::fprintf(stderr, "unexpected outcome %s: %s\n",
+                     qPrintable(core::outcomeName(result.outcome)),
                      qPrintable(result.error.text()));
     return {result.outcome == expected, us};
 }
@@ -110,7 +111,8 @@ int main(int argc, char *argv[])
     if (bare.isEmpty() || !GitRepoFactory::addCommits(bare, commits))
         return 1;
     for (int i = 1; i <= blobs; ++i)
-        if (!GitRepoFactory::addLargeFile(bare, blobBytes, "main", QStringLiteral("blob%1.bin").arg(i)))
+        if (!GitRepoFactory::addLargeFile(bare, blobBytes, "main",
+                                          QStringLiteral("blob%1.bin").arg(i)))
             return 1;
     GitRepoFactory::git({"repack", "-a", "-d", "-q"}, bare);
     // Both clients verify the server: Qt through its default configuration,
@@ -125,16 +127,19 @@ int main(int argc, char *argv[])
     QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
     tls.addCaCertificates(QSslCertificate::fromData(pki.caPem, QSsl::Pem));
     QSslConfiguration::setDefaultConfiguration(tls);
-    git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, QFile::encodeName(pki.caFile).constData(), nullptr);
+    git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, QFile::encodeName(pki.caFile).constData(),
+                     nullptr);
 
     HttpGitServer http, https;
     https.setTls(pki.serverPem + pki.caPem, pki.serverKeyPem);
     https.setUrlHost(QStringLiteral("localhost"));
     if (!http.start(root) || !https.start(root))
         return 1;
-    std::printf("history: %d small commits + %d x %lld bytes incompressible; packed repository %.1f MB\n", commits,
-                blobs, static_cast<long long>(blobBytes), directorySize(bare + "/objects") / 1e6);
-    std::printf("%-6s %-4s %-8s %10s %22s\n", "scheme", "run", "backend", "clone (s)", "no-op fetch (s, median)");
+    std::printf(
+        "history: %d small commits + %d x %lld bytes incompressible; packed repository %.1f MB\n",
+        commits, blobs, static_cast<long long>(blobBytes), directorySize(bare + "/objects") / 1e6);
+    std::printf("%-6s %-4s %-8s %10s %22s\n", "scheme", "run", "backend", "clone (s)",
+                "no-op fetch (s, median)");
 
     using Key = std::pair<QString, HttpBackend>;
     std::map<Key, std::vector<qint64>> clones, fetches;
@@ -149,7 +154,8 @@ int main(int argc, char *argv[])
             for (const HttpBackend backend : order) {
                 core::http::useHttpBackend(backend);
                 const QString name = core::http::httpBackendName(backend);
-                const QString dest = tmp.filePath(QStringLiteral("c-%1-%2-%3").arg(scheme).arg(run).arg(name));
+                const QString dest = tmp.filePath(
+                    QStringLiteral("c-%1-%2-%3").arg(scheme).arg(run).arg(name));
                 const Timing clone = syncOnce(url, dest, core::Outcome::Cloned);
                 allOk = allOk && clone.ok;
                 clones[{scheme, backend}].push_back(clone.us);
@@ -160,16 +166,18 @@ int main(int argc, char *argv[])
                     thisRun.push_back(fetch.us);
                     fetches[{scheme, backend}].push_back(fetch.us);
                 }
-                std::printf("%-6s %-4d %-8s %10.3f %22.4f\n", qPrintable(scheme), run, qPrintable(name),
-                            clone.us / 1e6, median(thisRun) / 1e6);
+                std::printf("%-6s %-4d %-8s %10.3f %22.4f\n", qPrintable(scheme), run,
+                            qPrintable(name), clone.us / 1e6, median(thisRun) / 1e6);
             }
         }
     }
-    std::printf("\nmedians (%d clones, %d fetches each)   clone (s)   no-op fetch (s)\n", runs, runs * fetchesPerRun);
+    std::printf("\nmedians (%d clones, %d fetches each)   clone (s)   no-op fetch (s)\n", runs,
+                runs * fetchesPerRun);
     for (const QString &scheme : {QStringLiteral("http"), QStringLiteral("https")})
         for (const HttpBackend backend : {HttpBackend::Qt, HttpBackend::Libgit2})
             std::printf("%-6s %-30s %10.3f %17.4f\n", qPrintable(scheme),
-                        qPrintable(core::http::httpBackendName(backend)), median(clones[{scheme, backend}]) / 1e6,
+                        qPrintable(core::http::httpBackendName(backend)),
+                        median(clones[{scheme, backend}]) / 1e6,
                         median(fetches[{scheme, backend}]) / 1e6);
     return allOk ? 0 : 1;
 }

@@ -50,8 +50,9 @@ double median(std::vector<qint64> v)
 
 std::string response(int padding)
 {
-    std::string out = "HTTP/1.1 200 OK\r\nContent-Type: application/x-git-upload-pack-advertisement\r\n"
-                      "Content-Length: 4\r\nConnection: close\r\n";
+    std::string out
+        = "HTTP/1.1 200 OK\r\nContent-Type: application/x-git-upload-pack-advertisement\r\n"
+          "Content-Length: 4\r\nConnection: close\r\n";
     if (padding > 0)
         out += "X-Padding: " + std::string(size_t(padding), 'x') + "\r\n";
     return out + "\r\n0000";
@@ -134,7 +135,8 @@ int main(int argc, char *argv[])
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;
-    if (bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof address) < 0 || listen(listener, 64) < 0
+    if (bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof address) < 0
+        || listen(listener, 64) < 0
         || getsockname(listener, reinterpret_cast<sockaddr *>(&address), &length) < 0) {
         perror("listen");
         return 1;
@@ -143,7 +145,8 @@ int main(int argc, char *argv[])
     std::thread(serve, listener).detach();
     const QUrl url(QStringLiteral("http://127.0.0.1:%1/r.git/info/refs").arg(port));
 
-    std::printf("%-10s %-34s %-34s\n", "head", "Qt transport: us (read calls)", "blocking socket: us (read calls)");
+    std::printf("%-10s %-34s %-34s\n", "head", "Qt transport: us (read calls)",
+                "blocking socket: us (read calls)");
     // A libgit2 worker thread, as in a sync.
     QThread *worker = QThread::create([&] {
         for (const int pad : {0, 1000, 4000}) {
@@ -159,8 +162,9 @@ int main(int argc, char *argv[])
                 plainReads += readCalls() - before;
             }
             const size_t headBytes = response(pad).size() - 4;
-            std::printf("%5zu B    %8.0f (%5.0f)                   %8.0f (%5.0f)\n", headBytes, median(qt),
-                        double(qtReads) / requests, median(plain), double(plainReads) / requests);
+            std::printf("%5zu B    %8.0f (%5.0f)                   %8.0f (%5.0f)\n", headBytes,
+                        median(qt), double(qtReads) / requests, median(plain),
+                        double(plainReads) / requests);
         }
     });
     worker->start();

@@ -40,14 +40,18 @@ int main(int argc, char *argv[])
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/app.svg")));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Keeps many git repositories in sync over networks that fail."));
+    parser.setApplicationDescription(
+        QStringLiteral("Keeps many git repositories in sync over networks that fail."));
     parser.addHelpOption();
-    parser.addOption({QStringLiteral("version"), QStringLiteral("Print versions of RepoDeck, libgit2 and its TLS backend.")});
-    const QCommandLineOption workspaceOption(QStringLiteral("workspace"),
-                                             QStringLiteral("The workspace file (default: $REPODECK_WORKSPACE or %1).")
-                                                 .arg(core::Workspace::defaultPath()),
-                                             QStringLiteral("file"));
-    const QCommandLineOption hiddenOption(QStringLiteral("hidden"), QStringLiteral("Start in the system tray."));
+    parser.addOption({QStringLiteral("version"),
+                      QStringLiteral("Print versions of RepoDeck, libgit2 and its TLS backend.")});
+    const QCommandLineOption workspaceOption(
+        QStringLiteral("workspace"),
+        QStringLiteral("The workspace file (default: $REPODECK_WORKSPACE or %1).")
+            .arg(core::Workspace::defaultPath()),
+        QStringLiteral("file"));
+    const QCommandLineOption hiddenOption(QStringLiteral("hidden"),
+                                          QStringLiteral("Start in the system tray."));
     parser.addOption(workspaceOption);
     parser.addOption(hiddenOption);
     parser.process(app);
@@ -59,7 +63,8 @@ int main(int argc, char *argv[])
     // A logout or `kill` sends SIGTERM: quit through the event loop so the
     // window's shutdown (cancel, wait, save results) runs.
     core::SignalWatcher signalWatcher;
-    QObject::connect(&signalWatcher, &core::SignalWatcher::interrupted, &window, &ui::MainWindow::quit);
+    QObject::connect(&signalWatcher, &core::SignalWatcher::interrupted, &window,
+                     &ui::MainWindow::quit);
     if (!parser.isSet(hiddenOption) || !window.tray()->isAvailable())
         window.show();
     return app.exec();

@@ -9,10 +9,10 @@ namespace repodeck::core {
 // What a server asked credentials for (never holds a secret).
 struct CredentialRequest
 {
-    QString protocol;  // "https" or "http"
-    QString host;      // with ":port" when not the default
-    QString path;      // repository path, without a leading slash
-    QString username;  // from the URL, if any
+    QString protocol; // "https" or "http"
+    QString host;     // with ":port" when not the default
+    QString path;     // repository path, without a leading slash
+    QString username; // from the URL, if any
 };
 
 // A user name and secret from one source. The secret is kept only in

@@ -19,7 +19,8 @@ QSet<QByteArray> g_bad; // SHA-256 of host, user and secret: no secret kept in m
 QByteArray fingerprint(const CredentialRequest &r, const Credential &c)
 {
     QCryptographicHash h(QCryptographicHash::Sha256);
-    h.addData(r.protocol.toUtf8() + '\0' + r.host.toUtf8() + '\0' + c.username.toUtf8() + '\0' + c.secret.toUtf8());
+    h.addData(r.protocol.toUtf8() + '\0' + r.host.toUtf8() + '\0' + c.username.toUtf8() + '\0'
+              + c.secret.toUtf8());
     return h.result();
 }
 
@@ -78,21 +79,26 @@ int CredentialBroker::acquire(git_credential **out, const char *url, const char 
     if (!(allowedTypes & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
         return GIT_PASSTHROUGH;
     const QString configuredUrl = QString::fromUtf8(url ? url : "");
-    CredentialRequest request = requestFor(configuredUrl, QString::fromUtf8(usernameFromUrl ? usernameFromUrl : ""));
+    CredentialRequest request = requestFor(
+        configuredUrl, QString::fromUtf8(usernameFromUrl ? usernameFromUrl : ""));
     const std::optional<CredentialOrigin> configured = CredentialOrigin::fromUrl(configuredUrl);
     const std::optional<CredentialOrigin> connected = ConnectedOrigin::current();
-    if (configured && connected && (configured->scheme == QLatin1String("http") || configured->scheme == QLatin1String("https"))
+    if (configured && connected
+        && (configured->scheme == QLatin1String("http")
+            || configured->scheme == QLatin1String("https"))
         && *connected != *configured) {
         // libgit2 passes the configured URL even after a redirect to another
         // origin: ask for the one the transport actually talks to, and
         // without the configured URL's user name (it belongs to the old one).
-        request = CredentialRequest{connected->scheme, connected->hostField(), ConnectedOrigin::currentPath(), {}};
+        request = CredentialRequest{
+            connected->scheme, connected->hostField(), ConnectedOrigin::currentPath(), {}};
     }
     if (!isSafe(request)) {
-        git_error_set_str(GIT_ERROR_HTTP,
-                          "the repository URL holds a line break or NUL character (in its path or user name); "
-                          "RepoDeck asks no credential source about such a URL, since it could make git's "
-                          "credential helpers answer for another host. Correct the URL.");
+        git_error_set_str(
+            GIT_ERROR_HTTP,
+            "the repository URL holds a line break or NUL character (in its path or user name); "
+            "RepoDeck asks no credential source about such a URL, since it could make git's "
+            "credential helpers answer for another host. Correct the URL.");
         return GIT_EAUTH;
     }
     const QString key = request.protocol + QStringLiteral("://") + request.host;
@@ -109,15 +115,17 @@ int CredentialBroker::acquire(git_credential **out, const char *url, const char 
         if (!c || isKnownBad(request, *c))
             continue;
         if (git_credential_userpass_plaintext_new(out, c->username.toUtf8().constData(),
-                                                  c->secret.toUtf8().constData()) < 0)
+                                                  c->secret.toUtf8().constData())
+            < 0)
             return -1;
         state.offered = c;
         state.offeredBy = source;
         return 0;
     }
     git_error_set_str(GIT_ERROR_HTTP,
-                      m_tried.isEmpty() ? "remote authentication required and no credential source is available"
-                                        : "authentication failed: no credential was accepted");
+                      m_tried.isEmpty()
+                          ? "remote authentication required and no credential source is available"
+                          : "authentication failed: no credential was accepted");
     return GIT_EAUTH;
 }
 

@@ -29,7 +29,8 @@ class CredentialBroker
 public:
     explicit CredentialBroker(QList<std::shared_ptr<CredentialSource>> sources);
 
-    int acquire(git_credential **out, const char *url, const char *usernameFromUrl, unsigned int allowedTypes);
+    int acquire(git_credential **out, const char *url, const char *usernameFromUrl,
+                unsigned int allowedTypes);
     // ok: the attempt succeeded; authFailed: it ended with an auth failure.
     void report(bool ok, bool authFailed);
 

@@ -36,7 +36,8 @@ std::optional<CredentialOrigin> CredentialOrigin::fromUrl(const QUrl &url)
     o.host = url.host(QUrl::FullyEncoded).toLower();
     // Only the schemes credentials are sent over (found by fuzz_http:
     // "ttphs://h:8443/x" was an origin).
-    if (o.host.isEmpty() || (o.scheme != QLatin1String("http") && o.scheme != QLatin1String("https")))
+    if (o.host.isEmpty()
+        || (o.scheme != QLatin1String("http") && o.scheme != QLatin1String("https")))
         return std::nullopt;
     o.port = url.port(defaultPortOf(o.scheme));
     if (o.port <= 0)
@@ -51,7 +52,8 @@ bool CredentialOrigin::isDefaultPort() const
 
 QString CredentialOrigin::hostField() const
 {
-    const QString h = host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host;
+    const QString h = host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']')
+                                                      : host;
     return isDefaultPort() ? h : QStringLiteral("%1:%2").arg(h).arg(port);
 }
 

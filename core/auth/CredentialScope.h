@@ -18,7 +18,10 @@ struct CredentialOrigin
     int port = 0;   // always explicit (80/443 filled in)
 
     static std::optional<CredentialOrigin> fromUrl(const QUrl &url);
-    static std::optional<CredentialOrigin> fromUrl(const QString &url) { return fromUrl(QUrl(url)); }
+    static std::optional<CredentialOrigin> fromUrl(const QString &url)
+    {
+        return fromUrl(QUrl(url));
+    }
     // What git's credential protocol calls "host": with ":port" when not the default.
     QString hostField() const;
     // scheme://host[:port], for messages and as a key.

@@ -13,7 +13,8 @@ GitCredentialHelper::GitCredentialHelper(int timeoutMs)
 {
 }
 
-QByteArray GitCredentialHelper::describe(const CredentialRequest &request, const Credential *credential)
+QByteArray GitCredentialHelper::describe(const CredentialRequest &request,
+                                         const Credential *credential)
 {
     const QString user = credential ? credential->username : request.username;
     for (const QString &field : {request.protocol, request.host, request.path, user,
@@ -54,13 +55,15 @@ bool GitCredentialHelper::run(const QString &verb, const QByteArray &input, QByt
     // above that folder (a download, a shared folder) could name its own
     // credential.helper and be handed every stored password. Only the
     // user's own (global, XDG, system) configuration may choose helpers.
-    for (const char *name : {"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE",
-                             "GIT_OBJECT_DIRECTORY", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM"})
+    for (const char *name :
+         {"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+          "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM"})
         env.remove(QLatin1String(name));
     p.setProcessEnvironment(env);
     p.setWorkingDirectory(QDir::rootPath());
     p.setStandardErrorFile(QProcess::nullDevice());
-    p.start(git, {QStringLiteral("-c"), QStringLiteral("credential.interactive=never"), QStringLiteral("credential"), verb});
+    p.start(git, {QStringLiteral("-c"), QStringLiteral("credential.interactive=never"),
+                  QStringLiteral("credential"), verb});
     if (!p.waitForStarted(5000))
         return false;
     p.write(input);
@@ -91,7 +94,8 @@ std::optional<Credential> GitCredentialHelper::fill(const CredentialRequest &req
             c.secret = QString::fromUtf8(line.mid(9));
     }
     // A NUL or CR inside an answer is not a credential we can send or hand back.
-    if (c.secret.isEmpty() || !isSafeCredentialField(c.secret) || !isSafeCredentialField(c.username))
+    if (c.secret.isEmpty() || !isSafeCredentialField(c.secret)
+        || !isSafeCredentialField(c.username))
         return std::nullopt;
     return c;
 }

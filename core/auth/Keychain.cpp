@@ -12,10 +12,13 @@ namespace repodeck::core {
 
 namespace {
 
-KeychainResult run(keychain::Operation op, const QString &key, const QByteArray &data, int timeoutMs)
+KeychainResult run(keychain::Operation op, const QString &key, const QByteArray &data,
+                   int timeoutMs)
 {
     if (qEnvironmentVariable("REPODECK_KEYCHAIN") == QLatin1String("off"))
-        return {KeychainResult::Unavailable, {}, QStringLiteral("the keychain is switched off (REPODECK_KEYCHAIN=off)")};
+        return {KeychainResult::Unavailable,
+                {},
+                QStringLiteral("the keychain is switched off (REPODECK_KEYCHAIN=off)")};
     return keychain::runBackend(op, Keychain::service(), key, data, timeoutMs);
 }
 
@@ -59,9 +62,10 @@ QString Keychain::unavailableAdvice()
 #elif defined(Q_OS_MACOS)
     return QStringLiteral("The macOS Keychain did not answer; unlock it in Keychain Access.");
 #else
-    return QStringLiteral("No Secret Service keychain is running (GNOME Keyring or KWallet on a desktop session; "
-                          "on a server, store the token with git's credential helper instead, e.g. "
-                          "`git credential approve`).");
+    return QStringLiteral(
+        "No Secret Service keychain is running (GNOME Keyring or KWallet on a desktop session; "
+        "on a server, store the token with git's credential helper instead, e.g. "
+        "`git credential approve`).");
 #endif
 }
 
@@ -83,12 +87,14 @@ std::optional<Credential> decode(const QByteArray &data)
     const QString secret = o.value(QStringLiteral("secret")).toString();
     if (secret.isEmpty())
         return std::nullopt;
-    return Credential{o.value(QStringLiteral("username")).toString(), secret, QStringLiteral("keychain")};
+    return Credential{o.value(QStringLiteral("username")).toString(), secret,
+                      QStringLiteral("keychain")};
 }
 
 } // namespace
 
-QString KeychainCredentials::accountKey(const QString &protocol, const QString &host, const QString &username)
+QString KeychainCredentials::accountKey(const QString &protocol, const QString &host,
+                                        const QString &username)
 {
     return QStringLiteral("%1://%2@%3").arg(protocol, username, host);
 }
@@ -111,7 +117,8 @@ std::optional<Credential> KeychainCredentials::fill(const CredentialRequest &req
         if (r.status == KeychainResult::Failed) {
             // The key may hold a user name, which is often a token: name the host only.
             spdlog::warn("keychain: reading the login for {} failed: {}",
-                         hostKey(request.protocol, request.host).toStdString(), r.error.toStdString());
+                         hostKey(request.protocol, request.host).toStdString(),
+                         r.error.toStdString());
             return std::nullopt;
         }
         if (!r.ok())
@@ -131,7 +138,8 @@ void KeychainCredentials::reject(const CredentialRequest &request, const Credent
         if (!r.ok())
             continue;
         const std::optional<Credential> stored = decode(r.data);
-        if (stored && stored->username == credential.username && stored->secret == credential.secret) {
+        if (stored && stored->username == credential.username
+            && stored->secret == credential.secret) {
             Keychain::remove(key);
             spdlog::info("keychain: removed the rejected login for {}",
                          hostKey(request.protocol, request.host).toStdString());
@@ -139,16 +147,20 @@ void KeychainCredentials::reject(const CredentialRequest &request, const Credent
     }
 }
 
-KeychainResult KeychainCredentials::store(const CredentialRequest &request, const Credential &credential,
-                                          bool asHostDefault)
+KeychainResult KeychainCredentials::store(const CredentialRequest &request,
+                                          const Credential &credential, bool asHostDefault)
 {
     for (const QString &field : {request.protocol, request.host, credential.username}) {
         if (!isSafeCredentialField(field))
-            return {KeychainResult::Failed, {},
-                    QStringLiteral("the host or user name holds a line break or NUL character; nothing was stored")};
+            return {
+                KeychainResult::Failed,
+                {},
+                QStringLiteral(
+                    "the host or user name holds a line break or NUL character; nothing was stored")};
     }
     const QByteArray value = encode(credential);
-    KeychainResult r = Keychain::write(accountKey(request.protocol, request.host, credential.username), value);
+    KeychainResult r = Keychain::write(
+        accountKey(request.protocol, request.host, credential.username), value);
     if (r.ok() && asHostDefault)
         r = Keychain::write(hostKey(request.protocol, request.host), value);
     return r;

@@ -56,10 +56,12 @@ public:
     // no later run replays it; the desktop app then asks to sign in again.
     void reject(const CredentialRequest &request, const Credential &credential) override;
 
-    static QString accountKey(const QString &protocol, const QString &host, const QString &username);
+    static QString accountKey(const QString &protocol, const QString &host,
+                              const QString &username);
     static QString hostKey(const QString &protocol, const QString &host);
     // Stores under the account key, and under the host key when asked.
-    static KeychainResult store(const CredentialRequest &request, const Credential &credential, bool asHostDefault);
+    static KeychainResult store(const CredentialRequest &request, const Credential &credential,
+                                bool asHostDefault);
 };
 
 } // namespace repodeck::core

@@ -10,7 +10,7 @@ enum class Operation { Read, Write, Remove };
 // `timeoutMs`. Two implementations, chosen by the build:
 // KeychainBackend_qtkeychain.cpp (Linux, macOS) and KeychainBackend_win.cpp
 // (Windows Credential Manager, called directly).
-KeychainResult runBackend(Operation op, const QString &service, const QString &key, const QByteArray &data,
-                          int timeoutMs);
+KeychainResult runBackend(Operation op, const QString &service, const QString &key,
+                          const QByteArray &data, int timeoutMs);
 
 } // namespace repodeck::core::keychain

@@ -66,9 +66,7 @@ KeychainResult fromJob(QKeychain::Job *job, Operation op)
         if (op == Operation::Read)
             r.data = static_cast<QKeychain::ReadPasswordJob *>(job)->binaryData();
         break;
-    case QKeychain::EntryNotFound:
-        r.status = KeychainResult::NotFound;
-        break;
+    case QKeychain::EntryNotFound: r.status = KeychainResult::NotFound; break;
     case QKeychain::NoBackendAvailable:
     case QKeychain::NotImplemented:
         r.status = KeychainResult::Unavailable;
@@ -84,41 +82,39 @@ KeychainResult fromJob(QKeychain::Job *job, Operation op)
 
 } // namespace
 
-KeychainResult runBackend(Operation op, const QString &service, const QString &key, const QByteArray &data,
-                          int timeoutMs)
+KeychainResult runBackend(Operation op, const QString &service, const QString &key,
+                          const QByteArray &data, int timeoutMs)
 {
     KeychainThread *thread = KeychainThread::instance();
     if (!thread)
-        return {KeychainResult::Unavailable, {}, QStringLiteral("the keychain needs a running application")};
+        return {KeychainResult::Unavailable,
+                {},
+                QStringLiteral("the keychain needs a running application")};
     auto pending = std::make_shared<Pending>();
     QMetaObject::invokeMethod(
         thread->context(),
         [pending, op, key, data, service] {
-            QKeychain::Job *job = nullptr;
-            switch (op) {
-            case Operation::Read:
-                job = new QKeychain::ReadPasswordJob(service);
-                break;
-            case Operation::Write: {
-                auto *write = new QKeychain::WritePasswordJob(service);
-                write->setBinaryData(data);
-                job = write;
-                break;
-            }
-            case Operation::Remove:
-                job = new QKeychain::DeletePasswordJob(service);
-                break;
-            }
-            job->setAutoDelete(true);
-            job->setInsecureFallback(false); // never a plain-text file
-            job->setKey(key);
-            QObject::connect(job, &QKeychain::Job::finished, [pending, op](QKeychain::Job *j) {
-                QMutexLocker lock(&pending->mutex);
-                pending->result = fromJob(j, op);
-                pending->finished = true;
-                pending->done.wakeAll();
-            });
-            job->start();
+        QKeychain::Job *job = nullptr;
+        switch (op) {
+        case Operation::Read: job = new QKeychain::ReadPasswordJob(service); break;
+        case Operation::Write: {
+            auto *write = new QKeychain::WritePasswordJob(service);
+            write->setBinaryData(data);
+            job = write;
+            break;
+        }
+        case Operation::Remove: job = new QKeychain::DeletePasswordJob(service); break;
+        }
+        job->setAutoDelete(true);
+        job->setInsecureFallback(false); // never a plain-text file
+        job->setKey(key);
+        QObject::connect(job, &QKeychain::Job::finished, [pending, op](QKeychain::Job *j) {
+            QMutexLocker lock(&pending->mutex);
+            pending->result = fromJob(j, op);
+            pending->finished = true;
+            pending->done.wakeAll();
+        });
+        job->start();
         },
         Qt::QueuedConnection);
     QMutexLocker lock(&pending->mutex);
@@ -126,8 +122,10 @@ KeychainResult runBackend(Operation op, const QString &service, const QString &k
     while (!pending->finished && pending->done.wait(&pending->mutex, deadline)) {
     }
     if (!pending->finished)
-        return {KeychainResult::Failed, {},
-                QStringLiteral("the keychain did not answer within %1 s (is it locked?)").arg(timeoutMs / 1000)};
+        return {KeychainResult::Failed,
+                {},
+                QStringLiteral("the keychain did not answer within %1 s (is it locked?)")
+                    .arg(timeoutMs / 1000)};
     return pending->result;
 }
 

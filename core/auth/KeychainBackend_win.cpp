@@ -21,13 +21,15 @@ std::wstring wide(const QString &s)
 QString lastError(const char *what)
 {
     const DWORD code = GetLastError();
-    return QStringLiteral("Windows Credential Manager: %1 failed (error %2)").arg(QLatin1String(what)).arg(code);
+    return QStringLiteral("Windows Credential Manager: %1 failed (error %2)")
+        .arg(QLatin1String(what))
+        .arg(code);
 }
 
 } // namespace
 
-KeychainResult runBackend(Operation op, const QString &service, const QString &key, const QByteArray &data,
-                          int /*timeoutMs*/)
+KeychainResult runBackend(Operation op, const QString &service, const QString &key,
+                          const QByteArray &data, int /*timeoutMs*/)
 {
     const std::wstring target = wide(service + QLatin1Char('/') + key);
     switch (op) {
@@ -48,8 +50,10 @@ KeychainResult runBackend(Operation op, const QString &service, const QString &k
     }
     case Operation::Write: {
         if (data.size() > CRED_MAX_CREDENTIAL_BLOB_SIZE)
-            return {KeychainResult::Failed, {},
-                    QStringLiteral("Windows Credential Manager holds at most %1 bytes a login; this one is %2")
+            return {KeychainResult::Failed,
+                    {},
+                    QStringLiteral(
+                        "Windows Credential Manager holds at most %1 bytes a login; this one is %2")
                         .arg(CRED_MAX_CREDENTIAL_BLOB_SIZE)
                         .arg(data.size())};
         QByteArray copy = data;

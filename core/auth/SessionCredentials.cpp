@@ -18,7 +18,8 @@ std::optional<Credential> SessionCredentials::fill(const CredentialRequest &requ
 {
     QMutexLocker lock(&m_mutex);
     const auto it = m_byHost.constFind(key(request.protocol, request.host));
-    if (it == m_byHost.constEnd() || (!request.username.isEmpty() && it->username != request.username))
+    if (it == m_byHost.constEnd()
+        || (!request.username.isEmpty() && it->username != request.username))
         return std::nullopt;
     return *it;
 }
@@ -28,11 +29,13 @@ void SessionCredentials::reject(const CredentialRequest &request, const Credenti
     QMutexLocker lock(&m_mutex);
     const QString k = key(request.protocol, request.host);
     const auto it = m_byHost.constFind(k);
-    if (it != m_byHost.constEnd() && it->username == credential.username && it->secret == credential.secret)
+    if (it != m_byHost.constEnd() && it->username == credential.username
+        && it->secret == credential.secret)
         m_byHost.remove(k);
 }
 
-void SessionCredentials::set(const QString &protocol, const QString &host, const Credential &credential)
+void SessionCredentials::set(const QString &protocol, const QString &host,
+                             const Credential &credential)
 {
     QMutexLocker lock(&m_mutex);
     m_byHost.insert(key(protocol, host), credential);

@@ -28,7 +28,10 @@ public:
     void clear();
 
 private:
-    static QString key(const QString &protocol, const QString &host) { return protocol + QStringLiteral("://") + host; }
+    static QString key(const QString &protocol, const QString &host)
+    {
+        return protocol + QStringLiteral("://") + host;
+    }
     QMutex m_mutex;
     QHash<QString, Credential> m_byHost;
 };

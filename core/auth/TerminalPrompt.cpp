@@ -70,8 +70,10 @@ std::optional<Credential> TerminalPrompt::fill(const CredentialRequest &request)
     const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
     if (fd < 0)
         return std::nullopt;
-    const std::string question = "\nSign in to " + request.host.toStdString() + " (" + request.protocol.toStdString()
-                                 + "://" + request.host.toStdString() + "/" + request.path.toStdString() + ")\n";
+    const std::string question = "\nSign in to " + request.host.toStdString() + " ("
+                                 + request.protocol.toStdString() + "://"
+                                 + request.host.toStdString() + "/" + request.path.toStdString()
+                                 + ")\n";
     [[maybe_unused]] const ssize_t n = ::write(fd, question.data(), question.size());
     std::string user = request.username.toStdString();
     if (user.empty())
@@ -102,8 +104,10 @@ void TerminalPrompt::approve(const CredentialRequest &request, const Credential 
 #ifndef _WIN32
     const int fd = ::open("/dev/tty", O_WRONLY | O_CLOEXEC);
     if (fd >= 0) {
-        const std::string note = ok ? "(the sign-in for " + request.host.toStdString() + " is now in the system keychain)\n"
-                                    : std::string("(the system keychain did not keep the sign-in)\n");
+        const std::string note = ok ? "(the sign-in for " + request.host.toStdString()
+                                          + " is now in the system keychain)\n"
+                                    : std::string(
+                                        "(the system keychain did not keep the sign-in)\n");
         [[maybe_unused]] const ssize_t n = ::write(fd, note.data(), note.size());
         ::close(fd);
     }

@@ -12,9 +12,9 @@ namespace repodeck::core {
 // stored anywhere and `error` says why and what to do instead.
 struct UrlToStore
 {
-    QString url;     // safe for the workspace file; empty when refused
-    QString error;   // empty on success
-    QString notice;  // one line for the person (e.g. "the token is in the keychain"), may be empty
+    QString url;    // safe for the workspace file; empty when refused
+    QString error;  // empty on success
+    QString notice; // one line for the person (e.g. "the token is in the keychain"), may be empty
 };
 
 UrlToStore prepareUrlForStorage(const RemoteUrl &url);

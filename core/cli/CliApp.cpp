@@ -22,24 +22,43 @@ namespace repodeck::core::cli {
 namespace {
 
 const QStringList kValueOptions = {
-    QStringLiteral("workspace"), QStringLiteral("branch"), QStringLiteral("policy"), QStringLiteral("jobs"),
-    QStringLiteral("max-attempts"), QStringLiteral("initial-delay"), QStringLiteral("max-delay"),
-    QStringLiteral("multiplier"), QStringLiteral("jitter"), QStringLiteral("connect-timeout"),
-    QStringLiteral("stall-timeout"), QStringLiteral("attempt-timeout"), QStringLiteral("deadline"),
-    QStringLiteral("checkpoint"), QStringLiteral("host-jobs"), QStringLiteral("retry-after-limit"),
-    QStringLiteral("interval"), QStringLiteral("stale-after"), QStringLiteral("shard"), QStringLiteral("metrics-file"),
-    QStringLiteral("metrics-interval"), QStringLiteral("on-metered"), QStringLiteral("after-sync"),
-    QStringLiteral("after-sync-on"), QStringLiteral("after-sync-timeout"),
+    QStringLiteral("workspace"),
+    QStringLiteral("branch"),
+    QStringLiteral("policy"),
+    QStringLiteral("jobs"),
+    QStringLiteral("max-attempts"),
+    QStringLiteral("initial-delay"),
+    QStringLiteral("max-delay"),
+    QStringLiteral("multiplier"),
+    QStringLiteral("jitter"),
+    QStringLiteral("connect-timeout"),
+    QStringLiteral("stall-timeout"),
+    QStringLiteral("attempt-timeout"),
+    QStringLiteral("deadline"),
+    QStringLiteral("checkpoint"),
+    QStringLiteral("host-jobs"),
+    QStringLiteral("retry-after-limit"),
+    QStringLiteral("interval"),
+    QStringLiteral("stale-after"),
+    QStringLiteral("shard"),
+    QStringLiteral("metrics-file"),
+    QStringLiteral("metrics-interval"),
+    QStringLiteral("on-metered"),
+    QStringLiteral("after-sync"),
+    QStringLiteral("after-sync-on"),
+    QStringLiteral("after-sync-timeout"),
 };
 const QStringList kFlagOptions = {
-    QStringLiteral("mirror"), QStringLiteral("json"), QStringLiteral("help"), QStringLiteral("version"),
-    QStringLiteral("fail-on-stale"), QStringLiteral("interactive"), QStringLiteral("no-after-sync"),
-    QStringLiteral("policy-after-sync"),
+    QStringLiteral("mirror"),        QStringLiteral("json"),
+    QStringLiteral("help"),          QStringLiteral("version"),
+    QStringLiteral("fail-on-stale"), QStringLiteral("interactive"),
+    QStringLiteral("no-after-sync"), QStringLiteral("policy-after-sync"),
 };
 
 int usage(const QString &problem)
 {
-    printErr(QStringLiteral("repodeck-cli: %1\nRun `repodeck-cli --help` for usage.\n").arg(problem));
+    printErr(
+        QStringLiteral("repodeck-cli: %1\nRun `repodeck-cli --help` for usage.\n").arg(problem));
     return UsageError;
 }
 
@@ -75,18 +94,25 @@ int cmdAdd(const QString &wsPath, const CliArgs &a)
     // Checked before anything is stored, so a refused add leaves nothing behind.
     const QFileInfo target(spec.path);
     if (target.exists() && !target.isDir())
-        return usage(QStringLiteral("%1 is a file; choose a folder that is missing, empty, or already this repository.")
-                         .arg(spec.path));
-    if (target.isDir() && !QDir(spec.path).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden)) {
+        return usage(
+            QStringLiteral(
+                "%1 is a file; choose a folder that is missing, empty, or already this repository.")
+                .arg(spec.path));
+    if (target.isDir()
+        && !QDir(spec.path).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden)) {
         const auto found = findRepositories(spec.path, 0);
         if (found.isEmpty())
-            return usage(QStringLiteral("%1 is not empty and is not a git repository; choose a missing or empty folder.")
-                             .arg(spec.path));
+            return usage(
+                QStringLiteral(
+                    "%1 is not empty and is not a git repository; choose a missing or empty folder.")
+                    .arg(spec.path));
         const FoundRepository &f = found.first();
         if (!f.problem.isEmpty())
-            return usage(QStringLiteral("%1 is a git repository that %2.").arg(spec.path, f.problem));
+            return usage(
+                QStringLiteral("%1 is a git repository that %2.").arg(spec.path, f.problem));
         if (RemoteUrl::parse(f.spec.url).redacted() != url.redacted())
-            return usage(QStringLiteral("%1 is a clone of %2, not of %3.").arg(spec.path, f.spec.url, url.redacted()));
+            return usage(QStringLiteral("%1 is a clone of %2, not of %3.")
+                             .arg(spec.path, f.spec.url, url.redacted()));
     }
 
     // The secret goes to the keychain only once the workspace accepts the
@@ -129,7 +155,8 @@ int cmdRemove(const QString &wsPath, const CliArgs &a)
     });
     if (!err.isEmpty())
         return workspaceFailure(err);
-    printOut(QStringLiteral("Removed %1 from the workspace; its files in %2 were left in place.\n").arg(name, path));
+    printOut(QStringLiteral("Removed %1 from the workspace; its files in %2 were left in place.\n")
+                 .arg(name, path));
     return Ok;
 }
 
@@ -139,15 +166,18 @@ int cmdList(const Workspace &ws, const CliArgs &a)
         QJsonArray arr;
         for (const RepoSpec &r : ws.repositories())
             arr.append(r.toJson());
-        printOut(QString::fromUtf8(QJsonDocument(arr).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
+        printOut(QString::fromUtf8(QJsonDocument(arr).toJson(QJsonDocument::Compact))
+                 + QLatin1Char('\n'));
         return Ok;
     }
     if (ws.repositories().isEmpty()) {
-        printOut(QStringLiteral("No repositories yet. Add one with `repodeck-cli add NAME URL PATH`.\n"));
+        printOut(QStringLiteral(
+            "No repositories yet. Add one with `repodeck-cli add NAME URL PATH`.\n"));
         return Ok;
     }
-    printOut(pad(QStringLiteral("NAME"), 24) + pad(QStringLiteral("MODE"), 14) + pad(QStringLiteral("POLICY"), 12)
-             + pad(QStringLiteral("URL"), 48) + QStringLiteral("PATH\n"));
+    printOut(pad(QStringLiteral("NAME"), 24) + pad(QStringLiteral("MODE"), 14)
+             + pad(QStringLiteral("POLICY"), 12) + pad(QStringLiteral("URL"), 48)
+             + QStringLiteral("PATH\n"));
     for (const RepoSpec &r : ws.repositories())
         printOut(pad(r.name, 24) + pad(repoModeName(r.mode), 14) + pad(r.policy, 12)
                  + pad(RemoteUrl::parse(r.url).redacted(), 48) + r.path + QLatin1Char('\n'));
@@ -178,14 +208,18 @@ int cmdImport(const QString &wsPath, const CliArgs &a)
                 continue;
             }
             ++added;
-            lines << QStringLiteral("  added %1 (%2) %3").arg(f.spec.name, repoModeName(f.spec.mode), f.spec.path);
+            lines << QStringLiteral("  added %1 (%2) %3")
+                         .arg(f.spec.name, repoModeName(f.spec.mode), f.spec.path);
         }
         return QString();
     });
     if (!err.isEmpty())
         return workspaceFailure(err);
     printOut(QStringLiteral("Found %1 repositories under %2, added %3:\n%4\n")
-                 .arg(found.size()).arg(dir).arg(added).arg(lines.join(QLatin1Char('\n'))));
+                 .arg(found.size())
+                 .arg(dir)
+                 .arg(added)
+                 .arg(lines.join(QLatin1Char('\n'))));
     return Ok;
 }
 
@@ -195,16 +229,22 @@ int cmdPolicyList(const Workspace &ws, const CliArgs &a)
         QJsonObject obj;
         for (const RetryPolicy &p : ws.policies())
             obj.insert(p.name, p.toJson());
-        printOut(QString::fromUtf8(QJsonDocument(obj).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
+        printOut(QString::fromUtf8(QJsonDocument(obj).toJson(QJsonDocument::Compact))
+                 + QLatin1Char('\n'));
         return Ok;
     }
     for (const RetryPolicy &p : ws.policies()) {
-        printOut(QStringLiteral("%1: %2 attempts, delay %3 x%4 up to %5, jitter %6, connect %7, stall %8, "
-                                "attempt %9, deadline %10, checkpoint %11\n")
-                     .arg(p.name).arg(p.maxAttempts).arg(formatDuration(p.initialDelay)).arg(p.multiplier)
-                     .arg(formatDuration(p.maxDelay), jitterName(p.jitter), formatDuration(p.connectTimeout),
-                          formatDuration(p.stallTimeout), formatDuration(p.attemptTimeout),
-                          formatDuration(p.deadline), checkpointName(p.checkpoint)));
+        printOut(QStringLiteral(
+                     "%1: %2 attempts, delay %3 x%4 up to %5, jitter %6, connect %7, stall %8, "
+                     "attempt %9, deadline %10, checkpoint %11\n")
+                     .arg(p.name)
+                     .arg(p.maxAttempts)
+                     .arg(formatDuration(p.initialDelay))
+                     .arg(p.multiplier)
+                     .arg(formatDuration(p.maxDelay), jitterName(p.jitter),
+                          formatDuration(p.connectTimeout), formatDuration(p.stallTimeout),
+                          formatDuration(p.attemptTimeout), formatDuration(p.deadline),
+                          checkpointName(p.checkpoint)));
     }
     return Ok;
 }
@@ -232,25 +272,32 @@ int cmdPolicySet(const QString &wsPath, const CliArgs &a)
                 bool ok = false;
                 const double v = it.value().toDouble(&ok);
                 if (!ok || (key == QLatin1String("max_attempts") && v != static_cast<int>(v))) {
-                    problem = QStringLiteral("--%1 needs a %2").arg(it.key(), key == QLatin1String("multiplier")
-                                                                               ? QStringLiteral("number")
-                                                                               : QStringLiteral("whole number"));
+                    problem = QStringLiteral("--%1 needs a %2")
+                                  .arg(it.key(), key == QLatin1String("multiplier")
+                                                     ? QStringLiteral("number")
+                                                     : QStringLiteral("whole number"));
                     return;
                 }
                 json.insert(key, v);
             } else {
-                json.insert(key, QString(it.value()).replace(QStringLiteral("max-delay"), QStringLiteral("max_delay")));
+                json.insert(key,
+                            QString(it.value())
+                                .replace(QStringLiteral("max-delay"), QStringLiteral("max_delay")));
             }
         }
         p = RetryPolicy::fromJson(p.name, json, &problem);
-        for (const char *k : {"max_attempts", "initial_delay", "max_delay", "connect_timeout", "stall_timeout",
-                              "attempt_timeout", "retry_after_limit", "stale_after", "on_metered",
-                              "after_sync_timeout", "after_sync_on"})
-            problem.replace(QLatin1String(k), QStringLiteral("--") + QString::fromLatin1(k).replace(QLatin1Char('_'), QLatin1Char('-')));
+        for (const char *k : {"max_attempts", "initial_delay", "max_delay", "connect_timeout",
+                              "stall_timeout", "attempt_timeout", "retry_after_limit",
+                              "stale_after", "on_metered", "after_sync_timeout", "after_sync_on"})
+            problem.replace(QLatin1String(k), QStringLiteral("--")
+                                                  + QString::fromLatin1(k).replace(
+                                                      QLatin1Char('_'), QLatin1Char('-')));
     };
     bool created = false;
     WorkspaceError loadError;
-    const QString err = editWorkspace(wsPath, [&](Workspace &ws) {
+    const QString err = editWorkspace(
+        wsPath,
+        [&](Workspace &ws) {
         created = !ws.hasPolicy(name);
         RetryPolicy p = ws.policy(name);
         if (created)
@@ -261,12 +308,14 @@ int cmdPolicySet(const QString &wsPath, const CliArgs &a)
             return problem;
         ws.setPolicy(p);
         return QString();
-    }, &loadError);
+        },
+        &loadError);
     if (!problem.isEmpty())
         return usage(problem);
     if (!err.isEmpty())
         return workspaceFailure(err);
-    printOut(QStringLiteral("%1 policy %2.\n").arg(created ? QStringLiteral("Created") : QStringLiteral("Updated"), name));
+    printOut(QStringLiteral("%1 policy %2.\n")
+                 .arg(created ? QStringLiteral("Created") : QStringLiteral("Updated"), name));
     return Ok;
 }
 
@@ -276,13 +325,17 @@ int cmdRepoSet(const QString &wsPath, const CliArgs &a)
     if (a.positional.size() != 3)
         return usage(QStringLiteral("repo set needs NAME"));
     const QString name = a.positional.at(2);
-    const int choices = (a.has(QStringLiteral("after-sync")) ? 1 : 0) + (a.has(QStringLiteral("no-after-sync")) ? 1 : 0)
+    const int choices = (a.has(QStringLiteral("after-sync")) ? 1 : 0)
+                        + (a.has(QStringLiteral("no-after-sync")) ? 1 : 0)
                         + (a.has(QStringLiteral("policy-after-sync")) ? 1 : 0);
     if (choices > 1)
-        return usage(QStringLiteral("use one of --after-sync CMD, --no-after-sync and --policy-after-sync"));
-    if (choices == 0 && !a.has(QStringLiteral("after-sync-on")) && !a.has(QStringLiteral("after-sync-timeout")))
-        return usage(QStringLiteral("repo set needs --after-sync CMD, --no-after-sync, --policy-after-sync, "
-                                    "--after-sync-on or --after-sync-timeout"));
+        return usage(
+            QStringLiteral("use one of --after-sync CMD, --no-after-sync and --policy-after-sync"));
+    if (choices == 0 && !a.has(QStringLiteral("after-sync-on"))
+        && !a.has(QStringLiteral("after-sync-timeout")))
+        return usage(
+            QStringLiteral("repo set needs --after-sync CMD, --no-after-sync, --policy-after-sync, "
+                           "--after-sync-on or --after-sync-timeout"));
     // The options go through the workspace file's own parser and checks.
     QString problem;
     bool found = true;
@@ -290,7 +343,8 @@ int cmdRepoSet(const QString &wsPath, const CliArgs &a)
         const RepoSpec *current = ws.repository(name);
         if (!current) {
             found = false;
-            return QStringLiteral("there is no repository named \"%1\"; see `repodeck-cli list`").arg(name);
+            return QStringLiteral("there is no repository named \"%1\"; see `repodeck-cli list`")
+                .arg(name);
         }
         QJsonObject json = current->toJson();
         if (a.has(QStringLiteral("after-sync")))
@@ -304,7 +358,8 @@ int cmdRepoSet(const QString &wsPath, const CliArgs &a)
         if (a.has(QStringLiteral("after-sync-on")))
             json.insert(QStringLiteral("after_sync_on"), a.value(QStringLiteral("after-sync-on")));
         if (a.has(QStringLiteral("after-sync-timeout")))
-            json.insert(QStringLiteral("after_sync_timeout"), a.value(QStringLiteral("after-sync-timeout")));
+            json.insert(QStringLiteral("after_sync_timeout"),
+                        a.value(QStringLiteral("after-sync-timeout")));
         const RepoSpec updated = RepoSpec::fromJson(json, &problem);
         problem.replace(QLatin1String("after_sync_on"), QLatin1String("--after-sync-on"));
         problem.replace(QLatin1String("after_sync_timeout"), QLatin1String("--after-sync-timeout"));
@@ -328,32 +383,32 @@ int cmdRepoSet(const QString &wsPath, const CliArgs &a)
 QString usageText()
 {
     return QStringLiteral(
-        "repodeck-cli: keep many git repositories in sync over networks that fail.\n\n"
-        "Usage:\n"
-        "  repodeck-cli [--workspace FILE] add NAME URL PATH [--mirror] [--branch B] [--policy P]\n"
-        "  repodeck-cli [--workspace FILE] remove NAME\n"
-        "  repodeck-cli [--workspace FILE] list [--json]\n"
-        "  repodeck-cli [--workspace FILE] import DIR\n"
-        "  repodeck-cli [--workspace FILE] repo set NAME [--after-sync CMD | --no-after-sync | --policy-after-sync]\n"
-        "        [--after-sync-on success|any] [--after-sync-timeout D]\n"
-        "  repodeck-cli [--workspace FILE] policy list [--json]\n"
-        "  repodeck-cli [--workspace FILE] policy set NAME [--max-attempts N] [--initial-delay D]\n"
-        "        [--max-delay D] [--multiplier X] [--jitter none|full|equal|decorrelated]\n"
-        "        [--connect-timeout D] [--stall-timeout D] [--attempt-timeout D] [--deadline D]\n"
-        "        [--checkpoint auto|always|never] [--retry-after-limit max-delay|deadline] [--interval D]\n"
-        "        [--stale-after D] [--on-metered wait|run] [--after-sync CMD] [--after-sync-on success|any]\n"
-        "        [--after-sync-timeout D]\n"
-        "  repodeck-cli [--workspace FILE] sync [NAME...] [--jobs N] [--host-jobs N] [--json] [--shard I/N]\n"
-        "        [--metrics-file PATH [--metrics-interval D]] [--interactive] [--on-metered wait|run]\n"
-        "  repodeck-cli [--workspace FILE] status [NAME...] [--json] [--fail-on-stale] [--shard I/N]\n"
-        "  repodeck-cli --version | --help\n\n"
-        "Durations: 250ms, 5s, 2m, 1h. Default workspace: %1\n"
-        "Exit status: 0 nothing failed (kept local changes are not failures), 1 a repository failed,\n"
-        "2 usage or workspace error (nothing changed), 130 interrupted after a clean stop;\n"
-        "sync on a metered connection: repositories whose policy says on_metered wait are not synced\n"
-        "and reported held (reason metered); that alone is not a failure (exit 0). --on-metered run syncs them.\n"
-        "An after_sync command's failure is reported but does not change the exit status.\n"
-        "status --fail-on-stale exits 1 when a repository is stale.\n")
+               "repodeck-cli: keep many git repositories in sync over networks that fail.\n\n"
+               "Usage:\n"
+               "  repodeck-cli [--workspace FILE] add NAME URL PATH [--mirror] [--branch B] [--policy P]\n"
+               "  repodeck-cli [--workspace FILE] remove NAME\n"
+               "  repodeck-cli [--workspace FILE] list [--json]\n"
+               "  repodeck-cli [--workspace FILE] import DIR\n"
+               "  repodeck-cli [--workspace FILE] repo set NAME [--after-sync CMD | --no-after-sync | --policy-after-sync]\n"
+               "        [--after-sync-on success|any] [--after-sync-timeout D]\n"
+               "  repodeck-cli [--workspace FILE] policy list [--json]\n"
+               "  repodeck-cli [--workspace FILE] policy set NAME [--max-attempts N] [--initial-delay D]\n"
+               "        [--max-delay D] [--multiplier X] [--jitter none|full|equal|decorrelated]\n"
+               "        [--connect-timeout D] [--stall-timeout D] [--attempt-timeout D] [--deadline D]\n"
+               "        [--checkpoint auto|always|never] [--retry-after-limit max-delay|deadline] [--interval D]\n"
+               "        [--stale-after D] [--on-metered wait|run] [--after-sync CMD] [--after-sync-on success|any]\n"
+               "        [--after-sync-timeout D]\n"
+               "  repodeck-cli [--workspace FILE] sync [NAME...] [--jobs N] [--host-jobs N] [--json] [--shard I/N]\n"
+               "        [--metrics-file PATH [--metrics-interval D]] [--interactive] [--on-metered wait|run]\n"
+               "  repodeck-cli [--workspace FILE] status [NAME...] [--json] [--fail-on-stale] [--shard I/N]\n"
+               "  repodeck-cli --version | --help\n\n"
+               "Durations: 250ms, 5s, 2m, 1h. Default workspace: %1\n"
+               "Exit status: 0 nothing failed (kept local changes are not failures), 1 a repository failed,\n"
+               "2 usage or workspace error (nothing changed), 130 interrupted after a clean stop;\n"
+               "sync on a metered connection: repositories whose policy says on_metered wait are not synced\n"
+               "and reported held (reason metered); that alone is not a failure (exit 0). --on-metered run syncs them.\n"
+               "An after_sync command's failure is reported but does not change the exit status.\n"
+               "status --fail-on-stale exits 1 when a repository is stale.\n")
         .arg(Workspace::defaultPath());
 }
 
@@ -363,7 +418,8 @@ int runCli(const QStringList &args)
     if (!a.error.isEmpty())
         return usage(a.error);
     if (a.has(QStringLiteral("version"))) {
-        printOut(QStringLiteral("repodeck-cli %1 (libgit2 %2)\n").arg(QStringLiteral(REPODECK_VERSION), git::libgit2Version()));
+        printOut(QStringLiteral("repodeck-cli %1 (libgit2 %2)\n")
+                     .arg(QStringLiteral(REPODECK_VERSION), git::libgit2Version()));
         return Ok;
     }
     if (a.has(QStringLiteral("help"))) {
@@ -378,7 +434,8 @@ int runCli(const QStringList &args)
     }
 
     const QString wsPath = a.values.contains(QStringLiteral("workspace"))
-                               ? QDir::current().absoluteFilePath(a.value(QStringLiteral("workspace")))
+                               ? QDir::current().absoluteFilePath(
+                                   a.value(QStringLiteral("workspace")))
                                : Workspace::defaultPath();
     const QString command = a.positional.first();
     if (command == QLatin1String("add"))

@@ -13,7 +13,8 @@ bool CliArgs::shard(int *index, int *count, QString *error) const
     return parseShard(value(QStringLiteral("shard")), index, count, error);
 }
 
-CliArgs CliArgs::parse(const QStringList &args, const QStringList &valueOptions, const QStringList &flagOptions)
+CliArgs CliArgs::parse(const QStringList &args, const QStringList &valueOptions,
+                       const QStringList &flagOptions)
 {
     CliArgs out;
     bool onlyPositional = false;

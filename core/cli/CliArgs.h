@@ -11,14 +11,15 @@ namespace repodeck::core::cli {
 struct CliArgs
 {
     QStringList positional;
-    QMap<QString, QString> values;   // --name VALUE
-    QStringList flags;               // --name
-    QString error;                   // usage problem, if any
+    QMap<QString, QString> values; // --name VALUE
+    QStringList flags;             // --name
+    QString error;                 // usage problem, if any
 
     // The --shard I/N option (0-based index); false with *error set when malformed.
     bool shard(int *index, int *count, QString *error) const;
 
-    static CliArgs parse(const QStringList &args, const QStringList &valueOptions, const QStringList &flagOptions);
+    static CliArgs parse(const QStringList &args, const QStringList &valueOptions,
+                         const QStringList &flagOptions);
     bool has(const QString &flag) const { return flags.contains(flag) || values.contains(flag); }
     QString value(const QString &name) const { return values.value(name); }
 };

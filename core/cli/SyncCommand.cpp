@@ -45,7 +45,8 @@ int parseOptions(const Workspace &ws, const CliArgs &a, SyncOptions &o)
 {
     o.session.offlineCountsTowardDeadline = true; // a CLI run must end
     o.session.saveDelayMs = -1;                   // one locked write, at the end
-    if (!numberOption(a, "jobs", &o.session.jobs) || !numberOption(a, "host-jobs", &o.session.hosts.maxConcurrent))
+    if (!numberOption(a, "jobs", &o.session.jobs)
+        || !numberOption(a, "host-jobs", &o.session.hosts.maxConcurrent))
         return UsageError;
     if (QString problem; !a.shard(&o.shardIndex, &o.shardCount, &problem)) {
         printErr(QStringLiteral("repodeck-cli: %1\n").arg(problem));
@@ -54,7 +55,8 @@ int parseOptions(const Workspace &ws, const CliArgs &a, SyncOptions &o)
     if (a.values.contains(QStringLiteral("metrics-interval"))) {
         o.metricsInterval = parseDuration(a.value(QStringLiteral("metrics-interval")));
         if (!o.metricsInterval || o.metricsInterval->count() < 1000) {
-            printErr(QStringLiteral("repodeck-cli: --metrics-interval needs a duration of at least 1s\n"));
+            printErr(QStringLiteral(
+                "repodeck-cli: --metrics-interval needs a duration of at least 1s\n"));
             return UsageError;
         }
     }
@@ -70,8 +72,10 @@ int parseOptions(const Workspace &ws, const CliArgs &a, SyncOptions &o)
     for (const QString &name : names) {
         const RepoSpec *r = ws.repository(name);
         if (!r) {
-            printErr(QStringLiteral("repodeck-cli: there is no repository named \"%1\"; see `repodeck-cli list`\n")
-                         .arg(name));
+            printErr(
+                QStringLiteral(
+                    "repodeck-cli: there is no repository named \"%1\"; see `repodeck-cli list`\n")
+                    .arg(name));
             return UsageError;
         }
         o.selected << *r;
@@ -88,8 +92,9 @@ int parseOptions(const Workspace &ws, const CliArgs &a, SyncOptions &o)
     }
     if (a.has(QStringLiteral("interactive"))) {
         if (!TerminalPrompt::available()) {
-            printErr(QStringLiteral("repodeck-cli: --interactive needs a terminal; without one RepoDeck never asks "
-                                    "(use git's credential helper instead)\n"));
+            printErr(QStringLiteral(
+                "repodeck-cli: --interactive needs a terminal; without one RepoDeck never asks "
+                "(use git's credential helper instead)\n"));
             return UsageError;
         }
         addCredentialSource(std::make_shared<TerminalPrompt>());
@@ -114,7 +119,9 @@ int runSync(const Workspace &ws, const QString &wsPath, const CliArgs &a)
     session.setWorkspace(ws);
     if (!o.metricsPath.isEmpty()) {
         session.setMetricsFile(o.metricsPath, o.metricsInterval.value_or(Millis(0)),
-                               [&o](const QString &name) { return shardOf(name, o.shardCount) == o.shardIndex; });
+                               [&o](const QString &name) {
+            return shardOf(name, o.shardCount) == o.shardIndex;
+        });
     }
     const SyncReporter::Mode mode = a.has(QStringLiteral("json")) ? SyncReporter::Mode::Json
                                     : stdoutIsTerminal()          ? SyncReporter::Mode::Terminal
@@ -122,7 +129,8 @@ int runSync(const Workspace &ws, const QString &wsPath, const CliArgs &a)
     SyncReporter reporter(session.scheduler(), mode);
     // Held for a metered connection: reported, not synced (see usageText()).
     QObject::connect(&session, &SyncSession::held, &reporter, &SyncReporter::noteHeld);
-    QObject::connect(&session, &SyncSession::afterSyncFinished, &reporter, &SyncReporter::noteAfterSync);
+    QObject::connect(&session, &SyncSession::afterSyncFinished, &reporter,
+                     &SyncReporter::noteAfterSync);
 
     bool interrupted = false;
     SignalWatcher watcher;

@@ -19,7 +19,8 @@ QJsonValue orNull(const QString &s)
 
 QString bytesText(quint64 bytes)
 {
-    return QLocale::c().formattedDataSize(static_cast<qint64>(bytes), 1, QLocale::DataSizeTraditionalFormat);
+    return QLocale::c().formattedDataSize(static_cast<qint64>(bytes), 1,
+                                          QLocale::DataSizeTraditionalFormat);
 }
 
 QString outcomeText(const RepoResult &r)
@@ -54,18 +55,21 @@ SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
                           {QStringLiteral("repo"), name},
                           {QStringLiteral("attempt"), attempt}};
             if (!connects)
-                o.insert(QStringLiteral("held"), true); // counted without a connection: the host is paused
+                o.insert(QStringLiteral("held"),
+                         true); // counted without a connection: the host is paused
             emitJson(o);
         } else {
             redrawStatus();
         }
     });
-    connect(scheduler, &Scheduler::progress, this, [this](const QString &name, const TransferProgress &p) {
+    connect(scheduler, &Scheduler::progress, this,
+            [this](const QString &name, const TransferProgress &p) {
         m_live[name].progress = p;
         if (m_mode == Mode::Json) {
             QJsonObject o{{QStringLiteral("event"), QStringLiteral("progress")},
                           {QStringLiteral("repo"), name},
-                          {QStringLiteral("received_objects"), static_cast<qint64>(p.receivedObjects)},
+                          {QStringLiteral("received_objects"),
+                           static_cast<qint64>(p.receivedObjects)},
                           {QStringLiteral("total_objects"), static_cast<qint64>(p.totalObjects)},
                           {QStringLiteral("received_bytes"), static_cast<qint64>(p.receivedBytes)}};
             if (p.phase == Phase::Lfs) { // git-lfs bringing in the LFS files: files and bytes
@@ -81,7 +85,8 @@ SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
         } else if (!m_lastDraw.isValid() || m_lastDraw.elapsed() > 100)
             redrawStatus();
     });
-    connect(scheduler, &Scheduler::attemptFinished, this, [this](const QString &name, const AttemptRecord &r) {
+    connect(scheduler, &Scheduler::attemptFinished, this,
+            [this](const QString &name, const AttemptRecord &r) {
         if (m_mode == Mode::Json) {
             QJsonObject o{{QStringLiteral("event"), QStringLiteral("attempt_end")},
                           {QStringLiteral("repo"), name},
@@ -90,8 +95,10 @@ SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
                           {QStringLiteral("category"), orNull(categoryName(r.error.category))},
                           {QStringLiteral("transient"), r.error.transient},
                           {QStringLiteral("message"), orNull(redactUrlsInText(r.error.text()))},
-                          {QStringLiteral("retry_in_ms"), r.retryIn.count() >= 0 ? QJsonValue(static_cast<qint64>(r.retryIn.count()))
-                                                                                 : QJsonValue(QJsonValue::Null)},
+                          {QStringLiteral("retry_in_ms"),
+                           r.retryIn.count() >= 0
+                               ? QJsonValue(static_cast<qint64>(r.retryIn.count()))
+                               : QJsonValue(QJsonValue::Null)},
                           {QStringLiteral("bytes"), r.bytes},
                           {QStringLiteral("duration_ms"), static_cast<qint64>(r.duration.count())}};
             if (r.held)
@@ -102,8 +109,11 @@ SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
         if (r.held) {
             // Counted without a connection; the `held` line already said why.
             m_live[name].waiting = r.retryIn.count() >= 0
-                                       ? QStringLiteral("host paused, attempt %1/%2 counted, next in %3")
-                                             .arg(r.attempt).arg(r.maxAttempts).arg(humanDuration(r.retryIn))
+                                       ? QStringLiteral(
+                                             "host paused, attempt %1/%2 counted, next in %3")
+                                             .arg(r.attempt)
+                                             .arg(r.maxAttempts)
+                                             .arg(humanDuration(r.retryIn))
                                        : QStringLiteral("host paused");
             redrawStatus();
             return;
@@ -111,32 +121,40 @@ SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
         if (!r.ok && r.retryIn.count() >= 0) {
             clearStatus();
             printOut(QStringLiteral("%1: attempt %2/%3 failed (%4): %5 Retrying in %6.\n")
-                         .arg(name).arg(r.attempt).arg(r.maxAttempts).arg(categoryName(r.error.category),
-                                                                          redactUrlsInText(r.error.message),
-                                                                          humanDuration(r.retryIn)));
+                         .arg(name)
+                         .arg(r.attempt)
+                         .arg(r.maxAttempts)
+                         .arg(categoryName(r.error.category), redactUrlsInText(r.error.message),
+                              humanDuration(r.retryIn)));
             m_live[name].waiting = QStringLiteral("retry in %1").arg(humanDuration(r.retryIn));
             redrawStatus();
         }
     });
-    connect(scheduler, &Scheduler::finished, this, [this](const QString &name, const RepoResult &r) {
+    connect(scheduler, &Scheduler::finished, this,
+            [this](const QString &name, const RepoResult &r) {
         m_live.remove(name);
         m_results.insert(name, r);
         if (r.outcome == Outcome::Failed)
             ++m_failed;
         if (m_mode == Mode::Json) {
             const bool failed = r.outcome == Outcome::Failed;
-            emitJson({{QStringLiteral("event"), QStringLiteral("repo_done")},
-                      {QStringLiteral("repo"), name},
-                      {QStringLiteral("outcome"), outcomeName(r.outcome)},
-                      {QStringLiteral("attempts"), r.attempts},
-                      {QStringLiteral("category"), failed ? QJsonValue(categoryName(r.error.category)) : QJsonValue(QJsonValue::Null)},
-                      {QStringLiteral("reason"), orNull(r.reason)},
-                      {QStringLiteral("message"), orNull(redactUrlsInText(failed ? r.error.text() : r.detail))}});
+            emitJson(
+                {{QStringLiteral("event"), QStringLiteral("repo_done")},
+                 {QStringLiteral("repo"), name},
+                 {QStringLiteral("outcome"), outcomeName(r.outcome)},
+                 {QStringLiteral("attempts"), r.attempts},
+                 {QStringLiteral("category"), failed ? QJsonValue(categoryName(r.error.category))
+                                                     : QJsonValue(QJsonValue::Null)},
+                 {QStringLiteral("reason"), orNull(r.reason)},
+                 {QStringLiteral("message"),
+                  orNull(redactUrlsInText(failed ? r.error.text() : r.detail))}});
             return;
         }
         clearStatus();
-        printOut(QStringLiteral("%1: %2%3\n").arg(name, outcomeText(r),
-                                                 r.attempts > 1 ? QStringLiteral(" after %1 attempts").arg(r.attempts) : QString()));
+        printOut(QStringLiteral("%1: %2%3\n")
+                     .arg(name, outcomeText(r),
+                          r.attempts > 1 ? QStringLiteral(" after %1 attempts").arg(r.attempts)
+                                         : QString()));
         redrawStatus();
     });
     connect(scheduler, &Scheduler::hostStateChanged, this,
@@ -145,15 +163,19 @@ SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
             emitJson({{QStringLiteral("event"), QStringLiteral("host_state")},
                       {QStringLiteral("host"), host},
                       {QStringLiteral("state"), breakerStateName(state)},
-                      {QStringLiteral("retry_in_ms"), state == BreakerState::Open ? QJsonValue(reopenInMs)
-                                                                                 : QJsonValue(QJsonValue::Null)},
+                      {QStringLiteral("retry_in_ms"), state == BreakerState::Open
+                                                          ? QJsonValue(reopenInMs)
+                                                          : QJsonValue(QJsonValue::Null)},
                       {QStringLiteral("consecutive_failures"), failures}});
             return;
         }
         if (state == BreakerState::Open) {
             clearStatus();
-            printOut(QStringLiteral("%1: %2 failures in a row; pausing its repositories, next probe in %3.\n")
-                         .arg(host).arg(failures).arg(humanDuration(Millis(reopenInMs))));
+            printOut(QStringLiteral(
+                         "%1: %2 failures in a row; pausing its repositories, next probe in %3.\n")
+                         .arg(host)
+                         .arg(failures)
+                         .arg(humanDuration(Millis(reopenInMs))));
             redrawStatus();
         }
     });
@@ -167,8 +189,10 @@ SyncReporter::SyncReporter(Scheduler *scheduler, Mode mode, QObject *parent)
         m_live[name].waiting = reason;
         redrawStatus();
     });
-    connect(scheduler, &Scheduler::queued, this, [this](const QString &name) { m_heldReason.remove(name); });
-    connect(scheduler, &Scheduler::waitingForLock, this, [this](const QString &name, const QString &holder) {
+    connect(scheduler, &Scheduler::queued, this,
+            [this](const QString &name) { m_heldReason.remove(name); });
+    connect(scheduler, &Scheduler::waitingForLock, this,
+            [this](const QString &name, const QString &holder) {
         if (m_mode == Mode::Json) {
             emitJson({{QStringLiteral("event"), QStringLiteral("waiting_for_lock")},
                       {QStringLiteral("repo"), name},
@@ -187,8 +211,9 @@ void SyncReporter::noteHeld(const QString &name, const QString &reason)
         emitJson({{QStringLiteral("event"), QStringLiteral("held")},
                   {QStringLiteral("repo"), name},
                   {QStringLiteral("reason"), reason},
-                  {QStringLiteral("message"), QStringLiteral("the connection is metered and the policy says "
-                                                             "on_metered wait; --on-metered run syncs it now")}});
+                  {QStringLiteral("message"),
+                   QStringLiteral("the connection is metered and the policy says "
+                                  "on_metered wait; --on-metered run syncs it now")}});
     }
 }
 
@@ -203,15 +228,16 @@ int SyncReporter::heldCount() const
 void SyncReporter::noteAfterSync(const QString &name, const HookResult &r)
 {
     if (m_mode == Mode::Json) {
-        emitJson({{QStringLiteral("event"), QStringLiteral("after_sync")},
-                  {QStringLiteral("repo"), name},
-                  {QStringLiteral("ok"), r.ok()},
-                  {QStringLiteral("exit_code"), r.exitCode},
-                  {QStringLiteral("timed_out"), r.timedOut},
-                  {QStringLiteral("killed"), r.killed},
-                  {QStringLiteral("duration_ms"), r.durationMs},
-                  {QStringLiteral("message"), orNull(r.error)},
-                  {QStringLiteral("output"), withoutControlCharacters(redactUrlsInText(r.output))}});
+        emitJson(
+            {{QStringLiteral("event"), QStringLiteral("after_sync")},
+             {QStringLiteral("repo"), name},
+             {QStringLiteral("ok"), r.ok()},
+             {QStringLiteral("exit_code"), r.exitCode},
+             {QStringLiteral("timed_out"), r.timedOut},
+             {QStringLiteral("killed"), r.killed},
+             {QStringLiteral("duration_ms"), r.durationMs},
+             {QStringLiteral("message"), orNull(r.error)},
+             {QStringLiteral("output"), withoutControlCharacters(redactUrlsInText(r.output))}});
         return;
     }
     if (r.ok())
@@ -223,7 +249,8 @@ void SyncReporter::noteAfterSync(const QString &name, const HookResult &r)
 
 void SyncReporter::emitJson(const QJsonObject &object)
 {
-    printOut(QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
+    printOut(QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact))
+             + QLatin1Char('\n'));
 }
 
 void SyncReporter::clearStatus()
@@ -246,15 +273,20 @@ void SyncReporter::redrawStatus()
         if (!l.waiting.isEmpty())
             s += QLatin1Char(' ') + l.waiting;
         else if (l.progress.steps > 0)
-            s += QStringLiteral(" step %1 of %2, %3 kept").arg(l.progress.step).arg(l.progress.steps)
+            s += QStringLiteral(" step %1 of %2, %3 kept")
+                     .arg(l.progress.step)
+                     .arg(l.progress.steps)
                      .arg(bytesText(l.progress.keptBytes));
         else if (l.progress.totalObjects > 0)
-            s += QStringLiteral(" %1% %2").arg(100 * l.progress.receivedObjects / l.progress.totalObjects)
+            s += QStringLiteral(" %1% %2")
+                     .arg(100 * l.progress.receivedObjects / l.progress.totalObjects)
                      .arg(bytesText(l.progress.receivedBytes));
         parts << s;
     }
     QString line = QStringLiteral("%1 done, %2 active: %3")
-                       .arg(m_results.size()).arg(m_live.size()).arg(parts.join(QStringLiteral(" | ")));
+                       .arg(m_results.size())
+                       .arg(m_live.size())
+                       .arg(parts.join(QStringLiteral(" | ")));
     if (line.size() > 150)
         line = line.left(147) + QStringLiteral("...");
     clearStatus();
@@ -274,35 +306,40 @@ void SyncReporter::printSummary(const QStringList &order, qint64 durationMs)
     }
     clearStatus();
     if (order.isEmpty()) {
-        printOut(QStringLiteral("No repositories to sync. Add one with `repodeck-cli add NAME URL PATH` "
-                                "or `repodeck-cli import DIR`.\n"));
+        printOut(
+            QStringLiteral("No repositories to sync. Add one with `repodeck-cli add NAME URL PATH` "
+                           "or `repodeck-cli import DIR`.\n"));
         return;
     }
     int width = 12;
     for (const QString &n : order)
         width = std::max(width, static_cast<int>(n.size()) + 2);
-    printOut(QStringLiteral("\n%1%2%3%4\n").arg(QStringLiteral("REPOSITORY").leftJustified(width),
-                                               QStringLiteral("RESULT").leftJustified(26),
-                                               QStringLiteral("ATTEMPTS").leftJustified(10), QStringLiteral("WHY / WHAT TO DO")));
+    printOut(QStringLiteral("\n%1%2%3%4\n")
+                 .arg(QStringLiteral("REPOSITORY").leftJustified(width),
+                      QStringLiteral("RESULT").leftJustified(26),
+                      QStringLiteral("ATTEMPTS").leftJustified(10),
+                      QStringLiteral("WHY / WHAT TO DO")));
     for (const QString &name : order) {
         const RepoResult r = m_results.value(name);
         QString why = r.outcome == Outcome::Failed ? r.error.text() : r.detail;
         QString result = outcomeText(r);
         if (!m_results.contains(name) && m_heldReason.contains(name)) {
             result = QStringLiteral("held (%1)").arg(m_heldReason.value(name));
-            why = QStringLiteral("Metered connection: not synced (on_metered wait). Run with --on-metered run to sync now.");
+            why = QStringLiteral(
+                "Metered connection: not synced (on_metered wait). Run with --on-metered run to sync now.");
         }
-        printOut(QStringLiteral("%1%2%3%4\n").arg(name.leftJustified(width), result.leftJustified(26),
-                                                  QString::number(r.attempts).leftJustified(10),
-                                                  redactUrlsInText(why)));
+        printOut(QStringLiteral("%1%2%3%4\n")
+                     .arg(name.leftJustified(width), result.leftJustified(26),
+                          QString::number(r.attempts).leftJustified(10), redactUrlsInText(why)));
     }
     const int held = heldCount();
-    printOut(QStringLiteral("\n%1 %2, %3 failed%4, %5.\n")
-                 .arg(order.size())
-                 .arg(order.size() == 1 ? QStringLiteral("repository") : QStringLiteral("repositories"))
-                 .arg(m_failed)
-                 .arg(held > 0 ? QStringLiteral(", %1 held (metered connection)").arg(held) : QString())
-                 .arg(humanDuration(Millis(durationMs))));
+    printOut(
+        QStringLiteral("\n%1 %2, %3 failed%4, %5.\n")
+            .arg(order.size())
+            .arg(order.size() == 1 ? QStringLiteral("repository") : QStringLiteral("repositories"))
+            .arg(m_failed)
+            .arg(held > 0 ? QStringLiteral(", %1 held (metered connection)").arg(held) : QString())
+            .arg(humanDuration(Millis(durationMs))));
 }
 
 } // namespace repodeck::core::cli

@@ -22,7 +22,8 @@ namespace {
 int refuse(std::string_view path, const std::string &reason)
 {
     const std::string where = path.empty() ? std::string("the top folder") : printablePath(path);
-    git_error_set_str(GIT_ERROR_TREE, ("refused the server's tree: " + where + " " + reason).c_str());
+    git_error_set_str(GIT_ERROR_TREE,
+                      ("refused the server's tree: " + where + " " + reason).c_str());
     return -1;
 }
 
@@ -59,7 +60,8 @@ int gitOrder(std::string_view a, bool aTree, std::string_view b, bool bTree)
 class Walker
 {
 public:
-    Walker(git_repository *repo, git_odb *odb, bool foldNames, const CheckoutLimits &limits, CheckoutPlan *plan)
+    Walker(git_repository *repo, git_odb *odb, bool foldNames, const CheckoutLimits &limits,
+           CheckoutPlan *plan)
         : m_repo(repo)
         , m_odb(odb)
         , m_fold(foldNames)
@@ -80,7 +82,8 @@ public:
         if (rc < 0)
             return rc;
         if (type != GIT_OBJECT_TREE)
-            return refuse(path, std::string("is a folder whose object is a ") + git_object_type2string(type));
+            return refuse(path, std::string("is a folder whose object is a ")
+                                    + git_object_type2string(type));
         if (size > m_limits.maxTreeBytes - m_treeBytes)
             return refuse(path, "takes the trees to read past " + mib(m_limits.maxTreeBytes));
         m_treeBytes += size;
@@ -92,7 +95,8 @@ public:
     {
         const size_t count = git_tree_entrycount(tree);
         if (count > m_limits.maxEntries - m_plan->entries)
-            return refuse(folderOf(prefix), "takes the checkout past " + std::to_string(m_limits.maxEntries) + " entries");
+            return refuse(folderOf(prefix), "takes the checkout past "
+                                                + std::to_string(m_limits.maxEntries) + " entries");
         m_plan->entries += count;
         std::unordered_set<std::string_view> names;
         std::unordered_map<std::string, std::string_view> folded;
@@ -111,7 +115,8 @@ public:
                 return refuse(path(), why);
             const size_t length = prefix.size() + name.size();
             if (length > m_limits.maxPath)
-                return refuse(path(), "is longer than " + std::to_string(m_limits.maxPath) + " bytes");
+                return refuse(path(),
+                              "is longer than " + std::to_string(m_limits.maxPath) + " bytes");
             if (!names.insert(name).second)
                 return refuse(path(), "appears twice in one folder");
             // libgit2 looks names up by bisection: in a tree out of git's
@@ -119,7 +124,8 @@ public:
             // treeNotSorted), and every later sync saw local changes.
             const bool isTree = kind == EntryKind::Tree;
             if (i > 0 && gitOrder(previous, previousTree, name, isTree) > 0)
-                return refuse(path(), "is out of git's order in its folder (git fsck: treeNotSorted)");
+                return refuse(path(),
+                              "is out of git's order in its folder (git fsck: treeNotSorted)");
             previous = name;
             previousTree = isTree;
             if (m_fold) {
@@ -182,7 +188,8 @@ int planCheckout(git_repository *repo, const git_tree *tree, bool foldNames, Che
         switch (entryKind(git_tree_entry_filemode_raw(entry))) {
         case EntryKind::Tree: {
             if (stack.size() >= limits.maxDepth) {
-                rc = refuse(path, "is more than " + std::to_string(limits.maxDepth) + " folders deep");
+                rc = refuse(path,
+                            "is more than " + std::to_string(limits.maxDepth) + " folders deep");
                 break;
             }
             git_tree *sub = nullptr;
@@ -199,10 +206,12 @@ int planCheckout(git_repository *repo, const git_tree *tree, bool foldNames, Che
             plan->links.push_back({std::move(path), *git_tree_entry_id(entry)});
             break;
         case EntryKind::Submodule:
-            plan->files.push_back({std::move(path), *git_tree_entry_id(entry), GIT_FILEMODE_COMMIT});
+            plan->files.push_back(
+                {std::move(path), *git_tree_entry_id(entry), GIT_FILEMODE_COMMIT});
             break;
         case EntryKind::Executable:
-            plan->files.push_back({std::move(path), *git_tree_entry_id(entry), GIT_FILEMODE_BLOB_EXECUTABLE});
+            plan->files.push_back(
+                {std::move(path), *git_tree_entry_id(entry), GIT_FILEMODE_BLOB_EXECUTABLE});
             break;
         default:
             plan->files.push_back({std::move(path), *git_tree_entry_id(entry), GIT_FILEMODE_BLOB});
@@ -239,8 +248,9 @@ QString bytesText(uint64_t bytes)
         value /= 1024;
         ++unit;
     }
-    return unit == 0 ? QStringLiteral("%1 bytes").arg(bytes)
-                     : QStringLiteral("%1 %2").arg(value, 0, 'f', 1).arg(QLatin1String(units[unit]));
+    return unit == 0
+               ? QStringLiteral("%1 bytes").arg(bytes)
+               : QStringLiteral("%1 %2").arg(value, 0, 'f', 1).arg(QLatin1String(units[unit]));
 }
 
 } // namespace
@@ -279,7 +289,8 @@ int checkRoomFor(git_repository *repo, const std::vector<const git_oid *> &blobs
     uint64_t needed = 0;
     for (size_t i = 0; i < blobs.size(); ++i) {
         if (i % 4096 == 4095 && interrupted && interrupted()) {
-            git_error_set_str(GIT_ERROR_CHECKOUT, "checkout stopped: the attempt ran out of time (or was cancelled)");
+            git_error_set_str(GIT_ERROR_CHECKOUT,
+                              "checkout stopped: the attempt ran out of time (or was cancelled)");
             return -1;
         }
         const std::string key(reinterpret_cast<const char *>(blobs[i]->id), GIT_OID_RAWSZ);
@@ -299,12 +310,14 @@ int checkRoomFor(git_repository *repo, const std::vector<const git_oid *> &blobs
         }
         needed = needed > UINT64_MAX - size ? UINT64_MAX : needed + size;
         if (needed > usable) {
-            const QString text = QStringLiteral("No space left on device for this checkout: its files need at least "
-                                                "%1 (%2 files counted), but %3 has %4 free, and RepoDeck leaves %5 of "
-                                                "that for everything else (or keep the repository on another disk)")
-                                     .arg(bytesText(needed), QString::number(i + 1),
-                                          QDir::toNativeSeparators(storage.rootPath()), bytesText(available),
-                                          bytesText(available - usable));
+            const QString text
+                = QStringLiteral(
+                      "No space left on device for this checkout: its files need at least "
+                      "%1 (%2 files counted), but %3 has %4 free, and RepoDeck leaves %5 of "
+                      "that for everything else (or keep the repository on another disk)")
+                      .arg(bytesText(needed), QString::number(i + 1),
+                           QDir::toNativeSeparators(storage.rootPath()), bytesText(available),
+                           bytesText(available - usable));
             git_error_set_str(GIT_ERROR_OS, text.toUtf8().constData());
             return -1;
         }
@@ -320,7 +333,8 @@ bool foldsNames(git_repository *repo)
 #else
     git_config *config = nullptr;
     int folds = 0;
-    if (git_repository_config_snapshot(&config, repo) == 0 && git_config_get_bool(&folds, config, "core.ignorecase") < 0)
+    if (git_repository_config_snapshot(&config, repo) == 0
+        && git_config_get_bool(&folds, config, "core.ignorecase") < 0)
         folds = 0;
     git_config_free(config);
     git_error_clear();
@@ -343,15 +357,18 @@ int readLinkTarget(git_repository *repo, const CheckoutPlan::Link &link, std::st
     if (rc < 0)
         return rc;
     if (type != GIT_OBJECT_BLOB)
-        return refuse(link.path, std::string("is a symbolic link whose object is a ") + git_object_type2string(type));
+        return refuse(link.path, std::string("is a symbolic link whose object is a ")
+                                     + git_object_type2string(type));
     if (size == 0)
         return refuse(link.path, "is a symbolic link to nothing");
     if (size > limits.maxLinkTarget)
-        return refuse(link.path, "is a symbolic link longer than " + std::to_string(limits.maxLinkTarget) + " bytes");
+        return refuse(link.path, "is a symbolic link longer than "
+                                     + std::to_string(limits.maxLinkTarget) + " bytes");
     git_blob *blob = nullptr;
     if ((rc = git_blob_lookup(&blob, repo, &link.blob)) < 0)
         return rc;
-    target->assign(static_cast<const char *>(git_blob_rawcontent(blob)), static_cast<size_t>(git_blob_rawsize(blob)));
+    target->assign(static_cast<const char *>(git_blob_rawcontent(blob)),
+                   static_cast<size_t>(git_blob_rawsize(blob)));
     git_blob_free(blob);
     if (target->find('\0') != std::string::npos)
         return refuse(link.path, "is a symbolic link with a NUL in its target");

@@ -14,12 +14,13 @@ namespace repodeck::core::git {
 // these are far above real repositories: Chromium has about 480,000 files).
 struct CheckoutLimits
 {
-    size_t maxEntries = 1'000'000;             // files, links, folders, submodules, counted each time met
-    size_t maxPathBytes = size_t(64) << 20;    // all paths together (Chromium: about 34 MB); held about 4 times
-    size_t maxTreeBytes = size_t(512) << 20;   // tree objects read, each time met
-    size_t maxDepth = 2048;                    // git's core.maxTreeDepth
-    size_t maxPath = 4096;                     // bytes in one path (PATH_MAX)
-    size_t maxLinkTarget = 4095;               // bytes a symbolic link may hold
+    size_t maxEntries = 1'000'000; // files, links, folders, submodules, counted each time met
+    size_t maxPathBytes = size_t(64)
+                          << 20; // all paths together (Chromium: about 34 MB); held about 4 times
+    size_t maxTreeBytes = size_t(512) << 20; // tree objects read, each time met
+    size_t maxDepth = 2048;                  // git's core.maxTreeDepth
+    size_t maxPath = 4096;                   // bytes in one path (PATH_MAX)
+    size_t maxLinkTarget = 4095;             // bytes a symbolic link may hold
 };
 
 // What a checkout of a tree writes, in the tree's order. Every path passed

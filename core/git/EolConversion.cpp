@@ -23,9 +23,7 @@ bool gatherTextStats(const char *data, size_t size, TextStats *stats)
             ++stats->nul;
             ++stats->nonprintable;
             break;
-        case '\n':
-            ++stats->lf;
-            break;
+        case '\n': ++stats->lf; break;
         case '\r':
             ++stats->cr;
             if (scan < end && *scan == '\n')
@@ -35,15 +33,12 @@ bool gatherTextStats(const char *data, size_t size, TextStats *stats)
         case '\f':
         case '\v':
         case '\b':
-        case 0x1b:
-            ++stats->printable;
-            break;
-        default:
-            ++stats->nonprintable;
-            break;
+        case 0x1b: ++stats->printable; break;
+        default: ++stats->nonprintable; break;
         }
     }
-    return stats->cr != stats->crlf || stats->nul > 0 || (stats->printable >> 7) < stats->nonprintable;
+    return stats->cr != stats->crlf || stats->nul > 0
+           || (stats->printable >> 7) < stats->nonprintable;
 }
 
 std::string sampleLike(const TextStats &stats)
@@ -53,7 +48,8 @@ std::string sampleLike(const TextStats &stats)
     // "a\n": text with a lone LF, which every crlf action converts. The
     // "auto" actions leave alone anything with a CR, and anything binary.
     std::string sample = "a\n";
-    const bool binary = stats.cr != stats.crlf || stats.nul > 0 || (stats.printable >> 7) < stats.nonprintable;
+    const bool binary = stats.cr != stats.crlf || stats.nul > 0
+                        || (stats.printable >> 7) < stats.nonprintable;
     if (stats.cr > 0)
         sample += '\r';
     else if (binary)
@@ -61,7 +57,8 @@ std::string sampleLike(const TextStats &stats)
     return sample;
 }
 
-bool lfToCrlf(const char *data, size_t size, const std::function<bool(const char *, size_t)> &sink, size_t piece)
+bool lfToCrlf(const char *data, size_t size, const std::function<bool(const char *, size_t)> &sink,
+              size_t piece)
 {
     std::string out;
     out.reserve(piece + 2);

@@ -54,7 +54,8 @@ struct StopBackend
 int stopRead(void **, size_t *, git_object_t *, git_odb_backend *backend, const git_oid *id)
 {
     StopState *state = reinterpret_cast<StopBackend *>(backend)->state;
-    const QByteArray raw = QByteArray::fromRawData(reinterpret_cast<const char *>(id->id), GIT_OID_RAWSZ);
+    const QByteArray raw = QByteArray::fromRawData(reinterpret_cast<const char *>(id->id),
+                                                   GIT_OID_RAWSZ);
     if (!state->blobs.contains(raw))
         return GIT_PASSTHROUGH;
     if (state->shouldStop && (*state->shouldStop)()) {
@@ -78,7 +79,8 @@ void stopFree(git_odb_backend *backend)
 
 bool isWrittenBlob(const git_diff_file &f)
 {
-    return f.mode == GIT_FILEMODE_BLOB || f.mode == GIT_FILEMODE_BLOB_EXECUTABLE || f.mode == GIT_FILEMODE_LINK;
+    return f.mode == GIT_FILEMODE_BLOB || f.mode == GIT_FILEMODE_BLOB_EXECUTABLE
+           || f.mode == GIT_FILEMODE_LINK;
 }
 
 bool isAttributes(const char *path)
@@ -129,12 +131,12 @@ bool readWriting(git_repository *repo, git_oid *id, QDateTime *alive)
            && git_oid_fromraw(id, reinterpret_cast<const unsigned char *>(raw.constData())) == 0;
 }
 
-
 // Whether a folder on the way to `path` in the work tree is a link: then
 // nothing below it is looked at or removed.
 bool throughLink(const QString &workdir, const QString &path)
 {
-    for (qsizetype slash = path.indexOf(QLatin1Char('/')); slash > 0; slash = path.indexOf(QLatin1Char('/'), slash + 1)) {
+    for (qsizetype slash = path.indexOf(QLatin1Char('/')); slash > 0;
+         slash = path.indexOf(QLatin1Char('/'), slash + 1)) {
         const QFileInfo folder(workdir + path.left(slash));
         if (folder.isSymLink() || folder.isJunction())
             return true;
@@ -157,7 +159,8 @@ bool matchesTarget(git_repository *repo, git_tree *to, const char *path)
     std::unique_ptr<git_tree_entry, void (*)(git_tree_entry *)> entry(raw, git_tree_entry_free);
     git_error_clear();
     if (!present)
-        return rc == GIT_ENOTFOUND || (rc == 0 && git_tree_entry_type(entry.get()) != GIT_OBJECT_BLOB);
+        return rc == GIT_ENOTFOUND
+               || (rc == 0 && git_tree_entry_type(entry.get()) != GIT_OBJECT_BLOB);
     if (rc < 0)
         return false;
     const git_filemode_t mode = git_tree_entry_filemode(entry.get());
@@ -165,7 +168,8 @@ bool matchesTarget(git_repository *repo, git_tree *to, const char *path)
     if (mode == GIT_FILEMODE_LINK && info.isSymLink()) {
 #ifndef _WIN32
         QByteArray target(4096, Qt::Uninitialized);
-        const ssize_t n = ::readlink(QFile::encodeName(full).constData(), target.data(), size_t(target.size()));
+        const ssize_t n = ::readlink(QFile::encodeName(full).constData(), target.data(),
+                                     size_t(target.size()));
         if (n < 0 || n >= target.size())
             return false;
         if (git_odb_hash(&actual, target.constData(), size_t(n), GIT_OBJECT_BLOB) < 0)
@@ -177,9 +181,12 @@ bool matchesTarget(git_repository *repo, git_tree *to, const char *path)
     }
     if (info.isSymLink() || !info.isFile())
         return false;
-    if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE && mode != GIT_FILEMODE_LINK)
+    if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE
+        && mode != GIT_FILEMODE_LINK)
         return false;
-    if (git_repository_hashfile(&actual, repo, QFile::encodeName(full).constData(), GIT_OBJECT_BLOB, path) < 0) {
+    if (git_repository_hashfile(&actual, repo, QFile::encodeName(full).constData(), GIT_OBJECT_BLOB,
+                                path)
+        < 0) {
         git_error_clear();
         return false;
     }
@@ -201,7 +208,8 @@ bool matchesTarget(git_repository *repo, git_tree *to, const char *path)
 // file's own permissions kept). A file changed later is the user's (cut
 // shorter or emptied, it would also be a start of the blob). Files up to
 // 256 MiB.
-bool repairCut(git_repository *repo, git_tree *to, const char *path, const git_oid &writing, const QDateTime &alive)
+bool repairCut(git_repository *repo, git_tree *to, const char *path, const git_oid &writing,
+               const QDateTime &alive)
 {
     constexpr qint64 kMaxRepaired = qint64(256) << 20;
     const QString workdir = QFile::decodeName(git_repository_workdir(repo));
@@ -216,7 +224,8 @@ bool repairCut(git_repository *repo, git_tree *to, const char *path, const git_o
         git_error_clear();
         return false;
     }
-    std::unique_ptr<git_tree_entry, void (*)(git_tree_entry *)> entry(rawEntry, git_tree_entry_free);
+    std::unique_ptr<git_tree_entry, void (*)(git_tree_entry *)> entry(rawEntry,
+                                                                      git_tree_entry_free);
     const git_filemode_t mode = git_tree_entry_filemode(entry.get());
     if ((mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
         || !git_oid_equal(git_tree_entry_id(entry.get()), &writing))
@@ -235,16 +244,19 @@ bool repairCut(git_repository *repo, git_tree *to, const char *path, const git_o
     // result, leaving the binary check to the filters themselves.
     options.flags &= ~uint32_t(GIT_BLOB_FILTER_CHECK_FOR_BINARY);
     bool repaired = false;
-    if (git_blob_filter(&content, blob.get(), path, &options) == 0 && info.size() < qint64(content.size)) {
+    if (git_blob_filter(&content, blob.get(), path, &options) == 0
+        && info.size() < qint64(content.size)) {
         QFile current(full);
         if (current.open(QIODevice::ReadOnly)) {
             const QByteArray have = current.read(info.size());
             current.close();
-            if (have.size() == info.size() && std::memcmp(have.constData(), content.ptr, size_t(have.size())) == 0) {
+            if (have.size() == info.size()
+                && std::memcmp(have.constData(), content.ptr, size_t(have.size())) == 0) {
                 const QFileDevice::Permissions permissions = QFile::permissions(full);
                 QSaveFile whole(full);
                 repaired = whole.open(QIODevice::WriteOnly)
-                    && whole.write(content.ptr, qint64(content.size)) == qint64(content.size) && whole.commit();
+                           && whole.write(content.ptr, qint64(content.size)) == qint64(content.size)
+                           && whole.commit();
                 if (repaired)
                     QFile::setPermissions(full, permissions);
             }
@@ -257,8 +269,8 @@ bool repairCut(git_repository *repo, git_tree *to, const char *path, const git_o
 
 } // namespace
 
-int checkoutUnlessStopped(git_repository *repo, const git_object *target, const std::function<bool()> &shouldStop,
-                          bool *stopped)
+int checkoutUnlessStopped(git_repository *repo, const git_object *target,
+                          const std::function<bool()> &shouldStop, bool *stopped)
 {
     *stopped = false;
     git_object *rawTree = nullptr;
@@ -273,7 +285,8 @@ int checkoutUnlessStopped(git_repository *repo, const git_object *target, const 
     auto state = std::make_unique<StopState>();
     git_diff *rawDiff = nullptr;
     if ((rc = git_diff_tree_to_tree(&rawDiff, repo, reinterpret_cast<git_tree *>(oldTree.get()),
-                                    reinterpret_cast<git_tree *>(newTree.get()), nullptr)) < 0)
+                                    reinterpret_cast<git_tree *>(newTree.get()), nullptr))
+        < 0)
         return rc;
     std::unique_ptr<git_diff, void (*)(git_diff *)> diff(rawDiff, git_diff_free);
     std::vector<const git_oid *> written;
@@ -283,7 +296,8 @@ int checkoutUnlessStopped(git_repository *repo, const git_object *target, const 
             continue;
         written.push_back(&d->new_file.id);
         if (!isAttributes(d->new_file.path))
-            state->blobs.insert(QByteArray(reinterpret_cast<const char *>(d->new_file.id.id), GIT_OID_RAWSZ));
+            state->blobs.insert(
+                QByteArray(reinterpret_cast<const char *>(d->new_file.id.id), GIT_OID_RAWSZ));
     }
     // What the changed files need against the free disk, as for a clone.
     if ((rc = checkRoomFor(repo, written, shouldStop)) < 0) {
@@ -310,7 +324,8 @@ int checkoutUnlessStopped(git_repository *repo, const git_object *target, const 
     const QString writing = writingPath(repo);
     if (!QFileInfo(writing).isSymLink()) {
         live->writing = std::make_unique<QFile>(writing);
-        if (!live->writing->open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Unbuffered))
+        if (!live->writing->open(QIODevice::WriteOnly | QIODevice::Truncate
+                                 | QIODevice::Unbuffered))
             live->writing.reset();
     }
     git_checkout_options opts;
@@ -329,7 +344,8 @@ int checkoutUnlessStopped(git_repository *repo, const git_object *target, const 
                 return;
             std::unique_lock lock(aliveMutex);
             while (!checkoutDone) {
-                note.setFileTime(QDateTime::currentDateTimeUtc(), QFileDevice::FileModificationTime);
+                note.setFileTime(QDateTime::currentDateTimeUtc(),
+                                 QFileDevice::FileModificationTime);
                 aliveChanged.wait_for(lock, std::chrono::milliseconds(kAliveIntervalMs));
             }
         });
@@ -403,7 +419,8 @@ QStringList untrackedInTheWay(git_repository *repo, const git_object *to, int ma
     git::Object newTree(rawNew);
     git_diff *rawDiff = nullptr;
     if (git_diff_tree_to_tree(&rawDiff, repo, reinterpret_cast<git_tree *>(oldTree.get()),
-                              reinterpret_cast<git_tree *>(newTree.get()), nullptr) < 0) {
+                              reinterpret_cast<git_tree *>(newTree.get()), nullptr)
+        < 0) {
         git_error_clear();
         return found;
     }
@@ -420,7 +437,8 @@ QStringList untrackedInTheWay(git_repository *repo, const git_object *to, int ma
         if (folder.isSymLink() || !folder.isDir())
             continue;
         // A folder where a file goes: everything in it must be tracked.
-        QDirIterator it(folder.filePath(), QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System,
+        QDirIterator it(folder.filePath(),
+                        QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System,
                         QDirIterator::Subdirectories);
         while (it.hasNext() && found.size() < max) {
             it.next();
@@ -429,7 +447,9 @@ QStringList untrackedInTheWay(git_repository *repo, const git_object *to, int ma
                 continue;
             const QString path = rel + it.filePath().mid(folder.filePath().size());
             git_tree_entry *raw = nullptr;
-            if (git_tree_entry_bypath(&raw, reinterpret_cast<git_tree *>(oldTree.get()), path.toUtf8().constData()) == 0)
+            if (git_tree_entry_bypath(&raw, reinterpret_cast<git_tree *>(oldTree.get()),
+                                      path.toUtf8().constData())
+                == 0)
                 git_tree_entry_free(raw);
             else
                 found << path;
@@ -439,8 +459,8 @@ QStringList untrackedInTheWay(git_repository *repo, const git_object *to, int ma
     return found;
 }
 
-int settleStoppedFastForward(git_repository *repo, const git_oid &from, const git_oid &to, bool *explained,
-                             QStringList *unexplained, int *unexplainedCount)
+int settleStoppedFastForward(git_repository *repo, const git_oid &from, const git_oid &to,
+                             bool *explained, QStringList *unexplained, int *unexplainedCount)
 {
     *explained = false;
     *unexplainedCount = 0;
@@ -474,7 +494,8 @@ int settleStoppedFastForward(git_repository *repo, const git_oid &from, const gi
         const git_diff_delta *d = e->index_to_workdir;
         // A file cut short by a kill while it was being written: written
         // whole now, if it is the start of the blob that was being written.
-        if (!e->head_to_index && d && !matchesTarget(repo, toTree.get(), d->old_file.path) && killedWhileWriting
+        if (!e->head_to_index && d && !matchesTarget(repo, toTree.get(), d->old_file.path)
+            && killedWhileWriting
             && repairCut(repo, toTree.get(), d->old_file.path, writing, alive))
             continue;
         if (e->head_to_index || !d || !matchesTarget(repo, toTree.get(), d->old_file.path)) {
@@ -512,7 +533,8 @@ int settleStoppedFastForward(git_repository *repo, const git_oid &from, const gi
         // it is not in the status above).
         if ((info.isSymLink() || info.isFile())
             && (matchesTarget(repo, toTree.get(), d->new_file.path)
-                || (killedWhileWriting && repairCut(repo, toTree.get(), d->new_file.path, writing, alive))))
+                || (killedWhileWriting
+                    && repairCut(repo, toTree.get(), d->new_file.path, writing, alive))))
             QFile::remove(full);
     }
     *explained = true;

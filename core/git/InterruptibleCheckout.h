@@ -33,8 +33,8 @@ namespace repodeck::core::git {
 // stops between files when `shouldStop` says so: then -1 with the error
 // "checkout stopped" and *stopped set. Other results are libgit2's
 // (GIT_ECONFLICT when files are in the way).
-int checkoutUnlessStopped(git_repository *repo, const git_object *target, const std::function<bool()> &shouldStop,
-                          bool *stopped);
+int checkoutUnlessStopped(git_repository *repo, const git_object *target,
+                          const std::function<bool()> &shouldStop, bool *stopped);
 
 // .git/repodeck-fast-forward: "<from> <to>\n", written before a
 // fast-forward's checkout and removed once the branch has moved.
@@ -50,8 +50,8 @@ bool readFastForward(git_repository *repo, git_oid *from, git_oid *to);
 // wrote (untracked, equal to `to`'s) are removed when everything else is
 // explained, so that a SAFE checkout can write them again. 0 or a libgit2
 // error.
-int settleStoppedFastForward(git_repository *repo, const git_oid &from, const git_oid &to, bool *explained,
-                             QStringList *unexplained, int *unexplainedCount);
+int settleStoppedFastForward(git_repository *repo, const git_oid &from, const git_oid &to,
+                             bool *explained, QStringList *unexplained, int *unexplainedCount);
 
 // Files a fast-forward from HEAD to `to` would have to delete that git
 // does not track: a folder `to` replaces with a file or link, holding

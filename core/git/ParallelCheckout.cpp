@@ -31,7 +31,8 @@ namespace {
 #ifndef _WIN32
 bool isAttributesFile(const std::string &p)
 {
-    return p == ".gitattributes" || (p.size() > 15 && p.compare(p.size() - 15, 15, "/.gitattributes") == 0);
+    return p == ".gitattributes"
+           || (p.size() > 15 && p.compare(p.size() - 15, 15, "/.gitattributes") == 0);
 }
 
 // The files of a plan, written by one thread per core: each takes the next
@@ -40,7 +41,8 @@ bool isAttributesFile(const std::string &p)
 class Writers
 {
 public:
-    Writers(const std::string &gitDir, int root, const CheckoutPlan &plan, std::vector<WrittenStat> *stats)
+    Writers(const std::string &gitDir, int root, const CheckoutPlan &plan,
+            std::vector<WrittenStat> *stats)
         : m_gitDir(gitDir)
         , m_root(root)
         , m_plan(plan)
@@ -75,7 +77,8 @@ public:
             return -1;
         }
         if (outOfTime) {
-            git_error_set_str(GIT_ERROR_CHECKOUT, "checkout stopped: the attempt ran out of time (or was cancelled)");
+            git_error_set_str(GIT_ERROR_CHECKOUT,
+                              "checkout stopped: the attempt ran out of time (or was cancelled)");
             return -1;
         }
         return 0;
@@ -139,7 +142,8 @@ bool symlinksSupported(git_repository *repo)
 {
     int symlinks = 1;
     git_config *config = nullptr;
-    if (git_repository_config_snapshot(&config, repo) == 0 && git_config_get_bool(&symlinks, config, "core.symlinks") < 0)
+    if (git_repository_config_snapshot(&config, repo) == 0
+        && git_config_get_bool(&symlinks, config, "core.symlinks") < 0)
         symlinks = 1;
     git_config_free(config);
     git_error_clear();
@@ -171,7 +175,8 @@ int writeIndex(git_repository *repo, git_tree *tree, int root, const CheckoutPla
     const auto update = [&](const std::string &path, const WrittenStat &st) {
         const git_index_entry *found = git_index_get_bypath(index, path.c_str(), 0);
         if (!found) {
-            git_error_set_str(GIT_ERROR_CHECKOUT, ("checked-out entry missing from the index: " + path).c_str());
+            git_error_set_str(GIT_ERROR_CHECKOUT,
+                              ("checked-out entry missing from the index: " + path).c_str());
             return -1;
         }
         git_index_entry entry = *found;
@@ -184,16 +189,19 @@ int writeIndex(git_repository *repo, git_tree *tree, int root, const CheckoutPla
         if (plan.files[i].mode == GIT_FILEMODE_COMMIT)
             continue; // a submodule: an empty folder, no stat data
         if (i % 4096 == 4095 && interrupted && interrupted()) {
-            git_error_set_str(GIT_ERROR_CHECKOUT, "checkout stopped: the attempt ran out of time (or was cancelled)");
+            git_error_set_str(GIT_ERROR_CHECKOUT,
+                              "checkout stopped: the attempt ran out of time (or was cancelled)");
             rc = -1;
             break;
         }
         rc = update(plan.files[i].path, stats[i]);
     }
     for (size_t i = 0; rc == 0 && i < plan.links.size(); ++i) {
-        struct stat st{};
+        struct stat st
+        {};
         if (::fstatat(root, plan.links[i].path.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            git_error_set_str(GIT_ERROR_CHECKOUT, ("checked-out link missing: " + plan.links[i].path).c_str());
+            git_error_set_str(GIT_ERROR_CHECKOUT,
+                              ("checked-out link missing: " + plan.links[i].path).c_str());
             rc = -1;
             break;
         }
@@ -207,11 +215,15 @@ int writeIndex(git_repository *repo, git_tree *tree, int root, const CheckoutPla
     return rc;
 }
 
-int writeTree(git_repository *repo, git_tree *tree, const CheckoutPlan &plan, const std::function<bool()> &interrupted)
+int writeTree(git_repository *repo, git_tree *tree, const CheckoutPlan &plan,
+              const std::function<bool()> &interrupted)
 {
-    const int root = ::open(git_repository_workdir(repo), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    const int root = ::open(git_repository_workdir(repo),
+                            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (root < 0) {
-        git_error_set_str(GIT_ERROR_OS, (std::string("cannot open the work tree: ") + std::generic_category().message(errno)).c_str());
+        git_error_set_str(GIT_ERROR_OS, (std::string("cannot open the work tree: ")
+                                         + std::generic_category().message(errno))
+                                            .c_str());
         return -1;
     }
     std::vector<WrittenStat> stats(plan.files.size());
@@ -240,8 +252,9 @@ int writeTree(git_repository *repo, git_tree *tree, const CheckoutPlan &plan, co
         // one, but one writer keeps macOS's name handling out of races.
         const size_t workers = 1;
 #else
-        const size_t workers = std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(QThread::idealThreadCount()),
-                                                                    std::max<size_t>(1, plan.files.size() / 256)));
+        const size_t workers = std::max<size_t>(
+            1, std::min<size_t>(static_cast<size_t>(QThread::idealThreadCount()),
+                                std::max<size_t>(1, plan.files.size() / 256)));
 #endif
         Writers writers(git_repository_path(repo), root, plan, &stats);
         rc = writers.run(workers, interrupted);
@@ -253,7 +266,8 @@ int writeTree(git_repository *repo, git_tree *tree, const CheckoutPlan &plan, co
         WorkTreeWriter writer(repo, root, nullptr);
         std::string target;
         for (const CheckoutPlan::Link &link : plan.links) {
-            if ((rc = readLinkTarget(repo, link, &target)) < 0 || (rc = writer.writeLink(link, target, symlinks)) < 0)
+            if ((rc = readLinkTarget(repo, link, &target)) < 0
+                || (rc = writer.writeLink(link, target, symlinks)) < 0)
                 break;
         }
     }

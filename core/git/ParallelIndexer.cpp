@@ -70,7 +70,8 @@ quint64 memoryBudget()
 class Writepack
 {
 public:
-    Writepack(Backend *backend, git_odb *odb, git_indexer_progress_cb progress, void *payload, bool thinAllowed)
+    Writepack(Backend *backend, git_odb *odb, git_indexer_progress_cb progress, void *payload,
+              bool thinAllowed)
         : m_backend(backend)
         , m_odb(odb)
         , m_progress(progress)
@@ -96,7 +97,8 @@ public:
     {
         m_tempPath = QDir(m_backend->packDir)
                          .filePath(QStringLiteral("tmp_repodeck_%1.pack")
-                                       .arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0')));
+                                       .arg(QRandomGenerator::global()->generate64(), 16, 16,
+                                            QLatin1Char('0')));
         if (!m_file.create(m_tempPath)) {
             const IoFailure f = m_file.failure();
             m_tempPath.clear();
@@ -106,7 +108,10 @@ public:
     }
 
 private:
-    static Writepack *self(git_odb_writepack *w) { return reinterpret_cast<WritepackHandle *>(w)->self; }
+    static Writepack *self(git_odb_writepack *w)
+    {
+        return reinterpret_cast<WritepackHandle *>(w)->self;
+    }
     // No exception may cross libgit2's C frames.
     template<typename F>
     static int guarded(F &&f)
@@ -118,9 +123,11 @@ private:
             return -1;
         }
     }
-    static int appendCb(git_odb_writepack *w, const void *data, size_t size, git_indexer_progress *stats)
+    static int appendCb(git_odb_writepack *w, const void *data, size_t size,
+                        git_indexer_progress *stats)
     {
-        return guarded([&] { return self(w)->append(static_cast<const char *>(data), size, stats); });
+        return guarded(
+            [&] { return self(w)->append(static_cast<const char *>(data), size, stats); });
     }
     static int commitCb(git_odb_writepack *w, git_indexer_progress *stats)
     {
@@ -146,7 +153,8 @@ private:
             return 0;
         const int rc = m_progress(stats, m_payload);
         if (rc != 0 && !git_error_last())
-            git_error_set_str(GIT_ERROR_CALLBACK, "the transfer was stopped by its progress callback");
+            git_error_set_str(GIT_ERROR_CALLBACK,
+                              "the transfer was stopped by its progress callback");
         return rc;
     }
 
@@ -202,14 +210,17 @@ private:
         stats->indexed_deltas = m_doneDeltas + p.indexedDeltas;
         if (AttemptContext *ctx = AttemptContext::current()) {
             if (ctx->checkInterrupted() != StreamFault::None) {
-                git_error_set_str(GIT_ERROR_INDEXER, "indexing the pack was interrupted: the attempt was cancelled or ran out of time");
+                git_error_set_str(
+                    GIT_ERROR_INDEXER,
+                    "indexing the pack was interrupted: the attempt was cancelled or ran out of time");
                 return -1;
             }
             const auto now = std::chrono::steady_clock::now();
             if (p.work != m_lastWork || m_lastWorkAt.time_since_epoch().count() == 0) {
                 m_lastWork = p.work;
                 m_lastWorkAt = now;
-            } else if (ctx->stallTimeout().count() > 0 && now - m_lastWorkAt > ctx->stallTimeout() + m_stepAllowance) {
+            } else if (ctx->stallTimeout().count() > 0
+                       && now - m_lastWorkAt > ctx->stallTimeout() + m_stepAllowance) {
                 ctx->recordFault(StreamFault::StallTimeout, ctx->stallTimeout());
                 git_error_set_str(GIT_ERROR_INDEXER, "indexing the pack made no progress");
                 return -1;
@@ -224,7 +235,8 @@ private:
         options.memoryBudget = memoryBudget();
         options.spillDir = m_backend->packDir;
         options.progress = [&](const ResolveProgress &p) { return checkLimits(p, stats); };
-        DeltaResolver resolver(m_map, static_cast<size_t>(m_mapFile.size()), m_parser.entries(), options);
+        DeltaResolver resolver(m_map, static_cast<size_t>(m_mapFile.size()), m_parser.entries(),
+                               options);
         const int rc = resolver.run(roots);
         m_doneObjects = stats->indexed_objects;
         m_doneDeltas = stats->indexed_deltas;
@@ -234,8 +246,10 @@ private:
                           resolver.rebuiltBases(), options.memoryBudget >> 20);
         g_streamed += resolver.streamedObjects();
         if (resolver.streamedObjects() > 0)
-            spdlog::debug("pack indexer: {} objects over {} MiB streamed, {} MiB kept on disk at most",
-                          resolver.streamedObjects(), options.streamThreshold >> 20, resolver.peakSpilledBytes() >> 20);
+            spdlog::debug(
+                "pack indexer: {} objects over {} MiB streamed, {} MiB kept on disk at most",
+                resolver.streamedObjects(), options.streamThreshold >> 20,
+                resolver.peakSpilledBytes() >> 20);
         if (rc < 0 && resolver.ioError()) {
             m_failed = true;
             git_error_set_str(GIT_ERROR_OS, resolver.error().toUtf8().constData());
@@ -282,13 +296,15 @@ private:
         git_odb_stream *stream = nullptr;
         size_t streamLen = 0;
         git_object_t streamType = GIT_OBJECT_INVALID;
-        if (size > kStreamThreshold && git_odb_open_rstream(&stream, &streamLen, &streamType, m_odb, &id) == 0) {
+        if (size > kStreamThreshold
+            && git_odb_open_rstream(&stream, &streamLen, &streamType, m_odb, &id) == 0) {
             auto freeStream = qScopeGuard([&] { git_odb_stream_free(stream); });
             ++g_thinStreamed;
             Bytes in(kStreamPiece);
             quint64 total = 0;
             while (true) {
-                const int n = git_odb_stream_read(stream, reinterpret_cast<char *>(in.data()), in.size());
+                const int n = git_odb_stream_read(stream, reinterpret_cast<char *>(in.data()),
+                                                  in.size());
                 if (n < 0)
                     return -1;
                 total += static_cast<quint64>(n);
@@ -314,7 +330,9 @@ private:
                                 .arg(QString::fromLatin1(git_oid_tostr_s(&id))));
             const auto *data = static_cast<const unsigned char *>(git_odb_object_data(object));
             for (size_t at = 0; at < size; at += kStreamPiece)
-                if (const int rc = deflatePiece(data + at, std::min<size_t>(kStreamPiece, size - at), false); rc != 0)
+                if (const int rc = deflatePiece(data + at,
+                                                std::min<size_t>(kStreamPiece, size - at), false);
+                    rc != 0)
                     return rc;
             if (const int rc = deflatePiece(nullptr, 0, true); rc != 0)
                 return rc;
@@ -329,10 +347,12 @@ private:
     int completeThin(std::vector<quint32> *newRoots, git_indexer_progress *stats)
     {
         PackTable &entries = m_parser.entries();
-        DeltaResolver probe(m_map, static_cast<size_t>(m_mapFile.size()), entries, ResolveOptions{});
+        DeltaResolver probe(m_map, static_cast<size_t>(m_mapFile.size()), entries,
+                            ResolveOptions{});
         const std::vector<git_oid> missing = probe.missingBases();
         if (missing.empty())
-            return fail(QStringLiteral("corrupt pack: %1 deltas could not be resolved").arg(probe.unresolvedCount()));
+            return fail(QStringLiteral("corrupt pack: %1 deltas could not be resolved")
+                            .arg(probe.unresolvedCount()));
         // Base ids are read from the map: where each is first needed is found
         // now, before the pack is unmapped to be completed.
         std::vector<quint64> needers(missing.size(), 0);
@@ -351,10 +371,12 @@ private:
             return quint64(0);
         };
         if (!m_thinAllowed)
-            return fail(QStringLiteral("the server sent a thin pack to a clone: the delta at offset %1 needs object %2, "
-                                       "which the pack does not carry")
-                            .arg(firstNeeding(missing.front()))
-                            .arg(QString::fromLatin1(git_oid_tostr_s(&missing.front()))));
+            return fail(
+                QStringLiteral(
+                    "the server sent a thin pack to a clone: the delta at offset %1 needs object %2, "
+                    "which the pack does not carry")
+                    .arg(firstNeeding(missing.front()))
+                    .arg(QString::fromLatin1(git_oid_tostr_s(&missing.front()))));
         unmap();
         quint64 at = m_file.size() - GIT_OID_RAWSZ;
         if (!m_file.truncate(at))
@@ -363,12 +385,15 @@ private:
             size_t size = 0;
             git_object_t type = GIT_OBJECT_INVALID;
             if (git_odb_read_header(&size, &type, m_odb, &id) < 0)
-                return fail(QStringLiteral("the pack's delta at offset %1 needs object %2, which neither the pack nor "
-                                           "this repository has")
-                                .arg(firstNeeding(id))
-                                .arg(QString::fromLatin1(git_oid_tostr_s(&id))));
+                return fail(
+                    QStringLiteral(
+                        "the pack's delta at offset %1 needs object %2, which neither the pack nor "
+                        "this repository has")
+                        .arg(firstNeeding(id))
+                        .arg(QString::fromLatin1(git_oid_tostr_s(&id))));
             if (size > kMaxObjectSize)
-                return fail(QStringLiteral("object %1 is larger than 2 GiB").arg(QString::fromLatin1(git_oid_tostr_s(&id))));
+                return fail(QStringLiteral("object %1 is larger than 2 GiB")
+                                .arg(QString::fromLatin1(git_oid_tostr_s(&id))));
             PackEntry e;
             e.offset = at;
             e.type = static_cast<quint8>(type);
@@ -377,7 +402,8 @@ private:
             if (!m_file.write(header.data(), header.size()))
                 return failIo(m_file.failure());
             e.headerSize = static_cast<quint8>(header.size());
-            quint32 crc = static_cast<quint32>(crc32(0, header.data(), static_cast<uInt>(header.size())));
+            quint32 crc = static_cast<quint32>(
+                crc32(0, header.data(), static_cast<uInt>(header.size())));
             quint64 packedSize = 0;
             if (const int rc = appendBase(id, size, &crc, &packedSize); rc != 0)
                 return rc;
@@ -388,7 +414,8 @@ private:
             entries.setEnd(at);
         }
         const quint32 count = static_cast<quint32>(entries.size());
-        const unsigned char be[4] = {uchar(count >> 24), uchar(count >> 16), uchar(count >> 8), uchar(count)};
+        const unsigned char be[4] = {uchar(count >> 24), uchar(count >> 16), uchar(count >> 8),
+                                     uchar(count)};
         if (!m_file.writeAt(8, be, 4))
             return failIo(m_file.failure());
         // Hashed from reads, not the map: a large base's pages would count
@@ -443,7 +470,8 @@ private:
         quint64 largest = 0;
         for (const PackEntry &e : entries)
             largest = std::max<quint64>(largest, e.size);
-        m_stepAllowance = std::chrono::milliseconds(1000 + static_cast<qint64>(largest / (quint64(32) << 20)) * 1000);
+        m_stepAllowance = std::chrono::milliseconds(
+            1000 + static_cast<qint64>(largest / (quint64(32) << 20)) * 1000);
         stats->total_objects = static_cast<unsigned int>(entries.size());
         stats->received_objects = static_cast<unsigned int>(entries.size());
         stats->total_deltas = deltas;
@@ -458,16 +486,19 @@ private:
                 return rc;
             git_oid dup;
             if (findDuplicate(entries, &dup))
-                return fail(QStringLiteral("corrupt pack: object %1 occurs twice").arg(QString::fromLatin1(git_oid_tostr_s(&dup))));
-            if (std::all_of(entries.begin(), entries.end(), [](const PackEntry &e) { return e.resolved; }))
+                return fail(QStringLiteral("corrupt pack: object %1 occurs twice")
+                                .arg(QString::fromLatin1(git_oid_tostr_s(&dup))));
+            if (std::all_of(entries.begin(), entries.end(),
+                            [](const PackEntry &e) { return e.resolved; }))
                 break;
             // One round of bases completes any thin pack: every base missing
             // after the first is appended at once. A second round means
             // the repository's object did not hash to its id.
             if (++m_thinRounds > 1)
-                return fail(QStringLiteral("corrupt pack: %1 deltas could not be resolved")
-                                .arg(std::count_if(entries.begin(), entries.end(),
-                                                   [](const PackEntry &e) { return !e.resolved; })));
+                return fail(
+                    QStringLiteral("corrupt pack: %1 deltas could not be resolved")
+                        .arg(std::count_if(entries.begin(), entries.end(),
+                                           [](const PackEntry &e) { return !e.resolved; })));
             roots.clear();
             if (const int rc = completeThin(&roots, stats); rc != 0)
                 return rc;
@@ -485,7 +516,8 @@ private:
         const QString name = QStringLiteral("pack-") + QString::fromLatin1(m_trailer.toHex());
         const QString packPath = dir.filePath(name + QStringLiteral(".pack"));
         const QString idxPath = dir.filePath(name + QStringLiteral(".idx"));
-        const auto readOnly = QFileDevice::ReadOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther;
+        const auto readOnly = QFileDevice::ReadOwner | QFileDevice::ReadGroup
+                              | QFileDevice::ReadOther;
         // The .pack first, the .idx last: a reader that sees the index finds its pack.
         bool movedHere = false;
         IoFailure failure;
@@ -539,8 +571,8 @@ private:
     std::chrono::steady_clock::time_point m_lastWorkAt{};
 };
 
-int writepackCb(git_odb_writepack **out, git_odb_backend *base, git_odb *odb, git_indexer_progress_cb progress,
-                void *payload)
+int writepackCb(git_odb_writepack **out, git_odb_backend *base, git_odb *odb,
+                git_indexer_progress_cb progress, void *payload)
 {
     auto *backend = reinterpret_cast<Backend *>(base);
     const bool firstOfClone = backend->clone && backend->packs == 0;
@@ -574,7 +606,8 @@ int foreachCb(git_odb_backend *, git_odb_foreach_cb, void *)
 // attempt. Within the attempt's time nothing changes.
 int refreshCb(git_odb_backend *)
 {
-    if (AttemptContext *ctx = AttemptContext::current(); ctx && ctx->checkInterrupted() != StreamFault::None) {
+    if (AttemptContext *ctx = AttemptContext::current();
+        ctx && ctx->checkInterrupted() != StreamFault::None) {
         git_error_set_str(GIT_ERROR_ODB, "the attempt was cancelled or ran out of time");
         return -1;
     }
@@ -627,7 +660,8 @@ int installParallelIndexer(git_repository *repo, bool clone)
     backend->parent.free = &freeBackend;
     backend->parent.foreach = &foreachCb;
     backend->parent.refresh = &refreshCb;
-    backend->packDir = QDir(QFile::decodeName(git_repository_path(repo))).filePath(QStringLiteral("objects/pack"));
+    backend->packDir = QDir(QFile::decodeName(git_repository_path(repo)))
+                           .filePath(QStringLiteral("objects/pack"));
     backend->clone = clone;
     QDir().mkpath(backend->packDir);
     // Above the loose (1) and packed (2) backends, so it is asked first.

@@ -39,6 +39,7 @@ unsigned long long streamedPackObjects();
 
 // git_clone's repository_cb: creates the repository as libgit2 does, then
 // installs the indexer in clone mode.
-int createRepositoryWithParallelIndexer(git_repository **out, const char *path, int bare, void *payload);
+int createRepositoryWithParallelIndexer(git_repository **out, const char *path, int bare,
+                                        void *payload);
 
 } // namespace repodeck::core::git

@@ -35,12 +35,13 @@ QList<QByteArray> multivar(git_config *config, const QByteArray &key)
 {
     QList<QByteArray> values;
     // A NULL pattern takes the plain path: no regex.
-    git_config_get_multivar_foreach(config, key.constData(), nullptr,
-                                    [](const git_config_entry *e, void *payload) {
-                                        static_cast<QList<QByteArray> *>(payload)->append(QByteArray(e->value));
-                                        return 0;
-                                    },
-                                    &values);
+    git_config_get_multivar_foreach(
+        config, key.constData(), nullptr,
+        [](const git_config_entry *e, void *payload) {
+        static_cast<QList<QByteArray> *>(payload)->append(QByteArray(e->value));
+        return 0;
+        },
+        &values);
     return values;
 }
 
@@ -81,7 +82,8 @@ QString RemoteConfig::applyInsteadOf(git_repository *repo, const QString &url)
         const QString prefix = QString::fromUtf8(entry->value);
         if (url.startsWith(prefix) && prefix.size() > best.size()) {
             best = prefix;
-            replacement = QString::fromUtf8(key.mid(4, key.size() - 4 - int(qstrlen(".insteadof"))));
+            replacement = QString::fromUtf8(
+                key.mid(4, key.size() - 4 - int(qstrlen(".insteadof"))));
         }
     }
     git_config_iterator_free(rawIt);
@@ -96,7 +98,8 @@ int RemoteConfig::createRemote(git_repository *repo, Remote *out) const
     opts.name = nullptr; // in memory: nothing is written to the config
     opts.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
     git_remote *raw = nullptr;
-    const int rc = git_remote_create_with_opts(&raw, applyInsteadOf(repo, url).toUtf8().constData(), &opts);
+    const int rc = git_remote_create_with_opts(&raw, applyInsteadOf(repo, url).toUtf8().constData(),
+                                               &opts);
     out->reset(raw);
     return rc;
 }

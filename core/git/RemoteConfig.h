@@ -23,10 +23,10 @@ namespace repodeck::core::git {
 struct RemoteConfig
 {
     QString name;
-    QString url;                 // as configured, insteadOf not yet applied
+    QString url; // as configured, insteadOf not yet applied
     QList<QByteArray> fetchSpecs;
-    int prune = -1;              // remote.<name>.prune, else fetch.prune; -1 = unset
-    QString tagOpt;              // remote.<name>.tagOpt ("--no-tags", "--tags" or empty)
+    int prune = -1; // remote.<name>.prune, else fetch.prune; -1 = unset
+    QString tagOpt; // remote.<name>.tagOpt ("--no-tags", "--tags" or empty)
     bool found = false;
 
     static RemoteConfig read(git_repository *repo, const QString &name);

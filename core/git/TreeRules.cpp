@@ -59,8 +59,8 @@ char32_t nextCodePoint(std::string_view s, size_t *i)
 // Code points HFS+ leaves out of a name when it compares names.
 bool hfsIgnorable(char32_t c)
 {
-    return (c >= 0x200C && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) || (c >= 0x206A && c <= 0x206F)
-           || c == 0xFEFF;
+    return (c >= 0x200C && c <= 0x200F) || (c >= 0x202A && c <= 0x202E)
+           || (c >= 0x206A && c <= 0x206F) || c == 0xFEFF;
 }
 
 char lower(char c)
@@ -109,7 +109,8 @@ bool ntfsDotName(std::string_view s, std::string_view dotless, std::string_view 
 {
     if (!s.empty() && s[0] == '.' && startsWithNoCase(s.substr(1), dotless))
         return onlyDotsAndSpacesFrom(s, dotless.size() + 1, false);
-    if (startsWithNoCase(s, dotless.substr(0, 6)) && s.size() > 7 && s[6] == '~' && s[7] >= '1' && s[7] <= '4')
+    if (startsWithNoCase(s, dotless.substr(0, 6)) && s.size() > 7 && s[6] == '~' && s[7] >= '1'
+        && s[7] <= '4')
         return onlyDotsAndSpacesFrom(s, 8, false);
     // Fall-back short names: up to six characters of the hashed prefix, `~`
     // and a digit 1-9, then digits only, eight characters in all.
@@ -164,8 +165,10 @@ struct DotFile
     const char *shortPrefix;
 };
 // git's own list: what git refuses (.gitmodules) or fsck reports as a link.
-constexpr DotFile kNoLinks[] = {
-    {"gitmodules", "gi7eba"}, {"gitattributes", "gi7d29"}, {"gitignore", "gi250a"}, {"mailmap", "maba30"}};
+constexpr DotFile kNoLinks[] = {{"gitmodules", "gi7eba"},
+                                {"gitattributes", "gi7d29"},
+                                {"gitignore", "gi250a"},
+                                {"mailmap", "maba30"}};
 
 } // namespace
 
@@ -173,18 +176,12 @@ EntryKind entryKind(uint32_t mode)
 {
     switch (mode) {
     case 0100644:
-    case 0100664:
-        return EntryKind::File;
-    case 0100755:
-        return EntryKind::Executable;
-    case 0120000:
-        return EntryKind::Link;
-    case 0040000:
-        return EntryKind::Tree;
-    case 0160000:
-        return EntryKind::Submodule;
-    default:
-        return EntryKind::Unknown;
+    case 0100664: return EntryKind::File;
+    case 0100755: return EntryKind::Executable;
+    case 0120000: return EntryKind::Link;
+    case 0040000: return EntryKind::Tree;
+    case 0160000: return EntryKind::Submodule;
+    default: return EntryKind::Unknown;
     }
 }
 
@@ -205,7 +202,8 @@ const char *refusedName(std::string_view name, EntryKind kind)
             return "is .git as Windows reads it (case, trailing dots or spaces, git~1, a stream)";
         if (kind == EntryKind::Link)
             for (const DotFile &f : kNoLinks)
-                if (ntfsDotName(part, f.dotless, f.shortPrefix) || (start == 0 && hfsDotName(part, f.dotless)))
+                if (ntfsDotName(part, f.dotless, f.shortPrefix)
+                    || (start == 0 && hfsDotName(part, f.dotless)))
                     return "is a symbolic link named .gitmodules, .gitattributes, .gitignore or .mailmap";
         const size_t backslash = name.find('\\', start);
         start = backslash == std::string_view::npos ? backslash : backslash + 1;
@@ -243,7 +241,8 @@ std::string printablePath(std::string_view path)
         if (c == kInvalid || c < 0x20 || c == 0x7F) {
             std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned char>(path[at]));
             out += buf;
-        } else if ((c >= 0x80 && c <= 0x9F) || hfsIgnorable(c) || c == 0x200B || (c >= 0x2066 && c <= 0x2069)) {
+        } else if ((c >= 0x80 && c <= 0x9F) || hfsIgnorable(c) || c == 0x200B
+                   || (c >= 0x2066 && c <= 0x2069)) {
             std::snprintf(buf, sizeof buf, "\\u{%04X}", static_cast<unsigned>(c));
             out += buf;
         } else {

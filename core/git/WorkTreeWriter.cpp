@@ -38,31 +38,36 @@ int eolWouldConvert(git_filter_list *filters, const char *data, size_t size, boo
     git_buf out = GIT_BUF_INIT;
     const int rc = git_filter_list_apply_to_buffer(&out, filters, sample.data(), sample.size());
     if (rc == 0)
-        *convert = out.size != sample.size() || std::memcmp(out.ptr, sample.data(), sample.size()) != 0;
+        *convert = out.size != sample.size()
+                   || std::memcmp(out.ptr, sample.data(), sample.size()) != 0;
     git_buf_dispose(&out);
     return rc;
 }
 
 int fail(const std::string &path, const char *what, int error)
 {
-    const std::string text = "cannot write " + printablePath(path) + ": " + what + ": " + std::generic_category().message(error);
+    const std::string text = "cannot write " + printablePath(path) + ": " + what + ": "
+                             + std::generic_category().message(error);
     // A folder on its way that is not a folder, or a name already taken, is
     // the tree's doing (or someone else's in our own folder): never written
     // through or over.
-    git_error_set_str(error == ELOOP || error == ENOTDIR || error == EEXIST ? GIT_ERROR_TREE : GIT_ERROR_OS,
+    git_error_set_str(error == ELOOP || error == ENOTDIR || error == EEXIST ? GIT_ERROR_TREE
+                                                                            : GIT_ERROR_OS,
                       text.c_str());
     return -1;
 }
 
 int refuse(const std::string &path, const std::string &reason)
 {
-    git_error_set_str(GIT_ERROR_TREE, ("refused the server's tree: " + printablePath(path) + " " + reason).c_str());
+    git_error_set_str(GIT_ERROR_TREE,
+                      ("refused the server's tree: " + printablePath(path) + " " + reason).c_str());
     return -1;
 }
 
 int stopped(const std::string &path)
 {
-    git_error_set_str(GIT_ERROR_CHECKOUT, ("checkout stopped while writing " + printablePath(path)).c_str());
+    git_error_set_str(GIT_ERROR_CHECKOUT,
+                      ("checkout stopped while writing " + printablePath(path)).c_str());
     return -1;
 }
 
@@ -177,19 +182,23 @@ int WorkTreeWriter::writeBlob(int folder, const std::string &name, const Checkou
         git_odb *odb = nullptr;
         size_t size = 0;
         git_object_t type = GIT_OBJECT_INVALID;
-        const int found = git_repository_odb(&odb, m_repo) == 0 ? git_odb_read_header(&size, &type, odb, &file.id) : rc;
+        const int found = git_repository_odb(&odb, m_repo) == 0
+                              ? git_odb_read_header(&size, &type, odb, &file.id)
+                              : rc;
         git_odb_free(odb);
         if (found == GIT_ENOTFOUND)
             return refuse(file.path, "is a file whose content the server did not send");
         if (found == 0 && type != GIT_OBJECT_BLOB)
-            return refuse(file.path, std::string("is a file whose object is a ") + git_object_type2string(type));
+            return refuse(file.path, std::string("is a file whose object is a ")
+                                         + git_object_type2string(type));
         return rc;
     }
     // The filters git would apply to this path (eol conversion, ident),
     // from the attributes already written (every .gitattributes comes
     // first) and the configuration; none for most files.
     git_filter_list *filters = nullptr;
-    int rc = git_filter_list_load(&filters, m_repo, blob, file.path.c_str(), GIT_FILTER_TO_WORKTREE, GIT_FILTER_DEFAULT);
+    int rc = git_filter_list_load(&filters, m_repo, blob, file.path.c_str(), GIT_FILTER_TO_WORKTREE,
+                                  GIT_FILTER_DEFAULT);
     git_buf filtered = GIT_BUF_INIT;
     const char *data = static_cast<const char *>(git_blob_rawcontent(blob));
     size_t size = static_cast<size_t>(git_blob_rawsize(blob));
@@ -205,13 +214,18 @@ int WorkTreeWriter::writeBlob(int folder, const std::string &name, const Checkou
     git_filter_list_free(filters);
     if (rc == 0) {
         const mode_t mode = file.mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0777 : 0666;
-        const int fd = ::openat(folder, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        const int fd = ::openat(folder, name.c_str(),
+                                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
         if (fd < 0) {
             rc = fail(file.path, "create", errno);
         } else {
-            struct stat st{};
-            const auto sink = [fd, this](const char *piece, size_t n) { return writeAll(fd, piece, n, m_stop); };
-            if (!(streamedEol ? lfToCrlf(data, size, sink, kWritePiece) : writeAll(fd, data, size, m_stop)))
+            struct stat st
+            {};
+            const auto sink = [fd, this](const char *piece, size_t n) {
+                return writeAll(fd, piece, n, m_stop);
+            };
+            if (!(streamedEol ? lfToCrlf(data, size, sink, kWritePiece)
+                              : writeAll(fd, data, size, m_stop)))
                 rc = errno == 0 ? stopped(file.path) : fail(file.path, "write", errno);
             else if (::fstat(fd, &st) != 0)
                 rc = fail(file.path, "stat", errno);
@@ -254,7 +268,8 @@ int WorkTreeWriter::rewriteFile(const CheckoutPlan::File &file, WrittenStat *sta
         return -1;
     const std::string name = file.path.substr(nameStart);
     const std::string fresh = "." + name + ".repodeck-new";
-    ::unlinkat(folder, fresh.c_str(), 0); // a leftover of a crash (never followed: unlink removes a link)
+    ::unlinkat(folder, fresh.c_str(),
+               0); // a leftover of a crash (never followed: unlink removes a link)
     if (int rc = writeBlob(folder, fresh, file, stat); rc < 0) {
         ::unlinkat(folder, fresh.c_str(), 0);
         return rc;
@@ -265,14 +280,16 @@ int WorkTreeWriter::rewriteFile(const CheckoutPlan::File &file, WrittenStat *sta
         return fail(file.path, "rename", error);
     }
     // The rename may change the file's ctime: the index gets what is there.
-    struct stat st{};
+    struct stat st
+    {};
     if (::fstatat(folder, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
         return fail(file.path, "stat", errno);
     fillStat(st, stat);
     return 0;
 }
 
-int WorkTreeWriter::writeLink(const CheckoutPlan::Link &link, const std::string &target, bool symlinks)
+int WorkTreeWriter::writeLink(const CheckoutPlan::Link &link, const std::string &target,
+                              bool symlinks)
 {
     size_t nameStart = 0;
     const int folder = folderFor(link.path, &nameStart);
@@ -280,8 +297,11 @@ int WorkTreeWriter::writeLink(const CheckoutPlan::Link &link, const std::string 
         return -1;
     const std::string name = link.path.substr(nameStart);
     if (symlinks)
-        return ::symlinkat(target.c_str(), folder, name.c_str()) == 0 ? 0 : fail(link.path, "symlink", errno);
-    const int fd = ::openat(folder, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        return ::symlinkat(target.c_str(), folder, name.c_str()) == 0
+                   ? 0
+                   : fail(link.path, "symlink", errno);
+    const int fd = ::openat(folder, name.c_str(),
+                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0)
         return fail(link.path, "create", errno);
     const bool written = writeAll(fd, target.data(), target.size(), nullptr);

@@ -66,7 +66,8 @@ public:
 
 private:
     int folderFor(const std::string &path, size_t *nameStart);
-    int writeBlob(int folder, const std::string &name, const CheckoutPlan::File &file, WrittenStat *stat);
+    int writeBlob(int folder, const std::string &name, const CheckoutPlan::File &file,
+                  WrittenStat *stat);
     void closeFolders(size_t keep);
 
     git_repository *m_repo;

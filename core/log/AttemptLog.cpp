@@ -17,11 +17,13 @@ std::string compact(const QJsonObject &o)
 }
 } // namespace
 
-AttemptLog::AttemptLog(Scheduler *scheduler, std::function<QString(const QString &)> urlOf, QObject *parent)
+AttemptLog::AttemptLog(Scheduler *scheduler, std::function<QString(const QString &)> urlOf,
+                       QObject *parent)
     : QObject(parent)
     , m_urlOf(std::move(urlOf))
 {
-    connect(scheduler, &Scheduler::attemptFinished, this, [this](const QString &name, const AttemptRecord &r) {
+    connect(scheduler, &Scheduler::attemptFinished, this,
+            [this](const QString &name, const AttemptRecord &r) {
         QJsonObject o{
             {QStringLiteral("record"), QStringLiteral("attempt")},
             {QStringLiteral("repo"), name},
@@ -38,7 +40,8 @@ AttemptLog::AttemptLog(Scheduler *scheduler, std::function<QString(const QString
         };
         o.insert(QStringLiteral("trigger"), triggerName(r.trigger));
         if (r.held)
-            o.insert(QStringLiteral("held"), true); // counted without a connection: the host was paused
+            o.insert(QStringLiteral("held"),
+                     true); // counted without a connection: the host was paused
         if (!r.httpVersion.isEmpty())
             o.insert(QStringLiteral("http_version"), r.httpVersion);
         if (r.ok)
@@ -46,7 +49,8 @@ AttemptLog::AttemptLog(Scheduler *scheduler, std::function<QString(const QString
         else
             spdlog::warn("{}", compact(o));
     });
-    connect(scheduler, &Scheduler::finished, this, [this](const QString &name, const RepoResult &r) {
+    connect(scheduler, &Scheduler::finished, this,
+            [this](const QString &name, const RepoResult &r) {
         QJsonObject o{
             {QStringLiteral("record"), QStringLiteral("repo_done")},
             {QStringLiteral("repo"), name},
@@ -55,7 +59,8 @@ AttemptLog::AttemptLog(Scheduler *scheduler, std::function<QString(const QString
             {QStringLiteral("attempts"), r.attempts},
             {QStringLiteral("reason"), r.reason},
             {QStringLiteral("category"), categoryName(r.error.category)},
-            {QStringLiteral("message"), redactUrlsInText(r.outcome == Outcome::Failed ? r.error.text() : r.detail)},
+            {QStringLiteral("message"),
+             redactUrlsInText(r.outcome == Outcome::Failed ? r.error.text() : r.detail)},
             {QStringLiteral("bytes"), r.bytes},
             {QStringLiteral("duration_ms"), static_cast<qint64>(r.duration.count())},
         };

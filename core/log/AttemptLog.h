@@ -15,7 +15,8 @@ class AttemptLog : public QObject
 
 public:
     // `urlOf` maps a repository name to its (already redacted) URL.
-    AttemptLog(Scheduler *scheduler, std::function<QString(const QString &)> urlOf, QObject *parent = nullptr);
+    AttemptLog(Scheduler *scheduler, std::function<QString(const QString &)> urlOf,
+               QObject *parent = nullptr);
 
 private:
     std::function<QString(const QString &)> m_urlOf;

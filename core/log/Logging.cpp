@@ -24,7 +24,8 @@ QString setupLogging(const QString &appName)
     QString path = QDir(dir).filePath(appName + QStringLiteral(".log"));
     try {
         QDir().mkpath(dir);
-        auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(path.toStdString(), 5 * 1024 * 1024, 5);
+        auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(path.toStdString(),
+                                                                           5 * 1024 * 1024, 5);
         auto logger = std::make_shared<spdlog::logger>(appName.toStdString(), sink);
         logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l [%t] %v");
         logger->flush_on(spdlog::level::info);

@@ -74,22 +74,28 @@ QByteArray renderPrometheus(const MetricsSnapshot &s)
 {
     Writer w;
     QList<RepoSpec> repos = s.repositories;
-    std::sort(repos.begin(), repos.end(), [](const RepoSpec &a, const RepoSpec &b) { return a.name < b.name; });
+    std::sort(repos.begin(), repos.end(),
+              [](const RepoSpec &a, const RepoSpec &b) { return a.name < b.name; });
     auto labels = [](const RepoSpec &r) {
-        return QList<QPair<const char *, QString>>{{"repo", r.name}, {"mode", repoModeName(r.mode)}};
+        return QList<QPair<const char *, QString>>{{"repo", r.name},
+                                                   {"mode", repoModeName(r.mode)}};
     };
 
     w.family("repodeck_repo_last_success_timestamp_seconds", "gauge",
              "Unix time of the repository's last successful sync (0 if never).");
     for (const RepoSpec &r : repos)
-        w.sample("repodeck_repo_last_success_timestamp_seconds", labels(r), seconds(s.states.state(r.name).lastSuccess));
+        w.sample("repodeck_repo_last_success_timestamp_seconds", labels(r),
+                 seconds(s.states.state(r.name).lastSuccess));
     w.family("repodeck_repo_last_attempt_timestamp_seconds", "gauge",
              "Unix time the repository's last attempt started (0 if never).");
     for (const RepoSpec &r : repos)
-        w.sample("repodeck_repo_last_attempt_timestamp_seconds", labels(r), seconds(s.states.state(r.name).lastAttempt));
+        w.sample("repodeck_repo_last_attempt_timestamp_seconds", labels(r),
+                 seconds(s.states.state(r.name).lastAttempt));
 
-    static const QStringList outcomes = {"cloned", "updated", "up_to_date", "fetched_only", "failed", "cancelled"};
-    w.family("repodeck_repo_outcome", "gauge", "Outcome of the repository's last sync (1 for the current outcome).");
+    static const QStringList outcomes = {"cloned",       "updated", "up_to_date",
+                                         "fetched_only", "failed",  "cancelled"};
+    w.family("repodeck_repo_outcome", "gauge",
+             "Outcome of the repository's last sync (1 for the current outcome).");
     for (const RepoSpec &r : repos) {
         const QString current = outcomeName(s.states.state(r.name).lastOutcome);
         for (const QString &o : outcomes) {
@@ -108,15 +114,20 @@ QByteArray renderPrometheus(const MetricsSnapshot &s)
             w.sample("repodeck_repo_last_failure_info", l, 1);
         }
     }
-    w.family("repodeck_repo_consecutive_failures", "gauge", "Syncs of the repository that failed in a row.");
+    w.family("repodeck_repo_consecutive_failures", "gauge",
+             "Syncs of the repository that failed in a row.");
     for (const RepoSpec &r : repos)
-        w.sample("repodeck_repo_consecutive_failures", labels(r), s.states.state(r.name).consecutiveFailures);
-    w.family("repodeck_repo_last_sync_attempts", "gauge", "Attempts the repository's last sync used.");
+        w.sample("repodeck_repo_consecutive_failures", labels(r),
+                 s.states.state(r.name).consecutiveFailures);
+    w.family("repodeck_repo_last_sync_attempts", "gauge",
+             "Attempts the repository's last sync used.");
     for (const RepoSpec &r : repos)
         w.sample("repodeck_repo_last_sync_attempts", labels(r), s.states.state(r.name).attempts);
-    w.family("repodeck_repo_last_sync_received_bytes", "gauge", "Bytes received by the repository's last sync.");
-    w.family("repodeck_repo_last_sync_duration_seconds", "gauge",
-             "Time from the first attempt's start to the last attempt's end of the repository's last sync.");
+    w.family("repodeck_repo_last_sync_received_bytes", "gauge",
+             "Bytes received by the repository's last sync.");
+    w.family(
+        "repodeck_repo_last_sync_duration_seconds", "gauge",
+        "Time from the first attempt's start to the last attempt's end of the repository's last sync.");
     for (const RepoSpec &r : repos) {
         const RepoState st = s.states.state(r.name);
         qint64 bytes = 0;
@@ -130,15 +141,19 @@ QByteArray renderPrometheus(const MetricsSnapshot &s)
         w.sample("repodeck_repo_last_sync_received_bytes", labels(r), static_cast<double>(bytes));
         w.sample("repodeck_repo_last_sync_duration_seconds", labels(r), duration);
     }
-    w.family("repodeck_repo_stale", "gauge", "1 when the last success is older than the policy's stale_after target.");
-    w.family("repodeck_repo_stale_after_seconds", "gauge", "The policy's freshness target (0 = none).");
+    w.family("repodeck_repo_stale", "gauge",
+             "1 when the last success is older than the policy's stale_after target.");
+    w.family("repodeck_repo_stale_after_seconds", "gauge",
+             "The policy's freshness target (0 = none).");
     for (const RepoSpec &r : repos) {
         const RetryPolicy p = s.policies.value(r.policy, RetryPolicy::defaults());
-        w.sample("repodeck_repo_stale", labels(r), isStale(s.states.state(r.name), p, s.now) ? 1 : 0);
+        w.sample("repodeck_repo_stale", labels(r),
+                 isStale(s.states.state(r.name), p, s.now) ? 1 : 0);
         w.sample("repodeck_repo_stale_after_seconds", labels(r), p.staleAfter.count() / 1000.0);
     }
 
-    w.family("repodeck_host_breaker_state", "gauge", "Circuit breaker state per host (1 for the current state).");
+    w.family("repodeck_host_breaker_state", "gauge",
+             "Circuit breaker state per host (1 for the current state).");
     QStringList hosts = s.hosts.keys();
     hosts.sort();
     for (const QString &h : hosts) {
@@ -147,9 +162,11 @@ QByteArray renderPrometheus(const MetricsSnapshot &s)
                      s.hosts.value(h) == st ? 1 : 0);
     }
 
-    w.family("repodeck_run_failed_attempts", "gauge", "Failed attempts in the last run, by error category.");
-    static const QStringList categories = {"network", "timeout", "server", "rate_limited", "auth", "not_found",
-                                           "tls", "host_key", "protocol", "local", "cancelled"};
+    w.family("repodeck_run_failed_attempts", "gauge",
+             "Failed attempts in the last run, by error category.");
+    static const QStringList categories = {"network",  "timeout",   "server",   "rate_limited",
+                                           "auth",     "not_found", "tls",      "host_key",
+                                           "protocol", "local",     "cancelled"};
     for (const QString &c : categories)
         w.sample("repodeck_run_failed_attempts", {{"category", c}}, s.attemptFailures.value(c));
     int attempts = 0, retries = 0;

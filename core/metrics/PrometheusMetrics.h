@@ -20,11 +20,11 @@ struct MetricsSnapshot
     qint64 runDurationMs = 0;
     bool runFinished = true;
     QList<RepoSpec> repositories;
-    QHash<QString, RetryPolicy> policies;         // by policy name
+    QHash<QString, RetryPolicy> policies; // by policy name
     RepoStateStore states;
-    QHash<QString, BreakerState> hosts;           // host key -> state
-    QHash<QString, int> attemptFailures;          // category -> failed attempts this run
-    QHash<QString, int> attemptsByRepo;           // repo -> attempts this run
+    QHash<QString, BreakerState> hosts;  // host key -> state
+    QHash<QString, int> attemptFailures; // category -> failed attempts this run
+    QHash<QString, int> attemptsByRepo;  // repo -> attempts this run
 };
 
 // Prometheus text exposition format 0.0.4 for node_exporter's textfile

@@ -24,7 +24,8 @@ QString initializeNetwork()
         if (!error.isEmpty())
             return;
         if (!installTimeoutStream()) {
-            error = QStringLiteral("libgit2 refused RepoDeck's network stream; timeouts would not work");
+            error = QStringLiteral(
+                "libgit2 refused RepoDeck's network stream; timeouts would not work");
             return;
         }
         if (!installOpenSshTransport()) {

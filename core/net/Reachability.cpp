@@ -28,18 +28,20 @@ SystemReachability::SystemReachability(QObject *parent)
         m_meteredOverride = forced == QLatin1String("1") ? 1 : 0;
     // One that knows metered too (NetworkManager, Windows) when there is
     // one; otherwise any that knows reachability (glib on Linux).
-    m_backend = QNetworkInformation::loadBackendByFeatures(QNetworkInformation::Feature::Reachability
-                                                           | QNetworkInformation::Feature::Metered)
-                || QNetworkInformation::loadBackendByFeatures(QNetworkInformation::Feature::Reachability);
+    m_backend = QNetworkInformation::loadBackendByFeatures(
+                    QNetworkInformation::Feature::Reachability
+                    | QNetworkInformation::Feature::Metered)
+                || QNetworkInformation::loadBackendByFeatures(
+                    QNetworkInformation::Feature::Reachability);
     if (!m_backend || !QNetworkInformation::instance())
         return;
     connect(QNetworkInformation::instance(), &QNetworkInformation::reachabilityChanged, this,
             [this](QNetworkInformation::Reachability) { emit onlineChanged(isOnline()); });
     connect(QNetworkInformation::instance(), &QNetworkInformation::isMeteredChanged, this,
             [this](bool) {
-                if (m_meteredOverride < 0)
-                    emit meteredChanged(isMetered());
-            });
+        if (m_meteredOverride < 0)
+            emit meteredChanged(isMetered());
+    });
 }
 
 bool SystemReachability::knowsMetered() const
@@ -61,8 +63,7 @@ bool SystemReachability::isOnline() const
     if (!m_backend || !info)
         return true;
     switch (info->reachability()) {
-    case QNetworkInformation::Reachability::Disconnected:
-        return false;
+    case QNetworkInformation::Reachability::Disconnected: return false;
     default:
         // Unknown, Local, Site and Online: Local still reaches LAN and VPN
         // servers, so it is not a reason to stop.

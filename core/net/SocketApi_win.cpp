@@ -29,7 +29,9 @@ Handle openNonBlocking(int family, int type, int protocol)
 
 int connectStart(Handle s, const void *addr, std::size_t len)
 {
-    if (::connect(static_cast<SOCKET>(s), static_cast<const sockaddr *>(addr), static_cast<int>(len)) == 0)
+    if (::connect(static_cast<SOCKET>(s), static_cast<const sockaddr *>(addr),
+                  static_cast<int>(len))
+        == 0)
         return 0;
     return WSAGetLastError();
 }
@@ -43,7 +45,9 @@ int pendingError(Handle s)
 {
     int err = 0;
     int len = sizeof err;
-    if (::getsockopt(static_cast<SOCKET>(s), SOL_SOCKET, SO_ERROR, reinterpret_cast<char *>(&err), &len) != 0)
+    if (::getsockopt(static_cast<SOCKET>(s), SOL_SOCKET, SO_ERROR, reinterpret_cast<char *>(&err),
+                     &len)
+        != 0)
         return WSAGetLastError();
     return err;
 }
@@ -57,12 +61,19 @@ static Wait waitFor(Handle s, short events, int timeoutMs)
     return r < 0 ? Wait::Error : Wait::Ready;
 }
 
-Wait waitReadable(Handle s, int timeoutMs) { return waitFor(s, POLLRDNORM, timeoutMs); }
-Wait waitWritable(Handle s, int timeoutMs) { return waitFor(s, POLLWRNORM, timeoutMs); }
+Wait waitReadable(Handle s, int timeoutMs)
+{
+    return waitFor(s, POLLRDNORM, timeoutMs);
+}
+Wait waitWritable(Handle s, int timeoutMs)
+{
+    return waitFor(s, POLLWRNORM, timeoutMs);
+}
 
 long long receive(Handle s, void *buf, std::size_t len, int *error)
 {
-    const int n = ::recv(static_cast<SOCKET>(s), static_cast<char *>(buf), static_cast<int>(len), 0);
+    const int n = ::recv(static_cast<SOCKET>(s), static_cast<char *>(buf), static_cast<int>(len),
+                         0);
     *error = n < 0 ? WSAGetLastError() : 0;
     return n;
 }
@@ -74,15 +85,28 @@ long long sendSome(Handle s, const char *buf, std::size_t len, int *error)
     return n;
 }
 
-bool wouldBlock(int error) { return error == WSAEWOULDBLOCK || error == WSAEINTR; }
-bool isReset(int error) { return error == WSAECONNRESET || error == WSAECONNABORTED || error == WSAENETRESET; }
-bool isRefused(int error) { return error == WSAECONNREFUSED; }
+bool wouldBlock(int error)
+{
+    return error == WSAEWOULDBLOCK || error == WSAEINTR;
+}
+bool isReset(int error)
+{
+    return error == WSAECONNRESET || error == WSAECONNABORTED || error == WSAENETRESET;
+}
+bool isRefused(int error)
+{
+    return error == WSAECONNREFUSED;
+}
 void setReceiveBuffer(Handle s, int bytes)
 {
-    ::setsockopt(static_cast<SOCKET>(s), SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char *>(&bytes), sizeof bytes);
+    ::setsockopt(static_cast<SOCKET>(s), SOL_SOCKET, SO_RCVBUF,
+                 reinterpret_cast<const char *>(&bytes), sizeof bytes);
 }
 
-void closeHandle(Handle s) { ::closesocket(static_cast<SOCKET>(s)); }
+void closeHandle(Handle s)
+{
+    ::closesocket(static_cast<SOCKET>(s));
+}
 
 std::string errorText(int error)
 {
@@ -100,9 +124,15 @@ std::string errorText(int error)
 
 // getaddrinfo returns a WSA error code on Windows (gai_strerror is the wide
 // FormatMessage text there, and not thread-safe).
-std::string resolveErrorText(int code) { return errorText(code); }
+std::string resolveErrorText(int code)
+{
+    return errorText(code);
+}
 
-int lastError() { return WSAGetLastError(); }
+int lastError()
+{
+    return WSAGetLastError();
+}
 
 } // namespace repodeck::core::sock
 

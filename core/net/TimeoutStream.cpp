@@ -106,10 +106,12 @@ constexpr long long kMaxAdvertisement = 128LL * 1024 * 1024 + 64 * 1024;
 // push commands) ends the count.
 void noteGitProtocolRequest(TimeoutStream *s, const char *data, size_t len)
 {
-    const QByteArray head = QByteArray::fromRawData(data, static_cast<qsizetype>(std::min<size_t>(len, 64)));
-    const bool request = head.size() > 4 && (head.mid(4).startsWith("git-upload-pack ")
-                                             || head.mid(4).startsWith("git-receive-pack ")
-                                             || head.mid(4).startsWith("git-upload-archive "));
+    const QByteArray head = QByteArray::fromRawData(data, static_cast<qsizetype>(
+                                                              std::min<size_t>(len, 64)));
+    const bool request = head.size() > 4
+                         && (head.mid(4).startsWith("git-upload-pack ")
+                             || head.mid(4).startsWith("git-receive-pack ")
+                             || head.mid(4).startsWith("git-upload-archive "));
     if (request) {
         s->gitRequestSeen = true;
         s->advertisementLeft = kMaxAdvertisement;
@@ -122,7 +124,8 @@ void noteOrigin(TimeoutStream *s, const char *data, size_t len)
 {
     noteGitProtocolRequest(s, data, len);
     if (!s->originFixed && len > 0) {
-        const QByteArray head = QByteArray::fromRawData(data, static_cast<qsizetype>(std::min<size_t>(len, 2048)));
+        const QByteArray head = QByteArray::fromRawData(data, static_cast<qsizetype>(
+                                                                  std::min<size_t>(len, 2048)));
         const qsizetype space = head.indexOf(' ');
         const QByteArray method = space > 0 ? head.left(space) : QByteArray();
         const bool request = method == "GET" || method == "POST" || method == "CONNECT";
@@ -137,16 +140,22 @@ void noteOrigin(TimeoutStream *s, const char *data, size_t len)
             s->originFixed = true;
         } else if (request) {
             const qsizetype end = head.indexOf(' ', space + 1);
-            const QByteArray target = end > space ? head.mid(space + 1, end - space - 1) : QByteArray();
-            s->advertisementLeft = method == "GET" && target.contains("/info/refs") ? kMaxAdvertisement : -1;
+            const QByteArray target = end > space ? head.mid(space + 1, end - space - 1)
+                                                  : QByteArray();
+            s->advertisementLeft = method == "GET" && target.contains("/info/refs")
+                                       ? kMaxAdvertisement
+                                       : -1;
             if (method == "CONNECT") {
                 o.scheme = QStringLiteral("https");
-                s->origin = CredentialOrigin::fromUrl(QUrl(QStringLiteral("https://") + QString::fromLatin1(target)))
+                s->origin = CredentialOrigin::fromUrl(
+                                QUrl(QStringLiteral("https://") + QString::fromLatin1(target)))
                                 .value_or(o);
                 s->originFixed = true;
             } else {
                 o.scheme = QStringLiteral("http");
-                s->origin = target.startsWith('/') ? o : CredentialOrigin::fromUrl(QUrl::fromEncoded(target)).value_or(o);
+                s->origin = target.startsWith('/')
+                                ? o
+                                : CredentialOrigin::fromUrl(QUrl::fromEncoded(target)).value_or(o);
             }
         }
     }
@@ -191,8 +200,7 @@ int checkInterrupted(const char *what)
     case StreamFault::AttemptTimeout:
         git_error_set_str(GIT_ERROR_NET, (std::string(what) + ": attempt timed out").c_str());
         return -1;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -225,8 +233,8 @@ addrinfo *resolve(const std::string &host, const std::string &port, Clock::time_
         res->done.wait_for(lock, std::chrono::milliseconds(kSliceMs));
     }
     if (res->rc != 0 || !res->result) {
-        fail(StreamFault::Resolve, "failed to resolve address for " + host + ": "
-                                       + sock::resolveErrorText(res->rc));
+        fail(StreamFault::Resolve,
+             "failed to resolve address for " + host + ": " + sock::resolveErrorText(res->rc));
         return nullptr;
     }
     return res->result;
@@ -248,7 +256,8 @@ int streamConnect(git_stream *base)
             lastErr = sock::lastError();
             continue;
         }
-        if (AttemptContext *attempt = AttemptContext::current(); attempt && attempt->receiveBufferHint() > 0)
+        if (AttemptContext *attempt = AttemptContext::current();
+            attempt && attempt->receiveBufferHint() > 0)
             sock::setReceiveBuffer(h, attempt->receiveBufferHint());
         int rc = sock::connectStart(h, ai->ai_addr, ai->ai_addrlen);
         if (rc != 0 && sock::connectInProgress(rc)) {
@@ -261,7 +270,8 @@ int streamConnect(git_stream *base)
                 if (Clock::now() >= deadline) {
                     sock::closeHandle(h);
                     return fail(StreamFault::ConnectTimeout,
-                                "timed out connecting to " + s->host + ":" + s->port, connectLimit());
+                                "timed out connecting to " + s->host + ":" + s->port,
+                                connectLimit());
                 }
                 const auto w = sock::waitWritable(h, std::max(1, remainingMs(deadline)));
                 if (w == sock::Wait::Timeout)
@@ -278,7 +288,8 @@ int streamConnect(git_stream *base)
         lastErr = rc;
         sock::closeHandle(h);
     }
-    const std::string text = "failed to connect to " + s->host + ":" + s->port + ": " + sock::errorText(lastErr);
+    const std::string text = "failed to connect to " + s->host + ":" + s->port + ": "
+                             + sock::errorText(lastErr);
     return fail(sock::isRefused(lastErr) ? StreamFault::Refused : StreamFault::None, text);
 }
 
@@ -296,7 +307,8 @@ ssize_t streamRead(git_stream *base, void *data, size_t len)
             return -1;
         const Clock::time_point stallAt = std::max(s->lastActivity, waitStart) + stallLimit();
         if (Clock::now() >= stallAt)
-            return fail(StreamFault::StallTimeout, "no data received from " + s->host, stallLimit());
+            return fail(StreamFault::StallTimeout, "no data received from " + s->host,
+                        stallLimit());
         const auto w = sock::waitReadable(s->socket, std::max(1, remainingMs(stallAt)));
         if (w == sock::Wait::Timeout)
             continue;
@@ -306,9 +318,13 @@ ssize_t streamRead(git_stream *base, void *data, size_t len)
             s->lastActivity = Clock::now();
             if (s->advertisementLeft >= 0 && (s->advertisementLeft -= n) < 0) {
                 // An HTTP-class error: a protocol problem, not worth a retry.
-                git_error_set_str(GIT_ERROR_HTTP, ("the ref advertisement of " + s->host + " is larger than 128 MiB; "
-                                                   "RepoDeck refuses it (a broken or hostile server). Check the URL "
-                                                   "and the server.").c_str());
+                git_error_set_str(
+                    GIT_ERROR_HTTP,
+                    ("the ref advertisement of " + s->host
+                     + " is larger than 128 MiB; "
+                       "RepoDeck refuses it (a broken or hostile server). Check the URL "
+                       "and the server.")
+                        .c_str());
                 return -1;
             }
             if (auto *ctx = context())

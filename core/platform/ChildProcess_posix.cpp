@@ -23,7 +23,9 @@ void startsOwnGroup(QProcess &process)
     process.setChildProcessModifier([] { ::setpgid(0, 0); });
     // Kept: once the shell has exited processId() is 0, but what it
     // started may still run in the group.
-    QObject::connect(&process, &QProcess::started, [p = &process] { p->setProperty(kGroup, QVariant::fromValue(p->processId())); });
+    QObject::connect(&process, &QProcess::started, [p = &process] {
+        p->setProperty(kGroup, QVariant::fromValue(p->processId()));
+    });
 }
 
 void killTree(QProcess &process, int waitMs)

@@ -26,8 +26,7 @@ BOOL WINAPI onConsoleEvent(DWORD type)
 } // namespace
 
 struct SignalWatcher::Impl
-{
-};
+{};
 
 SignalWatcher::SignalWatcher(QObject *parent)
     : QObject(parent)

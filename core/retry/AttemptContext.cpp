@@ -58,12 +58,9 @@ StreamFault AttemptContext::checkInterrupted()
 QString AttemptContext::httpVersion() const
 {
     switch (m_httpVersion.load(std::memory_order_relaxed)) {
-    case 1:
-        return QStringLiteral("HTTP/1.1");
-    case 2:
-        return QStringLiteral("HTTP/2");
-    default:
-        return QString();
+    case 1: return QStringLiteral("HTTP/1.1");
+    case 2: return QStringLiteral("HTTP/2");
+    default: return QString();
     }
 }
 

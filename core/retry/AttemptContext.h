@@ -51,7 +51,10 @@ public:
     // system's own). A request that may be hung up once the pack header
     // says how large it is sets a small one, so that little more than the
     // header is in flight when it is.
-    void setReceiveBufferHint(int bytes) { m_receiveBuffer.store(bytes, std::memory_order_relaxed); }
+    void setReceiveBufferHint(int bytes)
+    {
+        m_receiveBuffer.store(bytes, std::memory_order_relaxed);
+    }
     int receiveBufferHint() const { return m_receiveBuffer.load(std::memory_order_relaxed); }
 
     void addBytesReceived(qint64 n) { m_bytesReceived.fetch_add(n, std::memory_order_relaxed); }
@@ -64,12 +67,21 @@ public:
     // expose them): the last response's status and its Retry-After.
     void setHttpStatus(int status) { m_httpStatus.store(status, std::memory_order_relaxed); }
     int httpStatus() const { return m_httpStatus.load(std::memory_order_relaxed); }
-    void setRetryAfter(Millis delay) { m_retryAfterMs.store(delay.count(), std::memory_order_relaxed); }
-    Millis retryAfter() const { return Millis(m_retryAfterMs.load(std::memory_order_relaxed)); } // -1 = none
+    void setRetryAfter(Millis delay)
+    {
+        m_retryAfterMs.store(delay.count(), std::memory_order_relaxed);
+    }
+    Millis retryAfter() const
+    {
+        return Millis(m_retryAfterMs.load(std::memory_order_relaxed));
+    } // -1 = none
     // The protocol of the last HTTP response, as our transport saw it:
     // "HTTP/2" or "HTTP/1.1"; empty when libgit2's client (which does not
     // say) or no HTTP was involved.
-    void setHttpVersion(bool http2) { m_httpVersion.store(http2 ? 2 : 1, std::memory_order_relaxed); }
+    void setHttpVersion(bool http2)
+    {
+        m_httpVersion.store(http2 ? 2 : 1, std::memory_order_relaxed);
+    }
     QString httpVersion() const;
     // The certificate (DER) a server presented when verification failed, so
     // the person can be shown exactly what the sync saw before pinning it.

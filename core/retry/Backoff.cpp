@@ -18,12 +18,9 @@ DelayBounds bounds(const RetryPolicy &policy, int retry, Millis previous)
 {
     const Millis base = baseDelay(policy, retry);
     switch (policy.jitter) {
-    case Jitter::None:
-        return {base, base};
-    case Jitter::Full:
-        return {Millis(0), base};
-    case Jitter::Equal:
-        return {Millis(base.count() / 2), base};
+    case Jitter::None: return {base, base};
+    case Jitter::Full: return {Millis(0), base};
+    case Jitter::Equal: return {Millis(base.count() / 2), base};
     case Jitter::Decorrelated: {
         const Millis low = std::min(policy.initialDelay, policy.maxDelay);
         const Millis prev = std::max(previous, policy.initialDelay);

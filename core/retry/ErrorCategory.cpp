@@ -46,10 +46,8 @@ bool isTransient(ErrorCategory category)
     case ErrorCategory::Network:
     case ErrorCategory::Timeout:
     case ErrorCategory::Server:
-    case ErrorCategory::RateLimited:
-        return true;
-    default:
-        return false;
+    case ErrorCategory::RateLimited: return true;
+    default: return false;
     }
 }
 

@@ -14,7 +14,8 @@ SyncError captureFailure(int code, const AttemptContext *attempt, const QString 
     in.gitCode = code;
     if (const git_error *e = git_error_last()) {
         in.gitClass = e->klass;
-        in.gitMessage = withoutControlCharacters(redactUrlsInText(QString::fromUtf8(e->message).trimmed()));
+        in.gitMessage = withoutControlCharacters(
+            redactUrlsInText(QString::fromUtf8(e->message).trimmed()));
     }
     in.host = host;
     if (attempt) {

@@ -29,8 +29,8 @@ struct Decision
         RetryAfterPastDeadline, // the server asked to come back after the deadline
     };
     Kind kind = Kind::Final;
-    Millis delay{-1};   // Retry only
-    QString gaveUp;     // for people, when a transient failure is given up on
+    Millis delay{-1}; // Retry only
+    QString gaveUp;   // for people, when a transient failure is given up on
 
     bool retry() const { return kind == Kind::Retry; }
 };

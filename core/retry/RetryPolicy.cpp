@@ -103,8 +103,9 @@ QJsonObject RetryPolicy::toJson() const
         {QStringLiteral("attempt_timeout"), formatDuration(attemptTimeout)},
         {QStringLiteral("deadline"), formatDuration(deadline)},
         {QStringLiteral("checkpoint"), checkpointName(checkpoint)},
-        {QStringLiteral("retry_after_limit"),
-         retryAfterLimit == RetryAfterLimit::Deadline ? QStringLiteral("deadline") : QStringLiteral("max_delay")},
+        {QStringLiteral("retry_after_limit"), retryAfterLimit == RetryAfterLimit::Deadline
+                                                  ? QStringLiteral("deadline")
+                                                  : QStringLiteral("max_delay")},
         {QStringLiteral("interval"), formatDuration(interval)},
         {QStringLiteral("sync_on_start"), syncOnStart},
         {QStringLiteral("stale_after"), formatDuration(staleAfter)},
@@ -115,8 +116,9 @@ QJsonObject RetryPolicy::toJson() const
     // Written only when set, so files stay as they were for those who do not use it.
     if (!afterSync.isEmpty()) {
         o.insert(QStringLiteral("after_sync"), afterSync);
-        o.insert(QStringLiteral("after_sync_on"),
-                 afterSyncOn == AfterSyncOn::Any ? QStringLiteral("any") : QStringLiteral("success"));
+        o.insert(QStringLiteral("after_sync_on"), afterSyncOn == AfterSyncOn::Any
+                                                      ? QStringLiteral("any")
+                                                      : QStringLiteral("success"));
         o.insert(QStringLiteral("after_sync_timeout"), formatDuration(afterSyncTimeout));
     }
     return o;
@@ -155,14 +157,17 @@ RetryPolicy RetryPolicy::fromJson(const QString &name, const QJsonObject &json, 
     if (json.contains(QLatin1String("jitter"))) {
         const auto j = jitterFromName(json.value(QLatin1String("jitter")).toString());
         if (!j)
-            problems << QStringLiteral("policy \"%1\": jitter must be none, full, equal or decorrelated").arg(name);
+            problems << QStringLiteral(
+                            "policy \"%1\": jitter must be none, full, equal or decorrelated")
+                            .arg(name);
         else
             p.jitter = *j;
     }
     if (json.contains(QLatin1String("checkpoint"))) {
         const auto c = checkpointFromName(json.value(QLatin1String("checkpoint")).toString());
         if (!c)
-            problems << QStringLiteral("policy \"%1\": checkpoint must be auto, always or never").arg(name);
+            problems << QStringLiteral("policy \"%1\": checkpoint must be auto, always or never")
+                            .arg(name);
         else
             p.checkpoint = *c;
     }
@@ -173,19 +178,23 @@ RetryPolicy RetryPolicy::fromJson(const QString &name, const QJsonObject &json, 
         else if (v == QLatin1String("max_delay"))
             p.retryAfterLimit = RetryAfterLimit::MaxDelay;
         else
-            problems << QStringLiteral("policy \"%1\": retry_after_limit must be max_delay or deadline").arg(name);
+            problems << QStringLiteral(
+                            "policy \"%1\": retry_after_limit must be max_delay or deadline")
+                            .arg(name);
     }
     if (json.contains(QLatin1String("sync_on_start"))) {
         const QJsonValue v = json.value(QLatin1String("sync_on_start"));
         if (!v.isBool())
-            problems << QStringLiteral("policy \"%1\": sync_on_start must be true or false").arg(name);
+            problems << QStringLiteral("policy \"%1\": sync_on_start must be true or false")
+                            .arg(name);
         else
             p.syncOnStart = v.toBool();
     }
     if (json.contains(QLatin1String("lfs_fetch_all"))) {
         const QJsonValue v = json.value(QLatin1String("lfs_fetch_all"));
         if (!v.isBool())
-            problems << QStringLiteral("policy \"%1\": lfs_fetch_all must be true or false").arg(name);
+            problems << QStringLiteral("policy \"%1\": lfs_fetch_all must be true or false")
+                            .arg(name);
         else
             p.lfsFetchAll = v.toBool();
     }
@@ -200,7 +209,8 @@ RetryPolicy RetryPolicy::fromJson(const QString &name, const QJsonObject &json, 
     if (json.contains(QLatin1String("after_sync"))) {
         const QJsonValue v = json.value(QLatin1String("after_sync"));
         if (!v.isString())
-            problems << QStringLiteral("policy \"%1\": after_sync must be a command (a string)").arg(name);
+            problems << QStringLiteral("policy \"%1\": after_sync must be a command (a string)")
+                            .arg(name);
         else
             p.afterSync = v.toString();
     }
@@ -211,7 +221,8 @@ RetryPolicy RetryPolicy::fromJson(const QString &name, const QJsonObject &json, 
         else if (v == QLatin1String("any"))
             p.afterSyncOn = AfterSyncOn::Any;
         else
-            problems << QStringLiteral("policy \"%1\": after_sync_on must be success or any").arg(name);
+            problems << QStringLiteral("policy \"%1\": after_sync_on must be success or any")
+                            .arg(name);
     }
     duration("after_sync_timeout", p.afterSyncTimeout);
     duration("interval", p.interval);
@@ -233,10 +244,11 @@ bool RetryPolicy::operator==(const RetryPolicy &o) const
     return name == o.name && maxAttempts == o.maxAttempts && initialDelay == o.initialDelay
            && multiplier == o.multiplier && maxDelay == o.maxDelay && jitter == o.jitter
            && connectTimeout == o.connectTimeout && stallTimeout == o.stallTimeout
-           && attemptTimeout == o.attemptTimeout && deadline == o.deadline && checkpoint == o.checkpoint
-           && retryAfterLimit == o.retryAfterLimit && interval == o.interval && syncOnStart == o.syncOnStart
-           && staleAfter == o.staleAfter && lfsFetchAll == o.lfsFetchAll && onMetered == o.onMetered
-           && afterSync == o.afterSync && afterSyncOn == o.afterSyncOn && afterSyncTimeout == o.afterSyncTimeout;
+           && attemptTimeout == o.attemptTimeout && deadline == o.deadline
+           && checkpoint == o.checkpoint && retryAfterLimit == o.retryAfterLimit
+           && interval == o.interval && syncOnStart == o.syncOnStart && staleAfter == o.staleAfter
+           && lfsFetchAll == o.lfsFetchAll && onMetered == o.onMetered && afterSync == o.afterSync
+           && afterSyncOn == o.afterSyncOn && afterSyncTimeout == o.afterSyncTimeout;
 }
 
 } // namespace repodeck::core

@@ -30,7 +30,7 @@ enum class RetryAfterLimit { MaxDelay, Deadline };
 // always run.
 enum class OnMetered { Wait, Run };
 
-QString onMeteredName(OnMetered mode);                        // "wait", "run"
+QString onMeteredName(OnMetered mode); // "wait", "run"
 std::optional<OnMetered> onMeteredFromName(const QString &name);
 
 // When the after_sync command runs: only after a sync that did not fail
@@ -50,15 +50,15 @@ struct RetryPolicy
     double multiplier = 2.0;
     Millis maxDelay{60'000};
     Jitter jitter = Jitter::Full;
-    Millis connectTimeout{15'000};   // DNS + TCP connect
-    Millis stallTimeout{60'000};     // no byte received for this long
+    Millis connectTimeout{15'000}; // DNS + TCP connect
+    Millis stallTimeout{60'000};   // no byte received for this long
     Millis attemptTimeout{30 * 60'000};
     Millis deadline{2 * 3'600'000}; // from the first attempt's start to giving up
     Checkpoint checkpoint = Checkpoint::Auto;
     RetryAfterLimit retryAfterLimit = RetryAfterLimit::Deadline;
-    Millis interval{0};              // scheduled sync every ...; 0 = only on request
-    bool syncOnStart = false;        // sync when the app starts
-    Millis staleAfter{0};            // freshness target: stale when the last success is older; 0 = none
+    Millis interval{0};       // scheduled sync every ...; 0 = only on request
+    bool syncOnStart = false; // sync when the app starts
+    Millis staleAfter{0};     // freshness target: stale when the last success is older; 0 = none
     // Mirrors: after each fetch also fetch every LFS object of every ref
     // (`git lfs fetch --all`), so the mirror can serve them. JSON
     // `lfs_fetch_all`, written only when true (older files load unchanged).

@@ -12,13 +12,13 @@ namespace repodeck::core {
 // (mbedTLS overwrites a stream's error text, so this is the reliable source).
 enum class StreamFault {
     None,
-    ConnectTimeout,  // DNS or TCP connect took longer than the connect timeout
-    StallTimeout,    // no byte received for the stall timeout
-    AttemptTimeout,  // the whole attempt ran out of time
-    Cancelled,       // the user or a signal cancelled the attempt
-    Reset,           // the peer reset or broke the connection
-    Resolve,         // the host name could not be resolved
-    Refused,         // nothing listens on that port
+    ConnectTimeout, // DNS or TCP connect took longer than the connect timeout
+    StallTimeout,   // no byte received for the stall timeout
+    AttemptTimeout, // the whole attempt ran out of time
+    Cancelled,      // the user or a signal cancelled the attempt
+    Reset,          // the peer reset or broke the connection
+    Resolve,        // the host name could not be resolved
+    Refused,        // nothing listens on that port
 };
 
 // Everything known about one failure, captured on the failing thread.
@@ -30,8 +30,8 @@ struct FailureInput
     int httpStatus = 0;    // when a transport knows it exactly
     Millis retryAfter{-1}; // the server's Retry-After, when known
     StreamFault streamFault = StreamFault::None;
-    QString host;          // for messages; never contains credentials
-    QString timeoutText;   // e.g. "30 s", the limit that was hit
+    QString host;        // for messages; never contains credentials
+    QString timeoutText; // e.g. "30 s", the limit that was hit
 };
 
 // A classified failure: what happened and what the user can do about it.
@@ -42,9 +42,9 @@ struct SyncError
     int gitClass = 0;
     int gitCode = 0;
     int httpStatus = 0;
-    Millis retryAfter{-1}; // server-requested minimum delay (HTTP Retry-After); -1 = none
-    QString message; // what happened, one sentence
-    QString hint;    // what to do, one sentence
+    Millis retryAfter{-1};      // server-requested minimum delay (HTTP Retry-After); -1 = none
+    QString message;            // what happened, one sentence
+    QString hint;               // what to do, one sentence
     QByteArray peerCertificate; // tls: the certificate (DER) the server presented, for pinning
 
     bool isError() const { return category != ErrorCategory::None; }

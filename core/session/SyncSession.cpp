@@ -37,7 +37,9 @@ SyncSession::SyncSession(QObject *parent)
     });
     connect(m_scheduler.get(), &Scheduler::queued, this, &SyncSession::onQueued);
     connect(m_scheduler.get(), &Scheduler::attemptStarted, this,
-            [this](const QString &name, int attempt, int, Trigger trigger) { onAttemptStarted(name, attempt, trigger); });
+            [this](const QString &name, int attempt, int, Trigger trigger) {
+        onAttemptStarted(name, attempt, trigger);
+    });
     connect(m_scheduler.get(), &Scheduler::attemptFinished, this, &SyncSession::onAttemptFinished);
     connect(m_scheduler.get(), &Scheduler::finished, this, &SyncSession::onFinished);
     connect(m_scheduler.get(), &Scheduler::allFinished, this, [this] {
@@ -45,7 +47,8 @@ SyncSession::SyncSession(QObject *parent)
             emit idle();
     });
     connect(m_hooks.get(), &AfterSyncHooks::hookFinished, this, &SyncSession::onHookFinished);
-    connect(m_planner.get(), &SyncPlanner::due, this, [this](const QStringList &names) { sync(names); });
+    connect(m_planner.get(), &SyncPlanner::due, this,
+            [this](const QStringList &names) { sync(names); });
     connect(this, &SyncSession::synced, this, [this](const QString &name, const QDateTime &when) {
         if (!m_planStarted)
             return;
@@ -63,15 +66,16 @@ SyncSession::SyncSession(QObject *parent)
     m_reloadTimer.setSingleShot(true);
     m_reloadTimer.setInterval(300);
     connect(&m_reloadTimer, &QTimer::timeout, this, &SyncSession::readState);
-    connect(&m_watcher, &QFileSystemWatcher::fileChanged, &m_reloadTimer, qOverload<>(&QTimer::start));
-    connect(&m_watcher, &QFileSystemWatcher::directoryChanged, &m_reloadTimer, qOverload<>(&QTimer::start));
+    connect(&m_watcher, &QFileSystemWatcher::fileChanged, &m_reloadTimer,
+            qOverload<>(&QTimer::start));
+    connect(&m_watcher, &QFileSystemWatcher::directoryChanged, &m_reloadTimer,
+            qOverload<>(&QTimer::start));
     connect(&m_loadWatcher, &QFutureWatcher<Loaded>::finished, this,
             [this] { adoptFile(m_loadWatcher.result()); });
     connect(&m_saveWatcher, &QFutureWatcher<Written>::finished, this,
             [this] { adoptWritten(m_saveWatcher.result()); });
-    connect(&m_metricsTimer, &QTimer::timeout, this, [this] {
-        writeMetricsFile(m_metricsPath, renderPrometheus(metrics(false)));
-    });
+    connect(&m_metricsTimer, &QTimer::timeout, this,
+            [this] { writeMetricsFile(m_metricsPath, renderPrometheus(metrics(false))); });
     configure(m_settings);
 }
 
@@ -287,7 +291,8 @@ void SyncSession::updatePlan()
     QList<SyncPlanner::Item> items;
     for (const RepoSpec &spec : m_workspace.repositories()) {
         const RetryPolicy policy = m_workspace.policy(spec.policy);
-        items.append({spec.name, policy.interval, policy.syncOnStart, m_states.value(spec.name).lastAttempt});
+        items.append({spec.name, policy.interval, policy.syncOnStart,
+                      m_states.value(spec.name).lastAttempt});
     }
     m_planner->setItems(items);
     if (!m_planStarted) {
@@ -368,7 +373,8 @@ void SyncSession::runAfterSync(const QString &name, const RepoResult &result)
         return;
     // The repository's own after_sync (or its "none") over its policy's.
     const RetryPolicy policy = spec->withAfterSync(m_workspace.policy(spec->policy));
-    if (policy.afterSync.isEmpty() || result.outcome == Outcome::Cancelled || result.outcome == Outcome::None)
+    if (policy.afterSync.isEmpty() || result.outcome == Outcome::Cancelled
+        || result.outcome == Outcome::None)
         return;
     if (result.outcome == Outcome::Failed && policy.afterSyncOn != AfterSyncOn::Any)
         return;
@@ -420,8 +426,10 @@ void SyncSession::onHookFinished(const QString &name, const HookResult &result)
         rec.timedOut = result.timedOut;
         rec.killed = result.killed;
         rec.startFailed = result.startFailed;
-        rec.error = withoutControlCharacters(redactUrlsInText(result.error)).left(AfterSyncRecord::kMaxError);
-        rec.output = withoutControlCharacters(redactUrlsInText(result.output)).left(AfterSyncRecord::kMaxOutput);
+        rec.error = withoutControlCharacters(redactUrlsInText(result.error))
+                        .left(AfterSyncRecord::kMaxError);
+        rec.output = withoutControlCharacters(redactUrlsInText(result.output))
+                         .left(AfterSyncRecord::kMaxOutput);
         it->afterSync = rec;
         m_unsavedHooks.insert(name, rec);
         markDirty(name);
@@ -435,7 +443,8 @@ void SyncSession::onHookFinished(const QString &name, const HookResult &result)
 void SyncSession::markDirty(const QString &name)
 {
     m_dirty.insert(name);
-    if (m_loaded && !m_stopped && !m_statePath.isEmpty() && m_settings.saveDelayMs >= 0 && !m_saveTimer.isActive())
+    if (m_loaded && !m_stopped && !m_statePath.isEmpty() && m_settings.saveDelayMs >= 0
+        && !m_saveTimer.isActive())
         m_saveTimer.start();
 }
 
@@ -478,7 +487,8 @@ void SyncSession::adoptStore(const RepoStateStore &store)
     // processes' results (repodeck-cli runs, shards).
     for (auto it = m_states.begin(); it != m_states.end(); ++it) {
         const QString &name = it.key();
-        if (m_active.contains(name) || m_dirty.contains(name) || m_unsaved.contains(name) || !m_file.contains(name))
+        if (m_active.contains(name) || m_dirty.contains(name) || m_unsaved.contains(name)
+            || !m_file.contains(name))
             continue;
         const RepoState fromFile = m_file.state(name);
         if (fromFile == *it)
@@ -533,7 +543,9 @@ SyncSession::Pending SyncSession::takePending()
 SyncSession::Written SyncSession::write(const QString &path, const Pending &pending)
 {
     Written w;
-    w.error = editStateStore(path, [&](RepoStateStore &store) {
+    w.error = editStateStore(
+        path,
+        [&](RepoStateStore &store) {
         // Finished runs fold into what the file says now, as if each had
         // been recorded the moment it ended.
         for (auto it = pending.finished.cbegin(); it != pending.finished.cend(); ++it) {
@@ -558,7 +570,8 @@ SyncSession::Written SyncSession::write(const QString &path, const Pending &pend
         for (const QString &name : pending.removed)
             store.remove(name);
         w.store = store;
-    }, &w.notice);
+        },
+        &w.notice);
     return w;
 }
 
@@ -603,7 +616,8 @@ QString SyncSession::saveNow()
     return w.error;
 }
 
-void SyncSession::setMetricsFile(const QString &path, Millis interval, std::function<bool(const QString &)> covers)
+void SyncSession::setMetricsFile(const QString &path, Millis interval,
+                                 std::function<bool(const QString &)> covers)
 {
     m_metricsPath = path;
     m_metricsCovers = std::move(covers);
@@ -644,7 +658,8 @@ QStringList SyncSession::finishRun(QString *notice)
     if (notice)
         *notice = m_lastNotice;
     if (!m_metricsPath.isEmpty()) {
-        if (const QString e = writeMetricsFile(m_metricsPath, renderPrometheus(metrics(true))); !e.isEmpty())
+        if (const QString e = writeMetricsFile(m_metricsPath, renderPrometheus(metrics(true)));
+            !e.isEmpty())
             errors << e;
     }
     return errors;

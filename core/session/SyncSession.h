@@ -32,8 +32,8 @@ class WakeDetector;
 // is rebuilt, so queued syncs, timers and the plan carry on.
 struct SessionSettings
 {
-    int jobs = 4;                  // attempts at once, all hosts
-    HostConfig hosts;              // per-host cap, breaker, retry budget
+    int jobs = 4;     // attempts at once, all hosts
+    HostConfig hosts; // per-host cap, breaker, retry budget
     // Offline time counts toward a sync's deadline: yes for a CLI run (it
     // must end), no for the desktop app (it waits for the network).
     bool offlineCountsTowardDeadline = false;
@@ -126,7 +126,8 @@ public:
 
     // Metrics (node_exporter textfile): every `interval` while running, and
     // once at finishRun(). `covers` picks this run's repositories (a shard).
-    void setMetricsFile(const QString &path, Millis interval, std::function<bool(const QString &)> covers = {});
+    void setMetricsFile(const QString &path, Millis interval,
+                        std::function<bool(const QString &)> covers = {});
     MetricsSnapshot metrics(bool runFinished) const;
     qint64 runElapsedMs() const { return m_runClock.elapsed(); }
 
@@ -164,9 +165,9 @@ private:
     };
     struct Pending
     {
-        QHash<QString, QList<Run>> finished;      // runs to fold into the file
-        QHash<QString, RepoState> running;        // runs in progress (timeline so far)
-        QHash<QString, AfterSyncRecord> hooks;    // after_sync commands ended since (applied last)
+        QHash<QString, QList<Run>> finished;   // runs to fold into the file
+        QHash<QString, RepoState> running;     // runs in progress (timeline so far)
+        QHash<QString, AfterSyncRecord> hooks; // after_sync commands ended since (applied last)
         QSet<QString> removed;
     };
     struct Loaded
@@ -177,7 +178,7 @@ private:
     };
     struct Written
     {
-        RepoStateStore store;  // the file as this write left it
+        RepoStateStore store; // the file as this write left it
         QString error;
         QString notice;
     };
@@ -211,7 +212,7 @@ private:
     QPointer<Reachability> m_reachability;
     QStringList m_meteredWaiting;
     std::unique_ptr<AfterSyncHooks> m_hooks;
-    QHash<QString, QString> m_oldHeads;       // HEAD when the run began (for after_sync)
+    QHash<QString, QString> m_oldHeads; // HEAD when the run began (for after_sync)
     QHash<QString, Trigger> m_runTriggers;
     std::unique_ptr<WakeDetector> m_ownWake;
     WakeDetector *m_wake = nullptr;
@@ -226,14 +227,14 @@ private:
     bool m_planStarted = false;
 
     QHash<QString, RepoState> m_states;
-    QSet<QString> m_active;                   // queued, running or waiting here
-    RepoStateStore m_file;                    // the file as last read or written
+    QSet<QString> m_active; // queued, running or waiting here
+    RepoStateStore m_file;  // the file as last read or written
     bool m_loaded = false;
-    bool m_watch = false;                     // watch the file for other processes' writes
+    bool m_watch = false; // watch the file for other processes' writes
     QString m_lastWriteError;
     QString m_lastNotice;
     bool m_stopped = false;
-    QHash<QString, QList<Run>> m_unsaved;     // finished here, not yet in the file
+    QHash<QString, QList<Run>> m_unsaved;           // finished here, not yet in the file
     QHash<QString, AfterSyncRecord> m_unsavedHooks; // after_sync results not yet in the file
     QSet<QString> m_dirty;
     QSet<QString> m_removed;

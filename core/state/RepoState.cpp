@@ -31,8 +31,8 @@ bool sameError(const SyncError &a, const SyncError &b)
 bool sameRecord(const AttemptRecord &a, const AttemptRecord &b)
 {
     return a.attempt == b.attempt && a.maxAttempts == b.maxAttempts && a.started == b.started
-           && a.duration == b.duration && a.bytes == b.bytes && a.ok == b.ok && a.retryIn == b.retryIn
-           && sameError(a.error, b.error);
+           && a.duration == b.duration && a.bytes == b.bytes && a.ok == b.ok
+           && a.retryIn == b.retryIn && sameError(a.error, b.error);
 }
 
 QString boundedText(const QJsonValue &v, int max)
@@ -64,8 +64,9 @@ constexpr int kMaxTimeline = 1000; // attempts of one run (the policy allows at 
 
 bool AfterSyncRecord::operator==(const AfterSyncRecord &o) const
 {
-    return started == o.started && durationMs == o.durationMs && exitCode == o.exitCode && timedOut == o.timedOut
-           && killed == o.killed && startFailed == o.startFailed && error == o.error && output == o.output;
+    return started == o.started && durationMs == o.durationMs && exitCode == o.exitCode
+           && timedOut == o.timedOut && killed == o.killed && startFailed == o.startFailed
+           && error == o.error && output == o.output;
 }
 
 QJsonObject afterSyncRecordToJson(const AfterSyncRecord &r)
@@ -99,8 +100,8 @@ AfterSyncRecord afterSyncRecordFromJson(const QJsonObject &o)
         r.durationMs = std::clamp<qint64>(duration.toInteger(), 0, qint64(365) * 24 * 3600 * 1000);
     const QJsonValue code = o.value(QLatin1String("exit_code"));
     if (code.isDouble())
-        r.exitCode = static_cast<int>(std::clamp<qint64>(code.toInteger(), std::numeric_limits<int>::min(),
-                                                         std::numeric_limits<int>::max()));
+        r.exitCode = static_cast<int>(std::clamp<qint64>(
+            code.toInteger(), std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
     r.timedOut = o.value(QLatin1String("timed_out")).toBool();
     r.killed = o.value(QLatin1String("killed")).toBool();
     r.startFailed = o.value(QLatin1String("start_failed")).toBool();
@@ -179,8 +180,8 @@ AttemptRecord attemptRecordFromJson(const QJsonObject &o)
     r.ok = o.value(QLatin1String("ok")).toBool();
     r.retryIn = Millis(o.value(QLatin1String("retry_in_ms")).toInteger(-1));
     r.error = syncErrorFromJson(o.value(QLatin1String("error")).toObject());
-    r.trigger = triggerFromName(o.value(QLatin1String("trigger")).toString()).value_or(
-        r.attempt > 1 ? Trigger::Retry : Trigger::Scheduled);
+    r.trigger = triggerFromName(o.value(QLatin1String("trigger")).toString())
+                    .value_or(r.attempt > 1 ? Trigger::Retry : Trigger::Scheduled);
     r.held = o.value(QLatin1String("held")).toBool();
     return r;
 }
@@ -234,9 +235,9 @@ RepoState RepoState::fromJson(const QJsonObject &o)
 bool RepoState::operator==(const RepoState &o) const
 {
     if (lastSuccess != o.lastSuccess || lastAttempt != o.lastAttempt || lastOutcome != o.lastOutcome
-        || reason != o.reason || detail != o.detail || !sameError(error, o.error) || attempts != o.attempts
-        || consecutiveFailures != o.consecutiveFailures || !(afterSync == o.afterSync)
-        || timeline.size() != o.timeline.size())
+        || reason != o.reason || detail != o.detail || !sameError(error, o.error)
+        || attempts != o.attempts || consecutiveFailures != o.consecutiveFailures
+        || !(afterSync == o.afterSync) || timeline.size() != o.timeline.size())
         return false;
     for (int i = 0; i < timeline.size(); ++i) {
         if (!sameRecord(timeline.at(i), o.timeline.at(i)))

@@ -17,13 +17,13 @@ struct AfterSyncRecord
     static constexpr int kMaxOutput = 4096 + 8; // AfterSyncHooks::kOutputCap and "...\n"
     static constexpr int kMaxError = 512;
 
-    QDateTime started;                 // invalid: no command ran for the last run
+    QDateTime started; // invalid: no command ran for the last run
     qint64 durationMs = 0;
     int exitCode = -1;
     bool timedOut = false;
-    bool killed = false;               // on cancel or shutdown
+    bool killed = false; // on cancel or shutdown
     bool startFailed = false;
-    QString error;                     // for people; empty when it exited 0
+    QString error; // for people; empty when it exited 0
     QString output;
 
     bool isValid() const { return started.isValid(); }
@@ -36,16 +36,16 @@ struct AfterSyncRecord
 // failure can still be read the next morning.
 struct RepoState
 {
-    QDateTime lastSuccess;             // the last run that ended without failing
-    QDateTime lastAttempt;             // the start of the last attempt
+    QDateTime lastSuccess; // the last run that ended without failing
+    QDateTime lastAttempt; // the start of the last attempt
     Outcome lastOutcome = Outcome::None;
-    QString reason;                    // FetchedOnly: dirty, diverged, ...
-    QString detail;                    // the engine's sentence for people
-    SyncError error;                   // Failed: category, message, hint
-    int attempts = 0;                  // attempts of the last run
-    int consecutiveFailures = 0;       // finished runs that failed in a row
-    QList<AttemptRecord> timeline;     // the last run's attempts, oldest first
-    AfterSyncRecord afterSync;         // the last run's after_sync command, if one ran
+    QString reason;                // FetchedOnly: dirty, diverged, ...
+    QString detail;                // the engine's sentence for people
+    SyncError error;               // Failed: category, message, hint
+    int attempts = 0;              // attempts of the last run
+    int consecutiveFailures = 0;   // finished runs that failed in a row
+    QList<AttemptRecord> timeline; // the last run's attempts, oldest first
+    AfterSyncRecord afterSync;     // the last run's after_sync command, if one ran
 
     QJsonObject toJson() const;
     static RepoState fromJson(const QJsonObject &json);

@@ -33,12 +33,14 @@ Result<RepoStateStore, QString> RepoStateStore::load(const QString &path)
     const QByteArray data = file.size() > kMaxBytes ? QByteArray() : file.readAll();
     if (file.size() > kMaxBytes || data.size() > kMaxBytes)
         return Result<RepoStateStore, QString>::failure(
-            QStringLiteral("%1 is larger than the 64 MiB RepoDeck ever writes there, so it was not read; move it "
-                           "away (RepoDeck then starts a new one) or restore a copy of your own")
+            QStringLiteral(
+                "%1 is larger than the 64 MiB RepoDeck ever writes there, so it was not read; move it "
+                "away (RepoDeck then starts a new one) or restore a copy of your own")
                 .arg(path));
     auto parsed = fromJson(data);
     if (!parsed)
-        return Result<RepoStateStore, QString>::failure(QStringLiteral("%1: %2").arg(path, parsed.error()));
+        return Result<RepoStateStore, QString>::failure(
+            QStringLiteral("%1: %2").arg(path, parsed.error()));
     return parsed;
 }
 

@@ -7,13 +7,15 @@
 
 namespace repodeck::core {
 
-QString editStateStore(const QString &path, const std::function<void(RepoStateStore &)> &edit, QString *notice)
+QString editStateStore(const QString &path, const std::function<void(RepoStateStore &)> &edit,
+                       QString *notice)
 {
     QDir().mkpath(QFileInfo(path).absolutePath());
     QLockFile lock(path + QStringLiteral(".lock"));
     lock.setStaleLockTime(0);
     if (!lock.tryLock(10'000))
-        return QStringLiteral("%1 is being written by another RepoDeck process; results of this run were not saved.")
+        return QStringLiteral(
+                   "%1 is being written by another RepoDeck process; results of this run were not saved.")
             .arg(path);
     auto loaded = RepoStateStore::load(path);
     // A damaged state file is only a cache of past results: start afresh
@@ -26,8 +28,9 @@ QString editStateStore(const QString &path, const std::function<void(RepoStateSt
         QFile::remove(aside);
         QFile::rename(path, aside);
         if (notice)
-            *notice = QStringLiteral("the state file %1 could not be read (%2); it was kept as %3 and a new one "
-                                     "was started (only past results are lost, no repository is affected)")
+            *notice = QStringLiteral(
+                          "the state file %1 could not be read (%2); it was kept as %3 and a new one "
+                          "was started (only past results are lost, no repository is affected)")
                           .arg(path, loaded.error(), aside);
     }
     edit(store);

@@ -100,7 +100,8 @@ QProcessEnvironment hookEnvironment(const HookRequest &r)
     env.insert(QStringLiteral("REPODECK_NEW_HEAD"), r.newHead);
     env.insert(QStringLiteral("REPODECK_BRANCH"), r.branch);
     env.insert(QStringLiteral("REPODECK_ATTEMPTS"), QString::number(r.attempts));
-    env.insert(QStringLiteral("REPODECK_CHANGED"), r.oldHead != r.newHead ? QStringLiteral("1") : QStringLiteral("0"));
+    env.insert(QStringLiteral("REPODECK_CHANGED"),
+               r.oldHead != r.newHead ? QStringLiteral("1") : QStringLiteral("0"));
     return env;
 }
 
@@ -109,7 +110,9 @@ void readHead(const QString &path, QString *commit, QString *branch)
     commit->clear();
     branch->clear();
     git_repository *raw = nullptr;
-    if (git_repository_open_ext(&raw, path.toUtf8().constData(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0)
+    if (git_repository_open_ext(&raw, path.toUtf8().constData(), GIT_REPOSITORY_OPEN_NO_SEARCH,
+                                nullptr)
+        != 0)
         return;
     git::Repository repo(raw);
     git_reference *rawRef = nullptr;
@@ -183,9 +186,11 @@ void AfterSyncHooks::start(const HookRequest &request)
         result.durationMs = r->clock.elapsed();
         result.output = tail(r->output, r->outputTrimmed);
         if (r->timedOut)
-            result.error = tr("the after_sync command was stopped after %1 ms (after_sync_timeout)").arg(result.durationMs);
+            result.error = tr("the after_sync command was stopped after %1 ms (after_sync_timeout)")
+                               .arg(result.durationMs);
         else if (r->killed)
-            result.error = tr("the after_sync command was stopped (sync cancelled or RepoDeck quitting)");
+            result.error = tr(
+                "the after_sync command was stopped (sync cancelled or RepoDeck quitting)");
         else if (status != QProcess::NormalExit)
             result.error = tr("the after_sync command crashed");
         else if (code != 0)
@@ -240,7 +245,8 @@ void AfterSyncHooks::cancel(const QString &name)
     if (!run->process->waitForFinished(5000) || !run->ended) {
         HookResult result;
         result.killed = true;
-        result.error = tr("the after_sync command was stopped (sync cancelled or RepoDeck quitting)");
+        result.error = tr(
+            "the after_sync command was stopped (sync cancelled or RepoDeck quitting)");
         end(name, result);
     }
 }

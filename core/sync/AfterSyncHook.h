@@ -17,18 +17,18 @@ namespace repodeck::core {
 // of its command line: ref names and messages come from the server.
 struct HookRequest
 {
-    QString command;      // from the user's own workspace file
+    QString command; // from the user's own workspace file
     QString name;
-    QString path;         // working directory
-    QString url;          // without credentials
-    QString outcome;      // cloned, updated, up_to_date, fetched_only, failed
-    QString reason;       // fetched_only: dirty, diverged, ...
-    QString category;     // failed: network, auth, ...
+    QString path;     // working directory
+    QString url;      // without credentials
+    QString outcome;  // cloned, updated, up_to_date, fetched_only, failed
+    QString reason;   // fetched_only: dirty, diverged, ...
+    QString category; // failed: network, auth, ...
     QString message;
-    QString trigger;      // scheduled, retry, manual
-    QString oldHead;      // commit id before the sync; empty if none
+    QString trigger; // scheduled, retry, manual
+    QString oldHead; // commit id before the sync; empty if none
     QString newHead;
-    QString branch;       // the branch checked out after the sync; empty if detached or none
+    QString branch; // the branch checked out after the sync; empty if detached or none
     int attempts = 0;
     Millis timeout{5 * 60'000};
 };
@@ -36,11 +36,11 @@ struct HookRequest
 struct HookResult
 {
     int exitCode = -1;
-    bool timedOut = false;   // killed after the timeout
-    bool killed = false;     // killed on cancel or shutdown
+    bool timedOut = false; // killed after the timeout
+    bool killed = false;   // killed on cancel or shutdown
     bool startFailed = false;
-    QString error;           // why it failed, for people
-    QString output;          // its last lines (stdout and stderr), capped
+    QString error;  // why it failed, for people
+    QString output; // its last lines (stdout and stderr), capped
     qint64 durationMs = 0;
     bool ok() const { return exitCode == 0 && !timedOut && !killed && !startFailed; }
 };

@@ -8,9 +8,9 @@ namespace repodeck::core {
 struct AttemptOutcome
 {
     Outcome outcome = Outcome::None;
-    QString reason;      // FetchedOnly only
-    QString detail;      // for people
-    SyncError error;     // Failed only
+    QString reason;  // FetchedOnly only
+    QString detail;  // for people
+    SyncError error; // Failed only
     qint64 bytes = 0;
     QString httpVersion; // AttemptContext::httpVersion()
     bool busy = false;   // another operation holds the repository; try again soon

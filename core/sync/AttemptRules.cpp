@@ -15,7 +15,8 @@ HostGate::Report hostReport(const AttemptOutcome &outcome, bool cancelled)
         return HostGate::Report::PermanentFailure;
     const bool linkFault = outcome.error.category == ErrorCategory::Network
                            || outcome.error.category == ErrorCategory::Timeout;
-    return linkFault && outcome.bytes > 0 ? HostGate::Report::LinkDropped : HostGate::Report::TransientFailure;
+    return linkFault && outcome.bytes > 0 ? HostGate::Report::LinkDropped
+                                          : HostGate::Report::TransientFailure;
 }
 
 qint64 lostBytes(const AttemptOutcome &outcome)
@@ -57,8 +58,8 @@ bool busyWaitFits(Millis elapsed, Millis interval, Millis deadline)
     return elapsed + interval < deadline;
 }
 
-bool offlineHoldExpired(bool heldOffline, bool offlineCountsTowardDeadline, std::optional<Millis> elapsed,
-                        Millis deadline)
+bool offlineHoldExpired(bool heldOffline, bool offlineCountsTowardDeadline,
+                        std::optional<Millis> elapsed, Millis deadline)
 {
     return heldOffline && offlineCountsTowardDeadline && elapsed && *elapsed >= deadline;
 }
@@ -66,12 +67,16 @@ bool offlineHoldExpired(bool heldOffline, bool offlineCountsTowardDeadline, std:
 QString probingText(bool probeInFlight, Millis reopenIn)
 {
     return probeInFlight ? QStringLiteral("a probe is checking it now")
-                         : QStringLiteral("probing it in %1").arg(humanDuration(std::max(Millis(0), reopenIn)));
+                         : QStringLiteral("probing it in %1")
+                               .arg(humanDuration(std::max(Millis(0), reopenIn)));
 }
 
 QString pausedText(const QString &host, int consecutiveFailures, const QString &probing)
 {
-    return QStringLiteral("%1 is paused after %2 failures in a row; %3").arg(host).arg(consecutiveFailures).arg(probing);
+    return QStringLiteral("%1 is paused after %2 failures in a row; %3")
+        .arg(host)
+        .arg(consecutiveFailures)
+        .arg(probing);
 }
 
 SyncError heldError(const QString &host, int consecutiveFailures, const SyncError &hostLastError,
@@ -82,20 +87,28 @@ SyncError heldError(const QString &host, int consecutiveFailures, const SyncErro
     e.transient = true;
     e.httpStatus = hostLastError.httpStatus;
     e.message = QStringLiteral("No connection made: %1 is paused after %2 failures in a row.")
-                    .arg(host).arg(consecutiveFailures);
+                    .arg(host)
+                    .arg(consecutiveFailures);
     if (hostLastError.isError())
         e.message += QStringLiteral(" Its last error: %1").arg(hostLastError.message);
-    e.hint = QStringLiteral("This attempt counts; RepoDeck retries on the policy's schedule and %1.").arg(probing);
+    e.hint = QStringLiteral(
+                 "This attempt counts; RepoDeck retries on the policy's schedule and %1.")
+                 .arg(probing);
     return e;
 }
 
-QString gaveUpHint(const QString &gaveUp, ErrorCategory category, int heldAttempts, int attempts, const QString &host,
-                   int consecutiveFailures)
+QString gaveUpHint(const QString &gaveUp, ErrorCategory category, int heldAttempts, int attempts,
+                   const QString &host, int consecutiveFailures)
 {
     QString why = gaveUp;
     if (heldAttempts > 0)
-        why += QStringLiteral(" %1 of the %2 made no connection because %3 was paused: it failed %4 times in a "
-                              "row.").arg(heldAttempts).arg(attempts).arg(host).arg(consecutiveFailures);
+        why += QStringLiteral(
+                   " %1 of the %2 made no connection because %3 was paused: it failed %4 times in a "
+                   "row.")
+                   .arg(heldAttempts)
+                   .arg(attempts)
+                   .arg(host)
+                   .arg(consecutiveFailures);
     return why + QLatin1Char(' ') + hintAfterGivingUp(category);
 }
 

@@ -49,8 +49,8 @@ bool busyWaitFits(Millis elapsed, Millis interval, Millis deadline);
 // A hold offline fails the sync once the deadline passes, only where held
 // time counts toward it (a CLI run); `elapsed` is empty before the deadline
 // clock started.
-bool offlineHoldExpired(bool heldOffline, bool offlineCountsTowardDeadline, std::optional<Millis> elapsed,
-                        Millis deadline);
+bool offlineHoldExpired(bool heldOffline, bool offlineCountsTowardDeadline,
+                        std::optional<Millis> elapsed, Millis deadline);
 
 // "a probe is checking it now" / "probing it in 3 s".
 QString probingText(bool probeInFlight, Millis reopenIn);
@@ -64,7 +64,7 @@ SyncError heldError(const QString &host, int consecutiveFailures, const SyncErro
 
 // The hint of a sync given up on: retry::decide's reason, how many attempts
 // made no connection because the host was paused, what to do.
-QString gaveUpHint(const QString &gaveUp, ErrorCategory category, int heldAttempts, int attempts, const QString &host,
-                   int consecutiveFailures);
+QString gaveUpHint(const QString &gaveUp, ErrorCategory category, int heldAttempts, int attempts,
+                   const QString &host, int consecutiveFailures);
 
 } // namespace repodeck::core::attempt

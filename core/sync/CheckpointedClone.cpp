@@ -98,10 +98,12 @@ QByteArray tokenFor(const QString &partialDir, const QString &url)
 // only git's samples.
 bool hasHooks(const QString &gitDir)
 {
-    QDirIterator it(gitDir + QStringLiteral("/hooks"), QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System);
+    QDirIterator it(gitDir + QStringLiteral("/hooks"),
+                    QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System);
     while (it.hasNext()) {
         it.next();
-        if (!it.fileName().endsWith(QLatin1String(".sample")) || it.fileInfo().isSymLink() || it.fileInfo().isDir())
+        if (!it.fileName().endsWith(QLatin1String(".sample")) || it.fileInfo().isSymLink()
+            || it.fileInfo().isDir())
             return true;
     }
     return false;
@@ -114,24 +116,32 @@ AttemptOutcome gitFailure(int rc, AttemptContext *attempt, const QString &host, 
     return AttemptOutcome::failed(e);
 }
 
-int openOrCreate(const QString &dir, const RepoSpec &spec, qint64 linkBytesHint, git::Repository *out)
+int openOrCreate(const QString &dir, const RepoSpec &spec, qint64 linkBytesHint,
+                 git::Repository *out)
 {
     git_repository *raw = nullptr;
     if (isCheckpointInProgress(dir, spec.url)
-        && git_repository_open_ext(&raw, QFile::encodeName(dir).constData(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) == 0) {
+        && git_repository_open_ext(&raw, QFile::encodeName(dir).constData(),
+                                   GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr)
+               == 0) {
         out->reset(raw);
         return 0;
     }
     // Not ours (or not resumable): removed, and if it cannot be, nothing is
     // created inside it.
     if (!removePartialClone(dir)) {
-        git_error_set_str(GIT_ERROR_OS, QStringLiteral("cannot remove the leftover folder %1; delete it by hand, "
-                                                       "then sync again").arg(dir).toUtf8().constData());
+        git_error_set_str(GIT_ERROR_OS,
+                          QStringLiteral("cannot remove the leftover folder %1; delete it by hand, "
+                                         "then sync again")
+                              .arg(dir)
+                              .toUtf8()
+                              .constData());
         return -1;
     }
     git_repository_init_options opts;
     git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
-    opts.flags = GIT_REPOSITORY_INIT_MKPATH | (spec.mode == RepoMode::Mirror ? GIT_REPOSITORY_INIT_BARE : 0);
+    opts.flags = GIT_REPOSITORY_INIT_MKPATH
+                 | (spec.mode == RepoMode::Mirror ? GIT_REPOSITORY_INIT_BARE : 0);
     int rc = git_repository_init_ext(&raw, QFile::encodeName(dir).constData(), &opts);
     if (rc < 0)
         return rc;
@@ -141,7 +151,8 @@ int openOrCreate(const QString &dir, const RepoSpec &spec, qint64 linkBytesHint,
     git_remote *remote = nullptr;
     const QByteArray url = spec.url.toUtf8();
     rc = spec.mode == RepoMode::Mirror
-             ? git_remote_create_with_fetchspec(&remote, raw, "origin", url.constData(), "+refs/*:refs/*")
+             ? git_remote_create_with_fetchspec(&remote, raw, "origin", url.constData(),
+                                                "+refs/*:refs/*")
              : git_remote_create(&remote, raw, "origin", url.constData());
     git_remote_free(remote);
     if (rc < 0)
@@ -172,7 +183,8 @@ int checkoutNewClone(git_repository *repo, TransferCallbacks &callbacks)
     // checkout starts again on an empty work tree. The folder is RepoDeck's
     // own partial one (its token says so), never the user's.
     const QDir workdir(QFile::decodeName(git_repository_workdir(repo)));
-    for (const QString &name : workdir.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System)) {
+    for (const QString &name :
+         workdir.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System)) {
         if (name == QLatin1String(".git"))
             continue;
         const QString left = removeTreeNoFollow(workdir.filePath(name));
@@ -205,7 +217,8 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
     if (rc < 0)
         return rc;
     git::Config config(rawConfig);
-    const QByteArray defaultRef = remoteDefault.isEmpty() ? QByteArrayLiteral("refs/heads/main") : remoteDefault;
+    const QByteArray defaultRef = remoteDefault.isEmpty() ? QByteArrayLiteral("refs/heads/main")
+                                                          : remoteDefault;
     if (spec.mode == RepoMode::Mirror) {
         if ((rc = git_config_set_bool(config.get(), "remote.origin.mirror", 1)) < 0)
             return rc;
@@ -216,7 +229,8 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
         // The server's HEAD names a tag (or another ref): as git clone
         // does, the clone checks out its commit with a detached HEAD.
         git_object *rawTarget = nullptr;
-        if ((rc = git_revparse_single(&rawTarget, repo, (defaultRef + "^{commit}").constData())) < 0)
+        if ((rc = git_revparse_single(&rawTarget, repo, (defaultRef + "^{commit}").constData()))
+            < 0)
             return rc;
         std::unique_ptr<git_object, void (*)(git_object *)> target(rawTarget, git_object_free);
         if ((rc = git::checkTreeBeforeCheckout(repo, target.get())) < 0
@@ -237,22 +251,27 @@ int finishClone(git_repository *repo, const RepoSpec &spec, const QByteArray &re
     git::Commit commit(rawCommit);
     // The server's tree, held to the rules and limits of every clone's
     // checkout before libgit2 writes it (docs/security.md §10).
-    if ((rc = git::checkTreeBeforeCheckout(repo, reinterpret_cast<const git_object *>(commit.get()))) < 0)
+    if ((rc = git::checkTreeBeforeCheckout(repo,
+                                           reinterpret_cast<const git_object *>(commit.get())))
+        < 0)
         return rc;
     git_reference *rawLocal = nullptr;
     // Forced: a resumed checkout made it already, as HEAD, in RepoDeck's own
     // folder (git_branch_create refuses to move the current branch).
-    if ((rc = git_reference_create(&rawLocal, repo, ("refs/heads/" + branch).constData(), git_commit_id(commit.get()), 1,
-                                   "repodeck: clone")) < 0)
+    if ((rc = git_reference_create(&rawLocal, repo, ("refs/heads/" + branch).constData(),
+                                   git_commit_id(commit.get()), 1, "repodeck: clone"))
+        < 0)
         return rc;
     git::Reference local(rawLocal);
     if ((rc = git_branch_set_upstream(local.get(), ("origin/" + branch).constData())) < 0)
         return rc;
     if (!remoteDefault.isEmpty()) {
         git_reference *head = nullptr;
-        const QByteArray target = "refs/remotes/origin/" + remoteDefault.mid(int(qstrlen("refs/heads/")));
-        if (git_reference_symbolic_create(&head, repo, "refs/remotes/origin/HEAD", target.constData(), 1,
-                                          "repodeck: clone") == 0)
+        const QByteArray target = "refs/remotes/origin/"
+                                  + remoteDefault.mid(int(qstrlen("refs/heads/")));
+        if (git_reference_symbolic_create(&head, repo, "refs/remotes/origin/HEAD",
+                                          target.constData(), 1, "repodeck: clone")
+            == 0)
             git_reference_free(head);
     }
     if ((rc = git_repository_set_head(repo, ("refs/heads/" + branch).constData())) < 0)
@@ -272,7 +291,8 @@ int unmarkClone(git_repository *repo)
     if (rc < 0)
         return rc;
     git::Config config(rawConfig);
-    if ((rc = checkpoint::removeAll(config.get(), kMarker)) < 0 || (rc = checkpoint::removeAll(config.get(), kToken)) < 0
+    if ((rc = checkpoint::removeAll(config.get(), kMarker)) < 0
+        || (rc = checkpoint::removeAll(config.get(), kToken)) < 0
         || (rc = checkpoint::removeAll(config.get(), kFetched)) < 0)
         return rc;
     return CheckpointedFetch::clearState(repo);
@@ -298,7 +318,8 @@ bool fetchedBefore(git_repository *repo, QByteArray *defaultBranch)
     int valid = 0;
     if (name == "-")
         defaultBranch->clear();
-    else if (name.startsWith("refs/") && git_reference_name_is_valid(&valid, name.constData()) == 0 && valid)
+    else if (name.startsWith("refs/") && git_reference_name_is_valid(&valid, name.constData()) == 0
+             && valid)
         *defaultBranch = name;
     else
         return false;
@@ -312,7 +333,8 @@ int markFetched(git_repository *repo, const QByteArray &defaultBranch)
     if (rc < 0)
         return rc;
     git::Config config(rawConfig);
-    return checkpoint::replaceAll(config.get(), kFetched, defaultBranch.isEmpty() ? QByteArrayLiteral("-") : defaultBranch);
+    return checkpoint::replaceAll(config.get(), kFetched,
+                                  defaultBranch.isEmpty() ? QByteArrayLiteral("-") : defaultBranch);
 }
 
 } // namespace
@@ -327,15 +349,21 @@ namespace {
 bool isOwnConfigKey(const QString &key)
 {
     static const QStringList exact{
-        QStringLiteral("core.repositoryformatversion"), QStringLiteral("core.filemode"),
-        QStringLiteral("core.bare"), QStringLiteral("core.logallrefupdates"),
-        QStringLiteral("core.ignorecase"), QStringLiteral("core.precomposeunicode"),
-        QStringLiteral("core.symlinks"), QStringLiteral("remote.origin.url"),
-        QStringLiteral("remote.origin.fetch"), QStringLiteral("remote.origin.mirror"),
+        QStringLiteral("core.repositoryformatversion"),
+        QStringLiteral("core.filemode"),
+        QStringLiteral("core.bare"),
+        QStringLiteral("core.logallrefupdates"),
+        QStringLiteral("core.ignorecase"),
+        QStringLiteral("core.precomposeunicode"),
+        QStringLiteral("core.symlinks"),
+        QStringLiteral("remote.origin.url"),
+        QStringLiteral("remote.origin.fetch"),
+        QStringLiteral("remote.origin.mirror"),
     };
     return exact.contains(key) || key.startsWith(QLatin1String("repodeck."))
-           || (key.startsWith(QLatin1String("branch.")) && (key.endsWith(QLatin1String(".remote"))
-                                                            || key.endsWith(QLatin1String(".merge"))));
+           || (key.startsWith(QLatin1String("branch."))
+               && (key.endsWith(QLatin1String(".remote"))
+                   || key.endsWith(QLatin1String(".merge"))));
 }
 
 bool isPlainDirectory(const QString &path)
@@ -344,7 +372,8 @@ bool isPlainDirectory(const QString &path)
     if (info.isSymLink() || info.isJunction() || !info.isDir())
         return false;
 #ifndef _WIN32
-    struct stat st {};
+    struct stat st
+    {};
     if (::lstat(QFile::encodeName(path).constData(), &st) != 0 || st.st_uid != ::geteuid())
         return false;
 #endif
@@ -356,9 +385,11 @@ bool isPlainDirectory(const QString &path)
 int markCheckpoint(const QString &partialDir, const QString &url)
 {
     const QString gitDir = QFileInfo::exists(partialDir + QStringLiteral("/config"))
-                               ? partialDir : partialDir + QStringLiteral("/.git");
+                               ? partialDir
+                               : partialDir + QStringLiteral("/.git");
     git_config *raw = nullptr;
-    int rc = git_config_open_ondisk(&raw, QFile::encodeName(gitDir + QStringLiteral("/config")).constData());
+    int rc = git_config_open_ondisk(
+        &raw, QFile::encodeName(gitDir + QStringLiteral("/config")).constData());
     if (rc < 0)
         return rc;
     git::Config config(raw);
@@ -375,8 +406,10 @@ bool isCheckpointInProgress(const QString &partialDir, const QString &expectedUr
     // A working copy's git folder, or a bare repository's folder itself;
     // never a "gitdir:" file or a link pointing elsewhere.
     const QString gitDir = QFileInfo::exists(partialDir + QStringLiteral("/config"))
-                               ? partialDir : partialDir + QStringLiteral("/.git");
-    if (!isPlainDirectory(gitDir) || QFileInfo::exists(gitDir + QStringLiteral("/objects/info/alternates"))
+                               ? partialDir
+                               : partialDir + QStringLiteral("/.git");
+    if (!isPlainDirectory(gitDir)
+        || QFileInfo::exists(gitDir + QStringLiteral("/objects/info/alternates"))
         || QFileInfo::exists(gitDir + QStringLiteral("/commondir")))
         return false;
     const QString configPath = gitDir + QStringLiteral("/config");
@@ -424,8 +457,8 @@ bool isCheckpointInProgress(const QString &partialDir, const QString &expectedUr
     return expectedUrl.isEmpty() || url == expectedUrl;
 }
 
-AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, TransferCallbacks &callbacks,
-                                 qint64 linkBytesHint)
+AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt,
+                                 TransferCallbacks &callbacks, qint64 linkBytesHint)
 {
     const QString host = RemoteUrl::parse(spec.url).host();
     const QString target = QDir::cleanPath(spec.path);
@@ -442,7 +475,8 @@ AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, 
     }
     // Each step's pack goes to our indexer (later steps are thin against earlier ones).
     if ((rc = git::installParallelIndexer(repo.get())) < 0)
-        return gitFailure(rc, nullptr, host, QStringLiteral("Cannot prepare the pack indexer in %1").arg(temp));
+        return gitFailure(rc, nullptr, host,
+                          QStringLiteral("Cannot prepare the pack indexer in %1").arg(temp));
     git::Remote remote;
     if ((rc = origin.createRemote(repo.get(), &remote)) < 0)
         return gitFailure(rc, nullptr, host, QStringLiteral("Cannot read origin in %1").arg(temp));
@@ -454,18 +488,23 @@ AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, 
         fetch.setFinalRefspecs(origin.fetchSpecs);
         if (!spec.branch.isEmpty())
             fetch.setRequiredRef("refs/heads/" + spec.branch.toUtf8());
-        AttemptOutcome out = fetch.run(spec.mode == RepoMode::Mirror, spec.mode == RepoMode::Mirror);
+        AttemptOutcome out = fetch.run(spec.mode == RepoMode::Mirror,
+                                       spec.mode == RepoMode::Mirror);
         if (out.outcome == Outcome::Failed || out.outcome == Outcome::Cancelled)
             return out; // the partial directory stays: it is the checkpoint
         defaultBranch = fetch.defaultBranch();
         if ((rc = markFetched(repo.get(), defaultBranch)) < 0)
-            return gitFailure(rc, nullptr, host, QStringLiteral("Cannot record the finished fetch in %1").arg(temp));
+            return gitFailure(rc, nullptr, host,
+                              QStringLiteral("Cannot record the finished fetch in %1").arg(temp));
     } else {
-        spdlog::info("checkpoint: every object is already in {}; checking out again", temp.toStdString());
+        spdlog::info("checkpoint: every object is already in {}; checking out again",
+                     temp.toStdString());
     }
 
-    if ((rc = finishClone(repo.get(), spec, defaultBranch, callbacks)) < 0 || (rc = unmarkClone(repo.get())) < 0)
-        return gitFailure(rc, &attempt, host, QStringLiteral("Cannot finish the clone in %1").arg(temp));
+    if ((rc = finishClone(repo.get(), spec, defaultBranch, callbacks)) < 0
+        || (rc = unmarkClone(repo.get())) < 0)
+        return gitFailure(rc, &attempt, host,
+                          QStringLiteral("Cannot finish the clone in %1").arg(temp));
     callbacks.finish();
     remote.reset();
     repo.reset();
@@ -474,12 +513,15 @@ AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, 
     if (!QDir().rename(temp, target))
         return AttemptOutcome::failed(SyncError::local(
             QStringLiteral("The clone finished but could not be moved to %1.").arg(target),
-            QStringLiteral("Check that nothing else created that folder meanwhile, then sync again.")));
+            QStringLiteral(
+                "Check that nothing else created that folder meanwhile, then sync again.")));
     AttemptOutcome cloned;
     cloned.outcome = Outcome::Cloned;
-    cloned.detail = resumedCheckout
-                        ? QStringLiteral("Cloned: an earlier attempt had fetched everything; the checkout was done again.")
-                        : QStringLiteral("Cloned in %1 checkpointed steps.").arg(fetch.stepsCompleted());
+    cloned.detail
+        = resumedCheckout
+              ? QStringLiteral(
+                  "Cloned: an earlier attempt had fetched everything; the checkout was done again.")
+              : QStringLiteral("Cloned in %1 checkpointed steps.").arg(fetch.stepsCompleted());
     if (!resumedCheckout && !fetch.leftOut().isEmpty())
         cloned.detail += QLatin1Char(' ') + fetch.leftOut();
     return cloned;

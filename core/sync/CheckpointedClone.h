@@ -14,8 +14,8 @@ namespace repodeck::core {
 // mirror) and renamed into place.
 // `linkBytesHint`: what the link carried before it last dropped (0 = unknown);
 // the first steps are sized below it.
-AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt, TransferCallbacks &callbacks,
-                                 qint64 linkBytesHint = 0);
+AttemptOutcome checkpointedClone(const RepoSpec &spec, AttemptContext &attempt,
+                                 TransferCallbacks &callbacks, qint64 linkBytesHint = 0);
 
 // True if `partialDir` holds RepoDeck's own checkpointed clone in progress
 // (of `expectedUrl`, when given): a plain folder of this user's, not a link,

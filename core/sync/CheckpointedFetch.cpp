@@ -101,14 +101,16 @@ bool coversAllRefs(const QList<QByteArray> &specs)
 }
 } // namespace
 
-CheckpointedFetch::CheckpointedFetch(git_repository *repo, git_remote *remote, AttemptContext &attempt,
-                                     TransferCallbacks &callbacks, QString host)
+CheckpointedFetch::CheckpointedFetch(git_repository *repo, git_remote *remote,
+                                     AttemptContext &attempt, TransferCallbacks &callbacks,
+                                     QString host)
     : m_repo(repo)
     , m_remote(remote)
     , m_attempt(attempt)
     , m_callbacks(callbacks)
     , m_host(std::move(host))
-    , m_proxy(repo, QByteArrayLiteral("origin"), QString::fromUtf8(git_remote_url(remote) ? git_remote_url(remote) : ""))
+    , m_proxy(repo, QByteArrayLiteral("origin"),
+              QString::fromUtf8(git_remote_url(remote) ? git_remote_url(remote) : ""))
     , m_haves(repo, kStepRefPrefix)
 {
 }
@@ -116,14 +118,16 @@ CheckpointedFetch::CheckpointedFetch(git_repository *repo, git_remote *remote, A
 void CheckpointedFetch::arrangeHaves()
 {
     const CheckpointHaves::Result r = m_haves.arrange();
-    spdlog::info("checkpoint: the next request names {} tips to the server ({} refs, {} of them steps, {} step "
-                 "refs dropped, {} tips outside any other's history)",
-                 r.tipsNamed, r.refs - r.removed, r.stepRefs - r.removed, r.removed, r.tipsUncovered);
+    spdlog::info(
+        "checkpoint: the next request names {} tips to the server ({} refs, {} of them steps, {} step "
+        "refs dropped, {} tips outside any other's history)",
+        r.tipsNamed, r.refs - r.removed, r.stepRefs - r.removed, r.removed, r.tipsUncovered);
 }
 
 qint64 CheckpointedFetch::packBytesOnDisk(git_repository *repo)
 {
-    const QDir packs(QDir(QFile::decodeName(git_repository_path(repo))).filePath(QStringLiteral("objects/pack")));
+    const QDir packs(
+        QDir(QFile::decodeName(git_repository_path(repo))).filePath(QStringLiteral("objects/pack")));
     qint64 total = 0;
     for (const QFileInfo &f : packs.entryInfoList({QStringLiteral("pack-*.pack")}, QDir::Files))
         total += f.size();
@@ -132,7 +136,10 @@ qint64 CheckpointedFetch::packBytesOnDisk(git_repository *repo)
 
 QString CheckpointedFetch::note() const
 {
-    return QStringLiteral("step %1 of %2, %3 kept").arg(m_stepsDone).arg(m_totalSteps).arg(sizeText(m_kept));
+    return QStringLiteral("step %1 of %2, %3 kept")
+        .arg(m_stepsDone)
+        .arg(m_totalSteps)
+        .arg(sizeText(m_kept));
 }
 
 int CheckpointedFetch::listUnits(QList<CheckpointUnit> *units, bool allRefs)
@@ -165,13 +172,14 @@ int CheckpointedFetch::listUnits(QList<CheckpointUnit> *units, bool allRefs)
     m_stepPrefix = checkpoint::stepPrefixFor(m_advertised);
     m_haves.setStepPrefix(m_stepPrefix);
     if (m_stepPrefix != kStepRefPrefix)
-        spdlog::info("checkpoint: the server has refs under {}; the steps' refs go under {}", kStepRefPrefix,
-                     m_stepPrefix.toStdString());
+        spdlog::info("checkpoint: the server has refs under {}; the steps' refs go under {}",
+                     kStepRefPrefix, m_stepPrefix.toStdString());
     git_odb *rawOdb = nullptr;
     git_repository_odb(&rawOdb, m_repo);
     std::unique_ptr<git_odb, void (*)(git_odb *)> odb(rawOdb, git_odb_free);
     int present = 0;
-    *units = checkpoint::unitsFrom(heads, count, odb.get(), m_defaultBranch, allRefs, &present, m_stepPrefix);
+    *units = checkpoint::unitsFrom(heads, count, odb.get(), m_defaultBranch, allRefs, &present,
+                                   m_stepPrefix);
     git_remote_disconnect(m_remote);
     return 0;
 }
@@ -185,19 +193,21 @@ void CheckpointedFetch::dropPresent(QList<CheckpointUnit> *units) const
     // One refresh (a rescan of objects/pack), then lookups without one:
     // libgit2 rescans on every miss, once per unit still missing.
     git_odb_refresh(odb.get());
-    units->erase(std::remove_if(units->begin(), units->end(),
-                                [&](const CheckpointUnit &u) {
-                                    return git_odb_exists_ext(odb.get(), &u.peeled, GIT_ODB_LOOKUP_NO_REFRESH) == 1;
-                                }),
+    units->erase(std::remove_if(
+                     units->begin(), units->end(),
+                     [&](const CheckpointUnit &u) {
+        return git_odb_exists_ext(odb.get(), &u.peeled, GIT_ODB_LOOKUP_NO_REFRESH) == 1;
+                     }),
                  units->end());
 }
 
-CheckpointedFetch::Step CheckpointedFetch::fetchStep(const QList<CheckpointUnit> &units, qint64 limit,
-                                                     StepStats *stats, int *rc)
+CheckpointedFetch::Step CheckpointedFetch::fetchStep(const QList<CheckpointUnit> &units,
+                                                     qint64 limit, StepStats *stats, int *rc)
 {
     QList<QByteArray> specs;
     for (const CheckpointUnit &u : units)
-        specs << QByteArray("+") + u.names.first() + ':' + m_stepPrefix + hexOf(u.peeled).toLatin1();
+        specs << QByteArray("+") + u.names.first() + ':' + m_stepPrefix
+                     + hexOf(u.peeled).toLatin1();
     QList<char *> pointers;
     for (QByteArray &s : specs)
         pointers << s.data();
@@ -230,17 +240,21 @@ CheckpointedFetch::Step CheckpointedFetch::fetchStep(const QList<CheckpointUnit>
     return Step::Failed;
 }
 
-AttemptOutcome CheckpointedFetch::tooBigFailure(const CheckpointUnit &unit, const CheckpointState::TooBig &t) const
+AttemptOutcome CheckpointedFetch::tooBigFailure(const CheckpointUnit &unit,
+                                                const CheckpointState::TooBig &t) const
 {
     SyncError e;
     e.category = ErrorCategory::Network;
     e.transient = false;
-    e.message = QStringLiteral("%1 cannot come through this link: it needs %2 objects in one piece (git cannot "
-                               "resume a pack, and there is no tag or branch inside that history to stop at), "
-                               "and the link dropped the connection after %3 (%4).")
-                    .arg(QString::fromUtf8(unit.names.first()), countText(t.objects), sizeText(t.carried), note());
-    e.hint = QStringLiteral("Clone it over a steadier link, or bring a bundle of it another way; what arrived "
-                            "is kept and the next sync continues from there.");
+    e.message = QStringLiteral(
+                    "%1 cannot come through this link: it needs %2 objects in one piece (git cannot "
+                    "resume a pack, and there is no tag or branch inside that history to stop at), "
+                    "and the link dropped the connection after %3 (%4).")
+                    .arg(QString::fromUtf8(unit.names.first()), countText(t.objects),
+                         sizeText(t.carried), note());
+    e.hint = QStringLiteral(
+        "Clone it over a steadier link, or bring a bundle of it another way; what arrived "
+        "is kept and the next sync continues from there.");
     return AttemptOutcome::failed(e);
 }
 
@@ -249,15 +263,18 @@ AttemptOutcome CheckpointedFetch::stateNotSaved(int rc) const
     // Read at once: libgit2's last error is per thread and the next call
     // may replace it.
     const git_error *err = git_error_last();
-    const QString why = err && err->message ? QString::fromUtf8(err->message) : QStringLiteral("error %1").arg(rc);
+    const QString why = err && err->message ? QString::fromUtf8(err->message)
+                                            : QStringLiteral("error %1").arg(rc);
     git_error_clear();
     const QString where = QDir::cleanPath(QFile::decodeName(git_repository_path(m_repo)));
     SyncError e = SyncError::local(
-        QStringLiteral("Checkpoint state not saved in %1 (%2): %3. Without it every attempt starts its planning "
-                       "again and may never get through.")
+        QStringLiteral(
+            "Checkpoint state not saved in %1 (%2): %3. Without it every attempt starts its planning "
+            "again and may never get through.")
             .arg(where, note(), why),
-        QStringLiteral("Make %1/config writable (a leftover config.lock, a full disk or its permissions), "
-                       "then sync again; what arrived so far is kept.")
+        QStringLiteral(
+            "Make %1/config writable (a leftover config.lock, a full disk or its permissions), "
+            "then sync again; what arrived so far is kept.")
             .arg(where));
     return AttemptOutcome::failed(e);
 }
@@ -266,50 +283,59 @@ void CheckpointedFetch::setLeftOut(const QStringList &leftOut)
 {
     m_leftOut = leftOut.isEmpty()
                     ? QString()
-                    : QStringLiteral("Left out, as no step small enough for this link can bring them: %1. Fetch "
-                                     "them later over a steadier link.")
+                    : QStringLiteral(
+                          "Left out, as no step small enough for this link can bring them: %1. Fetch "
+                          "them later over a steadier link.")
                           .arg(leftOut.join(QStringLiteral("; ")));
 }
 
-AttemptOutcome CheckpointedFetch::behindTooBigFailure(const CheckpointUnit &unit, const CheckpointUnit &tooBig,
+AttemptOutcome CheckpointedFetch::behindTooBigFailure(const CheckpointUnit &unit,
+                                                      const CheckpointUnit &tooBig,
                                                       const CheckpointState::TooBig &t) const
 {
     SyncError e;
     e.category = ErrorCategory::Network;
     e.transient = false;
-    e.message = QStringLiteral("%1 cannot come through this link: it needs nearly all of the history that %2 "
-                               "needs, %3 objects in one piece (git cannot resume a pack, and no tag or branch on the server stops "
-                               "inside that history), and the link dropped the connection after %4 (%5).")
-                    .arg(QString::fromUtf8(unit.names.first()), QString::fromUtf8(tooBig.names.first()),
-                         countText(t.objects), sizeText(t.carried), note());
-    e.hint = QStringLiteral("Clone it over a steadier link, or bring a bundle of it another way; what arrived "
-                            "is kept and the next sync continues from there.");
+    e.message = QStringLiteral(
+                    "%1 cannot come through this link: it needs nearly all of the history that %2 "
+                    "needs, %3 objects in one piece (git cannot resume a pack, and no tag or branch on the server stops "
+                    "inside that history), and the link dropped the connection after %4 (%5).")
+                    .arg(QString::fromUtf8(unit.names.first()),
+                         QString::fromUtf8(tooBig.names.first()), countText(t.objects),
+                         sizeText(t.carried), note());
+    e.hint = QStringLiteral(
+        "Clone it over a steadier link, or bring a bundle of it another way; what arrived "
+        "is kept and the next sync continues from there.");
     return AttemptOutcome::failed(e);
 }
 
-AttemptOutcome CheckpointedFetch::stepFailed(int rc, const QList<CheckpointUnit> &units, const StepStats &stats,
-                                             bool last)
+AttemptOutcome CheckpointedFetch::stepFailed(int rc, const QList<CheckpointUnit> &units,
+                                             const StepStats &stats, bool last)
 {
     SyncError e = captureFailure(rc, &m_attempt, m_host);
-    const bool cut = e.transient && stats.totalObjects > 0 && stats.receivedBytes >= kCutEvidenceBytes;
+    const bool cut = e.transient && stats.totalObjects > 0
+                     && stats.receivedBytes >= kCutEvidenceBytes;
     if (cut) {
         // The link carried stats.receivedBytes of a step of stats.totalObjects:
         // each object costs at least that share, and the next step must be
         // smaller than this one.
         m_state.linkBytes = std::max(m_state.linkBytes, stats.receivedBytes);
-        m_state.bytesPerObject = std::max(m_state.bytesPerObject, stats.receivedBytes * 5 / 4 / stats.totalObjects);
+        m_state.bytesPerObject = std::max(m_state.bytesPerObject,
+                                          stats.receivedBytes * 5 / 4 / stats.totalObjects);
         m_state.maxObjects = std::max<qint64>(1, stats.totalObjects / 2);
-        spdlog::info("checkpoint step to {} cut after {} ({} of {} objects); next steps at most {} objects",
-                     namesOf(units).toStdString(), sizeText(stats.receivedBytes).toStdString(),
-                     stats.receivedObjects, stats.totalObjects, m_state.stepObjects());
+        spdlog::info(
+            "checkpoint step to {} cut after {} ({} of {} objects); next steps at most {} objects",
+            namesOf(units).toStdString(), sizeText(stats.receivedBytes).toStdString(),
+            stats.receivedObjects, stats.totalObjects, m_state.stepObjects());
         const CheckpointUnit &u = units.first();
         if (units.size() == 1 && u.deferrals > 0 && stats.receivedBytes * 2 >= m_state.linkBytes) {
             const CheckpointState::TooBig *before = m_state.findTooBig(u.peeled);
             const bool wasTentative = before && before->tentative;
-            m_state.tooBig.erase(std::remove_if(m_state.tooBig.begin(), m_state.tooBig.end(),
-                                                [&](const CheckpointState::TooBig &t) {
-                                                    return t.oidHex == hexOf(u.peeled).toLatin1();
-                                                }),
+            m_state.tooBig.erase(std::remove_if(
+                                     m_state.tooBig.begin(), m_state.tooBig.end(),
+                                     [&](const CheckpointState::TooBig &t) {
+                return t.oidHex == hexOf(u.peeled).toLatin1();
+                                     }),
                                  m_state.tooBig.end());
             CheckpointState::TooBig t;
             t.oidHex = hexOf(u.peeled).toLatin1();
@@ -321,8 +347,9 @@ AttemptOutcome CheckpointedFetch::stepFailed(int rc, const QList<CheckpointUnit>
             if (t.tentative) {
                 if (const int saved = m_state.save(m_repo); saved < 0)
                     return stateNotSaved(saved);
-                e.hint = QStringLiteral("Checkpointed clone: %1; %2 alone did not come through, the next attempt "
-                                        "tries the other refs first. %3")
+                e.hint = QStringLiteral(
+                             "Checkpointed clone: %1; %2 alone did not come through, the next attempt "
+                             "tries the other refs first. %3")
                              .arg(note(), QString::fromUtf8(u.names.first()), e.hint);
                 return AttemptOutcome::failed(e);
             }
@@ -370,7 +397,8 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             if (it->names.contains(m_defaultBranch) || it->names.contains(m_requiredRef))
                 return tooBigFailure(*it, *t);
             leftOut << QStringLiteral("%1 (%2 objects in one piece; the link dropped after %3)")
-                           .arg(QString::fromUtf8(it->names.join(", ")), countText(t->objects), sizeText(t->carried));
+                           .arg(QString::fromUtf8(it->names.join(", ")), countText(t->objects),
+                                sizeText(t->carried));
             skipped << *it;
             it = todo.erase(it);
         } else {
@@ -397,15 +425,17 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
     for (const CheckpointUnit &u : triedAlone)
         if (const CheckpointState::TooBig *t = m_state.findTooBig(u.peeled))
             cutAlone << CutAlone{u, *t};
-    std::stable_sort(cutAlone.begin(), cutAlone.end(),
-                     [](const CutAlone &a, const CutAlone &b) { return a.record.objects < b.record.objects; });
+    std::stable_sort(cutAlone.begin(), cutAlone.end(), [](const CutAlone &a, const CutAlone &b) {
+        return a.record.objects < b.record.objects;
+    });
     if (!cutAlone.isEmpty()) {
         // A tag too big alone: the tags after it in name order are most
         // likely after it in history. Branches (maintenance lines) are
         // asked for first: their history may bring what it needs. With a
         // unit that can never come through, the branch the result needs
         // goes first of all: if it is behind that unit, nothing else helps.
-        std::stable_partition(todo.begin(), todo.end(), [](const CheckpointUnit &u) { return !u.isTag; });
+        std::stable_partition(todo.begin(), todo.end(),
+                              [](const CheckpointUnit &u) { return !u.isTag; });
         const bool final = std::any_of(cutAlone.begin(), cutAlone.end(),
                                        [](const CutAlone &c) { return !c.record.tentative; });
         if (final)
@@ -421,8 +451,8 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
     // history that share a stretch, such as maintenance branches forked
     // after it, each need it without containing each other.) -1 when the
     // request failed (rc set).
-    auto behind = [&](const CheckpointUnit &b, const CheckpointUnit &a, qint64 aObjects, StepStats *stats,
-                      int *rc2) {
+    auto behind = [&](const CheckpointUnit &b, const CheckpointUnit &a, qint64 aObjects,
+                      StepStats *stats, int *rc2) {
         const Step r = fetchStep({a, b}, 1, stats, rc2);
         if (r == Step::Failed)
             return -1;
@@ -430,9 +460,9 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
     };
 
     QList<CheckpointUnit> deferred;
-    int refusedAlone = 0; // units refused alone since the last completed step
-    int behindInARow = 0; // units in a row found behind a unit too big for the link
-    bool reversed = false; // the tags were asked for from the other end
+    int refusedAlone = 0;            // units refused alone since the last completed step
+    int behindInARow = 0;            // units in a row found behind a unit too big for the link
+    bool reversed = false;           // the tags were asked for from the other end
     qint64 lastBehindTagObjects = 0; // the last tag found waiting behind one too big
     auto reverseTags = [&] {
         reversed = true;
@@ -442,11 +472,11 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
         std::reverse(todo.begin(), tagsEnd);
         spdlog::info("checkpoint: history runs against the names here; asking from the other end");
     };
-    int k = 0; // units in the last completed step
-    qint64 lastObjects = 0; // objects it brought
-    qint64 lastMs = 0; // how long it took
+    int k = 0;                   // units in the last completed step
+    qint64 lastObjects = 0;      // objects it brought
+    qint64 lastMs = 0;           // how long it took
     qint64 lastAloneObjects = 0; // the last unit refused alone since then
-    int n = 0; // units in the next request (0: choose)
+    int n = 0;                   // units in the next request (0: choose)
     int requests = 0;
     int arranged = -1; // steps done when the refs were last arranged for the negotiation
     const int maxRequests = 8 * static_cast<int>(todo.size()) + 32;
@@ -466,7 +496,8 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             // A count from before the last completed step may have shrunk
             // since: such units are asked for again with the limit, and may
             // share a step.
-            std::stable_sort(deferred.begin(), deferred.end(), [](const CheckpointUnit &a, const CheckpointUnit &b) {
+            std::stable_sort(deferred.begin(), deferred.end(),
+                             [](const CheckpointUnit &a, const CheckpointUnit &b) {
                 return quint64(a.objects) < quint64(b.objects); // never asked alone (-1): last
             });
             bool stale = false;
@@ -513,16 +544,20 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
         stepTime.start();
         const Step result = fetchStep(step, useLimit, &stats, &rc);
         if (result == Step::Failed) {
-            const bool last = n == 1 && todo.size() == 1 && deferred.isEmpty() && triedAlone.isEmpty();
+            const bool last = n == 1 && todo.size() == 1 && deferred.isEmpty()
+                              && triedAlone.isEmpty();
             if (last)
-                todo.first().deferrals = std::max(1, todo.first().deferrals); // nothing smaller is left
+                todo.first().deferrals = std::max(
+                    1, todo.first().deferrals); // nothing smaller is left
             return stepFailed(rc, n == 1 ? todo.mid(0, 1) : step, stats, last);
         }
         if (result == Step::OverLimit) {
-            spdlog::info("checkpoint: {} would be {} objects, more than a step ({}); asking for less",
-                         namesOf(step).toStdString(), stats.totalObjects, useLimit);
+            spdlog::info(
+                "checkpoint: {} would be {} objects, more than a step ({}); asking for less",
+                namesOf(step).toStdString(), stats.totalObjects, useLimit);
             if (n > 1) {
-                const double scale = 0.8 * double(useLimit) / double(std::max<qint64>(1, stats.totalObjects));
+                const double scale = 0.8 * double(useLimit)
+                                     / double(std::max<qint64>(1, stats.totalObjects));
                 n = std::clamp(static_cast<int>(n * scale), 1, n - 1);
                 continue;
             }
@@ -536,10 +571,12 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             m_state.setCount(unit.peeled, unit.objects);
             if (const int saved = m_state.save(m_repo); saved < 0)
                 return stateNotSaved(saved);
-            const qint64 estimate = checkpoint::saturatingMul(stats.totalObjects, m_state.bytesPerObjectOrDefault());
+            const qint64 estimate = checkpoint::saturatingMul(stats.totalObjects,
+                                                              m_state.bytesPerObjectOrDefault());
             // (With no object measured yet the estimate means nothing: the
             // others go first.)
-            if (todo.isEmpty() || (m_state.bytesPerObject > 0 && estimate <= m_state.linkBytes * 9 / 10)) {
+            if (todo.isEmpty()
+                || (m_state.bytesPerObject > 0 && estimate <= m_state.linkBytes * 9 / 10)) {
                 todo.prepend(unit); // alone, next time without a limit
                 n = 1;
                 continue;
@@ -563,7 +600,8 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
                     break;
                 if (retryingCutAlone && c.record.tentative)
                     continue;
-                if (!m_advertised.contains(c.unit.names.first()) || c.unit.names.first() == unit.names.first())
+                if (!m_advertised.contains(c.unit.names.first())
+                    || c.unit.names.first() == unit.names.first())
                     continue;
                 ++tested;
                 StepStats probe;
@@ -573,9 +611,10 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
                 if (isBehind == 0)
                     continue;
                 if (c.record.tentative) {
-                    spdlog::info("checkpoint: {} needs nearly all that {} needs, which did not come through "
-                                 "alone; it waits with it",
-                                 unit.names.first().toStdString(), c.unit.names.first().toStdString());
+                    spdlog::info(
+                        "checkpoint: {} needs nearly all that {} needs, which did not come through "
+                        "alone; it waits with it",
+                        unit.names.first().toStdString(), c.unit.names.first().toStdString());
                     triedAlone << unit;
                     waits = true;
                     break;
@@ -589,9 +628,11 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
                     return stateNotSaved(saved);
                 if (unit.names.contains(m_defaultBranch) || unit.names.contains(m_requiredRef))
                     return behindTooBigFailure(unit, c.unit, c.record);
-                leftOut << QStringLiteral("%1 (needs nearly all that %2 needs: %3 objects in one piece; the link "
-                                          "dropped after %4)")
-                               .arg(QString::fromUtf8(unit.names.join(", ")), QString::fromUtf8(c.unit.names.first()),
+                leftOut << QStringLiteral(
+                               "%1 (needs nearly all that %2 needs: %3 objects in one piece; the link "
+                               "dropped after %4)")
+                               .arg(QString::fromUtf8(unit.names.join(", ")),
+                                    QString::fromUtf8(c.unit.names.first()),
                                     countText(c.record.objects), sizeText(c.record.carried));
                 skipped << unit;
                 waits = true;
@@ -605,15 +646,17 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
                 const qint64 previousBehind = lastBehindTagObjects;
                 if (unit.isTag)
                     lastBehindTagObjects = unit.objects;
-                if (unit.isTag && previousBehind > 0 && unit.objects < previousBehind && !reversed) {
+                if (unit.isTag && previousBehind > 0 && unit.objects < previousBehind
+                    && !reversed) {
                     reverseTags();
                     behindInARow = 0;
                     continue;
                 }
                 if (++behindInARow >= kMaxBehindInARow && !retryingCutAlone) {
-                    spdlog::info("checkpoint: {} units in a row are behind one too big for the link; the {} after "
-                                 "them wait with it",
-                                 behindInARow, todo.size());
+                    spdlog::info(
+                        "checkpoint: {} units in a row are behind one too big for the link; the {} after "
+                        "them wait with it",
+                        behindInARow, todo.size());
                     triedAlone += todo;
                     todo.clear();
                 }
@@ -624,22 +667,24 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             // Each refused request costs a connection and the server's
             // counting: after a few, the smallest seen goes now, alone.
             if (++refusedAlone >= kMaxRefusedAlone) {
-                std::stable_sort(deferred.begin(), deferred.end(), [](const CheckpointUnit &a,
-                                                                      const CheckpointUnit &b) {
+                std::stable_sort(deferred.begin(), deferred.end(),
+                                 [](const CheckpointUnit &a, const CheckpointUnit &b) {
                     return a.objects < b.objects;
                 });
                 todo.prepend(deferred.takeFirst());
                 refusedAlone = 0;
                 lastAloneObjects = 0;
-                spdlog::info("checkpoint: {} units refused alone in a row; {} ({} objects) goes alone",
-                             kMaxRefusedAlone, todo.first().names.first().toStdString(), todo.first().objects);
+                spdlog::info(
+                    "checkpoint: {} units refused alone in a row; {} ({} objects) goes alone",
+                    kMaxRefusedAlone, todo.first().names.first().toStdString(),
+                    todo.first().objects);
                 continue;
             }
             if (previous > 0 && stats.totalObjects < previous && !reversed) {
                 reverseTags();
             } else if (previous > 0) {
-                std::stable_sort(deferred.begin(), deferred.end(), [](const CheckpointUnit &a,
-                                                                      const CheckpointUnit &b) {
+                std::stable_sort(deferred.begin(), deferred.end(),
+                                 [](const CheckpointUnit &a, const CheckpointUnit &b) {
                     return a.objects < b.objects;
                 });
                 todo.prepend(deferred.takeFirst());
@@ -649,10 +694,12 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
             continue;
         }
         // Done: learn what an object costs here, and grow the next step.
-        if (stats.totalObjects >= 50 || stats.receivedBytes >= kCutEvidenceBytes) { // enough to measure
+        if (stats.totalObjects >= 50
+            || stats.receivedBytes >= kCutEvidenceBytes) { // enough to measure
             const qint64 perObject = stats.receivedBytes / stats.totalObjects;
             m_state.bytesPerObject = m_state.bytesPerObject > 0
-                                         ? std::max(perObject, (m_state.bytesPerObject + perObject) / 2)
+                                         ? std::max(perObject,
+                                                    (m_state.bytesPerObject + perObject) / 2)
                                          : perObject;
         }
         if (m_state.linkBytes > 0)
@@ -674,8 +721,9 @@ AttemptOutcome CheckpointedFetch::run(bool prune, bool allTags)
         n = 0;
         ++m_stepsDone;
         m_kept = packBytesOnDisk(m_repo);
-        spdlog::info("checkpoint {} ({}) done: {} objects, {}; {}", m_stepsDone, namesOf(step).toStdString(),
-                     stats.totalObjects, sizeText(stats.receivedBytes).toStdString(), note().toStdString());
+        spdlog::info("checkpoint {} ({}) done: {} objects, {}; {}", m_stepsDone,
+                     namesOf(step).toStdString(), stats.totalObjects,
+                     sizeText(stats.receivedBytes).toStdString(), note().toStdString());
     }
     if (arranged != m_stepsDone)
         arrangeHaves();

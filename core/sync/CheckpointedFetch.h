@@ -55,17 +55,20 @@ public:
 
     static const char *kStepRefPrefix; // "refs/repodeck-steps/", unless the server has refs there
     // Version-aware name order: v1.9 < v1.10 < v2.0.
-    static bool naturalLess(const QString &a, const QString &b) { return checkpoint::naturalLess(a, b); }
+    static bool naturalLess(const QString &a, const QString &b)
+    {
+        return checkpoint::naturalLess(a, b);
+    }
     static qint64 packBytesOnDisk(git_repository *repo);
     // Forgets what the steps learnt (after the fetch completed).
     static int clearState(git_repository *repo) { return CheckpointState::clear(repo); }
 
     struct StepStats
     {
-        qint64 totalObjects = 0;    // announced by the pack header (0: no pack began)
+        qint64 totalObjects = 0; // announced by the pack header (0: no pack began)
         qint64 receivedObjects = 0;
-        qint64 receivedBytes = 0;   // pack bytes
-        bool overLimit = false;     // hung up: the server announced more than the limit
+        qint64 receivedBytes = 0; // pack bytes
+        bool overLimit = false;   // hung up: the server announced more than the limit
     };
 
 private:
@@ -74,8 +77,10 @@ private:
     int listUnits(QList<CheckpointUnit> *units, bool allRefs);
     Step fetchStep(const QList<CheckpointUnit> &units, qint64 limit, StepStats *stats, int *rc);
     // `last`: no other unit is left to try before this one.
-    AttemptOutcome stepFailed(int rc, const QList<CheckpointUnit> &units, const StepStats &stats, bool last);
-    AttemptOutcome tooBigFailure(const CheckpointUnit &unit, const CheckpointState::TooBig &t) const;
+    AttemptOutcome stepFailed(int rc, const QList<CheckpointUnit> &units, const StepStats &stats,
+                              bool last);
+    AttemptOutcome tooBigFailure(const CheckpointUnit &unit,
+                                 const CheckpointState::TooBig &t) const;
     AttemptOutcome behindTooBigFailure(const CheckpointUnit &unit, const CheckpointUnit &tooBig,
                                        const CheckpointState::TooBig &t) const;
     // The state could not be written (libgit2's error `rc`, read at once):

@@ -34,14 +34,15 @@ QList<QByteArray> CheckpointedFetch::finalRefspecs(const QList<CheckpointUnit> &
             git::Buf dst;
             if (git_refspec_transform(&dst.buf, rs.get(), name.constData()) < 0)
                 continue;
-            explicitSpecs << (git_refspec_force(rs.get()) ? QByteArray("+") : QByteArray()) + name + ':'
-                                 + QByteArray(dst.buf.ptr, static_cast<int>(dst.buf.size));
+            explicitSpecs << (git_refspec_force(rs.get()) ? QByteArray("+") : QByteArray()) + name
+                                 + ':' + QByteArray(dst.buf.ptr, static_cast<int>(dst.buf.size));
         }
     }
     return explicitSpecs;
 }
 
-AttemptOutcome CheckpointedFetch::finalFetch(bool prune, bool allTags, const QList<CheckpointUnit> &skipped)
+AttemptOutcome CheckpointedFetch::finalFetch(bool prune, bool allTags,
+                                             const QList<CheckpointUnit> &skipped)
 {
     m_totalSteps = m_stepsDone + 1;
     m_callbacks.setStep(m_totalSteps, m_totalSteps, m_kept);
@@ -52,7 +53,8 @@ AttemptOutcome CheckpointedFetch::finalFetch(bool prune, bool allTags, const QLi
     opts.prune = prune ? GIT_FETCH_PRUNE : GIT_FETCH_PRUNE_UNSPECIFIED;
     // With refs left out, "all tags" would ask for them again: the explicit
     // refspecs already name every tag that is wanted.
-    opts.download_tags = allTags && skipped.isEmpty() ? GIT_REMOTE_DOWNLOAD_TAGS_ALL : GIT_REMOTE_DOWNLOAD_TAGS_AUTO;
+    opts.download_tags = allTags && skipped.isEmpty() ? GIT_REMOTE_DOWNLOAD_TAGS_ALL
+                                                      : GIT_REMOTE_DOWNLOAD_TAGS_AUTO;
     QList<QByteArray> specs = finalRefspecs(skipped);
     QList<char *> pointers;
     for (QByteArray &spec : specs)
@@ -61,7 +63,8 @@ AttemptOutcome CheckpointedFetch::finalFetch(bool prune, bool allTags, const QLi
     const int rc = git_remote_fetch(m_remote, &array, &opts, "repodeck: fetch");
     if (rc < 0) {
         SyncError e = captureFailure(rc, &m_attempt, m_host);
-        e.hint = QStringLiteral("Checkpointed clone: %1; the next attempt continues from there. %2").arg(note(), e.hint);
+        e.hint = QStringLiteral("Checkpointed clone: %1; the next attempt continues from there. %2")
+                     .arg(note(), e.hint);
         return AttemptOutcome::failed(e);
     }
     ++m_stepsDone;
@@ -71,7 +74,8 @@ AttemptOutcome CheckpointedFetch::finalFetch(bool prune, bool allTags, const QLi
         return stateNotSaved(cleared);
     AttemptOutcome out;
     out.outcome = m_callbacks.updatedRefs() > 0 ? Outcome::Updated : Outcome::UpToDate;
-    out.detail = hadSteps() ? QStringLiteral("Fetched in %1 checkpointed steps.").arg(m_stepsDone) : QString();
+    out.detail = hadSteps() ? QStringLiteral("Fetched in %1 checkpointed steps.").arg(m_stepsDone)
+                            : QString();
     if (!m_leftOut.isEmpty())
         out.detail += QLatin1Char(' ') + m_leftOut;
     return out;
@@ -91,7 +95,8 @@ void CheckpointedFetch::deleteStepRefs()
     while (git_reference_next(&ref, rawIt) == 0) {
         const QByteArray name(git_reference_name(ref));
         git_reference_free(ref);
-        if (name.startsWith(m_stepPrefix) || (checkpoint::isStepNamespace(name) && !advertised.contains(name)))
+        if (name.startsWith(m_stepPrefix)
+            || (checkpoint::isStepNamespace(name) && !advertised.contains(name)))
             names << name;
     }
     git_reference_iterator_free(rawIt);

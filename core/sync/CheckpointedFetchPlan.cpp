@@ -52,7 +52,8 @@ CheckpointState CheckpointState::load(git_repository *repo)
     s.maxObjects = readInt(config.get(), kMaxObjects);
     git::Buf value;
     if (git_config_get_string_buf(&value.buf, config.get(), kTooBig) == 0) {
-        const QByteArray text(value.buf.ptr, static_cast<int>(std::min<size_t>(value.buf.size, 64 * 1024)));
+        const QByteArray text(value.buf.ptr,
+                              static_cast<int>(std::min<size_t>(value.buf.size, 64 * 1024)));
         for (const QByteArray &entry : text.split(' ')) {
             const QList<QByteArray> f = entry.split(',');
             if ((f.size() != 4 && f.size() != 5) || !validHex(f[0]))
@@ -68,7 +69,8 @@ CheckpointState CheckpointState::load(git_repository *repo)
     }
     git::Buf counts;
     if (git_config_get_string_buf(&counts.buf, config.get(), kCounts) == 0) {
-        const QByteArray text(counts.buf.ptr, static_cast<int>(std::min<size_t>(counts.buf.size, 256 * 1024)));
+        const QByteArray text(counts.buf.ptr,
+                              static_cast<int>(std::min<size_t>(counts.buf.size, 256 * 1024)));
         for (const QByteArray &entry : text.split(' ')) {
             const QList<QByteArray> f = entry.split(',');
             bool ok = false;
@@ -91,15 +93,17 @@ int CheckpointState::save(git_repository *repo) const
     if ((rc = checkpoint::removeAll(config.get(), kOldStepBytes)) < 0)
         return rc;
     auto put = [&](const char *key, qint64 v) {
-        return checkpoint::replaceAll(config.get(), key, v > 0 ? QByteArray::number(v) : QByteArray());
+        return checkpoint::replaceAll(config.get(), key,
+                                      v > 0 ? QByteArray::number(v) : QByteArray());
     };
     if ((rc = put(kLinkBytes, linkBytes)) < 0 || (rc = put(kBytesPerObject, bytesPerObject)) < 0
         || (rc = put(kMaxObjects, maxObjects)) < 0)
         return rc;
     QByteArrayList entries;
     for (const TooBig &t : tooBig)
-        entries << t.oidHex + ',' + QByteArray::number(t.objects) + ',' + QByteArray::number(t.carried) + ','
-                       + QByteArray::number(t.when) + (t.tentative ? ",t" : "");
+        entries << t.oidHex + ',' + QByteArray::number(t.objects) + ','
+                       + QByteArray::number(t.carried) + ',' + QByteArray::number(t.when)
+                       + (t.tentative ? ",t" : "");
     if ((rc = checkpoint::replaceAll(config.get(), kTooBig, entries.join(' '))) < 0)
         return rc;
     QByteArrayList countEntries;
@@ -136,7 +140,8 @@ int CheckpointState::clear(git_repository *repo)
     if (rc < 0)
         return rc;
     git::Config config(raw);
-    for (const char *key : {kLinkBytes, kBytesPerObject, kMaxObjects, kTooBig, kCounts, kOldStepBytes})
+    for (const char *key :
+         {kLinkBytes, kBytesPerObject, kMaxObjects, kTooBig, kCounts, kOldStepBytes})
         if ((rc = checkpoint::removeAll(config.get(), key)) < 0)
             return rc;
     return 0;
@@ -154,8 +159,11 @@ const CheckpointState::TooBig *CheckpointState::findTooBig(const git_oid &peeled
 
 void CheckpointState::dropStale(qint64 now)
 {
-    tooBig.erase(std::remove_if(tooBig.begin(), tooBig.end(),
-                                [&](const TooBig &t) { return t.when > now || now - t.when > kTooBigMemorySeconds; }),
+    tooBig.erase(std::remove_if(
+                     tooBig.begin(), tooBig.end(),
+                     [&](const TooBig &t) {
+        return t.when > now || now - t.when > kTooBigMemorySeconds;
+                     }),
                  tooBig.end());
 }
 
@@ -256,7 +264,9 @@ QList<CheckpointUnit> unitsFrom(const git_remote_head *const *heads, size_t coun
         QList<CheckpointUnit> &target = list == 0 ? tags : list == 1 ? branches : others;
         const auto seen = byCommit.constFind(QByteArray(hex));
         if (seen != byCommit.constEnd()) {
-            QList<CheckpointUnit> &l = seen->first == 0 ? tags : seen->first == 1 ? branches : others;
+            QList<CheckpointUnit> &l = seen->first == 0   ? tags
+                                       : seen->first == 1 ? branches
+                                                          : others;
             l[seen->second].names << name;
             continue;
         }
@@ -269,7 +279,8 @@ QList<CheckpointUnit> unitsFrom(const git_remote_head *const *heads, size_t coun
     std::sort(tags.begin(), tags.end(), byName);
     // The default branch last: it is usually the newest line, so the others
     // (maintenance branches) are steps towards it.
-    std::sort(branches.begin(), branches.end(), [&](const CheckpointUnit &a, const CheckpointUnit &b) {
+    std::sort(branches.begin(), branches.end(),
+              [&](const CheckpointUnit &a, const CheckpointUnit &b) {
         const bool da = a.names.contains(defaultBranch), db = b.names.contains(defaultBranch);
         if (da != db)
             return db;
@@ -309,7 +320,8 @@ bool isStepNamespace(const QByteArray &name)
         return false;
     const qsizetype slash = name.indexOf('/', kStepBase.size());
     bool ok = false;
-    return slash > 0 && name.mid(kStepBase.size() + 1, slash - kStepBase.size() - 1).toInt(&ok) > 1 && ok;
+    return slash > 0 && name.mid(kStepBase.size() + 1, slash - kStepBase.size() - 1).toInt(&ok) > 1
+           && ok;
 }
 
 void orderByCounts(QList<CheckpointUnit> *units, const CheckpointState &state, qint64 stepObjects)
@@ -326,7 +338,9 @@ void orderByCounts(QList<CheckpointUnit> *units, const CheckpointState &state, q
         else
             large << u;
     }
-    auto byObjects = [](const CheckpointUnit &a, const CheckpointUnit &b) { return a.objects < b.objects; };
+    auto byObjects = [](const CheckpointUnit &a, const CheckpointUnit &b) {
+        return a.objects < b.objects;
+    };
     std::stable_sort(fitting.begin(), fitting.end(), byObjects);
     std::stable_sort(large.begin(), large.end(), byObjects);
     *units = fitting + unknown + large;
@@ -361,7 +375,8 @@ QList<int> spreadWants(int n, int maxWants)
         return out;
     }
     for (int j = 1; j <= maxWants; ++j)
-        out << int(qint64(j) * n / maxWants - 1); // strictly ascending as n > maxWants; ends at n - 1
+        out << int(qint64(j) * n / maxWants
+                   - 1); // strictly ascending as n > maxWants; ends at n - 1
     return out;
 }
 

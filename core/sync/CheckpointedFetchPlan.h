@@ -89,9 +89,10 @@ bool naturalLess(const QString &a, const QString &b);
 // (mirrors) every other advertised ref too. Units whose commit is already in
 // `odb` are left out and counted in `present`; refs under `stepPrefix` are
 // the steps' own and never units.
-QList<CheckpointUnit> unitsFrom(const git_remote_head *const *heads, size_t count, git_odb *odb,
-                                const QByteArray &defaultBranch, bool allRefs, int *present,
-                                const QByteArray &stepPrefix = QByteArrayLiteral("refs/repodeck-steps/"));
+QList<CheckpointUnit> unitsFrom(
+    const git_remote_head *const *heads, size_t count, git_odb *odb,
+    const QByteArray &defaultBranch, bool allRefs, int *present,
+    const QByteArray &stepPrefix = QByteArrayLiteral("refs/repodeck-steps/"));
 
 // The namespace for the steps' refs: "refs/repodeck-steps/", or, when the
 // server has refs of its own there (a mirror must keep them as they are),

@@ -96,8 +96,8 @@ QList<CheckpointHaves::Ref> CheckpointHaves::refs()
         git_error_clear();
         return out;
     }
-    std::unique_ptr<git_reference_iterator, void (*)(git_reference_iterator *)> it(rawIt,
-                                                                                 git_reference_iterator_free);
+    std::unique_ptr<git_reference_iterator, void (*)(git_reference_iterator *)> it(
+        rawIt, git_reference_iterator_free);
     git_reference *rawRef = nullptr;
     while (git_reference_next(&rawRef, it.get()) == 0) {
         std::unique_ptr<git_reference, void (*)(git_reference *)> ref(rawRef, git_reference_free);
@@ -133,7 +133,8 @@ QList<int> CheckpointHaves::walk(const QList<int> &tipsInRefOrder, int batch) co
     // git_commit_list_insert_by_date: before the first strictly older entry.
     auto insertByDate = [this](QList<int> &list, int node) {
         const qint64 t = m_nodes[node].time;
-        auto pos = std::find_if(list.begin(), list.end(), [&](int e) { return m_nodes[e].time < t; });
+        auto pos = std::find_if(list.begin(), list.end(),
+                                [&](int e) { return m_nodes[e].time < t; });
         list.insert(pos, node);
     };
     // git_revwalk__push_commit with insert_by_date: `(insert_by_date &&

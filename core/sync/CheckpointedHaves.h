@@ -37,11 +37,11 @@ public:
 
     struct Result
     {
-        int refs = 0;         // refs libgit2 walks
-        int stepRefs = 0;     // of which ours
-        int removed = 0;      // step refs deleted
-        int tipsNamed = 0;    // distinct tips in the first batch of haves
-        int tipsUncovered = 0;// distinct tips that are in no other tip's history
+        int refs = 0;          // refs libgit2 walks
+        int stepRefs = 0;      // of which ours
+        int removed = 0;       // step refs deleted
+        int tipsNamed = 0;     // distinct tips in the first batch of haves
+        int tipsUncovered = 0; // distinct tips that are in no other tip's history
     };
     Result arrange();
     // The namespace of the steps' refs (chosen once the server's refs are known).

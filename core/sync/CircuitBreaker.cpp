@@ -18,12 +18,10 @@ QString breakerStateName(BreakerState state)
 CircuitBreaker::Admission CircuitBreaker::admit(Clock::time_point now) const
 {
     switch (m_state) {
-    case BreakerState::HalfOpen:
-        return Admission::Paused; // one probe at a time
+    case BreakerState::HalfOpen: return Admission::Paused; // one probe at a time
     case BreakerState::Open:
         return now >= m_reopenAt && !m_probeInFlight ? Admission::Probe : Admission::Paused;
-    case BreakerState::Closed:
-        break;
+    case BreakerState::Closed: break;
     }
     return Admission::Closed;
 }
@@ -46,8 +44,8 @@ void CircuitBreaker::open(const Config &config, Clock::time_point now, std::mt19
     ++m_opens;
 }
 
-bool CircuitBreaker::finished(bool probe, Report report, const Config &config, Clock::time_point now,
-                              std::mt19937_64 &rng)
+bool CircuitBreaker::finished(bool probe, Report report, const Config &config,
+                              Clock::time_point now, std::mt19937_64 &rng)
 {
     if (probe)
         m_probeInFlight = false;

@@ -47,7 +47,8 @@ public:
     Admission admit(Clock::time_point now) const;
     void probeStarted();
     // Returns true when the state changed.
-    bool finished(bool probe, Report report, const Config &config, Clock::time_point now, std::mt19937_64 &rng);
+    bool finished(bool probe, Report report, const Config &config, Clock::time_point now,
+                  std::mt19937_64 &rng);
 
     BreakerState state() const { return m_state; }
     int consecutiveFailures() const { return m_consecutive; }

@@ -19,7 +19,8 @@ namespace repodeck::core {
 
 namespace {
 
-int createMirrorRemote(git_remote **out, git_repository *repo, const char *name, const char *url, void *)
+int createMirrorRemote(git_remote **out, git_repository *repo, const char *name, const char *url,
+                       void *)
 {
     return git_remote_create_with_fetchspec(out, repo, name, url, "+refs/*:refs/*");
 }
@@ -57,7 +58,8 @@ int finishMirror(git_repository *repo)
 
 } // namespace
 
-AttemptOutcome cloneRepository(const RepoSpec &spec, AttemptContext &attempt, TransferCallbacks &callbacks)
+AttemptOutcome cloneRepository(const RepoSpec &spec, AttemptContext &attempt,
+                               TransferCallbacks &callbacks)
 {
     const QString host = RemoteUrl::parse(spec.url).host();
     const QString target = QDir::cleanPath(spec.path);
@@ -107,7 +109,8 @@ AttemptOutcome cloneRepository(const RepoSpec &spec, AttemptContext &attempt, Tr
         opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
 
     git_repository *raw = nullptr;
-    int rc = git_clone(&raw, spec.url.toUtf8().constData(), QFile::encodeName(temp).constData(), &opts);
+    int rc = git_clone(&raw, spec.url.toUtf8().constData(), QFile::encodeName(temp).constData(),
+                       &opts);
     git::Repository repo(raw);
     if (rc < 0) {
         SyncError error = captureFailure(rc, &attempt, host);
@@ -115,7 +118,9 @@ AttemptOutcome cloneRepository(const RepoSpec &spec, AttemptContext &attempt, Tr
         removePartialClone(temp);
         return AttemptOutcome::failed(error);
     }
-    if (ownCheckout && (rc = git::checkoutInParallel(repo.get(), [&] { return callbacks.checkoutShouldStop(); })) < 0) {
+    if (ownCheckout && (rc = git::checkoutInParallel(repo.get(), [&] {
+                            return callbacks.checkoutShouldStop();
+                        })) < 0) {
         SyncError error = captureFailure(rc, &attempt, host);
         repo.reset();
         removePartialClone(temp);
@@ -138,7 +143,8 @@ AttemptOutcome cloneRepository(const RepoSpec &spec, AttemptContext &attempt, Tr
         removePartialClone(temp);
         return AttemptOutcome::failed(SyncError::local(
             QStringLiteral("The clone finished but could not be moved to %1.").arg(target),
-            QStringLiteral("Check that nothing else created that folder meanwhile, then sync again.")));
+            QStringLiteral(
+                "Check that nothing else created that folder meanwhile, then sync again.")));
     }
     AttemptOutcome out;
     out.outcome = Outcome::Cloned;

@@ -42,12 +42,13 @@ QStringList cleanAfterCrash(const QString &gitDir)
     for (const char *sub : {"refs", "logs"}) {
         if (!ownFolder(QLatin1String(sub)))
             continue;
-        QDirIterator it(dir.filePath(QLatin1String(sub)), {QStringLiteral("*.lock")}, QDir::Files | QDir::Hidden,
-                        QDirIterator::Subdirectories);
+        QDirIterator it(dir.filePath(QLatin1String(sub)), {QStringLiteral("*.lock")},
+                        QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
         while (it.hasNext()) {
             const QString path = it.next();
-            if (!QFileInfo(QFileInfo(path).path()).canonicalFilePath().startsWith(
-                    QFileInfo(dir.filePath(QLatin1String(sub))).canonicalFilePath()))
+            if (!QFileInfo(QFileInfo(path).path())
+                     .canonicalFilePath()
+                     .startsWith(QFileInfo(dir.filePath(QLatin1String(sub))).canonicalFilePath()))
                 continue;
             removeFile(path);
         }
@@ -56,7 +57,8 @@ QStringList cleanAfterCrash(const QString &gitDir)
         return removed;
     // Packs still being received: libgit2 names them pack_git2_*, git tmp_pack_*.
     QDirIterator packs(dir.filePath(QStringLiteral("objects/pack")),
-                       {QStringLiteral("pack_git2_*"), QStringLiteral("tmp_pack_*"), QStringLiteral("tmp_idx_*")},
+                       {QStringLiteral("pack_git2_*"), QStringLiteral("tmp_pack_*"),
+                        QStringLiteral("tmp_idx_*")},
                        QDir::Files | QDir::Hidden);
     while (packs.hasNext())
         removeFile(packs.next());
@@ -72,7 +74,8 @@ QString partialClonePath(const QString &target)
 bool removePartialClone(const QString &tempDir)
 {
     const QFileInfo info(tempDir);
-    if (!info.fileName().endsWith(QLatin1String(".repodeck-partial")) || !info.fileName().startsWith(QLatin1Char('.')))
+    if (!info.fileName().endsWith(QLatin1String(".repodeck-partial"))
+        || !info.fileName().startsWith(QLatin1Char('.')))
         return false;
     // Never through a link: a planted .NAME.repodeck-partial -> ~/ must
     // lose only the link.

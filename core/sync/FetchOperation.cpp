@@ -74,8 +74,11 @@ QString describeDirty(int total, const QStringList &names)
     QString list = names.join(QStringLiteral(", "));
     if (total > names.size())
         list += QStringLiteral(" and %1 more").arg(total - names.size());
-    return QStringLiteral("Local changes in %1 file(s) (%2) were kept; the branch was not updated. "
-                          "Commit or stash your changes, then sync again.").arg(total).arg(list);
+    return QStringLiteral(
+               "Local changes in %1 file(s) (%2) were kept; the branch was not updated. "
+               "Commit or stash your changes, then sync again.")
+        .arg(total)
+        .arg(list);
 }
 
 QString configuredWorktree(git_repository *repo)
@@ -97,8 +100,8 @@ QString configuredWorktree(git_repository *repo)
 
 // Checks out `to` (SAFE, stoppable) and moves `head` there, with a record
 // of the update in the git folder until the branch has moved.
-AttemptOutcome checkoutAndMove(git_repository *repo, git_reference *head, const git_oid &to, const QString &up,
-                               const CheckoutStop &stop)
+AttemptOutcome checkoutAndMove(git_repository *repo, git_reference *head, const git_oid &to,
+                               const QString &up, const CheckoutStop &stop)
 {
     git_object *rawTarget = nullptr;
     int rc = git_object_lookup(&rawTarget, repo, &to, GIT_OBJECT_COMMIT);
@@ -109,17 +112,21 @@ AttemptOutcome checkoutAndMove(git_repository *repo, git_reference *head, const 
     // checkout before anything in the work tree changes.
     if ((rc = git::checkTreeBeforeCheckout(repo, target.get())) < 0)
         return localFailure(rc, QStringLiteral("Not updating the work tree to %1").arg(up));
-    if (const QStringList inTheWay = git::untrackedInTheWay(repo, target.get()); !inTheWay.isEmpty())
-        return leftAlone(reason::Dirty,
-                         QStringLiteral("%1 would replace a folder with a file, but the folder holds files git does "
-                                        "not track (%2); nothing was changed. Move them, then sync again.")
-                             .arg(up, inTheWay.join(QStringLiteral(", "))));
+    if (const QStringList inTheWay = git::untrackedInTheWay(repo, target.get());
+        !inTheWay.isEmpty())
+        return leftAlone(
+            reason::Dirty,
+            QStringLiteral(
+                "%1 would replace a folder with a file, but the folder holds files git does "
+                "not track (%2); nothing was changed. Move them, then sync again.")
+                .arg(up, inTheWay.join(QStringLiteral(", "))));
     const git_oid *from = git_reference_target(head);
     if (!from || !git::recordFastForward(repo, *from, to))
         return AttemptOutcome::failed(SyncError::local(
             QStringLiteral("Cannot write %1repodeck-fast-forward; the work tree was not updated.")
                 .arg(QFile::decodeName(git_repository_path(repo))),
-            QStringLiteral("Check that the repository's .git folder is writable and the disk is not full.")));
+            QStringLiteral(
+                "Check that the repository's .git folder is writable and the disk is not full.")));
 
     // SAFE checkout refuses to overwrite anything it did not write itself
     // (untracked files in the way, changes made since the status check).
@@ -131,9 +138,11 @@ AttemptOutcome checkoutAndMove(git_repository *repo, git_reference *head, const 
         const git_error *e = git_error_last();
         const QString what = e ? QString::fromUtf8(e->message) : QStringLiteral("conflict");
         git::forgetFastForward(repo); // nothing was written
-        return leftAlone(reason::Dirty,
-                         QStringLiteral("Files in the work tree would be overwritten (%1); nothing was changed. "
-                                        "Move or commit them, then sync again.").arg(what));
+        return leftAlone(
+            reason::Dirty,
+            QStringLiteral("Files in the work tree would be overwritten (%1); nothing was changed. "
+                           "Move or commit them, then sync again.")
+                .arg(what));
     }
     if (rc < 0)
         return localFailure(rc, QStringLiteral("Cannot update the work tree"));
@@ -152,7 +161,8 @@ AttemptOutcome checkoutAndMove(git_repository *repo, git_reference *head, const 
 
 } // namespace
 
-AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs, const CheckoutStop &stop)
+AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs,
+                                 const CheckoutStop &stop)
 {
     AttemptOutcome upToDate;
     upToDate.outcome = fetchChangedRefs ? Outcome::Updated : Outcome::UpToDate;
@@ -164,33 +174,43 @@ AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs, co
     // config pointed at the user's home got new files written there).
     // RepoDeck only ever updates the files in the folder it was given.
     if (const QString elsewhere = configuredWorktree(repo); !elsewhere.isEmpty())
-        return leftAlone(reason::ForeignWorktree,
-                         QStringLiteral("The repository's core.worktree points at %1, outside its own folder, so no "
-                                        "files were updated. Remove core.worktree from its configuration (git config "
-                                        "--unset core.worktree) to let RepoDeck update it.").arg(elsewhere));
+        return leftAlone(
+            reason::ForeignWorktree,
+            QStringLiteral(
+                "The repository's core.worktree points at %1, outside its own folder, so no "
+                "files were updated. Remove core.worktree from its configuration (git config "
+                "--unset core.worktree) to let RepoDeck update it.")
+                .arg(elsewhere));
     if (git_repository_head_detached(repo) == 1)
-        return leftAlone(reason::Detached,
-                         QStringLiteral("HEAD is detached, so no branch was updated. Check out a branch to follow its upstream."));
+        return leftAlone(
+            reason::Detached,
+            QStringLiteral(
+                "HEAD is detached, so no branch was updated. Check out a branch to follow its upstream."));
 
     git_reference *rawHead = nullptr;
     int rc = git_repository_head(&rawHead, repo);
     if (rc == GIT_EUNBORNBRANCH || rc == GIT_ENOTFOUND)
         return leftAlone(reason::NoUpstream,
-                         QStringLiteral("The current branch has no commits yet; nothing was checked out."));
+                         QStringLiteral(
+                             "The current branch has no commits yet; nothing was checked out."));
     if (rc < 0)
         return localFailure(rc, QStringLiteral("Cannot read HEAD"));
     git::Reference head(rawHead);
 
     // Not git_branch_upstream: see git/RemoteConfig.h (a libgit2 1.5.1 leak).
-    const QByteArray upstreamName = git::upstreamRefOf(repo, QByteArray(git_reference_name(head.get())));
+    const QByteArray upstreamName = git::upstreamRefOf(repo,
+                                                       QByteArray(git_reference_name(head.get())));
     git_reference *rawUp = nullptr;
-    rc = upstreamName.isEmpty() ? GIT_ENOTFOUND : git_reference_lookup(&rawUp, repo, upstreamName.constData());
+    rc = upstreamName.isEmpty() ? GIT_ENOTFOUND
+                                : git_reference_lookup(&rawUp, repo, upstreamName.constData());
     if (rc == GIT_ENOTFOUND)
         return leftAlone(reason::NoUpstream,
                          QStringLiteral("%1 has no upstream branch; fetched only. Set one with "
-                                        "`git branch --set-upstream-to`.").arg(shortName(head.get())));
+                                        "`git branch --set-upstream-to`.")
+                             .arg(shortName(head.get())));
     if (rc < 0)
-        return localFailure(rc, QStringLiteral("Cannot read the upstream of %1").arg(shortName(head.get())));
+        return localFailure(
+            rc, QStringLiteral("Cannot read the upstream of %1").arg(shortName(head.get())));
     git::Reference upstream(rawUp);
 
     // A fast-forward an earlier attempt stopped in its checkout: finished
@@ -205,20 +225,26 @@ AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs, co
             bool explained = false;
             QStringList names;
             int total = 0;
-            if ((rc = git::settleStoppedFastForward(repo, from, to, &explained, &names, &total)) < 0)
+            if ((rc = git::settleStoppedFastForward(repo, from, to, &explained, &names, &total))
+                < 0)
                 return localFailure(rc, QStringLiteral("Cannot read the work tree"));
             if (!explained)
-                return leftAlone(reason::Dirty,
-                                 describeDirty(total, names)
-                                     + QStringLiteral(" An earlier sync stopped while updating the files of %1; the "
-                                                      "files it had already updated were kept as they are.")
-                                           .arg(shortName(head.get())));
-            AttemptOutcome finished = checkoutAndMove(repo, head.get(), to, shortName(upstream.get()), stop);
+                return leftAlone(
+                    reason::Dirty,
+                    describeDirty(total, names)
+                        + QStringLiteral(
+                              " An earlier sync stopped while updating the files of %1; the "
+                              "files it had already updated were kept as they are.")
+                              .arg(shortName(head.get())));
+            AttemptOutcome finished = checkoutAndMove(repo, head.get(), to,
+                                                      shortName(upstream.get()), stop);
             if (finished.outcome != Outcome::Updated)
                 return finished;
-            AttemptOutcome next = fastForwardIfSafe(repo, true, stop); // on to the upstream, if it moved again
+            AttemptOutcome next = fastForwardIfSafe(repo, true,
+                                                    stop); // on to the upstream, if it moved again
             if (next.outcome == Outcome::Updated && next.detail.isEmpty())
-                next.detail = QStringLiteral("Finished updating %1, which an earlier sync had stopped part way.")
+                next.detail = QStringLiteral(
+                                  "Finished updating %1, which an earlier sync had stopped part way.")
                                   .arg(shortName(head.get()));
             return next;
         }
@@ -231,25 +257,35 @@ AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs, co
 
     size_t ahead = 0, behind = 0;
     if ((rc = git_graph_ahead_behind(&ahead, &behind, repo, local, remote)) < 0)
-        return localFailure(rc, QStringLiteral("Cannot compare %1 with its upstream").arg(shortName(head.get())));
+        return localFailure(
+            rc, QStringLiteral("Cannot compare %1 with its upstream").arg(shortName(head.get())));
     const QString branch = shortName(head.get());
     const QString up = shortName(upstream.get());
     if (behind == 0) {
-        AttemptOutcome o = leftAlone(reason::Ahead,
-                                     QStringLiteral("%1 has %2 commit(s) that are not on %3; push them when ready.")
-                                         .arg(branch).arg(ahead).arg(up));
+        AttemptOutcome o = leftAlone(
+            reason::Ahead,
+            QStringLiteral("%1 has %2 commit(s) that are not on %3; push them when ready.")
+                .arg(branch)
+                .arg(ahead)
+                .arg(up));
         return o;
     }
     if (ahead > 0)
-        return leftAlone(reason::Diverged,
-                         QStringLiteral("%1 and %2 have diverged (%3 local, %4 new upstream commits); nothing was "
-                                        "merged. Merge or rebase when you are ready.")
-                             .arg(branch, up).arg(ahead).arg(behind));
+        return leftAlone(
+            reason::Diverged,
+            QStringLiteral(
+                "%1 and %2 have diverged (%3 local, %4 new upstream commits); nothing was "
+                "merged. Merge or rebase when you are ready.")
+                .arg(branch, up)
+                .arg(ahead)
+                .arg(behind));
 
     if (git_repository_state(repo) != GIT_REPOSITORY_STATE_NONE)
-        return leftAlone(reason::Dirty,
-                         QStringLiteral("A merge, rebase or similar operation is in progress; nothing was touched. "
-                                        "Finish or abort it, then sync again."));
+        return leftAlone(
+            reason::Dirty,
+            QStringLiteral(
+                "A merge, rebase or similar operation is in progress; nothing was touched. "
+                "Finish or abort it, then sync again."));
     int total = 0;
     const QStringList names = dirtyPaths(repo, &total);
     if (total < 0)
@@ -280,7 +316,8 @@ AttemptOutcome fetchRepository(git_repository *repo, const RepoSpec &spec, Attem
         return AttemptOutcome::failed(SyncError::local(
             QStringLiteral("origin of %1 points at %2, but the workspace says %3.")
                 .arg(spec.path, actual.redacted(), wanted.redacted()),
-            QStringLiteral("Change one of them so they agree (`git remote set-url origin ...` or edit the repository in RepoDeck).")));
+            QStringLiteral(
+                "Change one of them so they agree (`git remote set-url origin ...` or edit the repository in RepoDeck).")));
     // Every received pack goes to our indexer, never libgit2's (which loops
     // forever on a hostile thin pack, within no limit: issue 14).
     int rc = git::installParallelIndexer(repo);
@@ -294,11 +331,13 @@ AttemptOutcome fetchRepository(git_repository *repo, const RepoSpec &spec, Attem
     const bool mirror = spec.mode == RepoMode::Mirror;
     QList<QByteArray> specs = origin.fetchSpecs;
     if (specs.isEmpty())
-        specs << (mirror ? QByteArrayLiteral("+refs/*:refs/*") : QByteArrayLiteral("+refs/heads/*:refs/remotes/origin/*"));
+        specs << (mirror ? QByteArrayLiteral("+refs/*:refs/*")
+                         : QByteArrayLiteral("+refs/heads/*:refs/remotes/origin/*"));
     if (checkpointed) {
         CheckpointedFetch stepwise(repo, remote.get(), attempt, callbacks, wanted.host());
         stepwise.setFinalRefspecs(specs);
-        AttemptOutcome fetched = stepwise.run(mirror || origin.prune == 1, mirror || origin.tagOpt == QLatin1String("--tags"));
+        AttemptOutcome fetched = stepwise.run(mirror || origin.prune == 1,
+                                              mirror || origin.tagOpt == QLatin1String("--tags"));
         if (fetched.outcome == Outcome::Failed || fetched.outcome == Outcome::Cancelled)
             return fetched;
     } else {

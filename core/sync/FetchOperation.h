@@ -33,6 +33,7 @@ struct CheckoutStop
 // nothing and says why. Never resets, stashes, merges or forces. A checkout
 // that `stop` ends part way is finished by the next call
 // (git/InterruptibleCheckout.h).
-AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs, const CheckoutStop &stop = {});
+AttemptOutcome fastForwardIfSafe(git_repository *repo, bool fetchChangedRefs,
+                                 const CheckoutStop &stop = {});
 
 } // namespace repodeck::core

@@ -20,18 +20,16 @@ HostGate::Verdict HostGate::admit(const QString &host, bool isRetry, Clock::time
 {
     const Host h = m_hosts.value(host);
     switch (h.breaker.admit(now)) {
-    case CircuitBreaker::Admission::Paused:
-        return Verdict::BreakerOpen;
-    case CircuitBreaker::Admission::Probe:
-        return Verdict::Probe;
-    case CircuitBreaker::Admission::Closed:
-        break;
+    case CircuitBreaker::Admission::Paused: return Verdict::BreakerOpen;
+    case CircuitBreaker::Admission::Probe: return Verdict::Probe;
+    case CircuitBreaker::Admission::Closed: break;
     }
     if (h.inFlight >= m_config.maxConcurrent)
         return Verdict::HostFull;
     if (isRetry) {
         const int budget = std::max(m_config.minRetryConcurrency,
-                                    static_cast<int>(std::floor(m_config.retryBudgetRatio * (h.inFlight + 1))));
+                                    static_cast<int>(
+                                        std::floor(m_config.retryBudgetRatio * (h.inFlight + 1))));
         if (h.retriesInFlight >= budget)
             return Verdict::BudgetExhausted;
     }
@@ -50,7 +48,8 @@ void HostGate::started(const QString &host, bool isRetry, bool probe)
         h.breaker.probeStarted();
 }
 
-bool HostGate::finished(const QString &host, bool isRetry, bool probe, Report report, Clock::time_point now)
+bool HostGate::finished(const QString &host, bool isRetry, bool probe, Report report,
+                        Clock::time_point now)
 {
     Host &h = m_hosts[host];
     h.inFlight = std::max(0, h.inFlight - 1);

@@ -20,11 +20,11 @@ namespace repodeck::core {
 struct HostConfig
 {
     int maxConcurrent = 4;
-    int breakerThreshold = 5;          // consecutive transient failures that open the breaker
-    Millis minCooldown{5'000};         // first pause; doubles per failed probe
+    int breakerThreshold = 5;  // consecutive transient failures that open the breaker
+    Millis minCooldown{5'000}; // first pause; doubles per failed probe
     Millis maxCooldown{300'000};
-    double retryBudgetRatio = 0.2;     // retries in flight <= ratio x attempts in flight ...
-    int minRetryConcurrency = 3;       // ... but at least this many
+    double retryBudgetRatio = 0.2; // retries in flight <= ratio x attempts in flight ...
+    int minRetryConcurrency = 3;   // ... but at least this many
 };
 
 class HostGate
@@ -50,7 +50,8 @@ public:
     Verdict admit(const QString &host, bool isRetry, Clock::time_point now) const;
     void started(const QString &host, bool isRetry, bool probe);
     // Returns true when the breaker state of `host` changed.
-    bool finished(const QString &host, bool isRetry, bool probe, Report report, Clock::time_point now);
+    bool finished(const QString &host, bool isRetry, bool probe, Report report,
+                  Clock::time_point now);
 
     BreakerState state(const QString &host) const;
     int consecutiveFailures(const QString &host) const;

@@ -28,7 +28,9 @@ constexpr qsizetype kOutputKeep = 64 * 1024;
 git::Repository openRepository(const QString &path)
 {
     git_repository *raw = nullptr;
-    if (git_repository_open_ext(&raw, QFile::encodeName(path).constData(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) < 0)
+    if (git_repository_open_ext(&raw, QFile::encodeName(path).constData(),
+                                GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr)
+        < 0)
         return git::Repository();
     return git::Repository(raw);
 }
@@ -142,7 +144,9 @@ bool repositoryUsesLfs(const QString &workTree)
 QString commandRunningLocalKey(const QString &gitDir)
 {
     git_config *raw = nullptr;
-    if (git_config_open_ondisk(&raw, QFile::encodeName(QDir(gitDir).filePath(QStringLiteral("config"))).constData()) < 0) {
+    if (git_config_open_ondisk(
+            &raw, QFile::encodeName(QDir(gitDir).filePath(QStringLiteral("config"))).constData())
+        < 0) {
         git_error_clear();
         return {};
     }
@@ -176,7 +180,8 @@ QString lfsPendingMarker(const QString &gitDir)
 
 QString redactLfsOutput(const QString &text)
 {
-    static const QRegularExpression userInfo(QStringLiteral("([A-Za-z][A-Za-z0-9+.-]*://)[^/\\s@]+@"));
+    static const QRegularExpression userInfo(
+        QStringLiteral("([A-Za-z][A-Za-z0-9+.-]*://)[^/\\s@]+@"));
     static const QRegularExpression authHeader(QStringLiteral("(Authorization:\\s*\\S+\\s+)\\S+"),
                                                QRegularExpression::CaseInsensitiveOption);
     QString out = text;
@@ -219,7 +224,8 @@ AttemptOutcome LfsStep::finish(AttemptOutcome out)
         needed = !owed.isEmpty()
                  || ((changed
                       || (out.outcome == Outcome::UpToDate
-                          && !QFileInfo::exists(QDir(gitDir).filePath(QStringLiteral("lfs/objects")))))
+                          && !QFileInfo::exists(
+                              QDir(gitDir).filePath(QStringLiteral("lfs/objects")))))
                      && repositoryUsesLfs(m_spec.path));
     if (!needed)
         return out;
@@ -230,11 +236,13 @@ AttemptOutcome LfsStep::finish(AttemptOutcome out)
         AttemptOutcome o = out;
         o.outcome = Outcome::FetchedOnly;
         o.reason = QLatin1String(reason::LfsUnsafeConfig);
-        o.detail = QStringLiteral("The commits were fetched, but the repository's own configuration sets %1, which "
-                                  "git would act on while git-lfs brings in the LFS files, so RepoDeck did not run "
-                                  "git-lfs; the LFS files are still pointer files. Remove that setting from %2 (or "
-                                  "run `git lfs pull` there yourself if you trust it).")
-                       .arg(key, QDir(gitDir).filePath(QStringLiteral("config")));
+        o.detail
+            = QStringLiteral(
+                  "The commits were fetched, but the repository's own configuration sets %1, which "
+                  "git would act on while git-lfs brings in the LFS files, so RepoDeck did not run "
+                  "git-lfs; the LFS files are still pointer files. Remove that setting from %2 (or "
+                  "run `git lfs pull` there yourself if you trust it).")
+                  .arg(key, QDir(gitDir).filePath(QStringLiteral("config")));
         return o;
     }
     const QString lfs = QStandardPaths::findExecutable(QStringLiteral("git-lfs"));
@@ -243,25 +251,32 @@ AttemptOutcome LfsStep::finish(AttemptOutcome out)
         AttemptOutcome o = out;
         o.outcome = Outcome::FetchedOnly;
         o.reason = QLatin1String(reason::LfsUnavailable);
-        o.detail = mirror ? QStringLiteral("The commits were fetched, but the policy asks for every Git LFS object and "
-                                           "git-lfs is not installed (or not on PATH). Install the git-lfs package "
-                                           "(Debian/Ubuntu: apt install git-lfs; macOS: brew install git-lfs; Windows: "
-                                           "Git for Windows includes it), then sync again.")
-                          : QStringLiteral("The commits were fetched, but this repository stores files with Git LFS "
-                                           "and git-lfs is not installed (or not on PATH): those files are still "
-                                           "pointer files. Install the git-lfs package (Debian/Ubuntu: apt install "
-                                           "git-lfs; macOS: brew install git-lfs; Windows: Git for Windows includes "
-                                           "it), then sync again.");
+        o.detail = mirror
+                       ? QStringLiteral(
+                           "The commits were fetched, but the policy asks for every Git LFS object and "
+                           "git-lfs is not installed (or not on PATH). Install the git-lfs package "
+                           "(Debian/Ubuntu: apt install git-lfs; macOS: brew install git-lfs; Windows: "
+                           "Git for Windows includes it), then sync again.")
+                       : QStringLiteral(
+                           "The commits were fetched, but this repository stores files with Git LFS "
+                           "and git-lfs is not installed (or not on PATH): those files are still "
+                           "pointer files. Install the git-lfs package (Debian/Ubuntu: apt install "
+                           "git-lfs; macOS: brew install git-lfs; Windows: Git for Windows includes "
+                           "it), then sync again.");
         return o;
     }
     // Without the filters git-lfs leaves the pointers where they are, and
     // says nothing: never report that as done.
     if (!mirror && !ensureFilters(git, lfs))
         return AttemptOutcome::failed(SyncError::local(
-            QStringLiteral("git-lfs's filters are not configured for %1 and `git lfs install --local` failed; "
-                           "its LFS files are still pointer files.").arg(m_spec.path),
-            QStringLiteral("Run `git lfs install` once (it configures git for Git LFS), then sync again.")));
-    const QStringList args = mirror ? QStringList{QStringLiteral("fetch"), QStringLiteral("--all"), QStringLiteral("origin")}
+            QStringLiteral(
+                "git-lfs's filters are not configured for %1 and `git lfs install --local` failed; "
+                "its LFS files are still pointer files.")
+                .arg(m_spec.path),
+            QStringLiteral(
+                "Run `git lfs install` once (it configures git for Git LFS), then sync again.")));
+    const QStringList args = mirror ? QStringList{QStringLiteral("fetch"), QStringLiteral("--all"),
+                                                  QStringLiteral("origin")}
                                     : QStringList{QStringLiteral("pull")};
     AttemptOutcome child = runChild(lfs, args, gitDir);
     if (child.outcome == Outcome::Failed || child.outcome == Outcome::Cancelled) {
@@ -269,7 +284,8 @@ AttemptOutcome LfsStep::finish(AttemptOutcome out)
         return child;
     }
     QFile::remove(marker);
-    if (out.outcome == Outcome::UpToDate && (owed == outcomeName(Outcome::Cloned) || owed == outcomeName(Outcome::Updated)))
+    if (out.outcome == Outcome::UpToDate
+        && (owed == outcomeName(Outcome::Cloned) || owed == outcomeName(Outcome::Updated)))
         out.outcome = owed == outcomeName(Outcome::Cloned) ? Outcome::Cloned : Outcome::Updated;
     out.bytes += static_cast<qint64>(m_bytes);
     return out;
@@ -294,14 +310,17 @@ bool LfsStep::ensureFilters(const QString &git, const QString &lfs)
         }
         return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
     };
-    if (quick(git, {QStringLiteral("config"), QStringLiteral("--get-regexp"), QStringLiteral("^filter\\.lfs\\.(process|clean)$")}) == 0)
+    if (quick(git, {QStringLiteral("config"), QStringLiteral("--get-regexp"),
+                    QStringLiteral("^filter\\.lfs\\.(process|clean)$")})
+        == 0)
         return true;
     spdlog::info("{}: git-lfs's filters are not configured; running `git lfs install --local`",
                  m_spec.name.toStdString());
     return quick(lfs, {QStringLiteral("install"), QStringLiteral("--local")}) == 0;
 }
 
-AttemptOutcome LfsStep::runChild(const QString &program, const QStringList &args, const QString &gitDir)
+AttemptOutcome LfsStep::runChild(const QString &program, const QStringList &args,
+                                 const QString &gitDir)
 {
     ProgressFile progress;
     progress.path = QDir(gitDir).filePath(QStringLiteral("repodeck-lfs-progress"));
@@ -319,7 +338,8 @@ AttemptOutcome LfsStep::runChild(const QString &program, const QStringList &args
     // Appended to any GIT_CONFIG_COUNT the user set, which git-lfs reads
     // through `git config`.
     const int count = env.value(QStringLiteral("GIT_CONFIG_COUNT")).toInt();
-    env.insert(QStringLiteral("GIT_CONFIG_KEY_%1").arg(count), QStringLiteral("lfs.transfer.maxretries"));
+    env.insert(QStringLiteral("GIT_CONFIG_KEY_%1").arg(count),
+               QStringLiteral("lfs.transfer.maxretries"));
     env.insert(QStringLiteral("GIT_CONFIG_VALUE_%1").arg(count), QStringLiteral("1"));
     env.insert(QStringLiteral("GIT_CONFIG_COUNT"), QString::number(count + 1));
 
@@ -334,7 +354,8 @@ AttemptOutcome LfsStep::runChild(const QString &program, const QStringList &args
     TransferProgress start;
     start.phase = Phase::Lfs;
     m_callbacks.report(start, true);
-    spdlog::info("{}: git-lfs {}", m_spec.name.toStdString(), args.join(QLatin1Char(' ')).toStdString());
+    spdlog::info("{}: git-lfs {}", m_spec.name.toStdString(),
+                 args.join(QLatin1Char(' ')).toStdString());
     proc.start();
     if (!proc.waitForStarted(10'000))
         return AttemptOutcome::failed(SyncError::local(
@@ -391,13 +412,15 @@ AttemptOutcome LfsStep::runChild(const QString &program, const QStringList &args
     m_callbacks.report(last, true);
 
     const QString text = redactLfsOutput(QString::fromUtf8(output.right(kOutputKeep)));
-    if (fault == StreamFault::None && proc.exitStatus() == QProcess::NormalExit && proc.exitCode() == 0)
+    if (fault == StreamFault::None && proc.exitStatus() == QProcess::NormalExit
+        && proc.exitCode() == 0)
         return {};
     const QString host = RemoteUrl::parse(m_spec.url).host();
     if (fault == StreamFault::None)
         spdlog::warn("{}: git-lfs exited with {}: {}", m_spec.name.toStdString(), proc.exitCode(),
                      text.trimmed().right(2000).toStdString());
-    return AttemptOutcome::failed(classifyLfsFailure(text, fault, host, formatDuration(faultLimit)));
+    return AttemptOutcome::failed(
+        classifyLfsFailure(text, fault, host, formatDuration(faultLimit)));
 }
 
 } // namespace repodeck::core

@@ -34,7 +34,8 @@ QString lfsPendingMarker(const QString &gitDir);
 class LfsStep
 {
 public:
-    LfsStep(const RepoSpec &spec, const RetryPolicy &policy, AttemptContext &attempt, TransferCallbacks &callbacks);
+    LfsStep(const RepoSpec &spec, const RetryPolicy &policy, AttemptContext &attempt,
+            TransferCallbacks &callbacks);
 
     // `fromGit` is what the clone or fetch ended with; the result is what
     // the attempt ends with (unchanged when no LFS work is owed).

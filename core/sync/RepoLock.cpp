@@ -81,7 +81,8 @@ LockFileState inspect(const QString &path)
 {
     LockFileState state;
     const QByteArray native = QFile::encodeName(path);
-    struct stat st{};
+    struct stat st
+    {};
     if (::lstat(native.constData(), &st) != 0)
         return state; // Missing
     if (!S_ISREG(st.st_mode)) {
@@ -93,7 +94,8 @@ LockFileState inspect(const QString &path)
     if (fd < 0) {
         if (errno == ENOENT)
             return state;
-        state.kind = errno == ELOOP ? LockFileState::Kind::NotAFile : LockFileState::Kind::Unreadable;
+        state.kind = errno == ELOOP ? LockFileState::Kind::NotAFile
+                                    : LockFileState::Kind::Unreadable;
         state.what = QStringLiteral("a symbolic link");
         return state;
     }
@@ -139,10 +141,12 @@ LockFileState inspect(const QString &path)
 
 bool removeIfStillTheSame(const QString &path, const LockFileState &seen)
 {
-    struct stat st{};
+    struct stat st
+    {};
     const QByteArray native = QFile::encodeName(path);
     if (::lstat(native.constData(), &st) != 0 || !S_ISREG(st.st_mode)
-        || static_cast<quint64>(st.st_dev) != seen.device || static_cast<quint64>(st.st_ino) != seen.inode)
+        || static_cast<quint64>(st.st_dev) != seen.device
+        || static_cast<quint64>(st.st_ino) != seen.inode)
         return false;
     return ::unlink(native.constData()) == 0;
 }
@@ -223,18 +227,24 @@ RepoLock::State RepoLock::tryAcquire(const QString &lockPath)
     const LockFileState before = inspect(lockPath);
     switch (before.kind) {
     case LockFileState::Kind::NotAFile:
-        m_detail = QStringLiteral("%1 is %2, not a lock file RepoDeck wrote; it was left as it is").arg(lockPath, before.what);
-        m_hint = QStringLiteral("If nobody else uses this folder, delete %1, then sync again.").arg(lockPath);
+        m_detail = QStringLiteral("%1 is %2, not a lock file RepoDeck wrote; it was left as it is")
+                       .arg(lockPath, before.what);
+        m_hint = QStringLiteral("If nobody else uses this folder, delete %1, then sync again.")
+                     .arg(lockPath);
         return State::Error;
     case LockFileState::Kind::TooLarge:
-        m_detail = QStringLiteral("%1 is too large (%2 bytes) to be a lock file RepoDeck wrote; it was left as it is")
+        m_detail = QStringLiteral(
+                       "%1 is too large (%2 bytes) to be a lock file RepoDeck wrote; it was left as it is")
                        .arg(lockPath)
                        .arg(before.size);
-        m_hint = QStringLiteral("If nobody else uses this folder, delete %1, then sync again.").arg(lockPath);
+        m_hint = QStringLiteral("If nobody else uses this folder, delete %1, then sync again.")
+                     .arg(lockPath);
         return State::Error;
     case LockFileState::Kind::Unreadable:
         if (before.held || before.ageSecs < kUnreadableStaleAfterSecs) {
-            m_detail = QStringLiteral("a lock file without an owner's PID (%1), still being written or held").arg(lockPath);
+            m_detail = QStringLiteral(
+                           "a lock file without an owner's PID (%1), still being written or held")
+                           .arg(lockPath);
             return State::Busy;
         }
         {
@@ -247,14 +257,13 @@ RepoLock::State RepoLock::tryAcquire(const QString &lockPath)
                 return State::Busy;
             }
             const LockFileState again = inspect(lockPath);
-            if (again.kind == LockFileState::Kind::Unreadable && !again.held && again.inode == before.inode
-                && again.device == before.device)
+            if (again.kind == LockFileState::Kind::Unreadable && !again.held
+                && again.inode == before.inode && again.device == before.device)
                 removeIfStillTheSame(lockPath, again);
         }
         break;
     case LockFileState::Kind::Missing:
-    case LockFileState::Kind::Lock:
-        break;
+    case LockFileState::Kind::Lock: break;
     }
 
     auto lock = std::make_unique<QLockFile>(lockPath);
@@ -281,16 +290,16 @@ RepoLock::State RepoLock::tryAcquire(const QString &lockPath)
         m_detail = QStringLiteral("PID %1 on %2 (%3)").arg(now.pid).arg(now.host, now.app);
         if (!onThisMachine(now)) {
             // Only that machine can tell whether its owner still runs.
-            m_detail += QStringLiteral(", another computer: if RepoDeck is not running there, delete %1").arg(lockPath);
+            m_detail += QStringLiteral(
+                            ", another computer: if RepoDeck is not running there, delete %1")
+                            .arg(lockPath);
         }
         return State::Busy;
     }
     case QLockFile::PermissionError:
         m_detail = QStringLiteral("cannot create %1: permission denied").arg(lockPath);
         return State::Error;
-    default:
-        m_detail = QStringLiteral("cannot create %1").arg(lockPath);
-        return State::Error;
+    default: m_detail = QStringLiteral("cannot create %1").arg(lockPath); return State::Error;
     }
 }
 

@@ -18,25 +18,25 @@ struct Scheduler::Entry
     QString host;
     State state = State::Queued;
     std::shared_ptr<CancelToken> cancel = std::make_shared<CancelToken>();
-    int attempt = 0;            // attempts counted so far
-    QElapsedTimer sinceFirst;   // the deadline clock: from the first attempt, or from first being held
+    int attempt = 0;          // attempts counted so far
+    QElapsedTimer sinceFirst; // the deadline clock: from the first attempt, or from first being held
     Millis previousDelay{0};
     qint64 bytes = 0;
-    bool checkpoint = false;    // fetch in checkpointed steps from now on
-    qint64 linkBytes = 0;       // what the link carried before the failure that switched to steps
-    qint64 lostBytes = 0;       // what attempts that failed transiently received
-    bool probe = false;         // the running attempt is its host's breaker probe
-    bool retrying = false;      // the running attempt is a retry (counts against the budget)
+    bool checkpoint = false; // fetch in checkpointed steps from now on
+    qint64 linkBytes = 0;    // what the link carried before the failure that switched to steps
+    qint64 lostBytes = 0;    // what attempts that failed transiently received
+    bool probe = false;      // the running attempt is its host's breaker probe
+    bool retrying = false;   // the running attempt is a retry (counts against the budget)
     Trigger next = Trigger::Scheduled;    // what starts the next attempt
     Trigger running = Trigger::Scheduled; // what started the running one
-    bool holding = false;       // its host is paused and it has said so (one `held` per hold)
-    int heldAttempts = 0;       // attempts counted without a connection (host paused)
+    bool holding = false;        // its host is paused and it has said so (one `held` per hold)
+    int heldAttempts = 0;        // attempts counted without a connection (host paused)
     bool waitingOnProbe = false; // a manual request waits for the probe in flight on its host
-    QString heldReason;         // waiting in the queue for the network
+    QString heldReason;          // waiting in the queue for the network
     bool heldOffline = false;
-    Clock::time_point notBefore{};   // jittered restart after going online / waking
-    QDateTime dueWall;               // when the retry timer should fire, on the wall clock
-    QTimer *timer = nullptr;         // retry or busy wait
+    Clock::time_point notBefore{}; // jittered restart after going online / waking
+    QDateTime dueWall;             // when the retry timer should fire, on the wall clock
+    QTimer *timer = nullptr;       // retry or busy wait
     std::mt19937_64 rng;
 };
 
@@ -133,7 +133,8 @@ void Scheduler::onOnlineChanged(bool online)
 void Scheduler::handleResumedFromSleep(const QDateTime &now)
 {
     for (const auto &entry : std::as_const(m_entries)) {
-        if (entry->state != State::Waiting || !entry->timer || !entry->timer->isActive() || !entry->dueWall.isValid())
+        if (entry->state != State::Waiting || !entry->timer || !entry->timer->isActive()
+            || !entry->dueWall.isValid())
             continue;
         // QTimer runs on the monotonic clock, which stood still while asleep.
         if (entry->dueWall <= now)
@@ -228,7 +229,8 @@ bool Scheduler::heldByOffline(const QString &hostKey) const
 QString Scheduler::probingText(const QString &host) const
 {
     return attempt::probingText(m_gate.probeInFlight(host),
-                                std::chrono::duration_cast<Millis>(m_gate.reopenAt(host) - Clock::now()));
+                                std::chrono::duration_cast<Millis>(m_gate.reopenAt(host)
+                                                                   - Clock::now()));
 }
 
 void Scheduler::pump()
@@ -256,7 +258,8 @@ void Scheduler::pump()
             continue;
         }
         const bool manual = entry.next == Trigger::Manual;
-        const bool isRetry = entry.attempt > 0 && !manual; // the retry budget is for automatic retries
+        const bool isRetry = entry.attempt > 0
+                             && !manual; // the retry budget is for automatic retries
         const HostGate::Verdict verdict = m_gate.admit(entry.host, isRetry, now);
         if (verdict == HostGate::Verdict::BreakerOpen) {
             if (manual && !entry.waitingOnProbe && m_gate.probeInFlight(entry.host)) {
@@ -307,7 +310,8 @@ void Scheduler::armWakeTimer()
         const Entry &e = *m_entries.value(name);
         if (e.notBefore > now && (!next || e.notBefore < *next))
             next = e.notBefore;
-        if (!e.heldReason.isEmpty() && e.sinceFirst.isValid() && (!e.heldOffline || m_offlineDeadline)) {
+        if (!e.heldReason.isEmpty() && e.sinceFirst.isValid()
+            && (!e.heldOffline || m_offlineDeadline)) {
             const auto deadline = now + (e.policy.deadline - Millis(e.sinceFirst.elapsed()));
             if (!next || deadline < *next)
                 next = deadline;
@@ -328,9 +332,11 @@ void Scheduler::failHeldPastDeadline()
     const QStringList pending = m_pending;
     for (const QString &name : pending) {
         Entry &e = *m_entries.value(name);
-        const std::optional<Millis> elapsed = e.sinceFirst.isValid() ? std::optional(Millis(e.sinceFirst.elapsed()))
-                                                                      : std::nullopt;
-        if (!attempt::offlineHoldExpired(e.heldOffline, m_offlineDeadline, elapsed, e.policy.deadline))
+        const std::optional<Millis> elapsed = e.sinceFirst.isValid()
+                                                  ? std::optional(Millis(e.sinceFirst.elapsed()))
+                                                  : std::nullopt;
+        if (!attempt::offlineHoldExpired(e.heldOffline, m_offlineDeadline, elapsed,
+                                         e.policy.deadline))
             continue;
         m_pending.removeAll(name);
         finish(name, RepoResult::heldOffline(e.attempt, e.policy.deadline, e.bytes));
@@ -341,7 +347,8 @@ void Scheduler::startAttempt(Entry &entry, bool probe)
 {
     entry.state = State::Running;
     entry.probe = probe;
-    entry.running = entry.attempt > 0 && entry.next != Trigger::Manual ? Trigger::Retry : entry.next;
+    entry.running = entry.attempt > 0 && entry.next != Trigger::Manual ? Trigger::Retry
+                                                                       : entry.next;
     entry.next = Trigger::Retry;
     entry.retrying = entry.running == Trigger::Retry;
     entry.heldReason.clear();
@@ -349,12 +356,14 @@ void Scheduler::startAttempt(Entry &entry, bool probe)
     entry.waitingOnProbe = false;
     m_gate.started(entry.host, entry.retrying, probe);
     if (probe)
-        emit hostStateChanged(entry.host, BreakerState::HalfOpen, 0, m_gate.consecutiveFailures(entry.host));
+        emit hostStateChanged(entry.host, BreakerState::HalfOpen, 0,
+                              m_gate.consecutiveFailures(entry.host));
     ++m_running;
     ++entry.attempt;
     if (!entry.sinceFirst.isValid())
         entry.sinceFirst.start();
-    emit attemptStarted(entry.spec.name, entry.attempt, entry.policy.maxAttempts, entry.running, true);
+    emit attemptStarted(entry.spec.name, entry.attempt, entry.policy.maxAttempts, entry.running,
+                        true);
 
     // Never let one attempt run past the total deadline.
     RetryPolicy policy = entry.policy;
@@ -364,23 +373,29 @@ void Scheduler::startAttempt(Entry &entry, bool probe)
     const QString name = entry.spec.name;
     QPointer<Scheduler> self(this);
     auto sink = [self, name](const TransferProgress &p) {
-        QMetaObject::invokeMethod(self, [self, name, p] {
+        QMetaObject::invokeMethod(
+            self,
+            [self, name, p] {
             if (self)
                 emit self->progress(name, p);
-        }, Qt::QueuedConnection);
+            },
+            Qt::QueuedConnection);
     };
-    auto job = std::make_shared<SyncJob>(entry.spec, policy, entry.cancel, sink, entry.checkpoint, entry.linkBytes,
-                                         entry.lostBytes);
+    auto job = std::make_shared<SyncJob>(entry.spec, policy, entry.cancel, sink, entry.checkpoint,
+                                         entry.linkBytes, entry.lostBytes);
     const QDateTime started = QDateTime::currentDateTimeUtc();
     m_pool.start([self, job, name, started] {
         QElapsedTimer clock;
         clock.start();
         const AttemptOutcome outcome = job->run();
         const qint64 elapsed = clock.elapsed();
-        QMetaObject::invokeMethod(self, [self, name, outcome, elapsed, started] {
+        QMetaObject::invokeMethod(
+            self,
+            [self, name, outcome, elapsed, started] {
             if (self)
                 self->onAttemptDone(name, outcome, elapsed, started);
-        }, Qt::QueuedConnection);
+            },
+            Qt::QueuedConnection);
     });
 }
 
@@ -400,7 +415,8 @@ void Scheduler::onAttemptDone(const QString &name, const AttemptOutcome &outcome
     if (outcome.busy && !cancelled) {
         waitForLock(entry, outcome);
     } else {
-        const AttemptRecord record = recordAttempt(entry, outcome, started, Millis(elapsedMs), cancelled);
+        const AttemptRecord record = recordAttempt(entry, outcome, started, Millis(elapsedMs),
+                                                   cancelled);
         if (attempt::waitsForNetwork(record, cancelled, heldByOffline(entry.host)))
             waitForNetwork(entry, record);
         else
@@ -423,15 +439,20 @@ void Scheduler::noteHostReport(Entry &entry, const AttemptOutcome &outcome, bool
 {
     const HostGate::Report result = attempt::hostReport(outcome, cancelled);
     if (result == HostGate::Report::TransientFailure)
-        m_hostLastError.insert(entry.host, outcome.error); // what attempts held while it is paused report
+        m_hostLastError.insert(entry.host,
+                               outcome.error); // what attempts held while it is paused report
     const BreakerState before = m_gate.state(entry.host);
-    const bool changed = m_gate.finished(entry.host, entry.retrying, entry.probe, result, Clock::now());
+    const bool changed = m_gate.finished(entry.host, entry.retrying, entry.probe, result,
+                                         Clock::now());
     const BreakerState now = m_gate.state(entry.host);
     if (changed || before != now) {
         const qint64 in = now == BreakerState::Open
-                              ? std::chrono::duration_cast<Millis>(m_gate.reopenAt(entry.host) - Clock::now()).count()
+                              ? std::chrono::duration_cast<Millis>(m_gate.reopenAt(entry.host)
+                                                                   - Clock::now())
+                                    .count()
                               : 0;
-        emit hostStateChanged(entry.host, now, std::max<qint64>(0, in), m_gate.consecutiveFailures(entry.host));
+        emit hostStateChanged(entry.host, now, std::max<qint64>(0, in),
+                              m_gate.consecutiveFailures(entry.host));
     }
     if (before != BreakerState::Closed && now == BreakerState::Closed)
         releaseHeld(entry.host);
@@ -445,19 +466,22 @@ void Scheduler::waitForLock(Entry &entry, const AttemptOutcome &outcome)
     --entry.attempt;
     entry.next = entry.running;
     const QString name = entry.spec.name;
-    if (attempt::busyWaitFits(Millis(entry.sinceFirst.elapsed()), m_busyInterval, entry.policy.deadline)) {
+    if (attempt::busyWaitFits(Millis(entry.sinceFirst.elapsed()), m_busyInterval,
+                              entry.policy.deadline)) {
         emit waitingForLock(name, outcome.busyDetail);
         waitThenRun(entry, m_busyInterval);
         return;
     }
     const SyncError error = SyncError::local(
-        QStringLiteral("Another RepoDeck process (%1) kept the repository busy until the deadline.").arg(outcome.busyDetail),
+        QStringLiteral("Another RepoDeck process (%1) kept the repository busy until the deadline.")
+            .arg(outcome.busyDetail),
         QStringLiteral("Let that sync finish, or raise the policy's deadline."));
     finish(name, RepoResult::failed(error, entry.attempt));
 }
 
-AttemptRecord Scheduler::recordAttempt(const Entry &entry, const AttemptOutcome &outcome, const QDateTime &started,
-                                       Millis duration, bool cancelled) const
+AttemptRecord Scheduler::recordAttempt(const Entry &entry, const AttemptOutcome &outcome,
+                                       const QDateTime &started, Millis duration,
+                                       bool cancelled) const
 {
     AttemptRecord record = attempt::recordOf(outcome, cancelled);
     record.attempt = entry.attempt;
@@ -471,8 +495,9 @@ AttemptRecord Scheduler::recordAttempt(const Entry &entry, const AttemptOutcome 
 void Scheduler::waitForNetwork(Entry &entry, AttemptRecord record)
 {
     const QString name = entry.spec.name;
-    record.error.hint = QStringLiteral("The machine is offline; this attempt is not counted and the sync "
-                                       "resumes when the network returns.");
+    record.error.hint = QStringLiteral(
+        "The machine is offline; this attempt is not counted and the sync "
+        "resumes when the network returns.");
     emit attemptFinished(name, record);
     --entry.attempt;
     entry.next = entry.running;
@@ -489,7 +514,9 @@ void Scheduler::releaseHeld(const QString &host)
             continue;
         e->holding = false;
         if (e->state == State::Waiting && e->timer && e->timer->isActive()) {
-            const qint64 spread = randomSpread(std::min(m_resumeSpread, Millis(e->timer->remainingTime()))).count();
+            const qint64 spread = randomSpread(
+                                      std::min(m_resumeSpread, Millis(e->timer->remainingTime())))
+                                      .count();
             e->timer->start(static_cast<int>(spread));
         }
     }
@@ -497,7 +524,8 @@ void Scheduler::releaseHeld(const QString &host)
 
 Millis Scheduler::nextBackoff(Entry &entry)
 {
-    const Millis previous = entry.previousDelay.count() > 0 ? entry.previousDelay : entry.policy.initialDelay;
+    const Millis previous = entry.previousDelay.count() > 0 ? entry.previousDelay
+                                                            : entry.policy.initialDelay;
     const Millis delay = backoff::delay(entry.policy, entry.attempt, previous, entry.rng);
     entry.previousDelay = delay;
     return delay;
@@ -509,7 +537,8 @@ void Scheduler::spendHeldAttempt(Entry &entry)
     const QString probing = probingText(entry.host);
     const int failures = m_gate.consecutiveFailures(entry.host);
     hold(entry, attempt::pausedText(entry.host, failures, probing));
-    entry.running = entry.next == Trigger::Manual || entry.attempt == 0 ? entry.next : Trigger::Retry;
+    entry.running = entry.next == Trigger::Manual || entry.attempt == 0 ? entry.next
+                                                                        : Trigger::Retry;
     entry.next = Trigger::Retry;
     entry.waitingOnProbe = false;
     ++entry.attempt;
@@ -524,7 +553,8 @@ void Scheduler::spendHeldAttempt(Entry &entry)
     record.started = QDateTime::currentDateTimeUtc();
     record.trigger = entry.running;
     record.held = true;
-    record.error = attempt::heldError(entry.host, failures, m_hostLastError.value(entry.host), probing);
+    record.error = attempt::heldError(entry.host, failures, m_hostLastError.value(entry.host),
+                                      probing);
     AttemptOutcome outcome;
     outcome.outcome = Outcome::Failed;
     outcome.error = record.error;
@@ -543,10 +573,12 @@ retry::Decision Scheduler::decideRetry(Entry &entry, const SyncError &error, boo
     return retry::decide(entry.policy, error, facts);
 }
 
-void Scheduler::conclude(Entry &entry, AttemptRecord record, const AttemptOutcome &outcome, bool cancelled)
+void Scheduler::conclude(Entry &entry, AttemptRecord record, const AttemptOutcome &outcome,
+                         bool cancelled)
 {
     const QString name = entry.spec.name;
-    const retry::Decision decision = record.ok ? retry::Decision{} : decideRetry(entry, record.error, cancelled);
+    const retry::Decision decision = record.ok ? retry::Decision{}
+                                               : decideRetry(entry, record.error, cancelled);
     if (decision.retry())
         record.retryIn = decision.delay;
     emit attemptFinished(name, record);
@@ -556,11 +588,12 @@ void Scheduler::conclude(Entry &entry, AttemptRecord record, const AttemptOutcom
         waitThenRun(entry, decision.delay);
         return;
     }
-    RepoResult result = RepoResult::afterAttempt(record, outcome.outcome, outcome.reason, outcome.detail,
-                                                 entry.attempt, entry.bytes);
+    RepoResult result = RepoResult::afterAttempt(record, outcome.outcome, outcome.reason,
+                                                 outcome.detail, entry.attempt, entry.bytes);
     if (!decision.gaveUp.isEmpty())
-        result.error.hint = attempt::gaveUpHint(decision.gaveUp, result.error.category, entry.heldAttempts,
-                                                entry.attempt, entry.host, m_gate.consecutiveFailures(entry.host));
+        result.error.hint = attempt::gaveUpHint(decision.gaveUp, result.error.category,
+                                                entry.heldAttempts, entry.attempt, entry.host,
+                                                m_gate.consecutiveFailures(entry.host));
     finish(name, result);
 }
 

@@ -42,7 +42,11 @@ public:
 
     void setMaxConcurrent(int jobs);
     int maxConcurrent() const { return m_maxConcurrent; }
-    void setHostConfig(const HostConfig &config) { m_gate.setConfig(config); pump(); }
+    void setHostConfig(const HostConfig &config)
+    {
+        m_gate.setConfig(config);
+        pump();
+    }
     const HostGate &hosts() const { return m_gate; }
     // Fixes the jitter randomness (tests, benchmarks).
     void setSeed(quint64 seed);
@@ -66,7 +70,8 @@ public:
     // asked for it now, so the next attempt starts at once (within the global
     // and per-host caps); on a paused host it is sent as the host's probe at
     // once, and the host's other repositories follow if it succeeds.
-    bool sync(const RepoSpec &spec, const RetryPolicy &policy, Trigger trigger = Trigger::Scheduled);
+    bool sync(const RepoSpec &spec, const RetryPolicy &policy,
+              Trigger trigger = Trigger::Scheduled);
     void cancel(const QString &name);
     void cancelAll();
     // Blocks until every worker is done (shutdown, after cancelAll()).
@@ -86,7 +91,8 @@ signals:
     // `connects` is false for an attempt counted without a connection because
     // its host is paused; its attemptFinished follows at once (record.held).
     void attemptStarted(const QString &name, int attempt, int maxAttempts,
-                        repodeck::core::Trigger trigger = repodeck::core::Trigger::Scheduled, bool connects = true);
+                        repodeck::core::Trigger trigger = repodeck::core::Trigger::Scheduled,
+                        bool connects = true);
     void progress(const QString &name, const repodeck::core::TransferProgress &progress);
     void attemptFinished(const QString &name, const repodeck::core::AttemptRecord &record);
     void waitingForLock(const QString &name, const QString &holder);
@@ -94,8 +100,8 @@ signals:
     // (it is counted without a connection, see AttemptRecord::held), or the
     // machine is offline (it waits without spending attempts).
     void held(const QString &name, const QString &reason);
-    void hostStateChanged(const QString &host, repodeck::core::BreakerState state, qint64 reopenInMs,
-                          int consecutiveFailures);
+    void hostStateChanged(const QString &host, repodeck::core::BreakerState state,
+                          qint64 reopenInMs, int consecutiveFailures);
     void onlineChanged(bool online);
     void finished(const QString &name, const repodeck::core::RepoResult &result);
     void allFinished();
@@ -106,16 +112,18 @@ private:
     void pump();
     void startAttempt(Entry &entry, bool probe);
     // An attempt ended; the rules it follows are in sync/AttemptRules.
-    void onAttemptDone(const QString &name, const AttemptOutcome &outcome, qint64 elapsedMs, const QDateTime &started);
+    void onAttemptDone(const QString &name, const AttemptOutcome &outcome, qint64 elapsedMs,
+                       const QDateTime &started);
     void noteTransfer(Entry &entry, const AttemptOutcome &outcome);
     void noteHostReport(Entry &entry, const AttemptOutcome &outcome, bool cancelled);
     void waitForLock(Entry &entry, const AttemptOutcome &outcome);
-    AttemptRecord recordAttempt(const Entry &entry, const AttemptOutcome &outcome, const QDateTime &started,
-                                Millis duration, bool cancelled) const;
+    AttemptRecord recordAttempt(const Entry &entry, const AttemptOutcome &outcome,
+                                const QDateTime &started, Millis duration, bool cancelled) const;
     void waitForNetwork(Entry &entry, AttemptRecord record);
     void spendHeldAttempt(Entry &entry);
     retry::Decision decideRetry(Entry &entry, const SyncError &error, bool cancelled);
-    void conclude(Entry &entry, AttemptRecord record, const AttemptOutcome &outcome, bool cancelled);
+    void conclude(Entry &entry, AttemptRecord record, const AttemptOutcome &outcome,
+                  bool cancelled);
     Millis nextBackoff(Entry &entry);
     void waitThenRun(Entry &entry, Millis delay);
     void releaseHeld(const QString &host);

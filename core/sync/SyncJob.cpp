@@ -33,8 +33,9 @@ TargetState inspectTarget(const QString &path, git::Repository *repoOut)
     if (QDir(path).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System))
         return TargetState::EmptyDir;
     git_repository *raw = nullptr;
-    if (git_repository_open_ext(&raw, QFile::encodeName(path).constData(), GIT_REPOSITORY_OPEN_NO_SEARCH,
-                                nullptr) == 0) {
+    if (git_repository_open_ext(&raw, QFile::encodeName(path).constData(),
+                                GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr)
+        == 0) {
         repoOut->reset(raw);
         return TargetState::Repository;
     }
@@ -53,7 +54,8 @@ AttemptOutcome lockError(const RepoLock &lock)
 {
     return AttemptOutcome::failed(SyncError::local(
         QStringLiteral("Cannot take RepoDeck's lock on the repository: %1.").arg(lock.detail()),
-        lock.hint().isEmpty() ? QStringLiteral("Check that the folder is writable by you.") : lock.hint()));
+        lock.hint().isEmpty() ? QStringLiteral("Check that the folder is writable by you.")
+                              : lock.hint()));
 }
 
 } // namespace
@@ -64,10 +66,10 @@ constexpr qint64 kCheckpointAfterBytes = 1024 * 1024;
 // An attempt that failed before this much arrived says nothing about the
 // link dropping partway (the checkpoint planner's kCutEvidenceBytes).
 constexpr qint64 kCheckpointEvidenceBytes = 64 * 1024;
-}
+} // namespace
 
-SyncJob::SyncJob(RepoSpec spec, RetryPolicy policy, std::shared_ptr<CancelToken> cancel, ProgressSink progress,
-                 bool checkpoint, qint64 linkBytesHint, qint64 lostBefore)
+SyncJob::SyncJob(RepoSpec spec, RetryPolicy policy, std::shared_ptr<CancelToken> cancel,
+                 ProgressSink progress, bool checkpoint, qint64 linkBytesHint, qint64 lostBefore)
     : m_spec(std::move(spec))
     , m_policy(std::move(policy))
     , m_cancel(std::move(cancel))
@@ -80,13 +82,13 @@ SyncJob::SyncJob(RepoSpec spec, RetryPolicy policy, std::shared_ptr<CancelToken>
 
 AttemptOutcome SyncJob::run()
 {
-    AttemptContext attempt(m_policy.connectTimeout, m_policy.stallTimeout, m_policy.attemptTimeout, m_cancel);
+    AttemptContext attempt(m_policy.connectTimeout, m_policy.stallTimeout, m_policy.attemptTimeout,
+                           m_cancel);
     AttemptScope scope(&attempt);
     TransferCallbacks callbacks(&attempt, m_progress);
     CredentialBroker credentials(defaultCredentialSources());
     callbacks.setCredentialBroker(&credentials);
-    if (attempt.isCancelled())
-    {
+    if (attempt.isCancelled()) {
         SyncError cancelled;
         cancelled.category = ErrorCategory::Cancelled;
         cancelled.message = QStringLiteral("Cancelled.");
@@ -96,16 +98,19 @@ AttemptOutcome SyncJob::run()
     // elsewhere (tests, a future API): nothing unchecked reaches a transport.
     if (const RemoteUrl url = RemoteUrl::parse(m_spec.url); !url.isValid())
         return AttemptOutcome::failed(SyncError::local(
-            url.error(), QStringLiteral("Correct the repository's URL (remove it and add it again).")));
+            url.error(),
+            QStringLiteral("Correct the repository's URL (remove it and add it again).")));
     AttemptOutcome out = cloneOrFetch(attempt, callbacks);
     out.bytes = std::max(out.bytes, attempt.bytesReceived());
     out.httpVersion = attempt.httpVersion();
-    const bool ok = out.outcome != Outcome::Failed && out.outcome != Outcome::Cancelled && !out.busy;
+    const bool ok = out.outcome != Outcome::Failed && out.outcome != Outcome::Cancelled
+                    && !out.busy;
     credentials.report(ok, out.error.category == ErrorCategory::Auth);
     if (out.error.category == ErrorCategory::Auth && !credentials.triedSources().isEmpty())
-        out.error.hint = QStringLiteral("No stored credential was accepted (asked: %1). Sign in (the desktop app "
-                                        "asks once per host; repodeck-cli with --interactive), or store a token in "
-                                        "the keychain or with git's credential helper.")
+        out.error.hint = QStringLiteral(
+                             "No stored credential was accepted (asked: %1). Sign in (the desktop app "
+                             "asks once per host; repodeck-cli with --interactive), or store a token in "
+                             "the keychain or with git's credential helper.")
                              .arg(credentials.triedSources().join(QStringLiteral(", ")));
     // Counted over the sync's attempts: a link that drops before 1 MiB
     // every time (or a client slow to read, whose unread bytes the reset
@@ -123,15 +128,16 @@ AttemptOutcome SyncJob::cloneOrFetch(AttemptContext &attempt, TransferCallbacks 
     git::Repository repo;
     switch (inspectTarget(m_spec.path, &repo)) {
     case TargetState::Missing:
-    case TargetState::EmptyDir:
-        return clone(attempt, callbacks);
+    case TargetState::EmptyDir: return clone(attempt, callbacks);
     case TargetState::Repository:
         repo.reset(); // reopened under the lock
         return fetch(attempt, callbacks);
     case TargetState::NotARepository:
         return AttemptOutcome::failed(SyncError::local(
-            QStringLiteral("%1 exists and is not a git repository; nothing was changed.").arg(m_spec.path),
-            QStringLiteral("Choose an empty or new folder for %1, or move that folder away.").arg(m_spec.name)));
+            QStringLiteral("%1 exists and is not a git repository; nothing was changed.")
+                .arg(m_spec.path),
+            QStringLiteral("Choose an empty or new folder for %1, or move that folder away.")
+                .arg(m_spec.name)));
     case TargetState::NotADirectory:
         return AttemptOutcome::failed(SyncError::local(
             QStringLiteral("%1 is a file, not a folder; nothing was changed.").arg(m_spec.path),
@@ -147,7 +153,8 @@ AttemptOutcome SyncJob::clone(AttemptContext &attempt, TransferCallbacks &callba
     if (!QDir().mkpath(parent))
         return AttemptOutcome::failed(SyncError::local(
             QStringLiteral("Cannot create the folder %1.").arg(parent),
-            QStringLiteral("Check the permissions of its parent folder, or choose another destination.")));
+            QStringLiteral(
+                "Check the permissions of its parent folder, or choose another destination.")));
     RepoLock lock;
     switch (lock.tryAcquire(RepoLock::lockPathForClone(m_spec.path))) {
     case RepoLock::State::Busy: return busy(lock);
@@ -155,7 +162,8 @@ AttemptOutcome SyncJob::clone(AttemptContext &attempt, TransferCallbacks &callba
     case RepoLock::State::Acquired: break;
     }
     if (lock.previousOwnerDied())
-        spdlog::info("{}: a previous clone was interrupted; starting it again", m_spec.name.toStdString());
+        spdlog::info("{}: a previous clone was interrupted; starting it again",
+                     m_spec.name.toStdString());
     // Another process may have finished the clone while we waited for the lock.
     git::Repository repo;
     const TargetState state = inspectTarget(m_spec.path, &repo);
@@ -191,8 +199,10 @@ AttemptOutcome SyncJob::fetch(AttemptContext &attempt, TransferCallbacks &callba
     const QString gitDir = QFile::decodeName(git_repository_path(repo.get()));
     if (m_spec.mode == RepoMode::Mirror && !git_repository_is_bare(repo.get()))
         return AttemptOutcome::failed(SyncError::local(
-            QStringLiteral("%1 is a working copy, but %2 is configured as a mirror.").arg(m_spec.path, m_spec.name),
-            QStringLiteral("Point the mirror at a new folder, or change its mode to working copy.")));
+            QStringLiteral("%1 is a working copy, but %2 is configured as a mirror.")
+                .arg(m_spec.path, m_spec.name),
+            QStringLiteral(
+                "Point the mirror at a new folder, or change its mode to working copy.")));
 
     RepoLock lock;
     switch (lock.tryAcquire(RepoLock::lockPathForGitDir(gitDir))) {
@@ -203,14 +213,16 @@ AttemptOutcome SyncJob::fetch(AttemptContext &attempt, TransferCallbacks &callba
     if (lock.previousOwnerDied()) {
         const QStringList removed = cleanAfterCrash(gitDir);
         spdlog::warn("{}: recovered from an interrupted sync; removed {} stale file(s): {}",
-                     m_spec.name.toStdString(), removed.size(), removed.join(QStringLiteral(", ")).toStdString());
+                     m_spec.name.toStdString(), removed.size(),
+                     removed.join(QStringLiteral(", ")).toStdString());
     }
     // libgit2 caches refs and objects; reopen so the recovery is seen.
     if (lock.previousOwnerDied()) {
         repo.reset();
         raw = nullptr;
         if ((rc = git_repository_open_ext(&raw, QFile::encodeName(m_spec.path).constData(),
-                                          GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr)) < 0)
+                                          GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr))
+            < 0)
             return AttemptOutcome::failed(captureFailure(rc, nullptr, {}));
         repo.reset(raw);
     }

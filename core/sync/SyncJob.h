@@ -18,8 +18,9 @@ public:
     // `checkpoint`: fetch large histories in checkpointed steps this attempt.
     // `lostBefore`: what earlier attempts of this sync received before they
     // failed transiently (each plain attempt starts over).
-    SyncJob(RepoSpec spec, RetryPolicy policy, std::shared_ptr<CancelToken> cancel, ProgressSink progress,
-            bool checkpoint = false, qint64 linkBytesHint = 0, qint64 lostBefore = 0);
+    SyncJob(RepoSpec spec, RetryPolicy policy, std::shared_ptr<CancelToken> cancel,
+            ProgressSink progress, bool checkpoint = false, qint64 linkBytesHint = 0,
+            qint64 lostBefore = 0);
 
     AttemptOutcome run();
 

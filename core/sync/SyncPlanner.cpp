@@ -32,7 +32,8 @@ QDateTime SyncPlanner::nextDue(const QString &name, const QDateTime &last, Milli
 
 QDateTime SyncPlanner::startDue(const QString &name, const QDateTime &now, Millis spread)
 {
-    return now.addMSecs(static_cast<qint64>(spread.count() * unitRandom(name, now.toMSecsSinceEpoch())));
+    return now.addMSecs(
+        static_cast<qint64>(spread.count() * unitRandom(name, now.toMSecsSinceEpoch())));
 }
 
 void SyncPlanner::setItems(const QList<Item> &items)
@@ -40,7 +41,8 @@ void SyncPlanner::setItems(const QList<Item> &items)
     QHash<QString, Item> next;
     for (const Item &item : items) {
         Item copy = item;
-        if (const auto it = m_items.constFind(item.name); it != m_items.constEnd() && !copy.lastSync.isValid())
+        if (const auto it = m_items.constFind(item.name);
+            it != m_items.constEnd() && !copy.lastSync.isValid())
             copy.lastSync = it->lastSync;
         next.insert(item.name, copy);
     }
@@ -55,8 +57,9 @@ void SyncPlanner::setItems(const QList<Item> &items)
     const QDateTime now = QDateTime::currentDateTimeUtc();
     for (const Item &item : std::as_const(m_items)) {
         if (item.interval.count() > 0 && !m_due.contains(item.name))
-            m_due.insert(item.name, item.lastSync.isValid() ? nextDue(item.name, item.lastSync, item.interval)
-                                                            : startDue(item.name, now, item.interval));
+            m_due.insert(item.name, item.lastSync.isValid()
+                                        ? nextDue(item.name, item.lastSync, item.interval)
+                                        : startDue(item.name, now, item.interval));
     }
     arm(now);
 }
@@ -79,12 +82,14 @@ void SyncPlanner::start(const QDateTime &now)
         // A repository synced every few seconds is not left waiting for
         // half a minute of start-up spread.
         if (item.syncOnStart)
-            m_due.insert(item.name, startDue(item.name, now,
-                                             item.interval.count() > 0 ? std::min(m_startSpread, item.interval)
-                                                                       : m_startSpread));
+            m_due.insert(item.name,
+                         startDue(item.name, now,
+                                  item.interval.count() > 0 ? std::min(m_startSpread, item.interval)
+                                                            : m_startSpread));
         else if (item.interval.count() > 0)
-            m_due.insert(item.name, item.lastSync.isValid() ? nextDue(item.name, item.lastSync, item.interval)
-                                                            : startDue(item.name, now, item.interval));
+            m_due.insert(item.name, item.lastSync.isValid()
+                                        ? nextDue(item.name, item.lastSync, item.interval)
+                                        : startDue(item.name, now, item.interval));
     }
     arm(now);
 }

@@ -24,9 +24,9 @@ public:
     struct Item
     {
         QString name;
-        Millis interval{0};   // 0: not scheduled
+        Millis interval{0}; // 0: not scheduled
         bool syncOnStart = false;
-        QDateTime lastSync;   // invalid: never
+        QDateTime lastSync; // invalid: never
     };
 
     explicit SyncPlanner(QObject *parent = nullptr);

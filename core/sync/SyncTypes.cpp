@@ -53,18 +53,21 @@ RepoResult RepoResult::heldOffline(int attempts, Millis deadline, qint64 bytes)
     e.category = ErrorCategory::Network;
     e.transient = true;
     e.message = QStringLiteral("The machine stayed offline.");
-    e.hint = QStringLiteral("Gave up at the policy's %1 deadline without spending an attempt; "
-                            "sync again once the network is back.")
+    e.hint = QStringLiteral(
+                 "Gave up at the policy's %1 deadline without spending an attempt; "
+                 "sync again once the network is back.")
                  .arg(humanDuration(deadline));
     return failed(std::move(e), attempts, bytes);
 }
 
-RepoResult RepoResult::afterAttempt(const AttemptRecord &last, Outcome outcome, const QString &reason,
-                                    const QString &detail, int attempts, qint64 bytes)
+RepoResult RepoResult::afterAttempt(const AttemptRecord &last, Outcome outcome,
+                                    const QString &reason, const QString &detail, int attempts,
+                                    qint64 bytes)
 {
     RepoResult r;
     r.outcome = last.ok ? outcome
-                        : (last.error.category == ErrorCategory::Cancelled ? Outcome::Cancelled : Outcome::Failed);
+                        : (last.error.category == ErrorCategory::Cancelled ? Outcome::Cancelled
+                                                                           : Outcome::Failed);
     r.attempts = attempts;
     r.reason = reason;
     r.detail = detail;

@@ -38,7 +38,7 @@ inline const char *const LfsUnavailable = "lfs_unavailable";
 // The repository's own configuration would make git run a program or talk to
 // another host during the LFS step (an imported repository): not run.
 inline const char *const LfsUnsafeConfig = "lfs_unsafe_config";
-}
+} // namespace reason
 
 // Lfs: git-lfs brings in the LFS files of the checked-out paths (or, for a
 // mirror with lfs_fetch_all, every LFS object); receivedObjects/totalObjects
@@ -67,7 +67,7 @@ struct TransferProgress
 // now (Sync Selected, Sync All, the context menu).
 enum class Trigger { Scheduled, Retry, Manual };
 
-QString triggerName(Trigger trigger);                       // "scheduled", "retry", "manual"
+QString triggerName(Trigger trigger); // "scheduled", "retry", "manual"
 std::optional<Trigger> triggerFromName(const QString &name);
 
 // What one attempt did, as the engine recorded it; the timeline is a list of these.
@@ -79,9 +79,9 @@ struct AttemptRecord
     Millis duration{0};
     qint64 bytes = 0;
     bool ok = false;
-    SyncError error;         // category None when ok
-    Millis retryIn{-1};      // the delay chosen before the next attempt; -1 = no retry
-    QString httpVersion;     // "HTTP/2", "HTTP/1.1"; empty if unknown (libgit2's client) or not HTTP
+    SyncError error;     // category None when ok
+    Millis retryIn{-1};  // the delay chosen before the next attempt; -1 = no retry
+    QString httpVersion; // "HTTP/2", "HTTP/1.1"; empty if unknown (libgit2's client) or not HTTP
     Trigger trigger = Trigger::Scheduled;
     // No connection was made: the attempt fell due while its host was paused
     // (circuit breaker open) and was counted as failed with the host's last error.
@@ -93,9 +93,9 @@ struct RepoResult
 {
     Outcome outcome = Outcome::None;
     int attempts = 0;
-    QString reason;          // for FetchedOnly: dirty, diverged, ahead, detached, no_upstream
-    QString detail;          // for people: what was left alone and what to do
-    SyncError error;         // for Failed
+    QString reason;  // for FetchedOnly: dirty, diverged, ahead, detached, no_upstream
+    QString detail;  // for people: what was left alone and what to do
+    SyncError error; // for Failed
     QDateTime finished;
     Millis duration{0};
     qint64 bytes = 0;
@@ -110,8 +110,9 @@ struct RepoResult
     static RepoResult heldOffline(int attempts, Millis deadline, qint64 bytes);
     // Ended with its last attempt: that attempt's outcome when it succeeded,
     // otherwise Cancelled or Failed by its error.
-    static RepoResult afterAttempt(const AttemptRecord &last, Outcome outcome, const QString &reason,
-                                   const QString &detail, int attempts, qint64 bytes);
+    static RepoResult afterAttempt(const AttemptRecord &last, Outcome outcome,
+                                   const QString &reason, const QString &detail, int attempts,
+                                   qint64 bytes);
 };
 
 } // namespace repodeck::core

@@ -16,7 +16,8 @@ TransferCallbacks::TransferCallbacks(AttemptContext *attempt, ProgressSink sink)
 {
 }
 
-TransferCallbacks::TransferCallbacks(AttemptContext *attempt, ProgressSink sink, ProgressClock clock)
+TransferCallbacks::TransferCallbacks(AttemptContext *attempt, ProgressSink sink,
+                                     ProgressClock clock)
     : m_attempt(attempt)
     , m_sink(std::move(sink))
     , m_clock(std::move(clock))
@@ -39,7 +40,8 @@ int TransferCallbacks::onCertificate(git_cert *cert, int valid, const char *host
         return GIT_PASSTHROUGH;
     const auto *x509 = reinterpret_cast<const git_cert_x509 *>(cert);
     const QByteArray der(static_cast<const char *>(x509->data), static_cast<qsizetype>(x509->len));
-    if (http::isCertificatePinned(QString::fromUtf8(host), QCryptographicHash::hash(der, QCryptographicHash::Sha256)))
+    if (http::isCertificatePinned(QString::fromUtf8(host),
+                                  QCryptographicHash::hash(der, QCryptographicHash::Sha256)))
         return 0; // a person accepted exactly this certificate for this host
     if (auto *self = static_cast<TransferCallbacks *>(payload); self && self->m_attempt)
         self->m_attempt->setPeerCertificate(der);
@@ -128,14 +130,15 @@ int TransferCallbacks::onUpdateTips(const char *, const git_oid *, const git_oid
     return self->shouldStop() ? -1 : 0;
 }
 
-int TransferCallbacks::onCredentials(git_credential **out, const char *url, const char *user, unsigned int types,
-                                     void *payload)
+int TransferCallbacks::onCredentials(git_credential **out, const char *url, const char *user,
+                                     unsigned int types, void *payload)
 {
     auto *self = static_cast<TransferCallbacks *>(payload);
     if (self->shouldStop())
         return -1;
     if (!self->m_broker) {
-        git_error_set_str(GIT_ERROR_HTTP, "remote authentication required and no credential source is available");
+        git_error_set_str(GIT_ERROR_HTTP,
+                          "remote authentication required and no credential source is available");
         return GIT_EAUTH;
     }
     return self->m_broker->acquire(out, url, user, types);

@@ -54,8 +54,8 @@ private:
     static int onUpdateTips(const char *ref, const git_oid *a, const git_oid *b, void *payload);
     static void onCheckout(const char *path, size_t done, size_t total, void *payload);
     static int onCertificate(git_cert *cert, int valid, const char *host, void *payload);
-    static int onCredentials(git_credential **out, const char *url, const char *user, unsigned int types,
-                             void *payload);
+    static int onCredentials(git_credential **out, const char *url, const char *user,
+                             unsigned int types, void *payload);
     bool shouldStop();
 
     AttemptContext *m_attempt;

@@ -13,8 +13,9 @@ inline QString refuseWritingThroughLink(const QString &path)
 {
     const QFileInfo info(path);
     if (info.isSymLink() || info.isJunction())
-        return QStringLiteral("%1 is a link to %2; RepoDeck does not write through links. Remove the link (or "
-                              "point RepoDeck at the real file) and try again.")
+        return QStringLiteral(
+                   "%1 is a link to %2; RepoDeck does not write through links. Remove the link (or "
+                   "point RepoDeck at the real file) and try again.")
             .arg(path, info.symLinkTarget());
     return {};
 }

@@ -66,7 +66,8 @@ bool hasControlCharacter(const QString &t)
 // can hold. Anything else is a typo that would otherwise retry DNS forever.
 bool plausibleHostName(const QString &host)
 {
-    static const QRegularExpression ok(QStringLiteral("^[A-Za-z0-9_]([A-Za-z0-9._-]*[A-Za-z0-9_])?$"));
+    static const QRegularExpression ok(
+        QStringLiteral("^[A-Za-z0-9_]([A-Za-z0-9._-]*[A-Za-z0-9_])?$"));
     return ok.match(host).hasMatch();
 }
 
@@ -82,8 +83,9 @@ QString suggestedUrl(const QString &t)
     letters.remove(QRegularExpression(QStringLiteral("[^a-z]")));
     for (const char *known : {"https", "http", "ssh", "git", "file"}) {
         const QString k = QLatin1String(known);
-        if (letters == k || (letters.size() + 1 == k.size() && k.startsWith(letters.left(2))
-                             && k.endsWith(letters.right(1))))
+        if (letters == k
+            || (letters.size() + 1 == k.size() && k.startsWith(letters.left(2))
+                && k.endsWith(letters.right(1))))
             return k + QLatin1String("://") + m.captured(2);
     }
     return {};
@@ -91,8 +93,10 @@ QString suggestedUrl(const QString &t)
 
 QString badHostMessage(const QString &host, const QString &t)
 {
-    QString msg = QStringLiteral("The host name \"%1\" has characters no host name can have; host names hold "
-                                 "only letters, digits, '-' and '.'.").arg(host);
+    QString msg = QStringLiteral(
+                      "The host name \"%1\" has characters no host name can have; host names hold "
+                      "only letters, digits, '-' and '.'.")
+                      .arg(host);
     if (const QString s = suggestedUrl(t); !s.isEmpty())
         msg += QStringLiteral(" Did you mean %1 ?").arg(shownInError(s));
     return msg;
@@ -106,18 +110,21 @@ RemoteUrl RemoteUrl::parse(const QString &text)
     r.m_original = text.trimmed();
     const QString &t = r.m_original;
     if (t.isEmpty()) {
-        r.m_error = QStringLiteral("The URL is empty; give an https://, ssh://, git:// URL or a path.");
+        r.m_error = QStringLiteral(
+            "The URL is empty; give an https://, ssh://, git:// URL or a path.");
         return r;
     }
     if (hasControlCharacter(t)) {
         // Concatenated, not arg(): "%0A" in a template is a place marker.
         r.m_error = QStringLiteral("The URL \"") + shownInError(t).simplified()
-                    + QStringLiteral("\" contains a control character (such as an encoded line break, %0A); "
-                                     "RepoDeck refuses it, as git does. Check where the URL came from.");
+                    + QStringLiteral(
+                        "\" contains a control character (such as an encoded line break, %0A); "
+                        "RepoDeck refuses it, as git does. Check where the URL came from.");
         return r;
     }
     if (t.contains(QLatin1Char(' ')) && t.contains(QLatin1String("://"))) {
-        r.m_error = QStringLiteral("The URL \"%1\" contains a space; remove it or encode it as %20.")
+        r.m_error = QStringLiteral(
+                        "The URL \"%1\" contains a space; remove it or encode it as %20.")
                         .arg(shownInError(t));
         return r;
     }
@@ -129,7 +136,8 @@ RemoteUrl RemoteUrl::parse(const QString &text)
         QUrl url(t, QUrl::StrictMode);
         if (!url.isValid()) {
             // QUrl's own message quotes the URL, password included.
-            r.m_error = QStringLiteral("The URL \"%1\" is not valid; check its spelling.").arg(shownInError(t));
+            r.m_error = QStringLiteral("The URL \"%1\" is not valid; check its spelling.")
+                            .arg(shownInError(t));
             return r;
         }
         if (s == QLatin1String("https"))
@@ -138,18 +146,23 @@ RemoteUrl RemoteUrl::parse(const QString &text)
             r.m_kind = Kind::Http;
         else if (s == QLatin1String("git"))
             r.m_kind = Kind::Git;
-        else if (s == QLatin1String("ssh") || s == QLatin1String("git+ssh") || s == QLatin1String("ssh+git"))
+        else if (s == QLatin1String("ssh") || s == QLatin1String("git+ssh")
+                 || s == QLatin1String("ssh+git"))
             r.m_kind = Kind::Ssh;
         else if (s == QLatin1String("file"))
             r.m_kind = Kind::File;
         else {
-            r.m_error = QStringLiteral("The URL scheme \"%1\" is not supported; use https, http, ssh, git or file.").arg(s);
+            r.m_error = QStringLiteral(
+                            "The URL scheme \"%1\" is not supported; use https, http, ssh, git or file.")
+                            .arg(s);
             return r;
         }
         r.m_host = url.host();
         if (r.m_kind != Kind::File && r.m_host.isEmpty()) {
             r.m_kind = Kind::Invalid;
-            r.m_error = QStringLiteral("The URL has no host name; it should look like %1://host/path.").arg(s);
+            r.m_error = QStringLiteral(
+                            "The URL has no host name; it should look like %1://host/path.")
+                            .arg(s);
             return r;
         }
         if (r.m_kind != Kind::File && url.path().size() <= 1) {
@@ -157,23 +170,28 @@ RemoteUrl RemoteUrl::parse(const QString &text)
             r.m_error = QStringLiteral("The URL names no repository path after the host.");
             return r;
         }
-        if (r.m_kind == Kind::Ssh && (r.m_host.startsWith(QLatin1Char('-')) || url.userName().startsWith(QLatin1Char('-')))) {
+        if (r.m_kind == Kind::Ssh
+            && (r.m_host.startsWith(QLatin1Char('-'))
+                || url.userName().startsWith(QLatin1Char('-')))) {
             r.m_kind = Kind::Invalid;
-            r.m_error = QStringLiteral("An ssh user or host name may not start with '-' (ssh would read it as an "
-                                       "option); check the URL.");
+            r.m_error = QStringLiteral(
+                "An ssh user or host name may not start with '-' (ssh would read it as an "
+                "option); check the URL.");
             return r;
         }
         // A token in the query (?private_token=...) would be stored, shown
         // and logged like the rest of the URL (found in review).
         if (url.hasQuery()) {
             static const QRegularExpression secretKey(
-                QStringLiteral("(^|&)[^=&]*(token|key|secret|passw|pwd|auth|sig|access|credential)[^=&]*="),
+                QStringLiteral(
+                    "(^|&)[^=&]*(token|key|secret|passw|pwd|auth|sig|access|credential)[^=&]*="),
                 QRegularExpression::CaseInsensitiveOption);
             if (secretKey.match(url.query(QUrl::FullyDecoded)).hasMatch()) {
                 r.m_kind = Kind::Invalid;
-                r.m_error = QStringLiteral("The URL for %1 carries a secret in its query string (after '?'); "
-                                           "remove it and store the token with a credential helper or as "
-                                           "https://TOKEN@host/... (RepoDeck moves that into the keychain).")
+                r.m_error = QStringLiteral(
+                                "The URL for %1 carries a secret in its query string (after '?'); "
+                                "remove it and store the token with a credential helper or as "
+                                "https://TOKEN@host/... (RepoDeck moves that into the keychain).")
                                 .arg(r.m_host);
                 return r;
             }
@@ -201,8 +219,9 @@ RemoteUrl RemoteUrl::parse(const QString &text)
         const QString user = m.captured(1);
         const QString host = m.captured(2);
         if (user.startsWith(QLatin1Char('-')) || host.startsWith(QLatin1Char('-'))) {
-            r.m_error = QStringLiteral("An ssh user or host name may not start with '-' (ssh would read it as an "
-                                       "option); check the URL.");
+            r.m_error = QStringLiteral(
+                "An ssh user or host name may not start with '-' (ssh would read it as an "
+                "option); check the URL.");
             return r;
         }
         if (!plausibleHostName(host)) {
@@ -216,14 +235,17 @@ RemoteUrl RemoteUrl::parse(const QString &text)
         return r;
     }
 
-    if (QDir::isAbsolutePath(t) || t.startsWith(QLatin1String("./")) || t.startsWith(QLatin1String("../"))) {
+    if (QDir::isAbsolutePath(t) || t.startsWith(QLatin1String("./"))
+        || t.startsWith(QLatin1String("../"))) {
         r.m_kind = Kind::File;
         r.m_redacted = t;
         r.m_withoutPassword = t;
         return r;
     }
-    r.m_error = QStringLiteral("\"%1\" is neither a URL nor an absolute path; use https://host/repo.git, "
-                               "user@host:repo.git or /path/to/repo.").arg(shownInError(t));
+    r.m_error = QStringLiteral(
+                    "\"%1\" is neither a URL nor an absolute path; use https://host/repo.git, "
+                    "user@host:repo.git or /path/to/repo.")
+                    .arg(shownInError(t));
     if (const QString s = suggestedUrl(t); !s.isEmpty())
         r.m_error += QStringLiteral(" Did you mean %1 ?").arg(shownInError(s));
     return r;
@@ -261,7 +283,8 @@ SshTarget parseSshUrl(const QString &url)
                            [](QChar c) { return c.unicode() < 0x20 || c.unicode() == 0x7f; });
     };
     t.valid = !t.host.isEmpty() && !t.path.isEmpty() && !unsafe(t.host) && !unsafe(t.user)
-              && !std::any_of(t.path.begin(), t.path.end(), [](QChar c) { return c.unicode() < 0x20; });
+              && !std::any_of(t.path.begin(), t.path.end(),
+                              [](QChar c) { return c.unicode() < 0x20; });
     return t;
 }
 
@@ -313,8 +336,8 @@ bool isLoopbackHostKey(const QString &key)
         return true;
     // "[v6]:port", "[v6]", "host:port" or "host".
     const QString host = key.startsWith(QLatin1Char('['))
-        ? key.mid(1, key.indexOf(QLatin1Char(']')) - 1)
-        : key.section(QLatin1Char(':'), 0, 0);
+                             ? key.mid(1, key.indexOf(QLatin1Char(']')) - 1)
+                             : key.section(QLatin1Char(':'), 0, 0);
     if (host == QLatin1String("localhost"))
         return true;
     // An address only: a name such as 127.example.com is not loopback.

@@ -24,7 +24,8 @@ namespace {
 
 QString failure(const QString &what, int err)
 {
-    return QStringLiteral("%1: %2").arg(what, QString::fromLocal8Bit(std::generic_category().message(err).c_str()));
+    return QStringLiteral("%1: %2").arg(what, QString::fromLocal8Bit(
+                                                  std::generic_category().message(err).c_str()));
 }
 
 // Empties the directory open as `dirFd` (which this function closes).
@@ -52,7 +53,8 @@ QString emptyDirectory(int dirFd, const QString &shownPath, int depth)
     for (const QByteArray &nameBytes : std::as_const(names)) {
         const char *name = nameBytes.constData();
         const QString shown = shownPath + QLatin1Char('/') + QFile::decodeName(nameBytes);
-        struct stat st {};
+        struct stat st
+        {};
         if (::fstatat(::dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
             if (errno == ENOENT)
                 continue;
@@ -60,7 +62,8 @@ QString emptyDirectory(int dirFd, const QString &shownPath, int depth)
             break;
         }
         if (S_ISDIR(st.st_mode)) {
-            const int child = ::openat(::dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            const int child = ::openat(::dirfd(dir), name,
+                                       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (child < 0) {
                 error = failure(shown, errno);
                 break;
@@ -83,12 +86,14 @@ QString emptyDirectory(int dirFd, const QString &shownPath, int depth)
 QString removeTreeNoFollow(const QString &path)
 {
     const QByteArray native = QFile::encodeName(path);
-    struct stat st {};
+    struct stat st
+    {};
     if (::lstat(native.constData(), &st) != 0)
         return errno == ENOENT ? QString() : failure(path, errno);
     if (!S_ISDIR(st.st_mode)) {
         // A file or a link (to anything): remove it, never what it points at.
-        return ::unlink(native.constData()) == 0 || errno == ENOENT ? QString() : failure(path, errno);
+        return ::unlink(native.constData()) == 0 || errno == ENOENT ? QString()
+                                                                    : failure(path, errno);
     }
     const int fd = ::open(native.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)

@@ -29,18 +29,21 @@ QString removeEntry(const QFileInfo &info)
         return QStringLiteral("%1: cannot remove the link").arg(QDir::toNativeSeparators(path));
     }
     if (info.isDir()) {
-        QDirIterator it(path, QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot);
+        QDirIterator it(path,
+                        QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot);
         while (it.hasNext()) {
             it.next();
             if (QString e = removeEntry(it.fileInfo()); !e.isEmpty())
                 return e;
         }
         return QDir().rmdir(path) ? QString()
-                                  : QStringLiteral("%1: cannot remove the folder").arg(QDir::toNativeSeparators(path));
+                                  : QStringLiteral("%1: cannot remove the folder")
+                                        .arg(QDir::toNativeSeparators(path));
     }
     QFile::setPermissions(path, QFile::permissions(path) | QFileDevice::WriteUser);
-    return QFile::remove(path) ? QString()
-                               : QStringLiteral("%1: cannot remove the file").arg(QDir::toNativeSeparators(path));
+    return QFile::remove(path)
+               ? QString()
+               : QStringLiteral("%1: cannot remove the file").arg(QDir::toNativeSeparators(path));
 }
 
 } // namespace

@@ -35,22 +35,25 @@ FoundRepository describe(const QString &root, const QString &path)
 
     git::initialize();
     git_repository *raw = nullptr;
-    if (git_repository_open_ext(&raw, QFile::encodeName(path).constData(), GIT_REPOSITORY_OPEN_NO_SEARCH,
-                                nullptr) < 0) {
+    if (git_repository_open_ext(&raw, QFile::encodeName(path).constData(),
+                                GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr)
+        < 0) {
         found.problem = QStringLiteral("not a readable git repository");
         return found;
     }
     git::Repository repo(raw);
     // Its own configuration may send checkouts elsewhere (core.worktree):
     // importing it must not let it write outside its folder.
-    if (git_config *rawConfig = nullptr; git_repository_config_snapshot(&rawConfig, repo.get()) == 0) {
+    if (git_config *rawConfig = nullptr;
+        git_repository_config_snapshot(&rawConfig, repo.get()) == 0) {
         git::Config config(rawConfig);
         git_buf buf = GIT_BUF_INIT;
         const bool elsewhere = git_config_get_string_buf(&buf, config.get(), "core.worktree") == 0;
         git_buf_dispose(&buf);
         git_error_clear();
         if (elsewhere) {
-            found.problem = QStringLiteral("sets core.worktree (its files live elsewhere); remove that setting first");
+            found.problem = QStringLiteral(
+                "sets core.worktree (its files live elsewhere); remove that setting first");
             return found;
         }
     }
@@ -70,12 +73,15 @@ FoundRepository describe(const QString &root, const QString &path)
     git::StrArray specs;
     git_remote_get_fetch_refspecs(&specs.array, remote.get());
     const bool mirrorSpec = specs.array.count == 1
-                            && QByteArray(specs.array.strings[0]) == QByteArrayLiteral("+refs/*:refs/*");
-    spec.mode = (git_repository_is_bare(repo.get()) && mirrorSpec) ? RepoMode::Mirror : RepoMode::WorkingCopy;
+                            && QByteArray(specs.array.strings[0])
+                                   == QByteArrayLiteral("+refs/*:refs/*");
+    spec.mode = (git_repository_is_bare(repo.get()) && mirrorSpec) ? RepoMode::Mirror
+                                                                   : RepoMode::WorkingCopy;
     return found;
 }
 
-void walk(const QString &root, const QString &dirPath, int depth, int maxDepth, QList<FoundRepository> *out)
+void walk(const QString &root, const QString &dirPath, int depth, int maxDepth,
+          QList<FoundRepository> *out)
 {
     const QDir dir(dirPath);
     if (looksLikeRepository(dir)) {
@@ -84,9 +90,11 @@ void walk(const QString &root, const QString &dirPath, int depth, int maxDepth, 
     }
     if (depth >= maxDepth)
         return;
-    const QStringList children = dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot | QDir::NoSymLinks, QDir::Name);
+    const QStringList children = dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot | QDir::NoSymLinks,
+                                               QDir::Name);
     for (const QString &child : children) {
-        if (child == QLatin1String("node_modules") || child.endsWith(QLatin1String(".repodeck-partial")))
+        if (child == QLatin1String("node_modules")
+            || child.endsWith(QLatin1String(".repodeck-partial")))
             continue;
         walk(root, dir.filePath(child), depth + 1, maxDepth, out);
     }

@@ -9,8 +9,8 @@ namespace repodeck::core {
 
 struct FoundRepository
 {
-    RepoSpec spec;     // name suggested from the folder, URL from origin
-    QString problem;   // non-empty when it cannot be added as is (e.g. no origin)
+    RepoSpec spec;   // name suggested from the folder, URL from origin
+    QString problem; // non-empty when it cannot be added as is (e.g. no origin)
 };
 
 // Finds git repositories (working copies and bare) under `root` without

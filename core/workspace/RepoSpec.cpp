@@ -19,8 +19,10 @@ QString validateRepoName(const QString &name)
 {
     static const QRegularExpression ok(QStringLiteral(R"(^[A-Za-z0-9][A-Za-z0-9._/+-]{0,199}$)"));
     if (!ok.match(name).hasMatch())
-        return QStringLiteral("The name \"%1\" is not usable; use letters, digits and . _ - / + "
-                              "(starting with a letter or digit).").arg(name);
+        return QStringLiteral(
+                   "The name \"%1\" is not usable; use letters, digits and . _ - / + "
+                   "(starting with a letter or digit).")
+            .arg(name);
     return {};
 }
 
@@ -43,8 +45,9 @@ QString validateRepoPath(const QString &path)
     // macOS), without trailing dots and spaces (".git." on Windows), without
     // the characters HFS+ ignores (".g\u200cit"), and the 8.3 short name.
     auto isGitFolderName = [](QString part) {
-        static const QRegularExpression ignorable(QStringLiteral("[\\x{200B}-\\x{200F}\\x{202A}-\\x{202E}"
-                                                                 "\\x{2060}-\\x{206F}\\x{FEFF}]"));
+        static const QRegularExpression ignorable(
+            QStringLiteral("[\\x{200B}-\\x{200F}\\x{202A}-\\x{202E}"
+                           "\\x{2060}-\\x{206F}\\x{FEFF}]"));
         part.remove(ignorable);
         while (part.endsWith(QLatin1Char('.')) || part.endsWith(QLatin1Char(' ')))
             part.chop(1);
@@ -52,13 +55,15 @@ QString validateRepoPath(const QString &path)
                || part.compare(QLatin1String("git~1"), Qt::CaseInsensitive) == 0;
     };
     if (std::any_of(parts.begin(), parts.end(), isGitFolderName))
-        return QStringLiteral("%1 is inside a repository's .git folder; choose a folder outside it.")
+        return QStringLiteral(
+                   "%1 is inside a repository's .git folder; choose a folder outside it.")
             .arg(QDir::toNativeSeparators(clean));
     QDir dir(clean);
     while (dir.cdUp()) {
         if (isGitDirectory(dir))
-            return QStringLiteral("%1 is inside the git folder %2 (a bare repository or a .git folder); choose a "
-                                  "folder outside it.")
+            return QStringLiteral(
+                       "%1 is inside the git folder %2 (a bare repository or a .git folder); choose a "
+                       "folder outside it.")
                 .arg(QDir::toNativeSeparators(clean), QDir::toNativeSeparators(dir.path()));
         if (dir.isRoot())
             break;
@@ -68,9 +73,9 @@ QString validateRepoPath(const QString &path)
 
 QString repoPathLengthProblem(const QString &path, RepoMode mode)
 {
-    constexpr int kMaxPath = 260;                   // MAX_PATH, with libgit2's own count
-    constexpr int kLongestGitFile = 28 + 40;        // objects/pack/pack-<sha1>.pack.lock
-    constexpr int kPartial = 18;                    // "/.NAME" for "/NAME", ".repodeck-partial"
+    constexpr int kMaxPath = 260;            // MAX_PATH, with libgit2's own count
+    constexpr int kLongestGitFile = 28 + 40; // objects/pack/pack-<sha1>.pack.lock
+    constexpr int kPartial = 18;             // "/.NAME" for "/NAME", ".repodeck-partial"
     const int gitFolder = mode == RepoMode::Mirror ? 1 : 6; // "/" or "/.git/"
     const int limit = kMaxPath - kLongestGitFile - kPartial - gitFolder;
     // libgit2 counts characters (UTF-8 sequences), as Windows counts UTF-16 units
@@ -78,9 +83,11 @@ QString repoPathLengthProblem(const QString &path, RepoMode mode)
     const QString clean = QDir::cleanPath(QDir::fromNativeSeparators(path));
     if (clean.size() <= limit)
         return {};
-    return QStringLiteral("%1 is %2 characters long; on Windows a %3 folder may have at most %4 (libgit2 keeps "
-                          "its files there below the 260-character MAX_PATH); choose a shorter path.")
-        .arg(QDir::toNativeSeparators(clean)).arg(clean.size())
+    return QStringLiteral(
+               "%1 is %2 characters long; on Windows a %3 folder may have at most %4 (libgit2 keeps "
+               "its files there below the 260-character MAX_PATH); choose a shorter path.")
+        .arg(QDir::toNativeSeparators(clean))
+        .arg(clean.size())
         .arg(mode == RepoMode::Mirror ? QStringLiteral("mirror") : QStringLiteral("repository"))
         .arg(limit);
 }
@@ -100,8 +107,9 @@ QJsonObject RepoSpec::toJson() const
     if (afterSync)
         o.insert(QStringLiteral("after_sync"), *afterSync);
     if (afterSyncOn)
-        o.insert(QStringLiteral("after_sync_on"),
-                 *afterSyncOn == AfterSyncOn::Any ? QStringLiteral("any") : QStringLiteral("success"));
+        o.insert(QStringLiteral("after_sync_on"), *afterSyncOn == AfterSyncOn::Any
+                                                      ? QStringLiteral("any")
+                                                      : QStringLiteral("success"));
     if (afterSyncTimeout)
         o.insert(QStringLiteral("after_sync_timeout"), formatDuration(*afterSyncTimeout));
     return o;
@@ -166,8 +174,9 @@ RepoSpec RepoSpec::fromJson(const QJsonObject &json, QString *error)
     if (!url.isValid())
         problems << url.error();
     else if (url.hasPassword())
-        problems << QStringLiteral("the URL contains a password; remove it from the workspace file (`repodeck-cli add` "
-                                   "with the URL moves a password into the system keychain)");
+        problems << QStringLiteral(
+            "the URL contains a password; remove it from the workspace file (`repodeck-cli add` "
+            "with the URL moves a password into the system keychain)");
     if (r.path.isEmpty() || !QDir::isAbsolutePath(r.path))
         problems << QStringLiteral("path must be an absolute path");
     if (error)

@@ -18,9 +18,9 @@ struct RepoSpec
 {
     QString name;
     QString url;
-    QString path;    // absolute local path
+    QString path; // absolute local path
     RepoMode mode = RepoMode::WorkingCopy;
-    QString branch;  // branch to check out on clone; empty = remote default
+    QString branch; // branch to check out on clone; empty = remote default
     QString policy = QStringLiteral("default");
     // This repository's own after_sync, over its policy's: unset = the
     // policy's; an empty command = none for this repository. after_sync_on and

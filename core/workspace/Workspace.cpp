@@ -69,9 +69,9 @@ Result<Workspace, WorkspaceError> Workspace::load(const QString &path)
     if (!file.exists())
         return Workspace();
     if (!file.open(QIODevice::ReadOnly))
-        return Result<Workspace, WorkspaceError>::failure(
-            error(path, QStringLiteral("cannot read the workspace file (%1); check its permissions.")
-                            .arg(file.errorString())));
+        return Result<Workspace, WorkspaceError>::failure(error(
+            path, QStringLiteral("cannot read the workspace file (%1); check its permissions.")
+                      .arg(file.errorString())));
     return fromJson(file.readAll(), path);
 }
 
@@ -83,18 +83,24 @@ Result<Workspace, WorkspaceError> Workspace::fromJson(const QByteArray &data, co
     if (parseError.error != QJsonParseError::NoError) {
         WorkspaceError e{path, 0, 0, {}};
         offsetToLineColumn(data, parseError.offset, &e.line, &e.column);
-        e.message = QStringLiteral("not valid JSON (%1); fix the file by hand or restore a backup. "
-                                   "RepoDeck left it untouched.").arg(parseError.errorString());
+        e.message = QStringLiteral(
+                        "not valid JSON (%1); fix the file by hand or restore a backup. "
+                        "RepoDeck left it untouched.")
+                        .arg(parseError.errorString());
         return R::failure(e);
     }
     if (!doc.isObject())
-        return R::failure(error(path, QStringLiteral("the top level must be a JSON object; RepoDeck left the file untouched.")));
+        return R::failure(error(
+            path, QStringLiteral(
+                      "the top level must be a JSON object; RepoDeck left the file untouched.")));
     const QJsonObject root = doc.object();
     const int schema = root.value(QLatin1String("schema")).toInt(kSchemaVersion);
     if (schema > kSchemaVersion)
-        return R::failure(error(path, QStringLiteral("written by a newer RepoDeck (schema %1, this one reads %2); "
-                                                     "upgrade RepoDeck. The file was left untouched.")
-                                          .arg(schema).arg(kSchemaVersion)));
+        return R::failure(error(
+            path, QStringLiteral("written by a newer RepoDeck (schema %1, this one reads %2); "
+                                 "upgrade RepoDeck. The file was left untouched.")
+                      .arg(schema)
+                      .arg(kSchemaVersion)));
 
     Workspace ws;
     const QJsonObject policies = root.value(QLatin1String("policies")).toObject();
@@ -121,8 +127,9 @@ Result<Workspace, WorkspaceError> Workspace::fromJson(const QByteArray &data, co
         if (problem.isEmpty())
             problem = ws.add(spec, true);
         if (!problem.isEmpty())
-            return R::failure(error(path, QStringLiteral("repository #%1 (%2): %3")
-                                              .arg(i + 1).arg(spec.name, problem)));
+            return R::failure(error(
+                path,
+                QStringLiteral("repository #%1 (%2): %3").arg(i + 1).arg(spec.name, problem)));
     }
     return ws;
 }
@@ -147,7 +154,8 @@ QString Workspace::save(const QString &path) const
 {
     const QFileInfo info(path);
     if (!QDir().mkpath(info.absolutePath()))
-        return QStringLiteral("cannot create the folder %1; check its permissions.").arg(info.absolutePath());
+        return QStringLiteral("cannot create the folder %1; check its permissions.")
+            .arg(info.absolutePath());
     if (QString e = refuseWritingThroughLink(path); !e.isEmpty())
         return e;
     QSaveFile file(path);
@@ -155,7 +163,8 @@ QString Workspace::save(const QString &path) const
         return QStringLiteral("cannot write %1 (%2).").arg(path, file.errorString());
     const QByteArray data = toJson();
     if (file.write(data) != data.size() || !file.commit())
-        return QStringLiteral("cannot write %1 (%2); the previous version is intact.").arg(path, file.errorString());
+        return QStringLiteral("cannot write %1 (%2); the previous version is intact.")
+            .arg(path, file.errorString());
     return {};
 }
 
@@ -208,7 +217,8 @@ QString Workspace::add(const RepoSpec &spec, bool fromFile)
         return QStringLiteral("a repository named \"%1\" already exists").arg(spec.name);
     const QString key = pathKey(spec.path);
     if (const auto it = m_byPath.constFind(key); it != m_byPath.constEnd())
-        return QStringLiteral("\"%1\" already syncs into %2").arg(m_repos.at(it.value()).name, spec.path);
+        return QStringLiteral("\"%1\" already syncs into %2")
+            .arg(m_repos.at(it.value()).name, spec.path);
     if (!m_policies.contains(spec.policy))
         return QStringLiteral("there is no policy named \"%1\"").arg(spec.policy);
     if (QString e = validateRepoPath(spec.path); !e.isEmpty())
@@ -220,10 +230,12 @@ QString Workspace::add(const RepoSpec &spec, bool fromFile)
     Q_UNUSED(fromFile)
 #endif
     // Inside a mirror: one of the path's folders is a mirror's path.
-    for (qsizetype slash = key.lastIndexOf(QLatin1Char('/')); slash > 0; slash = key.lastIndexOf(QLatin1Char('/'), slash - 1)) {
+    for (qsizetype slash = key.lastIndexOf(QLatin1Char('/')); slash > 0;
+         slash = key.lastIndexOf(QLatin1Char('/'), slash - 1)) {
         if (const auto it = m_mirrors.constFind(key.left(slash)); it != m_mirrors.constEnd()) {
             const RepoSpec &r = m_repos.at(it.value());
-            return QStringLiteral("%1 is inside the mirror \"%2\" (%3), a bare repository; choose a folder outside it.")
+            return QStringLiteral(
+                       "%1 is inside the mirror \"%2\" (%3), a bare repository; choose a folder outside it.")
                 .arg(spec.path, r.name, r.path);
         }
     }
@@ -257,7 +269,8 @@ void Workspace::updateRepository(const RepoSpec &spec)
 
 RetryPolicy Workspace::policy(const QString &name) const
 {
-    return m_policies.value(name, m_policies.value(QStringLiteral("default"), RetryPolicy::defaults()));
+    return m_policies.value(name,
+                            m_policies.value(QStringLiteral("default"), RetryPolicy::defaults()));
 }
 
 void Workspace::setPolicy(const RetryPolicy &policy)

@@ -14,7 +14,7 @@ namespace repodeck::core {
 struct WorkspaceError
 {
     QString path;
-    int line = 0;    // 1-based; 0 when the error has no position
+    int line = 0; // 1-based; 0 when the error has no position
     int column = 0;
     QString message;
 

@@ -13,7 +13,8 @@ QString editWorkspace(const QString &path, const std::function<QString(Workspace
     QLockFile lock(path + QStringLiteral(".lock"));
     lock.setStaleLockTime(0);
     if (!lock.tryLock(10'000))
-        return QStringLiteral("%1 is being edited by another RepoDeck process; try again.").arg(path);
+        return QStringLiteral("%1 is being edited by another RepoDeck process; try again.")
+            .arg(path);
     auto loaded = Workspace::load(path);
     if (!loaded) {
         if (loadError)

@@ -13,8 +13,8 @@ using HostResult = HostGate::Report;
 
 namespace {
 
-AttemptOutcome outcomeOf(Outcome outcome, ErrorCategory category = ErrorCategory::None, bool transient = false,
-                         qint64 bytes = 0)
+AttemptOutcome outcomeOf(Outcome outcome, ErrorCategory category = ErrorCategory::None,
+                         bool transient = false, qint64 bytes = 0)
 {
     AttemptOutcome o;
     o.outcome = outcome;
@@ -51,20 +51,39 @@ private slots:
         const int auth = int(ErrorCategory::Auth);
         const int failed = int(Outcome::Failed);
 
-        QTest::newRow("updated") << int(Outcome::Updated) << none << false << qint64(900) << false << false << int(HostResult::Success);
-        QTest::newRow("up to date") << int(Outcome::UpToDate) << none << false << qint64(0) << false << false << int(HostResult::Success);
-        QTest::newRow("fetched only") << int(Outcome::FetchedOnly) << none << false << qint64(10) << false << false << int(HostResult::Success);
-        QTest::newRow("permanent: the host answered") << failed << auth << false << qint64(0) << false << false << int(HostResult::PermanentFailure);
-        QTest::newRow("reset before any data") << failed << net << true << qint64(0) << false << false << int(HostResult::TransientFailure);
-        QTest::newRow("link dropped after data") << failed << net << true << qint64(4096) << false << false << int(HostResult::LinkDropped);
-        QTest::newRow("stalled after data") << failed << timeout << true << qint64(1) << false << false << int(HostResult::LinkDropped);
-        QTest::newRow("timeout before data") << failed << timeout << true << qint64(0) << false << false << int(HostResult::TransientFailure);
-        QTest::newRow("503 after data still asks for a pause") << failed << server << true << qint64(4096) << false << false << int(HostResult::TransientFailure);
-        QTest::newRow("429 after data still asks for a pause") << failed << rate << true << qint64(4096) << false << false << int(HostResult::TransientFailure);
-        QTest::newRow("busy: says nothing") << int(Outcome::None) << none << false << qint64(0) << true << false << int(HostResult::Cancelled);
-        QTest::newRow("cancelled failure: says nothing") << failed << net << true << qint64(0) << false << true << int(HostResult::Cancelled);
-        QTest::newRow("cancelled success: says nothing") << int(Outcome::Updated) << none << false << qint64(0) << false << true << int(HostResult::Cancelled);
-        QTest::newRow("cancelled outcome") << int(Outcome::Cancelled) << int(ErrorCategory::Cancelled) << false << qint64(0) << false << false << int(HostResult::Cancelled);
+        QTest::newRow("updated") << int(Outcome::Updated) << none << false << qint64(900) << false
+                                 << false << int(HostResult::Success);
+        QTest::newRow("up to date") << int(Outcome::UpToDate) << none << false << qint64(0) << false
+                                    << false << int(HostResult::Success);
+        QTest::newRow("fetched only") << int(Outcome::FetchedOnly) << none << false << qint64(10)
+                                      << false << false << int(HostResult::Success);
+        QTest::newRow("permanent: the host answered")
+            << failed << auth << false << qint64(0) << false << false
+            << int(HostResult::PermanentFailure);
+        QTest::newRow("reset before any data") << failed << net << true << qint64(0) << false
+                                               << false << int(HostResult::TransientFailure);
+        QTest::newRow("link dropped after data") << failed << net << true << qint64(4096) << false
+                                                 << false << int(HostResult::LinkDropped);
+        QTest::newRow("stalled after data") << failed << timeout << true << qint64(1) << false
+                                            << false << int(HostResult::LinkDropped);
+        QTest::newRow("timeout before data") << failed << timeout << true << qint64(0) << false
+                                             << false << int(HostResult::TransientFailure);
+        QTest::newRow("503 after data still asks for a pause")
+            << failed << server << true << qint64(4096) << false << false
+            << int(HostResult::TransientFailure);
+        QTest::newRow("429 after data still asks for a pause")
+            << failed << rate << true << qint64(4096) << false << false
+            << int(HostResult::TransientFailure);
+        QTest::newRow("busy: says nothing") << int(Outcome::None) << none << false << qint64(0)
+                                            << true << false << int(HostResult::Cancelled);
+        QTest::newRow("cancelled failure: says nothing")
+            << failed << net << true << qint64(0) << false << true << int(HostResult::Cancelled);
+        QTest::newRow("cancelled success: says nothing")
+            << int(Outcome::Updated) << none << false << qint64(0) << false << true
+            << int(HostResult::Cancelled);
+        QTest::newRow("cancelled outcome")
+            << int(Outcome::Cancelled) << int(ErrorCategory::Cancelled) << false << qint64(0)
+            << false << false << int(HostResult::Cancelled);
     }
     void hostReport()
     {
@@ -85,7 +104,8 @@ private slots:
         QTest::addColumn<int>("outcome");
         QTest::addColumn<bool>("transient");
         QTest::addColumn<qint64>("lost");
-        QTest::newRow("transient failure loses what it received") << int(Outcome::Failed) << true << qint64(500);
+        QTest::newRow("transient failure loses what it received")
+            << int(Outcome::Failed) << true << qint64(500);
         QTest::newRow("permanent failure") << int(Outcome::Failed) << false << qint64(0);
         QTest::newRow("success keeps it") << int(Outcome::Cloned) << false << qint64(0);
         QTest::newRow("cancelled") << int(Outcome::Cancelled) << false << qint64(0);
@@ -95,7 +115,8 @@ private slots:
         QFETCH(int, outcome);
         QFETCH(bool, transient);
         QFETCH(qint64, lost);
-        const ErrorCategory category = Outcome(outcome) == Outcome::Failed ? ErrorCategory::Network : ErrorCategory::None;
+        const ErrorCategory category = Outcome(outcome) == Outcome::Failed ? ErrorCategory::Network
+                                                                           : ErrorCategory::None;
         QCOMPARE(attempt::lostBytes(outcomeOf(Outcome(outcome), category, transient, 500)), lost);
     }
 
@@ -111,7 +132,8 @@ private slots:
         QTest::newRow("offline, loopback exempt") << false << true << "127.0.0.1:9418" << false;
         QTest::newRow("offline, localhost exempt") << false << true << "localhost:8080" << false;
         QTest::newRow("offline, a path") << false << true << "local" << false;
-        QTest::newRow("offline, loopback standing in for a remote") << false << false << "127.0.0.1:9418" << true;
+        QTest::newRow("offline, loopback standing in for a remote")
+            << false << false << "127.0.0.1:9418" << true;
     }
     void heldByOffline()
     {
@@ -134,12 +156,18 @@ private slots:
         const int none = int(ErrorCategory::None);
         const int net = int(ErrorCategory::Network);
         const int cancelledCategory = int(ErrorCategory::Cancelled);
-        QTest::newRow("cloned") << int(Outcome::Cloned) << none << false << false << true << none << false;
-        QTest::newRow("fetched only is ok") << int(Outcome::FetchedOnly) << none << false << false << true << none << false;
-        QTest::newRow("transient failure") << int(Outcome::Failed) << net << true << false << false << net << true;
-        QTest::newRow("failure of a cancelled attempt") << int(Outcome::Failed) << net << true << true << false << cancelledCategory << false;
-        QTest::newRow("cancelled outcome") << int(Outcome::Cancelled) << cancelledCategory << false << true << false << cancelledCategory << false;
-        QTest::newRow("success though cancelled late") << int(Outcome::Updated) << none << false << true << true << none << false;
+        QTest::newRow("cloned") << int(Outcome::Cloned) << none << false << false << true << none
+                                << false;
+        QTest::newRow("fetched only is ok")
+            << int(Outcome::FetchedOnly) << none << false << false << true << none << false;
+        QTest::newRow("transient failure")
+            << int(Outcome::Failed) << net << true << false << false << net << true;
+        QTest::newRow("failure of a cancelled attempt")
+            << int(Outcome::Failed) << net << true << true << false << cancelledCategory << false;
+        QTest::newRow("cancelled outcome") << int(Outcome::Cancelled) << cancelledCategory << false
+                                           << true << false << cancelledCategory << false;
+        QTest::newRow("success though cancelled late")
+            << int(Outcome::Updated) << none << false << true << true << none << false;
     }
     void recordOf()
     {
@@ -239,7 +267,8 @@ private slots:
         QTest::addColumn<bool>("expired");
         QTest::newRow("CLI run at the deadline") << true << true << qint64(60'000) << true;
         QTest::newRow("CLI run before it") << true << true << qint64(59'999) << false;
-        QTest::newRow("desktop: offline time does not count") << true << false << qint64(600'000) << false;
+        QTest::newRow("desktop: offline time does not count")
+            << true << false << qint64(600'000) << false;
         QTest::newRow("not held offline") << false << true << qint64(600'000) << false;
         QTest::newRow("no deadline clock yet") << true << true << qint64(-1) << false;
     }
@@ -249,17 +278,22 @@ private slots:
         QFETCH(bool, counts);
         QFETCH(qint64, elapsedMs);
         QFETCH(bool, expired);
-        const std::optional<Millis> elapsed = elapsedMs < 0 ? std::nullopt : std::optional(Millis(elapsedMs));
-        QCOMPARE(attempt::offlineHoldExpired(heldOffline, counts, elapsed, Millis(60'000)), expired);
+        const std::optional<Millis> elapsed = elapsedMs < 0 ? std::nullopt
+                                                            : std::optional(Millis(elapsedMs));
+        QCOMPARE(attempt::offlineHoldExpired(heldOffline, counts, elapsed, Millis(60'000)),
+                 expired);
     }
 
     void pausedHostTexts()
     {
-        QCOMPARE(attempt::probingText(true, Millis(5000)), QStringLiteral("a probe is checking it now"));
+        QCOMPARE(attempt::probingText(true, Millis(5000)),
+                 QStringLiteral("a probe is checking it now"));
         QCOMPARE(attempt::probingText(false, Millis(1500)), QStringLiteral("probing it in 1.5 s"));
         QCOMPARE(attempt::probingText(false, Millis(-20)), QStringLiteral("probing it in 0 ms"));
-        QCOMPARE(attempt::pausedText(QStringLiteral("h.test:9418"), 5, QStringLiteral("probing it in 1.5 s")),
-                 QStringLiteral("h.test:9418 is paused after 5 failures in a row; probing it in 1.5 s"));
+        QCOMPARE(attempt::pausedText(QStringLiteral("h.test:9418"), 5,
+                                     QStringLiteral("probing it in 1.5 s")),
+                 QStringLiteral(
+                     "h.test:9418 is paused after 5 failures in a row; probing it in 1.5 s"));
     }
 
     // An attempt counted without a connection reports the host's last error.
@@ -268,9 +302,12 @@ private slots:
         QTest::addColumn<int>("lastCategory"); // None: no error known
         QTest::addColumn<int>("lastStatus");
         QTest::addColumn<int>("category");
-        QTest::newRow("after 429s") << int(ErrorCategory::RateLimited) << 429 << int(ErrorCategory::RateLimited);
-        QTest::newRow("after resets") << int(ErrorCategory::Network) << 0 << int(ErrorCategory::Network);
-        QTest::newRow("nothing known") << int(ErrorCategory::None) << 0 << int(ErrorCategory::Network);
+        QTest::newRow("after 429s")
+            << int(ErrorCategory::RateLimited) << 429 << int(ErrorCategory::RateLimited);
+        QTest::newRow("after resets")
+            << int(ErrorCategory::Network) << 0 << int(ErrorCategory::Network);
+        QTest::newRow("nothing known")
+            << int(ErrorCategory::None) << 0 << int(ErrorCategory::Network);
     }
     void heldError()
     {
@@ -281,27 +318,33 @@ private slots:
         last.category = ErrorCategory(lastCategory);
         last.httpStatus = lastStatus;
         last.message = QStringLiteral("the server said slow down");
-        const SyncError e = attempt::heldError(QStringLiteral("h:1"), 5, last, QStringLiteral("probing it in 2 s"));
+        const SyncError e = attempt::heldError(QStringLiteral("h:1"), 5, last,
+                                               QStringLiteral("probing it in 2 s"));
         QCOMPARE(int(e.category), category);
         QVERIFY(e.transient);
         QCOMPARE(e.httpStatus, lastStatus);
-        QVERIFY2(e.message.startsWith(QStringLiteral("No connection made: h:1 is paused after 5 failures in a row.")),
+        QVERIFY2(e.message.startsWith(QStringLiteral(
+                     "No connection made: h:1 is paused after 5 failures in a row.")),
                  qPrintable(e.message));
         QCOMPARE(e.message.contains(QStringLiteral("Its last error: the server said slow down")),
                  last.isError());
-        QCOMPARE(e.hint, QStringLiteral("This attempt counts; RepoDeck retries on the policy's schedule and "
-                                        "probing it in 2 s."));
+        QCOMPARE(e.hint, QStringLiteral(
+                             "This attempt counts; RepoDeck retries on the policy's schedule and "
+                             "probing it in 2 s."));
     }
 
     void gaveUpHint()
     {
-        const QString plain = attempt::gaveUpHint(QStringLiteral("Gave up after 6 attempt(s)."), ErrorCategory::Network,
-                                                  0, 6, QStringLiteral("h:1"), 5);
+        const QString plain = attempt::gaveUpHint(QStringLiteral("Gave up after 6 attempt(s)."),
+                                                  ErrorCategory::Network, 0, 6,
+                                                  QStringLiteral("h:1"), 5);
         QCOMPARE(plain, QStringLiteral("Gave up after 6 attempt(s). ") + hintAfterGivingUpText());
-        const QString held = attempt::gaveUpHint(QStringLiteral("Gave up after 6 attempt(s)."), ErrorCategory::Network,
-                                                 2, 6, QStringLiteral("h:1"), 5);
-        QVERIFY2(held.contains(QStringLiteral(" 2 of the 6 made no connection because h:1 was paused: it failed 5 "
-                                              "times in a row. ")),
+        const QString held = attempt::gaveUpHint(QStringLiteral("Gave up after 6 attempt(s)."),
+                                                 ErrorCategory::Network, 2, 6,
+                                                 QStringLiteral("h:1"), 5);
+        QVERIFY2(held.contains(QStringLiteral(
+                     " 2 of the 6 made no connection because h:1 was paused: it failed 5 "
+                     "times in a row. ")),
                  qPrintable(held));
         QVERIFY(held.endsWith(hintAfterGivingUpText()));
     }
@@ -313,9 +356,11 @@ private slots:
         QTest::addColumn<int>("category");
         QTest::addColumn<int>("outcome");
         QTest::newRow("updated") << true << int(ErrorCategory::None) << int(Outcome::Updated);
-        QTest::newRow("fetched only") << true << int(ErrorCategory::None) << int(Outcome::FetchedOnly);
+        QTest::newRow("fetched only")
+            << true << int(ErrorCategory::None) << int(Outcome::FetchedOnly);
         QTest::newRow("failed") << false << int(ErrorCategory::Server) << int(Outcome::Failed);
-        QTest::newRow("cancelled") << false << int(ErrorCategory::Cancelled) << int(Outcome::Cancelled);
+        QTest::newRow("cancelled")
+            << false << int(ErrorCategory::Cancelled) << int(Outcome::Cancelled);
     }
     void resultAfterAttempt()
     {
@@ -348,7 +393,8 @@ private slots:
         QVERIFY(!c.error.transient);
         QCOMPARE(c.error.message, QStringLiteral("Cancelled."));
 
-        const RepoResult f = RepoResult::failed(SyncError::local(QStringLiteral("busy"), QStringLiteral("wait")), 1);
+        const RepoResult f = RepoResult::failed(
+            SyncError::local(QStringLiteral("busy"), QStringLiteral("wait")), 1);
         QCOMPARE(f.outcome, Outcome::Failed);
         QCOMPARE(f.attempts, 1);
         QCOMPARE(f.bytes, qint64(0));
@@ -360,12 +406,16 @@ private slots:
         QCOMPARE(h.error.category, ErrorCategory::Network);
         QVERIFY(h.error.transient);
         QCOMPARE(h.error.message, QStringLiteral("The machine stayed offline."));
-        QVERIFY2(h.error.hint.contains(QStringLiteral("policy's 2 min 5 s deadline without spending an attempt")),
+        QVERIFY2(h.error.hint.contains(
+                     QStringLiteral("policy's 2 min 5 s deadline without spending an attempt")),
                  qPrintable(h.error.hint));
     }
 
 private:
-    static QString hintAfterGivingUpText() { return repodeck::core::hintAfterGivingUp(ErrorCategory::Network); }
+    static QString hintAfterGivingUpText()
+    {
+        return repodeck::core::hintAfterGivingUp(ErrorCategory::Network);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestAttemptRules)

@@ -48,10 +48,14 @@ private slots:
         QTest::addColumn<qint64>("high");
         QTest::newRow("none") << int(Jitter::None) << 3 << qint64(0) << qint64(400) << qint64(400);
         QTest::newRow("full") << int(Jitter::Full) << 3 << qint64(0) << qint64(0) << qint64(400);
-        QTest::newRow("equal") << int(Jitter::Equal) << 3 << qint64(0) << qint64(200) << qint64(400);
-        QTest::newRow("decorrelated first") << int(Jitter::Decorrelated) << 1 << qint64(100) << qint64(100) << qint64(300);
-        QTest::newRow("decorrelated grows from previous") << int(Jitter::Decorrelated) << 2 << qint64(250) << qint64(100) << qint64(750);
-        QTest::newRow("decorrelated capped") << int(Jitter::Decorrelated) << 5 << qint64(900) << qint64(100) << qint64(1000);
+        QTest::newRow("equal") << int(Jitter::Equal) << 3 << qint64(0) << qint64(200)
+                               << qint64(400);
+        QTest::newRow("decorrelated first")
+            << int(Jitter::Decorrelated) << 1 << qint64(100) << qint64(100) << qint64(300);
+        QTest::newRow("decorrelated grows from previous")
+            << int(Jitter::Decorrelated) << 2 << qint64(250) << qint64(100) << qint64(750);
+        QTest::newRow("decorrelated capped")
+            << int(Jitter::Decorrelated) << 5 << qint64(900) << qint64(100) << qint64(1000);
     }
     void boundsPerJitterMode()
     {

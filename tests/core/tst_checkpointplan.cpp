@@ -26,7 +26,8 @@ private slots:
         QTest::newRow("small") << qint64(3) << qint64(7) << qint64(21);
         QTest::newRow("zero") << qint64(0) << kMax << qint64(0);
         QTest::newRow("negative counts as 0") << qint64(-5) << qint64(7) << qint64(0);
-        QTest::newRow("pack header objects x clamped bytes") << qint64(0xffffffff) << (qint64(1) << 50) << kMax;
+        QTest::newRow("pack header objects x clamped bytes")
+            << qint64(0xffffffff) << (qint64(1) << 50) << kMax;
         QTest::newRow("max x 2") << kMax << qint64(2) << kMax;
         QTest::newRow("exactly max") << kMax << qint64(1) << kMax;
         QTest::newRow("just fits") << (qint64(1) << 31) << (qint64(1) << 31) << (qint64(1) << 62);
@@ -48,16 +49,26 @@ private slots:
         QTest::addColumn<qint64>("maxUnits");
         QTest::addColumn<qint64>("expected");
         // limit * 9 / 10 * units / objects, as the planner always did.
-        QTest::newRow("regular") << qint64(1000) << qint64(10) << qint64(100) << qint64(500) << qint64(90);
-        QTest::newRow("capped by what is left") << qint64(1000) << qint64(10) << qint64(100) << qint64(20) << qint64(20);
-        QTest::newRow("never below one") << qint64(10) << qint64(1) << qint64(1'000'000) << qint64(50) << qint64(1);
-        QTest::newRow("no objects: no division") << qint64(1000) << qint64(10) << qint64(0) << qint64(7) << qint64(7);
-        QTest::newRow("no units") << qint64(1000) << qint64(0) << qint64(10) << qint64(7) << qint64(7);
-        QTest::newRow("no limit") << qint64(0) << qint64(10) << qint64(10) << qint64(7) << qint64(7);
-        QTest::newRow("hostile limit") << (qint64(1) << 50) << qint64(20000) << qint64(1) << qint64(20000) << qint64(20000);
-        QTest::newRow("max limit, max units") << kMax << kMax << qint64(1) << qint64(3) << qint64(3);
-        QTest::newRow("max objects") << qint64(1000) << qint64(10) << kMax << qint64(100) << qint64(1);
-        QTest::newRow("max units wanted is 0") << qint64(1000) << qint64(10) << qint64(100) << qint64(0) << qint64(1);
+        QTest::newRow("regular") << qint64(1000) << qint64(10) << qint64(100) << qint64(500)
+                                 << qint64(90);
+        QTest::newRow("capped by what is left")
+            << qint64(1000) << qint64(10) << qint64(100) << qint64(20) << qint64(20);
+        QTest::newRow("never below one")
+            << qint64(10) << qint64(1) << qint64(1'000'000) << qint64(50) << qint64(1);
+        QTest::newRow("no objects: no division")
+            << qint64(1000) << qint64(10) << qint64(0) << qint64(7) << qint64(7);
+        QTest::newRow("no units") << qint64(1000) << qint64(0) << qint64(10) << qint64(7)
+                                  << qint64(7);
+        QTest::newRow("no limit") << qint64(0) << qint64(10) << qint64(10) << qint64(7)
+                                  << qint64(7);
+        QTest::newRow("hostile limit")
+            << (qint64(1) << 50) << qint64(20000) << qint64(1) << qint64(20000) << qint64(20000);
+        QTest::newRow("max limit, max units")
+            << kMax << kMax << qint64(1) << qint64(3) << qint64(3);
+        QTest::newRow("max objects")
+            << qint64(1000) << qint64(10) << kMax << qint64(100) << qint64(1);
+        QTest::newRow("max units wanted is 0")
+            << qint64(1000) << qint64(10) << qint64(100) << qint64(0) << qint64(1);
     }
     void unitsThatFit()
     {

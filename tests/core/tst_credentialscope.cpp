@@ -16,14 +16,30 @@ private slots:
         QTest::addColumn<QString>("url");
         QTest::addColumn<QString>("display"); // empty: no origin
         QTest::addColumn<QString>("hostField");
-        QTest::newRow("https") << "https://H.Test/r.git" << "https://h.test" << "h.test";
-        QTest::newRow("https port") << "https://h.test:8443/r.git" << "https://h.test:8443" << "h.test:8443";
-        QTest::newRow("http default port") << "http://h.test:80/r" << "http://h.test" << "h.test";
-        QTest::newRow("user ignored") << "https://alice:pw@h.test/r" << "https://h.test" << "h.test";
-        QTest::newRow("ipv6") << "http://[::1]:8080/r" << "http://[::1]:8080" << "[::1]:8080";
-        QTest::newRow("other scheme") << "ttphs://h.test:8443/x" << "" << "";
-        QTest::newRow("ssh") << "ssh://h.test/r" << "" << "";
-        QTest::newRow("no host") << "https:///r" << "" << "";
+        QTest::newRow("https") << "https://H.Test/r.git"
+                               << "https://h.test"
+                               << "h.test";
+        QTest::newRow("https port") << "https://h.test:8443/r.git"
+                                    << "https://h.test:8443"
+                                    << "h.test:8443";
+        QTest::newRow("http default port") << "http://h.test:80/r"
+                                           << "http://h.test"
+                                           << "h.test";
+        QTest::newRow("user ignored") << "https://alice:pw@h.test/r"
+                                      << "https://h.test"
+                                      << "h.test";
+        QTest::newRow("ipv6") << "http://[::1]:8080/r"
+                              << "http://[::1]:8080"
+                              << "[::1]:8080";
+        QTest::newRow("other scheme") << "ttphs://h.test:8443/x"
+                                      << ""
+                                      << "";
+        QTest::newRow("ssh") << "ssh://h.test/r"
+                             << ""
+                             << "";
+        QTest::newRow("no host") << "https:///r"
+                                 << ""
+                                 << "";
     }
     void origin()
     {
@@ -41,9 +57,12 @@ private slots:
 
     void portsMakeDifferentOrigins()
     {
-        QVERIFY(CredentialOrigin::fromUrl("http://h.test:8080/a") != CredentialOrigin::fromUrl("http://h.test:8081/a"));
-        QVERIFY(CredentialOrigin::fromUrl("http://h.test/a") != CredentialOrigin::fromUrl("https://h.test/a"));
-        QVERIFY(CredentialOrigin::fromUrl("https://h.test/a") == CredentialOrigin::fromUrl("https://h.test:443/b"));
+        QVERIFY(CredentialOrigin::fromUrl("http://h.test:8080/a")
+                != CredentialOrigin::fromUrl("http://h.test:8081/a"));
+        QVERIFY(CredentialOrigin::fromUrl("http://h.test/a")
+                != CredentialOrigin::fromUrl("https://h.test/a"));
+        QVERIFY(CredentialOrigin::fromUrl("https://h.test/a")
+                == CredentialOrigin::fromUrl("https://h.test:443/b"));
     }
 
     void unsafeFields()

@@ -17,10 +17,13 @@ namespace {
 std::string streamed(const std::string &in, size_t piece)
 {
     std::string out;
-    const bool ok = lfToCrlf(in.data(), in.size(), [&out](const char *p, size_t n) {
+    const bool ok = lfToCrlf(
+        in.data(), in.size(),
+        [&out](const char *p, size_t n) {
         out.append(p, n);
         return true;
-    }, piece);
+        },
+        piece);
     return ok ? out : std::string("<failed>");
 }
 
@@ -62,7 +65,8 @@ private slots:
     {
         int calls = 0;
         const std::string in(1000, '\n');
-        QVERIFY(!lfToCrlf(in.data(), in.size(), [&calls](const char *, size_t) { return ++calls < 3; }, 16));
+        QVERIFY(!lfToCrlf(
+            in.data(), in.size(), [&calls](const char *, size_t) { return ++calls < 3; }, 16));
         QCOMPARE(calls, 3);
     }
 
@@ -79,7 +83,9 @@ private slots:
         QTest::newRow("tabs and ESC") << QByteArray("\ta\x1b[0m\n");
         QTest::newRow("EOF character") << QByteArray("a\n\x1a");
         QTest::newRow("no LF") << QByteArray("abc");
-        QTest::newRow("UTF-8 BOM") << QByteArray("\xef\xbb\xbf" "a\n");
+        QTest::newRow("UTF-8 BOM") << QByteArray(
+            "\xef\xbb\xbf"
+            "a\n");
     }
 
     void decisionIsLibgit2s()
@@ -90,7 +96,7 @@ private slots:
         git_repository *repo = nullptr;
         QCOMPARE(git_repository_init(&repo, QFile::encodeName(dir.path()).constData(), 0), 0);
         const char *attributes[] = {"* text=auto eol=crlf\n", "* text eol=crlf\n", "* eol=crlf\n",
-                                    "* text=auto\n", "* -text\n", "* crlf\n"};
+                                    "* text=auto\n",          "* -text\n",         "* crlf\n"};
         for (const char *line : attributes) {
             QFile f(dir.filePath(".gitattributes"));
             QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
@@ -103,14 +109,16 @@ private slots:
             git_config_set_string(config, "core.autocrlf", "true");
             git_config_free(config);
             git_filter_list *filters = nullptr;
-            QCOMPARE(git_filter_list_load(&filters, repo, nullptr, "f.txt", GIT_FILTER_TO_WORKTREE, GIT_FILTER_DEFAULT),
+            QCOMPARE(git_filter_list_load(&filters, repo, nullptr, "f.txt", GIT_FILTER_TO_WORKTREE,
+                                          GIT_FILTER_DEFAULT),
                      0);
             if (!filters)
                 continue;
             const auto converts = [filters](const std::string &in, std::string *result) {
                 git_buf out = GIT_BUF_INIT;
                 const int rc = git_filter_list_apply_to_buffer(&out, filters, in.data(), in.size());
-                const std::string got = rc == 0 ? std::string(out.ptr, out.size) : std::string("<error>");
+                const std::string got = rc == 0 ? std::string(out.ptr, out.size)
+                                                : std::string("<error>");
                 git_buf_dispose(&out);
                 if (result)
                     *result = got;

@@ -21,9 +21,11 @@ private slots:
         QTest::addColumn<QByteArray>("expected");
 
         QTest::newRow("get, origin form")
-            << "http://example.test/repo.git/info/refs?service=git-upload-pack" << false << false << ""
-            << QByteArray("GET /repo.git/info/refs?service=git-upload-pack HTTP/1.1\r\nHost: example.test\r\n"
-                          "Accept: */*\r\n\r\n");
+            << "http://example.test/repo.git/info/refs?service=git-upload-pack" << false << false
+            << ""
+            << QByteArray(
+                   "GET /repo.git/info/refs?service=git-upload-pack HTTP/1.1\r\nHost: example.test\r\n"
+                   "Accept: */*\r\n\r\n");
         QTest::newRow("default https port is not named")
             << "https://example.test:443/r" << false << false << ""
             << QByteArray("GET /r HTTP/1.1\r\nHost: example.test\r\nAccept: */*\r\n\r\n");
@@ -38,18 +40,21 @@ private slots:
             << QByteArray("GET / HTTP/1.1\r\nHost: example.test\r\nAccept: */*\r\n\r\n");
         QTest::newRow("post has its length and body")
             << "http://example.test/r/git-upload-pack" << true << false << ""
-            << QByteArray("POST /r/git-upload-pack HTTP/1.1\r\nHost: example.test\r\nAccept: */*\r\n"
-                          "Content-Length: 4\r\n\r\n0000");
+            << QByteArray(
+                   "POST /r/git-upload-pack HTTP/1.1\r\nHost: example.test\r\nAccept: */*\r\n"
+                   "Content-Length: 4\r\n\r\n0000");
         QTest::newRow("absolute form through a proxy carries the proxy's login")
             << "http://example.test/r" << false << true << "pu"
-            << QByteArray("GET http://example.test/r HTTP/1.1\r\nHost: example.test\r\nAccept: */*\r\n"
-                          "Proxy-Authorization: Basic cHU6cHc=\r\n\r\n");
+            << QByteArray(
+                   "GET http://example.test/r HTTP/1.1\r\nHost: example.test\r\nAccept: */*\r\n"
+                   "Proxy-Authorization: Basic cHU6cHc=\r\n\r\n");
         QTest::newRow("origin form never carries the proxy's login")
             << "http://example.test/r" << false << false << "pu"
             << QByteArray("GET /r HTTP/1.1\r\nHost: example.test\r\nAccept: */*\r\n\r\n");
         QTest::newRow("fragment is not sent")
             << "http://example.test/r#frag" << false << true << ""
-            << QByteArray("GET http://example.test/r HTTP/1.1\r\nHost: example.test\r\nAccept: */*\r\n\r\n");
+            << QByteArray(
+                   "GET http://example.test/r HTTP/1.1\r\nHost: example.test\r\nAccept: */*\r\n\r\n");
     }
 
     void requestBytes()
@@ -84,15 +89,19 @@ private slots:
         QTest::addColumn<QString>("proxyUser");
         QTest::addColumn<QByteArray>("expected");
         QTest::newRow("default port named")
-            << "https://example.test/r" << ""
+            << "https://example.test/r"
+            << ""
             << QByteArray("CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n");
         QTest::newRow("with login")
-            << "https://example.test:8443/r" << "pu"
-            << QByteArray("CONNECT example.test:8443 HTTP/1.1\r\nHost: example.test:8443\r\n"
-                          "Proxy-Authorization: Basic cHU6cHc=\r\n\r\n");
-        QTest::newRow("ipv6")
-            << "https://[::1]/r" << ""
-            << QByteArray("CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]:443\r\n\r\n");
+            << "https://example.test:8443/r"
+            << "pu"
+            << QByteArray(
+                   "CONNECT example.test:8443 HTTP/1.1\r\nHost: example.test:8443\r\n"
+                   "Proxy-Authorization: Basic cHU6cHc=\r\n\r\n");
+        QTest::newRow("ipv6") << "https://[::1]/r"
+                              << ""
+                              << QByteArray(
+                                     "CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]:443\r\n\r\n");
     }
 
     void connectRequest()

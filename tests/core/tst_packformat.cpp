@@ -29,8 +29,8 @@ QByteArray deflated(const QByteArray &in)
 {
     uLongf size = compressBound(static_cast<uLong>(in.size()));
     QByteArray out(static_cast<qsizetype>(size), Qt::Uninitialized);
-    compress(reinterpret_cast<Bytef *>(out.data()), &size, reinterpret_cast<const Bytef *>(in.constData()),
-             static_cast<uLong>(in.size()));
+    compress(reinterpret_cast<Bytef *>(out.data()), &size,
+             reinterpret_cast<const Bytef *>(in.constData()), static_cast<uLong>(in.size()));
     out.truncate(static_cast<qsizetype>(size));
     return out;
 }
@@ -44,7 +44,8 @@ const unsigned char *bytes(const QByteArray &a)
 bool parse(PackParser &parser, const QByteArray &pack, int piece = 7)
 {
     for (qsizetype at = 0; at < pack.size(); at += piece)
-        if (!parser.feed(pack.constData() + at, static_cast<size_t>(std::min<qsizetype>(piece, pack.size() - at))))
+        if (!parser.feed(pack.constData() + at,
+                         static_cast<size_t>(std::min<qsizetype>(piece, pack.size() - at))))
             return false;
     return parser.finish();
 }
@@ -76,32 +77,55 @@ private slots:
         QTest::addColumn<QByteArray>("result");
         const QByteArray base("0123456789");
         using H = HostilePack;
-        QTest::newRow("copy and insert") << base << H::deltaHeader(10, 7) + H::copyOp(2, 3) + H::insertOp("abcd")
-                                         << DeltaError::None << QByteArray("234abcd");
-        QTest::newRow("empty result") << base << H::deltaHeader(10, 0) << DeltaError::None << QByteArray();
-        QTest::newRow("size 0 copies 64 KiB") << QByteArray(0x10000, 'z') << H::deltaHeader(0x10000, 0x10000) + QByteArray(1, char(0x80))
-                                              << DeltaError::None << QByteArray(0x10000, 'z');
+        QTest::newRow("copy and insert")
+            << base << H::deltaHeader(10, 7) + H::copyOp(2, 3) + H::insertOp("abcd")
+            << DeltaError::None << QByteArray("234abcd");
+        QTest::newRow("empty result")
+            << base << H::deltaHeader(10, 0) << DeltaError::None << QByteArray();
+        QTest::newRow("size 0 copies 64 KiB")
+            << QByteArray(0x10000, 'z')
+            << H::deltaHeader(0x10000, 0x10000) + QByteArray(1, char(0x80)) << DeltaError::None
+            << QByteArray(0x10000, 'z');
         QTest::newRow("no header") << base << QByteArray() << DeltaError::Truncated << QByteArray();
-        QTest::newRow("varint runs off the end") << base << QByteArray("\x8a\x80", 2) << DeltaError::Truncated << QByteArray();
-        QTest::newRow("varint over 64 bits") << base << QByteArray(11, char(0xff)) + QByteArray(1, '\x01') << DeltaError::Truncated << QByteArray();
-        QTest::newRow("source size mismatch") << base << H::deltaHeader(11, 1) + H::insertOp("a") << DeltaError::SourceMismatch << QByteArray();
-        QTest::newRow("declares 16 GiB") << base << H::deltaHeader(10, quint64(16) << 30) + H::copyOp(0, 10)
-                                         << DeltaError::TooLarge << QByteArray();
-        QTest::newRow("declares 2 GiB + 1") << base << H::deltaHeader(10, (quint64(2) << 30) + 1) + H::copyOp(0, 10)
-                                            << DeltaError::TooLarge << QByteArray();
-        QTest::newRow("declares 2^64-1") << base << H::deltaHeader(10, ~quint64(0)) << DeltaError::TooLarge << QByteArray();
-        QTest::newRow("copy past the base") << base << H::deltaHeader(10, 5) + H::copyOp(8, 5) << DeltaError::CopyOutOfRange << QByteArray();
-        QTest::newRow("copy offset wraps") << base << H::deltaHeader(10, 5) + H::copyOp(0xffffffff, 5)
-                                           << DeltaError::CopyOutOfRange << QByteArray();
-        QTest::newRow("copy past the result") << base << H::deltaHeader(10, 3) + H::copyOp(0, 5) << DeltaError::TargetOverflow << QByteArray();
-        QTest::newRow("insert past the result") << base << H::deltaHeader(10, 3) + H::insertOp("abcd")
-                                                << DeltaError::TargetOverflow << QByteArray();
-        QTest::newRow("insert runs off the end") << base << H::deltaHeader(10, 4) + QByteArray("\x04" "ab", 3)
+        QTest::newRow("varint runs off the end")
+            << base << QByteArray("\x8a\x80", 2) << DeltaError::Truncated << QByteArray();
+        QTest::newRow("varint over 64 bits")
+            << base << QByteArray(11, char(0xff)) + QByteArray(1, '\x01') << DeltaError::Truncated
+            << QByteArray();
+        QTest::newRow("source size mismatch") << base << H::deltaHeader(11, 1) + H::insertOp("a")
+                                              << DeltaError::SourceMismatch << QByteArray();
+        QTest::newRow("declares 16 GiB")
+            << base << H::deltaHeader(10, quint64(16) << 30) + H::copyOp(0, 10)
+            << DeltaError::TooLarge << QByteArray();
+        QTest::newRow("declares 2 GiB + 1")
+            << base << H::deltaHeader(10, (quint64(2) << 30) + 1) + H::copyOp(0, 10)
+            << DeltaError::TooLarge << QByteArray();
+        QTest::newRow("declares 2^64-1")
+            << base << H::deltaHeader(10, ~quint64(0)) << DeltaError::TooLarge << QByteArray();
+        QTest::newRow("copy past the base") << base << H::deltaHeader(10, 5) + H::copyOp(8, 5)
+                                            << DeltaError::CopyOutOfRange << QByteArray();
+        QTest::newRow("copy offset wraps")
+            << base << H::deltaHeader(10, 5) + H::copyOp(0xffffffff, 5)
+            << DeltaError::CopyOutOfRange << QByteArray();
+        QTest::newRow("copy past the result") << base << H::deltaHeader(10, 3) + H::copyOp(0, 5)
+                                              << DeltaError::TargetOverflow << QByteArray();
+        QTest::newRow("insert past the result")
+            << base << H::deltaHeader(10, 3) + H::insertOp("abcd") << DeltaError::TargetOverflow
+            << QByteArray();
+        QTest::newRow("insert runs off the end") << base
+                                                 << H::deltaHeader(10, 4)
+                                                        + QByteArray(
+                                                            "\x04"
+                                                            "ab",
+                                                            3)
                                                  << DeltaError::Truncated << QByteArray();
-        QTest::newRow("copy args run off the end") << base << H::deltaHeader(10, 4) + QByteArray("\x91\x01", 2)
-                                                   << DeltaError::Truncated << QByteArray();
-        QTest::newRow("reserved opcode") << base << H::deltaHeader(10, 4) + QByteArray(1, '\0') << DeltaError::ReservedOpcode << QByteArray();
-        QTest::newRow("short result") << base << H::deltaHeader(10, 8) + H::copyOp(0, 4) << DeltaError::ShortResult << QByteArray();
+        QTest::newRow("copy args run off the end")
+            << base << H::deltaHeader(10, 4) + QByteArray("\x91\x01", 2) << DeltaError::Truncated
+            << QByteArray();
+        QTest::newRow("reserved opcode") << base << H::deltaHeader(10, 4) + QByteArray(1, '\0')
+                                         << DeltaError::ReservedOpcode << QByteArray();
+        QTest::newRow("short result") << base << H::deltaHeader(10, 8) + H::copyOp(0, 4)
+                                      << DeltaError::ShortResult << QByteArray();
     }
 
     void applyDelta()
@@ -113,12 +137,14 @@ private slots:
         Bytes out;
         QElapsedTimer t;
         t.start();
-        QCOMPARE(repodeck::core::git::pack::applyDelta(bytes(base), size_t(base.size()), bytes(delta), size_t(delta.size()),
+        QCOMPARE(repodeck::core::git::pack::applyDelta(bytes(base), size_t(base.size()),
+                                                       bytes(delta), size_t(delta.size()),
                                                        kMaxObjectSize, out),
                  error);
         QVERIFY(t.elapsed() < 1000); // a declared size never costs time
         if (error == DeltaError::None)
-            QCOMPARE(QByteArray(reinterpret_cast<const char *>(out.data()), qsizetype(out.size())), result);
+            QCOMPARE(QByteArray(reinterpret_cast<const char *>(out.data()), qsizetype(out.size())),
+                     result);
     }
 
     void inflateEntry_data()
@@ -131,8 +157,10 @@ private slots:
         QTest::newRow("empty object") << deflated({}) << quint64(0) << true;
         QTest::newRow("declared larger") << deflated(text) << quint64(text.size() + 1) << false;
         QTest::newRow("declared smaller") << deflated(text) << quint64(text.size() - 1) << false;
-        QTest::newRow("bomb behind a small size") << deflated(QByteArray(1 << 24, '\0')) << quint64(16) << false;
-        QTest::newRow("truncated stream") << deflated(text).left(10) << quint64(text.size()) << false;
+        QTest::newRow("bomb behind a small size")
+            << deflated(QByteArray(1 << 24, '\0')) << quint64(16) << false;
+        QTest::newRow("truncated stream")
+            << deflated(text).left(10) << quint64(text.size()) << false;
         QTest::newRow("not zlib") << QByteArray("garbage garbage") << quint64(4) << false;
         QTest::newRow("over the object limit") << deflated(text) << (kMaxObjectSize + 1) << false;
     }
@@ -143,7 +171,9 @@ private slots:
         QFETCH(quint64, size);
         QFETCH(bool, ok);
         Bytes out;
-        QCOMPARE(repodeck::core::git::pack::inflateEntry(bytes(stream), size_t(stream.size()), size, out), ok);
+        QCOMPARE(repodeck::core::git::pack::inflateEntry(bytes(stream), size_t(stream.size()), size,
+                                                         out),
+                 ok);
     }
 
     void parser_data()
@@ -161,24 +191,34 @@ private slots:
         QByteArray flipped = good;
         flipped[flipped.size() - 1] = char(flipped[flipped.size() - 1] ^ 1);
         QTest::newRow("bad checksum") << flipped << "trailer mismatch";
-        QTest::newRow("data after the checksum") << good + "x" << "after its checksum";
+        QTest::newRow("data after the checksum") << good + "x"
+                                                 << "after its checksum";
         // Hand-made headers: a 3 GiB blob, a bomb, bad bases, a bad type.
         auto withEntry = [](const QByteArray &entry, quint32 count = 1) {
             QByteArray p("PACK\0\0\0\2", 8);
-            p.append(char(count >> 24)).append(char(count >> 16)).append(char(count >> 8)).append(char(count));
+            p.append(char(count >> 24))
+                .append(char(count >> 16))
+                .append(char(count >> 8))
+                .append(char(count));
             p += entry;
             return p + QCryptographicHash::hash(p, QCryptographicHash::Sha1);
         };
         // type blob (3), size 3 GiB = 0xC0000000: 4 low bits 0, then 7-bit groups.
-        QTest::newRow("object over 2 GiB") << withEntry(QByteArray("\xb0\x80\x80\x80\x80\x03", 6) + deflated("x"))
-                                           << "over the limit";
-        QTest::newRow("zlib bomb") << withEntry(QByteArray("\x3a", 1) + deflated(QByteArray(1 << 24, '\0')))
-                                   << "larger than its header";
-        QTest::newRow("offset base before the start") << withEntry(QByteArray("\x61\x7f", 2) + deflated("x")) << "before the pack start";
-        QTest::newRow("offset base not an object") << withEntry(QByteArray("\x31", 1) + deflated("a") + QByteArray("\x61\x01", 2) + deflated("x"), 2)
+        QTest::newRow("object over 2 GiB")
+            << withEntry(QByteArray("\xb0\x80\x80\x80\x80\x03", 6) + deflated("x"))
+            << "over the limit";
+        QTest::newRow("zlib bomb")
+            << withEntry(QByteArray("\x3a", 1) + deflated(QByteArray(1 << 24, '\0')))
+            << "larger than its header";
+        QTest::newRow("offset base before the start")
+            << withEntry(QByteArray("\x61\x7f", 2) + deflated("x")) << "before the pack start";
+        QTest::newRow("offset base not an object") << withEntry(
+            QByteArray("\x31", 1) + deflated("a") + QByteArray("\x61\x01", 2) + deflated("x"), 2)
                                                    << "not an object";
-        QTest::newRow("type 5") << withEntry(QByteArray("\x51", 1) + deflated("x")) << "unknown object type 5";
-        QTest::newRow("size varint too long") << withEntry(QByteArray(12, char(0xbf)) + QByteArray(1, '\x01')) << "size too large";
+        QTest::newRow("type 5") << withEntry(QByteArray("\x51", 1) + deflated("x"))
+                                << "unknown object type 5";
+        QTest::newRow("size varint too long")
+            << withEntry(QByteArray(12, char(0xbf)) + QByteArray(1, '\x01')) << "size too large";
     }
 
     void parser()
@@ -199,13 +239,15 @@ private slots:
     void hostilePacks_data()
     {
         QTest::addColumn<QByteArray>("pack");
-        QTest::addColumn<QString>("error");       // of the resolver; empty: resolves
+        QTest::addColumn<QString>("error"); // of the resolver; empty: resolves
         QTest::addColumn<bool>("duplicate");
-        QTest::addColumn<int>("missing");          // bases a thin pack expects from the repository
-        QTest::newRow("112-byte loop pack") << HostilePack::loopPack() << "rebuilds its own base" << false << 1;
+        QTest::addColumn<int>("missing"); // bases a thin pack expects from the repository
+        QTest::newRow("112-byte loop pack")
+            << HostilePack::loopPack() << "rebuilds its own base" << false << 1;
         QTest::newRow("missing base") << HostilePack::missingBasePack() << QString() << false << 1;
         QTest::newRow("duplicate") << HostilePack::duplicatePack() << QString() << true << 0;
-        QTest::newRow("16 GiB declared") << HostilePack::hugeDeclaredDeltaPack() << "larger than 2 GiB" << false << 0;
+        QTest::newRow("16 GiB declared")
+            << HostilePack::hugeDeclaredDeltaPack() << "larger than 2 GiB" << false << 0;
     }
 
     void hostilePacks()
@@ -269,13 +311,18 @@ private slots:
         QTest::addColumn<int>("error");
         QTest::addColumn<QString>("contains");
         QTest::addColumn<int>("category");
-        QTest::newRow("ENOSPC") << ENOSPC << "No space left on device" << int(repodeck::core::ErrorCategory::Local);
+        QTest::newRow("ENOSPC") << ENOSPC << "No space left on device"
+                                << int(repodeck::core::ErrorCategory::Local);
 #ifdef EDQUOT
-        QTest::newRow("EDQUOT") << EDQUOT << "Disk quota exceeded" << int(repodeck::core::ErrorCategory::Local);
+        QTest::newRow("EDQUOT") << EDQUOT << "Disk quota exceeded"
+                                << int(repodeck::core::ErrorCategory::Local);
 #endif
-        QTest::newRow("EACCES") << EACCES << "in the folder /srv/repos/x/.git/objects/pack" << int(repodeck::core::ErrorCategory::Local);
-        QTest::newRow("EROFS") << EROFS << "in the folder /srv/repos/x/.git/objects/pack" << int(repodeck::core::ErrorCategory::Local);
-        QTest::newRow("EIO") << EIO << "Input/output error" << int(repodeck::core::ErrorCategory::Local);
+        QTest::newRow("EACCES") << EACCES << "in the folder /srv/repos/x/.git/objects/pack"
+                                << int(repodeck::core::ErrorCategory::Local);
+        QTest::newRow("EROFS") << EROFS << "in the folder /srv/repos/x/.git/objects/pack"
+                               << int(repodeck::core::ErrorCategory::Local);
+        QTest::newRow("EIO") << EIO << "Input/output error"
+                             << int(repodeck::core::ErrorCategory::Local);
     }
 
     void ioFailureMessages()
@@ -283,7 +330,9 @@ private slots:
         QFETCH(int, error);
         QFETCH(QString, contains);
         QFETCH(int, category);
-        const IoFailure f{error, QStringLiteral("/srv/repos/x/.git/objects/pack/tmp_repodeck_1.pack"), QStringLiteral("write")};
+        const IoFailure f{error,
+                          QStringLiteral("/srv/repos/x/.git/objects/pack/tmp_repodeck_1.pack"),
+                          QStringLiteral("write")};
         QVERIFY2(f.message().contains(contains), qPrintable(f.message()));
         QCOMPARE(f.raise(), -1);
         repodeck::core::FailureInput in;
@@ -308,17 +357,28 @@ private slots:
         const QByteArray c = "third: " + b;
         const QByteArray pack = H::build({
             H::Entry{H::Blob, a, {}, -1, 0},
-            H::Entry{H::OfsDelta, H::deltaHeader(quint64(a.size()), quint64(b.size())) + H::copyAll(quint64(a.size())) + H::insertOp("second line\n"), {}, 0, 0},
-            H::Entry{H::RefDelta, H::deltaHeader(quint64(b.size()), quint64(c.size())) + H::insertOp("third: ") + H::copyAll(quint64(b.size())), H::objectId(H::Blob, b), -1, 0},
+            H::Entry{H::OfsDelta,
+                     H::deltaHeader(quint64(a.size()), quint64(b.size()))
+                         + H::copyAll(quint64(a.size())) + H::insertOp("second line\n"),
+                     {},
+                     0,
+                     0},
+            H::Entry{H::RefDelta,
+                     H::deltaHeader(quint64(b.size()), quint64(c.size())) + H::insertOp("third: ")
+                         + H::copyAll(quint64(b.size())),
+                     H::objectId(H::Blob, b), -1, 0},
         });
         PackParser parser;
         QVERIFY(parse(parser, pack));
         DeltaResolver resolver(bytes(pack), size_t(pack.size()), parser.entries(), {});
         QCOMPARE(resolver.run(rootsOf(parser.entries())), 0);
         const auto &e = parser.entries();
-        QCOMPARE(QByteArray(reinterpret_cast<const char *>(e.oid(0).id), 20), H::objectId(H::Blob, a));
-        QCOMPARE(QByteArray(reinterpret_cast<const char *>(e.oid(1).id), 20), H::objectId(H::Blob, b));
-        QCOMPARE(QByteArray(reinterpret_cast<const char *>(e.oid(2).id), 20), H::objectId(H::Blob, c));
+        QCOMPARE(QByteArray(reinterpret_cast<const char *>(e.oid(0).id), 20),
+                 H::objectId(H::Blob, a));
+        QCOMPARE(QByteArray(reinterpret_cast<const char *>(e.oid(1).id), 20),
+                 H::objectId(H::Blob, b));
+        QCOMPARE(QByteArray(reinterpret_cast<const char *>(e.oid(2).id), 20),
+                 H::objectId(H::Blob, c));
         QByteArray idx;
         QString why;
         QVERIFY(buildIndex(e, parser.trailer(), &idx, &why));
@@ -369,17 +429,26 @@ private slots:
         QTest::addColumn<quint64>("diskBudget");
         QTest::addColumn<QString>("error");
         const quint64 mib = quint64(1) << 20;
-        QTest::newRow("binary tree, 64 KiB objects") << HostilePack::binaryTreePack(6, 64 << 10) << (quint64(1) << 40) << QString();
-        QTest::newRow("binary tree, tight disk budget") << HostilePack::binaryTreePack(6, 64 << 10) << quint64(65 << 10) << QString();
-        QTest::newRow("amplification chain") << HostilePack::amplificationPack(6, 256 << 10) << (quint64(1) << 40) << QString();
-        QTest::newRow("chained 3 x 4 MiB") << HostilePack::chainedHugeDeltaPack(3, 4 * mib) << (quint64(1) << 40) << QString();
-        QTest::newRow("siblings 3 x 4 MiB") << HostilePack::siblingHugeDeltasPack(3, 4 * mib) << (quint64(1) << 40) << QString();
-        QTest::newRow("ref deltas, loop") << HostilePack::loopPack() << (quint64(1) << 40) << "rebuilds its own base";
-        QTest::newRow("copies beyond its base") << HostilePack::farCopyDeltaPack(4 * mib) << (quint64(1) << 40)
-                                                << "copies from beyond its base";
-        QTest::newRow("makes less than declared") << HostilePack::shortDeltaPack(4 * mib) << (quint64(1) << 40)
-                                                  << "produces less than it declares";
-        QTest::newRow("16 GiB declared") << HostilePack::hugeDeclaredDeltaPack() << (quint64(1) << 40) << "larger than 2 GiB";
+        QTest::newRow("binary tree, 64 KiB objects")
+            << HostilePack::binaryTreePack(6, 64 << 10) << (quint64(1) << 40) << QString();
+        QTest::newRow("binary tree, tight disk budget")
+            << HostilePack::binaryTreePack(6, 64 << 10) << quint64(65 << 10) << QString();
+        QTest::newRow("amplification chain")
+            << HostilePack::amplificationPack(6, 256 << 10) << (quint64(1) << 40) << QString();
+        QTest::newRow("chained 3 x 4 MiB")
+            << HostilePack::chainedHugeDeltaPack(3, 4 * mib) << (quint64(1) << 40) << QString();
+        QTest::newRow("siblings 3 x 4 MiB")
+            << HostilePack::siblingHugeDeltasPack(3, 4 * mib) << (quint64(1) << 40) << QString();
+        QTest::newRow("ref deltas, loop")
+            << HostilePack::loopPack() << (quint64(1) << 40) << "rebuilds its own base";
+        QTest::newRow("copies beyond its base")
+            << HostilePack::farCopyDeltaPack(4 * mib) << (quint64(1) << 40)
+            << "copies from beyond its base";
+        QTest::newRow("makes less than declared")
+            << HostilePack::shortDeltaPack(4 * mib) << (quint64(1) << 40)
+            << "produces less than it declares";
+        QTest::newRow("16 GiB declared")
+            << HostilePack::hugeDeclaredDeltaPack() << (quint64(1) << 40) << "larger than 2 GiB";
     }
     void streamingMatchesMemory()
     {
@@ -387,7 +456,8 @@ private slots:
         QFETCH(quint64, diskBudget);
         QFETCH(QString, error);
         QTemporaryDir spill;
-        auto run = [&](bool streamed, PackTable *out, QString *why, quint64 *count, quint64 *rebuilt) {
+        auto run =
+            [&](bool streamed, PackTable *out, QString *why, quint64 *count, quint64 *rebuilt) {
             PackParser parser;
             QVERIFY2(parse(parser, pack, 1 << 16), qPrintable(parser.error()));
             ResolveOptions options;
@@ -437,7 +507,8 @@ private slots:
         DeltaResolver resolver(bytes(pack), size_t(pack.size()), parser.entries(), {});
         QCOMPARE(resolver.run(rootsOf(parser.entries())), 0);
         QCOMPARE(resolver.unresolvedCount(), size_t(0));
-        QVERIFY2(resolver.peakHeldBytes() <= quint64(3 * object), qPrintable(QString::number(resolver.peakHeldBytes())));
+        QVERIFY2(resolver.peakHeldBytes() <= quint64(3 * object),
+                 qPrintable(QString::number(resolver.peakHeldBytes())));
     }
 
     // A callback's non-zero stops the workers and is the result.

@@ -24,7 +24,8 @@ double epoch(const QDateTime &t)
     return t.toMSecsSinceEpoch() / 1000.0;
 }
 
-RepoSpec repo(const QString &name, RepoMode mode = RepoMode::WorkingCopy, const QString &policy = "default")
+RepoSpec repo(const QString &name, RepoMode mode = RepoMode::WorkingCopy,
+              const QString &policy = "default")
 {
     RepoSpec r;
     r.name = name;
@@ -55,8 +56,10 @@ MetricsSnapshot snapshot()
     s.now = kNow;
     s.runDurationMs = 12'500;
     s.runFinished = true;
-    s.repositories = {repo("stale", RepoMode::WorkingCopy, "fresh6h"), repo("fresh", RepoMode::WorkingCopy, "fresh6h"),
-                      repo("broken"), repo("never", RepoMode::WorkingCopy, "fresh6h"), repo("mirror", RepoMode::Mirror)};
+    s.repositories = {repo("stale", RepoMode::WorkingCopy, "fresh6h"),
+                      repo("fresh", RepoMode::WorkingCopy, "fresh6h"), repo("broken"),
+                      repo("never", RepoMode::WorkingCopy, "fresh6h"),
+                      repo("mirror", RepoMode::Mirror)};
     RetryPolicy sixHours = RetryPolicy::defaults();
     sixHours.name = "fresh6h";
     sixHours.staleAfter = Millis(6 * 3600 * 1000);
@@ -67,7 +70,8 @@ MetricsSnapshot snapshot()
     fresh.lastAttempt = kNow.addSecs(-3600);
     fresh.lastSuccess = kNow.addSecs(-3590);
     fresh.attempts = 2;
-    fresh.timeline << attempt(1, kNow.addSecs(-3600), 2000, 100, false) << attempt(2, kNow.addSecs(-3596), 6000, 200, true);
+    fresh.timeline << attempt(1, kNow.addSecs(-3600), 2000, 100, false)
+                   << attempt(2, kNow.addSecs(-3596), 6000, 200, true);
     s.states.setState("fresh", fresh);
 
     RepoState stale;
@@ -121,43 +125,76 @@ private slots:
         QTest::addColumn<QString>("metric");
         QTest::addColumn<QString>("labels");
         QTest::addColumn<double>("expected");
-        QTest::newRow("last success") << "repodeck_repo_last_success_timestamp_seconds" << "repo=fresh,mode=working_copy"
-                                      << epoch(kNow.addSecs(-3590));
-        QTest::newRow("last success, never") << "repodeck_repo_last_success_timestamp_seconds" << "repo=never" << 0.0;
-        QTest::newRow("last success, failed") << "repodeck_repo_last_success_timestamp_seconds" << "repo=broken" << 0.0;
-        QTest::newRow("last attempt") << "repodeck_repo_last_attempt_timestamp_seconds" << "repo=broken"
-                                      << epoch(kNow.addSecs(-60));
-        QTest::newRow("last attempt, never") << "repodeck_repo_last_attempt_timestamp_seconds" << "repo=never" << 0.0;
-        QTest::newRow("outcome, current") << "repodeck_repo_outcome" << "repo=fresh,outcome=cloned" << 1.0;
-        QTest::newRow("outcome, another") << "repodeck_repo_outcome" << "repo=fresh,outcome=failed" << 0.0;
-        QTest::newRow("outcome, mirror") << "repodeck_repo_outcome" << "repo=mirror,mode=mirror,outcome=up_to_date" << 1.0;
-        QTest::newRow("outcome, never synced") << "repodeck_repo_outcome" << "repo=never,outcome=cloned" << 0.0;
-        QTest::newRow("failure info") << "repodeck_repo_last_failure_info" << "repo=broken,category=timeout" << 1.0;
-        QTest::newRow("consecutive failures") << "repodeck_repo_consecutive_failures" << "repo=broken" << 3.0;
-        QTest::newRow("consecutive failures, none") << "repodeck_repo_consecutive_failures" << "repo=fresh" << 0.0;
-        QTest::newRow("attempts") << "repodeck_repo_last_sync_attempts" << "repo=broken" << 5.0;
-        QTest::newRow("bytes, every attempt") << "repodeck_repo_last_sync_received_bytes" << "repo=fresh" << 300.0;
-        QTest::newRow("bytes, no timeline") << "repodeck_repo_last_sync_received_bytes" << "repo=mirror" << 0.0;
+        QTest::newRow("last success")
+            << "repodeck_repo_last_success_timestamp_seconds"
+            << "repo=fresh,mode=working_copy" << epoch(kNow.addSecs(-3590));
+        QTest::newRow("last success, never") << "repodeck_repo_last_success_timestamp_seconds"
+                                             << "repo=never" << 0.0;
+        QTest::newRow("last success, failed") << "repodeck_repo_last_success_timestamp_seconds"
+                                              << "repo=broken" << 0.0;
+        QTest::newRow("last attempt") << "repodeck_repo_last_attempt_timestamp_seconds"
+                                      << "repo=broken" << epoch(kNow.addSecs(-60));
+        QTest::newRow("last attempt, never") << "repodeck_repo_last_attempt_timestamp_seconds"
+                                             << "repo=never" << 0.0;
+        QTest::newRow("outcome, current") << "repodeck_repo_outcome"
+                                          << "repo=fresh,outcome=cloned" << 1.0;
+        QTest::newRow("outcome, another") << "repodeck_repo_outcome"
+                                          << "repo=fresh,outcome=failed" << 0.0;
+        QTest::newRow("outcome, mirror") << "repodeck_repo_outcome"
+                                         << "repo=mirror,mode=mirror,outcome=up_to_date" << 1.0;
+        QTest::newRow("outcome, never synced") << "repodeck_repo_outcome"
+                                               << "repo=never,outcome=cloned" << 0.0;
+        QTest::newRow("failure info") << "repodeck_repo_last_failure_info"
+                                      << "repo=broken,category=timeout" << 1.0;
+        QTest::newRow("consecutive failures") << "repodeck_repo_consecutive_failures"
+                                              << "repo=broken" << 3.0;
+        QTest::newRow("consecutive failures, none") << "repodeck_repo_consecutive_failures"
+                                                    << "repo=fresh" << 0.0;
+        QTest::newRow("attempts") << "repodeck_repo_last_sync_attempts"
+                                  << "repo=broken" << 5.0;
+        QTest::newRow("bytes, every attempt") << "repodeck_repo_last_sync_received_bytes"
+                                              << "repo=fresh" << 300.0;
+        QTest::newRow("bytes, no timeline") << "repodeck_repo_last_sync_received_bytes"
+                                            << "repo=mirror" << 0.0;
         // From the first attempt's start to the last one's end: 4 s + 6 s.
-        QTest::newRow("duration") << "repodeck_repo_last_sync_duration_seconds" << "repo=fresh" << 10.0;
-        QTest::newRow("duration, one attempt") << "repodeck_repo_last_sync_duration_seconds" << "repo=stale" << 1.5;
-        QTest::newRow("stale") << "repodeck_repo_stale" << "repo=stale" << 1.0;
-        QTest::newRow("not stale") << "repodeck_repo_stale" << "repo=fresh" << 0.0;
-        QTest::newRow("never synced is stale") << "repodeck_repo_stale" << "repo=never" << 1.0;
-        QTest::newRow("no target, never stale") << "repodeck_repo_stale" << "repo=broken" << 0.0;
-        QTest::newRow("stale after") << "repodeck_repo_stale_after_seconds" << "repo=fresh" << 21600.0;
-        QTest::newRow("stale after, none") << "repodeck_repo_stale_after_seconds" << "repo=broken" << 0.0;
-        QTest::newRow("breaker, current") << "repodeck_host_breaker_state" << "host=example.test,state=open" << 1.0;
-        QTest::newRow("breaker, another") << "repodeck_host_breaker_state" << "host=example.test,state=closed" << 0.0;
-        QTest::newRow("breaker, with port") << "repodeck_host_breaker_state" << "host=other.test:8443,state=closed" << 1.0;
-        QTest::newRow("failed attempts") << "repodeck_run_failed_attempts" << "category=timeout" << 5.0;
-        QTest::newRow("failed attempts, none") << "repodeck_run_failed_attempts" << "category=tls" << 0.0;
-        QTest::newRow("run attempts") << "repodeck_run_attempts" << "" << 8.0;
-        QTest::newRow("run retries") << "repodeck_run_retries" << "" << 5.0;
-        QTest::newRow("run repositories") << "repodeck_run_repositories" << "" << 5.0;
-        QTest::newRow("run duration") << "repodeck_run_duration_seconds" << "" << 12.5;
-        QTest::newRow("run finished") << "repodeck_run_finished" << "" << 1.0;
-        QTest::newRow("written at") << "repodeck_run_timestamp_seconds" << "" << epoch(kNow);
+        QTest::newRow("duration") << "repodeck_repo_last_sync_duration_seconds"
+                                  << "repo=fresh" << 10.0;
+        QTest::newRow("duration, one attempt") << "repodeck_repo_last_sync_duration_seconds"
+                                               << "repo=stale" << 1.5;
+        QTest::newRow("stale") << "repodeck_repo_stale"
+                               << "repo=stale" << 1.0;
+        QTest::newRow("not stale") << "repodeck_repo_stale"
+                                   << "repo=fresh" << 0.0;
+        QTest::newRow("never synced is stale") << "repodeck_repo_stale"
+                                               << "repo=never" << 1.0;
+        QTest::newRow("no target, never stale") << "repodeck_repo_stale"
+                                                << "repo=broken" << 0.0;
+        QTest::newRow("stale after") << "repodeck_repo_stale_after_seconds"
+                                     << "repo=fresh" << 21600.0;
+        QTest::newRow("stale after, none") << "repodeck_repo_stale_after_seconds"
+                                           << "repo=broken" << 0.0;
+        QTest::newRow("breaker, current") << "repodeck_host_breaker_state"
+                                          << "host=example.test,state=open" << 1.0;
+        QTest::newRow("breaker, another") << "repodeck_host_breaker_state"
+                                          << "host=example.test,state=closed" << 0.0;
+        QTest::newRow("breaker, with port") << "repodeck_host_breaker_state"
+                                            << "host=other.test:8443,state=closed" << 1.0;
+        QTest::newRow("failed attempts") << "repodeck_run_failed_attempts"
+                                         << "category=timeout" << 5.0;
+        QTest::newRow("failed attempts, none") << "repodeck_run_failed_attempts"
+                                               << "category=tls" << 0.0;
+        QTest::newRow("run attempts") << "repodeck_run_attempts"
+                                      << "" << 8.0;
+        QTest::newRow("run retries") << "repodeck_run_retries"
+                                     << "" << 5.0;
+        QTest::newRow("run repositories") << "repodeck_run_repositories"
+                                          << "" << 5.0;
+        QTest::newRow("run duration") << "repodeck_run_duration_seconds"
+                                      << "" << 12.5;
+        QTest::newRow("run finished") << "repodeck_run_finished"
+                                      << "" << 1.0;
+        QTest::newRow("written at") << "repodeck_run_timestamp_seconds"
+                                    << "" << epoch(kNow);
     }
     void samples()
     {
@@ -166,7 +203,8 @@ private slots:
         QFETCH(double, expected);
         QList<MetricSample> samples;
         QString error;
-        QVERIFY2(parsePrometheusText(renderPrometheus(snapshot()), &samples, &error), qPrintable(error));
+        QVERIFY2(parsePrometheusText(renderPrometheus(snapshot()), &samples, &error),
+                 qPrintable(error));
         QCOMPARE(metricCount(samples, metric, ::labels(labels)), 1);
         QCOMPARE(metricValue(samples, metric, ::labels(labels)), expected);
     }
@@ -178,12 +216,18 @@ private slots:
         QTest::addColumn<QString>("metric");
         QTest::addColumn<QString>("labels");
         QTest::addColumn<int>("count");
-        QTest::newRow("failure info") << "repodeck_repo_last_failure_info" << "" << 1;
-        QTest::newRow("outcomes of one repository") << "repodeck_repo_outcome" << "repo=fresh" << 6;
-        QTest::newRow("outcomes") << "repodeck_repo_outcome" << "" << 30;
-        QTest::newRow("states of one host") << "repodeck_host_breaker_state" << "host=example.test" << 3;
-        QTest::newRow("categories") << "repodeck_run_failed_attempts" << "" << 11;
-        QTest::newRow("repositories") << "repodeck_repo_last_sync_attempts" << "" << 5;
+        QTest::newRow("failure info") << "repodeck_repo_last_failure_info"
+                                      << "" << 1;
+        QTest::newRow("outcomes of one repository") << "repodeck_repo_outcome"
+                                                    << "repo=fresh" << 6;
+        QTest::newRow("outcomes") << "repodeck_repo_outcome"
+                                  << "" << 30;
+        QTest::newRow("states of one host") << "repodeck_host_breaker_state"
+                                            << "host=example.test" << 3;
+        QTest::newRow("categories") << "repodeck_run_failed_attempts"
+                                    << "" << 11;
+        QTest::newRow("repositories") << "repodeck_repo_last_sync_attempts"
+                                      << "" << 5;
     }
     void sampleCounts()
     {
@@ -192,7 +236,8 @@ private slots:
         QFETCH(int, count);
         QList<MetricSample> samples;
         QString error;
-        QVERIFY2(parsePrometheusText(renderPrometheus(snapshot()), &samples, &error), qPrintable(error));
+        QVERIFY2(parsePrometheusText(renderPrometheus(snapshot()), &samples, &error),
+                 qPrintable(error));
         QCOMPARE(metricCount(samples, metric, ::labels(labels)), count);
     }
 
@@ -219,7 +264,8 @@ private slots:
     {
         QList<MetricSample> samples;
         QString error;
-        QVERIFY2(parsePrometheusText(renderPrometheus(snapshot()), &samples, &error), qPrintable(error));
+        QVERIFY2(parsePrometheusText(renderPrometheus(snapshot()), &samples, &error),
+                 qPrintable(error));
         QStringList order;
         for (const MetricSample &s : std::as_const(samples)) {
             if (s.name == QLatin1String("repodeck_repo_last_sync_attempts"))
@@ -244,9 +290,12 @@ private slots:
         QList<MetricSample> samples;
         QString error;
         QVERIFY2(parsePrometheusText(text, &samples, &error), qPrintable(error));
-        QCOMPARE(metricValue(samples, "repodeck_repo_last_sync_attempts", {{"repo", "a\"b\\c\nrepodeck_run_finished 0"}}),
+        QCOMPARE(metricValue(samples, "repodeck_repo_last_sync_attempts",
+                             {{"repo", "a\"b\\c\nrepodeck_run_finished 0"}}),
                  0.0);
-        QCOMPARE(metricValue(samples, "repodeck_host_breaker_state", {{"host", "h\"ost"}, {"state", "closed"}}), 1.0);
+        QCOMPARE(metricValue(samples, "repodeck_host_breaker_state",
+                             {{"host", "h\"ost"}, {"state", "closed"}}),
+                 1.0);
         QCOMPARE(metricCount(samples, "repodeck_run_finished"), 1);
     }
 

@@ -24,16 +24,33 @@ private slots:
         QTest::addColumn<QString>("password");
         const int http = QNetworkProxy::HttpProxy;
         const int socks = QNetworkProxy::Socks5Proxy;
-        QTest::newRow("http") << "http://proxy.test:3128" << http << "proxy.test" << 3128 << "" << "";
-        QTest::newRow("no scheme is http") << "proxy.test:3128" << http << "proxy.test" << 3128 << "" << "";
-        QTest::newRow("git's default port") << "http://proxy.test" << http << "proxy.test" << 1080 << "" << "";
-        QTest::newRow("scheme and host in capitals") << "HTTP://Proxy.Test:3128" << http << "proxy.test" << 3128 << "" << "";
-        QTest::newRow("address") << "http://10.1.2.3:8080" << http << "10.1.2.3" << 8080 << "" << "";
-        QTest::newRow("credentials") << "http://alice:s3cret@proxy.test:8080" << http << "proxy.test" << 8080 << "alice" << "s3cret";
-        QTest::newRow("encoded password") << "http://alice:p%40ss%3A1@proxy.test:8080" << http << "proxy.test" << 8080 << "alice" << "p@ss:1";
-        QTest::newRow("user only") << "http://alice@proxy.test:8080" << http << "proxy.test" << 8080 << "alice" << "";
-        QTest::newRow("socks5") << "socks5://proxy.test" << socks << "proxy.test" << 1080 << "" << "";
-        QTest::newRow("socks5h") << "socks5h://proxy.test:9050" << socks << "proxy.test" << 9050 << "" << "";
+        QTest::newRow("http") << "http://proxy.test:3128" << http << "proxy.test" << 3128 << ""
+                              << "";
+        QTest::newRow("no scheme is http")
+            << "proxy.test:3128" << http << "proxy.test" << 3128 << ""
+            << "";
+        QTest::newRow("git's default port")
+            << "http://proxy.test" << http << "proxy.test" << 1080 << ""
+            << "";
+        QTest::newRow("scheme and host in capitals")
+            << "HTTP://Proxy.Test:3128" << http << "proxy.test" << 3128 << ""
+            << "";
+        QTest::newRow("address") << "http://10.1.2.3:8080" << http << "10.1.2.3" << 8080 << ""
+                                 << "";
+        QTest::newRow("credentials")
+            << "http://alice:s3cret@proxy.test:8080" << http << "proxy.test" << 8080 << "alice"
+            << "s3cret";
+        QTest::newRow("encoded password")
+            << "http://alice:p%40ss%3A1@proxy.test:8080" << http << "proxy.test" << 8080 << "alice"
+            << "p@ss:1";
+        QTest::newRow("user only")
+            << "http://alice@proxy.test:8080" << http << "proxy.test" << 8080 << "alice"
+            << "";
+        QTest::newRow("socks5") << "socks5://proxy.test" << socks << "proxy.test" << 1080 << ""
+                                << "";
+        QTest::newRow("socks5h") << "socks5h://proxy.test:9050" << socks << "proxy.test" << 9050
+                                 << ""
+                                 << "";
     }
     void parsing()
     {
@@ -69,7 +86,7 @@ private slots:
         QTest::addColumn<QByteArray>("written");
         QTest::newRow("port made explicit") << "proxy.test" << QByteArray("http://proxy.test:1080");
         QTest::newRow("credentials encoded") << "http://alice:p%40ss@proxy.test:8080"
-                                              << QByteArray("http://alice:p%40ss@proxy.test:8080");
+                                             << QByteArray("http://alice:p%40ss@proxy.test:8080");
     }
     void written()
     {
@@ -85,12 +102,18 @@ private slots:
     {
         QTest::addColumn<QString>("value");
         QTest::addColumn<QString>("errorNames");
-        QTest::newRow("https proxy") << "https://proxy.test:443" << "unsupported proxy scheme https";
-        QTest::newRow("other scheme") << "ftp://proxy.test" << "unsupported proxy scheme ftp";
-        QTest::newRow("empty") << "" << "not a proxy URL";
-        QTest::newRow("no host") << "http://" << "not a proxy URL";
-        QTest::newRow("port out of range") << "http://proxy.test:99999" << "not a proxy URL";
-        QTest::newRow("credentials without a host") << "http://alice:s3cret@" << "not a proxy URL";
+        QTest::newRow("https proxy") << "https://proxy.test:443"
+                                     << "unsupported proxy scheme https";
+        QTest::newRow("other scheme") << "ftp://proxy.test"
+                                      << "unsupported proxy scheme ftp";
+        QTest::newRow("empty") << ""
+                               << "not a proxy URL";
+        QTest::newRow("no host") << "http://"
+                                 << "not a proxy URL";
+        QTest::newRow("port out of range") << "http://proxy.test:99999"
+                                           << "not a proxy URL";
+        QTest::newRow("credentials without a host") << "http://alice:s3cret@"
+                                                    << "not a proxy URL";
     }
     void refused()
     {

@@ -16,41 +16,80 @@ private slots:
         QTest::addColumn<QString>("host");
         QTest::addColumn<QString>("redacted");
         using K = RemoteUrl::Kind;
-        QTest::newRow("https") << "https://example.test/org/repo.git" << int(K::Https) << "example.test" << "https://example.test/org/repo.git";
-        QTest::newRow("http with port") << "http://127.0.0.1:8080/r.git" << int(K::Http) << "127.0.0.1" << "http://127.0.0.1:8080/r.git";
-        QTest::newRow("https token user") << "https://ghp_SECRET@example.test/r.git" << int(K::Https) << "example.test" << "https://example.test/r.git";
-        QTest::newRow("https user:pass") << "https://me:hunter2@example.test/r.git" << int(K::Https) << "example.test" << "https://example.test/r.git";
-        QTest::newRow("git") << "git://127.0.0.1:9418/r.git" << int(K::Git) << "127.0.0.1" << "git://127.0.0.1:9418/r.git";
-        QTest::newRow("ssh") << "ssh://git@example.test:2222/r.git" << int(K::Ssh) << "example.test" << "ssh://git@example.test:2222/r.git";
-        QTest::newRow("scp") << "git@example.test:org/r.git" << int(K::Ssh) << "example.test" << "git@example.test:org/r.git";
-        QTest::newRow("scp no user") << "example.test:r.git" << int(K::Ssh) << "example.test" << "example.test:r.git";
-        QTest::newRow("file url") << "file:///srv/git/r.git" << int(K::File) << "" << "file:///srv/git/r.git";
-        QTest::newRow("absolute path") << "/srv/git/r.git" << int(K::File) << "" << "/srv/git/r.git";
-        QTest::newRow("windows path") << "C:\\repos\\r.git" << int(K::Invalid) << "" << "";
-        QTest::newRow("empty") << "" << int(K::Invalid) << "" << "";
-        QTest::newRow("ftp") << "ftp://example.test/r.git" << int(K::Invalid) << "" << "";
-        QTest::newRow("no host") << "https:///r.git" << int(K::Invalid) << "" << "";
-        QTest::newRow("no path") << "https://example.test/" << int(K::Invalid) << "" << "";
-        QTest::newRow("word") << "myrepo" << int(K::Invalid) << "" << "";
-        QTest::newRow("space") << "https://example.test/my repo.git" << int(K::Invalid) << "" << "";
-        QTest::newRow("encoded space (Azure DevOps)") << "https://dev.azure.com/org/My%20Project/_git/repo"
-                                                      << int(K::Https) << "dev.azure.com"
-                                                      << "https://dev.azure.com/org/My%20Project/_git/repo";
+        QTest::newRow("https") << "https://example.test/org/repo.git" << int(K::Https)
+                               << "example.test"
+                               << "https://example.test/org/repo.git";
+        QTest::newRow("http with port")
+            << "http://127.0.0.1:8080/r.git" << int(K::Http) << "127.0.0.1"
+            << "http://127.0.0.1:8080/r.git";
+        QTest::newRow("https token user")
+            << "https://ghp_SECRET@example.test/r.git" << int(K::Https) << "example.test"
+            << "https://example.test/r.git";
+        QTest::newRow("https user:pass")
+            << "https://me:hunter2@example.test/r.git" << int(K::Https) << "example.test"
+            << "https://example.test/r.git";
+        QTest::newRow("git") << "git://127.0.0.1:9418/r.git" << int(K::Git) << "127.0.0.1"
+                             << "git://127.0.0.1:9418/r.git";
+        QTest::newRow("ssh") << "ssh://git@example.test:2222/r.git" << int(K::Ssh) << "example.test"
+                             << "ssh://git@example.test:2222/r.git";
+        QTest::newRow("scp") << "git@example.test:org/r.git" << int(K::Ssh) << "example.test"
+                             << "git@example.test:org/r.git";
+        QTest::newRow("scp no user") << "example.test:r.git" << int(K::Ssh) << "example.test"
+                                     << "example.test:r.git";
+        QTest::newRow("file url") << "file:///srv/git/r.git" << int(K::File) << ""
+                                  << "file:///srv/git/r.git";
+        QTest::newRow("absolute path") << "/srv/git/r.git" << int(K::File) << ""
+                                       << "/srv/git/r.git";
+        QTest::newRow("windows path") << "C:\\repos\\r.git" << int(K::Invalid) << ""
+                                      << "";
+        QTest::newRow("empty") << "" << int(K::Invalid) << ""
+                               << "";
+        QTest::newRow("ftp") << "ftp://example.test/r.git" << int(K::Invalid) << ""
+                             << "";
+        QTest::newRow("no host") << "https:///r.git" << int(K::Invalid) << ""
+                                 << "";
+        QTest::newRow("no path") << "https://example.test/" << int(K::Invalid) << ""
+                                 << "";
+        QTest::newRow("word") << "myrepo" << int(K::Invalid) << ""
+                              << "";
+        QTest::newRow("space") << "https://example.test/my repo.git" << int(K::Invalid) << ""
+                               << "";
+        QTest::newRow("encoded space (Azure DevOps)")
+            << "https://dev.azure.com/org/My%20Project/_git/repo" << int(K::Https)
+            << "dev.azure.com"
+            << "https://dev.azure.com/org/My%20Project/_git/repo";
         // CVE-2020-5260 class: a line break would add fields to git's credential protocol.
-        QTest::newRow("encoded LF") << "http://127.0.0.1/x%0Aprotocol=https%0Ahost=github.com%0A%0A" << int(K::Invalid) << "" << "";
-        QTest::newRow("encoded CR") << "https://h.test/r%0d.git" << int(K::Invalid) << "" << "";
-        QTest::newRow("encoded NUL") << "https://h.test/r%00.git" << int(K::Invalid) << "" << "";
-        QTest::newRow("raw LF") << "https://h.test/r\nhost=x.git" << int(K::Invalid) << "" << "";
-        QTest::newRow("LF in user") << "https://a%0Ab@h.test/r.git" << int(K::Invalid) << "" << "";
-        QTest::newRow("scp LF") << "git@h.test:r\n.git" << int(K::Invalid) << "" << "";
+        QTest::newRow("encoded LF") << "http://127.0.0.1/x%0Aprotocol=https%0Ahost=github.com%0A%0A"
+                                    << int(K::Invalid) << ""
+                                    << "";
+        QTest::newRow("encoded CR") << "https://h.test/r%0d.git" << int(K::Invalid) << ""
+                                    << "";
+        QTest::newRow("encoded NUL") << "https://h.test/r%00.git" << int(K::Invalid) << ""
+                                     << "";
+        QTest::newRow("raw LF") << "https://h.test/r\nhost=x.git" << int(K::Invalid) << ""
+                                << "";
+        QTest::newRow("LF in user") << "https://a%0Ab@h.test/r.git" << int(K::Invalid) << ""
+                                    << "";
+        QTest::newRow("scp LF") << "git@h.test:r\n.git" << int(K::Invalid) << ""
+                                << "";
         // ssh would read these as options (-oProxyCommand=...).
-        QTest::newRow("ssh user option") << "ssh://-oProxyCommand=touch%20x@127.0.0.1/r.git" << int(K::Invalid) << "" << "";
-        QTest::newRow("scp user option") << "-oProxyCommand=x@h.test:r.git" << int(K::Invalid) << "" << "";
-        QTest::newRow("scp host option") << "-oProxyCommand=x:r.git" << int(K::Invalid) << "" << "";
-        QTest::newRow("scp impossible host") << "ht!tp:/nope" << int(K::Invalid) << "" << "";
-        QTest::newRow("token in query") << "https://gitlab.test/g/r.git?private_token=glpat-s3cr3t" << int(K::Invalid) << "" << "";
-        QTest::newRow("harmless query") << "https://h.test/r.git?ref=main" << int(K::Https) << "h.test" << "https://h.test/r.git?ref=main";
-        QTest::newRow("scp underscore host") << "git@my_alias:r.git" << int(K::Ssh) << "my_alias" << "git@my_alias:r.git";
+        QTest::newRow("ssh user option")
+            << "ssh://-oProxyCommand=touch%20x@127.0.0.1/r.git" << int(K::Invalid) << ""
+            << "";
+        QTest::newRow("scp user option") << "-oProxyCommand=x@h.test:r.git" << int(K::Invalid) << ""
+                                         << "";
+        QTest::newRow("scp host option") << "-oProxyCommand=x:r.git" << int(K::Invalid) << ""
+                                         << "";
+        QTest::newRow("scp impossible host") << "ht!tp:/nope" << int(K::Invalid) << ""
+                                             << "";
+        QTest::newRow("token in query")
+            << "https://gitlab.test/g/r.git?private_token=glpat-s3cr3t" << int(K::Invalid) << ""
+            << "";
+        QTest::newRow("harmless query")
+            << "https://h.test/r.git?ref=main" << int(K::Https) << "h.test"
+            << "https://h.test/r.git?ref=main";
+        QTest::newRow("scp underscore host") << "git@my_alias:r.git" << int(K::Ssh) << "my_alias"
+                                             << "git@my_alias:r.git";
     }
     void parse()
     {
@@ -88,7 +127,8 @@ private slots:
     {
         QTest::addColumn<QString>("url");
         QTest::newRow("encoded space") << "https://dev.azure.com/org/My%20Project/_git/repo";
-        QTest::newRow("encoded space, user") << "https://me@dev.azure.com/org/My%20Project/_git/repo";
+        QTest::newRow("encoded space, user")
+            << "https://me@dev.azure.com/org/My%20Project/_git/repo";
         QTest::newRow("unicode path") << "https://h.test/d\u00e9p\u00f4t.git";
         QTest::newRow("encoded percent") << "https://h.test/a%25b.git";
         QTest::newRow("encoded hash") << "https://h.test/a%23b.git";
@@ -125,13 +165,15 @@ private slots:
         QFETCH(QString, url);
         const RemoteUrl r = RemoteUrl::parse(url);
         QVERIFY(!r.isValid());
-        QVERIFY2(!r.error().contains("s3cr3t") && !r.error().contains("cr3t"), qPrintable(r.error()));
+        QVERIFY2(!r.error().contains("s3cr3t") && !r.error().contains("cr3t"),
+                 qPrintable(r.error()));
     }
 
     void controlCharacterMessageIsReadable()
     {
         const QString e = RemoteUrl::parse("http://127.0.0.1/x%0Ahost=github.com").error();
-        QVERIFY2(e.contains("\"http://127.0.0.1/x%0Ahost=github.com\"") && e.contains("(such as an encoded line break, %0A)"),
+        QVERIFY2(e.contains("\"http://127.0.0.1/x%0Ahost=github.com\"")
+                     && e.contains("(such as an encoded line break, %0A)"),
                  qPrintable(e));
     }
 
@@ -139,7 +181,8 @@ private slots:
     {
         const RemoteUrl r = RemoteUrl::parse("ht!tp:/nope");
         QVERIFY(!r.isValid());
-        QVERIFY2(r.error().contains("\"ht!tp\"") && r.error().contains("http://nope"), qPrintable(r.error()));
+        QVERIFY2(r.error().contains("\"ht!tp\"") && r.error().contains("http://nope"),
+                 qPrintable(r.error()));
         QVERIFY(RemoteUrl::parse("htps//h.test/r.git").error().contains("https://h.test/r.git"));
     }
 
@@ -154,30 +197,46 @@ private slots:
         QTest::addColumn<int>("port");
         QTest::addColumn<QString>("path");
         QTest::addColumn<QString>("hostAndPort");
-        QTest::newRow("ssh with port") << "ssh://git@example.test:2222/org/r.git" << true << "git" << "example.test"
-                                       << 2222 << "/org/r.git" << "example.test:2222";
-        QTest::newRow("ssh without port") << "ssh://example.test/r.git" << true << "" << "example.test" << 0
-                                          << "/r.git" << "example.test";
-        QTest::newRow("git+ssh") << "git+ssh://me@127.0.0.1:22/r.git" << true << "me" << "127.0.0.1" << 22
-                                 << "/r.git" << "127.0.0.1:22";
-        QTest::newRow("home-relative") << "ssh://h.test/~me/r.git" << true << "" << "h.test" << 0 << "~me/r.git"
+        QTest::newRow("ssh with port") << "ssh://git@example.test:2222/org/r.git" << true << "git"
+                                       << "example.test" << 2222 << "/org/r.git"
+                                       << "example.test:2222";
+        QTest::newRow("ssh without port") << "ssh://example.test/r.git" << true << ""
+                                          << "example.test" << 0 << "/r.git"
+                                          << "example.test";
+        QTest::newRow("git+ssh") << "git+ssh://me@127.0.0.1:22/r.git" << true << "me"
+                                 << "127.0.0.1" << 22 << "/r.git"
+                                 << "127.0.0.1:22";
+        QTest::newRow("home-relative") << "ssh://h.test/~me/r.git" << true << ""
+                                       << "h.test" << 0 << "~me/r.git"
                                        << "h.test";
-        QTest::newRow("scp") << "git@example.test:org/r.git" << true << "git" << "example.test" << 0
-                             << "org/r.git" << "example.test";
-        QTest::newRow("scp no user") << "example.test:r.git" << true << "" << "example.test" << 0 << "r.git"
+        QTest::newRow("scp") << "git@example.test:org/r.git" << true << "git"
+                             << "example.test" << 0 << "org/r.git"
+                             << "example.test";
+        QTest::newRow("scp no user") << "example.test:r.git" << true << ""
+                                     << "example.test" << 0 << "r.git"
                                      << "example.test";
-        QTest::newRow("no path") << "ssh://example.test" << false << "" << "example.test" << 0 << "" << "example.test";
-        QTest::newRow("not a URL") << "myrepo" << false << "" << "" << 0 << "" << "";
-        QTest::newRow("host option") << "-oProxyCommand=touch_x:repo" << false << "" << "-oProxyCommand=touch_x" << 0
-                                     << "repo" << "-oProxyCommand=touch_x";
-        QTest::newRow("user option") << "ssh://-oProxyCommand=x@h.test/r.git" << false << "-oProxyCommand=x"
-                                     << "h.test" << 0 << "/r.git" << "h.test";
-        QTest::newRow("LF in path") << "ssh://h.test/r%0A.git" << false << "" << "h.test" << 0 << "/r\n.git"
+        QTest::newRow("no path") << "ssh://example.test" << false << ""
+                                 << "example.test" << 0 << ""
+                                 << "example.test";
+        QTest::newRow("not a URL") << "myrepo" << false << ""
+                                   << "" << 0 << ""
+                                   << "";
+        QTest::newRow("host option") << "-oProxyCommand=touch_x:repo" << false << ""
+                                     << "-oProxyCommand=touch_x" << 0 << "repo"
+                                     << "-oProxyCommand=touch_x";
+        QTest::newRow("user option")
+            << "ssh://-oProxyCommand=x@h.test/r.git" << false << "-oProxyCommand=x"
+            << "h.test" << 0 << "/r.git"
+            << "h.test";
+        QTest::newRow("LF in path") << "ssh://h.test/r%0A.git" << false << ""
+                                    << "h.test" << 0 << "/r\n.git"
                                     << "h.test";
-        QTest::newRow("scp absolute") << "me@h.test:/srv/r.git" << true << "me" << "h.test" << 0 << "/srv/r.git"
+        QTest::newRow("scp absolute") << "me@h.test:/srv/r.git" << true << "me"
+                                      << "h.test" << 0 << "/srv/r.git"
                                       << "h.test";
-        QTest::newRow("encoded path") << "ssh://h.test/my%20repo.git" << true << "" << "h.test" << 0
-                                      << "/my repo.git" << "h.test";
+        QTest::newRow("encoded path") << "ssh://h.test/my%20repo.git" << true << ""
+                                      << "h.test" << 0 << "/my repo.git"
+                                      << "h.test";
     }
 
     // Finding 3 of issue 14: whatever let such a URL through, the transport
@@ -185,7 +244,8 @@ private slots:
     void sshTargetRefused_data()
     {
         QTest::addColumn<QString>("url");
-        QTest::newRow("ssh user option, encoded space") << "ssh://-oProxyCommand=touch%20x@127.0.0.1/r.git";
+        QTest::newRow("ssh user option, encoded space")
+            << "ssh://-oProxyCommand=touch%20x@127.0.0.1/r.git";
         QTest::newRow("ssh host option") << "ssh://-oProxyCommand=x/r.git";
         QTest::newRow("scp user option") << "-oProxyCommand=x@h.test:r.git";
         QTest::newRow("LF in user") << "ssh://a%0Ab@h.test/r.git";
@@ -217,7 +277,8 @@ private slots:
 
     void redactInText()
     {
-        const QString t = redactUrlsInText("failed to fetch https://me:hunter2@example.test/r.git: 401");
+        const QString t = redactUrlsInText(
+            "failed to fetch https://me:hunter2@example.test/r.git: 401");
         QVERIFY(!t.contains("hunter2"));
         QVERIFY(t.contains("https://example.test/r.git"));
         QVERIFY(!redactUrlsInText("ssh://me:pw@host/x").contains("pw@"));
@@ -231,18 +292,30 @@ private slots:
     {
         QTest::addColumn<QString>("url");
         QTest::addColumn<QString>("key");
-        QTest::newRow("https, default port") << "https://github.com/o/r.git" << "github.com";
-        QTest::newRow("lower case") << "https://GitHub.COM/o/r.git" << "github.com";
-        QTest::newRow("git with port") << "git://127.0.0.1:9418/r.git" << "127.0.0.1:9418";
-        QTest::newRow("credentials never in the key") << "https://me:hunter2@h.test:8443/r.git" << "h.test:8443";
-        QTest::newRow("ssh with port") << "ssh://git@Host.test:2222/r.git" << "host.test:2222";
-        QTest::newRow("scp-style") << "git@Host.Test:o/r.git" << "host.test";
-        QTest::newRow("path") << "/srv/repos/r.git" << "local";
-        QTest::newRow("file://") << "file:///srv/repos/r.git" << "local";
-        QTest::newRow("empty") << "" << "local";
-        QTest::newRow("not a URL") << "just words" << "local";
-        QTest::newRow("ipv6 is bracketed") << "http://[::1]:8080/r.git" << "[::1]:8080";
-        QTest::newRow("ipv6 without port") << "https://[2001:DB8::1]/r.git" << "[2001:db8::1]";
+        QTest::newRow("https, default port") << "https://github.com/o/r.git"
+                                             << "github.com";
+        QTest::newRow("lower case") << "https://GitHub.COM/o/r.git"
+                                    << "github.com";
+        QTest::newRow("git with port") << "git://127.0.0.1:9418/r.git"
+                                       << "127.0.0.1:9418";
+        QTest::newRow("credentials never in the key") << "https://me:hunter2@h.test:8443/r.git"
+                                                      << "h.test:8443";
+        QTest::newRow("ssh with port") << "ssh://git@Host.test:2222/r.git"
+                                       << "host.test:2222";
+        QTest::newRow("scp-style") << "git@Host.Test:o/r.git"
+                                   << "host.test";
+        QTest::newRow("path") << "/srv/repos/r.git"
+                              << "local";
+        QTest::newRow("file://") << "file:///srv/repos/r.git"
+                                 << "local";
+        QTest::newRow("empty") << ""
+                               << "local";
+        QTest::newRow("not a URL") << "just words"
+                                   << "local";
+        QTest::newRow("ipv6 is bracketed") << "http://[::1]:8080/r.git"
+                                           << "[::1]:8080";
+        QTest::newRow("ipv6 without port") << "https://[2001:DB8::1]/r.git"
+                                           << "[2001:db8::1]";
     }
     void hostKeyOf()
     {
@@ -267,7 +340,8 @@ private slots:
         QTest::newRow("bracketed ::1 without port") << "[::1]" << true;
         QTest::newRow("a name starting with 127.") << "127.example.com:443" << false;
         QTest::newRow("a v6 address that is not loopback") << "[2001:db8::1]:443" << false;
-        QTest::newRow("v4-mapped is not taken for loopback by name") << "127.0.0.1.example.com" << false;
+        QTest::newRow("v4-mapped is not taken for loopback by name")
+            << "127.0.0.1.example.com" << false;
     }
     void isLoopbackHostKey()
     {

@@ -21,12 +21,17 @@ private slots:
         QTest::newRow("spaces") << QByteArray(" 7 ") << qint64(7000);
         QTest::newRow("tab and CR") << QByteArray("\t30\r") << qint64(30'000);
         QTest::newRow("nine digits") << QByteArray("999999999") << qint64(999'999'999'000);
-        QTest::newRow("IMF-fixdate") << QByteArray("Wed, 01 Jan 2025 00:01:30 GMT") << qint64(90'000);
-        QTest::newRow("IMF-fixdate, lower case month") << QByteArray("Wed, 01 jan 2025 00:01:30 GMT") << qint64(90'000);
-        QTest::newRow("RFC 850") << QByteArray("Wednesday, 01-Jan-25 00:00:10 GMT") << qint64(10'000);
-        QTest::newRow("RFC 850, year 70 is 1970") << QByteArray("Thursday, 01-Jan-70 00:00:10 GMT") << qint64(0);
+        QTest::newRow("IMF-fixdate")
+            << QByteArray("Wed, 01 Jan 2025 00:01:30 GMT") << qint64(90'000);
+        QTest::newRow("IMF-fixdate, lower case month")
+            << QByteArray("Wed, 01 jan 2025 00:01:30 GMT") << qint64(90'000);
+        QTest::newRow("RFC 850") << QByteArray("Wednesday, 01-Jan-25 00:00:10 GMT")
+                                 << qint64(10'000);
+        QTest::newRow("RFC 850, year 70 is 1970")
+            << QByteArray("Thursday, 01-Jan-70 00:00:10 GMT") << qint64(0);
         QTest::newRow("asctime") << QByteArray("Wed Jan  1 00:00:05 2025") << qint64(5000);
-        QTest::newRow("date in the past") << QByteArray("Tue, 31 Dec 2024 23:59:00 GMT") << qint64(0);
+        QTest::newRow("date in the past")
+            << QByteArray("Tue, 31 Dec 2024 23:59:00 GMT") << qint64(0);
         QTest::newRow("now") << QByteArray("Wed, 01 Jan 2025 00:00:00 GMT") << qint64(0);
         QTest::newRow("negative") << QByteArray("-5") << qint64(-1);
         QTest::newRow("plus sign") << QByteArray("+5") << qint64(-1);
@@ -40,7 +45,8 @@ private slots:
         QTest::newRow("unknown month") << QByteArray("Wed, 01 Foo 2025 00:01:30 GMT") << qint64(-1);
         QTest::newRow("day 32") << QByteArray("Wed, 32 Jan 2025 00:01:30 GMT") << qint64(-1);
         QTest::newRow("hour 24") << QByteArray("Wed, 01 Jan 2025 24:00:00 GMT") << qint64(-1);
-        QTest::newRow("clock without seconds") << QByteArray("Wed, 01 Jan 2025 00:01 GMT") << qint64(-1);
+        QTest::newRow("clock without seconds")
+            << QByteArray("Wed, 01 Jan 2025 00:01 GMT") << qint64(-1);
     }
     void parsing()
     {

@@ -135,7 +135,8 @@ private slots:
         const qint64 size = QFileInfo(path).size();
         auto loaded = RepoStateStore::load(path);
         QVERIFY(!loaded.ok());
-        QVERIFY2(loaded.error().contains("64 MiB") && loaded.error().contains(path), qPrintable(loaded.error()));
+        QVERIFY2(loaded.error().contains("64 MiB") && loaded.error().contains(path),
+                 qPrintable(loaded.error()));
         QCOMPARE(QFileInfo(path).size(), size);
     }
 };

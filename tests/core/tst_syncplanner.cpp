@@ -22,7 +22,8 @@ private slots:
         for (int i = 0; i < 200; ++i) {
             const QDateTime due = SyncPlanner::nextDue(QString("mirror-%1").arg(i), last, interval);
             const qint64 off = last.msecsTo(due);
-            QVERIFY2(off >= interval.count() * 0.9 && off <= interval.count() * 1.1, "within +-10 %");
+            QVERIFY2(off >= interval.count() * 0.9 && off <= interval.count() * 1.1,
+                     "within +-10 %");
             offsets << off / 1000;
         }
         std::sort(offsets.begin(), offsets.end());
@@ -32,15 +33,18 @@ private slots:
                 ++j;
             worst = std::max(worst, i - j + 1);
         }
-        QVERIFY2(worst <= 20, qPrintable(QString("%1 syncs fell into one 10-second window").arg(worst)));
+        QVERIFY2(worst <= 20,
+                 qPrintable(QString("%1 syncs fell into one 10-second window").arg(worst)));
         QVERIFY(offsets.last() - offsets.first() > interval.count() / 1000 / 10);
     }
 
     void planIsDeterministic()
     {
         const QDateTime last = QDateTime::currentDateTimeUtc();
-        QCOMPARE(SyncPlanner::nextDue("a", last, Millis(60'000)), SyncPlanner::nextDue("a", last, Millis(60'000)));
-        QVERIFY(SyncPlanner::nextDue("a", last, Millis(600'000)) != SyncPlanner::nextDue("b", last, Millis(600'000)));
+        QCOMPARE(SyncPlanner::nextDue("a", last, Millis(60'000)),
+                 SyncPlanner::nextDue("a", last, Millis(60'000)));
+        QVERIFY(SyncPlanner::nextDue("a", last, Millis(600'000))
+                != SyncPlanner::nextDue("b", last, Millis(600'000)));
     }
 
     void syncOnStartIsSpreadAndDue()
@@ -55,12 +59,16 @@ private slots:
         QSignalSpy due(&planner, &SyncPlanner::due);
         planner.start();
         QStringList got;
-        QTRY_VERIFY_WITH_TIMEOUT((got = [&] {
+        QTRY_VERIFY_WITH_TIMEOUT((got =
+                                      [&] {
             QStringList all;
             for (const auto &args : std::as_const(due))
                 all << args.at(0).toStringList();
             return all;
-        }()).size() == 5, 5000);
+                                 }())
+                                         .size()
+                                 == 5,
+                                 5000);
         QVERIFY(!got.contains("manual"));
     }
 
@@ -86,9 +94,11 @@ private slots:
         WakeDetector detector(nullptr, 3'600'000);
         QSignalSpy resumed(&detector, &WakeDetector::resumed);
         const qint64 wall = QDateTime::currentMSecsSinceEpoch();
-        QCOMPARE(detector.check(wall, 0), qint64(0)); // baseline (the constructor's reading is close)
-        QCOMPARE(detector.check(wall + 5000, 5000), qint64(0));           // normal tick
-        QCOMPARE(detector.check(wall + 5000 + 600'000 + 5000, 10'000), qint64(600'000)); // slept 10 min
+        QCOMPARE(detector.check(wall, 0),
+                 qint64(0)); // baseline (the constructor's reading is close)
+        QCOMPARE(detector.check(wall + 5000, 5000), qint64(0)); // normal tick
+        QCOMPARE(detector.check(wall + 5000 + 600'000 + 5000, 10'000),
+                 qint64(600'000)); // slept 10 min
         QCOMPARE(resumed.size(), 1);
     }
 };

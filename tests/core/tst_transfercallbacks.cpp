@@ -46,15 +46,18 @@ private slots:
         QTest::addColumn<QList<int>>("forced");
         QTest::addColumn<bool>("finish");
         QTest::addColumn<QList<int>>("expected");
-        QTest::newRow("the first is reported") << QList<int>{0} << QList<int>{} << false << QList<int>{0};
+        QTest::newRow("the first is reported")
+            << QList<int>{0} << QList<int>{} << false << QList<int>{0};
         QTest::newRow("updates within 100 ms are dropped")
             << QList<int>{0, 1, 50, 99} << QList<int>{} << false << QList<int>{0};
-        QTest::newRow("one 100 ms later is reported") << QList<int>{0, 50, 100} << QList<int>{} << false << QList<int>{0, 2};
+        QTest::newRow("one 100 ms later is reported")
+            << QList<int>{0, 50, 100} << QList<int>{} << false << QList<int>{0, 2};
         QTest::newRow("100 ms from the last one reported, not the last one made")
-            << QList<int>{0, 60, 120, 130, 190, 230} << QList<int>{} << false << QList<int>{0, 2, 5};
+            << QList<int>{0, 60, 120, 130, 190, 230} << QList<int>{} << false
+            << QList<int>{0, 2, 5};
         QTest::newRow("at most one per 100 ms over 400 ms of updates")
-            << QList<int>{0, 40, 80, 120, 160, 200, 240, 280, 320, 360, 400} << QList<int>{} << false
-            << QList<int>{0, 3, 6, 9};
+            << QList<int>{0, 40, 80, 120, 160, 200, 240, 280, 320, 360, 400} << QList<int>{}
+            << false << QList<int>{0, 3, 6, 9};
         QTest::newRow("the last is reported by finish")
             << QList<int>{0, 30, 60} << QList<int>{} << true << QList<int>{0, 2};
         QTest::newRow("finish repeats nothing already reported")
@@ -75,9 +78,12 @@ private slots:
         ManualClock clock;
         const Clock::time_point start = clock.now;
         QList<int> reported;
-        TransferCallbacks callbacks(nullptr, [&reported](const TransferProgress &p) {
+        TransferCallbacks callbacks(
+            nullptr,
+            [&reported](const TransferProgress &p) {
             reported << static_cast<int>(p.receivedObjects);
-        }, clock.function());
+            },
+            clock.function());
         for (int i = 0; i < times.size(); ++i) {
             clock.now = start + std::chrono::milliseconds(times[i]);
             callbacks.report(numbered(i), forced.contains(i));
@@ -93,8 +99,8 @@ private slots:
     {
         ManualClock clock;
         QList<TransferProgress> reported;
-        TransferCallbacks callbacks(nullptr, [&reported](const TransferProgress &p) { reported << p; },
-                                    clock.function());
+        TransferCallbacks callbacks(
+            nullptr, [&reported](const TransferProgress &p) { reported << p; }, clock.function());
         git_remote_callbacks remote = GIT_REMOTE_CALLBACKS_INIT;
         callbacks.install(remote);
         QVERIFY(remote.transfer_progress);

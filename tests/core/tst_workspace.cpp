@@ -14,7 +14,10 @@ private:
 
     // A repository's path as a loaded workspace holds it: the file stores
     // '/', memory has the platform's separators ('\\' on Windows).
-    QString nativePath(const char *name) const { return QDir::toNativeSeparators(m_dir.filePath(name)); }
+    QString nativePath(const char *name) const
+    {
+        return QDir::toNativeSeparators(m_dir.filePath(name));
+    }
 
     QString write(const QString &name, const QByteArray &data)
     {
@@ -51,8 +54,24 @@ private slots:
         fast.jitter = Jitter::Decorrelated;
         fast.stallTimeout = Millis(5000);
         ws.setPolicy(fast);
-        RepoSpec a{"alpha", "https://example.test/a.git", nativePath("a"), RepoMode::WorkingCopy, "dev", "fast", {}, {}, {}};
-        RepoSpec b{"beta/mirror", "git@example.test:b.git", nativePath("b.git"), RepoMode::Mirror, {}, "default", {}, {}, {}};
+        RepoSpec a{"alpha",
+                   "https://example.test/a.git",
+                   nativePath("a"),
+                   RepoMode::WorkingCopy,
+                   "dev",
+                   "fast",
+                   {},
+                   {},
+                   {}};
+        RepoSpec b{"beta/mirror",
+                   "git@example.test:b.git",
+                   nativePath("b.git"),
+                   RepoMode::Mirror,
+                   {},
+                   "default",
+                   {},
+                   {},
+                   {}};
         QCOMPARE(ws.addRepository(a), QString());
         QCOMPARE(ws.addRepository(b), QString());
         const QString path = m_dir.filePath("ws.json");
@@ -75,13 +94,37 @@ private slots:
     void repositoryAfterSyncRoundTrips()
     {
         Workspace ws;
-        RepoSpec own{"own", "https://example.test/o.git", nativePath("o"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+        RepoSpec own{"own",
+                     "https://example.test/o.git",
+                     nativePath("o"),
+                     RepoMode::WorkingCopy,
+                     {},
+                     "default",
+                     {},
+                     {},
+                     {}};
         own.afterSync = QStringLiteral("make -C docs");
         own.afterSyncOn = AfterSyncOn::Any;
         own.afterSyncTimeout = Millis(90'000);
-        RepoSpec none{"none", "https://example.test/n.git", nativePath("n"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+        RepoSpec none{"none",
+                      "https://example.test/n.git",
+                      nativePath("n"),
+                      RepoMode::WorkingCopy,
+                      {},
+                      "default",
+                      {},
+                      {},
+                      {}};
         none.afterSync = QString();
-        RepoSpec plain{"plain", "https://example.test/p.git", nativePath("p"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+        RepoSpec plain{"plain",
+                       "https://example.test/p.git",
+                       nativePath("p"),
+                       RepoMode::WorkingCopy,
+                       {},
+                       "default",
+                       {},
+                       {},
+                       {}};
         QCOMPARE(ws.addRepository(own), QString());
         QCOMPARE(ws.addRepository(none), QString());
         QCOMPARE(ws.addRepository(plain), QString());
@@ -122,12 +165,14 @@ private slots:
 
     void oldRetryAfterDefaultIsMigrated()
     {
-        const QByteArray v1 = "{\"schema\": 1, \"policies\": {\"p\": {\"retry_after_limit\": \"max_delay\"}}}";
+        const QByteArray v1
+            = "{\"schema\": 1, \"policies\": {\"p\": {\"retry_after_limit\": \"max_delay\"}}}";
         const auto old = Workspace::fromJson(v1, "ws.json");
         QVERIFY(old.ok());
         QCOMPARE(old.value().policy("p").retryAfterLimit, RetryAfterLimit::Deadline);
         QVERIFY(old.value().toJson().contains("\"schema\": 2"));
-        const QByteArray v2 = "{\"schema\": 2, \"policies\": {\"p\": {\"retry_after_limit\": \"max_delay\"}}}";
+        const QByteArray v2
+            = "{\"schema\": 2, \"policies\": {\"p\": {\"retry_after_limit\": \"max_delay\"}}}";
         const auto chosen = Workspace::fromJson(v2, "ws.json");
         QVERIFY(chosen.ok());
         QCOMPARE(chosen.value().policy("p").retryAfterLimit, RetryAfterLimit::MaxDelay);
@@ -158,7 +203,15 @@ private slots:
     void duplicatesRejected()
     {
         Workspace ws;
-        RepoSpec a{"alpha", "https://example.test/a.git", m_dir.filePath("a"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+        RepoSpec a{"alpha",
+                   "https://example.test/a.git",
+                   m_dir.filePath("a"),
+                   RepoMode::WorkingCopy,
+                   {},
+                   "default",
+                   {},
+                   {},
+                   {}};
         QCOMPARE(ws.addRepository(a), QString());
         QVERIFY(ws.addRepository(a).contains("already exists"));
         RepoSpec samePath = a;
@@ -176,12 +229,28 @@ private slots:
     void pathsDifferingInCaseAreOneFolderWhereTheFileSystemSaysSo()
     {
         Workspace ws;
-        RepoSpec a{"alpha", "https://example.test/a.git", m_dir.filePath("Clones/Repo"), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+        RepoSpec a{"alpha",
+                   "https://example.test/a.git",
+                   m_dir.filePath("Clones/Repo"),
+                   RepoMode::WorkingCopy,
+                   {},
+                   "default",
+                   {},
+                   {},
+                   {}};
         QCOMPARE(ws.addRepository(a), QString());
         RepoSpec upper = a;
         upper.name = "upper";
         upper.path = QDir::toNativeSeparators(m_dir.filePath("CLONES/REPO"));
-        RepoSpec mirror{"mirror", "https://example.test/m.git", m_dir.filePath("Mirror"), RepoMode::Mirror, {}, "default", {}, {}, {}};
+        RepoSpec mirror{"mirror",
+                        "https://example.test/m.git",
+                        m_dir.filePath("Mirror"),
+                        RepoMode::Mirror,
+                        {},
+                        "default",
+                        {},
+                        {},
+                        {}};
         QCOMPARE(ws.addRepository(mirror), QString());
         RepoSpec insideMirror = a;
         insideMirror.name = "inside";
@@ -206,7 +275,11 @@ private slots:
         QCOMPARE(repoPathLengthProblem(pathOf(173), RepoMode::Mirror), QString());
         QVERIFY(repoPathLengthProblem(pathOf(174), RepoMode::Mirror).contains("at most 173"));
 
-        RepoSpec longOne{"long", "https://example.test/l.git", pathOf(200), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+        RepoSpec longOne{"long",      "https://example.test/l.git",
+                         pathOf(200), RepoMode::WorkingCopy,
+                         {},          "default",
+                         {},          {},
+                         {}};
         Workspace ws;
 #ifdef Q_OS_WIN
         QVERIFY(ws.addRepository(longOne).contains("at most 168"));
@@ -214,9 +287,12 @@ private slots:
         QCOMPARE(ws.addRepository(longOne), QString());
 #endif
         // Already in a file, it still loads: the other repositories sync.
-        const QJsonObject entry{{"name", "long"}, {"url", "https://example.test/l.git"}, {"path", pathOf(200)}};
+        const QJsonObject entry{{"name", "long"},
+                                {"url", "https://example.test/l.git"},
+                                {"path", pathOf(200)}};
         const QJsonObject root{{"repositories", QJsonArray{entry}}};
-        const auto loaded = Workspace::fromJson(QJsonDocument(root).toJson(), QStringLiteral("ws.json"));
+        const auto loaded = Workspace::fromJson(QJsonDocument(root).toJson(),
+                                                QStringLiteral("ws.json"));
         QVERIFY(loaded);
         QCOMPARE(loaded.value().repositories().size(), 1);
     }
@@ -226,26 +302,37 @@ private slots:
         QTest::addColumn<QByteArray>("content");
         QTest::addColumn<int>("line");
         QTest::addColumn<QString>("mentions");
-        QTest::newRow("truncated") << QByteArray("{\n  \"schema\": 1,\n  \"repositories\": [\n") << 4 << "JSON";
+        QTest::newRow("truncated")
+            << QByteArray("{\n  \"schema\": 1,\n  \"repositories\": [\n") << 4 << "JSON";
         QTest::newRow("garbage on line 2") << QByteArray("{\n  \"schema\": 1 x\n}") << 2 << "JSON";
         QTest::newRow("not an object") << QByteArray("[1,2]") << 0 << "object";
         QTest::newRow("newer schema") << QByteArray("{\"schema\": 99}") << 0 << "newer";
-        QTest::newRow("bad policy") << QByteArray("{\"policies\":{\"p\":{\"stall_timeout\":\"soon\"}}}") << 0 << "stall_timeout";
-        QTest::newRow("bad url") << QByteArray("{\"repositories\":[{\"name\":\"a\",\"url\":\"ftp://x/y\",\"path\":\"/tmp/a\"}]}") << 0 << "scheme";
-        QTest::newRow("password in url") << QByteArray("{\"repositories\":[{\"name\":\"a\",\"url\":\"https://u:secret@x/y.git\",\"path\":\"/tmp/a\"}]}") << 0 << "password";
-        QTest::newRow("relative path") << QByteArray("{\"repositories\":[{\"name\":\"a\",\"url\":\"https://x/y.git\",\"path\":\"rel\"}]}") << 0 << "absolute";
+        QTest::newRow("bad policy")
+            << QByteArray("{\"policies\":{\"p\":{\"stall_timeout\":\"soon\"}}}") << 0
+            << "stall_timeout";
+        QTest::newRow("bad url") << QByteArray(
+            "{\"repositories\":[{\"name\":\"a\",\"url\":\"ftp://x/y\",\"path\":\"/tmp/a\"}]}")
+                                 << 0 << "scheme";
+        QTest::newRow("password in url") << QByteArray(
+            "{\"repositories\":[{\"name\":\"a\",\"url\":\"https://u:secret@x/y.git\",\"path\":\"/tmp/a\"}]}")
+                                         << 0 << "password";
+        QTest::newRow("relative path") << QByteArray(
+            "{\"repositories\":[{\"name\":\"a\",\"url\":\"https://x/y.git\",\"path\":\"rel\"}]}")
+                                       << 0 << "absolute";
     }
     void corruptFilesReportPositionAndStayIntact()
     {
         QFETCH(QByteArray, content);
         QFETCH(int, line);
         QFETCH(QString, mentions);
-        const QString path = write(QStringLiteral("bad-%1.json").arg(QTest::currentDataTag()).replace(' ', '_'), content);
+        const QString path = write(
+            QStringLiteral("bad-%1.json").arg(QTest::currentDataTag()).replace(' ', '_'), content);
         auto loaded = Workspace::load(path);
         QVERIFY(!loaded.ok());
         QCOMPARE(loaded.error().line, line);
         QVERIFY2(loaded.error().text().contains(path), "the message names the file");
-        QVERIFY2(loaded.error().text().contains(mentions, Qt::CaseInsensitive), qPrintable(loaded.error().text()));
+        QVERIFY2(loaded.error().text().contains(mentions, Qt::CaseInsensitive),
+                 qPrintable(loaded.error().text()));
 
         // An edit through the editor must refuse and leave the bytes alone.
         const QString err = editWorkspace(path, [](Workspace &) { return QString(); });
@@ -261,7 +348,8 @@ private slots:
         const QByteArray before = read(path);
         QVERIFY(!before.isEmpty());
         // A save into a folder that cannot be written fails and leaves the file.
-        QCOMPARE(QDir(m_dir.path()).entryList({"atomic.json*"}, QDir::Files | QDir::Hidden).size(), 1);
+        QCOMPARE(QDir(m_dir.path()).entryList({"atomic.json*"}, QDir::Files | QDir::Hidden).size(),
+                 1);
     }
 
     void editorSerialisesEdits()
@@ -269,8 +357,15 @@ private slots:
         const QString path = m_dir.filePath("edited.json");
         for (int i = 0; i < 5; ++i) {
             const QString err = editWorkspace(path, [&](Workspace &ws) {
-                RepoSpec r{QStringLiteral("r%1").arg(i), "https://example.test/r.git",
-                           m_dir.filePath(QStringLiteral("r%1").arg(i)), RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+                RepoSpec r{QStringLiteral("r%1").arg(i),
+                           "https://example.test/r.git",
+                           m_dir.filePath(QStringLiteral("r%1").arg(i)),
+                           RepoMode::WorkingCopy,
+                           {},
+                           "default",
+                           {},
+                           {},
+                           {}};
                 return ws.addRepository(r);
             });
             QCOMPARE(err, QString());

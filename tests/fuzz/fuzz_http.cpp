@@ -94,12 +94,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *body = reinterpret_cast<const char *>(data + 1);
     const size_t length = size - 1;
     switch (data[0] % 6) {
-    case 0:
-        decode(http::BodyDecoder::Encoding::Gzip, body, length);
-        break;
-    case 1:
-        decode(http::BodyDecoder::Encoding::Deflate, body, length);
-        break;
+    case 0: decode(http::BodyDecoder::Encoding::Gzip, body, length); break;
+    case 1: decode(http::BodyDecoder::Encoding::Deflate, body, length); break;
     case 2: {
         const QDateTime now(QDate(2026, 12, 1), QTime(12, 0), Qt::UTC);
         const Millis wait = http::parseRetryAfter(QByteArray(body, qsizetype(length)), now);
@@ -109,19 +105,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 3: {
         const QString url = QString::fromUtf8(body, qsizetype(length));
         if (const auto origin = CredentialOrigin::fromUrl(url)) {
-            check(origin->scheme == QLatin1String("http") || origin->scheme == QLatin1String("https"));
+            check(origin->scheme == QLatin1String("http")
+                  || origin->scheme == QLatin1String("https"));
             check(origin->port > 0 && origin->port < 65536);
             check(!origin->host.isEmpty());
             check(CredentialOrigin::fromUrl(origin->display()) == origin);
         }
         break;
     }
-    case 5:
-        response(body, length);
-        break;
-    default:
-        http::BodyDecoder::encodingOf(QByteArray(body, qsizetype(length)));
-        break;
+    case 5: response(body, length); break;
+    default: http::BodyDecoder::encodingOf(QByteArray(body, qsizetype(length))); break;
     }
     return 0;
 }

@@ -36,15 +36,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // checksum: give every input a valid one, so the fuzzer reaches the
     // entries and the resolver.
     QByteArray bytes(reinterpret_cast<const char *>(data), static_cast<qsizetype>(size));
-    const QByteArray sum = QCryptographicHash::hash(QByteArrayView(bytes.constData(), bytes.size() - 20),
-                                                    QCryptographicHash::Sha1);
+    const QByteArray sum = QCryptographicHash::hash(
+        QByteArrayView(bytes.constData(), bytes.size() - 20), QCryptographicHash::Sha1);
     bytes.replace(bytes.size() - 20, 20, sum);
     data = reinterpret_cast<const uint8_t *>(bytes.constData());
     PackParser parser(kLimit);
     // Two appends, so entries straddle a boundary as they do on the network.
     const size_t half = size / 2;
     if (!parser.feed(reinterpret_cast<const char *>(data), half)
-        || !parser.feed(reinterpret_cast<const char *>(data) + half, size - half) || !parser.finish())
+        || !parser.feed(reinterpret_cast<const char *>(data) + half, size - half)
+        || !parser.finish())
         return 0;
     PackTable &entries = parser.entries();
     std::vector<quint32> roots;

@@ -30,7 +30,8 @@ bool hasControl(const QString &s)
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const QString text = QString::fromUtf8(reinterpret_cast<const char *>(data), static_cast<qsizetype>(size));
+    const QString text = QString::fromUtf8(reinterpret_cast<const char *>(data),
+                                           static_cast<qsizetype>(size));
     const RemoteUrl url = RemoteUrl::parse(text);
     if (!url.isValid()) {
         check(!url.error().isEmpty());
@@ -40,7 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     check(!hasControl(url.redacted()) && !hasControl(url.host()) && !hasControl(url.userName()));
     if (url.kind() == RemoteUrl::Kind::Ssh)
-        check(!url.host().startsWith(QLatin1Char('-')) && !url.userName().startsWith(QLatin1Char('-')));
+        check(!url.host().startsWith(QLatin1Char('-'))
+              && !url.userName().startsWith(QLatin1Char('-')));
     for (const QString &stored : {url.redacted(), url.withoutPassword()}) {
         const RemoteUrl again = RemoteUrl::parse(stored);
         check(again.isValid());

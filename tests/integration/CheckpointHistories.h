@@ -16,8 +16,8 @@
 namespace repodeck::test::checkpoint {
 
 inline constexpr int kTags = 24;
-inline constexpr qint64 kBytesPerTag = 700'000;  // incompressible: ~17 MB of history
-inline constexpr qint64 kCutAfter = 3'000'000;   // every connection dies after 3 MB
+inline constexpr qint64 kBytesPerTag = 700'000; // incompressible: ~17 MB of history
+inline constexpr qint64 kCutAfter = 3'000'000;  // every connection dies after 3 MB
 
 // One commit of a synthetic history built with git fast-import: on `branch`,
 // forked from the commit `from` (an index into the list, -1: the branch's
@@ -40,7 +40,8 @@ inline QByteArray dataBlock(const QByteArray &payload)
 
 // A bare repository `name` under `root` holding `history`, repacked so that
 // its pack is what a plain clone receives. Returns its path ("" on failure).
-inline QString buildHistory(const QString &root, const QString &name, const QList<Planned> &history, quint32 seed)
+inline QString buildHistory(const QString &root, const QString &name, const QList<Planned> &history,
+                            quint32 seed)
 {
     const QString bare = root + QLatin1Char('/') + name;
     int rc = -1;
@@ -53,7 +54,8 @@ inline QString buildHistory(const QString &root, const QString &name, const QLis
         const Planned &c = history.at(i);
         QByteArray blob(int(c.bytes), Qt::Uninitialized);
         random.fillRange(reinterpret_cast<quint32 *>(blob.data()), blob.size() / 4);
-        stream += "commit refs/heads/" + c.branch.toUtf8() + "\nmark :" + QByteArray::number(i + 1) + '\n';
+        stream += "commit refs/heads/" + c.branch.toUtf8() + "\nmark :" + QByteArray::number(i + 1)
+                  + '\n';
         stream += "committer t <t@example.invalid> " + QByteArray::number(c.time) + " +0000\n";
         stream += dataBlock("commit " + QByteArray::number(i));
         if (c.from >= 0)
@@ -63,9 +65,10 @@ inline QString buildHistory(const QString &root, const QString &name, const QLis
         stream += "M 100644 inline f" + QByteArray::number(i) + ".bin\n" + dataBlock(blob);
         if (!c.tag.isEmpty()) // annotated and lightweight tags alternate
             stream += i % 2 ? "tag " + c.tag.toUtf8() + "\nfrom :" + QByteArray::number(i + 1)
-                                  + "\ntagger t <t@example.invalid> " + QByteArray::number(c.time) + " +0000\n"
-                                  + dataBlock("release")
-                            : "reset refs/tags/" + c.tag.toUtf8() + "\nfrom :" + QByteArray::number(i + 1) + "\n\n";
+                                  + "\ntagger t <t@example.invalid> " + QByteArray::number(c.time)
+                                  + " +0000\n" + dataBlock("release")
+                            : "reset refs/tags/" + c.tag.toUtf8()
+                                  + "\nfrom :" + QByteArray::number(i + 1) + "\n\n";
     }
     stream += "done\n";
     GitRepoFactory::gitWithInput({"fast-import", "--quiet", "--done"}, bare, stream, &rc);
@@ -90,11 +93,14 @@ inline QString buildManyTags(const QString &root, const QString &name, int tags)
     for (int i = 0; i < tags; ++i) {
         const QByteArray mark = QByteArray::number(i + 1);
         const QByteArray when = QByteArray::number(start + i);
-        const QByteArray tag = "v" + QByteArray::number(i / 100) + '.' + QByteArray::number(i % 100);
-        stream += "commit refs/heads/main\nmark :" + mark + "\ncommitter t <t@example.invalid> " + when + " +0000\n";
-        stream += dataBlock("commit " + mark) + "M 100644 inline f.txt\n" + dataBlock("release " + mark + '\n');
-        stream += i % 2 ? "tag " + tag + "\nfrom :" + mark + "\ntagger t <t@example.invalid> " + when + " +0000\n"
-                              + dataBlock("release " + tag)
+        const QByteArray tag = "v" + QByteArray::number(i / 100) + '.'
+                               + QByteArray::number(i % 100);
+        stream += "commit refs/heads/main\nmark :" + mark + "\ncommitter t <t@example.invalid> "
+                  + when + " +0000\n";
+        stream += dataBlock("commit " + mark) + "M 100644 inline f.txt\n"
+                  + dataBlock("release " + mark + '\n');
+        stream += i % 2 ? "tag " + tag + "\nfrom :" + mark + "\ntagger t <t@example.invalid> "
+                              + when + " +0000\n" + dataBlock("release " + tag)
                         : "reset refs/tags/" + tag + "\nfrom :" + mark + "\n\n";
     }
     stream += "done\n";
@@ -116,7 +122,8 @@ inline qint64 packBytes(const QString &bare)
 }
 
 // A straight history of `tags` tagged commits of `bytes` each, dated a minute apart.
-inline QList<Planned> straightHistory(int tags, qint64 bytes, const std::function<QString(int)> &tagName)
+inline QList<Planned> straightHistory(int tags, qint64 bytes,
+                                      const std::function<QString(int)> &tagName)
 {
     QList<Planned> h;
     const qint64 start = QDateTime::currentSecsSinceEpoch() - 86400;
@@ -133,7 +140,9 @@ inline QList<Planned> straightHistory(int tags, qint64 bytes, const std::functio
 // 30 tags in a line, each with a topic branch of two commits forked there.
 inline QList<Planned> manyBranches(const QString &tagPrefix)
 {
-    QList<Planned> h = straightHistory(30, 100'000, [&](int i) { return QString("%1.%2").arg(tagPrefix).arg(i); });
+    QList<Planned> h = straightHistory(30, 100'000, [&](int i) {
+        return QString("%1.%2").arg(tagPrefix).arg(i);
+    });
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     for (int i = 0; i < 30; ++i) {
         for (int j = 0; j < 2; ++j) {

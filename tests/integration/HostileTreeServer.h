@@ -28,11 +28,13 @@ inline TreeEntry file(TreeBuilder &b, const QByteArray &name, const QByteArray &
 // 16^levels folders of `perFolder` files (786,432 by default, inside the
 // limits) from levels + 2 objects. libgit2's checkout of it runs for minutes
 // whatever the attempt's time; RepoDeck's writers stop with the attempt.
-inline QByteArray largeTree(TreeBuilder &b, int perFolder = 12, const QByteArray &content = "x\n", int levels = 4)
+inline QByteArray largeTree(TreeBuilder &b, int perFolder = 12, const QByteArray &content = "x\n",
+                            int levels = 4)
 {
     QList<TreeEntry> files;
     for (int i = 0; i < perFolder; ++i)
-        files << file(b, "f" + QByteArray::number(i).rightJustified(2, '0'), content); // git's order
+        files << file(b, "f" + QByteArray::number(i).rightJustified(2, '0'),
+                      content); // git's order
     QByteArray t = b.tree(files);
     for (int level = 0; level < levels; ++level) {
         QList<TreeEntry> entries;
@@ -49,8 +51,8 @@ inline bool serveTree(const QString &bare, TreeBuilder &b, const QByteArray &tre
 {
     int rc = 0;
     auto git = [&](const QStringList &args) {
-        const QString out = GitRepoFactory::git(QStringList{"-c", "user.name=t", "-c", "user.email=t@t"} + args,
-                                                bare, &rc);
+        const QString out = GitRepoFactory::git(
+            QStringList{"-c", "user.name=t", "-c", "user.email=t@t"} + args, bare, &rc);
         if (rc != 0 && error->isEmpty())
             *error = "git " + args.join(' ') + ": " + out;
         return out.trimmed();

@@ -36,20 +36,22 @@ struct Callbacks
     QByteArray username;
     QByteArray password;
     int credentialCalls = 0;
-    QByteArray urlUser; // the user libgit2 passed (from the URL)
+    QByteArray urlUser;                      // the user libgit2 passed (from the URL)
     int acceptCertificate = GIT_PASSTHROUGH; // what certificate_check returns
     int certificateCalls = 0;
     QByteArray certificateDer;
 };
 
-inline int onCredentials(git_credential **out, const char *, const char *user, unsigned int allowed, void *payload)
+inline int onCredentials(git_credential **out, const char *, const char *user, unsigned int allowed,
+                         void *payload)
 {
     auto *cb = static_cast<Callbacks *>(payload);
     ++cb->credentialCalls;
     cb->urlUser = user ? QByteArray(user) : QByteArray();
     if (!(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
         return GIT_PASSTHROUGH;
-    return git_credential_userpass_plaintext_new(out, cb->username.constData(), cb->password.constData());
+    return git_credential_userpass_plaintext_new(out, cb->username.constData(),
+                                                 cb->password.constData());
 }
 
 inline int onCertificate(git_cert *cert, int, const char *, void *payload)
@@ -58,7 +60,8 @@ inline int onCertificate(git_cert *cert, int, const char *, void *payload)
     ++cb->certificateCalls;
     if (cert->cert_type == GIT_CERT_X509) {
         const auto *x509 = reinterpret_cast<const git_cert_x509 *>(cert);
-        cb->certificateDer = QByteArray(static_cast<const char *>(x509->data), static_cast<qsizetype>(x509->len));
+        cb->certificateDer = QByteArray(static_cast<const char *>(x509->data),
+                                        static_cast<qsizetype>(x509->len));
     }
     return cb->acceptCertificate;
 }
@@ -73,7 +76,8 @@ struct DirectResult
 // of the test's own: RepoDeck sets none yet (the credentials issue will).
 inline DirectResult directClone(const QString &url, const QString &path, Callbacks *callbacks)
 {
-    core::AttemptContext attempt(Millis(5000), Millis(5000), Millis(30'000), std::make_shared<core::CancelToken>());
+    core::AttemptContext attempt(Millis(5000), Millis(5000), Millis(30'000),
+                                 std::make_shared<core::CancelToken>());
     core::AttemptScope scope(&attempt);
     git_clone_options options;
     git_clone_options_init(&options, GIT_CLONE_OPTIONS_VERSION);
@@ -84,7 +88,8 @@ inline DirectResult directClone(const QString &url, const QString &path, Callbac
     }
     git_repository *repo = nullptr;
     DirectResult result;
-    result.rc = git_clone(&repo, url.toUtf8().constData(), QFile::encodeName(path).constData(), &options);
+    result.rc = git_clone(&repo, url.toUtf8().constData(), QFile::encodeName(path).constData(),
+                          &options);
     if (result.rc < 0)
         result.error = core::captureFailure(result.rc, &attempt, QUrl(url).host());
     git_repository_free(repo);
@@ -94,13 +99,15 @@ inline DirectResult directClone(const QString &url, const QString &path, Callbac
 inline QByteArray sha256OfPem(const QByteArray &pem)
 {
     const QList<QSslCertificate> certs = QSslCertificate::fromData(pem, QSsl::Pem);
-    return certs.isEmpty() ? QByteArray()
-                           : QCryptographicHash::hash(certs.first().toDer(), QCryptographicHash::Sha256);
+    return certs.isEmpty()
+               ? QByteArray()
+               : QCryptographicHash::hash(certs.first().toDer(), QCryptographicHash::Sha256);
 }
 
 inline QStringList partialLeftovers(const QString &path)
 {
-    return QDir(QFileInfo(path).path()).entryList({QStringLiteral("*partial*")}, QDir::AllEntries | QDir::Hidden);
+    return QDir(QFileInfo(path).path())
+        .entryList({QStringLiteral("*partial*")}, QDir::AllEntries | QDir::Hidden);
 }
 
 // Sets or clears an environment variable for one scope.
@@ -131,15 +138,15 @@ private:
     QByteArray m_old;
 };
 
-
 // One HTTP backend for one scope; the test's default (Qt) afterwards.
 class BackendGuard
 {
 public:
     explicit BackendGuard(const QString &backend)
     {
-        QVERIFY(core::http::useHttpBackend(backend == QLatin1String("libgit2") ? core::http::HttpBackend::Libgit2
-                                                                               : core::http::HttpBackend::Qt));
+        QVERIFY(core::http::useHttpBackend(backend == QLatin1String("libgit2")
+                                               ? core::http::HttpBackend::Libgit2
+                                               : core::http::HttpBackend::Qt));
     }
     ~BackendGuard() { core::http::useHttpBackend(core::http::HttpBackend::Qt); }
 };
@@ -151,9 +158,13 @@ public:
     CertLocationGuard(const QString &file, const QString &restore)
         : m_restore(QFile::encodeName(restore))
     {
-        git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, QFile::encodeName(file).constData(), nullptr);
+        git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, QFile::encodeName(file).constData(),
+                         nullptr);
     }
-    ~CertLocationGuard() { git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, m_restore.constData(), nullptr); }
+    ~CertLocationGuard()
+    {
+        git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, m_restore.constData(), nullptr);
+    }
 
 private:
     QByteArray m_restore;
@@ -169,9 +180,13 @@ public:
         git_libgit2_opts(GIT_OPT_GET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, &previous);
         m_old = QByteArray(previous.ptr, static_cast<qsizetype>(previous.size));
         git_buf_dispose(&previous);
-        git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, QFile::encodeName(folder).constData());
+        git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL,
+                         QFile::encodeName(folder).constData());
     }
-    ~GlobalConfigGuard() { git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, m_old.constData()); }
+    ~GlobalConfigGuard()
+    {
+        git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, m_old.constData());
+    }
 
 private:
     QByteArray m_old;
@@ -191,10 +206,13 @@ protected:
     int m_counter = 0;
 
     QString target() { return m_tmp.filePath(QStringLiteral("clones/c%1").arg(++m_counter)); }
-    QString serverHead(const QString &repo) { return GitRepoFactory::revParse(m_root + '/' + repo, "main"); }
+    QString serverHead(const QString &repo)
+    {
+        return GitRepoFactory::revParse(m_root + '/' + repo, "main");
+    }
 
-    core::RepoResult syncOnce(SyncHarness &h, const QString &name, const QString &url, const QString &path,
-                              int attempts = 1)
+    core::RepoResult syncOnce(SyncHarness &h, const QString &name, const QString &url,
+                              const QString &path, int attempts = 1)
     {
         return h.syncAndWait(h.spec(name, url, path), fastPolicy(attempts));
     }
@@ -223,7 +241,8 @@ protected:
         tls.addCaCertificates(QSslCertificate::fromData(m_pki.caPem, QSsl::Pem));
         QSslConfiguration::setDefaultConfiguration(tls);
         // libgit2's client (the libgit2 rows of the proxy tests) through its certificate location.
-        QCOMPARE(git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, QFile::encodeName(m_pki.caFile).constData(), nullptr),
+        QCOMPARE(git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS,
+                                  QFile::encodeName(m_pki.caFile).constData(), nullptr),
                  0);
 
         QVERIFY(m_http.start(m_root));

@@ -18,14 +18,16 @@
 // In a test function: skips when repodeck-cli or repodeck-maxrss is not
 // there, and fails instead under CI=true (a skip in CI hides a missing
 // build step).
-#define REPODECK_REQUIRE_MEASURED_CLI()                                                                        \
-    REPODECK_REQUIRE(!qEnvironmentVariable("REPODECK_MAXRSS").isEmpty()                                        \
-                         && !::repodeck::test::CliRunner::binary().isEmpty(),                                  \
-                     QStringLiteral("repodeck-cli and repodeck-maxrss are needed (REPODECK_MAXRSS, REPODECK_CLI; set by CTest)"))
+#define REPODECK_REQUIRE_MEASURED_CLI() \
+    REPODECK_REQUIRE( \
+        !qEnvironmentVariable("REPODECK_MAXRSS").isEmpty() \
+            && !::repodeck::test::CliRunner::binary().isEmpty(), \
+        QStringLiteral( \
+            "repodeck-cli and repodeck-maxrss are needed (REPODECK_MAXRSS, REPODECK_CLI; set by CTest)"))
 
 // The same for repodeck-cli alone.
-#define REPODECK_REQUIRE_CLI()                                                                                 \
-    REPODECK_REQUIRE(!::repodeck::test::CliRunner::binary().isEmpty(),                                         \
+#define REPODECK_REQUIRE_CLI() \
+    REPODECK_REQUIRE(!::repodeck::test::CliRunner::binary().isEmpty(), \
                      QStringLiteral("repodeck-cli is needed (REPODECK_CLI; set by CTest)"))
 
 namespace repodeck::test {
@@ -39,8 +41,9 @@ struct CliSync
 };
 
 // Runs PROGRAM ARGS under repodeck-maxrss; its peak RSS into `*peakKiB`.
-inline int runMeasured(const QString &program, const QStringList &args, const QProcessEnvironment &env, int ms,
-                const QString &rssFile, QByteArray *out, qint64 *peakKiB, const QString &workDir = QString())
+inline int runMeasured(const QString &program, const QStringList &args,
+                       const QProcessEnvironment &env, int ms, const QString &rssFile,
+                       QByteArray *out, qint64 *peakKiB, const QString &workDir = QString())
 {
     QProcess p;
     p.setProcessEnvironment(env);
@@ -63,8 +66,9 @@ inline int runMeasured(const QString &program, const QStringList &args, const QP
 }
 
 // One sync of `url` into `path` through the real CLI (one attempt).
-inline CliSync syncThroughCli(const QString &root, const QString &url, const QString &path, int timeoutMs,
-                              const QStringList &extraEnv = {}, const QStringList &policy = {"--attempt-timeout", "300s"})
+inline CliSync syncThroughCli(const QString &root, const QString &url, const QString &path,
+                              int timeoutMs, const QStringList &extraEnv = {},
+                              const QStringList &policy = {"--attempt-timeout", "300s"})
 {
     CliSync r;
     const QString ws = root + "/workspace.json";
@@ -80,16 +84,18 @@ inline CliSync syncThroughCli(const QString &root, const QString &url, const QSt
     const QString cli = CliRunner::binary();
     const QString rss = root + "/maxrss";
     const QStringList wsArgs{"--workspace", ws};
-    if (runMeasured(cli, wsArgs + QStringList{"policy", "set", "once", "--max-attempts", "1"} + policy,
+    if (runMeasured(cli,
+                    wsArgs + QStringList{"policy", "set", "once", "--max-attempts", "1"} + policy,
                     env, 30'000, rss, nullptr, nullptr)
             != 0
-        || runMeasured(cli, wsArgs + QStringList{"add", "h", url, path, "--policy", "once"}, env, 30'000, rss, nullptr,
-                       nullptr)
-            != 0)
+        || runMeasured(cli, wsArgs + QStringList{"add", "h", url, path, "--policy", "once"}, env,
+                       30'000, rss, nullptr, nullptr)
+               != 0)
         return r;
     QElapsedTimer t;
     t.start();
-    r.exitCode = runMeasured(cli, wsArgs + QStringList{"sync", "--json"}, env, timeoutMs, rss, &r.out, &r.peakRssKiB);
+    r.exitCode = runMeasured(cli, wsArgs + QStringList{"sync", "--json"}, env, timeoutMs, rss,
+                             &r.out, &r.peakRssKiB);
     r.elapsedMs = t.elapsed();
     return r;
 }

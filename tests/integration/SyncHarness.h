@@ -44,10 +44,10 @@ public:
                 [this](const QString &n, int, int) { ++started[n]; });
         connect(&scheduler, &core::Scheduler::progress, this,
                 [this](const QString &n, const core::TransferProgress &p) {
-                    ++progressEvents[n];
-                    if (p.steps > 0)
-                        maxSteps[n] = std::max(maxSteps.value(n), p.steps);
-                });
+            ++progressEvents[n];
+            if (p.steps > 0)
+                maxSteps[n] = std::max(maxSteps.value(n), p.steps);
+        });
         connect(&scheduler, &core::Scheduler::finished, this,
                 [this](const QString &n, const core::RepoResult &r) { results.insert(n, r); });
         scheduler.setSeed(1);
@@ -65,7 +65,8 @@ public:
     }
 
     // Syncs and waits (bounded) for the result.
-    core::RepoResult syncAndWait(const core::RepoSpec &s, const core::RetryPolicy &p, int timeoutMs = 30'000)
+    core::RepoResult syncAndWait(const core::RepoSpec &s, const core::RetryPolicy &p,
+                                 int timeoutMs = 30'000)
     {
         results.remove(s.name);
         attempts.remove(s.name);

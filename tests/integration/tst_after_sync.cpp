@@ -86,9 +86,9 @@ private:
             connect(&session, &core::SyncSession::afterSyncFinished, this,
                     [this](const QString &n, const core::HookResult &r) { hooks.insert(n, r); });
         }
-        void setUp(const QString &name, const QString &url, const QString &path, const QString &command,
-                   core::Millis timeout = core::Millis(30'000), const QString &branch = {},
-                   core::AfterSyncOn on = core::AfterSyncOn::Success)
+        void setUp(const QString &name, const QString &url, const QString &path,
+                   const QString &command, core::Millis timeout = core::Millis(30'000),
+                   const QString &branch = {}, core::AfterSyncOn on = core::AfterSyncOn::Success)
         {
             core::Workspace ws;
             core::RetryPolicy p = fastPolicy(1);
@@ -133,11 +133,13 @@ private slots:
         QVERIFY(m_daemon.start(root));
         // The user's script: writes what it was told, one value a line.
         m_script = file(QStringLiteral("hook.sh"));
-        QVERIFY(writeFile(m_script, "out=\"$1\"\n"
-                                    "{ printf '%s\\n' \"$REPODECK_REPO\" \"$REPODECK_OUTCOME\" \"$REPODECK_OLD_HEAD\""
-                                    " \"$REPODECK_NEW_HEAD\" \"$REPODECK_BRANCH\" \"$PWD\" \"$REPODECK_TRIGGER\""
-                                    " \"$REPODECK_CHANGED\" \"$REPODECK_CATEGORY\"; } > \"$out\"\n"
-                                    "echo hook-ran-for-$REPODECK_REPO\n"));
+        QVERIFY(writeFile(
+            m_script,
+            "out=\"$1\"\n"
+            "{ printf '%s\\n' \"$REPODECK_REPO\" \"$REPODECK_OUTCOME\" \"$REPODECK_OLD_HEAD\""
+            " \"$REPODECK_NEW_HEAD\" \"$REPODECK_BRANCH\" \"$PWD\" \"$REPODECK_TRIGGER\""
+            " \"$REPODECK_CHANGED\" \"$REPODECK_CATEGORY\"; } > \"$out\"\n"
+            "echo hook-ran-for-$REPODECK_REPO\n"));
     }
 
     void scriptSeesTheSyncInItsEnvironment()
@@ -155,13 +157,15 @@ private slots:
         QVERIFY2(v.size() >= 9, readFile(out).constData());
         QCOMPARE(v.at(0), QByteArray("env"));
         QCOMPARE(v.at(1), QByteArray("cloned"));
-        QCOMPARE(v.at(2), QByteArray(""));                // nothing before a clone
+        QCOMPARE(v.at(2), QByteArray("")); // nothing before a clone
         QCOMPARE(QString::fromUtf8(v.at(3)), head1);
         QCOMPARE(v.at(4), QByteArray("main"));
-        QCOMPARE(QFileInfo(QString::fromUtf8(v.at(5))).canonicalFilePath(), QFileInfo(path).canonicalFilePath());
+        QCOMPARE(QFileInfo(QString::fromUtf8(v.at(5))).canonicalFilePath(),
+                 QFileInfo(path).canonicalFilePath());
         QCOMPARE(v.at(6), QByteArray("manual"));
         QCOMPARE(v.at(7), QByteArray("1"));
-        QVERIFY(run.hooks.value(QStringLiteral("env")).output.contains(QStringLiteral("hook-ran-for-env")));
+        QVERIFY(run.hooks.value(QStringLiteral("env"))
+                    .output.contains(QStringLiteral("hook-ran-for-env")));
 
         // An update: old and new HEAD are the commits before and after.
         QVERIFY(GitRepoFactory::addCommits(m_bare, 1));
@@ -178,24 +182,29 @@ private slots:
     // command: they arrive as the variable's text, and nothing they spell runs.
     void branchNamesFromTheServerNeverRun()
     {
-        const QStringList hostile = {QStringLiteral("$(touch${IFS}pwned1)"), QStringLiteral(";touch${IFS}pwned2"),
-                                     QStringLiteral("`touch${IFS}pwned3`"), QStringLiteral("x&&touch${IFS}pwned4")};
+        const QStringList hostile = {QStringLiteral("$(touch${IFS}pwned1)"),
+                                     QStringLiteral(";touch${IFS}pwned2"),
+                                     QStringLiteral("`touch${IFS}pwned3`"),
+                                     QStringLiteral("x&&touch${IFS}pwned4")};
         int i = 0;
         for (const QString &branch : hostile) {
             ++i;
-            QVERIFY2(GitRepoFactory::addBranch(m_bare, branch, QStringLiteral("main")), qPrintable(branch));
+            QVERIFY2(GitRepoFactory::addBranch(m_bare, branch, QStringLiteral("main")),
+                     qPrintable(branch));
             Run run;
             const QString path = target();
             const QString out = file(QStringLiteral("hostile%1.txt").arg(i));
             run.setUp(QStringLiteral("h"), m_daemon.url(QStringLiteral("r.git")), path,
-                      QStringLiteral("sh %1 %2").arg(quoted(m_script), quoted(out)), core::Millis(30'000), branch);
+                      QStringLiteral("sh %1 %2").arg(quoted(m_script), quoted(out)),
+                      core::Millis(30'000), branch);
             QVERIFY(run.syncAndWait(QStringLiteral("h")));
             QCOMPARE(run.results.value(QStringLiteral("h")).outcome, Outcome::Cloned);
             QCOMPARE(QString::fromUtf8(readFile(out).split('\n').value(4)), branch);
             for (const QString &dir : {path, m_tmp.path(), QDir::currentPath()}) {
                 for (int k = 1; k <= 4; ++k)
-                    QVERIFY2(!QFileInfo::exists(QDir(dir).filePath(QStringLiteral("pwned%1").arg(k))),
-                             qPrintable(QStringLiteral("%1 ran something (in %2)").arg(branch, dir)));
+                    QVERIFY2(
+                        !QFileInfo::exists(QDir(dir).filePath(QStringLiteral("pwned%1").arg(k))),
+                        qPrintable(QStringLiteral("%1 ran something (in %2)").arg(branch, dir)));
             }
         }
     }
@@ -211,14 +220,18 @@ private slots:
         clock.start();
         QVERIFY(run.syncAndWait(QStringLiteral("hang"), 20'000));
         const qint64 took = clock.elapsed();
-        qInfo("hanging after_sync: sync and command ended %lld ms after the request (timeout 800 ms)", took);
+        qInfo(
+            "hanging after_sync: sync and command ended %lld ms after the request (timeout 800 ms)",
+            took);
         QVERIFY(took < 10'000);
         const core::HookResult h = run.hooks.value(QStringLiteral("hang"));
         QVERIFY(h.timedOut);
         QVERIFY(!h.ok());
-        QVERIFY2(h.durationMs >= 750 && h.durationMs < 5000, qPrintable(QString::number(h.durationMs)));
+        QVERIFY2(h.durationMs >= 750 && h.durationMs < 5000,
+                 qPrintable(QString::number(h.durationMs)));
         QVERIFY(h.output.contains(QStringLiteral("started")));
-        QCOMPARE(run.results.value(QStringLiteral("hang")).outcome, Outcome::Cloned); // the sync stands
+        QCOMPARE(run.results.value(QStringLiteral("hang")).outcome,
+                 Outcome::Cloned); // the sync stands
         const qint64 child = readFile(pidFile).trimmed().toLongLong();
         QVERIFY(child > 0);
         QTRY_VERIFY_WITH_TIMEOUT(processGone(child), 5000);
@@ -253,7 +266,8 @@ private slots:
         QVERIFY(!logPath.isEmpty());
         Run run;
         run.setUp(QStringLiteral("fails"), m_daemon.url(QStringLiteral("r.git")), target(),
-                  QStringLiteral("i=0; while [ $i -lt 500 ]; do echo line-$i; i=$((i+1)); done; exit 3"));
+                  QStringLiteral(
+                      "i=0; while [ $i -lt 500 ]; do echo line-$i; i=$((i+1)); done; exit 3"));
         QVERIFY(run.syncAndWait(QStringLiteral("fails")));
         QCOMPARE(run.results.value(QStringLiteral("fails")).outcome, Outcome::Cloned);
         const core::HookResult h = run.hooks.value(QStringLiteral("fails"));
@@ -264,7 +278,8 @@ private slots:
         QVERIFY(!h.output.contains(QStringLiteral("line-479\n")));
         QVERIFY(h.output.size() <= core::AfterSyncHooks::kOutputCap + 4);
         const QByteArray log = readFile(logPath);
-        QVERIFY2(log.contains("\"record\":\"after_sync\"") && log.contains("line-499") && log.contains("\"exit_code\":3"),
+        QVERIFY2(log.contains("\"record\":\"after_sync\"") && log.contains("line-499")
+                     && log.contains("\"exit_code\":3"),
                  log.right(2000).constData());
         QVERIFY(!log.contains("line-0\\n"));
         QVERIFY(!log.contains("while [")); // the command itself is not logged
@@ -280,11 +295,12 @@ private slots:
         QDir().mkpath(QFileInfo(wsPath).absolutePath());
         const QString script = file(QStringLiteral("exit3.sh"));
         const QString marker = file(QStringLiteral("exit3-marker.txt"));
-        QVERIFY(writeFile(script, "echo \"$REPODECK_OUTCOME\" > \"$1\"\n"
-                                  "echo first-line\n"
-                                  "printf 'tint\\033]0;owned\\007ed\\n'\n"
-                                  "echo last-line-of-hook >&2\n"
-                                  "exit 3\n"));
+        QVERIFY(writeFile(script,
+                          "echo \"$REPODECK_OUTCOME\" > \"$1\"\n"
+                          "echo first-line\n"
+                          "printf 'tint\\033]0;owned\\007ed\\n'\n"
+                          "echo last-line-of-hook >&2\n"
+                          "exit 3\n"));
         Run run;
         run.session.open(wsPath, core::SyncSession::Loading::Now);
         run.setUp(QStringLiteral("tl"), m_daemon.url(QStringLiteral("r.git")), target(),
@@ -304,7 +320,9 @@ private slots:
                                     .value(QStringLiteral("after_sync"))
                                     .toObject();
         QCOMPARE(raw.value(QStringLiteral("exit_code")).toInt(), 3);
-        QVERIFY(raw.value(QStringLiteral("output")).toString().endsWith(QStringLiteral("last-line-of-hook")));
+        QVERIFY(raw.value(QStringLiteral("output"))
+                    .toString()
+                    .endsWith(QStringLiteral("last-line-of-hook")));
         QVERIFY(!raw.value(QStringLiteral("output")).toString().contains(QChar(0x1b)));
         QVERIFY(!readFile(statePath).contains("exit3.sh")); // the command is never stored
 
@@ -318,11 +336,16 @@ private slots:
         QCOMPARE(model.rowCount(), static_cast<int>(st.timeline.size()) + 1);
         const int row = model.afterSyncRow();
         QCOMPARE(row, static_cast<int>(st.timeline.size()));
-        QCOMPARE(model.index(row, ui::TimelineModel::Attempt).data().toString(), QStringLiteral("after_sync"));
-        QCOMPARE(model.index(row, ui::TimelineModel::Result).data().toString(), QStringLiteral("exit code 3"));
-        QCOMPARE(model.index(row, ui::TimelineModel::Message).data().toString(), QStringLiteral("last-line-of-hook"));
-        QVERIFY(model.index(row, ui::TimelineModel::Message).data(Qt::ToolTipRole).toString().contains(
-            QStringLiteral("first-line")));
+        QCOMPARE(model.index(row, ui::TimelineModel::Attempt).data().toString(),
+                 QStringLiteral("after_sync"));
+        QCOMPARE(model.index(row, ui::TimelineModel::Result).data().toString(),
+                 QStringLiteral("exit code 3"));
+        QCOMPARE(model.index(row, ui::TimelineModel::Message).data().toString(),
+                 QStringLiteral("last-line-of-hook"));
+        QVERIFY(model.index(row, ui::TimelineModel::Message)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("first-line")));
         // The session's own state (what the window shows before any restart).
         QCOMPARE(run.session.state(QStringLiteral("tl")).afterSync.exitCode, 3);
 
@@ -330,7 +353,8 @@ private slots:
         QVERIFY(writeFile(script, "echo again\nexit 0\n"));
         QVERIFY(run.syncAndWait(QStringLiteral("tl")));
         QCOMPARE(run.session.finishRun(), QStringList());
-        const core::RepoState st2 = core::RepoStateStore::load(statePath).value().state(QStringLiteral("tl"));
+        const core::RepoState st2 = core::RepoStateStore::load(statePath).value().state(
+            QStringLiteral("tl"));
         QCOMPARE(st2.afterSync.exitCode, 0);
         QCOMPARE(st2.afterSync.output, QStringLiteral("again"));
     }
@@ -340,7 +364,8 @@ private slots:
     {
         const QString dead = QStringLiteral("git://127.0.0.1:1/nothing.git");
         const QString marker = file(QStringLiteral("failed-marker.txt"));
-        const QString cmd = QStringLiteral("printf '%s %s' \"$REPODECK_OUTCOME\" \"$REPODECK_CATEGORY\" > %1")
+        const QString cmd = QStringLiteral(
+                                "printf '%s %s' \"$REPODECK_OUTCOME\" \"$REPODECK_CATEGORY\" > %1")
                                 .arg(quoted(marker));
         {
             Run run;
@@ -352,8 +377,8 @@ private slots:
         }
         Run run;
         QDir().mkpath(file(QStringLiteral("deadwd")));
-        run.setUp(QStringLiteral("dead"), dead, file(QStringLiteral("deadwd")), cmd, core::Millis(30'000), {},
-                  core::AfterSyncOn::Any);
+        run.setUp(QStringLiteral("dead"), dead, file(QStringLiteral("deadwd")), cmd,
+                  core::Millis(30'000), {}, core::AfterSyncOn::Any);
         QVERIFY(run.syncAndWait(QStringLiteral("dead")));
         QVERIFY(run.hooks.value(QStringLiteral("dead")).ok());
         QCOMPARE(readFile(marker), QByteArray("failed network"));
@@ -365,33 +390,47 @@ private slots:
     {
         const QString home = file(QStringLiteral("repohome"));
         CliRunner cli(home, file(QStringLiteral("repo-cli.json")));
-        QCOMPARE(cli.run({QStringLiteral("add"), QStringLiteral("own"), m_daemon.url(QStringLiteral("r.git")), target()}), 0);
-        QCOMPARE(cli.run({QStringLiteral("add"), QStringLiteral("other"), m_daemon.url(QStringLiteral("r.git")), target()}), 0);
+        QCOMPARE(cli.run({QStringLiteral("add"), QStringLiteral("own"),
+                          m_daemon.url(QStringLiteral("r.git")), target()}),
+                 0);
+        QCOMPARE(cli.run({QStringLiteral("add"), QStringLiteral("other"),
+                          m_daemon.url(QStringLiteral("r.git")), target()}),
+                 0);
         const QString policyMarker = file(QStringLiteral("policy-marker"));
         const QString repoMarker = file(QStringLiteral("repo-marker"));
-        QCOMPARE(cli.run({QStringLiteral("policy"), QStringLiteral("set"), QStringLiteral("default"),
+        QCOMPARE(cli.run(
+                     {QStringLiteral("policy"), QStringLiteral("set"), QStringLiteral("default"),
+                      QStringLiteral("--after-sync"),
+                      QStringLiteral("echo \"$REPODECK_REPO\" >> %1").arg(quoted(policyMarker))}),
+                 0);
+        QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("own"),
                           QStringLiteral("--after-sync"),
-                          QStringLiteral("echo \"$REPODECK_REPO\" >> %1").arg(quoted(policyMarker))}), 0);
-        QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("own"), QStringLiteral("--after-sync"),
-                          QStringLiteral("echo \"$REPODECK_REPO $REPODECK_OUTCOME\" >> %1").arg(quoted(repoMarker)),
-                          QStringLiteral("--after-sync-on"), QStringLiteral("any")}), 0);
+                          QStringLiteral("echo \"$REPODECK_REPO $REPODECK_OUTCOME\" >> %1")
+                              .arg(quoted(repoMarker)),
+                          QStringLiteral("--after-sync-on"), QStringLiteral("any")}),
+                 0);
         QVERIFY(readFile(cli.workspace()).contains("\"after_sync_on\": \"any\""));
         QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("own"),
-                          QStringLiteral("--after-sync-on"), QStringLiteral("sometimes")}), 2);
+                          QStringLiteral("--after-sync-on"), QStringLiteral("sometimes")}),
+                 2);
         QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("nobody"),
-                          QStringLiteral("--no-after-sync")}), 2);
+                          QStringLiteral("--no-after-sync")}),
+                 2);
         QCOMPARE(cli.run({QStringLiteral("sync")}), 0);
         QCOMPARE(readFile(repoMarker), QByteArray("own cloned\n"));
-        QCOMPARE(readFile(policyMarker), QByteArray("other\n")); // the policy's ran only for the other
+        QCOMPARE(readFile(policyMarker),
+                 QByteArray("other\n")); // the policy's ran only for the other
 
         QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("own"),
-                          QStringLiteral("--no-after-sync")}), 0);
+                          QStringLiteral("--no-after-sync")}),
+                 0);
         QCOMPARE(cli.run({QStringLiteral("sync")}), 0);
         QCOMPARE(readFile(repoMarker), QByteArray("own cloned\n"));
         QCOMPARE(readFile(policyMarker), QByteArray("other\nother\n"));
 
         QCOMPARE(cli.run({QStringLiteral("repo"), QStringLiteral("set"), QStringLiteral("own"),
-                          QStringLiteral("--policy-after-sync")}), 0);
+                          QStringLiteral("--policy-after-sync")}),
+                 0);
         QCOMPARE(cli.run({QStringLiteral("sync"), QStringLiteral("own")}), 0);
         QCOMPARE(readFile(policyMarker), QByteArray("other\nother\nown\n"));
     }
@@ -402,15 +441,21 @@ private slots:
         const QString home = file(QStringLiteral("clihome"));
         CliRunner cli(home, file(QStringLiteral("cli.json")));
         const QString path = target();
-        QCOMPARE(cli.run({QStringLiteral("add"), QStringLiteral("c"), m_daemon.url(QStringLiteral("r.git")), path}), 0);
+        QCOMPARE(cli.run({QStringLiteral("add"), QStringLiteral("c"),
+                          m_daemon.url(QStringLiteral("r.git")), path}),
+                 0);
         const QString out = file(QStringLiteral("cli-env.txt"));
-        QCOMPARE(cli.run({QStringLiteral("policy"), QStringLiteral("set"), QStringLiteral("default"),
-                          QStringLiteral("--after-sync"),
-                          QStringLiteral("sh %1 %2; echo done >&2; exit 4").arg(quoted(m_script), quoted(out)),
-                          QStringLiteral("--after-sync-timeout"), QStringLiteral("20s")}), 0);
+        QCOMPARE(cli.run({QStringLiteral("policy"), QStringLiteral("set"),
+                          QStringLiteral("default"), QStringLiteral("--after-sync"),
+                          QStringLiteral("sh %1 %2; echo done >&2; exit 4")
+                              .arg(quoted(m_script), quoted(out)),
+                          QStringLiteral("--after-sync-timeout"), QStringLiteral("20s")}),
+                 0);
         QByteArray stdoutText;
         QCOMPARE(cli.run({QStringLiteral("sync"), QStringLiteral("--json")}, &stdoutText), 0);
-        QCOMPARE(CliRunner::repoDone(stdoutText, QStringLiteral("c")).value(QStringLiteral("outcome")).toString(),
+        QCOMPARE(CliRunner::repoDone(stdoutText, QStringLiteral("c"))
+                     .value(QStringLiteral("outcome"))
+                     .toString(),
                  QStringLiteral("cloned"));
         QJsonObject hook;
         for (const QByteArray &line : stdoutText.split('\n')) {

@@ -26,10 +26,7 @@ private:
     int m_counter = 0;
 
 private slots:
-    void initTestCase()
-    {
-        QCOMPARE(core::initializeNetwork(), QString());
-    }
+    void initTestCase() { QCOMPARE(core::initializeNetwork(), QString()); }
 
     // A tree inside the limits costs what its files cost, but no more than
     // the attempt's time: 786,432 files from a 6-object pack with a 3 s
@@ -89,7 +86,8 @@ private slots:
         const QString bare = srv + "/huge.git";
         TreeBuilder b;
         QString error;
-        QVERIFY2(serveTree(bare, b, largeTree(b, 14, QByteArray(64 << 20, '\0')), &error), qPrintable(error));
+        QVERIFY2(serveTree(bare, b, largeTree(b, 14, QByteArray(64 << 20, '\0')), &error),
+                 qPrintable(error));
         GitDaemonServer daemon;
         QVERIFY(daemon.start(srv));
         SyncHarness h;
@@ -97,18 +95,23 @@ private slots:
         const auto spec = h.spec("h", daemon.url("huge.git"), path);
         core::RetryPolicy policy = fastPolicy(3);
         policy.attemptTimeout = core::Millis(20'000);
-        policy.checkpoint = how == "checkpointed" ? core::Checkpoint::Always : core::Checkpoint::Never;
+        policy.checkpoint = how == "checkpointed" ? core::Checkpoint::Always
+                                                  : core::Checkpoint::Never;
         if (how == "ff") {
             auto inBare = [&](const QStringList &args, const QByteArray &input = {}) {
-                return QString::fromUtf8(GitRepoFactory::gitWithInput(
-                                             QStringList{"-c", "user.name=t", "-c", "user.email=t@t"} + args, bare, input))
+                return QString::fromUtf8(
+                           GitRepoFactory::gitWithInput(
+                               QStringList{"-c", "user.name=t", "-c", "user.email=t@t"} + args,
+                               bare, input))
                     .trimmed();
             };
             const QString huge = inBare({"rev-parse", "main"});
             const QString blob = inBare({"hash-object", "-w", "--stdin"}, "small\n");
-            const QString tree = inBare({"mktree"}, ("100644 blob " + blob + "\tsmall.txt\n").toUtf8());
+            const QString tree = inBare({"mktree"},
+                                        ("100644 blob " + blob + "\tsmall.txt\n").toUtf8());
             const QString small = inBare({"commit-tree", tree, "-m", "small"});
-            const QString next = inBare({"commit-tree", huge + "^{tree}", "-p", small, "-m", "huge"});
+            const QString next = inBare(
+                {"commit-tree", huge + "^{tree}", "-p", small, "-m", "huge"});
             inBare({"update-ref", "refs/heads/main", small});
             QVERIFY(h.syncAndWait(spec, policy, 60'000).outcome == core::Outcome::Cloned);
             inBare({"update-ref", "refs/heads/main", next});
@@ -140,7 +143,8 @@ private slots:
         const QString srv = m_tmp.filePath(QStringLiteral("srv-%1").arg(++m_counter));
         TreeBuilder b;
         QString error;
-        QVERIFY2(serveTree(srv + "/resume.git", b, largeTree(b, 8, "x\n", 3), &error), qPrintable(error)); // 32,768 files
+        QVERIFY2(serveTree(srv + "/resume.git", b, largeTree(b, 8, "x\n", 3), &error),
+                 qPrintable(error)); // 32,768 files
         GitDaemonServer daemon;
         QVERIFY(daemon.start(srv));
         FaultProxy proxy;
@@ -185,15 +189,19 @@ private slots:
         const QString bare = srv + "/ff.git";
         TreeBuilder b;
         QString error;
-        QVERIFY2(serveTree(bare, b, largeTree(b, 8, "x\n", 3), &error), qPrintable(error)); // 32,768 files
+        QVERIFY2(serveTree(bare, b, largeTree(b, 8, "x\n", 3), &error),
+                 qPrintable(error)); // 32,768 files
         auto inBare = [&](const QStringList &args) {
-            return GitRepoFactory::git(QStringList{"-c", "user.name=t", "-c", "user.email=t@t"} + args, bare).trimmed();
+            return GitRepoFactory::git(
+                       QStringList{"-c", "user.name=t", "-c", "user.email=t@t"} + args, bare)
+                .trimmed();
         };
         // The first commit has eight files (f00..f07); the second replaces
         // them with the large tree.
         const QString large = inBare({"rev-parse", "main"});
         const QString first = inBare({"commit-tree", large + "^{tree}:00/00/00", "-m", "small"});
-        const QString second = inBare({"commit-tree", large + "^{tree}", "-p", first, "-m", "large"});
+        const QString second = inBare(
+            {"commit-tree", large + "^{tree}", "-p", first, "-m", "large"});
         inBare({"update-ref", "refs/heads/main", first});
         GitDaemonServer daemon;
         QVERIFY(daemon.start(srv));
@@ -216,7 +224,8 @@ private slots:
         QCOMPARE(GitRepoFactory::git({"rev-parse", "HEAD"}, path).trimmed(), first);
         QVERIFY(QFileInfo::exists(path + "/.git/repodeck-fast-forward"));
         // No file is left half written: each is the new commit's.
-        const QStringList changed = GitRepoFactory::git({"status", "--porcelain", "-uall"}, path).split('\n', Qt::SkipEmptyParts);
+        const QStringList changed = GitRepoFactory::git({"status", "--porcelain", "-uall"}, path)
+                                        .split('\n', Qt::SkipEmptyParts);
         qInfo("%lld paths differ from HEAD after the stop", qint64(changed.size()));
         QVERIFY(changed.size() < 32'768 + 8);
         for (int i = 0; i < changed.size(); i += 997) {
@@ -231,7 +240,8 @@ private slots:
         mine.close();
         const auto kept = h.syncAndWait(spec, oneShot(), 90'000);
         QCOMPARE(kept.outcome, core::Outcome::FetchedOnly);
-        QVERIFY2(kept.detail.contains("f00") && kept.detail.contains("stopped while updating"), qPrintable(kept.detail));
+        QVERIFY2(kept.detail.contains("f00") && kept.detail.contains("stopped while updating"),
+                 qPrintable(kept.detail));
         QCOMPARE(GitRepoFactory::git({"rev-parse", "HEAD"}, path).trimmed(), first);
         QVERIFY(mine.open(QIODevice::ReadOnly));
         QCOMPARE(mine.readAll(), QByteArray("mine\n"));
@@ -249,7 +259,6 @@ private slots:
         GitRepoFactory::git({"fsck", "--strict", "--no-dangling"}, path, &rc);
         QCOMPARE(rc, 0);
     }
-
 };
 
 QTEST_GUILESS_MAIN(TestCheckoutBounds)

@@ -36,7 +36,8 @@ private:
     QStringList refsOf(const QString &repo)
     {
         int rc = -1;
-        const QString out = GitRepoFactory::git({"for-each-ref", "--format=%(refname) %(objectname) %(symref)"}, repo, &rc);
+        const QString out = GitRepoFactory::git(
+            {"for-each-ref", "--format=%(refname) %(objectname) %(symref)"}, repo, &rc);
         return out.split('\n', Qt::SkipEmptyParts);
     }
 
@@ -79,9 +80,10 @@ private:
         // Complete: every tag and branch arrived (none left out as too big).
         [&] { QCOMPARE(refsOf(path), refsOf(reference)); }();
         const qint64 carried = proxy.bytesToClient();
-        qInfo("%s: %lld bytes through the link for a %lld-byte pack (%.2fx), %d attempts, %d connections",
-              qPrintable(tag), carried, packBytes(bare), double(carried) / double(packBytes(bare)), r.attempts,
-              proxy.totalConnections());
+        qInfo(
+            "%s: %lld bytes through the link for a %lld-byte pack (%.2fx), %d attempts, %d connections",
+            qPrintable(tag), carried, packBytes(bare), double(carried) / double(packBytes(bare)),
+            r.attempts, proxy.totalConnections());
         return QTest::currentTestFailed() ? -1 : carried;
     }
 
@@ -94,7 +96,8 @@ private:
         GitRepoFactory::git({"init", "-q", partial}, m_tmp.path(), &rc);
         if (rc == 0)
             GitRepoFactory::git({"remote", "add", "origin", url}, partial, &rc);
-        if (rc != 0 || core::markCheckpoint(partial, url) != 0 || !core::isCheckpointInProgress(partial, url))
+        if (rc != 0 || core::markCheckpoint(partial, url) != 0
+            || !core::isCheckpointInProgress(partial, url))
             return {};
         return partial;
     }
@@ -115,12 +118,13 @@ private slots:
         QDir().mkpath(m_root);
         m_bare = GitRepoFactory::createBareRepo(m_root, "history.git", 1);
         for (int i = 1; i <= kTags; ++i) {
-            QVERIFY(GitRepoFactory::addLargeFile(m_bare, kBytesPerTag, "main", QString("blob%1.bin").arg(i)));
+            QVERIFY(GitRepoFactory::addLargeFile(m_bare, kBytesPerTag, "main",
+                                                 QString("blob%1.bin").arg(i)));
             // Mixed annotated and lightweight tags, as real projects have.
             QVERIFY(GitRepoFactory::addTag(m_bare, QString("v1.%1").arg(i), "main",
                                            i % 2 ? QString("release 1.%1").arg(i) : QString()));
         }
-        QVERIFY(GitRepoFactory::addCommits(m_bare, 2, "main"));   // untagged tip
+        QVERIFY(GitRepoFactory::addCommits(m_bare, 2, "main")); // untagged tip
         QVERIFY(GitRepoFactory::addBranch(m_bare, "maint", "v1.10"));
         QVERIFY(m_daemon.start(m_root));
         QVERIFY(m_proxy.start(m_daemon.port()));
@@ -138,7 +142,8 @@ private slots:
     void plainGitCloneCannotFinish()
     {
         int rc = 0;
-        GitRepoFactory::git({"clone", "-q", m_proxy.url("git", "history.git"), m_tmp.filePath("gitclone")},
+        GitRepoFactory::git({"clone", "-q", m_proxy.url("git", "history.git"),
+                             m_tmp.filePath("gitclone")},
                             m_tmp.path(), &rc);
         QVERIFY2(rc != 0, "git clone must fail through a link that cuts every 3 MB");
     }
@@ -158,12 +163,14 @@ private slots:
         QCOMPARE(rc, 0);
         // Same refs as a plain clone made over a clean link.
         const QString reference = m_tmp.filePath("reference");
-        GitRepoFactory::git({"clone", "-q", m_daemon.url("history.git"), reference}, m_tmp.path(), &rc);
+        GitRepoFactory::git({"clone", "-q", m_daemon.url("history.git"), reference}, m_tmp.path(),
+                            &rc);
         QCOMPARE(rc, 0);
         QCOMPARE(refsOf(path), refsOf(reference));
         QVERIFY(!refsOf(path).join('\n').contains("repodeck-steps"));
         QCOMPARE(GitRepoFactory::git({"status", "--porcelain"}, path), QString());
-        QCOMPARE(GitRepoFactory::git({"rev-parse", "--abbrev-ref", "@{upstream}"}, path).trimmed(), QString("origin/main"));
+        QCOMPARE(GitRepoFactory::git({"rev-parse", "--abbrev-ref", "@{upstream}"}, path).trimmed(),
+                 QString("origin/main"));
         QVERIFY(!GitRepoFactory::git({"config", "--list"}, path).contains("repodeck."));
         QVERIFY(!QFileInfo::exists(core::partialClonePath(path)));
     }
@@ -172,7 +179,8 @@ private slots:
     {
         SyncHarness h;
         const QString path = m_tmp.filePath("work/history-mirror.git");
-        const auto r = h.syncAndWait(h.spec("mirror", m_proxy.url("git", "history.git"), path, core::RepoMode::Mirror),
+        const auto r = h.syncAndWait(h.spec("mirror", m_proxy.url("git", "history.git"), path,
+                                            core::RepoMode::Mirror),
                                      policy(core::Checkpoint::Always), 120'000);
         QVERIFY2(r.outcome == Outcome::Cloned, qPrintable(r.error.text()));
         QCOMPARE(GitRepoFactory::refs(path), GitRepoFactory::refs(m_bare));
@@ -186,8 +194,9 @@ private slots:
     // and resent everything after them, growing with every step.
     void manyStepsDoNotResendEarlierSteps()
     {
-        const QString bare = buildHistory(m_root, "many.git",
-                                          straightHistory(48, 150'000, [](int i) { return QString("v2.%1").arg(i); }), 7);
+        const QString bare = buildHistory(
+            m_root, "many.git",
+            straightHistory(48, 150'000, [](int i) { return QString("v2.%1").arg(i); }), 7);
         QVERIFY(!bare.isEmpty());
         const qint64 bytes = cloneThrough(bare, 1'500'000, "many");
         QVERIFY(bytes > 0);
@@ -195,7 +204,8 @@ private slots:
         // in flight depends on timing: 1.67x alone, 2.01x once under the
         // load of a build beside the suite.
         QVERIFY2(bytes <= 5 * packBytes(bare) / 2,
-                 qPrintable(QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
+                 qPrintable(
+                     QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
     }
 
     // Tag names that sort against history (the newest commit has the
@@ -205,11 +215,14 @@ private slots:
     {
         const QString bare = buildHistory(
             m_root, "reversed.git",
-            straightHistory(60, 150'000, [](int i) { return QString("release-%1").arg(99 - i); }), 11);
+            straightHistory(60, 150'000, [](int i) { return QString("release-%1").arg(99 - i); }),
+            11);
         QVERIFY(!bare.isEmpty());
         const qint64 bytes = cloneThrough(bare, 1'500'000, "reversed");
         QVERIFY(bytes > 0);
-        QVERIFY2(bytes <= 2 * packBytes(bare), qPrintable(QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
+        QVERIFY2(bytes <= 2 * packBytes(bare),
+                 qPrintable(
+                     QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
     }
 
     // The same, after a first cut came early (a reset loses what the
@@ -222,12 +235,15 @@ private slots:
     {
         const QString bare = buildHistory(
             m_root, "reversed-early.git",
-            straightHistory(60, 150'000, [](int i) { return QString("release-%1").arg(99 - i); }), 11);
+            straightHistory(60, 150'000, [](int i) { return QString("release-%1").arg(99 - i); }),
+            11);
         QVERIFY(!bare.isEmpty());
         const qint64 bytes = cloneThrough(bare, 1'500'000, "reversed-early", 900'000);
         QVERIFY(bytes > 0);
         // The plain attempt and the early cuts cost about half a pack more.
-        QVERIFY2(bytes <= 5 * packBytes(bare) / 2, qPrintable(QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
+        QVERIFY2(bytes <= 5 * packBytes(bare) / 2,
+                 qPrintable(
+                     QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
     }
 
     // Committer dates in no order (rebased, imported, wrong clocks), and a
@@ -236,7 +252,8 @@ private slots:
     // negotiation names must be chosen with the dates as they are.
     void commitDatesOutOfOrder()
     {
-        QList<Planned> h = straightHistory(36, 150'000, [](int i) { return QString("v3.%1").arg(i); });
+        QList<Planned> h = straightHistory(36, 150'000,
+                                           [](int i) { return QString("v3.%1").arg(i); });
         QRandomGenerator random(5);
         const qint64 base = QDateTime::currentSecsSinceEpoch() - 10 * 86400;
         for (Planned &c : h)
@@ -254,7 +271,9 @@ private slots:
         QVERIFY(!bare.isEmpty());
         const qint64 bytes = cloneThrough(bare, 1'500'000, "dates");
         QVERIFY(bytes > 0);
-        QVERIFY2(bytes <= 2 * packBytes(bare), qPrintable(QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
+        QVERIFY2(bytes <= 2 * packBytes(bare),
+                 qPrintable(
+                     QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
     }
 
     // Many lines of history, as real projects have (maintenance and topic
@@ -266,7 +285,9 @@ private slots:
         QVERIFY(!bare.isEmpty());
         const qint64 bytes = cloneThrough(bare, 1'500'000, "branches");
         QVERIFY(bytes > 0);
-        QVERIFY2(bytes <= 2 * packBytes(bare), qPrintable(QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
+        QVERIFY2(bytes <= 2 * packBytes(bare),
+                 qPrintable(
+                     QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
     }
 
     // A link that drops before 1 MiB on every connection (or a client slow
@@ -276,8 +297,9 @@ private slots:
     // over until they ran out: what they lost must add up.
     void earlyCutsStillSwitchToSteps()
     {
-        const QString bare = buildHistory(m_root, "early.git",
-                                          straightHistory(16, 150'000, [](int i) { return QString("v8.%1").arg(i); }), 53);
+        const QString bare = buildHistory(
+            m_root, "early.git",
+            straightHistory(16, 150'000, [](int i) { return QString("v8.%1").arg(i); }), 53);
         QVERIFY(!bare.isEmpty());
         FaultProxy proxy;
         QVERIFY(proxy.start(m_daemon.port()));
@@ -287,12 +309,16 @@ private slots:
         auto p = policy(core::Checkpoint::Auto);
         p.maxAttempts = 8;
         const QString path = m_tmp.filePath("work/early");
-        const auto r = h.syncAndWait(h.spec("early", proxy.url("git", "early.git"), path), p, 120'000);
+        const auto r = h.syncAndWait(h.spec("early", proxy.url("git", "early.git"), path), p,
+                                     120'000);
         QVERIFY2(r.outcome == Outcome::Cloned, qPrintable(r.error.text()));
-        QCOMPARE(GitRepoFactory::revParse(path, "v8.15^{commit}"), GitRepoFactory::revParse(bare, "v8.15^{commit}"));
+        QCOMPARE(GitRepoFactory::revParse(path, "v8.15^{commit}"),
+                 GitRepoFactory::revParse(bare, "v8.15^{commit}"));
         // Two plain attempts (0.9 MB each) before the steps.
         QVERIFY2(proxy.bytesToClient() <= 2 * 900'000 + 2 * packBytes(bare),
-                 qPrintable(QString("%1 bytes for a %2-byte pack").arg(proxy.bytesToClient()).arg(packBytes(bare))));
+                 qPrintable(QString("%1 bytes for a %2-byte pack")
+                                .arg(proxy.bytesToClient())
+                                .arg(packBytes(bare))));
     }
 
     // The CI schedule of manyBranchesDoNotResendEarlierSteps' flake (18.46
@@ -302,10 +328,13 @@ private slots:
     {
         const QString bare = buildHistory(m_root, "branches-early.git", manyBranches("v9"), 59);
         QVERIFY(!bare.isEmpty());
-        const qint64 bytes = cloneThrough(bare, 1'500'000, "branches-early", 0,
-                                          {{1'500'000, 600'000}, {1'500'000, 600'000}, {1'500'000, 600'000}});
+        const qint64 bytes = cloneThrough(
+            bare, 1'500'000, "branches-early", 0,
+            {{1'500'000, 600'000}, {1'500'000, 600'000}, {1'500'000, 600'000}});
         QVERIFY(bytes > 0);
-        QVERIFY2(bytes <= 2 * packBytes(bare), qPrintable(QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
+        QVERIFY2(bytes <= 2 * packBytes(bare),
+                 qPrintable(
+                     QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
     }
 
     // A tag too big for the link alone, with the history it needs on an
@@ -315,7 +344,8 @@ private slots:
     // is the step that makes the tag small.
     void maintenanceBranchBeforeABigTag()
     {
-        QList<Planned> h = straightHistory(10, 150'000, [](int i) { return QString("v1.%1").arg(i); });
+        QList<Planned> h = straightHistory(10, 150'000,
+                                           [](int i) { return QString("v1.%1").arg(i); });
         const qint64 start = h.last().time;
         for (int i = 0; i < 8; ++i) { // maint: 1.2 MB, no tags
             Planned c;
@@ -344,7 +374,9 @@ private slots:
         QVERIFY(!bare.isEmpty());
         const qint64 bytes = cloneThrough(bare, 1'500'000, "maint");
         QVERIFY(bytes > 0);
-        QVERIFY2(bytes <= 2 * packBytes(bare), qPrintable(QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
+        QVERIFY2(bytes <= 2 * packBytes(bare),
+                 qPrintable(
+                     QString("%1 bytes for a %2-byte pack").arg(bytes).arg(packBytes(bare))));
     }
 
     // A stretch of history larger than the link with no tag or branch in
@@ -353,7 +385,8 @@ private slots:
     // holds the stretch, without cutting a connection for each later tag.
     void uncrossableStretchSaysSo()
     {
-        QList<Planned> h = straightHistory(8, 150'000, [](int i) { return QString("v1.%1").arg(i); });
+        QList<Planned> h = straightHistory(8, 150'000,
+                                           [](int i) { return QString("v1.%1").arg(i); });
         const qint64 start = h.last().time;
         Planned big; // 2 MB, untagged
         big.time = start + 60;
@@ -375,25 +408,30 @@ private slots:
         auto p = policy(core::Checkpoint::Auto);
         p.maxAttempts = 20;
         const QString path = m_tmp.filePath("work/stretch");
-        const auto r = h2.syncAndWait(h2.spec("stretch", proxy.url("git", "stretch.git"), path), p, 120'000);
+        const auto r = h2.syncAndWait(h2.spec("stretch", proxy.url("git", "stretch.git"), path), p,
+                                      120'000);
         QCOMPARE(r.outcome, Outcome::Failed);
         QVERIFY2(!r.error.transient, qPrintable(r.error.text()));
-        QVERIFY2(r.error.text().contains("refs/heads/main") && r.error.text().contains("refs/tags/v2.0")
+        QVERIFY2(r.error.text().contains("refs/heads/main")
+                     && r.error.text().contains("refs/tags/v2.0")
                      && r.error.text().contains("one piece"),
                  qPrintable(r.error.text()));
         // Cutting a connection for each later tag would be 30 more cuts and
         // attempts; timing moves them little (6-7 cuts, 7-8 attempts seen).
         QVERIFY2(r.attempts <= 12, qPrintable(QString::number(r.attempts)));
-        QVERIFY2(proxy.resetConnections() <= 10, qPrintable(QString::number(proxy.resetConnections())));
+        QVERIFY2(proxy.resetConnections() <= 10,
+                 qPrintable(QString::number(proxy.resetConnections())));
         // What precedes the stretch is kept (1.2 MB); beyond it, the cut
         // connections and requests that stop at the pack header. How much
         // such a request lets through is the socket buffers' size when the
         // client closes, which grows on a loaded machine (13.5 to 22.4 MB in
         // all were seen); a cut per later tag would be over 46 MB.
-        QVERIFY2(proxy.bytesToClient() <= 1'200'000 + 10 * (1'500'000 + 64 * 1024) + 40 * 512 * 1024,
+        QVERIFY2(proxy.bytesToClient()
+                     <= 1'200'000 + 10 * (1'500'000 + 64 * 1024) + 40 * 512 * 1024,
                  qPrintable(QString::number(proxy.bytesToClient())));
-        qInfo("stretch: %lld bytes through the link, %d attempts, %d connections, %d cut", proxy.bytesToClient(),
-              r.attempts, proxy.totalConnections(), proxy.resetConnections());
+        qInfo("stretch: %lld bytes through the link, %d attempts, %d connections, %d cut",
+              proxy.bytesToClient(), r.attempts, proxy.totalConnections(),
+              proxy.resetConnections());
     }
 
     // Found in the third review (high): `git init`, origin and the marker
@@ -403,8 +441,9 @@ private slots:
     // this user's RepoDeck made for it, and no hooks, is resumed.
     void plantedPartialIsNotResumed()
     {
-        const QString bare = buildHistory(m_root, "planted.git",
-                                          straightHistory(3, 1000, [](int i) { return QString("v%1").arg(i); }), 31);
+        const QString bare = buildHistory(
+            m_root, "planted.git",
+            straightHistory(3, 1000, [](int i) { return QString("v%1").arg(i); }), 31);
         QVERIFY(!bare.isEmpty());
         const QString target = m_tmp.filePath("work/planted");
         const QString url = m_daemon.url("planted.git");
@@ -418,10 +457,12 @@ private slots:
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("planted");
         f.close();
-        GitRepoFactory::git({"-c", "user.email=e@x", "-c", "user.name=e", "commit", "-q", "--allow-empty", "-m", "evil"},
+        GitRepoFactory::git({"-c", "user.email=e@x", "-c", "user.name=e", "commit", "-q",
+                             "--allow-empty", "-m", "evil"},
                             planted, &rc);
         QCOMPARE(rc, 0);
-        GitRepoFactory::git({"tag", "-f", "v1"}, planted); // forged: upstream's v1 is another commit
+        GitRepoFactory::git({"tag", "-f", "v1"},
+                            planted); // forged: upstream's v1 is another commit
         GitRepoFactory::git({"tag", "evil"}, planted);
         QFile hook(planted + "/.git/hooks/pre-commit");
         QVERIFY(hook.open(QIODevice::WriteOnly));
@@ -435,7 +476,8 @@ private slots:
         QVERIFY(!QFileInfo::exists(target + "/planted.txt"));
         QVERIFY(!QFileInfo::exists(target + "/.git/hooks/pre-commit"));
         QCOMPARE(GitRepoFactory::git({"tag", "--list", "evil"}, target, &rc).trimmed(), QString());
-        QCOMPARE(GitRepoFactory::revParse(target, "v1^{commit}"), GitRepoFactory::revParse(bare, "v1^{commit}"));
+        QCOMPARE(GitRepoFactory::revParse(target, "v1^{commit}"),
+                 GitRepoFactory::revParse(bare, "v1^{commit}"));
     }
 
     // Found in the third review: a server whose HEAD names a tag failed
@@ -443,8 +485,9 @@ private slots:
     // clone checks out the tag's commit with a detached HEAD; so must we.
     void serverHeadAtATag()
     {
-        const QString bare = buildHistory(m_root, "headtag.git",
-                                          straightHistory(3, 1000, [](int i) { return QString("v%1").arg(i); }), 37);
+        const QString bare = buildHistory(
+            m_root, "headtag.git",
+            straightHistory(3, 1000, [](int i) { return QString("v%1").arg(i); }), 37);
         QVERIFY(!bare.isEmpty());
         int rc = -1;
         GitRepoFactory::git({"symbolic-ref", "HEAD", "refs/tags/v1"}, bare, &rc);
@@ -454,7 +497,8 @@ private slots:
         const auto r = h.syncAndWait(h.spec("headtag", m_daemon.url("headtag.git"), target),
                                      policy(core::Checkpoint::Always), 60'000);
         QVERIFY2(r.outcome == Outcome::Cloned, qPrintable(r.error.text()));
-        QCOMPARE(GitRepoFactory::revParse(target, "HEAD"), GitRepoFactory::revParse(bare, "v1^{commit}"));
+        QCOMPARE(GitRepoFactory::revParse(target, "HEAD"),
+                 GitRepoFactory::revParse(bare, "v1^{commit}"));
         GitRepoFactory::git({"fsck", "--strict"}, target, &rc);
         QCOMPARE(rc, 0);
     }
@@ -475,7 +519,8 @@ private slots:
         auto p = policy(core::Checkpoint::Auto);
         p.maxAttempts = 12;
         const QString path = m_tmp.filePath("work/untagged");
-        const auto r = h2.syncAndWait(h2.spec("untagged", proxy.url("git", "untagged.git"), path), p, 60'000);
+        const auto r = h2.syncAndWait(h2.spec("untagged", proxy.url("git", "untagged.git"), path),
+                                      p, 60'000);
         QCOMPARE(r.outcome, Outcome::Failed);
         QVERIFY2(!r.error.transient, qPrintable(r.error.text()));
         QVERIFY2(r.error.text().contains("refs/heads/main") && r.error.text().contains("one piece"),
@@ -483,7 +528,8 @@ private slots:
         QVERIFY2(r.attempts <= 4, qPrintable(QString::number(r.attempts)));
         // At most four cut connections; each may carry the proxy's last read
         // chunk past the cut (seen: 6,000,324 bytes, 324 over 4 x 1.5 MB).
-        QVERIFY2(proxy.bytesToClient() <= 4 * (1'500'000 + 64 * 1024), qPrintable(QString::number(proxy.bytesToClient())));
+        QVERIFY2(proxy.bytesToClient() <= 4 * (1'500'000 + 64 * 1024),
+                 qPrintable(QString::number(proxy.bytesToClient())));
     }
 
     // Found in the third review: a repodeck.* key present twice in the
@@ -493,8 +539,9 @@ private slots:
     // seen, and nothing said so.
     void duplicatedStateKeysStillSave()
     {
-        const QString bare = buildHistory(m_root, "dupkeys.git",
-                                          straightHistory(16, 150'000, [](int i) { return QString("v5.%1").arg(i); }), 41);
+        const QString bare = buildHistory(
+            m_root, "dupkeys.git",
+            straightHistory(16, 150'000, [](int i) { return QString("v5.%1").arg(i); }), 41);
         QVERIFY(!bare.isEmpty());
         FaultProxy proxy;
         QVERIFY(proxy.start(m_daemon.port()));
@@ -509,7 +556,8 @@ private slots:
         QVERIFY(!partial.isEmpty());
         int rc = -1;
         for (int i = 0; i < 2; ++i) {
-            GitRepoFactory::git({"config", "--add", "repodeck.checkpointLinkBytes", "0"}, partial, &rc);
+            GitRepoFactory::git({"config", "--add", "repodeck.checkpointLinkBytes", "0"}, partial,
+                                &rc);
             QCOMPARE(rc, 0);
         }
         QVERIFY(core::isCheckpointInProgress(partial, url));
@@ -519,7 +567,9 @@ private slots:
         p.maxAttempts = 1;
         auto r = h.syncAndWait(h.spec("dupkeys", url, target), p, 60'000);
         QCOMPARE(r.outcome, Outcome::Failed); // cut: the first step asked for everything
-        const QStringList saved = GitRepoFactory::git({"config", "--get-all", "repodeck.checkpointLinkBytes"}, partial)
+        const QStringList saved = GitRepoFactory::git({"config", "--get-all",
+                                                       "repodeck.checkpointLinkBytes"},
+                                                      partial)
                                       .split('\n', Qt::SkipEmptyParts);
         QCOMPARE(saved.size(), 1);
         QVERIFY2(saved.first().toLongLong() > 0, qPrintable(saved.first()));
@@ -529,7 +579,8 @@ private slots:
         QVERIFY2(r.outcome == Outcome::Cloned, qPrintable(r.error.text()));
         GitRepoFactory::git({"fsck", "--strict", "--no-dangling"}, target, &rc);
         QCOMPARE(rc, 0);
-        QCOMPARE(GitRepoFactory::revParse(target, "v5.15^{commit}"), GitRepoFactory::revParse(bare, "v5.15^{commit}"));
+        QCOMPARE(GitRepoFactory::revParse(target, "v5.15^{commit}"),
+                 GitRepoFactory::revParse(bare, "v5.15^{commit}"));
         QVERIFY(!GitRepoFactory::git({"config", "--list"}, target).contains("repodeck."));
     }
 
@@ -540,8 +591,9 @@ private slots:
     // clone ... locked").
     void stateThatCannotBeSavedSaysSo()
     {
-        const QString bare = buildHistory(m_root, "locked.git",
-                                          straightHistory(16, 150'000, [](int i) { return QString("v7.%1").arg(i); }), 43);
+        const QString bare = buildHistory(
+            m_root, "locked.git",
+            straightHistory(16, 150'000, [](int i) { return QString("v7.%1").arg(i); }), 43);
         QVERIFY(!bare.isEmpty());
         FaultProxy proxy;
         QVERIFY(proxy.start(m_daemon.port()));
@@ -572,15 +624,18 @@ private slots:
     // mirror was not the server's.
     void mirrorKeepsTheServersStepRefs()
     {
-        const QString bare = buildHistory(m_root, "serversteps.git",
-                                          straightHistory(16, 150'000, [](int i) { return QString("v6.%1").arg(i); }), 47);
+        const QString bare = buildHistory(
+            m_root, "serversteps.git",
+            straightHistory(16, 150'000, [](int i) { return QString("v6.%1").arg(i); }), 47);
         QVERIFY(!bare.isEmpty());
         const QString stepLike = GitRepoFactory::revParse(bare, "v6.9^{commit}");
         int rc = -1;
-        GitRepoFactory::git({"update-ref", "refs/repodeck-steps/" + stepLike, GitRepoFactory::revParse(bare, "v6.2^{commit}")},
+        GitRepoFactory::git({"update-ref", "refs/repodeck-steps/" + stepLike,
+                             GitRepoFactory::revParse(bare, "v6.2^{commit}")},
                             bare, &rc);
         QCOMPARE(rc, 0);
-        GitRepoFactory::git({"update-ref", "refs/repodeck-steps/keep", GitRepoFactory::revParse(bare, "v6.4^{commit}")},
+        GitRepoFactory::git({"update-ref", "refs/repodeck-steps/keep",
+                             GitRepoFactory::revParse(bare, "v6.4^{commit}")},
                             bare, &rc);
         QCOMPARE(rc, 0);
         FaultProxy proxy;
@@ -590,7 +645,8 @@ private slots:
         auto p = policy(core::Checkpoint::Always);
         p.maxAttempts = 20;
         const QString path = m_tmp.filePath("work/serversteps.git");
-        const auto r = h.syncAndWait(h.spec("serversteps", proxy.url("git", "serversteps.git"), path, core::RepoMode::Mirror),
+        const auto r = h.syncAndWait(h.spec("serversteps", proxy.url("git", "serversteps.git"),
+                                            path, core::RepoMode::Mirror),
                                      p, 120'000);
         QVERIFY2(r.outcome == Outcome::Cloned, qPrintable(r.error.text()));
         QVERIFY(h.maxSteps.value("serversteps") > 2);
@@ -608,8 +664,9 @@ private slots:
     // the count (the benchmark in docs/benchmarks.md).
     void manyTagsComeInFewSteps()
     {
-        const int tags = qEnvironmentVariableIsSet("REPODECK_MANY_TAGS") ? qEnvironmentVariableIntValue("REPODECK_MANY_TAGS")
-                                                                          : 20000;
+        const int tags = qEnvironmentVariableIsSet("REPODECK_MANY_TAGS")
+                             ? qEnvironmentVariableIntValue("REPODECK_MANY_TAGS")
+                             : 20000;
         const QString bare = buildManyTags(m_root, "manytags.git", tags);
         QVERIFY(!bare.isEmpty());
         FaultProxy proxy; // a clean link: it counts the connections
@@ -625,17 +682,20 @@ private slots:
         t.restart();
         int rc = -1;
         const QString reference = m_tmp.filePath("reference-manytags");
-        GitRepoFactory::git({"clone", "-q", m_daemon.url("manytags.git"), reference}, m_tmp.path(), &rc);
+        GitRepoFactory::git({"clone", "-q", m_daemon.url("manytags.git"), reference}, m_tmp.path(),
+                            &rc);
         const qint64 git = t.elapsed();
         QCOMPARE(rc, 0);
         QCOMPARE(refsOf(path), refsOf(reference));
         GitRepoFactory::git({"fsck", "--strict", "--no-dangling"}, path, &rc);
         QCOMPARE(rc, 0);
-        qInfo("manytags: %d tags, RepoDeck %.1f s (%d steps, %d connections), git clone %.1f s", tags, ours / 1000.0,
-              h.maxSteps.value("manytags"), proxy.totalConnections(), git / 1000.0);
+        qInfo("manytags: %d tags, RepoDeck %.1f s (%d steps, %d connections), git clone %.1f s",
+              tags, ours / 1000.0, h.maxSteps.value("manytags"), proxy.totalConnections(),
+              git / 1000.0);
         // Listing, at most 8 steps, the final fetch (doubling from one tag
         // was 16 steps for 20,000).
-        QVERIFY2(proxy.totalConnections() <= 10, qPrintable(QString::number(proxy.totalConnections())));
+        QVERIFY2(proxy.totalConnections() <= 10,
+                 qPrintable(QString::number(proxy.totalConnections())));
     }
 
     void neverMeansNever()
@@ -644,7 +704,8 @@ private slots:
         auto p = policy(core::Checkpoint::Never);
         p.maxAttempts = 3;
         const QString path = m_tmp.filePath("work/never");
-        const auto r = h.syncAndWait(h.spec("never", m_proxy.url("git", "history.git"), path), p, 60'000);
+        const auto r = h.syncAndWait(h.spec("never", m_proxy.url("git", "history.git"), path), p,
+                                     60'000);
         QCOMPARE(r.outcome, Outcome::Failed);
         QCOMPARE(r.attempts, 3);
         QCOMPARE(h.maxSteps.value("never"), 0);

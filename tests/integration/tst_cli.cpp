@@ -28,7 +28,8 @@ struct Run
     {
         QList<QJsonObject> r;
         for (const QJsonObject &e : events)
-            if (e.value("event").toString() == type && (repo.isEmpty() || e.value("repo").toString() == repo))
+            if (e.value("event").toString() == type
+                && (repo.isEmpty() || e.value("repo").toString() == repo))
                 r << e;
         return r;
     }
@@ -90,8 +91,10 @@ private:
 
     void setFastPolicy(const QString &name = "fast", const QStringList &extra = {})
     {
-        const Run r = cli(QStringList{"policy", "set", name, "--max-attempts", "4", "--initial-delay", "20ms",
-                                      "--max-delay", "100ms", "--jitter", "equal", "--stall-timeout", "2s"} + extra);
+        const Run r = cli(QStringList{"policy", "set", name, "--max-attempts", "4",
+                                      "--initial-delay", "20ms", "--max-delay", "100ms", "--jitter",
+                                      "equal", "--stall-timeout", "2s"}
+                          + extra);
         QCOMPARE(r.exitCode, 0);
     }
 
@@ -110,7 +113,8 @@ private:
         QVERIFY(p.waitForStarted(5000));
     }
 
-    static bool waitForOutput(QProcess &p, QByteArray &buffer, const QByteArray &needle, int timeoutMs)
+    static bool waitForOutput(QProcess &p, QByteArray &buffer, const QByteArray &needle,
+                              int timeoutMs)
     {
         QElapsedTimer t;
         t.start();
@@ -130,19 +134,21 @@ private:
         QVERIFY(!bare->isEmpty());
         *work = m_tmp.filePath(name + "/w");
         QCOMPARE(cli({"add", name, m_daemon.url(name + ".git"), *work}).exitCode, 0);
-        QCOMPARE(cli({"sync", "--json"}).of("repo_done", name).value(0).value("outcome").toString(), QString("cloned"));
+        QCOMPARE(cli({"sync", "--json"}).of("repo_done", name).value(0).value("outcome").toString(),
+                 QString("cloned"));
         for (const char *file : {"big1.bin", "big2.bin", "big3.bin"})
             QVERIFY(GitRepoFactory::addLargeFile(*bare, kBigFile, "main", file));
         QProcess p;
         startSync(p, {});
         QElapsedTimer t;
         t.start();
-        while (t.elapsed() < 60'000 && p.state() == QProcess::Running && QFileInfo(*work + "/big1.bin").size() == 0)
+        while (t.elapsed() < 60'000 && p.state() == QProcess::Running
+               && QFileInfo(*work + "/big1.bin").size() == 0)
             QThread::usleep(500);
         p.kill();
         QVERIFY(p.waitForFinished(5000));
-        qInfo("killed after %lld ms; big1.bin at %lld of %lld bytes", t.elapsed(), QFileInfo(*work + "/big1.bin").size(),
-              kBigFile);
+        qInfo("killed after %lld ms; big1.bin at %lld of %lld bytes", t.elapsed(),
+              QFileInfo(*work + "/big1.bin").size(), kBigFile);
     }
     static constexpr qint64 kBigFile = qint64(48) << 20;
 
@@ -150,7 +156,8 @@ private slots:
     void initTestCase()
     {
         m_cli = qEnvironmentVariable("REPODECK_CLI");
-        QVERIFY2(QFileInfo(m_cli).isExecutable(), "REPODECK_CLI must point at the built repodeck-cli");
+        QVERIFY2(QFileInfo(m_cli).isExecutable(),
+                 "REPODECK_CLI must point at the built repodeck-cli");
         m_root = m_tmp.filePath("srv");
         QDir().mkpath(m_root);
         for (const char *name : {"a.git", "b.git", "c.git"})
@@ -187,7 +194,8 @@ private slots:
         QTest::newRow("unknown option") << QStringList{"list", "--colour"};
         QTest::newRow("add missing args") << QStringList{"add", "x"};
         QTest::newRow("bad url") << QStringList{"add", "x", "ftp://h/r.git", "/tmp/x"};
-        QTest::newRow("password in url") << QStringList{"add", "x", "https://u:hunter2@h/r.git", "/tmp/x"};
+        QTest::newRow("password in url")
+            << QStringList{"add", "x", "https://u:hunter2@h/r.git", "/tmp/x"};
         QTest::newRow("bad name") << QStringList{"add", "-x", "https://h/r.git", "/tmp/x"};
         QTest::newRow("bad duration") << QStringList{"policy", "set", "p", "--stall-timeout", "5"};
         QTest::newRow("bad jitter") << QStringList{"policy", "set", "p", "--jitter", "lots"};
@@ -196,11 +204,15 @@ private slots:
         QTest::newRow("remove unknown") << QStringList{"remove", "nope"};
         // Issue 14: refused at add, and the password of a refused URL is never echoed.
         QTest::newRow("credential protocol injection")
-            << QStringList{"add", "x", "http://127.0.0.1/x%0Aprotocol=https%0Ahost=github.com%0A%0A", "/tmp/x"};
-        QTest::newRow("ssh option in user") << QStringList{"add", "x", "ssh://-oProxyCommand=id@127.0.0.1/r", "/tmp/x"};
-        QTest::newRow("refused url with password") << QStringList{"add", "u", "http://user:hunter2@127.0.0.1/x y.git", "/tmp/x"};
+            << QStringList{"add", "x",
+                           "http://127.0.0.1/x%0Aprotocol=https%0Ahost=github.com%0A%0A", "/tmp/x"};
+        QTest::newRow("ssh option in user")
+            << QStringList{"add", "x", "ssh://-oProxyCommand=id@127.0.0.1/r", "/tmp/x"};
+        QTest::newRow("refused url with password")
+            << QStringList{"add", "u", "http://user:hunter2@127.0.0.1/x y.git", "/tmp/x"};
         QTest::newRow("impossible host") << QStringList{"add", "x", "ht!tp:/nope", "/tmp/x"};
-        QTest::newRow("inside a .git folder") << QStringList{"add", "x", "https://h.test/r.git", "/tmp/a/.git/objects/x"};
+        QTest::newRow("inside a .git folder")
+            << QStringList{"add", "x", "https://h.test/r.git", "/tmp/a/.git/objects/x"};
     }
     void usageErrorsExitTwoAndChangeNothing()
     {
@@ -209,16 +221,23 @@ private slots:
         QCOMPARE(r.exitCode, 2);
         QVERIFY(!r.err.isEmpty());
         QVERIFY(!QFileInfo::exists(m_ws));
-        QVERIFY2(!r.err.contains("hunter2") && !r.out.contains("hunter2"), "a secret is never echoed");
+        QVERIFY2(!r.err.contains("hunter2") && !r.out.contains("hunter2"),
+                 "a secret is never echoed");
     }
 
     void addListRemovePolicy()
     {
         QCOMPARE(cli({"add", "a", m_daemon.url("a.git"), m_tmp.filePath("w/a")}).exitCode, 0);
-        QCOMPARE(cli({"add", "m", m_daemon.url("b.git"), m_tmp.filePath("w/m.git"), "--mirror"}).exitCode, 0);
+        QCOMPARE(
+            cli({"add", "m", m_daemon.url("b.git"), m_tmp.filePath("w/m.git"), "--mirror"}).exitCode,
+            0);
         setFastPolicy();
-        QCOMPARE(cli({"add", "c", m_http.url("c.git"), m_tmp.filePath("w/c"), "--policy", "fast", "--branch", "main"}).exitCode, 0);
-        QCOMPARE(cli({"add", "a", m_daemon.url("a.git"), m_tmp.filePath("w/a2")}).exitCode, 2); // duplicate
+        QCOMPARE(cli({"add", "c", m_http.url("c.git"), m_tmp.filePath("w/c"), "--policy", "fast",
+                      "--branch", "main"})
+                     .exitCode,
+                 0);
+        QCOMPARE(cli({"add", "a", m_daemon.url("a.git"), m_tmp.filePath("w/a2")}).exitCode,
+                 2); // duplicate
 
         Run r = cli({"list", "--json"});
         QCOMPARE(r.exitCode, 0);
@@ -230,7 +249,8 @@ private slots:
         r = cli({"policy", "list", "--json"});
         const QJsonObject policies = QJsonDocument::fromJson(r.out).object();
         QVERIFY(policies.contains("default"));
-        QCOMPARE(policies.value("fast").toObject().value("initial_delay").toString(), QString("20ms"));
+        QCOMPARE(policies.value("fast").toObject().value("initial_delay").toString(),
+                 QString("20ms"));
         QCOMPARE(policies.value("fast").toObject().value("jitter").toString(), QString("equal"));
 
         r = cli({"remove", "a"});
@@ -242,9 +262,17 @@ private slots:
     void syncJsonContract()
     {
         setFastPolicy();
-        QCOMPARE(cli({"add", "a", m_daemon.url("a.git"), m_tmp.filePath("j/a"), "--policy", "fast"}).exitCode, 0);
-        QCOMPARE(cli({"add", "m", m_http.url("b.git"), m_tmp.filePath("j/m.git"), "--mirror", "--policy", "fast"}).exitCode, 0);
-        QCOMPARE(cli({"add", "gone", m_http.url("missing.git"), m_tmp.filePath("j/gone"), "--policy", "fast"}).exitCode, 0);
+        QCOMPARE(cli({"add", "a", m_daemon.url("a.git"), m_tmp.filePath("j/a"), "--policy", "fast"})
+                     .exitCode,
+                 0);
+        QCOMPARE(cli({"add", "m", m_http.url("b.git"), m_tmp.filePath("j/m.git"), "--mirror",
+                      "--policy", "fast"})
+                     .exitCode,
+                 0);
+        QCOMPARE(cli({"add", "gone", m_http.url("missing.git"), m_tmp.filePath("j/gone"),
+                      "--policy", "fast"})
+                     .exitCode,
+                 0);
         m_http.failNext(503, 1, -1, "b.git");
 
         Run r = cli({"sync", "--json", "--jobs", "2"});
@@ -262,7 +290,8 @@ private slots:
         QCOMPARE(mEnds[0].value("category").toString(), QString("server"));
         QCOMPARE(mEnds[0].value("transient").toBool(), true);
         QVERIFY(mEnds[0].value("retry_in_ms").toInt(-1) >= 0);
-        QVERIFY(mEnds[0].contains("bytes") && mEnds[0].contains("duration_ms") && mEnds[0].contains("message"));
+        QVERIFY(mEnds[0].contains("bytes") && mEnds[0].contains("duration_ms")
+                && mEnds[0].contains("message"));
         QCOMPARE(mEnds[1].value("ok").toBool(), true);
         QCOMPARE(r.of("attempt_start", "m").size(), 2);
 
@@ -275,7 +304,8 @@ private slots:
 
         QVERIFY(!r.of("progress", "a").isEmpty());
         const auto progress = r.of("progress", "a").last();
-        QVERIFY(progress.contains("received_objects") && progress.contains("total_objects") && progress.contains("received_bytes"));
+        QVERIFY(progress.contains("received_objects") && progress.contains("total_objects")
+                && progress.contains("received_bytes"));
 
         const auto summary = r.of("summary");
         QCOMPARE(summary.size(), 1);
@@ -294,7 +324,10 @@ private slots:
     {
         QCOMPARE(cli({"add", "a", m_daemon.url("c.git"), m_tmp.filePath("k/a")}).exitCode, 0);
         QCOMPARE(cli({"sync", "--json"}).exitCode, 0);
-        const QString file = m_tmp.filePath("k/a/") + GitRepoFactory::git({"ls-files"}, m_tmp.filePath("k/a")).split('\n').first();
+        const QString file = m_tmp.filePath("k/a/")
+                             + GitRepoFactory::git({"ls-files"}, m_tmp.filePath("k/a"))
+                                   .split('\n')
+                                   .first();
         QFile f(file);
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("local edit\n");
@@ -328,9 +361,13 @@ private slots:
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(corrupt);
         f.close();
-        const QList<QStringList> commands = {
-            {"list"}, {"sync"}, {"add", "b", m_daemon.url("a.git"), m_tmp.filePath("x/b")},
-            {"remove", "a"}, {"policy", "set", "p", "--max-attempts", "2"}, {"import", m_tmp.path()}};
+        const QList<QStringList> commands = {{"list"},
+                                             {"sync"},
+                                             {"add", "b", m_daemon.url("a.git"),
+                                              m_tmp.filePath("x/b")},
+                                             {"remove", "a"},
+                                             {"policy", "set", "p", "--max-attempts", "2"},
+                                             {"import", m_tmp.path()}};
         for (const QStringList &c : commands) {
             const Run r = cli(c);
             QCOMPARE(r.exitCode, 2);
@@ -348,7 +385,8 @@ private slots:
         QCOMPARE(cli({"add", "az", url, m_tmp.filePath("az/r")}).exitCode, 0);
         Run r = cli({"list", "--json"});
         QCOMPARE(r.exitCode, 0);
-        QCOMPARE(QJsonDocument::fromJson(r.out).array().at(0).toObject().value("url").toString(), url);
+        QCOMPARE(QJsonDocument::fromJson(r.out).array().at(0).toObject().value("url").toString(),
+                 url);
         QCOMPARE(cli({"add", "b", m_daemon.url("a.git"), m_tmp.filePath("az/b")}).exitCode, 0);
         QCOMPARE(cli({"remove", "az"}).exitCode, 0);
         // A workspace an older RepoDeck wrote with the space decoded still loads.
@@ -356,13 +394,15 @@ private slots:
         QVERIFY(f.open(QIODevice::ReadOnly));
         QByteArray json = f.readAll();
         f.close();
-        json.replace(m_daemon.url("a.git").toUtf8(), "https://dev.azure.com/org/My Project/_git/repo");
+        json.replace(m_daemon.url("a.git").toUtf8(),
+                     "https://dev.azure.com/org/My Project/_git/repo");
         QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
         f.write(json);
         f.close();
         r = cli({"list", "--json"});
         QVERIFY2(r.exitCode == 0, r.err.constData());
-        QCOMPARE(QJsonDocument::fromJson(r.out).array().at(0).toObject().value("url").toString(), url);
+        QCOMPARE(QJsonDocument::fromJson(r.out).array().at(0).toObject().value("url").toString(),
+                 url);
     }
 
     // A hand-edited or planted workspace entry is refused when loading,
@@ -371,9 +411,12 @@ private slots:
     {
         QTest::addColumn<QString>("url");
         QTest::addColumn<QString>("path");
-        QTest::newRow("encoded LF") << "http://127.0.0.1/x%0Ahost=github.com%0A%0A" << m_tmp.filePath("h/x");
-        QTest::newRow("ssh option") << "ssh://-oProxyCommand=id@127.0.0.1/r" << m_tmp.filePath("h/x");
-        QTest::newRow("inside .git") << m_daemon.url("a.git") << m_tmp.filePath("h/y/.git/objects/z");
+        QTest::newRow("encoded LF")
+            << "http://127.0.0.1/x%0Ahost=github.com%0A%0A" << m_tmp.filePath("h/x");
+        QTest::newRow("ssh option")
+            << "ssh://-oProxyCommand=id@127.0.0.1/r" << m_tmp.filePath("h/x");
+        QTest::newRow("inside .git")
+            << m_daemon.url("a.git") << m_tmp.filePath("h/y/.git/objects/z");
     }
     void hostileWorkspaceEntriesAreRefusedAtLoad()
     {
@@ -381,7 +424,9 @@ private slots:
         QFETCH(QString, path);
         QDir().mkpath(QFileInfo(m_ws).path());
         const QJsonObject repo{{"name", "evil"}, {"url", url}, {"path", path}};
-        const QByteArray json = QJsonDocument(QJsonObject{{"schema", 1}, {"repositories", QJsonArray{repo}}}).toJson();
+        const QByteArray json = QJsonDocument(
+                                    QJsonObject{{"schema", 1}, {"repositories", QJsonArray{repo}}})
+                                    .toJson();
         QFile f(m_ws);
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(json);
@@ -408,7 +453,8 @@ private slots:
     {
         const QString dir = m_tmp.filePath("imp");
         GitRepoFactory::git({"clone", "-q", m_root + "/a.git", dir + "/one"}, m_tmp.path());
-        GitRepoFactory::git({"clone", "-q", "--mirror", m_root + "/b.git", dir + "/deep/two.git"}, m_tmp.path());
+        GitRepoFactory::git({"clone", "-q", "--mirror", m_root + "/b.git", dir + "/deep/two.git"},
+                            m_tmp.path());
         QDir().mkpath(dir + "/plain/folder");
         GitRepoFactory::git({"init", "-q", dir + "/noremote"}, m_tmp.path());
         const Run r = cli({"import", dir});
@@ -431,8 +477,14 @@ private slots:
         QVERIFY(proxy.start(m_daemon.port()));
         proxy.setStall(true);
         setFastPolicy("slow", {"--stall-timeout", "10m"});
-        QCOMPARE(cli({"add", "s", proxy.url("git", "a.git"), m_tmp.filePath("i/s"), "--policy", "slow"}).exitCode, 0);
-        QCOMPARE(cli({"add", "t", proxy.url("git", "b.git"), m_tmp.filePath("i/t"), "--policy", "slow"}).exitCode, 0);
+        QCOMPARE(cli({"add", "s", proxy.url("git", "a.git"), m_tmp.filePath("i/s"), "--policy",
+                      "slow"})
+                     .exitCode,
+                 0);
+        QCOMPARE(cli({"add", "t", proxy.url("git", "b.git"), m_tmp.filePath("i/t"), "--policy",
+                      "slow"})
+                     .exitCode,
+                 0);
         QProcess p;
         startSync(p, {});
         QVERIFY(proxy.waitForCurrentConnections(2, 10'000));
@@ -457,7 +509,9 @@ private slots:
         FaultProxy proxy;
         QVERIFY(proxy.start(m_daemon.port()));
         proxy.setThrottle(200'000);
-        QCOMPARE(cli({"add", "big", proxy.url("git", "large.git"), m_tmp.filePath("kc/big")}).exitCode, 0);
+        QCOMPARE(
+            cli({"add", "big", proxy.url("git", "large.git"), m_tmp.filePath("kc/big")}).exitCode,
+            0);
         QProcess p;
         startSync(p, {});
         QByteArray out;
@@ -465,7 +519,8 @@ private slots:
         QVERIFY(proxy.waitForCurrentConnections(1, 1000));
         p.kill();
         QVERIFY(p.waitForFinished(5000));
-        QVERIFY2(!QFileInfo::exists(m_tmp.filePath("kc/big")), "a killed clone leaves no half repository");
+        QVERIFY2(!QFileInfo::exists(m_tmp.filePath("kc/big")),
+                 "a killed clone leaves no half repository");
 
         proxy.clearFaults();
         const Run r = cli({"sync", "--json"});
@@ -474,21 +529,24 @@ private slots:
         int rc = -1;
         GitRepoFactory::git({"fsck", "--strict"}, m_tmp.filePath("kc/big"), &rc);
         QCOMPARE(rc, 0);
-        QCOMPARE(QDir(m_tmp.filePath("kc")).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot),
+        QCOMPARE(QDir(m_tmp.filePath("kc"))
+                     .entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot),
                  QStringList{"big"});
     }
 
     void sigkillDuringFetchThenNextSyncSucceeds()
     {
         const QString bare = GitRepoFactory::createBareRepo(m_root, "fetchkill.git", 1);
-        QCOMPARE(cli({"add", "fk", m_daemon.url("fetchkill.git"), m_tmp.filePath("kf/fk")}).exitCode, 0);
+        QCOMPARE(
+            cli({"add", "fk", m_daemon.url("fetchkill.git"), m_tmp.filePath("kf/fk")}).exitCode, 0);
         QCOMPARE(cli({"sync", "--json"}).exitCode, 0);
         QVERIFY(GitRepoFactory::addLargeFile(bare, 1'500'000));
         FaultProxy proxy;
         QVERIFY(proxy.start(m_daemon.port()));
         proxy.setThrottle(200'000);
         const QString work = m_tmp.filePath("kf/fk");
-        GitRepoFactory::git({"remote", "set-url", "origin", proxy.url("git", "fetchkill.git")}, work);
+        GitRepoFactory::git({"remote", "set-url", "origin", proxy.url("git", "fetchkill.git")},
+                            work);
         // Re-point the workspace entry as well.
         QCOMPARE(cli({"remove", "fk"}).exitCode, 0);
         QCOMPARE(cli({"add", "fk", proxy.url("git", "fetchkill.git"), work}).exitCode, 0);
@@ -499,14 +557,18 @@ private slots:
         QVERIFY(waitForOutput(p, out, "\"received_bytes\"", 20'000));
         p.kill();
         QVERIFY(p.waitForFinished(5000));
-        QVERIFY2(QFileInfo::exists(work + "/.git/repodeck.lock"), "the killed process left its lock behind");
+        QVERIFY2(QFileInfo::exists(work + "/.git/repodeck.lock"),
+                 "the killed process left its lock behind");
 
         proxy.clearFaults();
         const Run r = cli({"sync", "--json"});
         QCOMPARE(r.exitCode, 0);
         QCOMPARE(r.of("repo_done", "fk")[0].value("outcome").toString(), QString("updated"));
         QCOMPARE(GitRepoFactory::revParse(work, "HEAD"), GitRepoFactory::revParse(bare, "main"));
-        QCOMPARE(QDir(work + "/.git/objects/pack").entryList({"pack_git2_*"}, QDir::Files | QDir::Hidden).size(), 0);
+        QCOMPARE(QDir(work + "/.git/objects/pack")
+                     .entryList({"pack_git2_*"}, QDir::Files | QDir::Hidden)
+                     .size(),
+                 0);
         int rc = -1;
         GitRepoFactory::git({"fsck", "--strict"}, work, &rc);
         QCOMPARE(rc, 0);
@@ -531,12 +593,14 @@ private slots:
         QCOMPARE(sha.size(), 40);
         GitDaemonServer daemon;
         QVERIFY(daemon.start(root));
-        QCOMPARE(cli({"policy", "set", "refs", "--max-attempts", "1", "--attempt-timeout", "3s", "--deadline", "30s",
-                      "--stall-timeout", "20s", "--checkpoint", "never"})
+        QCOMPARE(cli({"policy", "set", "refs", "--max-attempts", "1", "--attempt-timeout", "3s",
+                      "--deadline", "30s", "--stall-timeout", "20s", "--checkpoint", "never"})
                      .exitCode,
                  0);
         const QString work = m_tmp.filePath("manyrefs-work/r.git");
-        QCOMPARE(cli({"add", "mr", daemon.url("refs.git"), work, "--mirror", "--policy", "refs"}).exitCode, 0);
+        QCOMPARE(cli({"add", "mr", daemon.url("refs.git"), work, "--mirror", "--policy", "refs"})
+                     .exitCode,
+                 0);
         Run r = cli({"sync", "--json"});
         QCOMPARE(r.of("repo_done", "mr").value(0).value("outcome").toString(), QString("cloned"));
 
@@ -554,24 +618,28 @@ private slots:
             QCOMPARE(packed.write(text), text.size());
         }
         QFile::remove(bare + "/refs/heads/main"); // the packed one is the only one
-        QCOMPARE(GitRepoFactory::git({"for-each-ref", "--count=2", "refs/tags"}, bare).count('\n'), 2);
+        QCOMPARE(GitRepoFactory::git({"for-each-ref", "--count=2", "refs/tags"}, bare).count('\n'),
+                 2);
 
         QElapsedTimer t;
         t.start();
         r = cli({"sync", "--json"}, 120'000);
         const qint64 elapsed = t.elapsed();
         rusage children{};
-        getrusage(RUSAGE_CHILDREN, &children); // the largest child so far: this CLI run, or a smaller one
+        getrusage(RUSAGE_CHILDREN,
+                  &children); // the largest child so far: this CLI run, or a smaller one
         const QJsonObject done = r.of("repo_done", "mr").value(0);
         const int written = QDir(work + "/refs/tags").entryList(QDir::Files).size();
-        qInfo("%d refs, attempt timeout %lld ms: ended after %lld ms, %s (%s), %d tag files written; largest child "
-              "RSS %ld MiB",
-              kRefs, kAttemptMs, elapsed, qPrintable(done.value("outcome").toString()),
-              qPrintable(done.value("category").toString()), written, children.ru_maxrss >> 10);
+        qInfo(
+            "%d refs, attempt timeout %lld ms: ended after %lld ms, %s (%s), %d tag files written; largest child "
+            "RSS %ld MiB",
+            kRefs, kAttemptMs, elapsed, qPrintable(done.value("outcome").toString()),
+            qPrintable(done.value("category").toString()), written, children.ru_maxrss >> 10);
         QCOMPARE(done.value("outcome").toString(), QString("failed"));
         QCOMPARE(done.value("category").toString(), QString("timeout"));
         QVERIFY2(elapsed < kAttemptMs + 5000, qPrintable(QString::number(elapsed)));
-        QVERIFY2((children.ru_maxrss >> 10) < 1024, qPrintable(QString::number(children.ru_maxrss >> 10)));
+        QVERIFY2((children.ru_maxrss >> 10) < 1024,
+                 qPrintable(QString::number(children.ru_maxrss >> 10)));
     }
 
     // The file being written can be left cut short. The next sync must
@@ -614,7 +682,8 @@ private slots:
         QVERIFY(QFile::resize(cut, 1000));
         QFile edited(cut);
         QVERIFY(edited.open(QIODevice::ReadWrite));
-        QVERIFY(edited.setFileTime(QDateTime::currentDateTimeUtc().addSecs(60), QFileDevice::FileModificationTime));
+        QVERIFY(edited.setFileTime(QDateTime::currentDateTimeUtc().addSecs(60),
+                                   QFileDevice::FileModificationTime));
         edited.close();
         const Run r = cli({"sync", "--json"}, 120'000);
         const QJsonObject done = r.of("repo_done", "ffe").value(0);
@@ -629,7 +698,10 @@ private slots:
         QVERIFY(proxy.start(m_daemon.port()));
         proxy.setThrottle(1'500'000);
         for (int i = 0; i < 5; ++i)
-            QCOMPARE(cli({"add", QString("j%1").arg(i), proxy.url("git", "large.git"), m_tmp.filePath(QString("jb/%1").arg(i))}).exitCode, 0);
+            QCOMPARE(cli({"add", QString("j%1").arg(i), proxy.url("git", "large.git"),
+                          m_tmp.filePath(QString("jb/%1").arg(i))})
+                         .exitCode,
+                     0);
         const Run r = cli({"sync", "--json", "--jobs", "2"});
         QCOMPARE(r.exitCode, 0);
         QCOMPARE(r.of("repo_done").size(), 5);
@@ -640,7 +712,9 @@ private slots:
     {
         m_http.failNext(503, 1, -1, "a.git");
         setFastPolicy();
-        QCOMPARE(cli({"add", "l", m_http.url("a.git"), m_tmp.filePath("lg/l"), "--policy", "fast"}).exitCode, 0);
+        QCOMPARE(cli({"add", "l", m_http.url("a.git"), m_tmp.filePath("lg/l"), "--policy", "fast"})
+                     .exitCode,
+                 0);
         QCOMPARE(cli({"sync", "--json"}).exitCode, 0);
         const QByteArray log = readFile(m_tmp.filePath("logs/repodeck-cli.log"));
         QVERIFY(log.contains("\"record\":\"attempt\""));

@@ -36,13 +36,20 @@ private:
     {
         QFile f(storePath());
         QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("http://alice:" + password + "@127.0.0.1:" + QByteArray::number(m_http.port()) + "\n");
+        f.write("http://alice:" + password + "@127.0.0.1:" + QByteArray::number(m_http.port())
+                + "\n");
     }
 
     std::unique_ptr<CliRunner> m_runner;
 
-    int cli(const QStringList &args, QByteArray *out = nullptr) { return m_runner->run(args, out, nullptr, 30'000); }
-    static QJsonObject repoDone(const QByteArray &out, const QString &repo) { return CliRunner::repoDone(out, repo); }
+    int cli(const QStringList &args, QByteArray *out = nullptr)
+    {
+        return m_runner->run(args, out, nullptr, 30'000);
+    }
+    static QJsonObject repoDone(const QByteArray &out, const QString &repo)
+    {
+        return CliRunner::repoDone(out, repo);
+    }
 
 private slots:
     void initTestCase()
@@ -68,7 +75,8 @@ private slots:
         m_runner = std::make_unique<CliRunner>(m_home, m_ws);
         m_runner->environment().insert("XDG_DATA_HOME", m_home + "/.local/share");
         QCOMPARE(cli({"policy", "set", "default", "--max-attempts", "4", "--initial-delay", "20ms",
-                      "--max-delay", "100ms"}), 0);
+                      "--max-delay", "100ms"}),
+                 0);
     }
 
     void helperCredentialIsUsed()
@@ -112,7 +120,8 @@ private slots:
         QDir().mkpath(evil + "/sub");
         GitRepoFactory::git({"init", "-q", evil}, m_tmp.path());
         const QString stolen = m_tmp.filePath(QStringLiteral("stolen%1.txt").arg(m_serial));
-        GitRepoFactory::git({"config", "credential.helper", "!f() { cat >> '" + stolen + "'; }; f"}, evil);
+        GitRepoFactory::git({"config", "credential.helper", "!f() { cat >> '" + stolen + "'; }; f"},
+                            evil);
         m_runner->setWorkingDirectory(evil + "/sub");
         writeStore(kSecret);
         QCOMPARE(cli({"add", "ev", m_http.url("private.git"), clonePath("ev")}), 0);
@@ -147,10 +156,12 @@ private slots:
         QCOMPARE(cli({"add", "t", m_http.url("private.git"), clonePath("t")}), 0);
         QCOMPARE(cli({"add", "t2", m_http.url("private.git"), clonePath("t2")}), 0);
         QByteArray out;
-        const int rc = m_runner->runOnTerminal({"sync", "t", "t2", "--json", "--interactive"},
-                                               {{"Username:", "alice"}, {"Password or token:", kSecret}}, &out);
+        const int rc = m_runner->runOnTerminal(
+            {"sync", "t", "t2", "--json", "--interactive"},
+            {{"Username:", "alice"}, {"Password or token:", kSecret}}, &out);
         QVERIFY2(out.contains("\"outcome\":\"cloned\""), out.constData());
-        QVERIFY2(!out.contains("Username:"), "asked a second time"); // prompts answered are cut from the screen
+        QVERIFY2(!out.contains("Username:"),
+                 "asked a second time"); // prompts answered are cut from the screen
         // One question for the host, not one per repository (checked above).
         QVERIFY(out.contains("\"outcome\":\"cloned\""));
         QVERIFY2(!out.contains(kSecret), "the password is not echoed");
@@ -184,8 +195,9 @@ private slots:
         QFile::remove(storePath());
         QCOMPARE(cli({"add", "typed", m_http.url("private.git"), clonePath("typed")}), 0);
         QByteArray screen;
-        const int rc = m_runner->runOnTerminal({"sync", "typed", "--json", "--interactive"},
-                                               {{"Username:", "alice"}, {"Password or token:", kSecret}}, &screen);
+        const int rc = m_runner->runOnTerminal(
+            {"sync", "typed", "--json", "--interactive"},
+            {{"Username:", "alice"}, {"Password or token:", kSecret}}, &screen);
         QVERIFY2(rc == 0, screen.constData());
         QVERIFY2(!screen.contains(kSecret), "the password is not echoed");
         verifyNoSecretWritten();
@@ -212,7 +224,8 @@ private:
         QVERIFY2(scanned > 5, "the scan looked at the workspace, state, logs and clones");
         QVERIFY(QFileInfo::exists(m_home + "/.local/share/repodeck/logs/repodeck-cli.log"));
         QVERIFY(QFileInfo::exists(m_ws));
-        QVERIFY(QFileInfo::exists(clonePath("ok/.git/config")) || QFileInfo::exists(clonePath("typed/.git/config")));
+        QVERIFY(QFileInfo::exists(clonePath("ok/.git/config"))
+                || QFileInfo::exists(clonePath("typed/.git/config")));
     }
 };
 

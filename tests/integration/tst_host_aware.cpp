@@ -67,9 +67,12 @@ private slots:
         QTest::addColumn<int>("status");
         QTest::addColumn<int>("limit");
         QTest::addColumn<qint64>("expectedDelay");
-        QTest::newRow("429, not before (default)") << 429 << int(core::RetryPolicy::defaults().retryAfterLimit) << qint64(1000);
-        QTest::newRow("503, not before (default)") << 503 << int(core::RetryAfterLimit::Deadline) << qint64(1000);
-        QTest::newRow("429, opt-in cap at max delay") << 429 << int(core::RetryAfterLimit::MaxDelay) << qint64(300);
+        QTest::newRow("429, not before (default)")
+            << 429 << int(core::RetryPolicy::defaults().retryAfterLimit) << qint64(1000);
+        QTest::newRow("503, not before (default)")
+            << 503 << int(core::RetryAfterLimit::Deadline) << qint64(1000);
+        QTest::newRow("429, opt-in cap at max delay")
+            << 429 << int(core::RetryAfterLimit::MaxDelay) << qint64(300);
     }
     void retryAfterReachesTheDecision()
     {
@@ -84,8 +87,10 @@ private slots:
         policy.maxDelay = Millis(300);
         policy.retryAfterLimit = core::RetryAfterLimit(limit);
         // Queued: cancelling from the slot itself would find the attempt still running.
-        connect(&h.scheduler, &core::Scheduler::attemptFinished, &h, [&h](const QString &name, const core::AttemptRecord &) {
-            QMetaObject::invokeMethod(&h.scheduler, [&h, name] { h.scheduler.cancel(name); }, Qt::QueuedConnection);
+        connect(&h.scheduler, &core::Scheduler::attemptFinished, &h,
+                [&h](const QString &name, const core::AttemptRecord &) {
+            QMetaObject::invokeMethod(
+                &h.scheduler, [&h, name] { h.scheduler.cancel(name); }, Qt::QueuedConnection);
         });
         const auto r = h.syncAndWait(h.spec("ra", m_http.url("r.git"), target()), policy);
         QCOMPARE(r.outcome, Outcome::Cancelled);
@@ -136,7 +141,8 @@ private slots:
         QElapsedTimer t;
         t.start();
         for (int i = 0; i < 20; ++i)
-            h.scheduler.sync(h.spec(QString("d%1").arg(i), proxy.url("git", "r.git"), target()), policy);
+            h.scheduler.sync(h.spec(QString("d%1").arg(i), proxy.url("git", "r.git"), target()),
+                             policy);
         QTRY_VERIFY_WITH_TIMEOUT(h.results.size() == 20, 30'000);
         const qint64 wall = t.elapsed();
         int heldAttempts = 0;
@@ -153,7 +159,8 @@ private slots:
                     continue;
                 ++heldAttempts;
                 QCOMPARE(a.bytes, qint64(0));
-                QVERIFY2(a.error.message.contains("No connection made") && a.error.message.contains("reset"),
+                QVERIFY2(a.error.message.contains("No connection made")
+                             && a.error.message.contains("reset"),
                          qPrintable(a.error.message));
             }
         }
@@ -161,21 +168,26 @@ private slots:
         for (const auto &r : std::as_const(h.results))
             pausedMessages += r.error.hint.contains("paused") ? 1 : 0;
         QVERIFY2(pausedMessages > 0, "repositories held by the breaker say so");
-        qInfo("dead host: %lld ms, %d connections, %d attempts counted without one, %d held events "
-              "(naive: 120 connections)", wall, proxy.totalConnections(), heldAttempts, int(held.size()));
+        qInfo(
+            "dead host: %lld ms, %d connections, %d attempts counted without one, %d held events "
+            "(naive: 120 connections)",
+            wall, proxy.totalConnections(), heldAttempts, int(held.size()));
         QCOMPARE(proxy.totalConnections() + heldAttempts, 120);
-        QVERIFY2(proxy.totalConnections() <= 40, qPrintable(QString("%1 connections").arg(proxy.totalConnections())));
+        QVERIFY2(proxy.totalConnections() <= 40,
+                 qPrintable(QString("%1 connections").arg(proxy.totalConnections())));
         QVERIFY2(wall < 5000, qPrintable(QString("the run took %1 ms").arg(wall)));
         bool opened = false;
         int probes = 0;
         for (const auto &args : std::as_const(hostStates)) {
             opened |= args.at(1).value<core::BreakerState>() == core::BreakerState::Open;
-            probes += args.at(1).value<core::BreakerState>() == core::BreakerState::HalfOpen ? 1 : 0;
+            probes += args.at(1).value<core::BreakerState>() == core::BreakerState::HalfOpen ? 1
+                                                                                             : 0;
         }
         QVERIFY(opened);
         // One `held` when a hold starts; a repository's hold ends when it
         // becomes the probe, so at most one more per probe.
-        QVERIFY2(held.size() <= 20 + probes, qPrintable(QString("%1 held events, %2 probes").arg(held.size()).arg(probes)));
+        QVERIFY2(held.size() <= 20 + probes,
+                 qPrintable(QString("%1 held events, %2 probes").arg(held.size()).arg(probes)));
     }
 
     // The run through the real CLI, default host settings (breaker
@@ -189,11 +201,13 @@ private slots:
         QVERIFY(proxy.start(m_daemon.port()));
         proxy.setResetProbability(1.0, 1);
         CliRunner cli(m_tmp.filePath("clihome"), m_tmp.filePath("cli/workspace.json"));
-        QCOMPARE(cli.run({"policy", "set", "dead", "--max-attempts", "6", "--initial-delay", "500ms",
-                          "--max-delay", "1s", "--jitter", "full"}), 0);
+        QCOMPARE(cli.run({"policy", "set", "dead", "--max-attempts", "6", "--initial-delay",
+                          "500ms", "--max-delay", "1s", "--jitter", "full"}),
+                 0);
         for (int i = 0; i < 20; ++i)
             QCOMPARE(cli.run({"add", QString("r%1").arg(i), proxy.url("git", "r.git"),
-                              m_tmp.filePath(QString("cli/w/r%1").arg(i)), "--policy", "dead"}), 0);
+                              m_tmp.filePath(QString("cli/w/r%1").arg(i)), "--policy", "dead"}),
+                     0);
         QByteArray out;
         QElapsedTimer t;
         t.start();
@@ -224,13 +238,15 @@ private slots:
                 ++failed;
             }
         }
-        qInfo("CLI, dead host: exit %d after %lld ms, %d connections, %d held events, %d of %d attempts held",
-              rc, wall, proxy.totalConnections(), heldEvents, heldEnds, ends);
+        qInfo(
+            "CLI, dead host: exit %d after %lld ms, %d connections, %d held events, %d of %d attempts held",
+            rc, wall, proxy.totalConnections(), heldEvents, heldEnds, ends);
         QCOMPARE(rc, 1);
         QCOMPARE(failed, 20);
         QCOMPARE(ends, 120);
         QVERIFY2(wall <= 30'000, qPrintable(QString("%1 ms").arg(wall)));
-        QVERIFY2(proxy.totalConnections() <= 40, qPrintable(QString("%1 connections").arg(proxy.totalConnections())));
+        QVERIFY2(proxy.totalConnections() <= 40,
+                 qPrintable(QString("%1 connections").arg(proxy.totalConnections())));
         QCOMPARE(proxy.totalConnections() + heldEnds, 120);
         QVERIFY2(heldEvents <= 40, qPrintable(QString("%1 held events").arg(heldEvents)));
     }
@@ -245,7 +261,8 @@ private slots:
         QVERIFY(proxy.start(m_daemon.port()));
         proxy.setCutAfterBytes(200'000); // large.git is 600 kB: every attempt is cut partway
         SyncHarness h;
-        h.scheduler.setHostConfig(core::HostConfig{}); // the defaults: breaker after 5, pause 2.5-5 s
+        h.scheduler.setHostConfig(
+            core::HostConfig{}); // the defaults: breaker after 5, pause 2.5-5 s
         QSignalSpy hostStates(&h.scheduler, &core::Scheduler::hostStateChanged);
         auto policy = fastPolicy(8);
         policy.initialDelay = Millis(100);
@@ -253,7 +270,8 @@ private slots:
         policy.checkpoint = core::Checkpoint::Never;
         QElapsedTimer t;
         t.start();
-        const auto r = h.syncAndWait(h.spec("drop", proxy.url("git", "large.git"), target()), policy, 60'000);
+        const auto r = h.syncAndWait(h.spec("drop", proxy.url("git", "large.git"), target()),
+                                     policy, 60'000);
         const qint64 wall = t.elapsed();
         QCOMPARE(r.outcome, Outcome::Failed);
         QCOMPARE(r.error.category, core::ErrorCategory::Network);
@@ -267,10 +285,13 @@ private slots:
             if (i + 1 < attempts.size()) {
                 QVERIFY2(attempts[i].retryIn >= Millis(50) && attempts[i].retryIn <= Millis(500),
                          qPrintable(QString::number(attempts[i].retryIn.count())));
-                const qint64 gap = attempts[i].started.addMSecs(attempts[i].duration.count())
+                const qint64 gap = attempts[i]
+                                       .started.addMSecs(attempts[i].duration.count())
                                        .msecsTo(attempts[i + 1].started);
-                QVERIFY2(gap < 1500, qPrintable(QString("attempt %1 started %2 ms after the previous one ended")
-                                                    .arg(i + 2).arg(gap)));
+                QVERIFY2(gap < 1500,
+                         qPrintable(QString("attempt %1 started %2 ms after the previous one ended")
+                                        .arg(i + 2)
+                                        .arg(gap)));
             }
         }
         for (const auto &args : std::as_const(hostStates))
@@ -291,12 +312,15 @@ private slots:
         auto policy = fastPolicy(10);
         policy.maxDelay = Millis(400); // the schedule outlasts the 150-600 ms pause
         for (int i = 0; i < 6; ++i)
-            h.scheduler.sync(h.spec(QString("p%1").arg(i), proxy.url("git", "r.git"), target()), policy);
+            h.scheduler.sync(h.spec(QString("p%1").arg(i), proxy.url("git", "r.git"), target()),
+                             policy);
         QTRY_VERIFY_WITH_TIMEOUT(h.results.size() == 6, 30'000);
         for (const auto &r : std::as_const(h.results))
             QCOMPARE(r.outcome, Outcome::Cloned);
-        QVERIFY2(proxy.totalConnections() <= 5 + 6 + 1, "no attempt wasted a connection on the paused host");
-        QCOMPARE(h.scheduler.hosts().state(core::hostKeyOf(proxy.url("git", "r.git"))), core::BreakerState::Closed);
+        QVERIFY2(proxy.totalConnections() <= 5 + 6 + 1,
+                 "no attempt wasted a connection on the paused host");
+        QCOMPARE(h.scheduler.hosts().state(core::hostKeyOf(proxy.url("git", "r.git"))),
+                 core::BreakerState::Closed);
     }
 
     void perHostCapHoldsBelowTheGlobalCap()
@@ -310,7 +334,8 @@ private slots:
         cfg.maxConcurrent = 2;
         h.scheduler.setHostConfig(cfg);
         for (int i = 0; i < 6; ++i)
-            h.scheduler.sync(h.spec(QString("c%1").arg(i), proxy.url("git", "large.git"), target()), fastPolicy(1));
+            h.scheduler.sync(h.spec(QString("c%1").arg(i), proxy.url("git", "large.git"), target()),
+                             fastPolicy(1));
         QTRY_VERIFY_WITH_TIMEOUT(h.results.size() == 6, 60'000);
         for (const auto &r : std::as_const(h.results))
             QCOMPARE(r.outcome, Outcome::Cloned);
@@ -331,7 +356,8 @@ private slots:
         cfg.minRetryConcurrency = 1;
         h.scheduler.setHostConfig(cfg);
         for (int i = 0; i < 16; ++i)
-            h.scheduler.sync(h.spec(QString("b%1").arg(i), proxy.url("git", "r.git"), target()), fastPolicy(10));
+            h.scheduler.sync(h.spec(QString("b%1").arg(i), proxy.url("git", "r.git"), target()),
+                             fastPolicy(10));
         QTRY_VERIFY_WITH_TIMEOUT(h.results.size() == 16, 60'000);
         for (const auto &r : std::as_const(h.results))
             QCOMPARE(r.outcome, Outcome::Cloned);
@@ -344,14 +370,16 @@ private slots:
         core::ManualReachability net;
         net.setOnline(false);
         SyncHarness h;
-        h.scheduler.setLoopbackExemptFromOffline(false); // the loopback daemon stands in for a remote host
+        h.scheduler.setLoopbackExemptFromOffline(
+            false); // the loopback daemon stands in for a remote host
         h.scheduler.setResumeSpread(Millis(200));
         h.scheduler.setReachability(&net);
         FaultProxy proxy;
         QVERIFY(proxy.start(m_daemon.port()));
         QSignalSpy held(&h.scheduler, &core::Scheduler::held);
         for (int i = 0; i < 3; ++i)
-            h.scheduler.sync(h.spec(QString("o%1").arg(i), proxy.url("git", "r.git"), target()), fastPolicy(2));
+            h.scheduler.sync(h.spec(QString("o%1").arg(i), proxy.url("git", "r.git"), target()),
+                             fastPolicy(2));
         QTRY_VERIFY_WITH_TIMEOUT(held.size() >= 3, 5000);
         QCOMPARE(h.started.size(), 0);
         QCOMPARE(proxy.totalConnections(), 0);
@@ -374,7 +402,8 @@ private slots:
         FaultProxy proxy;
         QVERIFY(proxy.start(m_daemon.port()));
         proxy.setStall(true);
-        auto policy = fastPolicy(1); // a single attempt: if it were counted, the repository would fail
+        auto policy = fastPolicy(
+            1); // a single attempt: if it were counted, the repository would fail
         policy.stallTimeout = Millis(300);
         h.scheduler.sync(h.spec("net", proxy.url("git", "r.git"), target()), policy);
         QTRY_VERIFY_WITH_TIMEOUT(proxy.currentConnections() == 1, 10'000);
@@ -401,7 +430,8 @@ private slots:
         policy.jitter = core::Jitter::None;
         policy.deadline = Millis(10 * 3'600'000);
         h.scheduler.sync(h.spec("wake", proxy.url("git", "r.git"), target()), policy);
-        QTRY_VERIFY_WITH_TIMEOUT(h.scheduler.state("wake") == core::Scheduler::State::Waiting, 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(h.scheduler.state("wake") == core::Scheduler::State::Waiting,
+                                 10'000);
         // Not yet due: nothing happens.
         h.scheduler.handleResumedFromSleep(QDateTime::currentDateTimeUtc().addSecs(60));
         QCOMPARE(h.scheduler.state("wake"), core::Scheduler::State::Waiting);

@@ -96,7 +96,8 @@ core::RepoResult cloneUnchecked(const QString &url, const QString &path)
     git_clone_options_init(&options, GIT_CLONE_OPTIONS_VERSION);
     callbacks.install(options.fetch_opts.callbacks);
     git_repository *repo = nullptr;
-    const int rc = git_clone(&repo, url.toUtf8().constData(), QFile::encodeName(path).constData(), &options);
+    const int rc = git_clone(&repo, url.toUtf8().constData(), QFile::encodeName(path).constData(),
+                             &options);
     core::RepoResult result;
     result.outcome = rc < 0 ? Outcome::Failed : Outcome::Cloned;
     if (rc < 0)
@@ -148,7 +149,8 @@ private:
     core::RepoResult sync(const QString &url, int timeoutMs = 60'000)
     {
         const QString name = QStringLiteral("r%1").arg(++m_serial);
-        return m_harness.syncAndWait(m_harness.spec(name, url, m_tmp.filePath("w/" + name)), onceOnly(), timeoutMs);
+        return m_harness.syncAndWait(m_harness.spec(name, url, m_tmp.filePath("w/" + name)),
+                                     onceOnly(), timeoutMs);
     }
     static void backends()
     {
@@ -203,13 +205,16 @@ private slots:
         QVERIFY(host.start());
         const QString injected = QStringLiteral("%0Aprotocol=https%0Ahost=github.com%0A%0A");
         // Concatenated: QString::arg() would read "%0A" as a place marker.
-        const QString url = inUserName ? "http://octo" + injected + "@127.0.0.1:" + QString::number(host.port()) + "/repo.git"
+        const QString url = inUserName ? "http://octo" + injected + "@127.0.0.1:"
+                                             + QString::number(host.port()) + "/repo.git"
                                        : host.url("x" + injected);
         // RemoteUrl refuses such URLs where they enter (add, import, load,
         // SyncJob); this layer must hold even if one gets past that.
-        const core::RepoResult r = cloneUnchecked(url, m_tmp.filePath(QStringLiteral("w/inj%1").arg(++m_serial)));
+        const core::RepoResult r = cloneUnchecked(
+            url, m_tmp.filePath(QStringLiteral("w/inj%1").arg(++m_serial)));
         QCOMPARE(r.outcome, Outcome::Failed);
-        QVERIFY2(!host.seen().isEmpty(), qPrintable("the server never saw the request: " + r.error.message));
+        QVERIFY2(!host.seen().isEmpty(),
+                 qPrintable("the server never saw the request: " + r.error.message));
         const QList<QByteArray> sent = host.credentialsSeen();
         QVERIFY2(!anyContains(sent, kGithubToken), sent.join(" | ").constData());
         // The rejection did not erase the github.com entry either.
@@ -226,8 +231,8 @@ private slots:
         QTest::addColumn<QString>("source");
         QTest::addColumn<bool>("aAsksFirst"); // a takes the credential, then redirects
         for (const char *backend : {"qt", "libgit2"}) {
-            for (const char *source : {"git credential helper", "user info in the URL", "session sign-in",
-                                       "session token (Bearer)"}) {
+            for (const char *source : {"git credential helper", "user info in the URL",
+                                       "session sign-in", "session token (Bearer)"}) {
                 QTest::addRow("%s, %s", backend, source) << backend << source << false;
                 QTest::addRow("%s, %s, a asks first", backend, source) << backend << source << true;
             }
@@ -249,25 +254,28 @@ private slots:
         session->clear();
         if (source.startsWith("session"))
             session->set("http", hostA,
-                         {source.contains("Bearer") ? QString() : QStringLiteral("alice"), QString::fromUtf8(kSecretA),
-                          QStringLiteral("sign-in")});
+                         {source.contains("Bearer") ? QString() : QStringLiteral("alice"),
+                          QString::fromUtf8(kSecretA), QStringLiteral("sign-in")});
         a.redirectTo(QStringLiteral("http://127.0.0.1:%1").arg(b.port()));
         a.setAuthBeforeRedirect(aAsksFirst);
         QString url = a.url("repo.git");
         if (source.contains("URL"))
-            url = QStringLiteral("http://alice:%1@%2/repo.git").arg(QString::fromUtf8(kUrlSecret), hostA);
+            url = QStringLiteral("http://alice:%1@%2/repo.git")
+                      .arg(QString::fromUtf8(kUrlSecret), hostA);
         const core::RepoResult r = sync(url);
         QCOMPARE(r.outcome, Outcome::Failed);
         QVERIFY2(!b.seen().isEmpty(), "the redirect was not followed, so nothing was tested");
         if (aAsksFirst) // a got what it asked for: the case where a client has something to leak
-            QVERIFY2(anyContains(a.credentialsSeen(), source.contains("URL") ? kUrlSecret : kSecretA),
+            QVERIFY2(anyContains(a.credentialsSeen(),
+                                 source.contains("URL") ? kUrlSecret : kSecretA),
                      a.credentialsSeen().join(" | ").constData());
         const QList<QByteArray> toB = b.credentialsSeen();
         QVERIFY2(!anyContains(toB, kSecretA), toB.join(" | ").constData());
         QVERIFY2(!anyContains(toB, kUrlSecret), toB.join(" | ").constData());
         QVERIFY2(store().contains(entryA), "b's 401 erased a's stored credential");
         if (source.startsWith("session"))
-            QVERIFY2(session->fill({"http", hostA, {}, {}}).has_value(), "b's 401 erased a's sign-in");
+            QVERIFY2(session->fill({"http", hostA, {}, {}}).has_value(),
+                     "b's 401 erased a's sign-in");
         session->clear();
         verifyNoSecretIn(r, {kSecretA, kUrlSecret});
     }
@@ -305,9 +313,10 @@ private slots:
         t.start();
         const core::RepoResult r = sync(host.url("bomb.git"));
         const qint64 grown = peakRssKiB() - before;
-        qInfo("%s: %lld ms, peak RSS grew by %lld KiB (gzip body %lld bytes): %s", qPrintable(backend),
-              static_cast<long long>(t.elapsed()), static_cast<long long>(grown),
-              static_cast<long long>(host.bombSize()), qPrintable(r.error.message));
+        qInfo("%s: %lld ms, peak RSS grew by %lld KiB (gzip body %lld bytes): %s",
+              qPrintable(backend), static_cast<long long>(t.elapsed()),
+              static_cast<long long>(grown), static_cast<long long>(host.bombSize()),
+              qPrintable(r.error.message));
         QCOMPARE(r.outcome, Outcome::Failed);
         QVERIFY2(!host.seen().isEmpty(), "the server never saw the request");
         QVERIFY2(t.elapsed() < 20'000, "the bomb was read for too long");
@@ -315,11 +324,14 @@ private slots:
         // so the 128 MiB total costs up to some 300 MiB; a ratio bomb is cut
         // after 4 MiB.
         const qint64 limitKiB = varied ? 400 * 1024 : 64 * 1024; // "varied" includes the plain rows
-        QVERIFY2(grown < limitKiB, qPrintable(QStringLiteral("peak RSS grew by %1 KiB").arg(grown)));
+        QVERIFY2(grown < limitKiB,
+                 qPrintable(QStringLiteral("peak RSS grew by %1 KiB").arg(grown)));
         if (plain) // both backends: the total read in memory
             QVERIFY2(r.error.message.contains("larger than 128 MiB"), qPrintable(r.error.message));
-        else if (backend == "qt") // libgit2's client never decodes gzip: it fails on the first pkt-line
-            QVERIFY2(r.error.message.contains(varied ? "larger than 128 MiB once decompressed" : "expands more than"),
+        else if (backend
+                 == "qt") // libgit2's client never decodes gzip: it fails on the first pkt-line
+            QVERIFY2(r.error.message.contains(varied ? "larger than 128 MiB once decompressed"
+                                                     : "expands more than"),
                      qPrintable(r.error.message));
     }
 
@@ -330,12 +342,14 @@ private slots:
         using core::http::BodyLimits;
         QByteArray plain;
         for (int i = 0; i < 20'000; ++i)
-            plain += QByteArray::number(i * 7919, 16).rightJustified(40, '0') + " refs/heads/b" + QByteArray::number(i) + "\n";
+            plain += QByteArray::number(i * 7919, 16).rightJustified(40, '0') + " refs/heads/b"
+                     + QByteArray::number(i) + "\n";
         const QByteArray gz = HostileHttpServer::gzipRepeated(plain, "x", 1, "");
         const auto decodeAll = [](BodyDecoder &d, const QByteArray &in, QByteArray *out) {
             char buf[1000];
             for (qsizetype at = 0; at < in.size(); at += 777) {
-                d.push(in.constData() + at, static_cast<size_t>(std::min<qsizetype>(777, in.size() - at)));
+                d.push(in.constData() + at,
+                       static_cast<size_t>(std::min<qsizetype>(777, in.size() - at)));
                 while (!d.needsInput()) {
                     const qint64 n = d.produce(buf, sizeof buf);
                     if (n < 0)
@@ -358,7 +372,8 @@ private slots:
             QVERIFY2(d.error().contains("ended in the middle"), qPrintable(d.error()));
         }
         {
-            const QByteArray bomb = HostileHttpServer::gzipRepeated({}, QByteArray(1 << 20, 'z'), 64, {});
+            const QByteArray bomb = HostileHttpServer::gzipRepeated({}, QByteArray(1 << 20, 'z'),
+                                                                    64, {});
             BodyDecoder d(BodyDecoder::Encoding::Gzip, BodyLimits::packStream(), "the pack");
             QByteArray out;
             QVERIFY(!decodeAll(d, bomb, &out));
@@ -367,7 +382,8 @@ private slots:
         }
         {
             // Identity bodies read in memory have the same total.
-            BodyDecoder d(BodyDecoder::Encoding::Identity, BodyLimits::inMemory(), "the ref advertisement");
+            BodyDecoder d(BodyDecoder::Encoding::Identity, BodyLimits::inMemory(),
+                          "the ref advertisement");
             const QByteArray mib(1 << 20, 'r');
             char buf[1 << 16];
             bool refused = false;

@@ -41,7 +41,8 @@ QByteArray raceTree(TreeBuilder &b, const QByteArray &outside, const TreeEntry &
 {
     QList<TreeEntry> entries{{"120000", "a", b.blob(outside)}};
     for (int i = 0; i < 3000; ++i)
-        entries << file(b, "a." + QByteArray::number(i).rightJustified(5, '0'), QByteArray::number(i));
+        entries << file(b, "a." + QByteArray::number(i).rightJustified(5, '0'),
+                        QByteArray::number(i));
     entries << last;
     return b.tree(entries);
 }
@@ -82,7 +83,8 @@ private slots:
             // Wrote outside/pwned in about half the runs: a name with a '/'.
             TreeBuilder b;
             addRow("link, then a name with a slash through it", b,
-                   raceTree(b, out, file(b, "a/pwned", "through the link\n")), "'a/pwned' has a '/' in its name");
+                   raceTree(b, out, file(b, "a/pwned", "through the link\n")),
+                   "'a/pwned' has a '/' in its name");
         }
         {
             // The same through a second entry 'a', a folder.
@@ -112,16 +114,19 @@ private slots:
             TreeBuilder b; // cloned; git fsck refuses it (hasDotgit)
             const QByteArray dotgit = b.tree({file(b, "config", "[core]\n")});
             addRow(".git with a zero-width non-joiner", b,
-                   b.tree({{"40000", QByteArray(".g\xe2\x80\x8cit"), dotgit}}), "is .git as macOS reads it");
+                   b.tree({{"40000", QByteArray(".g\xe2\x80\x8cit"), dotgit}}),
+                   "is .git as macOS reads it");
         }
         {
             TreeBuilder b; // cloned; git fsck refuses it (gitattributesSymlink)
-            addRow(".gitattributes a link", b, b.tree({{"120000", ".gitattributes", b.blob(out + "/attributes")}}),
+            addRow(".gitattributes a link", b,
+                   b.tree({{"120000", ".gitattributes", b.blob(out + "/attributes")}}),
                    "'.gitattributes' is a symbolic link named .gitmodules, .gitattributes");
         }
         {
             TreeBuilder b; // cloned as a/b; git fsck refuses it (fullPathname)
-            addRow("a name with a slash", b, b.tree({file(b, "a/b")}), "'a/b' has a '/' in its name");
+            addRow("a name with a slash", b, b.tree({file(b, "a/b")}),
+                   "'a/b' has a '/' in its name");
         }
         {
             TreeBuilder b; // failed after 7 s on the path length, at mkdir
@@ -133,7 +138,8 @@ private slots:
         {
             TreeBuilder b; // 16^6 files from 7 trees: 8.5 GB and no end after 120 s
             const QByteArray t = bombTree(b);
-            addRow("16.7 million files from 7 trees", b, t, "takes the checkout past 1000000 entries");
+            addRow("16.7 million files from 7 trees", b, t,
+                   "takes the checkout past 1000000 entries");
         }
         {
             TreeBuilder b; // a fresh reviewer's: 999,000 files, 250 MB of paths, 1.1 GB peak
@@ -143,16 +149,21 @@ private slots:
             const QByteArray leaf = b.tree(files);
             QList<TreeEntry> folders;
             for (int i = 0; i < 1000; ++i)
-                folders << TreeEntry{"40000", "d" + QByteArray::number(100000 + i) + QByteArray(193, 'x'), leaf};
-            addRow("999,000 files with long paths", b, b.tree(folders), "takes the paths past 64 MiB");
+                folders << TreeEntry{"40000",
+                                     "d" + QByteArray::number(100000 + i) + QByteArray(193, 'x'),
+                                     leaf};
+            addRow("999,000 files with long paths", b, b.tree(folders),
+                   "takes the paths past 64 MiB");
         }
         {
             TreeBuilder b; // cloned, then every sync said "local changes"
             const QByteArray sub = b.tree({file(b, "x")});
-            addRow("entries out of order", b, b.tree({file(b, ".gitignore"), file(b, "f"), {"40000", "d", sub}}),
+            addRow("entries out of order", b,
+                   b.tree({file(b, ".gitignore"), file(b, "f"), {"40000", "d", sub}}),
                    "'d' is out of git's order in its folder");
             addRow("a file after a folder of its name and a dot", b,
-                   b.tree({{"40000", "a", sub}, file(b, "a.txt")}), "'a.txt' is out of git's order");
+                   b.tree({{"40000", "a", sub}, file(b, "a.txt")}),
+                   "'a.txt' is out of git's order");
         }
     }
     void hostileTreeIsRefused()
@@ -167,8 +178,10 @@ private slots:
         QElapsedTimer t;
         t.start();
         const auto r = h.syncAndWait(h.spec("t", server.url(), path), oneShot(), 90'000);
-        qInfo("%s: %lld ms: %s", QTest::currentDataTag(), qint64(t.elapsed()), qPrintable(r.error.text()));
-        const QStringList written = QDir(outside()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
+        qInfo("%s: %lld ms: %s", QTest::currentDataTag(), qint64(t.elapsed()),
+              qPrintable(r.error.text()));
+        const QStringList written = QDir(outside()).entryList(
+            QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
         QVERIFY2(written.isEmpty(), qPrintable("written outside the clone: " + written.join(' ')));
         QCOMPARE(r.outcome, core::Outcome::Failed);
         QVERIFY2(r.error.message.contains("refused the server's tree"), qPrintable(r.error.text()));
@@ -196,8 +209,8 @@ private slots:
         const QString bare = srv + "/bomb.git";
         int rc = 0;
         auto git = [&](const QStringList &args) {
-            const QString out = GitRepoFactory::git(QStringList{"-c", "user.name=t", "-c", "user.email=t@t"} + args,
-                                                    bare, &rc);
+            const QString out = GitRepoFactory::git(
+                QStringList{"-c", "user.name=t", "-c", "user.email=t@t"} + args, bare, &rc);
             return out.trimmed();
         };
         QVERIFY(QDir().mkpath(bare));
@@ -212,8 +225,10 @@ private slots:
         }
         git({"index-pack", "objects/pack/pack-bomb.pack"});
         QCOMPARE(rc, 0);
-        const QString first = git({"commit-tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "-m", "empty"});
-        const QString bomb = git({"commit-tree", QString::fromLatin1(tip) + "^{tree}", "-p", first, "-m", "bomb"});
+        const QString first = git(
+            {"commit-tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "-m", "empty"});
+        const QString bomb = git(
+            {"commit-tree", QString::fromLatin1(tip) + "^{tree}", "-p", first, "-m", "bomb"});
         QCOMPARE(rc, 0);
         git({"update-ref", "refs/heads/main", checkpointed ? bomb : first});
         QCOMPARE(rc, 0);
@@ -226,7 +241,8 @@ private slots:
         if (checkpointed) {
             policy.checkpoint = core::Checkpoint::Always;
         } else {
-            const auto cloned = h.syncAndWait(h.spec("b", daemon.url("bomb.git"), path), policy, 60'000);
+            const auto cloned = h.syncAndWait(h.spec("b", daemon.url("bomb.git"), path), policy,
+                                              60'000);
             QVERIFY2(cloned.outcome == core::Outcome::Cloned, qPrintable(cloned.error.text()));
             git({"update-ref", "refs/heads/main", bomb});
         }
@@ -235,7 +251,8 @@ private slots:
         const auto r = h.syncAndWait(h.spec("b", daemon.url("bomb.git"), path), policy, 90'000);
         qInfo("%lld ms: %s", qint64(t.elapsed()), qPrintable(r.error.text()));
         QCOMPARE(r.outcome, core::Outcome::Failed);
-        QVERIFY2(r.error.message.contains("takes the checkout past 1000000 entries"), qPrintable(r.error.text()));
+        QVERIFY2(r.error.message.contains("takes the checkout past 1000000 entries"),
+                 qPrintable(r.error.text()));
         QCOMPARE(r.error.category, core::ErrorCategory::Protocol);
         QVERIFY2(t.elapsed() < 30'000, qPrintable(QString::number(t.elapsed())));
         QVERIFY2(!QFileInfo::exists(path + "/00"), "the tree was checked out");
@@ -246,7 +263,8 @@ private slots:
     void ordinaryOddTreesStillClone()
     {
         TreeBuilder b;
-        const QByteArray root = b.tree({file(b, "README", "upper\n"), file(b, "a\\b"),
+        const QByteArray root = b.tree({file(b, "README", "upper\n"),
+                                        file(b, "a\\b"),
                                         {"120000", "l", b.blob(outside().toUtf8() + "/via-link")},
                                         file(b, "readme", "lower\n"),
                                         {"160000", "sub", QByteArray(20, '\x33')}});

@@ -29,7 +29,8 @@ using core::Outcome;
 
 // nginx's log lines since `from` without their connection number (the first
 // field); the distinct connection numbers into `*connections`.
-QStringList requestsSince(const NginxServer &nginx, qsizetype from, QSet<QString> *connections = nullptr)
+QStringList requestsSince(const NginxServer &nginx, qsizetype from,
+                          QSet<QString> *connections = nullptr)
 {
     QStringList out;
     for (const QString &line : nginx.accessLog().mid(from)) {
@@ -51,13 +52,17 @@ private:
     HttpGitServer m_backend; // plain http on 127.0.0.1, reached only through nginx
     NginxServer m_nginx;
 
-    QString serverHead(const QString &repo) { return GitRepoFactory::revParse(m_root + '/' + repo, "main"); }
+    QString serverHead(const QString &repo)
+    {
+        return GitRepoFactory::revParse(m_root + '/' + repo, "main");
+    }
 
     // Clone, then a sync that finds nothing new, then one that fast-forwards
     // two new commits: every kind of request a sync makes (GET info/refs,
     // POST git-upload-pack) on `url`. `versions` gets the protocol each
     // attempt recorded.
-    void cloneAndFetch(const QString &name, const QString &url, const QString &repo, QStringList *versions)
+    void cloneAndFetch(const QString &name, const QString &url, const QString &repo,
+                       QStringList *versions)
     {
         SyncHarness h;
         const QString path = m_tmp.filePath(QStringLiteral("clones/") + name);
@@ -67,7 +72,8 @@ private:
             if (outcome == Outcome::Updated)
                 QVERIFY(GitRepoFactory::addCommits(m_root + '/' + repo, 2));
             const auto r = h.syncAndWait(h.spec(name, url, path), policy);
-            QVERIFY2(r.outcome == outcome, qPrintable(core::outcomeName(r.outcome) + ": " + r.error.text()));
+            QVERIFY2(r.outcome == outcome,
+                     qPrintable(core::outcomeName(r.outcome) + ": " + r.error.text()));
             *versions << h.attempts.value(name).value(0).httpVersion;
         }
         QCOMPARE(GitRepoFactory::revParse(path, "HEAD"), serverHead(repo));
@@ -76,7 +82,8 @@ private:
 private slots:
     void initTestCase()
     {
-        REPODECK_REQUIRE_TOOL("nginx", "HTTP/2 is not tested without it; package nginx, ./dev.sh installs it");
+        REPODECK_REQUIRE_TOOL(
+            "nginx", "HTTP/2 is not tested without it; package nginx, ./dev.sh installs it");
         QCOMPARE(core::initializeNetwork(), QString());
         QVERIFY(core::http::useHttpBackend(core::http::HttpBackend::Qt));
         m_root = m_tmp.filePath("srv");
@@ -86,8 +93,8 @@ private slots:
 
         QString error;
         // libgit2's mbedTLS matches DNS names only, Qt matches the address too.
-        QVERIFY2(m_pki.create(m_tmp.filePath("pki"), {QStringLiteral("localhost"), QStringLiteral("127.0.0.1")},
-                              &error),
+        QVERIFY2(m_pki.create(m_tmp.filePath("pki"),
+                              {QStringLiteral("localhost"), QStringLiteral("127.0.0.1")}, &error),
                  qPrintable(error));
         // Both clients trust the test CA: Qt through its default TLS
         // configuration (which ignores SSL_CERT_FILE), libgit2 through its
@@ -95,8 +102,8 @@ private slots:
         QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
         tls.addCaCertificates(QSslCertificate::fromData(m_pki.caPem, QSsl::Pem));
         QSslConfiguration::setDefaultConfiguration(tls);
-        QCOMPARE(git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, QFile::encodeName(m_pki.caFile).constData(),
-                                  nullptr),
+        QCOMPARE(git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS,
+                                  QFile::encodeName(m_pki.caFile).constData(), nullptr),
                  0);
 
         QVERIFY(m_backend.start(m_root));
@@ -133,7 +140,8 @@ private slots:
         for (const QString &line : log)
             QVERIFY2(line.endsWith(QLatin1String(" HTTP/1.1 200")), qPrintable(log.join('\n')));
         // Each sync's POST went on the connection of its GET.
-        QVERIFY2(connections.size() < log.size(), qPrintable(m_nginx.accessLog().mid(from).join(QLatin1Char('\n'))));
+        QVERIFY2(connections.size() < log.size(),
+                 qPrintable(m_nginx.accessLog().mid(from).join(QLatin1Char('\n'))));
         QVERIFY(log.contains("GET /qt.git/info/refs?service=git-upload-pack HTTP/1.1 200"));
         QVERIFY(log.contains("POST /qt.git/git-upload-pack HTTP/1.1 200"));
     }
@@ -144,7 +152,8 @@ private slots:
         const qsizetype from = m_nginx.accessLog().size();
         const int backendBefore = m_backend.requestCount();
         QStringList versions;
-        cloneAndFetch("libgit2", m_nginx.url("libgit2.git", QStringLiteral("localhost")), "libgit2.git", &versions);
+        cloneAndFetch("libgit2", m_nginx.url("libgit2.git", QStringLiteral("localhost")),
+                      "libgit2.git", &versions);
         QVERIFY(core::http::useHttpBackend(core::http::HttpBackend::Qt));
         if (QTest::currentTestFailed())
             return;

@@ -17,7 +17,6 @@ namespace {
 
 constexpr qint64 kMaxRssMiB = 200;
 
-
 } // namespace
 
 class TestHttpBounds : public QObject
@@ -56,15 +55,18 @@ private slots:
         HostileHttpServer server;
         QVERIFY(server.start());
         server.serveEndlessUnauthorized();
-        const CliSync r = sync(server.url("x.git"), {"--attempt-timeout", "20s", "--stall-timeout", "10s"});
+        const CliSync r = sync(server.url("x.git"),
+                               {"--attempt-timeout", "20s", "--stall-timeout", "10s"});
         const QJsonObject done = firstRepoDone(r.out);
-        qInfo("endless 401 body: %s (%s) after %lld ms, peak RSS %lld MiB", qPrintable(done.value("outcome").toString()),
+        qInfo("endless 401 body: %s (%s) after %lld ms, peak RSS %lld MiB",
+              qPrintable(done.value("outcome").toString()),
               qPrintable(done.value("category").toString()), r.elapsedMs, r.peakRssKiB >> 10);
         QVERIFY2(!done.isEmpty(), r.out.right(800).constData());
         QCOMPARE(done.value("outcome").toString(), QString("failed"));
         QCOMPARE(done.value("category").toString(), QString("auth"));
         QVERIFY2(r.elapsedMs < 8000, qPrintable(QString::number(r.elapsedMs)));
-        QVERIFY2(r.peakRssKiB > 0 && (r.peakRssKiB >> 10) < kMaxRssMiB, qPrintable(QString::number(r.peakRssKiB)));
+        QVERIFY2(r.peakRssKiB > 0 && (r.peakRssKiB >> 10) < kMaxRssMiB,
+                 qPrintable(QString::number(r.peakRssKiB)));
         QVERIFY(!server.seen().isEmpty());
     }
 
@@ -75,15 +77,18 @@ private slots:
         HostileHttpServer server;
         QVERIFY(server.start());
         server.serveEndlessProgress();
-        const CliSync r = sync(server.url("x.git"), {"--attempt-timeout", "6s", "--stall-timeout", "6s"});
+        const CliSync r = sync(server.url("x.git"),
+                               {"--attempt-timeout", "6s", "--stall-timeout", "6s"});
         const QJsonObject done = firstRepoDone(r.out);
-        qInfo("endless progress: %s (%s) after %lld ms, peak RSS %lld MiB", qPrintable(done.value("outcome").toString()),
+        qInfo("endless progress: %s (%s) after %lld ms, peak RSS %lld MiB",
+              qPrintable(done.value("outcome").toString()),
               qPrintable(done.value("category").toString()), r.elapsedMs, r.peakRssKiB >> 10);
         QVERIFY2(!done.isEmpty(), r.out.right(800).constData());
         QCOMPARE(done.value("outcome").toString(), QString("failed"));
         QCOMPARE(done.value("category").toString(), QString("timeout"));
         QVERIFY2(r.elapsedMs < 6000 + 6000, qPrintable(QString::number(r.elapsedMs)));
-        QVERIFY2(r.peakRssKiB > 0 && (r.peakRssKiB >> 10) < kMaxRssMiB, qPrintable(QString::number(r.peakRssKiB)));
+        QVERIFY2(r.peakRssKiB > 0 && (r.peakRssKiB >> 10) < kMaxRssMiB,
+                 qPrintable(QString::number(r.peakRssKiB)));
         bool posted = false;
         for (const auto &s : server.seen())
             posted = posted || s.method == "POST";
@@ -101,16 +106,20 @@ private slots:
         proxy.serveEndlessConnectAnswer();
         const CliSync r = sync(QStringLiteral("https://127.0.0.1:9/x.git"),
                                {"--attempt-timeout", "20s", "--connect-timeout", "15s"},
-                               "[http]\n\tproxy = http://127.0.0.1:" + QByteArray::number(proxy.port()) + "\n");
+                               "[http]\n\tproxy = http://127.0.0.1:"
+                                   + QByteArray::number(proxy.port()) + "\n");
         const QJsonObject done = firstRepoDone(r.out);
         qInfo("endless CONNECT answer: %s (%s) after %lld ms, peak RSS %lld MiB: %s",
-              qPrintable(done.value("outcome").toString()), qPrintable(done.value("category").toString()), r.elapsedMs,
-              r.peakRssKiB >> 10, qPrintable(done.value("message").toString()));
+              qPrintable(done.value("outcome").toString()),
+              qPrintable(done.value("category").toString()), r.elapsedMs, r.peakRssKiB >> 10,
+              qPrintable(done.value("message").toString()));
         QVERIFY2(!done.isEmpty(), r.out.right(800).constData());
         QCOMPARE(done.value("outcome").toString(), QString("failed"));
-        QVERIFY2(done.value("message").toString().contains("proxy"), qPrintable(done.value("message").toString()));
+        QVERIFY2(done.value("message").toString().contains("proxy"),
+                 qPrintable(done.value("message").toString()));
         QVERIFY2(r.elapsedMs < 8000, qPrintable(QString::number(r.elapsedMs)));
-        QVERIFY2(r.peakRssKiB > 0 && (r.peakRssKiB >> 10) < kMaxRssMiB, qPrintable(QString::number(r.peakRssKiB)));
+        QVERIFY2(r.peakRssKiB > 0 && (r.peakRssKiB >> 10) < kMaxRssMiB,
+                 qPrintable(QString::number(r.peakRssKiB)));
         QVERIFY(!proxy.seen().isEmpty());
         QCOMPARE(proxy.seen().first().method, QByteArray("CONNECT"));
     }
@@ -133,15 +142,18 @@ private slots:
         QVERIFY(proxy.start());
         proxy.serveProxyAuthRequired("NTLM\x1b[31m");
         const CliSync r = sync(url, {"--attempt-timeout", "20s"},
-                               "[http]\n\tproxy = http://127.0.0.1:" + QByteArray::number(proxy.port()) + "\n");
+                               "[http]\n\tproxy = http://127.0.0.1:"
+                                   + QByteArray::number(proxy.port()) + "\n");
         const QJsonObject done = firstRepoDone(r.out);
         const QString message = done.value("message").toString();
         QVERIFY2(!done.isEmpty(), r.out.right(800).constData());
         QCOMPARE(done.value("outcome").toString(), QString("failed"));
         qInfo("%s", qPrintable(message));
-        QVERIFY2(message.contains("NTLM sign-in") && message.contains("libgit2"), qPrintable(message));
+        QVERIFY2(message.contains("NTLM sign-in") && message.contains("libgit2"),
+                 qPrintable(message));
         QVERIFY2(!r.out.contains('\x1b'), r.out.right(800).constData());
-        QCOMPARE(done.value("category").toString(), QString("auth")); // a question for a person, not the network
+        QCOMPARE(done.value("category").toString(),
+                 QString("auth")); // a question for a person, not the network
     }
 
     // git's own proxy setting still honours no_proxy, as curl does (found
@@ -156,14 +168,16 @@ private slots:
         HostileHttpServer server; // 401 to everything
         QVERIFY(server.start());
         const CliSync r = sync(server.url("x.git"), {"--attempt-timeout", "20s"},
-                               "[http]\n\tproxy = http://u:p@127.0.0.1:" + QByteArray::number(proxy.port()) + "\n",
+                               "[http]\n\tproxy = http://u:p@127.0.0.1:"
+                                   + QByteArray::number(proxy.port()) + "\n",
                                {"NO_PROXY=localhost,127.0.0.1"});
         const QJsonObject done = firstRepoDone(r.out);
         QVERIFY2(!done.isEmpty(), r.out.right(800).constData());
         QVERIFY(proxy.seen().isEmpty());
         QVERIFY(!server.seen().isEmpty());
         QCOMPARE(done.value("category").toString(), QString("auth"));
-        QVERIFY2(!done.value("message").toString().contains("proxy"), qPrintable(done.value("message").toString()));
+        QVERIFY2(!done.value("message").toString().contains("proxy"),
+                 qPrintable(done.value("message").toString()));
     }
 };
 

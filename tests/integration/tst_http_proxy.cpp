@@ -44,7 +44,8 @@ private slots:
         git_libgit2_opts(GIT_OPT_GET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, &previous);
         const QByteArray oldPath(previous.ptr, static_cast<qsizetype>(previous.size));
         git_buf_dispose(&previous);
-        git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, QFile::encodeName(home.path()).constData());
+        git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL,
+                         QFile::encodeName(home.path()).constData());
         const QString path = target();
         r = syncOnce(h, "proxied", url, path);
         // An empty http.proxy in the repository's own configuration wins over the global one.
@@ -55,8 +56,11 @@ private slots:
 
         QVERIFY2(r.outcome == Outcome::Cloned, qPrintable(r.error.text()));
         const QStringList log = proxy.requestLog();
-        const QString base = QStringLiteral("http://%1:%2/small.git").arg(kProxiedHost).arg(m_http.port());
-        QVERIFY2(log.contains("GET " + base + "/info/refs?service=git-upload-pack"), qPrintable(log.join('\n')));
+        const QString base = QStringLiteral("http://%1:%2/small.git")
+                                 .arg(kProxiedHost)
+                                 .arg(m_http.port());
+        QVERIFY2(log.contains("GET " + base + "/info/refs?service=git-upload-pack"),
+                 qPrintable(log.join('\n')));
         QVERIFY(log.contains("POST " + base + "/git-upload-pack"));
         QCOMPARE(overridden.outcome, Outcome::Failed);
         QCOMPARE(overridden.error.category, ErrorCategory::Network);
@@ -96,9 +100,12 @@ private slots:
         QTest::addColumn<QString>("scheme");
         QTest::addColumn<QString>("source");
         for (const char *source : {"http.proxy", "remote.origin.proxy"}) {
-            QTest::addRow("qt, http, %s", source) << "qt" << "http" << source;
-            QTest::addRow("qt, https, %s", source) << "qt" << "https" << source;
-            QTest::addRow("libgit2, https, %s", source) << "libgit2" << "https" << source;
+            QTest::addRow("qt, http, %s", source) << "qt"
+                                                  << "http" << source;
+            QTest::addRow("qt, https, %s", source) << "qt"
+                                                   << "https" << source;
+            QTest::addRow("libgit2, https, %s", source) << "libgit2"
+                                                        << "https" << source;
         }
     }
 
@@ -127,7 +134,9 @@ private slots:
             localTls.setUrlHost(QStringLiteral("localhost"));
             trust.emplace(localPki.caFile, m_pki.caFile);
         }
-        HttpGitServer &server = backend == "libgit2" ? localTls : scheme == "https" ? m_https : m_http;
+        HttpGitServer &server = backend == "libgit2" ? localTls
+                                : scheme == "https"  ? m_https
+                                                     : m_http;
         const QString url = server.url("small.git");
         const QString path = target();
         SyncHarness h;
@@ -151,9 +160,12 @@ private slots:
         QTest::addColumn<QString>("scheme");
         QTest::addColumn<QString>("source");
         for (const char *source : {"global http.proxy", "environment"}) {
-            QTest::addRow("qt, http, %s", source) << "qt" << "http" << source;
-            QTest::addRow("qt, https, %s", source) << "qt" << "https" << source;
-            QTest::addRow("libgit2, https, %s", source) << "libgit2" << "https" << source;
+            QTest::addRow("qt, http, %s", source) << "qt"
+                                                  << "http" << source;
+            QTest::addRow("qt, https, %s", source) << "qt"
+                                                   << "https" << source;
+            QTest::addRow("libgit2, https, %s", source) << "libgit2"
+                                                        << "https" << source;
         }
     }
 
@@ -190,11 +202,12 @@ private slots:
         SyncHarness h;
         auto r = syncOnce(h, "proxied", url, path);
         QVERIFY2(r.outcome == Outcome::Cloned, qPrintable(r.error.text()));
-        const QString expected = scheme == "https"
-                                     ? QStringLiteral("CONNECT %1:%2").arg(kProxiedHost).arg(server.port())
-                                     : QStringLiteral("GET http://%1:%2/small.git/info/refs?service=git-upload-pack")
-                                           .arg(kProxiedHost)
-                                           .arg(server.port());
+        const QString expected
+            = scheme == "https"
+                  ? QStringLiteral("CONNECT %1:%2").arg(kProxiedHost).arg(server.port())
+                  : QStringLiteral("GET http://%1:%2/small.git/info/refs?service=git-upload-pack")
+                        .arg(kProxiedHost)
+                        .arg(server.port());
         QVERIFY2(proxy.requestLog().contains(expected), qPrintable(proxy.requestLog().join('\n')));
         const int afterClone = proxy.requestCount();
 
@@ -251,9 +264,13 @@ private slots:
         QVERIFY2(plain.outcome == Outcome::Cloned, qPrintable(plain.error.text()));
         QVERIFY2(tls.outcome == Outcome::Cloned, qPrintable(tls.error.text()));
         const QStringList log = proxy.requestLog();
-        QVERIFY2(log.filter(QStringLiteral("GET http://%1:%2/").arg(kProxiedHost).arg(m_http.port())).size() >= 1,
+        QVERIFY2(log.filter(
+                        QStringLiteral("GET http://%1:%2/").arg(kProxiedHost).arg(m_http.port()))
+                         .size()
+                     >= 1,
                  qPrintable(log.join('\n')));
-        QVERIFY(log.contains(QStringLiteral("CONNECT %1:%2").arg(kProxiedHost).arg(m_https.port())));
+        QVERIFY(
+            log.contains(QStringLiteral("CONNECT %1:%2").arg(kProxiedHost).arg(m_https.port())));
     }
 };
 

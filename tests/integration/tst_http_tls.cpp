@@ -80,7 +80,8 @@ private slots:
         QCOMPARE(r.error.category, ErrorCategory::Tls);
         // The failure carries exactly the certificate the server presented,
         // which is what the desktop app shows before pinning.
-        QCOMPARE(QCryptographicHash::hash(r.error.peerCertificate, QCryptographicHash::Sha256), pin);
+        QCOMPARE(QCryptographicHash::hash(r.error.peerCertificate, QCryptographicHash::Sha256),
+                 pin);
         core::http::pinCertificate(QStringLiteral("127.0.0.1"), pin);
         SyncHarness h2;
         r = syncOnce(h2, "pin", m_selfSigned.url("small.git"), target());
@@ -105,7 +106,8 @@ private slots:
         const QString pins = core::http::pinnedCertificatesPath(cli.workspace());
         QCOMPARE(pins, home.filePath("ws/trusted-certificates.json"));
         const QByteArray pin = sha256OfPem(m_pki.selfSignedPem);
-        QCOMPARE(core::http::savePinnedCertificate(pins, "127.0.0.1", pin, "CN=self-signed test"), QString());
+        QCOMPARE(core::http::savePinnedCertificate(pins, "127.0.0.1", pin, "CN=self-signed test"),
+                 QString());
         core::http::unpinCertificate("127.0.0.1", pin); // this process: only the file counts
         QCOMPARE(cli.run({"sync", "s", "--json"}, &out), 0);
         QCOMPARE(CliRunner::repoDone(out, "s").value("outcome").toString(), QString("cloned"));
@@ -116,7 +118,8 @@ private slots:
         broken.close();
         QByteArray err;
         QCOMPARE(cli.run({"sync", "s", "--json"}, &out, &err), 1); // no pin: tls again
-        QVERIFY2(err.contains("trusted-certificates.json") && err.contains("left as it is"), err.constData());
+        QVERIFY2(err.contains("trusted-certificates.json") && err.contains("left as it is"),
+                 err.constData());
         QCOMPARE(core::http::savePinnedCertificate(pins, "127.0.0.1", pin, "x").isEmpty(), false);
         QVERIFY(broken.open(QIODevice::ReadOnly));
         QCOMPARE(broken.readAll(), QByteArray("{ not json"));

@@ -59,10 +59,14 @@ private slots:
         QTest::newRow("401") << 401 << QByteArray() << int(ErrorCategory::Auth) << qint64(-1);
         QTest::newRow("403") << 403 << QByteArray() << int(ErrorCategory::Auth) << qint64(-1);
         QTest::newRow("404") << 404 << QByteArray() << int(ErrorCategory::NotFound) << qint64(-1);
-        QTest::newRow("429 Retry-After 7") << 429 << QByteArray("7") << int(ErrorCategory::RateLimited) << qint64(7000);
-        QTest::newRow("503 Retry-After 120") << 503 << QByteArray("120") << int(ErrorCategory::Server) << qint64(120'000);
-        QTest::newRow("503 without") << 503 << QByteArray() << int(ErrorCategory::Server) << qint64(-1);
-        QTest::newRow("502 on the POST") << 502 << QByteArray("3") << int(ErrorCategory::Server) << qint64(3000);
+        QTest::newRow("429 Retry-After 7")
+            << 429 << QByteArray("7") << int(ErrorCategory::RateLimited) << qint64(7000);
+        QTest::newRow("503 Retry-After 120")
+            << 503 << QByteArray("120") << int(ErrorCategory::Server) << qint64(120'000);
+        QTest::newRow("503 without")
+            << 503 << QByteArray() << int(ErrorCategory::Server) << qint64(-1);
+        QTest::newRow("502 on the POST")
+            << 502 << QByteArray("3") << int(ErrorCategory::Server) << qint64(3000);
     }
 
     void statusAndRetryAfterReachClassification()
@@ -71,8 +75,9 @@ private slots:
         QFETCH(QByteArray, retryAfter);
         QFETCH(int, category);
         QFETCH(qint64, expectedRetryAfterMs);
-        const QString filter = QString(QTest::currentDataTag()).contains("POST") ? QStringLiteral("/git-upload-pack")
-                                                                                : QString();
+        const QString filter = QString(QTest::currentDataTag()).contains("POST")
+                                   ? QStringLiteral("/git-upload-pack")
+                                   : QString();
         m_http.failNextWithRetryAfter(status, 1, retryAfter, filter);
         SyncHarness h;
         const QString path = target();
@@ -91,7 +96,10 @@ private slots:
     void retryAfterAsHttpDate()
     {
         const QDateTime when = QDateTime::currentDateTimeUtc().addSecs(120);
-        const QByteArray date = QLocale::c().toString(when, QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'")).toLatin1();
+        const QByteArray date = QLocale::c()
+                                    .toString(when,
+                                              QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+                                    .toLatin1();
         m_http.failNextWithRetryAfter(429, 1, date);
         SyncHarness h;
         const auto r = syncOnce(h, "date", m_http.url("small.git"), target());
@@ -119,7 +127,8 @@ private slots:
         QCOMPARE(syncOnce(h, "moved", m_http.url("moved.git"), path).outcome, Outcome::Cloned);
         QCOMPARE(GitRepoFactory::revParse(path, "HEAD"), serverHead("small.git"));
         const QStringList log = m_http.requestLog();
-        QVERIFY2(log.contains("GET /moved.git/info/refs?service=git-upload-pack 301"), qPrintable(log.join('\n')));
+        QVERIFY2(log.contains("GET /moved.git/info/refs?service=git-upload-pack 301"),
+                 qPrintable(log.join('\n')));
         QVERIFY(log.contains("GET /small.git/info/refs?service=git-upload-pack 200"));
         QVERIFY(log.contains("POST /small.git/git-upload-pack 200"));
         QVERIFY(!log.join('\n').contains("POST /moved.git"));
@@ -227,14 +236,16 @@ private slots:
         const QString bare = GitRepoFactory::createBareRepo(m_root, "branches.git", 2);
         QVERIFY(!bare.isEmpty());
         for (int i = 0; i < 150; ++i) {
-            QVERIFY(GitRepoFactory::addBranch(bare, QStringLiteral("feature/branch-%1").arg(i), "HEAD"));
+            QVERIFY(GitRepoFactory::addBranch(bare, QStringLiteral("feature/branch-%1").arg(i),
+                                              "HEAD"));
             if (i % 10 == 0)
-                QVERIFY(GitRepoFactory::addCommits(bare, 1, QStringLiteral("feature/branch-%1").arg(i)));
+                QVERIFY(GitRepoFactory::addCommits(bare, 1,
+                                                   QStringLiteral("feature/branch-%1").arg(i)));
         }
         SyncHarness h;
         const QString path = target();
-        const auto r = h.syncAndWait(h.spec("gz", m_http.url("branches.git"), path, core::RepoMode::Mirror),
-                                     fastPolicy(2));
+        const auto r = h.syncAndWait(
+            h.spec("gz", m_http.url("branches.git"), path, core::RepoMode::Mirror), fastPolicy(2));
         QCOMPARE(r.outcome, Outcome::Cloned);
         QCOMPARE(m_http.lastRequestHeader("Content-Encoding"), QByteArray("gzip"));
         QCOMPARE(GitRepoFactory::refs(path), GitRepoFactory::refs(bare));
@@ -276,7 +287,8 @@ private slots:
         QCOMPARE(r.error.category, ErrorCategory::Timeout);
         QVERIFY2(r.error.message.contains("sent nothing"), qPrintable(r.error.message));
         const auto a = h.attempts.value("silent").value(0);
-        QVERIFY2(a.duration >= Millis(250) && a.duration < Millis(3000), qPrintable(QString::number(a.duration.count())));
+        QVERIFY2(a.duration >= Millis(250) && a.duration < Millis(3000),
+                 qPrintable(QString::number(a.duration.count())));
     }
 
     void stallInTheMiddleOfTheBodyTimesOut()
@@ -309,7 +321,8 @@ private slots:
         SyncHarness h;
         QElapsedTimer t;
         t.start();
-        const auto r = h.syncAndWait(h.spec("slow", link.url("http", "large.git"), target()), policy);
+        const auto r = h.syncAndWait(h.spec("slow", link.url("http", "large.git"), target()),
+                                     policy);
         QVERIFY2(r.outcome == Outcome::Cloned, qPrintable(r.error.text()));
         QVERIFY(t.elapsed() > 3 * policy.stallTimeout.count());
     }
@@ -322,7 +335,8 @@ private slots:
         SyncHarness h;
         const QString path = target();
         h.scheduler.sync(h.spec("cancel", m_http.url("small.git"), path), policy);
-        QTRY_VERIFY_WITH_TIMEOUT(m_http.requestCount() >= 1, 10000); // the request is parked, unanswered
+        QTRY_VERIFY_WITH_TIMEOUT(m_http.requestCount() >= 1,
+                                 10000); // the request is parked, unanswered
         QElapsedTimer t;
         t.start();
         h.scheduler.cancel("cancel");
@@ -348,7 +362,8 @@ private slots:
         hole.close();
         QCOMPARE(r.outcome, Outcome::Failed);
         if (r.error.category == ErrorCategory::Network)
-            QSKIP("this kernel completed the handshake; the connect black hole could not be built here");
+            QSKIP(
+                "this kernel completed the handshake; the connect black hole could not be built here");
         QCOMPARE(r.error.category, ErrorCategory::Timeout);
         QVERIFY2(r.error.message.contains("connect"), qPrintable(r.error.message));
         QVERIFY(elapsed < 5000);
@@ -364,7 +379,8 @@ private slots:
         const QString local = GitRepoFactory::revParse(path, "HEAD");
         QVERIFY(local != serverHead("push.git"));
 
-        core::AttemptContext attempt(Millis(5000), Millis(5000), Millis(30'000), std::make_shared<core::CancelToken>());
+        core::AttemptContext attempt(Millis(5000), Millis(5000), Millis(30'000),
+                                     std::make_shared<core::CancelToken>());
         core::AttemptScope scope(&attempt);
         git_repository *repo = nullptr;
         QCOMPARE(git_repository_open(&repo, QFile::encodeName(path).constData()), 0);
@@ -376,7 +392,9 @@ private slots:
         git_push_options options;
         git_push_options_init(&options, GIT_PUSH_OPTIONS_VERSION);
         const int rc = git_remote_push(remote, &refspecs, &options);
-        const QString error = rc < 0 && git_error_last() ? QString::fromUtf8(git_error_last()->message) : QString();
+        const QString error = rc < 0 && git_error_last()
+                                  ? QString::fromUtf8(git_error_last()->message)
+                                  : QString();
         git_remote_free(remote);
         git_repository_free(repo);
         QVERIFY2(rc == 0, qPrintable(error));

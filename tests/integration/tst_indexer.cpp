@@ -41,7 +41,8 @@ bool buildDeltaHistory(const QString &work, const QString &bare, int commits)
     QByteArray text;
     for (int i = 0; i < commits; ++i) {
         for (int line = 0; line < 40; ++line)
-            text += "commit " + QByteArray::number(i) + " line " + QByteArray::number(line * 7919 % 1000) + "\n";
+            text += "commit " + QByteArray::number(i) + " line "
+                    + QByteArray::number(line * 7919 % 1000) + "\n";
         QFile f(work + "/growing.txt");
         if (!f.open(QIODevice::WriteOnly))
             return false;
@@ -63,7 +64,8 @@ bool buildDeltaHistory(const QString &work, const QString &bare, int commits)
 }
 
 // `revs` as rev-list reads them on stdin; empty for every ref (--all).
-QByteArray packOf(const QString &repo, const QByteArray &revs, bool thin = false, bool offsetDeltas = true)
+QByteArray packOf(const QString &repo, const QByteArray &revs, bool thin = false,
+                  bool offsetDeltas = true)
 {
     QStringList args{"pack-objects", "--stdout", "--revs"};
     if (offsetDeltas)
@@ -79,8 +81,8 @@ QByteArray packOf(const QString &repo, const QByteArray &revs, bool thin = false
 
 // Feeds `pack` to the parallel indexer of `repo` in 7 KiB pieces (so entry
 // headers and zlib streams straddle appends), as a fetch would.
-int writeThroughIndexer(const QString &repo, const QByteArray &pack, git_indexer_progress_cb progress = nullptr,
-                        void *payload = nullptr)
+int writeThroughIndexer(const QString &repo, const QByteArray &pack,
+                        git_indexer_progress_cb progress = nullptr, void *payload = nullptr)
 {
     git_repository *raw = nullptr;
     if (git_repository_open(&raw, QFile::encodeName(repo).constData()) < 0)
@@ -147,8 +149,10 @@ void hostileRows()
     QTest::newRow("112-byte loop pack") << HostilePack::loopPack() << "rebuilds its own base"
                                         << "rebuilds its own base" << qint64(5) << 3000;
     QTest::newRow("missing base") << HostilePack::missingBasePack() << "thin pack to a clone"
-                                  << "neither the pack nor this repository has" << qint64(15) << 3000;
-    QTest::newRow("duplicate") << HostilePack::duplicatePack() << "occurs twice" << "occurs twice" << qint64(6) << 3000;
+                                  << "neither the pack nor this repository has" << qint64(15)
+                                  << 3000;
+    QTest::newRow("duplicate") << HostilePack::duplicatePack() << "occurs twice"
+                               << "occurs twice" << qint64(6) << 3000;
     QTest::newRow("16 GiB declared") << HostilePack::hugeDeclaredDeltaPack() << "larger than 2 GiB"
                                      << "larger than 2 GiB" << (qint64(2) << 20) << 3000;
     // A valid pack of 49 blobs of 64 MiB (the advertised commit is not in
@@ -160,8 +164,8 @@ void hostileRows()
 #else
     const qint64 blob = qint64(64) << 20;
 #endif
-    QTest::newRow("amplification 64 MiB x 24") << HostilePack::amplificationPack(24, blob) << QString()
-                                               << QString() << blob + 24 << 50'000;
+    QTest::newRow("amplification 64 MiB x 24") << HostilePack::amplificationPack(24, blob)
+                                               << QString() << QString() << blob + 24 << 50'000;
 }
 
 // One sync through the real CLI under repodeck-maxrss (MeasuredCli.h), with
@@ -169,7 +173,8 @@ void hostileRows()
 CliSync syncMeasured(const QString &root, const QString &url, const QString &path, int timeoutMs,
                      const QStringList &policy = {})
 {
-    return syncThroughCli(root, url, path, timeoutMs, {}, QStringList{"--attempt-timeout", "300s"} + policy);
+    return syncThroughCli(root, url, path, timeoutMs, {},
+                          QStringList{"--attempt-timeout", "300s"} + policy);
 }
 
 } // namespace
@@ -206,8 +211,8 @@ private slots:
         const int before = core::git::parallelIndexedPacks();
         SyncHarness h;
         const QString path = m_tmp.filePath(QStringLiteral("clone-%1").arg(mode));
-        const auto r = h.syncAndWait(h.spec("c", m_daemon.url("history.git"), path, core::RepoMode(mode)),
-                                     fastPolicy(2));
+        const auto r = h.syncAndWait(
+            h.spec("c", m_daemon.url("history.git"), path, core::RepoMode(mode)), fastPolicy(2));
         QCOMPARE(r.outcome, core::Outcome::Cloned);
         QCOMPARE(core::git::parallelIndexedPacks(), before + 1);
         const QString gitDir = mode == int(core::RepoMode::Mirror) ? path : path + "/.git";
@@ -226,16 +231,18 @@ private slots:
         QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
         QVERIFY(a.readAll() == b.readAll());
         // The pack really had deltas to resolve (chains of them).
-        QVERIFY(GitRepoFactory::git({"verify-pack", "-v", idx}, m_tmp.path(), &rc).contains("chain length = 2"));
+        QVERIFY(GitRepoFactory::git({"verify-pack", "-v", idx}, m_tmp.path(), &rc)
+                    .contains("chain length = 2"));
         GitRepoFactory::git({"fsck", "--full", "--strict"}, gitDir, &rc);
         QCOMPARE(rc, 0);
         if (mode == int(core::RepoMode::Mirror)) {
             QCOMPARE(GitRepoFactory::refs(path), GitRepoFactory::refs(m_bare));
             // HEAD names the server's default branch, as `git clone --mirror` does.
-            QCOMPARE(GitRepoFactory::git({"symbolic-ref", "HEAD"}, path, &rc).trimmed(), QString("refs/heads/main"));
-        }
-        else
-            QCOMPARE(GitRepoFactory::revParse(path, "HEAD"), GitRepoFactory::revParse(m_bare, "main"));
+            QCOMPARE(GitRepoFactory::git({"symbolic-ref", "HEAD"}, path, &rc).trimmed(),
+                     QString("refs/heads/main"));
+        } else
+            QCOMPARE(GitRepoFactory::revParse(path, "HEAD"),
+                     GitRepoFactory::revParse(m_bare, "main"));
     }
 
     // Working copies are checked out by one checkout per core and the index
@@ -259,14 +266,16 @@ private slots:
         write("deep/er/still/zz.crlf", "last\nfile\n");         // written last, by the last worker
         write("data.bin", QByteArray("\0\1\2\r\n", 5));
         write("script.sh", "#!/bin/sh\necho hi\n");
-        QFile::setPermissions(work + "/script.sh", QFile::permissions(work + "/script.sh") | QFileDevice::ExeOwner);
+        QFile::setPermissions(work + "/script.sh",
+                              QFile::permissions(work + "/script.sh") | QFileDevice::ExeOwner);
         for (int i = 0; i < 600; ++i)
             write(QStringLiteral("deep/er/still/f%1.txt").arg(i), QByteArray::number(i) + "\n");
         QVERIFY(QFile::link("script.sh", work + "/link.sh"));
         GitRepoFactory::git({"add", "-A"}, work, &rc);
         GitRepoFactory::git({"commit", "-q", "-m", "special"}, work, &rc);
         QCOMPARE(rc, 0);
-        GitRepoFactory::git({"clone", "-q", "--bare", work, m_tmp.filePath("srv/special.git")}, m_tmp.path(), &rc);
+        GitRepoFactory::git({"clone", "-q", "--bare", work, m_tmp.filePath("srv/special.git")},
+                            m_tmp.path(), &rc);
         QCOMPARE(rc, 0);
 
         SyncHarness h;
@@ -274,11 +283,14 @@ private slots:
         const auto r = h.syncAndWait(h.spec("s", m_daemon.url("special.git"), ours), fastPolicy(2));
         QCOMPARE(r.outcome, core::Outcome::Cloned);
         const QString theirs = m_tmp.filePath("special-git");
-        GitRepoFactory::git({"clone", "-q", m_daemon.url("special.git"), theirs}, m_tmp.path(), &rc);
+        GitRepoFactory::git({"clone", "-q", m_daemon.url("special.git"), theirs}, m_tmp.path(),
+                            &rc);
         QCOMPARE(rc, 0);
 
-        QCOMPARE(GitRepoFactory::git({"ls-files", "-s"}, ours, &rc), GitRepoFactory::git({"ls-files", "-s"}, theirs, &rc));
-        GitRepoFactory::git({"diff-files", "--quiet"}, ours, &rc); // stat data in the index matches the files
+        QCOMPARE(GitRepoFactory::git({"ls-files", "-s"}, ours, &rc),
+                 GitRepoFactory::git({"ls-files", "-s"}, theirs, &rc));
+        GitRepoFactory::git({"diff-files", "--quiet"}, ours,
+                            &rc); // stat data in the index matches the files
         QCOMPARE(rc, 0);
         QCOMPARE(GitRepoFactory::git({"status", "--porcelain"}, ours, &rc), QString());
         QVERIFY(QFileInfo(ours + "/link.sh").isSymLink());
@@ -289,7 +301,8 @@ private slots:
         QFile nested(ours + "/deep/er/still/zz.crlf");
         QVERIFY(nested.open(QIODevice::ReadOnly));
         QCOMPARE(nested.readAll(), QByteArray("last\r\nfile\r\n"));
-        for (const QString &name : {QString("data.bin"), QString("deep/er/still/f599.txt"), QString(".gitattributes")}) {
+        for (const QString &name :
+             {QString("data.bin"), QString("deep/er/still/f599.txt"), QString(".gitattributes")}) {
             QFile a(ours + "/" + name), b(theirs + "/" + name);
             QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
             QCOMPARE(a.readAll(), b.readAll());
@@ -315,7 +328,8 @@ private slots:
         const QString idx = repo + "/objects/pack/" + files.first();
         QString packPath = idx;
         packPath.replace(".idx", ".pack");
-        QVERIFY(GitRepoFactory::git({"verify-pack", "-v", idx}, m_tmp.path(), &rc).contains("chain length = 2"));
+        QVERIFY(GitRepoFactory::git({"verify-pack", "-v", idx}, m_tmp.path(), &rc)
+                    .contains("chain length = 2"));
         const QString check = m_tmp.filePath("refdelta-check.idx");
         GitRepoFactory::git({"index-pack", "-o", check, packPath}, m_tmp.path(), &rc);
         QCOMPARE(rc, 0);
@@ -336,10 +350,12 @@ private slots:
         QVERIFY(git_error_last() != nullptr);
         QVERIFY(packFiles(repo).isEmpty());
 
-        const QByteArray whole = packOf(m_bare, {}); // pack-objects may choose other deltas each run
+        const QByteArray whole = packOf(m_bare,
+                                        {}); // pack-objects may choose other deltas each run
         const QByteArray truncated = whole.left(whole.size() - 100);
         QVERIFY(writeThroughIndexer(repo, truncated) < 0);
-        QVERIFY2(QString::fromUtf8(git_error_last()->message).contains("early EOF"), git_error_last()->message);
+        QVERIFY2(QString::fromUtf8(git_error_last()->message).contains("early EOF"),
+                 git_error_last()->message);
         QVERIFY(packFiles(repo).isEmpty());
     }
 
@@ -365,7 +381,8 @@ private slots:
         QCOMPARE(writeThroughIndexer(repo, thin), 0);
         QCOMPARE(core::git::completedThinPacks(), before + 1);
         QCOMPARE(core::git::parallelIndexedPacks(), indexedBefore + 1);
-        QCOMPARE(GitRepoFactory::git({"cat-file", "-t", newest}, repo, &rc).trimmed(), QString("commit"));
+        QCOMPARE(GitRepoFactory::git({"cat-file", "-t", newest}, repo, &rc).trimmed(),
+                 QString("commit"));
         GitRepoFactory::git({"update-ref", "refs/heads/main", newest}, repo, &rc);
         GitRepoFactory::git({"fsck", "--full"}, repo, &rc);
         QCOMPARE(rc, 0);
@@ -382,7 +399,8 @@ private slots:
         GitRepoFactory::git({"init", "-q", "--bare", repo}, m_tmp.path(), &rc);
         const QByteArray pack = packOf(m_bare, {});
         auto stopWhenResolving = [](const git_indexer_progress *stats, void *) {
-            return stats->received_objects == stats->total_objects && stats->total_deltas > 0 ? -7 : 0;
+            return stats->received_objects == stats->total_objects && stats->total_deltas > 0 ? -7
+                                                                                              : 0;
         };
         QCOMPARE(writeThroughIndexer(repo, pack, stopWhenResolving), -7);
         QVERIFY2(packFiles(repo).isEmpty(), qPrintable(packFiles(repo).join(' ')));
@@ -400,7 +418,8 @@ private slots:
     void attemptLimitsReachTheResolvingLoop()
     {
         QFETCH(bool, cancel);
-        const QByteArray pack = HostilePack::binaryTreePack(11, 1 << 20); // 2047 objects of 1 MiB: seconds of hashing
+        const QByteArray pack = HostilePack::binaryTreePack(
+            11, 1 << 20); // 2047 objects of 1 MiB: seconds of hashing
         const QString repo = m_tmp.filePath(QStringLiteral("limits-%1.git").arg(++m_counter));
         int rc = 0;
         GitRepoFactory::git({"init", "-q", "--bare", repo}, m_tmp.path(), &rc);
@@ -418,7 +437,8 @@ private slots:
         const qint64 elapsed = t.elapsed();
         QVERIFY2(rc < 0, "the pack was indexed to the end");
         QVERIFY2(elapsed < 2000, qPrintable(QString::number(elapsed)));
-        QCOMPARE(attempt.fault(), cancel ? core::StreamFault::Cancelled : core::StreamFault::AttemptTimeout);
+        QCOMPARE(attempt.fault(),
+                 cancel ? core::StreamFault::Cancelled : core::StreamFault::AttemptTimeout);
         QVERIFY(packFiles(repo).isEmpty());
     }
 
@@ -444,8 +464,8 @@ private slots:
         const auto r = h.syncAndWait(h.spec("hc", server.url(), path), oneShot(), 60'000);
         const qint64 elapsed = t.elapsed();
         const qint64 grewMiB = (statusKb("VmHWM:") - before) >> 10;
-        qInfo("clone of %s: %lld ms, peak RSS +%lld MiB: %s", QTest::currentDataTag(), elapsed, grewMiB,
-              qPrintable(r.error.text()));
+        qInfo("clone of %s: %lld ms, peak RSS +%lld MiB: %s", QTest::currentDataTag(), elapsed,
+              grewMiB, qPrintable(r.error.text()));
         QCOMPARE(server.packsSent(), 1); // the server really sent it all
         QCOMPARE(r.outcome, core::Outcome::Failed);
         if (!cloneError.isEmpty())
@@ -470,12 +490,15 @@ private slots:
         // Valid packs (git would index them too): indexed within the bounds,
         // then refused for the advertised commit they do not carry.
         const QString noTip = QStringLiteral("target OID for the reference doesn't exist");
-        QTest::newRow("chain 2 x 2000 MiB") << HostilePack::chainedHugeDeltaPack(2, 2000 * mib) << noTip << 120'000;
-        QTest::newRow("chain 4 x 600 MiB") << HostilePack::chainedHugeDeltaPack(4, 600 * mib) << noTip << 120'000;
-        QTest::newRow("3 siblings x 800 MiB") << HostilePack::siblingHugeDeltasPack(3, 800 * mib) << noTip << 120'000;
+        QTest::newRow("chain 2 x 2000 MiB")
+            << HostilePack::chainedHugeDeltaPack(2, 2000 * mib) << noTip << 120'000;
+        QTest::newRow("chain 4 x 600 MiB")
+            << HostilePack::chainedHugeDeltaPack(4, 600 * mib) << noTip << 120'000;
+        QTest::newRow("3 siblings x 800 MiB")
+            << HostilePack::siblingHugeDeltasPack(3, 800 * mib) << noTip << 120'000;
         // Corrupt ones: refused from their ops, before making anything.
-        QTest::newRow("copies beyond its base") << HostilePack::farCopyDeltaPack(2000 * mib)
-                                                << "copies from beyond its base" << 15'000;
+        QTest::newRow("copies beyond its base")
+            << HostilePack::farCopyDeltaPack(2000 * mib) << "copies from beyond its base" << 15'000;
         QTest::newRow("declares 2000 MiB, makes 1") << HostilePack::shortDeltaPack(2000 * mib)
                                                     << "produces less than it declares" << 15'000;
     }
@@ -491,17 +514,21 @@ private slots:
         const QString root = m_tmp.filePath(QStringLiteral("huge-%1").arg(++m_counter));
         const QString path = root + "/clone";
         const CliSync r = syncMeasured(root, server.url(), path, maxMs + 30'000);
-        qInfo("%s (%lld-byte pack): %lld ms, peak RSS %lld MiB, exit %d: %s", QTest::currentDataTag(),
-              qint64(pack.size()), r.elapsedMs, (r.peakRssKiB >> 10), r.exitCode, qPrintable(QString::fromUtf8(r.out.right(600))));
+        qInfo("%s (%lld-byte pack): %lld ms, peak RSS %lld MiB, exit %d: %s",
+              QTest::currentDataTag(), qint64(pack.size()), r.elapsedMs, (r.peakRssKiB >> 10),
+              r.exitCode, qPrintable(QString::fromUtf8(r.out.right(600))));
         QCOMPARE(server.packsSent(), 1);
         QVERIFY2(r.exitCode > 0, qPrintable(QString::fromUtf8(r.out)));
-        QVERIFY2((r.peakRssKiB >> 10) > 0 && (r.peakRssKiB >> 10) < 600, qPrintable(QString::number((r.peakRssKiB >> 10))));
+        QVERIFY2((r.peakRssKiB >> 10) > 0 && (r.peakRssKiB >> 10) < 600,
+                 qPrintable(QString::number((r.peakRssKiB >> 10))));
         QVERIFY2(r.elapsedMs < maxMs, qPrintable(QString::number(r.elapsedMs)));
         if (!error.isEmpty())
-            QVERIFY2(QString::fromUtf8(r.out).contains(error), qPrintable(QString::fromUtf8(r.out)));
+            QVERIFY2(QString::fromUtf8(r.out).contains(error),
+                     qPrintable(QString::fromUtf8(r.out)));
         QVERIFY(!QFileInfo::exists(path));
         QStringList left;
-        QDirIterator it(root, {"tmp_repodeck_*"}, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+        QDirIterator it(root, {"tmp_repodeck_*"}, QDir::Files | QDir::Hidden,
+                        QDirIterator::Subdirectories);
         while (it.hasNext())
             left << it.next();
         QVERIFY2(left.isEmpty(), qPrintable(left.join(' ')));
@@ -519,11 +546,13 @@ private slots:
         PackServer server;
         QVERIFY(server.start(HostilePack::chainedHugeDeltaPack(1, quint64(1000) << 20)));
         const QString root = m_tmp.filePath(QStringLiteral("stall-%1").arg(++m_counter));
-        const CliSync r = syncMeasured(root, server.url(), root + "/clone", 120'000, {"--stall-timeout", "1s"});
+        const CliSync r = syncMeasured(root, server.url(), root + "/clone", 120'000,
+                                       {"--stall-timeout", "1s"});
         const QString out = QString::fromUtf8(r.out);
         qInfo("%lld ms, exit %d: %s", r.elapsedMs, r.exitCode, qPrintable(out.right(600)));
         QCOMPARE(server.packsSent(), 1);
-        QVERIFY2(r.elapsedMs > 1000, "the indexing must outlast the stall limit for this test to mean anything");
+        QVERIFY2(r.elapsedMs > 1000,
+                 "the indexing must outlast the stall limit for this test to mean anything");
         QVERIFY2(!out.contains("no data received"), qPrintable(out));
         QVERIFY2(out.contains("target OID for the reference doesn't exist"), qPrintable(out));
     }
@@ -540,24 +569,30 @@ private slots:
         int rc = 0;
         GitRepoFactory::git({"clone", "-q", "--bare", m_bare, bare}, m_tmp.path(), &rc);
         QCOMPARE(rc, 0);
-        const QByteArray tip = GitRepoFactory::git({"rev-parse", "HEAD"}, bare, &rc).trimmed().toLatin1();
+        const QByteArray tip = GitRepoFactory::git({"rev-parse", "HEAD"}, bare, &rc)
+                                   .trimmed()
+                                   .toLatin1();
         QCOMPARE(tip.size(), 40);
         GitRepoFactory::git({"update-ref", "-d", "refs/heads/main"}, bare, &rc);
         QFile refs(bare + "/packed-refs");
         QVERIFY(refs.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        QByteArray text = "# pack-refs with: peeled fully-peeled sorted \n" + tip + " refs/heads/main\n";
+        QByteArray text = "# pack-refs with: peeled fully-peeled sorted \n" + tip
+                          + " refs/heads/main\n";
         for (int i = 0; i < 500'000; ++i)
             text += tip + " refs/tags/t" + QByteArray::number(i).rightJustified(6, '0') + '\n';
         QCOMPARE(refs.write(text), text.size());
         refs.close();
         const QString root = m_tmp.filePath(QStringLiteral("manyrefs-%1").arg(++m_counter));
         const CliSync r = syncMeasured(root, m_daemon.url("manyrefs.git"), root + "/clone", 120'000,
-                                         {"--attempt-timeout", "3s", "--checkpoint", "never"});
+                                       {"--attempt-timeout", "3s", "--checkpoint", "never"});
         const QString out = QString::fromUtf8(r.out);
         qInfo("%lld ms, exit %d", r.elapsedMs, r.exitCode);
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(out.contains("\"timeout\""), qPrintable(out.right(600)));
-        QVERIFY2(r.elapsedMs < 8'000, qPrintable(QStringLiteral("the sync ran %1 ms with a 3 s attempt timeout").arg(r.elapsedMs)));
+        QVERIFY2(
+            r.elapsedMs < 8'000,
+            qPrintable(
+                QStringLiteral("the sync ran %1 ms with a 3 s attempt timeout").arg(r.elapsedMs)));
     }
 
     // A real history with an object over the stream threshold: a 100 MiB
@@ -589,14 +624,17 @@ private slots:
         GitRepoFactory::git({"clone", "-q", "--bare", work, bare}, m_tmp.path(), &rc);
         GitRepoFactory::git({"repack", "-q", "-a", "-d", "-f"}, bare, &rc);
         QCOMPARE(rc, 0);
-        const QString idx = bare + "/objects/pack/" + QDir(bare + "/objects/pack").entryList({"*.idx"}).value(0);
+        const QString idx = bare + "/objects/pack/"
+                            + QDir(bare + "/objects/pack").entryList({"*.idx"}).value(0);
         const QString verify = GitRepoFactory::git({"verify-pack", "-v", idx}, m_tmp.path(), &rc);
-        QVERIFY2(verify.contains("chain length = 1"), qPrintable(verify.right(400))); // one blob is a delta
+        QVERIFY2(verify.contains("chain length = 1"),
+                 qPrintable(verify.right(400))); // one blob is a delta
 
         const unsigned long long streamedBefore = core::git::streamedPackObjects();
         SyncHarness h;
         const QString path = m_tmp.filePath("large-clone");
-        const auto r = h.syncAndWait(h.spec("lg", m_daemon.url("large.git"), path), oneShot(), 120'000);
+        const auto r = h.syncAndWait(h.spec("lg", m_daemon.url("large.git"), path), oneShot(),
+                                     120'000);
         QCOMPARE(r.outcome, core::Outcome::Cloned);
         QVERIFY2(core::git::streamedPackObjects() >= streamedBefore + 2,
                  qPrintable(QString::number(core::git::streamedPackObjects() - streamedBefore)));
@@ -618,8 +656,10 @@ private slots:
     {
         const QString mount = m_tmp.filePath("spill-disk");
         QVERIFY(QDir().mkpath(mount));
-        const int mounted = QProcess::execute("mount", {"-t", "tmpfs", "-o", "size=16m", "tmpfs", mount});
-        REPODECK_REQUIRE(mounted == 0, QStringLiteral("cannot mount a tmpfs here (needs root; CI runs as root)"));
+        const int mounted = QProcess::execute("mount",
+                                              {"-t", "tmpfs", "-o", "size=16m", "tmpfs", mount});
+        REPODECK_REQUIRE(mounted == 0,
+                         QStringLiteral("cannot mount a tmpfs here (needs root; CI runs as root)"));
         auto unmount = qScopeGuard([&] { QProcess::execute("umount", {mount}); });
         const QString work = m_tmp.filePath("zeros-work");
         int rc = 0;
@@ -641,15 +681,18 @@ private slots:
         QCOMPARE(rc, 0);
         SyncHarness h;
         const QString path = mount + "/zeros.git";
-        const auto r = h.syncAndWait(h.spec("sp", m_daemon.url("zeros.git"), path, core::RepoMode::Mirror), oneShot(),
-                                     60'000);
+        const auto r = h.syncAndWait(h.spec("sp", m_daemon.url("zeros.git"), path,
+                                            core::RepoMode::Mirror),
+                                     oneShot(), 60'000);
         qInfo("%s", qPrintable(r.error.text()));
         QCOMPARE(r.outcome, core::Outcome::Failed);
         QCOMPARE(r.error.category, core::ErrorCategory::Local);
         QVERIFY2(r.error.message.contains("disk is full"), qPrintable(r.error.text()));
         QVERIFY2(r.error.message.contains(mount), qPrintable(r.error.text()));
         QVERIFY(!QFileInfo::exists(path));
-        QVERIFY2(QDir(mount).isEmpty(), qPrintable(QDir(mount).entryList(QDir::AllEntries | QDir::NoDotAndDotDot).join(' ')));
+        QVERIFY2(QDir(mount).isEmpty(),
+                 qPrintable(
+                     QDir(mount).entryList(QDir::AllEntries | QDir::NoDotAndDotDot).join(' ')));
     }
 
     // Found in review: git:// advertisements were bounded by time only; an
@@ -673,7 +716,8 @@ private slots:
         QCOMPARE(r.outcome, core::Outcome::Failed);
         QVERIFY2(r.error.message.contains("larger than 128 MiB"), qPrintable(r.error.text()));
         QCOMPARE(r.attempts, 1);
-        QVERIFY2(server.advertisementBytesSent() < (256LL << 20), qPrintable(QString::number(server.advertisementBytesSent())));
+        QVERIFY2(server.advertisementBytesSent() < (256LL << 20),
+                 qPrintable(QString::number(server.advertisementBytesSent())));
         QVERIFY2(grewMiB < 700, qPrintable(QString::number(grewMiB)));
     }
 
@@ -703,8 +747,8 @@ private slots:
         const auto r = h.syncAndWait(h.spec("hf", server.url(), path), oneShot(), 60'000);
         const qint64 elapsed = t.elapsed();
         const qint64 grewMiB = (statusKb("VmHWM:") - before) >> 10;
-        qInfo("fetch of %s: %lld ms, peak RSS +%lld MiB: %s", QTest::currentDataTag(), elapsed, grewMiB,
-              qPrintable(r.error.text()));
+        qInfo("fetch of %s: %lld ms, peak RSS +%lld MiB: %s", QTest::currentDataTag(), elapsed,
+              grewMiB, qPrintable(r.error.text()));
         QVERIFY(server.sawHaves()); // a fetch that told the server what it has
         QCOMPARE(server.packsSent(), 1);
         QCOMPARE(r.outcome, core::Outcome::Failed);
@@ -751,15 +795,18 @@ private slots:
     {
         const QString mount = m_tmp.filePath("small-disk");
         QVERIFY(QDir().mkpath(mount));
-        const int mounted = QProcess::execute("mount", {"-t", "tmpfs", "-o", "size=2m", "tmpfs", mount});
-        REPODECK_REQUIRE(mounted == 0, QStringLiteral("cannot mount a tmpfs here (needs root; CI runs as root)"));
+        const int mounted = QProcess::execute("mount",
+                                              {"-t", "tmpfs", "-o", "size=2m", "tmpfs", mount});
+        REPODECK_REQUIRE(mounted == 0,
+                         QStringLiteral("cannot mount a tmpfs here (needs root; CI runs as root)"));
         auto unmount = qScopeGuard([&] { QProcess::execute("umount", {mount}); });
         const QString bare = GitRepoFactory::createBareRepo(m_tmp.filePath("srv"), "big.git", 1);
         QVERIFY(!bare.isEmpty());
         QVERIFY(GitRepoFactory::addLargeFile(bare, 6 << 20));
         SyncHarness h;
         const QString path = mount + "/big";
-        const auto r = h.syncAndWait(h.spec("df", m_daemon.url("big.git"), path), oneShot(), 60'000);
+        const auto r = h.syncAndWait(h.spec("df", m_daemon.url("big.git"), path), oneShot(),
+                                     60'000);
         qInfo("%s", qPrintable(r.error.text()));
         QCOMPARE(r.outcome, core::Outcome::Failed);
         QCOMPARE(r.error.category, core::ErrorCategory::Local);

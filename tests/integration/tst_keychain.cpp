@@ -38,7 +38,8 @@ private:
     // with a token in the URL.
     bool addWithToken(const QString &name, QByteArray *out = nullptr)
     {
-        const QString url = m_http.urlWithCredentials("private.git", "alice", QString::fromUtf8(kSecret));
+        const QString url = m_http.urlWithCredentials("private.git", "alice",
+                                                      QString::fromUtf8(kSecret));
         return m_cli->run({"add", name, url, clonePath(name)}, out) == 0;
     }
 
@@ -46,12 +47,14 @@ private slots:
     void initTestCase()
     {
         REPODECK_REQUIRE_TOOL("dbus-run-session", "package dbus; ./dev.sh installs it");
-        REPODECK_REQUIRE_TOOL("gnome-keyring-daemon", "package gnome-keyring; ./dev.sh installs it");
+        REPODECK_REQUIRE_TOOL("gnome-keyring-daemon",
+                              "package gnome-keyring; ./dev.sh installs it");
         // Set by with-keyring.sh when it could not start the private keyring.
         REPODECK_REQUIRE(!qEnvironmentVariableIsSet("REPODECK_TEST_NO_KEYRING"),
                          QStringLiteral("the private keyring of with-keyring.sh is needed"));
         // Entries of this run only, whatever else the keyring holds.
-        qputenv("REPODECK_KEYCHAIN_SERVICE", "RepoDeck-test-" + QByteArray::number(QCoreApplication::applicationPid()));
+        qputenv("REPODECK_KEYCHAIN_SERVICE",
+                "RepoDeck-test-" + QByteArray::number(QCoreApplication::applicationPid()));
         QString why;
         QVERIFY2(Keychain::available(&why), qPrintable(why));
         QVERIFY(!CliRunner::binary().isEmpty());
@@ -71,8 +74,8 @@ private slots:
         const QString home = m_tmp.filePath(QStringLiteral("home%1").arg(++m_serial));
         m_cli = std::make_unique<CliRunner>(home, home + "/.config/repodeck/ws.json");
         m_cli->environment().insert("REPODECK_KEYCHAIN_SERVICE", Keychain::service());
-        QCOMPARE(m_cli->run({"policy", "set", "default", "--max-attempts", "3", "--initial-delay", "20ms",
-                             "--max-delay", "50ms"}),
+        QCOMPARE(m_cli->run({"policy", "set", "default", "--max-attempts", "3", "--initial-delay",
+                             "20ms", "--max-delay", "50ms"}),
                  0);
     }
 
@@ -98,7 +101,8 @@ private slots:
         QVERIFY(ws.open(QIODevice::ReadOnly));
         const QByteArray stored = ws.readAll();
         QVERIFY(!stored.contains(kSecret));
-        QVERIFY2(stored.contains("http://alice@" + m_host.toUtf8() + "/private.git"), stored.constData());
+        QVERIFY2(stored.contains("http://alice@" + m_host.toUtf8() + "/private.git"),
+                 stored.constData());
         const core::KeychainResult r = Keychain::read(accountKey());
         QVERIFY(r.ok());
         QVERIFY(r.data.contains(kSecret));
@@ -113,7 +117,9 @@ private slots:
         core::CredentialRequest request;
         request.protocol = "http";
         request.host = m_host;
-        QVERIFY(KeychainCredentials::store(request, {"alice", QString::fromUtf8(kSecret), "keychain"}, true).ok());
+        QVERIFY(KeychainCredentials::store(request,
+                                           {"alice", QString::fromUtf8(kSecret), "keychain"}, true)
+                    .ok());
         QCOMPARE(m_cli->run({"add", "h", m_http.url("private.git"), clonePath("h")}), 0);
         QByteArray out;
         QCOMPARE(m_cli->run({"sync", "h", "--json"}, &out), 0);
@@ -129,16 +135,19 @@ private slots:
         Keychain::remove(accountKey());
         QCOMPARE(m_cli->run({"add", "i", m_http.url("private.git"), clonePath("i")}), 0);
         QByteArray screen;
-        const int rc = m_cli->runOnTerminal({"sync", "i", "--json", "--interactive"},
-                                            {{"Username:", "alice"}, {"Password or token:", kSecret}}, &screen);
+        const int rc = m_cli->runOnTerminal(
+            {"sync", "i", "--json", "--interactive"},
+            {{"Username:", "alice"}, {"Password or token:", kSecret}}, &screen);
         QVERIFY2(rc == 0, screen.constData());
         QVERIFY(screen.contains("now in the system keychain"));
         QVERIFY(!screen.contains(kSecret)); // no echo
-        QVERIFY(Keychain::read(KeychainCredentials::hostKey("http", m_host)).data.contains(kSecret));
+        QVERIFY(
+            Keychain::read(KeychainCredentials::hostKey("http", m_host)).data.contains(kSecret));
         QCOMPARE(m_cli->run({"remove", "i"}), 0);
         QCOMPARE(m_cli->run({"add", "i2", m_http.url("private.git"), clonePath("i2")}), 0);
         QByteArray out;
-        QCOMPARE(m_cli->run({"sync", "i2", "--json"}, &out), 0); // no terminal: the keychain answers
+        QCOMPARE(m_cli->run({"sync", "i2", "--json"}, &out),
+                 0); // no terminal: the keychain answers
     }
 
     void rejectedLoginIsDeletedAndNotReplayed()
@@ -149,7 +158,9 @@ private slots:
         core::CredentialRequest request;
         request.protocol = "http";
         request.host = m_host;
-        QVERIFY(KeychainCredentials::store(request, {"alice", QString::fromUtf8(kSecret), "keychain"}, true).ok());
+        QVERIFY(KeychainCredentials::store(request,
+                                           {"alice", QString::fromUtf8(kSecret), "keychain"}, true)
+                    .ok());
         QByteArray out;
         QCOMPARE(m_cli->run({"sync", "p", "--json"}, &out), 0);
         QVERIFY(Keychain::read(accountKey()).ok());
@@ -185,7 +196,9 @@ private slots:
         core::CredentialRequest request;
         request.protocol = "http";
         request.host = hostA;
-        QVERIFY(KeychainCredentials::store(request, {"alice", QString::fromUtf8(secretA), "keychain"}, true).ok());
+        QVERIFY(KeychainCredentials::store(request,
+                                           {"alice", QString::fromUtf8(secretA), "keychain"}, true)
+                    .ok());
         a.redirectTo(QStringLiteral("http://127.0.0.1:%1").arg(b.port()));
         a.setAuthBeforeRedirect(true);
         QCOMPARE(m_cli->run({"add", "redir", a.url("repo.git"), clonePath("redir")}), 0);
@@ -213,11 +226,14 @@ private slots:
         CliRunner noBus(m_cli->home(), m_cli->workspace());
         noBus.environment().remove("DBUS_SESSION_BUS_ADDRESS");
         noBus.environment().remove("DISPLAY");
-        noBus.environment().insert("DBUS_SESSION_BUS_ADDRESS", "unix:path=" + m_tmp.filePath("no-bus"));
+        noBus.environment().insert("DBUS_SESSION_BUS_ADDRESS",
+                                   "unix:path=" + m_tmp.filePath("no-bus"));
         QByteArray err;
-        const QString url = m_http.urlWithCredentials("private.git", "alice", "another-secret-never-kept");
+        const QString url = m_http.urlWithCredentials("private.git", "alice",
+                                                      "another-secret-never-kept");
         QCOMPARE(noBus.run({"add", "n", url, clonePath("n")}, nullptr, &err), 2);
-        QVERIFY2(err.contains("no keychain is available") && err.contains("Nothing was stored"), err.constData());
+        QVERIFY2(err.contains("no keychain is available") && err.contains("Nothing was stored"),
+                 err.constData());
         QVERIFY(ws.open(QIODevice::ReadOnly));
         QCOMPARE(ws.readAll(), before);
         QVERIFY(!QFileInfo::exists(clonePath("n")));

@@ -29,7 +29,6 @@ QByteArray sha256Of(const QString &path)
     return h.result().toHex();
 }
 
-
 } // namespace
 
 class TestLargeFiles : public QObject
@@ -60,7 +59,8 @@ private slots:
         QVERIFY(big.open(QIODevice::WriteOnly));
         QByteArray block;
         for (int i = 0; block.size() < (1 << 20); ++i)
-            block += "line " + QByteArray::number(i) + " of a large text file with lone line feeds\n";
+            block += "line " + QByteArray::number(i)
+                     + " of a large text file with lone line feeds\n";
         block.truncate(1 << 20);
         block[block.size() - 1] = '\n';
         for (qint64 i = 0; i < kBlobMiB; ++i)
@@ -71,7 +71,8 @@ private slots:
         GitRepoFactory::git({"commit", "-q", "-m", "large"}, work, &rc);
         QCOMPARE(rc, 0);
         QDir().mkpath(m_tmp.filePath("srv"));
-        GitRepoFactory::git({"clone", "-q", "--bare", work, m_tmp.filePath("srv/big.git")}, m_tmp.path(), &rc);
+        GitRepoFactory::git({"clone", "-q", "--bare", work, m_tmp.filePath("srv/big.git")},
+                            m_tmp.path(), &rc);
         QCOMPARE(rc, 0);
         QVERIFY(m_daemon.start(m_tmp.filePath("srv")));
     }
@@ -84,7 +85,8 @@ private slots:
         GitRepoFactory::git({"clone", "-q", m_daemon.url("big.git"), byGit}, m_tmp.path(), &rc);
         QCOMPARE(rc, 0);
         const QString root = m_tmp.filePath("cli");
-        const CliSync r = syncThroughCli(root, m_daemon.url("big.git"), root + "/clone", 120'000, {},
+        const CliSync r = syncThroughCli(root, m_daemon.url("big.git"), root + "/clone", 120'000,
+                                         {},
                                          {"--attempt-timeout", "100s", "--checkpoint", "never"});
         const QJsonObject done = firstRepoDone(r.out);
         qInfo("%lld MiB text file, eol=crlf: %s after %lld ms, peak RSS %lld MiB", kBlobMiB,
@@ -97,7 +99,8 @@ private slots:
         // What git status says of it: nothing changed.
         QCOMPARE(GitRepoFactory::git({"status", "--porcelain"}, root + "/clone", &rc), QString());
         QCOMPARE(rc, 0);
-        QVERIFY2((r.peakRssKiB >> 10) < kBlobMiB + 200, qPrintable(QString::number(r.peakRssKiB >> 10)));
+        QVERIFY2((r.peakRssKiB >> 10) < kBlobMiB + 200,
+                 qPrintable(QString::number(r.peakRssKiB >> 10)));
     }
 
     // A .gitattributes is itself subject to the rules it holds (git applies
@@ -128,20 +131,23 @@ private slots:
         QCOMPARE(rc, 0);
         GitRepoFactory::git({"commit", "-q", "-m", "attributes"}, work, &rc);
         QCOMPARE(rc, 0);
-        GitRepoFactory::git({"clone", "-q", "--bare", work, m_tmp.filePath("srv/attr.git")}, m_tmp.path(), &rc);
+        GitRepoFactory::git({"clone", "-q", "--bare", work, m_tmp.filePath("srv/attr.git")},
+                            m_tmp.path(), &rc);
         QCOMPARE(rc, 0);
         const QString byGit = m_tmp.filePath("attr-by-git");
         GitRepoFactory::git({"clone", "-q", m_daemon.url("attr.git"), byGit}, m_tmp.path(), &rc);
         QCOMPARE(rc, 0);
         const QString root = m_tmp.filePath("attr-cli");
-        const CliSync r = syncThroughCli(root, m_daemon.url("attr.git"), root + "/clone", 60'000, {},
-                                         {"--attempt-timeout", "60s", "--checkpoint", "never"});
+        const CliSync r = syncThroughCli(root, m_daemon.url("attr.git"), root + "/clone", 60'000,
+                                         {}, {"--attempt-timeout", "60s", "--checkpoint", "never"});
         QCOMPARE(firstRepoDone(r.out).value("outcome").toString(), QString("cloned"));
         for (const auto &f : files) {
-            QVERIFY2(sha256Of(root + "/clone/" + f.first) == sha256Of(byGit + "/" + f.first), qPrintable(f.first));
+            QVERIFY2(sha256Of(root + "/clone/" + f.first) == sha256Of(byGit + "/" + f.first),
+                     qPrintable(f.first));
             QFile touched(root + "/clone/" + f.first);
             QVERIFY(touched.open(QIODevice::ReadWrite));
-            QVERIFY(touched.setFileTime(QDateTime::currentDateTimeUtc().addSecs(5), QFileDevice::FileModificationTime));
+            QVERIFY(touched.setFileTime(QDateTime::currentDateTimeUtc().addSecs(5),
+                                        QFileDevice::FileModificationTime));
         }
         QCOMPARE(GitRepoFactory::git({"status", "--porcelain"}, root + "/clone", &rc), QString());
         QCOMPARE(rc, 0);

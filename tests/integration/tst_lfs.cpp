@@ -40,7 +40,8 @@ private:
 
     // Runs a program with the test's environment (isolated git config with
     // the git-lfs filters, as `git lfs install` writes them).
-    static QString run(const QString &program, const QStringList &args, const QString &dir, int *rc = nullptr)
+    static QString run(const QString &program, const QStringList &args, const QString &dir,
+                       int *rc = nullptr)
     {
         QProcess p;
         p.setWorkingDirectory(dir);
@@ -150,9 +151,9 @@ private:
     {
         QObject::connect(&h.scheduler, &core::Scheduler::progress, &h,
                          [spy](const QString &, const core::TransferProgress &p) {
-                             if (p.phase == core::Phase::Lfs)
-                                 spy->lfs << p;
-                         });
+            if (p.phase == core::Phase::Lfs)
+                spy->lfs << p;
+        });
     }
 
 private slots:
@@ -163,10 +164,12 @@ private slots:
         // The user's git configuration as `git lfs install` leaves it, and
         // nothing of the developer's own.
         const QString config = m_tmp.filePath(QStringLiteral("gitconfig"));
-        writeFile(config, "[filter \"lfs\"]\n\tclean = git-lfs clean -- %f\n\tsmudge = git-lfs smudge -- %f\n"
-                          "\tprocess = git-lfs filter-process\n\trequired = true\n"
-                          "[user]\n\tname = LFS Test\n\temail = lfs@example.invalid\n"
-                          "[protocol \"file\"]\n\tallow = always\n[gc]\n\tauto = 0\n");
+        writeFile(
+            config,
+            "[filter \"lfs\"]\n\tclean = git-lfs clean -- %f\n\tsmudge = git-lfs smudge -- %f\n"
+            "\tprocess = git-lfs filter-process\n\trequired = true\n"
+            "[user]\n\tname = LFS Test\n\temail = lfs@example.invalid\n"
+            "[protocol \"file\"]\n\tallow = always\n[gc]\n\tauto = 0\n");
         QVERIFY(isolateProcessEnvironment(m_tmp.filePath(QStringLiteral("home"))));
         qputenv("GIT_CONFIG_GLOBAL", QFile::encodeName(config));
         m_root = m_tmp.filePath(QStringLiteral("srv"));
@@ -218,7 +221,8 @@ private slots:
         const Upstream u = upstream();
         SyncHarness h;
         QCOMPARE(h.syncAndWait(spec(h, u), fastPolicy()).outcome, Outcome::Cloned);
-        const QString ran = m_tmp.filePath(QStringLiteral("fsmonitor-ran-%1").arg(QFileInfo(u.work).fileName()));
+        const QString ran = m_tmp.filePath(
+            QStringLiteral("fsmonitor-ran-%1").arg(QFileInfo(u.work).fileName()));
         git(u.work, {"config", "core.fsmonitor", "touch '" + ran + "'; false"});
         writeFile(u.src + "/a.bin", random(100'000));
         git(u.src, {"add", "."});
@@ -364,7 +368,8 @@ private slots:
         QVERIFY(!r.error.transient);
         QCOMPARE(r.attempts, 1);
         QCOMPARE(server.batchRequests(), 1);
-        QVERIFY2(r.error.text().contains(QStringLiteral("git lfs push")), qPrintable(r.error.text()));
+        QVERIFY2(r.error.text().contains(QStringLiteral("git lfs push")),
+                 qPrintable(r.error.text()));
     }
 
     // A download that stops halfway: the stall limit kills git-lfs, the
@@ -449,7 +454,8 @@ private slots:
                     continue;
                 const QFileInfo exe(QStringLiteral("/proc/%1/exe").arg(pid));
                 if (exe.symLinkTarget().endsWith(QLatin1String("git-lfs"))
-                    && QFileInfo(QStringLiteral("/proc/%1/cwd").arg(pid)).canonicalFilePath() == canonical)
+                    && QFileInfo(QStringLiteral("/proc/%1/cwd").arg(pid)).canonicalFilePath()
+                           == canonical)
                     ++n;
             }
             return n;
@@ -469,7 +475,11 @@ private slots:
     void mirrorFetchesAllLfsObjects()
     {
         const Upstream u = upstream();
-        const QString oldOid = git(u.src, {"lfs", "ls-files", "--long"}).split('\n').filter("a.bin").first().section(' ', 0, 0);
+        const QString oldOid = git(u.src, {"lfs", "ls-files", "--long"})
+                                   .split('\n')
+                                   .filter("a.bin")
+                                   .first()
+                                   .section(' ', 0, 0);
         writeFile(u.src + "/a.bin", random(20'000));
         git(u.src, {"commit", "-q", "-am", "newer a.bin"});
         push(u, true);
@@ -480,11 +490,14 @@ private slots:
         const auto r = h.syncAndWait(h.spec(u.name, u.url, mirror, core::RepoMode::Mirror), policy);
         QCOMPARE(r.outcome, Outcome::Cloned);
         QCOMPARE(oldOid.size(), 64);
-        const QString stored = QStringLiteral("%1/lfs/objects/%2/%3/%4").arg(mirror, oldOid.left(2), oldOid.mid(2, 2), oldOid);
+        const QString stored = QStringLiteral("%1/lfs/objects/%2/%3/%4")
+                                   .arg(mirror, oldOid.left(2), oldOid.mid(2, 2), oldOid);
         QVERIFY2(QFileInfo::exists(stored), qPrintable(stored));
         // Without the option a mirror stays as git makes it.
         const QString plain = m_tmp.filePath("work/" + u.name + "-plain.git");
-        QCOMPARE(h.syncAndWait(h.spec(u.name + "p", u.url, plain, core::RepoMode::Mirror), fastPolicy()).outcome,
+        QCOMPARE(h.syncAndWait(h.spec(u.name + "p", u.url, plain, core::RepoMode::Mirror),
+                               fastPolicy())
+                     .outcome,
                  Outcome::Cloned);
         QVERIFY(!QFileInfo::exists(plain + "/lfs/objects"));
     }

@@ -155,9 +155,12 @@ private slots:
         const auto r = h.syncAndWait(h.spec("proj", real, target), policy);
         QVERIFY2(r.outcome == core::Outcome::Cloned, qPrintable(r.error.text()));
         QCOMPARE(GitRepoFactory::revParse(target, "HEAD"), GitRepoFactory::revParse(real, "main"));
-        QCOMPARE(QDir(victim).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).size(), 2);
+        QCOMPARE(
+            QDir(victim).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).size(),
+            2);
         QVERIFY(victimIntact(victim));
-        QCOMPARE(GitRepoFactory::git({"config", "--get", "core.worktree"}, target).trimmed(), QString());
+        QCOMPARE(GitRepoFactory::git({"config", "--get", "core.worktree"}, target).trimmed(),
+                 QString());
         QVERIFY(!core::isCheckpointInProgress(planted));
     }
 

@@ -36,7 +36,8 @@ private:
 
     QString target() { return m_tmp.filePath(QStringLiteral("w/r%1").arg(++m_counter)); }
 
-    core::Workspace workspace(const FaultProxy &proxy, const QStringList &names, core::OnMetered mode)
+    core::Workspace workspace(const FaultProxy &proxy, const QStringList &names,
+                              core::OnMetered mode)
     {
         core::Workspace ws;
         core::RetryPolicy p = fastPolicy(2);
@@ -62,7 +63,9 @@ private:
             connect(s.scheduler(), &core::Scheduler::finished, this,
                     [this](const QString &n, const core::RepoResult &r) { results.insert(n, r); });
             connect(&s, &core::SyncSession::held, this,
-                    [this](const QString &n, const QString &why) { held.append({n, why}); });
+                    [this](const QString &n, const QString &why) {
+                held.append({n, why});
+            });
         }
     };
 
@@ -81,7 +84,8 @@ private slots:
     void policyFilesOldAndNew()
     {
         QString error;
-        const QJsonObject old = QJsonObject{{QStringLiteral("max_attempts"), 3}, {QStringLiteral("interval"), QStringLiteral("10m")}};
+        const QJsonObject old = QJsonObject{{QStringLiteral("max_attempts"), 3},
+                                            {QStringLiteral("interval"), QStringLiteral("10m")}};
         const core::RetryPolicy p = core::RetryPolicy::fromJson(QStringLiteral("old"), old, &error);
         QCOMPARE(error, QString());
         QCOMPARE(p.onMetered, core::OnMetered::Wait);
@@ -132,8 +136,9 @@ private slots:
         net.setMetered(true);
         core::SyncSession session;
         session.setReachability(&net);
-        session.setWorkspace(workspace(proxy, {QStringLiteral("sched1"), QStringLiteral("sched2"),
-                                               QStringLiteral("manual")}, core::OnMetered::Wait));
+        session.setWorkspace(workspace(
+            proxy, {QStringLiteral("sched1"), QStringLiteral("sched2"), QStringLiteral("manual")},
+            core::OnMetered::Wait));
         Results seen(session);
         QSignalSpy metered(&session, &core::SyncSession::meteredChanged);
 
@@ -142,7 +147,8 @@ private slots:
         QVERIFY(!session.sync(QStringLiteral("sched1"), Trigger::Scheduled)); // held once
         QCOMPARE(seen.held.size(), 2);
         QCOMPARE(seen.held.at(0), qMakePair(QStringLiteral("sched1"), QStringLiteral("metered")));
-        QCOMPARE(session.meteredWaiting(), (QStringList{QStringLiteral("sched1"), QStringLiteral("sched2")}));
+        QCOMPARE(session.meteredWaiting(),
+                 (QStringList{QStringLiteral("sched1"), QStringLiteral("sched2")}));
         QCOMPARE(metered.last().at(1).toInt(), 2);
         QVERIFY(session.isIdle());
 
@@ -152,7 +158,8 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(seen.results.contains(QStringLiteral("manual")), 20'000);
         QCOMPARE(seen.results.value(QStringLiteral("manual")).outcome, Outcome::Cloned);
         QCOMPARE(proxy.totalConnections(), 1);
-        QCOMPARE(session.scheduler()->state(QStringLiteral("sched1")), core::Scheduler::State::Idle);
+        QCOMPARE(session.scheduler()->state(QStringLiteral("sched1")),
+                 core::Scheduler::State::Idle);
         QVERIFY(!seen.results.contains(QStringLiteral("sched1")));
 
         // Not metered any more: the waiting ones run, as scheduled.
@@ -199,7 +206,8 @@ private slots:
         {
             core::SyncSession session;
             session.setReachability(&net);
-            session.setWorkspace(workspace(proxy, {QStringLiteral("mirror")}, core::OnMetered::Run));
+            session.setWorkspace(
+                workspace(proxy, {QStringLiteral("mirror")}, core::OnMetered::Run));
             Results seen(session);
             QVERIFY(session.sync(QStringLiteral("mirror")));
             QTRY_VERIFY_WITH_TIMEOUT(seen.results.contains(QStringLiteral("mirror")), 20'000);
@@ -232,16 +240,22 @@ private slots:
         const QString home = m_tmp.filePath(QStringLiteral("clihome"));
         QDir().mkpath(home);
         CliRunner cli(home, m_tmp.filePath(QStringLiteral("cli.json")));
-        QCOMPARE(cli.run({QStringLiteral("add"), QStringLiteral("one"), proxy.url("git", "r.git"), target()}), 0);
-        QCOMPARE(cli.run({QStringLiteral("add"), QStringLiteral("two"), proxy.url("git", "r.git"), target()}), 0);
+        QCOMPARE(cli.run({QStringLiteral("add"), QStringLiteral("one"), proxy.url("git", "r.git"),
+                          target()}),
+                 0);
+        QCOMPARE(cli.run({QStringLiteral("add"), QStringLiteral("two"), proxy.url("git", "r.git"),
+                          target()}),
+                 0);
         // Old workspace files have no on_metered: the default is wait.
         cli.environment().insert(QStringLiteral("REPODECK_METERED"), QStringLiteral("1"));
 
         QByteArray out;
         QElapsedTimer clock;
         clock.start();
-        QCOMPARE(cli.run({QStringLiteral("sync"), QStringLiteral("--json")}, &out, nullptr, 30'000), 0);
-        qInfo("cli, all held: ended in %lld ms, %d connections", clock.elapsed(), proxy.totalConnections());
+        QCOMPARE(cli.run({QStringLiteral("sync"), QStringLiteral("--json")}, &out, nullptr, 30'000),
+                 0);
+        qInfo("cli, all held: ended in %lld ms, %d connections", clock.elapsed(),
+              proxy.totalConnections());
         QVERIFY(clock.elapsed() < 15'000);
         QCOMPARE(proxy.totalConnections(), 0);
         QSet<QString> heldRepos;
@@ -262,24 +276,36 @@ private slots:
 
         // The human table says why and what to do.
         QCOMPARE(cli.run({QStringLiteral("sync")}, &out, nullptr, 30'000), 0);
-        QVERIFY2(out.contains("held (metered)") && out.contains("--on-metered run"), out.constData());
+        QVERIFY2(out.contains("held (metered)") && out.contains("--on-metered run"),
+                 out.constData());
         QCOMPARE(proxy.totalConnections(), 0);
 
-        QCOMPARE(cli.run({QStringLiteral("sync"), QStringLiteral("--json"), QStringLiteral("--on-metered"),
-                          QStringLiteral("run")}, &out, nullptr, 60'000), 0);
-        QCOMPARE(CliRunner::repoDone(out, QStringLiteral("one")).value(QStringLiteral("outcome")).toString(),
+        QCOMPARE(cli.run({QStringLiteral("sync"), QStringLiteral("--json"),
+                          QStringLiteral("--on-metered"), QStringLiteral("run")},
+                         &out, nullptr, 60'000),
+                 0);
+        QCOMPARE(CliRunner::repoDone(out, QStringLiteral("one"))
+                     .value(QStringLiteral("outcome"))
+                     .toString(),
                  QStringLiteral("cloned"));
         QCOMPARE(proxy.totalConnections(), 2);
         QVERIFY(!out.contains("\"event\":\"held\""));
 
         // The policy's own setting, through `policy set`.
-        QCOMPARE(cli.run({QStringLiteral("policy"), QStringLiteral("set"), QStringLiteral("default"),
-                          QStringLiteral("--on-metered"), QStringLiteral("run")}), 0);
-        QCOMPARE(cli.run({QStringLiteral("sync"), QStringLiteral("--json")}, &out, nullptr, 60'000), 0);
-        QCOMPARE(CliRunner::repoDone(out, QStringLiteral("two")).value(QStringLiteral("outcome")).toString(),
+        QCOMPARE(cli.run({QStringLiteral("policy"), QStringLiteral("set"),
+                          QStringLiteral("default"), QStringLiteral("--on-metered"),
+                          QStringLiteral("run")}),
+                 0);
+        QCOMPARE(cli.run({QStringLiteral("sync"), QStringLiteral("--json")}, &out, nullptr, 60'000),
+                 0);
+        QCOMPARE(CliRunner::repoDone(out, QStringLiteral("two"))
+                     .value(QStringLiteral("outcome"))
+                     .toString(),
                  QStringLiteral("up_to_date"));
         QCOMPARE(proxy.totalConnections(), 4);
-        QCOMPARE(cli.run({QStringLiteral("sync"), QStringLiteral("--on-metered"), QStringLiteral("sometimes")}), 2);
+        QCOMPARE(cli.run({QStringLiteral("sync"), QStringLiteral("--on-metered"),
+                          QStringLiteral("sometimes")}),
+                 2);
     }
 };
 

@@ -56,7 +56,9 @@ private:
 
     void fastPolicy()
     {
-        QCOMPARE(cli({"policy", "set", "fast", "--max-attempts", "4", "--initial-delay", "20ms", "--max-delay", "100ms"}), 0);
+        QCOMPARE(cli({"policy", "set", "fast", "--max-attempts", "4", "--initial-delay", "20ms",
+                      "--max-delay", "100ms"}),
+                 0);
     }
 
 private slots:
@@ -67,7 +69,8 @@ private slots:
         m_root = m_tmp.filePath("srv");
         QDir().mkpath(m_root);
         for (int i = 0; i < 12; ++i)
-            QVERIFY(!GitRepoFactory::createBareRepo(m_root, QString("m%1.git").arg(i), 1).isEmpty());
+            QVERIFY(
+                !GitRepoFactory::createBareRepo(m_root, QString("m%1.git").arg(i), 1).isEmpty());
         const QString large = GitRepoFactory::createBareRepo(m_root, "large.git", 1);
         QVERIFY(GitRepoFactory::addLargeFile(large, 800'000));
         const QString large2 = GitRepoFactory::createBareRepo(m_root, "large2.git", 1);
@@ -88,9 +91,15 @@ private slots:
         QVERIFY(proxy.start(m_daemon.port()));
         proxy.resetFirst(1);
         fastPolicy();
-        QCOMPARE(cli({"add", "flaky", proxy.url("git", "m0.git"), m_tmp.filePath("mx/flaky"), "--policy", "fast"}), 0);
-        QCOMPARE(cli({"add", "gone", m_http.url("nothing.git"), m_tmp.filePath("mx/gone"), "--policy", "fast"}), 0);
-        QCOMPARE(cli({"add", "ok", m_daemon.url("m1.git"), m_tmp.filePath("mx/ok.git"), "--mirror", "--policy", "fast"}), 0);
+        QCOMPARE(cli({"add", "flaky", proxy.url("git", "m0.git"), m_tmp.filePath("mx/flaky"),
+                      "--policy", "fast"}),
+                 0);
+        QCOMPARE(cli({"add", "gone", m_http.url("nothing.git"), m_tmp.filePath("mx/gone"),
+                      "--policy", "fast"}),
+                 0);
+        QCOMPARE(cli({"add", "ok", m_daemon.url("m1.git"), m_tmp.filePath("mx/ok.git"), "--mirror",
+                      "--policy", "fast"}),
+                 0);
         const QString metrics = m_tmp.filePath("textfile/repodeck.prom");
         const qint64 before = QDateTime::currentSecsSinceEpoch();
         QCOMPARE(cli({"sync", "--json", "--metrics-file", metrics}), 1);
@@ -98,37 +107,104 @@ private slots:
         QList<MetricSample> samples;
         QString error;
         QVERIFY2(parsePrometheusText(readFile(metrics), &samples, &error), qPrintable(error));
-        { const double v = metricValue(samples, "repodeck_repo_last_sync_attempts", {{"repo", "flaky"}}); QCOMPARE(v, 2.0); }
-        { const double v = metricValue(samples, "repodeck_repo_outcome", {{"repo", "flaky"}, {"outcome", "cloned"}}); QCOMPARE(v, 1.0); }
-        { const double v = metricValue(samples, "repodeck_repo_outcome", {{"repo", "flaky"}, {"outcome", "failed"}}); QCOMPARE(v, 0.0); }
-        { const double v = metricValue(samples, "repodeck_repo_outcome", {{"repo", "gone"}, {"outcome", "failed"}}); QCOMPARE(v, 1.0); }
-        { const double v = metricValue(samples, "repodeck_repo_last_failure_info", {{"repo", "gone"}, {"category", "not_found"}}); QCOMPARE(v, 1.0); }
-        { const double v = metricValue(samples, "repodeck_repo_last_success_timestamp_seconds", {{"repo", "gone"}}); QCOMPARE(v, 0.0); }
-        { const double v = metricValue(samples, "repodeck_repo_last_success_timestamp_seconds", {{"repo", "flaky"}}); QVERIFY(v >= before); }
-        { const double v = metricValue(samples, "repodeck_repo_last_attempt_timestamp_seconds", {{"repo", "ok"}}); QVERIFY(v >= before); }
-        { const double v = metricValue(samples, "repodeck_repo_last_sync_received_bytes", {{"repo", "ok"}, {"mode", "mirror"}}); QVERIFY(v > 0); }
-        { const double v = metricValue(samples, "repodeck_run_failed_attempts", {{"category", "network"}}); QCOMPARE(v, 1.0); }
-        { const double v = metricValue(samples, "repodeck_run_failed_attempts", {{"category", "not_found"}}); QCOMPARE(v, 1.0); }
-        { const double v = metricValue(samples, "repodeck_run_attempts", {}); QCOMPARE(v, 4.0); }
-        { const double v = metricValue(samples, "repodeck_run_retries", {}); QCOMPARE(v, 1.0); }
-        { const double v = metricValue(samples, "repodeck_run_finished", {}); QCOMPARE(v, 1.0); }
+        {
+            const double v = metricValue(samples, "repodeck_repo_last_sync_attempts",
+                                         {{"repo", "flaky"}});
+            QCOMPARE(v, 2.0);
+        }
+        {
+            const double v = metricValue(samples, "repodeck_repo_outcome",
+                                         {{"repo", "flaky"}, {"outcome", "cloned"}});
+            QCOMPARE(v, 1.0);
+        }
+        {
+            const double v = metricValue(samples, "repodeck_repo_outcome",
+                                         {{"repo", "flaky"}, {"outcome", "failed"}});
+            QCOMPARE(v, 0.0);
+        }
+        {
+            const double v = metricValue(samples, "repodeck_repo_outcome",
+                                         {{"repo", "gone"}, {"outcome", "failed"}});
+            QCOMPARE(v, 1.0);
+        }
+        {
+            const double v = metricValue(samples, "repodeck_repo_last_failure_info",
+                                         {{"repo", "gone"}, {"category", "not_found"}});
+            QCOMPARE(v, 1.0);
+        }
+        {
+            const double v = metricValue(samples, "repodeck_repo_last_success_timestamp_seconds",
+                                         {{"repo", "gone"}});
+            QCOMPARE(v, 0.0);
+        }
+        {
+            const double v = metricValue(samples, "repodeck_repo_last_success_timestamp_seconds",
+                                         {{"repo", "flaky"}});
+            QVERIFY(v >= before);
+        }
+        {
+            const double v = metricValue(samples, "repodeck_repo_last_attempt_timestamp_seconds",
+                                         {{"repo", "ok"}});
+            QVERIFY(v >= before);
+        }
+        {
+            const double v = metricValue(samples, "repodeck_repo_last_sync_received_bytes",
+                                         {{"repo", "ok"}, {"mode", "mirror"}});
+            QVERIFY(v > 0);
+        }
+        {
+            const double v = metricValue(samples, "repodeck_run_failed_attempts",
+                                         {{"category", "network"}});
+            QCOMPARE(v, 1.0);
+        }
+        {
+            const double v = metricValue(samples, "repodeck_run_failed_attempts",
+                                         {{"category", "not_found"}});
+            QCOMPARE(v, 1.0);
+        }
+        {
+            const double v = metricValue(samples, "repodeck_run_attempts", {});
+            QCOMPARE(v, 4.0);
+        }
+        {
+            const double v = metricValue(samples, "repodeck_run_retries", {});
+            QCOMPARE(v, 1.0);
+        }
+        {
+            const double v = metricValue(samples, "repodeck_run_finished", {});
+            QCOMPARE(v, 1.0);
+        }
         const QString proxyHost = QString("127.0.0.1:%1").arg(proxy.port());
-        { const double v = metricValue(samples, "repodeck_host_breaker_state", {{"host", proxyHost}, {"state", "closed"}}); QCOMPARE(v, 1.0); }
-        QCOMPARE(QDir(QFileInfo(metrics).path()).entryList(QDir::Files | QDir::Hidden), QStringList{"repodeck.prom"});
+        {
+            const double v = metricValue(samples, "repodeck_host_breaker_state",
+                                         {{"host", proxyHost}, {"state", "closed"}});
+            QCOMPARE(v, 1.0);
+        }
+        QCOMPARE(QDir(QFileInfo(metrics).path()).entryList(QDir::Files | QDir::Hidden),
+                 QStringList{"repodeck.prom"});
 
         // A second run that only syncs one repository still reports all three.
         QCOMPARE(cli({"sync", "ok", "--json", "--metrics-file", metrics}), 0);
         samples.clear();
         QVERIFY(parsePrometheusText(readFile(metrics), &samples, &error));
-        { const double v = metricValue(samples, "repodeck_repo_outcome", {{"repo", "flaky"}, {"outcome", "cloned"}}); QCOMPARE(v, 1.0); }
-        { const double v = metricValue(samples, "repodeck_repo_outcome", {{"repo", "ok"}, {"outcome", "up_to_date"}}); QCOMPARE(v, 1.0); }
+        {
+            const double v = metricValue(samples, "repodeck_repo_outcome",
+                                         {{"repo", "flaky"}, {"outcome", "cloned"}});
+            QCOMPARE(v, 1.0);
+        }
+        {
+            const double v = metricValue(samples, "repodeck_repo_outcome",
+                                         {{"repo", "ok"}, {"outcome", "up_to_date"}});
+            QCOMPARE(v, 1.0);
+        }
     }
 
     // Found by a fresh reviewer: a link planted in the (often group-
     // writable) textfile folder had its target replaced by the metrics.
     void metricsFileIsNotWrittenThroughALink()
     {
-        QCOMPARE(cli({"add", "lk", m_daemon.url("m1.git"), m_tmp.filePath("lk/lk.git"), "--mirror"}), 0);
+        QCOMPARE(
+            cli({"add", "lk", m_daemon.url("m1.git"), m_tmp.filePath("lk/lk.git"), "--mirror"}), 0);
         const QString victim = m_tmp.filePath("victim.txt");
         QFile v(victim);
         QVERIFY(v.open(QIODevice::WriteOnly) && v.write("precious\n") == 9);
@@ -145,8 +221,11 @@ private slots:
     void staleRepositoriesAreReported()
     {
         QCOMPARE(cli({"policy", "set", "fresh", "--stale-after", "6h"}), 0);
-        QCOMPARE(cli({"add", "s", m_daemon.url("m2.git"), m_tmp.filePath("st/s"), "--policy", "fresh"}), 0);
-        QCOMPARE(cli({"add", "t", m_daemon.url("m3.git"), m_tmp.filePath("st/t")}), 0); // no freshness target
+        QCOMPARE(cli({"add", "s", m_daemon.url("m2.git"), m_tmp.filePath("st/s"), "--policy",
+                      "fresh"}),
+                 0);
+        QCOMPARE(cli({"add", "t", m_daemon.url("m3.git"), m_tmp.filePath("st/t")}),
+                 0); // no freshness target
         QByteArray out;
         QCOMPARE(cli({"status", "--json", "--fail-on-stale"}, &out), 1); // never synced
         QCOMPARE(cli({"sync", "--json"}), 0);
@@ -161,7 +240,8 @@ private slots:
         QJsonObject root = QJsonDocument::fromJson(readFile(statePath)).object();
         QJsonObject repos = root.value("repositories").toObject();
         QJsonObject s = repos.value("s").toObject();
-        s.insert("last_success", QDateTime::currentDateTimeUtc().addSecs(-7 * 3600).toString(Qt::ISODateWithMs));
+        s.insert("last_success",
+                 QDateTime::currentDateTimeUtc().addSecs(-7 * 3600).toString(Qt::ISODateWithMs));
         repos.insert("s", s);
         root.insert("repositories", repos);
         QFile f(statePath);
@@ -181,7 +261,8 @@ private slots:
     {
         for (int i = 0; i < 12; ++i)
             QCOMPARE(cli({"add", QString("repo-%1").arg(i), m_daemon.url(QString("m%1.git").arg(i)),
-                          m_tmp.filePath(QString("sh/%1").arg(i))}), 0);
+                          m_tmp.filePath(QString("sh/%1").arg(i))}),
+                     0);
         QSet<QString> seen;
         int total = 0;
         for (int shard = 1; shard <= 3; ++shard) {
@@ -234,7 +315,8 @@ private slots:
         const QString dir = QFileInfo(examples).path();
         for (int i = 0; i < 6; ++i)
             QCOMPARE(cli({"add", QString("e%1").arg(i), m_daemon.url(QString("m%1.git").arg(i)),
-                          m_tmp.filePath(QString("ex/%1").arg(i)), "--mirror"}), 0);
+                          m_tmp.filePath(QString("ex/%1").arg(i)), "--mirror"}),
+                     0);
         const QString metricsDir = m_tmp.filePath("ex-metrics");
         auto localise = [&](QString cmd) {
             return cmd.replace("/usr/bin/repodeck-cli", m_cli)
@@ -276,7 +358,8 @@ private slots:
             for (const QByteArray &line : pod.readAllStandardOutput().split('\n')) {
                 const QJsonObject ev = QJsonDocument::fromJson(line).object();
                 if (ev.value("event").toString() == "repo_done")
-                    QVERIFY2(!synced.contains(ev.value("repo").toString()), "no repository in two shards");
+                    QVERIFY2(!synced.contains(ev.value("repo").toString()),
+                             "no repository in two shards");
                 if (ev.value("event").toString() == "repo_done")
                     synced.insert(ev.value("repo").toString());
             }
@@ -293,7 +376,8 @@ private slots:
             const QString name = it.next().captured();
             if (name.startsWith("repodeck_sync") || name == "repodeck_repo_")
                 continue;
-            QVERIFY2(written.contains(("# TYPE " + name + " ").toUtf8()), qPrintable(name + " is not written"));
+            QVERIFY2(written.contains(("# TYPE " + name + " ").toUtf8()),
+                     qPrintable(name + " is not written"));
             ++checked;
         }
         QVERIFY(checked >= 5);

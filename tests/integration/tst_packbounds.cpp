@@ -20,7 +20,8 @@ namespace {
 QStringList leftovers(const QString &root)
 {
     QStringList left;
-    QDirIterator it(root, {"tmp_repodeck_*", "spill*"}, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    QDirIterator it(root, {"tmp_repodeck_*", "spill*"}, QDir::Files | QDir::Hidden,
+                    QDirIterator::Subdirectories);
     while (it.hasNext())
         left << it.next();
     return left;
@@ -59,14 +60,17 @@ private slots:
         QTest::addColumn<QByteArray>("pack");
         QTest::addColumn<QString>("limit"); // REPODECK_PACK_MAX_OBJECTS, empty: the built-in one
         QTest::addColumn<QString>("error");
-        QTest::newRow("declares 4294967295") << HostilePack::tinyBlobsPack(10, 0xffffffffu) << QString()
-                                             << "declares 4294967295 objects, over RepoDeck's limit of 7000000";
+        QTest::newRow("declares 4294967295")
+            << HostilePack::tinyBlobsPack(10, 0xffffffffu) << QString()
+            << "declares 4294967295 objects, over RepoDeck's limit of 7000000";
         // 7 million tiny objects peak near the 400 MiB goal (53 bytes each);
         // 11 million, the limit before, peaked at 581 MiB.
-        QTest::newRow("declares 7000001") << HostilePack::tinyBlobsPack(10, 7000001u) << QString()
-                                          << "declares 7000001 objects, over RepoDeck's limit of 7000000";
-        QTest::newRow("1001 over a limit of 1000") << HostilePack::tinyBlobsPack(1001) << "1000"
-                                                   << "declares 1001 objects, over RepoDeck's limit of 1000";
+        QTest::newRow("declares 7000001")
+            << HostilePack::tinyBlobsPack(10, 7000001u) << QString()
+            << "declares 7000001 objects, over RepoDeck's limit of 7000000";
+        QTest::newRow("1001 over a limit of 1000")
+            << HostilePack::tinyBlobsPack(1001) << "1000"
+            << "declares 1001 objects, over RepoDeck's limit of 1000";
     }
     void objectCountIsCapped()
     {
@@ -79,8 +83,8 @@ private slots:
             env << "REPODECK_PACK_MAX_OBJECTS=" + limit;
         const CliSync r = sync(pack, 30'000, env);
         const QString out = QString::fromUtf8(r.out);
-        qInfo("%lld ms, peak RSS %lld MiB, exit %d: %s", r.elapsedMs, r.peakRssKiB >> 10, r.exitCode,
-              qPrintable(out.right(600)));
+        qInfo("%lld ms, peak RSS %lld MiB, exit %d: %s", r.elapsedMs, r.peakRssKiB >> 10,
+              r.exitCode, qPrintable(out.right(600)));
         QVERIFY2(r.exitCode > 0, qPrintable(out));
         QVERIFY2(out.contains(error), qPrintable(out));
         QVERIFY2(!out.contains("LEFT BEHIND"), qPrintable(out));
@@ -98,10 +102,11 @@ private slots:
         const QString out = QString::fromUtf8(many.out);
         QVERIFY2(base.peakRssKiB > 0 && many.peakRssKiB > 0, qPrintable(out));
         const double perObject = double(many.peakRssKiB - base.peakRssKiB) * 1024.0 / n;
-        qInfo("%u objects: peak RSS %lld MiB (one object: %lld MiB), %.1f bytes an object, %lld ms", n,
-              many.peakRssKiB >> 10, base.peakRssKiB >> 10, perObject, many.elapsedMs);
+        qInfo("%u objects: peak RSS %lld MiB (one object: %lld MiB), %.1f bytes an object, %lld ms",
+              n, many.peakRssKiB >> 10, base.peakRssKiB >> 10, perObject, many.elapsedMs);
         // Indexed (then refused for the advertised commit it does not carry).
-        QVERIFY2(out.contains("target OID for the reference doesn't exist"), qPrintable(out.right(600)));
+        QVERIFY2(out.contains("target OID for the reference doesn't exist"),
+                 qPrintable(out.right(600)));
         QVERIFY2(perObject < 60, qPrintable(QString::number(perObject)));
     }
 
@@ -124,19 +129,21 @@ private slots:
         QFETCH(bool, ref);
         // REPODECK_PACKBENCH_DELTAS: another count, for docs/benchmarks.md.
         const quint32 n = qEnvironmentVariableIntValue("REPODECK_PACKBENCH_DELTAS") > 0
-            ? quint32(qEnvironmentVariableIntValue("REPODECK_PACKBENCH_DELTAS"))
-            : 400'000;
+                              ? quint32(qEnvironmentVariableIntValue("REPODECK_PACKBENCH_DELTAS"))
+                              : 400'000;
         const CliSync base = sync(HostilePack::tinyBlobsPack(1), 60'000);
         const CliSync many = sync(HostilePack::tinyDeltaChainPack(n, ref), 120'000);
         const QString out = QString::fromUtf8(many.out);
         QVERIFY2(base.peakRssKiB > 0 && many.peakRssKiB > 0, qPrintable(out));
         const double perDelta = double(many.peakRssKiB - base.peakRssKiB) * 1024.0 / n;
         const double units = double(deltaCost(ref)) / kPlainCost;
-        qInfo("%u chained %s deltas: peak RSS %lld MiB (one object: %lld MiB), %.1f bytes a delta, counted as %.2f "
-              "objects: %.1f bytes an object, %lld ms",
-              n, ref ? "REF" : "offset", many.peakRssKiB >> 10, base.peakRssKiB >> 10, perDelta, units,
-              perDelta / units, many.elapsedMs);
-        QVERIFY2(out.contains("target OID for the reference doesn't exist"), qPrintable(out.right(600)));
+        qInfo(
+            "%u chained %s deltas: peak RSS %lld MiB (one object: %lld MiB), %.1f bytes a delta, counted as %.2f "
+            "objects: %.1f bytes an object, %lld ms",
+            n, ref ? "REF" : "offset", many.peakRssKiB >> 10, base.peakRssKiB >> 10, perDelta,
+            units, perDelta / units, many.elapsedMs);
+        QVERIFY2(out.contains("target OID for the reference doesn't exist"),
+                 qPrintable(out.right(600)));
         // As a plain object: under 60 bytes for each object it counts as.
         QVERIFY2(perDelta / units < 60, qPrintable(QString::number(perDelta)));
     }
@@ -155,7 +162,8 @@ private slots:
         QVERIFY2(out.contains("deltas"), qPrintable(out.right(600)));
         const CliSync plain = sync(HostilePack::tinyBlobsPack(n), 60'000,
                                    {"REPODECK_PACK_MAX_OBJECTS=" + QString::number(n + 10)});
-        QVERIFY2(!QString::fromUtf8(plain.out).contains("objects in one pack"), plain.out.right(600).constData());
+        QVERIFY2(!QString::fromUtf8(plain.out).contains("objects in one pack"),
+                 plain.out.right(600).constData());
     }
 
     // Spill files (large delta bases kept on disk) count against one budget
@@ -170,11 +178,12 @@ private slots:
         const CliSync r = sync(HostilePack::chainedHugeDeltaPack(2, quint64(200) << 20), 60'000,
                                {"REPODECK_PACK_DISK_MB=64"});
         const QString out = QString::fromUtf8(r.out);
-        qInfo("%lld ms, peak RSS %lld MiB, exit %d: %s", r.elapsedMs, r.peakRssKiB >> 10, r.exitCode,
-              qPrintable(out.right(600)));
+        qInfo("%lld ms, peak RSS %lld MiB, exit %d: %s", r.elapsedMs, r.peakRssKiB >> 10,
+              r.exitCode, qPrintable(out.right(600)));
         QVERIFY2(r.exitCode > 0, qPrintable(out));
         QVERIFY2(out.contains("disk budget of 64 MiB"), qPrintable(out));
-        QVERIFY2(out.contains("\"category\": \"local\"") || out.contains("\"category\":\"local\""), qPrintable(out));
+        QVERIFY2(out.contains("\"category\": \"local\"") || out.contains("\"category\":\"local\""),
+                 qPrintable(out));
         QVERIFY2(!out.contains("LEFT BEHIND"), qPrintable(out));
     }
 
@@ -200,17 +209,19 @@ private slots:
         QElapsedTimer t;
         t.start();
         const int rc = runMeasured("/usr/bin/git", {"index-pack", "--threads=2", "in.pack"},
-                                   QProcessEnvironment::systemEnvironment(), 600'000, dir + "/maxrss", &gitOut, &gitKiB,
-                                   dir);
+                                   QProcessEnvironment::systemEnvironment(), 600'000,
+                                   dir + "/maxrss", &gitOut, &gitKiB, dir);
         const qint64 gitMs = t.elapsed();
         QCOMPARE(rc, 0);
         qInfo("%u objects, %lld-byte pack", n, qint64(pack.size()));
-        qInfo("repodeck-cli sync: peak RSS %lld MiB (one-object pack: %lld MiB), %.1f bytes an object over that, "
-              "%.1f in all, %lld ms",
-              ours.peakRssKiB >> 10, base.peakRssKiB >> 10, double(ours.peakRssKiB - base.peakRssKiB) * 1024.0 / n,
-              double(ours.peakRssKiB) * 1024.0 / n, ours.elapsedMs);
-        qInfo("git index-pack --threads=2: peak RSS %lld MiB, %.1f bytes an object, %lld ms", gitKiB >> 10,
-              double(gitKiB) * 1024.0 / n, gitMs);
+        qInfo(
+            "repodeck-cli sync: peak RSS %lld MiB (one-object pack: %lld MiB), %.1f bytes an object over that, "
+            "%.1f in all, %lld ms",
+            ours.peakRssKiB >> 10, base.peakRssKiB >> 10,
+            double(ours.peakRssKiB - base.peakRssKiB) * 1024.0 / n,
+            double(ours.peakRssKiB) * 1024.0 / n, ours.elapsedMs);
+        qInfo("git index-pack --threads=2: peak RSS %lld MiB, %.1f bytes an object, %lld ms",
+              gitKiB >> 10, double(gitKiB) * 1024.0 / n, gitMs);
     }
 };
 

@@ -103,7 +103,9 @@ Bounded acquireWithin(const QString &path, int ms, const std::function<void()> &
     auto future = std::async(std::launch::async, [lock, path] { return lock->tryAcquire(path); });
     Bounded b;
     if (future.wait_for(std::chrono::milliseconds(ms)) != std::future_status::ready) {
-        for (int i = 0; i < 50 && future.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready; ++i) {
+        for (int i = 0;
+             i < 50 && future.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready;
+             ++i) {
             if (unblock)
                 unblock();
         }
@@ -138,7 +140,10 @@ private:
     QTemporaryDir m_tmp;
     int m_counter = 0;
 
-    QString lockPath() { return m_tmp.filePath(QStringLiteral("l%1/repodeck.lock").arg(++m_counter)); }
+    QString lockPath()
+    {
+        return m_tmp.filePath(QStringLiteral("l%1/repodeck.lock").arg(++m_counter));
+    }
     QString freshDir()
     {
         const QString dir = m_tmp.filePath(QStringLiteral("d%1").arg(++m_counter));
@@ -152,8 +157,10 @@ private:
     static bool holdFlock(QProcess &p, const QString &path)
     {
         // --no-fork: the shell (then sleep) is the process holding it, so killing it lets go.
-        p.start(QStringLiteral("flock"), {QStringLiteral("--exclusive"), QStringLiteral("--no-fork"), path, QStringLiteral("sh"), QStringLiteral("-c"),
-                                          QStringLiteral("echo locked; exec sleep 60")});
+        p.start(QStringLiteral("flock"),
+                {QStringLiteral("--exclusive"), QStringLiteral("--no-fork"), path,
+                 QStringLiteral("sh"), QStringLiteral("-c"),
+                 QStringLiteral("echo locked; exec sleep 60")});
         return p.waitForStarted(5000) && p.waitForReadyRead(10'000) && p.readLine() == "locked\n";
     }
 
@@ -176,7 +183,8 @@ private slots:
         const QString path = lockPath();
         QDir().mkpath(QFileInfo(path).path());
         const qint64 pid = deadPid();
-        writeFile(path, qt5Format ? QByteArray::number(pid) + "\nrepodeck-cli\n" + QSysInfo::machineHostName().toUtf8() + "\n"
+        writeFile(path, qt5Format ? QByteArray::number(pid) + "\nrepodeck-cli\n"
+                                        + QSysInfo::machineHostName().toUtf8() + "\n"
                                   : ourLockLines(pid, "repodeck-cli"));
         RepoLock lock;
         QCOMPARE(lock.tryAcquire(path), RepoLock::State::Acquired);
@@ -210,10 +218,15 @@ private slots:
         QVERIFY(child.waitForStarted(5000));
         QVERIFY(child.waitForReadyRead(10'000));
         QCOMPARE(child.readLine(), QByteArray("held\n"));
-        const QByteArray before = [&] { QFile f(path); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+        const QByteArray before = [&] {
+            QFile f(path);
+            f.open(QIODevice::ReadOnly);
+            return f.readAll();
+        }();
         RepoLock lock;
         QCOMPARE(lock.tryAcquire(path), RepoLock::State::Busy);
-        QVERIFY2(lock.detail().contains(QString::number(child.processId())), qPrintable(lock.detail()));
+        QVERIFY2(lock.detail().contains(QString::number(child.processId())),
+                 qPrintable(lock.detail()));
         QFile f(path);
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(f.readAll(), before);
@@ -262,8 +275,8 @@ private slots:
         writeFile(path, text);
         RepoLock lock;
         QCOMPARE(lock.tryAcquire(path), RepoLock::State::Busy);
-        QVERIFY2(lock.detail().contains("build-42.example") && lock.detail().contains("another computer")
-                     && lock.detail().contains(path),
+        QVERIFY2(lock.detail().contains("build-42.example")
+                     && lock.detail().contains("another computer") && lock.detail().contains(path),
                  qPrintable(lock.detail()));
         QFile f(path);
         QVERIFY(f.open(QIODevice::ReadOnly));
@@ -291,7 +304,8 @@ private slots:
         const QString elsewhere = dir + "/users-file";
         const QByteArray staleLooking = ourLockLines(deadPid(), "repodeck-cli");
         if (shape.contains("fifo"))
-            QCOMPARE(::mkfifo(QFile::encodeName(shape == "fifo" ? path : fifo).constData(), 0600), 0);
+            QCOMPARE(::mkfifo(QFile::encodeName(shape == "fifo" ? path : fifo).constData(), 0600),
+                     0);
         if (shape == "link to fifo")
             QVERIFY(QFile::link(fifo, path));
         if (shape == "link to lock") {
@@ -340,7 +354,8 @@ private slots:
         RepoLock lock;
         const RepoLock::State state = lock.tryAcquire(path);
         const qint64 grewMiB = (statusKiB("VmHWM:") - before) >> 10;
-        qInfo("256 MiB lock file: %lld ms, peak RSS +%lld MiB: %s", t.elapsed(), grewMiB, qPrintable(lock.detail()));
+        qInfo("256 MiB lock file: %lld ms, peak RSS +%lld MiB: %s", t.elapsed(), grewMiB,
+              qPrintable(lock.detail()));
         QCOMPARE(state, RepoLock::State::Error);
         QVERIFY2(lock.detail().contains("too large"), qPrintable(lock.detail()));
         QVERIFY2(grewMiB < 32, qPrintable(QString::number(grewMiB)));
@@ -395,14 +410,16 @@ private slots:
         QVERIFY(daemon.start(root));
         const QString work = freshDir() + "/r";
         SyncHarness h;
-        const auto cloned = h.syncAndWait(h.spec("p", daemon.url("r.git"), work), fastPolicy(), 15'000);
+        const auto cloned = h.syncAndWait(h.spec("p", daemon.url("r.git"), work), fastPolicy(),
+                                          15'000);
         QVERIFY2(cloned.outcome == core::Outcome::Cloned, qPrintable(cloned.error.text()));
         const QString pipe = work + "/.git/repodeck.lock";
         QCOMPARE(::mkfifo(QFile::encodeName(pipe).constData(), 0600), 0);
         QElapsedTimer t;
         t.start();
         const auto r = h.syncAndWait(h.spec("p", daemon.url("r.git"), work), fastPolicy(), 15'000);
-        for (int i = 0; i < 50 && !h.results.contains("p"); ++i) { // blocked: let it go so the test can end
+        for (int i = 0; i < 50 && !h.results.contains("p");
+             ++i) { // blocked: let it go so the test can end
             releasePipe(pipe);
             h.waitFor("p", 200);
         }

@@ -66,9 +66,11 @@ private slots:
         QVERIFY(proxy.start(m_daemon.port()));
         proxy.resetFirst(1);
         SyncHarness h;
-        const core::RepoSpec spec = h.spec(QStringLiteral("later"), proxy.url("git", "r.git"), target());
+        const core::RepoSpec spec = h.spec(QStringLiteral("later"), proxy.url("git", "r.git"),
+                                           target());
         QVERIFY(h.scheduler.sync(spec, hourPolicy()));
-        QTRY_COMPARE_WITH_TIMEOUT(h.scheduler.state(spec.name), core::Scheduler::State::Waiting, 10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(h.scheduler.state(spec.name), core::Scheduler::State::Waiting,
+                                  10'000);
 
         // Another scheduled request joins the wait.
         QVERIFY(!h.scheduler.sync(spec, hourPolicy()));
@@ -80,7 +82,8 @@ private slots:
         clock.start();
         QVERIFY(h.scheduler.sync(spec, hourPolicy(), Trigger::Manual));
         const core::RepoResult r = h.waitFor(spec.name, 10'000);
-        qInfo("manual: attempt 2 done %lld ms after the request (the retry was due in an hour)", clock.elapsed());
+        qInfo("manual: attempt 2 done %lld ms after the request (the retry was due in an hour)",
+              clock.elapsed());
         QCOMPARE(r.outcome, Outcome::Cloned);
         QCOMPARE(r.attempts, 2);
         QVERIFY(clock.elapsed() < 5000);
@@ -104,10 +107,12 @@ private slots:
             specs << h.spec(QString::fromLatin1(name), proxy.url("git", "r.git"), target());
         const QString host = core::hostKeyOf(specs.first().url);
         h.scheduler.sync(specs.at(0), hourPolicy());
-        QTRY_COMPARE_WITH_TIMEOUT(h.scheduler.hosts().state(host), core::BreakerState::Open, 10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(h.scheduler.hosts().state(host), core::BreakerState::Open,
+                                  10'000);
         h.scheduler.sync(specs.at(1), hourPolicy());
         h.scheduler.sync(specs.at(2), hourPolicy());
-        QTRY_VERIFY_WITH_TIMEOUT(h.attempts.value("b").size() == 1 && h.attempts.value("c").size() == 1, 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            h.attempts.value("b").size() == 1 && h.attempts.value("c").size() == 1, 10'000);
         QVERIFY(h.attempts.value("b").first().held);
         QCOMPARE(proxy.totalConnections(), 1);
 
@@ -115,8 +120,8 @@ private slots:
         clock.start();
         QVERIFY(h.scheduler.sync(specs.at(0), hourPolicy(), Trigger::Manual));
         QTRY_VERIFY_WITH_TIMEOUT(h.results.size() == 3, 10'000);
-        qInfo("paused host: all three done %lld ms after the manual probe, %d connections", clock.elapsed(),
-              proxy.totalConnections());
+        qInfo("paused host: all three done %lld ms after the manual probe, %d connections",
+              clock.elapsed(), proxy.totalConnections());
         for (const auto &r : std::as_const(h.results))
             QCOMPARE(r.outcome, Outcome::Cloned);
         QCOMPARE(proxy.totalConnections(), 4); // the reset, the probe, b, c
@@ -139,17 +144,20 @@ private slots:
             specs << h.spec(QString::fromLatin1(name), proxy.url("git", "r.git"), target());
         const QString host = core::hostKeyOf(specs.first().url);
         h.scheduler.sync(specs.at(0), hourPolicy());
-        QTRY_COMPARE_WITH_TIMEOUT(h.scheduler.hosts().state(host), core::BreakerState::Open, 10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(h.scheduler.hosts().state(host), core::BreakerState::Open,
+                                  10'000);
         h.scheduler.sync(specs.at(1), hourPolicy());
         h.scheduler.sync(specs.at(2), hourPolicy());
-        QTRY_VERIFY_WITH_TIMEOUT(h.attempts.value("y").size() == 1 && h.attempts.value("z").size() == 1, 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            h.attempts.value("y").size() == 1 && h.attempts.value("z").size() == 1, 10'000);
         QCOMPARE(proxy.totalConnections(), 1);
         QCOMPARE(h.scheduler.hosts().state(host), core::BreakerState::Open);
 
         for (const auto &s : std::as_const(specs))
             QVERIFY(h.scheduler.sync(s, hourPolicy(), Trigger::Manual));
         QTRY_VERIFY_WITH_TIMEOUT(h.attempts.value("x").size() + h.attempts.value("y").size()
-                                         + h.attempts.value("z").size() == 6,
+                                         + h.attempts.value("z").size()
+                                     == 6,
                                  10'000);
         QCOMPARE(proxy.totalConnections(), 2);
         int held = 0;

@@ -58,7 +58,8 @@ private slots:
         r = h.syncAndWait(h.spec("s", m_sshd.url(m_bare), path), fastPolicy());
         QCOMPARE(r.outcome, Outcome::Updated);
         const QString mirror = target() + ".git";
-        r = h.syncAndWait(h.spec("m", m_sshd.url(m_bare), mirror, core::RepoMode::Mirror), fastPolicy());
+        r = h.syncAndWait(h.spec("m", m_sshd.url(m_bare), mirror, core::RepoMode::Mirror),
+                          fastPolicy());
         QCOMPARE(r.outcome, Outcome::Cloned);
         QCOMPARE(GitRepoFactory::refs(mirror), GitRepoFactory::refs(m_bare));
     }
@@ -87,7 +88,8 @@ private slots:
         QCOMPARE(r.outcome, Outcome::Failed);
         QCOMPARE(r.attempts, 1);
         QVERIFY2(r.error.text().contains("'-'"), qPrintable(r.error.text()));
-        QVERIFY2(!QFileInfo::exists(argsFile), "the ssh command was started with an option from the URL");
+        QVERIFY2(!QFileInfo::exists(argsFile),
+                 "the ssh command was started with an option from the URL");
         QVERIFY(!QFileInfo::exists(path));
     }
 
@@ -100,7 +102,8 @@ private slots:
         qputenv("GIT_SSH_COMMAND", "f() { yes '" + line + "' | head -c 1073741824; }; f");
         SyncHarness h;
         const QString path = target();
-        const auto r = h.syncAndWait(h.spec("flood", m_sshd.url(m_bare), path), fastPolicy(3), 120'000);
+        const auto r = h.syncAndWait(h.spec("flood", m_sshd.url(m_bare), path), fastPolicy(3),
+                                     120'000);
         QCOMPARE(r.outcome, Outcome::Failed);
         QVERIFY2(r.error.message.contains("larger than 128 MiB"), qPrintable(r.error.text()));
         QCOMPARE(r.attempts, 1);
@@ -124,7 +127,8 @@ private slots:
         auto policy = fastPolicy(1);
         policy.connectTimeout = Millis(1000);
         SyncHarness h;
-        const auto r = h.syncAndWait(h.spec("silent", m_sshd.url(m_bare), target()), policy, 20'000);
+        const auto r = h.syncAndWait(h.spec("silent", m_sshd.url(m_bare), target()), policy,
+                                     20'000);
         QCOMPARE(r.outcome, Outcome::Failed);
         QCOMPARE(r.error.category, ErrorCategory::Timeout);
         QFile pid(pidFile);
@@ -162,7 +166,8 @@ private slots:
     {
         const QString knownHosts = m_tmp.filePath("trust_known_hosts");
         QString command = m_sshd.sshCommand(false);
-        command.replace(m_sshd.knownHostsPath().replace("known_hosts", "empty_known_hosts"), knownHosts);
+        command.replace(m_sshd.knownHostsPath().replace("known_hosts", "empty_known_hosts"),
+                        knownHosts);
         QVERIFY(command.contains(knownHosts));
         qputenv("GIT_SSH_COMMAND", command.toUtf8());
         const QString url = m_sshd.url(m_bare);
@@ -180,7 +185,9 @@ private slots:
         const QStringList hostKey = m_sshd.hostPublicKey().split(' ');
         bool shown = false;
         for (const core::ScannedHostKey &k : scan.keys)
-            shown = shown || (k.type == hostKey.at(0) && k.fingerprint == core::sshFingerprint(hostKey.at(1).toLatin1()));
+            shown = shown
+                    || (k.type == hostKey.at(0)
+                        && k.fingerprint == core::sshFingerprint(hostKey.at(1).toLatin1()));
         QVERIFY(shown);
         QCOMPARE(core::trustHostKeys(scan), QString());
         SyncHarness h2;
@@ -191,8 +198,9 @@ private slots:
         // says so; trusting replaces the old entry and keeps a backup.
         QFile f(knownHosts);
         QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(scan.lookupName().toUtf8()
-                + " ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n");
+        f.write(
+            scan.lookupName().toUtf8()
+            + " ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n");
         f.close();
         SyncHarness h3;
         r = h3.syncAndWait(h3.spec("t3", url, target()), fastPolicy(3));
@@ -220,7 +228,8 @@ private slots:
     {
         useSsh();
         SyncHarness h;
-        const auto r = h.syncAndWait(h.spec("n", m_sshd.url(m_tmp.filePath("srv/none.git")), target()), fastPolicy(5));
+        const auto r = h.syncAndWait(
+            h.spec("n", m_sshd.url(m_tmp.filePath("srv/none.git")), target()), fastPolicy(5));
         QCOMPARE(r.outcome, Outcome::Failed);
         QCOMPARE(r.error.category, ErrorCategory::NotFound);
         QCOMPARE(r.attempts, 1);
@@ -237,7 +246,8 @@ private slots:
         SyncHarness h;
         QElapsedTimer t;
         t.start();
-        auto r = h.syncAndWait(h.spec("st", m_sshd.url(m_bare, proxy.port()), target()), policy, 20'000);
+        auto r = h.syncAndWait(h.spec("st", m_sshd.url(m_bare, proxy.port()), target()), policy,
+                               20'000);
         QCOMPARE(r.outcome, Outcome::Failed);
         QCOMPARE(r.error.category, ErrorCategory::Timeout);
         QCOMPARE(r.attempts, 2);

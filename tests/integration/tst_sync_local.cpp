@@ -74,7 +74,10 @@ private:
         return f.readAll();
     }
 
-    QString firstTrackedFile(const QString &work) { return git(work, {"ls-files"}).split('\n').first(); }
+    QString firstTrackedFile(const QString &work)
+    {
+        return git(work, {"ls-files"}).split('\n').first();
+    }
 
 private slots:
     void initTestCase()
@@ -129,15 +132,23 @@ private slots:
     {
         QTest::addColumn<QString>("kind");
         QTest::addColumn<QString>("reason");
-        QTest::newRow("modified file") << "modified" << "dirty";
-        QTest::newRow("staged file") << "staged" << "dirty";
-        QTest::newRow("untracked file in the way") << "untracked-in-way" << "dirty";
+        QTest::newRow("modified file") << "modified"
+                                       << "dirty";
+        QTest::newRow("staged file") << "staged"
+                                     << "dirty";
+        QTest::newRow("untracked file in the way") << "untracked-in-way"
+                                                   << "dirty";
         // Found by a fresh reviewer: libgit2 deleted d/x, then failed on d.
-        QTest::newRow("untracked file in a folder replaced by a file") << "untracked-in-folder" << "dirty";
-        QTest::newRow("local commit, upstream moved") << "diverged" << "diverged";
-        QTest::newRow("local commit only") << "ahead" << "ahead";
-        QTest::newRow("detached HEAD") << "detached" << "detached";
-        QTest::newRow("branch without upstream") << "no-upstream" << "no_upstream";
+        QTest::newRow("untracked file in a folder replaced by a file") << "untracked-in-folder"
+                                                                       << "dirty";
+        QTest::newRow("local commit, upstream moved") << "diverged"
+                                                      << "diverged";
+        QTest::newRow("local commit only") << "ahead"
+                                           << "ahead";
+        QTest::newRow("detached HEAD") << "detached"
+                                       << "detached";
+        QTest::newRow("branch without upstream") << "no-upstream"
+                                                 << "no_upstream";
     }
     void localChangesAreNeverTouched()
     {
@@ -171,7 +182,8 @@ private slots:
             git(tmp, {"add", "d/x"});
             git(tmp, {"commit", "-qm", "folder d"});
             git(tmp, {"push", "-q", "origin", "HEAD:main"});
-            QCOMPARE(h.syncAndWait(h.spec(f.name, f.url, f.work), fastPolicy()).outcome, Outcome::Updated);
+            QCOMPARE(h.syncAndWait(h.spec(f.name, f.url, f.work), fastPolicy()).outcome,
+                     Outcome::Updated);
             untrackedPath = f.work + "/d/mywork.txt";
             writeFile(untrackedPath, "mine, not tracked\n");
             git(tmp, {"rm", "-q", "-r", "d"});
@@ -204,9 +216,11 @@ private slots:
         if (!untrackedPath.isEmpty())
             QCOMPARE(readFile(untrackedPath), QByteArray("mine, not tracked\n"));
         if (kind == "untracked-in-folder")
-            QVERIFY2(r.detail.contains("d/mywork.txt") && QFileInfo::exists(f.work + "/d/x"), qPrintable(r.detail));
+            QVERIFY2(r.detail.contains("d/mywork.txt") && QFileInfo::exists(f.work + "/d/x"),
+                     qPrintable(r.detail));
         // The fetch itself happened.
-        QCOMPARE(git(f.work, {"rev-parse", "refs/remotes/origin/main"}), GitRepoFactory::revParse(f.bare, "main"));
+        QCOMPARE(git(f.work, {"rev-parse", "refs/remotes/origin/main"}),
+                 GitRepoFactory::revParse(f.bare, "main"));
         QCOMPARE(git(f.work, {"stash", "list"}), QString());
     }
 
@@ -253,7 +267,8 @@ private slots:
         const QString bare = GitRepoFactory::createBareRepo(m_root, "empty-target.git", 1);
         const QString dir = m_tmp.filePath("work/empty-target");
         QVERIFY(QDir().mkpath(dir));
-        const auto r = h.syncAndWait(h.spec("et", m_daemon.url("empty-target.git"), dir), fastPolicy());
+        const auto r = h.syncAndWait(h.spec("et", m_daemon.url("empty-target.git"), dir),
+                                     fastPolicy());
         QCOMPARE(r.outcome, Outcome::Cloned);
         QVERIFY(QFileInfo::exists(dir + "/.git"));
         Q_UNUSED(bare);
@@ -271,7 +286,8 @@ private slots:
         QCOMPARE(r.error.category, ErrorCategory::Local);
         QCOMPARE(r.attempts, 1);
         QVERIFY(r.error.message.contains(dir));
-        QCOMPARE(QDir(dir).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), QStringList{"thesis.tex"});
+        QCOMPARE(QDir(dir).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
+                 QStringList{"thesis.tex"});
         QCOMPARE(readFile(dir + "/thesis.tex"), QByteArray("years of work\n"));
     }
 
@@ -296,7 +312,8 @@ private slots:
         // test's clone may or may not have made.
         QVERIFY(QDir().mkpath(QFileInfo(dir).path()));
         core::RepoLock held;
-        QCOMPARE(held.tryAcquire(core::RepoLock::lockPathForClone(dir)), core::RepoLock::State::Acquired);
+        QCOMPARE(held.tryAcquire(core::RepoLock::lockPathForClone(dir)),
+                 core::RepoLock::State::Acquired);
         QSignalSpy waiting(&h.scheduler, &core::Scheduler::waitingForLock);
         h.scheduler.sync(h.spec("busy", m_daemon.url("busy.git"), dir), fastPolicy());
         QVERIFY(waiting.wait(5000));
@@ -319,8 +336,9 @@ private slots:
         dead.start("true");
         QVERIFY(dead.waitForFinished(5000));
         const qint64 deadPid = dead.processId() ? dead.processId() : 999'999;
-        writeFile(gitDir + "/repodeck.lock",
-                  QByteArray::number(deadPid > 0 ? deadPid : 999'999) + "\nrepodeck-cli\n" + QSysInfo::machineHostName().toUtf8() + "\n");
+        writeFile(gitDir + "/repodeck.lock", QByteArray::number(deadPid > 0 ? deadPid : 999'999)
+                                                 + "\nrepodeck-cli\n"
+                                                 + QSysInfo::machineHostName().toUtf8() + "\n");
         writeFile(gitDir + "/refs/remotes/origin/main.lock", "");
         writeFile(gitDir + "/objects/pack/pack_git2_deadbeef", "partial");
         const auto r = h.syncAndWait(h.spec(f.name, f.url, f.work), fastPolicy());

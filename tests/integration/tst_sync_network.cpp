@@ -57,8 +57,10 @@ private slots:
         QCOMPARE(r.outcome, Outcome::Cloned);
         r = h.syncAndWait(h.spec("h", m_http.url("small.git"), b), fastPolicy());
         QCOMPARE(r.outcome, Outcome::Cloned);
-        QCOMPARE(GitRepoFactory::revParse(a, "HEAD"), GitRepoFactory::revParse(m_serverRoot + "/small.git", "main"));
-        QCOMPARE(GitRepoFactory::revParse(b, "HEAD"), GitRepoFactory::revParse(m_serverRoot + "/small.git", "main"));
+        QCOMPARE(GitRepoFactory::revParse(a, "HEAD"),
+                 GitRepoFactory::revParse(m_serverRoot + "/small.git", "main"));
+        QCOMPARE(GitRepoFactory::revParse(b, "HEAD"),
+                 GitRepoFactory::revParse(m_serverRoot + "/small.git", "main"));
         QVERIFY(h.progressEvents.value("d") >= 1);
         // A second sync of an unchanged repository is a no-op.
         r = h.syncAndWait(h.spec("d", m_daemon.url("small.git"), a), fastPolicy());
@@ -71,7 +73,8 @@ private slots:
         QVERIFY(proxy.start(m_daemon.port()));
         proxy.resetFirst(2);
         SyncHarness h;
-        const auto r = h.syncAndWait(h.spec("r", proxy.url("git", "small.git"), target()), fastPolicy(5));
+        const auto r = h.syncAndWait(h.spec("r", proxy.url("git", "small.git"), target()),
+                                     fastPolicy(5));
         QCOMPARE(r.outcome, Outcome::Cloned);
         QCOMPARE(r.attempts, 3);
         const auto attempts = h.attempts.value("r");
@@ -141,7 +144,8 @@ private slots:
     void missingRepositoryOnDaemonIsNotFound()
     {
         SyncHarness h;
-        const auto r = h.syncAndWait(h.spec("m", m_daemon.url("nope.git"), target()), fastPolicy(5));
+        const auto r = h.syncAndWait(h.spec("m", m_daemon.url("nope.git"), target()),
+                                     fastPolicy(5));
         QCOMPARE(r.outcome, Outcome::Failed);
         QCOMPARE(r.error.category, ErrorCategory::NotFound);
         QCOMPARE(r.attempts, 1);
@@ -151,8 +155,9 @@ private slots:
     {
         const quint16 port = pickFreeLocalPort(); // nothing listens there
         SyncHarness h;
-        const auto r = h.syncAndWait(h.spec("x", QStringLiteral("git://127.0.0.1:%1/small.git").arg(port), target()),
-                                     fastPolicy(3));
+        const auto r = h.syncAndWait(
+            h.spec("x", QStringLiteral("git://127.0.0.1:%1/small.git").arg(port), target()),
+            fastPolicy(3));
         QCOMPARE(r.outcome, Outcome::Failed);
         QCOMPARE(r.error.category, ErrorCategory::Network);
         QCOMPARE(r.attempts, 3);
@@ -185,7 +190,8 @@ private slots:
         QCOMPARE(r.attempts, 2);
         for (const auto &a : h.attempts.value("st")) {
             QCOMPARE(a.error.category, ErrorCategory::Timeout);
-            QVERIFY2(a.duration >= Millis(250) && a.duration < Millis(3000), "each attempt ends by its stall limit");
+            QVERIFY2(a.duration >= Millis(250) && a.duration < Millis(3000),
+                     "each attempt ends by its stall limit");
         }
         QVERIFY(t.elapsed() < 10'000);
     }
@@ -200,11 +206,13 @@ private slots:
         SyncHarness h;
         QElapsedTimer t;
         t.start();
-        const auto r = h.syncAndWait(h.spec("slow", proxy.url("git", "large.git"), target()), policy, 60'000);
+        const auto r = h.syncAndWait(h.spec("slow", proxy.url("git", "large.git"), target()),
+                                     policy, 60'000);
         QCOMPARE(r.outcome, Outcome::Cloned);
         QCOMPARE(r.attempts, 1);
-        QVERIFY2(t.elapsed() > 3 * policy.stallTimeout.count(),
-                 "the transfer outlasted the stall timeout several times over, so it was really slow");
+        QVERIFY2(
+            t.elapsed() > 3 * policy.stallTimeout.count(),
+            "the transfer outlasted the stall timeout several times over, so it was really slow");
     }
 
     void attemptTimeoutCutsALongTransfer()
@@ -216,7 +224,8 @@ private slots:
         policy.attemptTimeout = Millis(600);
         SyncHarness h;
         const QString path = target();
-        const auto r = h.syncAndWait(h.spec("long", proxy.url("git", "large.git"), path), policy, 20'000);
+        const auto r = h.syncAndWait(h.spec("long", proxy.url("git", "large.git"), path), policy,
+                                     20'000);
         QCOMPARE(r.outcome, Outcome::Failed);
         QCOMPARE(r.error.category, ErrorCategory::Timeout);
         QVERIFY(r.error.message.contains("longer than"));
@@ -233,12 +242,14 @@ private slots:
         SyncHarness h;
         QElapsedTimer t;
         t.start();
-        const auto r = h.syncAndWait(h.spec("ct", hole.url("git", "x.git"), target()), policy, 20'000);
+        const auto r = h.syncAndWait(h.spec("ct", hole.url("git", "x.git"), target()), policy,
+                                     20'000);
         const qint64 elapsed = t.elapsed();
         hole.close();
         QCOMPARE(r.outcome, Outcome::Failed);
         if (r.error.category == ErrorCategory::Network)
-            QSKIP("this kernel completed the handshake; the connect black hole could not be built here");
+            QSKIP(
+                "this kernel completed the handshake; the connect black hole could not be built here");
         QCOMPARE(r.error.category, ErrorCategory::Timeout);
         QVERIFY(r.error.message.contains("connect"));
         QVERIFY(elapsed < 5000);
@@ -281,7 +292,9 @@ private slots:
         SyncHarness h;
         const quint16 dead = pickFreeLocalPort();
         h.scheduler.sync(h.spec("run", stalled.url("git", "small.git"), target()), policy);
-        h.scheduler.sync(h.spec("wait", QStringLiteral("git://127.0.0.1:%1/x.git").arg(dead), target()), waitingPolicy);
+        h.scheduler.sync(h.spec("wait", QStringLiteral("git://127.0.0.1:%1/x.git").arg(dead),
+                                target()),
+                         waitingPolicy);
         QTRY_VERIFY_WITH_TIMEOUT(stalled.currentConnections() == 1, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(h.attempts.value("wait").size() == 1, 10'000);
         QCOMPARE(h.scheduler.state("wait"), core::Scheduler::State::Waiting);
@@ -301,13 +314,18 @@ private slots:
         proxy.setCutAfterBytes(200'000);
         SyncHarness h;
         const QString path = target();
-        auto r = h.syncAndWait(h.spec("cut", proxy.url("git", "large.git"), path), fastPolicy(2), 30'000);
+        auto r = h.syncAndWait(h.spec("cut", proxy.url("git", "large.git"), path), fastPolicy(2),
+                               30'000);
         QCOMPARE(r.outcome, Outcome::Failed);
         QCOMPARE(r.error.category, ErrorCategory::Network);
         QVERIFY(!QFileInfo::exists(path));
-        QCOMPARE(QDir(QFileInfo(path).path()).entryList({"*partial*"}, QDir::AllEntries | QDir::Hidden).size(), 0);
+        QCOMPARE(QDir(QFileInfo(path).path())
+                     .entryList({"*partial*"}, QDir::AllEntries | QDir::Hidden)
+                     .size(),
+                 0);
         proxy.clearFaults();
-        r = h.syncAndWait(h.spec("cut", proxy.url("git", "large.git"), path), fastPolicy(2), 30'000);
+        r = h.syncAndWait(h.spec("cut", proxy.url("git", "large.git"), path), fastPolicy(2),
+                          30'000);
         QCOMPARE(r.outcome, Outcome::Cloned);
         int rc = -1;
         GitRepoFactory::git({"fsck", "--strict"}, path, &rc);
@@ -322,7 +340,8 @@ private slots:
         SyncHarness h;
         h.scheduler.setMaxConcurrent(2);
         for (int i = 0; i < 5; ++i)
-            h.scheduler.sync(h.spec(QString("j%1").arg(i), proxy.url("git", "large.git"), target()), fastPolicy(1));
+            h.scheduler.sync(h.spec(QString("j%1").arg(i), proxy.url("git", "large.git"), target()),
+                             fastPolicy(1));
         QTRY_VERIFY_WITH_TIMEOUT(h.results.size() == 5, 90'000);
         for (const auto &r : std::as_const(h.results))
             QCOMPARE(r.outcome, Outcome::Cloned);

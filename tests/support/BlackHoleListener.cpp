@@ -12,7 +12,7 @@ namespace repodeck::test {
 namespace {
 // listen(0) still queues a connection or two on Linux; four fill it.
 constexpr int kFillers = 4;
-}
+} // namespace
 
 BlackHoleListener::~BlackHoleListener()
 {
@@ -23,7 +23,8 @@ bool BlackHoleListener::start()
 {
     close();
     const auto fail = [this](const char *call) {
-        m_error = QStringLiteral("%1: %2").arg(QLatin1String(call), QString::fromLocal8Bit(std::strerror(errno)));
+        m_error = QStringLiteral("%1: %2").arg(QLatin1String(call),
+                                               QString::fromLocal8Bit(std::strerror(errno)));
         close();
         return false;
     };

@@ -54,7 +54,8 @@ int CliRunner::run(const QStringList &args, QByteArray *out, QByteArray *err, in
     return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
 }
 
-int CliRunner::runOnTerminal(const QStringList &args, const QList<QPair<QByteArray, QByteArray>> &dialogue,
+int CliRunner::runOnTerminal(const QStringList &args,
+                             const QList<QPair<QByteArray, QByteArray>> &dialogue,
                              QByteArray *screen, int timeoutMs)
 {
     const QString script = QStandardPaths::findExecutable(QStringLiteral("script"));
@@ -63,10 +64,12 @@ int CliRunner::runOnTerminal(const QStringList &args, const QList<QPair<QByteArr
     QStringList quoted{binary(), QStringLiteral("--workspace"), m_workspace};
     quoted += args;
     for (QString &a : quoted)
-        a = QLatin1Char('\'') + a.replace(QLatin1Char('\''), QStringLiteral("'\\''")) + QLatin1Char('\'');
+        a = QLatin1Char('\'') + a.replace(QLatin1Char('\''), QStringLiteral("'\\''"))
+            + QLatin1Char('\'');
     QProcess p;
     p.setProcessEnvironment(m_env);
-    p.start(script, {QStringLiteral("-qec"), quoted.join(QLatin1Char(' ')), QStringLiteral("/dev/null")});
+    p.start(script,
+            {QStringLiteral("-qec"), quoted.join(QLatin1Char(' ')), QStringLiteral("/dev/null")});
     if (!p.waitForStarted())
         return -1;
     QByteArray shown;
@@ -81,7 +84,8 @@ int CliRunner::runOnTerminal(const QStringList &args, const QList<QPair<QByteArr
         shown.replace(step.first, QByteArray()); // the next identical prompt is a new one
         p.write(step.second + '\n');
     }
-    const bool finished = p.waitForFinished(static_cast<int>(std::max<qint64>(deadline.remainingTime(), 1000)));
+    const bool finished = p.waitForFinished(
+        static_cast<int>(std::max<qint64>(deadline.remainingTime(), 1000)));
     if (!finished) {
         p.kill();
         p.waitForFinished();
@@ -104,7 +108,8 @@ QJsonObject CliRunner::repoDone(const QByteArray &out, const QString &repo)
     return {};
 }
 
-QStringList filesContaining(const QString &root, const QByteArray &needle, const QStringList &except)
+QStringList filesContaining(const QString &root, const QByteArray &needle,
+                            const QStringList &except)
 {
     QStringList found;
     QDirIterator it(root, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);

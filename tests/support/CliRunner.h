@@ -19,7 +19,8 @@ public:
     static QString binary() { return qEnvironmentVariable("REPODECK_CLI"); }
 
     // Exit code, or -1 when it did not finish within timeoutMs (then killed).
-    int run(const QStringList &args, QByteArray *out = nullptr, QByteArray *err = nullptr, int timeoutMs = 60'000);
+    int run(const QStringList &args, QByteArray *out = nullptr, QByteArray *err = nullptr,
+            int timeoutMs = 60'000);
 
     // Runs it on a pseudo-terminal (util-linux `script`), answering each
     // prompt in turn: `dialogue` is (prompt text to wait for, line to type).
@@ -48,6 +49,7 @@ private:
 
 // Every regular file under `root` whose content contains `needle` (for
 // proving a secret never reached a file).
-QStringList filesContaining(const QString &root, const QByteArray &needle, const QStringList &except = {});
+QStringList filesContaining(const QString &root, const QByteArray &needle,
+                            const QStringList &except = {});
 
 } // namespace repodeck::test

@@ -43,7 +43,8 @@ void resetSocket(QTcpSocket *socket)
         hard.l_onoff = 1;
         hard.l_linger = 0;
 #ifdef Q_OS_WIN
-        ::setsockopt(SOCKET(fd), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char *>(&hard), sizeof hard);
+        ::setsockopt(SOCKET(fd), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char *>(&hard),
+                     sizeof hard);
 #else
         ::setsockopt(int(fd), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
 #endif
@@ -74,8 +75,8 @@ constexpr int kDeliverBeforeCutMs = 2000;
 class FaultProxyPipe : public QObject
 {
 public:
-    FaultProxyPipe(QTcpSocket *client, FaultProxy *owner, FaultProxyWorker *worker, const QString &host,
-                   quint16 port);
+    FaultProxyPipe(QTcpSocket *client, FaultProxy *owner, FaultProxyWorker *worker,
+                   const QString &host, quint16 port);
 
     void pump();
     void refill(qint64 elapsedMs);
@@ -247,7 +248,8 @@ void FaultProxyPipe::pump()
         // got (close to) the promised n bytes before the RST.
         if (m_client->state() == QAbstractSocket::ConnectedState && m_client->bytesToWrite() > 0)
             return;
-        if (m_client->state() == QAbstractSocket::ConnectedState && m_owner->m_cutDeliversAll.load()) {
+        if (m_client->state() == QAbstractSocket::ConnectedState
+            && m_owner->m_cutDeliversAll.load()) {
             if (!m_delivering) {
                 m_delivering = true;
                 m_deliverBy = QDeadlineTimer(kDeliverBeforeCutMs);
@@ -392,8 +394,9 @@ bool FaultProxy::start(quint16 targetPort, const QString &targetHost)
 {
     stop();
     m_thread.start();
-    m_worker = m_thread.call(
-        [this, targetHost, targetPort] { return new FaultProxyWorker(this, targetHost, targetPort); });
+    m_worker = m_thread.call([this, targetHost, targetPort] {
+        return new FaultProxyWorker(this, targetHost, targetPort);
+    });
     FaultProxyWorker *worker = m_worker;
     const quint16 port = m_thread.call([worker] { return worker->listen(0); });
     if (port == 0) {

@@ -109,17 +109,14 @@ bool GitDaemonServer::startOnce(const QString &baseDir, quint16 port)
     }
 
     m_process = std::make_unique<QProcess>();
-    QStringList args{QStringLiteral("--reuseaddr"),
-                     QStringLiteral("--export-all"),
-                     QStringLiteral("--base-path=") + base,
-                     QStringLiteral("--listen=127.0.0.1"),
+    QStringList args{QStringLiteral("--reuseaddr"), QStringLiteral("--export-all"),
+                     QStringLiteral("--base-path=") + base, QStringLiteral("--listen=127.0.0.1"),
                      QStringLiteral("--port=") + QString::number(port),
                      QStringLiteral("--informative-errors"),
                      QStringLiteral("--enable=receive-pack"),
                      // The default cap of 32 makes the daemon kill older
                      // clients when exceeded: a fault nobody asked for.
-                     QStringLiteral("--max-connections=0"),
-                     base};
+                     QStringLiteral("--max-connections=0"), base};
     // Run git-daemon itself, not the `git daemon` wrapper: the wrapper is a
     // separate parent process, and killing it (our last resort in stop())
     // would leave the real daemon listening as an orphan.

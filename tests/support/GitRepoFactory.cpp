@@ -56,7 +56,8 @@ bool importCommits(const QString &bareRepo, const QString &branch,
         // Dates end at "now" so the newest commit never lies in the future.
         const qint64 when = now - (files.size() - 1 - i);
         stream += "committer t <t@example.invalid> " + QByteArray::number(when) + " +0000\n";
-        appendData(stream, QStringLiteral("%1 %2\n").arg(messagePrefix).arg(firstNumber + i).toUtf8());
+        appendData(stream,
+                   QStringLiteral("%1 %2\n").arg(messagePrefix).arg(firstNumber + i).toUtf8());
         // Only the first commit needs an explicit parent: fast-import chains
         // later commits on the same branch by itself.
         if (i == 0 && !parent.isEmpty())
@@ -82,9 +83,9 @@ bool importCommits(const QString &bareRepo, const QString &branch,
 int commitCount(const QString &repo, const QString &branch)
 {
     int exitCode = -1;
-    const QString out = GitRepoFactory::git(
-        {QStringLiteral("rev-list"), QStringLiteral("--count"), QStringLiteral("refs/heads/") + branch},
-        repo, &exitCode);
+    const QString out = GitRepoFactory::git({QStringLiteral("rev-list"), QStringLiteral("--count"),
+                                             QStringLiteral("refs/heads/") + branch},
+                                            repo, &exitCode);
     return exitCode == 0 ? out.trimmed().toInt() : 0;
 }
 
@@ -94,8 +95,8 @@ bool gitOk(const QStringList &args, const QString &workDir)
     QByteArray errors;
     GitRepoFactory::gitWithInput(args, workDir, QByteArray(), &exitCode, &errors);
     if (exitCode != 0)
-        qWarning().noquote() << "git" << args.join(QLatin1Char(' ')) << "failed in" << workDir << ":"
-                             << errors;
+        qWarning().noquote() << "git" << args.join(QLatin1Char(' ')) << "failed in" << workDir
+                             << ":" << errors;
     return exitCode == 0;
 }
 
@@ -128,22 +129,24 @@ bool GitRepoFactory::addCommits(const QString &bareRepo, int n, const QString &b
         const int number = existing + i;
         // A new file per commit (named after the branch too) so every commit
         // has a distinct tree even across branches.
-        files.append({QStringLiteral("commits/%1-%2.txt").arg(QString(branch).replace(QLatin1Char('/'),
-                                                                                       QLatin1Char('_')))
+        files.append({QStringLiteral("commits/%1-%2.txt")
+                          .arg(QString(branch).replace(QLatin1Char('/'), QLatin1Char('_')))
                           .arg(number),
                       QStringLiteral("commit %1 on %2\n").arg(number).arg(branch).toUtf8()});
     }
     return importCommits(bareRepo, branch, files, QStringLiteral("Commit"), existing + 1);
 }
 
-bool GitRepoFactory::addBranch(const QString &bareRepo, const QString &name, const QString &startPoint)
+bool GitRepoFactory::addBranch(const QString &bareRepo, const QString &name,
+                               const QString &startPoint)
 {
     return gitOk({QStringLiteral("branch"), QStringLiteral("--quiet"), name, startPoint}, bareRepo);
 }
 
 bool GitRepoFactory::deleteBranch(const QString &bareRepo, const QString &name)
 {
-    return gitOk({QStringLiteral("branch"), QStringLiteral("--quiet"), QStringLiteral("-D"), name}, bareRepo);
+    return gitOk({QStringLiteral("branch"), QStringLiteral("--quiet"), QStringLiteral("-D"), name},
+                 bareRepo);
 }
 
 bool GitRepoFactory::addTag(const QString &bareRepo, const QString &tag, const QString &rev,
@@ -151,7 +154,8 @@ bool GitRepoFactory::addTag(const QString &bareRepo, const QString &tag, const Q
 {
     if (message.isEmpty())
         return gitOk({QStringLiteral("tag"), tag, rev}, bareRepo);
-    return gitOk({QStringLiteral("tag"), QStringLiteral("-a"), QStringLiteral("-m"), message, tag, rev},
+    return gitOk({QStringLiteral("tag"), QStringLiteral("-a"), QStringLiteral("-m"), message, tag,
+                  rev},
                  bareRepo);
 }
 
@@ -177,7 +181,8 @@ QString GitRepoFactory::git(const QStringList &args, const QString &workDir, int
 }
 
 QByteArray GitRepoFactory::gitWithInput(const QStringList &args, const QString &workDir,
-                                        const QByteArray &input, int *exitCode, QByteArray *standardError)
+                                        const QByteArray &input, int *exitCode,
+                                        QByteArray *standardError)
 {
     QProcess process;
     process.setProgram(QStringLiteral("git"));
@@ -215,16 +220,17 @@ QByteArray GitRepoFactory::gitWithInput(const QStringList &args, const QString &
 QString GitRepoFactory::revParse(const QString &repo, const QString &rev)
 {
     int exitCode = -1;
-    const QString out = git({QStringLiteral("rev-parse"), QStringLiteral("--verify"), QStringLiteral("--quiet"),
-                             rev},
+    const QString out = git({QStringLiteral("rev-parse"), QStringLiteral("--verify"),
+                             QStringLiteral("--quiet"), rev},
                             repo, &exitCode);
     return exitCode == 0 ? out.trimmed() : QString();
 }
 
 QStringList GitRepoFactory::refs(const QString &repo)
 {
-    const QString out =
-        git({QStringLiteral("for-each-ref"), QStringLiteral("--format=%(refname) %(objectname)")}, repo);
+    const QString out = git({QStringLiteral("for-each-ref"),
+                             QStringLiteral("--format=%(refname) %(objectname)")},
+                            repo);
     QStringList lines = out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     lines.sort();
     return lines;
@@ -232,22 +238,23 @@ QStringList GitRepoFactory::refs(const QString &repo)
 
 QStringList GitRepoFactory::configArgs()
 {
-    return {QStringLiteral("-c"), QStringLiteral("user.name=t"),
-            QStringLiteral("-c"), QStringLiteral("user.email=t@example.invalid"),
-            QStringLiteral("-c"), QStringLiteral("init.defaultBranch=main"),
-            QStringLiteral("-c"), QStringLiteral("protocol.file.allow=always"),
-            QStringLiteral("-c"), QStringLiteral("core.autocrlf=false"),
+    return {QStringLiteral("-c"), QStringLiteral("user.name=t"), QStringLiteral("-c"),
+            QStringLiteral("user.email=t@example.invalid"), QStringLiteral("-c"),
+            QStringLiteral("init.defaultBranch=main"), QStringLiteral("-c"),
+            QStringLiteral("protocol.file.allow=always"), QStringLiteral("-c"),
+            QStringLiteral("core.autocrlf=false"),
             // A detached background gc could rewrite a repository while a
             // test inspects it or QTemporaryDir removes it.
-            QStringLiteral("-c"), QStringLiteral("gc.auto=0"),
-            QStringLiteral("-c"), QStringLiteral("maintenance.auto=false")};
+            QStringLiteral("-c"), QStringLiteral("gc.auto=0"), QStringLiteral("-c"),
+            QStringLiteral("maintenance.auto=false")};
 }
 
 QString GitRepoFactory::execPath()
 {
     static const QString path = [] {
         int exitCode = -1;
-        const QString out = git({QStringLiteral("--exec-path")}, QDir::tempPath(), &exitCode).trimmed();
+        const QString out = git({QStringLiteral("--exec-path")}, QDir::tempPath(), &exitCode)
+                                .trimmed();
         return exitCode == 0 ? out : QString();
     }();
     return path;
@@ -268,8 +275,8 @@ QProcessEnvironment GitRepoFactory::environment()
     env.remove(QStringLiteral("LANGUAGE"));
     // Traffic to 127.0.0.1 must never be routed through a developer's or CI's
     // proxy: the fault proxy would be bypassed, or the test would leave the host.
-    for (const char *name : {"http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY",
-                             "ALL_PROXY"})
+    for (const char *name :
+         {"http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"})
         env.remove(QString::fromLatin1(name));
     env.insert(QStringLiteral("no_proxy"), QStringLiteral("127.0.0.1,localhost"));
     env.insert(QStringLiteral("NO_PROXY"), QStringLiteral("127.0.0.1,localhost"));

@@ -22,14 +22,16 @@ public:
 
     // Appends `n` commits (one new small file each) to `branch`, creating the
     // branch from nothing if it does not exist yet.
-    static bool addCommits(const QString &bareRepo, int n, const QString &branch = QStringLiteral("main"));
+    static bool addCommits(const QString &bareRepo, int n,
+                           const QString &branch = QStringLiteral("main"));
 
     static bool addBranch(const QString &bareRepo, const QString &name,
                           const QString &startPoint = QStringLiteral("HEAD"));
     static bool deleteBranch(const QString &bareRepo, const QString &name);
     // Lightweight tag; an annotated one when `message` is non-empty.
     static bool addTag(const QString &bareRepo, const QString &tag,
-                       const QString &rev = QStringLiteral("HEAD"), const QString &message = QString());
+                       const QString &rev = QStringLiteral("HEAD"),
+                       const QString &message = QString());
 
     // Adds one commit on `branch` containing an incompressible (random) file of
     // exactly `sizeBytes`, so transfers of it cannot be shrunk by zlib.
@@ -43,8 +45,9 @@ public:
     // logged as a warning (with stderr) because nobody else would notice it.
     static QString git(const QStringList &args, const QString &workDir, int *exitCode = nullptr);
     // Same with bytes for stdin and an optional stderr capture.
-    static QByteArray gitWithInput(const QStringList &args, const QString &workDir, const QByteArray &input,
-                                   int *exitCode = nullptr, QByteArray *standardError = nullptr);
+    static QByteArray gitWithInput(const QStringList &args, const QString &workDir,
+                                   const QByteArray &input, int *exitCode = nullptr,
+                                   QByteArray *standardError = nullptr);
 
     // Full object id of `rev`, or an empty string if it does not resolve.
     static QString revParse(const QString &repo, const QString &rev);

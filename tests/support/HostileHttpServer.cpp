@@ -20,7 +20,8 @@ QByteArray deflatePiece(const QByteArray &data, bool last)
 {
     z_stream z{};
     deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY);
-    QByteArray out(static_cast<qsizetype>(deflateBound(&z, static_cast<uLong>(data.size())) + 64), Qt::Uninitialized);
+    QByteArray out(static_cast<qsizetype>(deflateBound(&z, static_cast<uLong>(data.size())) + 64),
+                   Qt::Uninitialized);
     z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.constData()));
     z.avail_in = static_cast<uInt>(data.size());
     z.next_out = reinterpret_cast<Bytef *>(out.data());
@@ -55,14 +56,18 @@ public:
                 serve(socket);
         });
     }
-    quint16 listen() { return m_server.listen(QHostAddress::LocalHost, 0) ? m_server.serverPort() : 0; }
+    quint16 listen()
+    {
+        return m_server.listen(QHostAddress::LocalHost, 0) ? m_server.serverPort() : 0;
+    }
 
 private:
     void serve(QTcpSocket *socket)
     {
         ++m_owner->m_connections;
         socket->setParent(this);
-        auto parser = std::make_shared<std::unique_ptr<HttpRequestParser>>(std::make_unique<HttpRequestParser>());
+        auto parser = std::make_shared<std::unique_ptr<HttpRequestParser>>(
+            std::make_unique<HttpRequestParser>());
         auto requests = std::make_shared<int>(0);
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         connect(socket, &QTcpSocket::readyRead, this, [this, socket, parser, requests] {
@@ -77,7 +82,8 @@ private:
             if (state != HttpRequestParser::State::Complete)
                 return;
             const HttpRequest &r = p.request();
-            const HostileHttpServer::Answer a = m_owner->answer(r.method, r.target, r.header("Authorization"));
+            const HostileHttpServer::Answer a = m_owner->answer(r.method, r.target,
+                                                                r.header("Authorization"));
             if (a.closeOnReuse && ++*requests > 1) {
                 socket->disconnectFromHost(); // no answer: closed as it is reused
                 return;
@@ -171,13 +177,15 @@ void HostileHttpServer::setAuthBeforeRedirect(bool on)
 }
 
 namespace {
-void advertisementParts(qint64 decodedBytes, bool varied, QByteArray *prefix, QByteArray *block, qint64 *count)
+void advertisementParts(qint64 decodedBytes, bool varied, QByteArray *prefix, QByteArray *block,
+                        qint64 *count)
 {
     // What git http-backend would start with, then one ref line over and over
     // (libgit2 keeps every ref of an advertisement in memory).
     const QByteArray id(40, 'a');
     static const char caps[] = " HEAD\0side-band-64k ofs-delta\n";
-    *prefix = pkt("# service=git-upload-pack\n") + "0000" + pkt(id + QByteArray(caps, sizeof caps - 1));
+    *prefix = pkt("# service=git-upload-pack\n") + "0000"
+              + pkt(id + QByteArray(caps, sizeof caps - 1));
     const QByteArray line = pkt(id + " refs/tags/bomb-0000000000\n");
     block->clear();
     quint32 n = 0x9e3779b9;
@@ -291,15 +299,17 @@ QList<QByteArray> HostileHttpServer::credentialsSeen() const
     return out;
 }
 
-HostileHttpServer::Answer HostileHttpServer::answer(const QByteArray &method, const QByteArray &target,
+HostileHttpServer::Answer HostileHttpServer::answer(const QByteArray &method,
+                                                    const QByteArray &target,
                                                     const QByteArray &authorization)
 {
     QMutexLocker lock(&m_mutex);
     m_seen.append({method, target, authorization});
     Answer a;
     if (!m_redirectBase.isEmpty() && (!m_authBeforeRedirect || !authorization.isEmpty())) {
-        a.head = "HTTP/1.1 " + QByteArray::number(m_redirectStatus) + " Moved\r\nLocation: "
-                 + m_redirectBase.toUtf8() + target + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        a.head = "HTTP/1.1 " + QByteArray::number(m_redirectStatus)
+                 + " Moved\r\nLocation: " + m_redirectBase.toUtf8() + target
+                 + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         return a;
     }
     if (m_bomb.count > 0 && target.contains("/info/refs")) {
@@ -323,21 +333,23 @@ HostileHttpServer::Answer HostileHttpServer::answer(const QByteArray &method, co
     }
     if (!m_proxyAuthScheme.isEmpty()) {
         a.body = "sign in first\n";
-        a.head = "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: " + m_proxyAuthScheme
-                 + "\r\nContent-Length: " + QByteArray::number(a.body.size()) + "\r\nConnection: close\r\n\r\n";
+        a.head = "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: "
+                 + m_proxyAuthScheme + "\r\nContent-Length: " + QByteArray::number(a.body.size())
+                 + "\r\nConnection: close\r\n\r\n";
         return a;
     }
     if (m_keepAliveClosing) {
         a.keepOpen = true;
         a.closeOnReuse = true;
         a.body = "hello " + target;
-        a.head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + QByteArray::number(a.body.size())
-                 + "\r\n\r\n";
+        a.head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
+                 + QByteArray::number(a.body.size()) + "\r\n\r\n";
         return a;
     }
     if (m_endless401) {
-        a.head = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"hostile\"\r\n"
-                 "Content-Length: 1099511627776\r\nConnection: close\r\n\r\n";
+        a.head
+            = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"hostile\"\r\n"
+              "Content-Length: 1099511627776\r\nConnection: close\r\n\r\n";
         a.streamed.piece = QByteArray(64 * 1024, 'x');
         a.streamed.count = (qint64(1) << 40) / a.streamed.piece.size();
         return a;
@@ -345,7 +357,8 @@ HostileHttpServer::Answer HostileHttpServer::answer(const QByteArray &method, co
     if (m_endlessProgress && target.contains("/info/refs")) {
         const QByteArray id(40, '1');
         a.body = pkt("# service=git-upload-pack\n") + "0000"
-                 + pkt(id + " HEAD" + QByteArray(1, '\0') + "multi_ack_detailed side-band-64k ofs-delta agent=hostile\n")
+                 + pkt(id + " HEAD" + QByteArray(1, '\0')
+                       + "multi_ack_detailed side-band-64k ofs-delta agent=hostile\n")
                  + pkt(id + " refs/heads/main\n") + "0000";
         a.head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-git-upload-pack-advertisement\r\nContent-Length: "
                  + QByteArray::number(a.body.size()) + "\r\nConnection: close\r\n\r\n";
@@ -362,22 +375,26 @@ HostileHttpServer::Answer HostileHttpServer::answer(const QByteArray &method, co
         return a;
     }
     a.body = "credentials please\n";
-    a.head = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"hostile\"\r\nContent-Type: text/plain\r\n"
-             "Content-Length: "
-             + QByteArray::number(a.body.size()) + "\r\nConnection: close\r\n\r\n";
+    a.head
+        = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"hostile\"\r\nContent-Type: text/plain\r\n"
+          "Content-Length: "
+          + QByteArray::number(a.body.size()) + "\r\nConnection: close\r\n\r\n";
     return a;
 }
 
-HostileHttpServer::GzipParts HostileHttpServer::gzipParts(const QByteArray &prefix, const QByteArray &block,
-                                                          qint64 count, const QByteArray &suffix)
+HostileHttpServer::GzipParts HostileHttpServer::gzipParts(const QByteArray &prefix,
+                                                          const QByteArray &block, qint64 count,
+                                                          const QByteArray &suffix)
 {
     GzipParts parts;
-    parts.head = QByteArray("\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03", 10) + deflatePiece(prefix, false);
+    parts.head = QByteArray("\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03", 10)
+                 + deflatePiece(prefix, false);
     parts.piece = deflatePiece(block, false);
     parts.count = count;
     parts.tail = deflatePiece(suffix, true);
     const auto crcOf = [](const QByteArray &d) {
-        return crc32(0, reinterpret_cast<const Bytef *>(d.constData()), static_cast<uInt>(d.size()));
+        return crc32(0, reinterpret_cast<const Bytef *>(d.constData()),
+                     static_cast<uInt>(d.size()));
     };
     uLong crc = crcOf(prefix);
     const uLong blockCrc = crcOf(block);
@@ -390,8 +407,8 @@ HostileHttpServer::GzipParts HostileHttpServer::gzipParts(const QByteArray &pref
     return parts;
 }
 
-QByteArray HostileHttpServer::gzipRepeated(const QByteArray &prefix, const QByteArray &block, qint64 count,
-                                           const QByteArray &suffix)
+QByteArray HostileHttpServer::gzipRepeated(const QByteArray &prefix, const QByteArray &block,
+                                           qint64 count, const QByteArray &suffix)
 {
     const GzipParts parts = gzipParts(prefix, block, count, suffix);
     QByteArray out = parts.head;

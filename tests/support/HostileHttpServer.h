@@ -111,13 +111,14 @@ private:
     friend class HostileHttpWorker;
     struct Answer
     {
-        bool keepOpen = false;   // the connection stays for another request
+        bool keepOpen = false; // the connection stays for another request
         bool closeOnReuse = false;
         QByteArray head;
         QByteArray body;
         GzipParts streamed; // sent after body when count > 0
     };
-    Answer answer(const QByteArray &method, const QByteArray &target, const QByteArray &authorization);
+    Answer answer(const QByteArray &method, const QByteArray &target,
+                  const QByteArray &authorization);
 
     ServerThread m_thread;
     HostileHttpWorker *m_worker = nullptr;

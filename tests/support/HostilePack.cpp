@@ -14,8 +14,9 @@ QByteArray deflateBytes(const QByteArray &in)
 {
     uLongf size = compressBound(static_cast<uLong>(in.size()));
     QByteArray out(static_cast<qsizetype>(size), Qt::Uninitialized);
-    if (compress2(reinterpret_cast<Bytef *>(out.data()), &size, reinterpret_cast<const Bytef *>(in.constData()),
-                  static_cast<uLong>(in.size()), 9) != Z_OK)
+    if (compress2(reinterpret_cast<Bytef *>(out.data()), &size,
+                  reinterpret_cast<const Bytef *>(in.constData()), static_cast<uLong>(in.size()), 9)
+        != Z_OK)
         throw std::runtime_error("compress failed");
     out.truncate(static_cast<qsizetype>(size));
     return out;
@@ -303,7 +304,8 @@ QByteArray HostilePack::amplificationPack(int chain, qint64 blobSize)
     quint64 size = quint64(blobSize);
     for (int i = 0; i < chain; ++i) {
         // Next link: the base plus one byte; side: the base plus another.
-        const QByteArray next = deltaHeader(size, size + 1) + copyAll(size) + insertOp(QByteArray(1, char('a' + i % 26)));
+        const QByteArray next = deltaHeader(size, size + 1) + copyAll(size)
+                                + insertOp(QByteArray(1, char('a' + i % 26)));
         const QByteArray side = deltaHeader(size, size + 1) + copyAll(size) + insertOp("#");
         entries.append(Entry{OfsDelta, next, {}, base, 0});
         entries.append(Entry{OfsDelta, side, {}, base, 0});
@@ -327,7 +329,8 @@ QByteArray HostilePack::binaryTreePack(int depth, qint64 blobSize)
             for (int side = 0; side < 2; ++side) {
                 const quint64 s = sizes[k];
                 const QByteArray tail = QByteArray::number(tag++).rightJustified(8, '0');
-                entries.append(Entry{OfsDelta, deltaHeader(s, s + 8) + copyAll(s) + insertOp(tail), {}, level[k], 0});
+                entries.append(Entry{
+                    OfsDelta, deltaHeader(s, s + 8) + copyAll(s) + insertOp(tail), {}, level[k], 0});
                 nextLevel.append(entries.size() - 1);
                 nextSizes.append(s + 8);
             }
@@ -375,7 +378,8 @@ QByteArray HostilePack::chainedHugeDeltaPack(int chain, quint64 declared)
     for (int i = 1; i < chain; ++i) {
         // The previous link whole but its last byte, and a byte of its own.
         const QByteArray ops = copyAll(declared - 1) + insertOp(QByteArray(1, char('A' + i % 26)));
-        entries.append(Entry{OfsDelta, deltaHeader(declared, declared) + ops, {}, int(entries.size()) - 1, 0});
+        entries.append(
+            Entry{OfsDelta, deltaHeader(declared, declared) + ops, {}, int(entries.size()) - 1, 0});
     }
     return build(entries);
 }
@@ -385,7 +389,8 @@ QByteArray HostilePack::siblingHugeDeltasPack(int count, quint64 declared)
     QList<Entry> entries{Entry{Blob, baseBlob(), {}, -1, 0}};
     for (int i = 0; i < count; ++i) {
         const QByteArray tail = QByteArray::number(i).rightJustified(8, '0');
-        entries.append(Entry{OfsDelta, deltaHeader(kMiB, declared) + copiesOfBase(declared, tail), {}, 0, 0});
+        entries.append(
+            Entry{OfsDelta, deltaHeader(kMiB, declared) + copiesOfBase(declared, tail), {}, 0, 0});
     }
     return build(entries);
 }
@@ -393,7 +398,8 @@ QByteArray HostilePack::siblingHugeDeltasPack(int count, quint64 declared)
 QByteArray HostilePack::farCopyDeltaPack(quint64 declared)
 {
     const QByteArray ops = copiesOfBase(declared - kMiB) + copyOp(quint64(2) << 30, kMiB);
-    return build({Entry{Blob, baseBlob(), {}, -1, 0}, Entry{OfsDelta, deltaHeader(kMiB, declared) + ops, {}, 0, 0}});
+    return build({Entry{Blob, baseBlob(), {}, -1, 0},
+                  Entry{OfsDelta, deltaHeader(kMiB, declared) + ops, {}, 0, 0}});
 }
 
 QByteArray HostilePack::shortDeltaPack(quint64 declared)

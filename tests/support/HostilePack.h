@@ -16,10 +16,10 @@ public:
     struct Entry
     {
         Type type = Blob;
-        QByteArray payload;     // the inflated object, or the delta
-        QByteArray baseId;      // RefDelta: 20 raw bytes
-        int baseIndex = -1;     // OfsDelta: an earlier entry of this pack
-        qint64 zeros = 0;       // Blob of this many zero bytes (payload unused), compressed as a stream
+        QByteArray payload; // the inflated object, or the delta
+        QByteArray baseId;  // RefDelta: 20 raw bytes
+        int baseIndex = -1; // OfsDelta: an earlier entry of this pack
+        qint64 zeros = 0;   // Blob of this many zero bytes (payload unused), compressed as a stream
     };
 
     // A complete pack (header, entries, SHA-1 trailer).

@@ -149,7 +149,8 @@ private:
             return;
         }
         if (state == HttpRequestParser::State::Body && !m_sentContinue
-            && m_parser.request().header("Expect").compare("100-continue", Qt::CaseInsensitive) == 0) {
+            && m_parser.request().header("Expect").compare("100-continue", Qt::CaseInsensitive)
+                   == 0) {
             // Clients that ask would otherwise wait (curl ~1 s) before sending the body.
             m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
             m_sentContinue = true;
@@ -167,8 +168,7 @@ private:
         const HttpRequest &request = m_parser.request();
         const HttpGitServer::Decision decision = m_owner->decide(request.target, request.headers);
         m_chunked = decision.chunked;
-        m_gzip = decision.gzip
-            && request.header("Accept-Encoding").toLower().contains("gzip");
+        m_gzip = decision.gzip && request.header("Accept-Encoding").toLower().contains("gzip");
         switch (decision.action) {
         case HttpGitServer::Action::Stall:
             m_phase = Phase::Stalled;
@@ -179,9 +179,7 @@ private:
                     QByteArray::number(decision.status) + ' ' + reasonPhrase(decision.status)
                         + " (injected by HttpGitServer)\n");
             return;
-        case HttpGitServer::Action::Backend:
-            startBackend(decision.remoteUser);
-            return;
+        case HttpGitServer::Action::Backend: startBackend(decision.remoteUser); return;
         }
     }
 
@@ -208,7 +206,8 @@ private:
         env.insert(QStringLiteral("REMOTE_ADDR"), QStringLiteral("127.0.0.1"));
         env.insert(QStringLiteral("REQUEST_METHOD"), QString::fromLatin1(request.method));
         env.insert(QStringLiteral("SCRIPT_NAME"), QString());
-        env.insert(QStringLiteral("PATH_INFO"), QString::fromUtf8(QByteArray::fromPercentEncoding(request.path())));
+        env.insert(QStringLiteral("PATH_INFO"),
+                   QString::fromUtf8(QByteArray::fromPercentEncoding(request.path())));
         env.insert(QStringLiteral("QUERY_STRING"), QString::fromLatin1(request.query()));
         env.insert(QStringLiteral("CONTENT_LENGTH"), QString::number(request.body.size()));
         const QByteArray contentType = request.header("Content-Type");
@@ -252,7 +251,9 @@ private:
         connect(m_process, &QProcess::finished, this, &HttpGitConnection::onBackendFinished);
         connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
             if (error == QProcess::FailedToStart)
-                respond(500, {}, "cannot start git http-backend: " + m_process->errorString().toUtf8() + '\n');
+                respond(500, {},
+                        "cannot start git http-backend: " + m_process->errorString().toUtf8()
+                            + '\n');
         });
         m_process->start();
         m_process->write(request.body);
@@ -281,8 +282,9 @@ private:
         }
         if (headEnd < 0) {
             const QByteArray why = exitStatus == QProcess::NormalExit
-                ? "git http-backend exited with " + QByteArray::number(exitCode)
-                : QByteArray("git http-backend crashed");
+                                       ? "git http-backend exited with "
+                                             + QByteArray::number(exitCode)
+                                       : QByteArray("git http-backend crashed");
             respond(502, {}, why + " without a CGI header\n" + m_cgiError);
             return;
         }
@@ -314,7 +316,8 @@ private:
     }
 
     // `encode`: apply the chunked/gzip options (http-backend answers only).
-    void respond(int status, const HeaderList &headers, const QByteArray &plainBody, bool encode = false)
+    void respond(int status, const HeaderList &headers, const QByteArray &plainBody,
+                 bool encode = false)
     {
         if (m_phase == Phase::Done)
             return;
@@ -323,11 +326,13 @@ private:
         const bool chunkedBody = encode && m_chunked;
         const QByteArray body = gzipped ? gzip(plainBody) : plainBody;
         m_owner->countEncodings(chunkedBody, gzipped);
-        QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+        QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
+                         + "\r\n";
         bool hasContentType = false;
         for (const auto &header : headers) {
             out += header.first + ": " + header.second + "\r\n";
-            hasContentType = hasContentType || header.first.compare("Content-Type", Qt::CaseInsensitive) == 0;
+            hasContentType = hasContentType
+                             || header.first.compare("Content-Type", Qt::CaseInsensitive) == 0;
         }
         if (!hasContentType)
             out += "Content-Type: text/plain; charset=utf-8\r\n";
@@ -384,8 +389,9 @@ QString findHttpBackend()
     return QString(); // fall back to "git http-backend"
 }
 
-QObject *startHttpGitConnection(QTcpSocket *socket, HttpGitServer *owner, const QString &projectRoot,
-                                const QString &backend, quint16 serverPort, QObject *parent)
+QObject *startHttpGitConnection(QTcpSocket *socket, HttpGitServer *owner,
+                                const QString &projectRoot, const QString &backend,
+                                quint16 serverPort, QObject *parent)
 {
     return new HttpGitConnection(socket, owner, projectRoot, backend, serverPort, parent);
 }

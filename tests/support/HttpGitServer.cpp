@@ -24,8 +24,8 @@ namespace repodeck::test {
 class HttpGitServerWorker : public QObject
 {
 public:
-    HttpGitServerWorker(HttpGitServer *owner, const QString &projectRoot, const QByteArray &certificatePem,
-                        const QByteArray &keyPem)
+    HttpGitServerWorker(HttpGitServer *owner, const QString &projectRoot,
+                        const QByteArray &certificatePem, const QByteArray &keyPem)
         : m_owner(owner)
         , m_projectRoot(projectRoot)
         , m_backend(findHttpBackend())
@@ -36,7 +36,8 @@ public:
             // QSslServer hands out sockets once their handshake is complete.
             auto *tls = new QSslServer(this);
             QSslConfiguration config = QSslConfiguration::defaultConfiguration();
-            const QList<QSslCertificate> chain = QSslCertificate::fromData(certificatePem, QSsl::Pem);
+            const QList<QSslCertificate> chain = QSslCertificate::fromData(certificatePem,
+                                                                           QSsl::Pem);
             if (!chain.isEmpty())
                 config.setLocalCertificate(chain.first());
             config.setLocalCertificateChain(chain);
@@ -47,7 +48,8 @@ public:
         }
         auto accept = [this] {
             while (QTcpSocket *socket = m_server->nextPendingConnection())
-                startHttpGitConnection(socket, m_owner, m_projectRoot, m_backend, m_server->serverPort(), this);
+                startHttpGitConnection(socket, m_owner, m_projectRoot, m_backend,
+                                       m_server->serverPort(), this);
         };
         connect(m_server, &QTcpServer::newConnection, this, accept);
         connect(m_server, &QTcpServer::pendingConnectionAvailable, this, accept);
@@ -96,8 +98,9 @@ bool HttpGitServer::start(const QString &projectRoot)
         certificate = m_tlsCertificate;
         key = m_tlsKey;
     }
-    m_worker = m_thread.call(
-        [this, root, certificate, key] { return new HttpGitServerWorker(this, root, certificate, key); });
+    m_worker = m_thread.call([this, root, certificate, key] {
+        return new HttpGitServerWorker(this, root, certificate, key);
+    });
     HttpGitServerWorker *worker = m_worker;
     const quint16 port = m_thread.call([worker] { return worker->listen(); });
     if (port == 0) {
@@ -128,7 +131,8 @@ quint16 HttpGitServer::port() const
 QString HttpGitServer::url(const QString &repoName) const
 {
     QMutexLocker lock(&m_mutex);
-    const QString scheme = m_tlsCertificate.isEmpty() ? QStringLiteral("http") : QStringLiteral("https");
+    const QString scheme = m_tlsCertificate.isEmpty() ? QStringLiteral("http")
+                                                      : QStringLiteral("https");
     return QStringLiteral("%1://%2:%3/%4").arg(scheme, m_urlHost).arg(port()).arg(repoName);
 }
 
@@ -142,12 +146,14 @@ QString HttpGitServer::urlWithCredentials(const QString &repoName, const QString
         .arg(repoName);
 }
 
-void HttpGitServer::failNext(int status, int count, int retryAfterSeconds, const QString &pathFilter)
+void HttpGitServer::failNext(int status, int count, int retryAfterSeconds,
+                             const QString &pathFilter)
 {
     QMutexLocker lock(&m_mutex);
     m_failStatus = status;
     m_failCount = count;
-    m_failRetryAfter = retryAfterSeconds >= 0 ? QByteArray::number(retryAfterSeconds) : QByteArray();
+    m_failRetryAfter = retryAfterSeconds >= 0 ? QByteArray::number(retryAfterSeconds)
+                                              : QByteArray();
     m_failFilter = pathFilter;
 }
 
@@ -298,7 +304,8 @@ bool HttpGitServer::waitForRequests(int n, int timeoutMs) const
     return m_requestCount >= n;
 }
 
-HttpGitServer::Decision HttpGitServer::decide(const QByteArray &target, const QList<QPair<QByteArray, QByteArray>> &headers)
+HttpGitServer::Decision HttpGitServer::decide(const QByteArray &target,
+                                              const QList<QPair<QByteArray, QByteArray>> &headers)
 {
     QMutexLocker lock(&m_mutex);
     ++m_requestCount;
@@ -310,7 +317,9 @@ HttpGitServer::Decision HttpGitServer::decide(const QByteArray &target, const QL
             authorization = h.second;
 
     const QString where = QString::fromUtf8(target);
-    auto matches = [&where](const QString &filter) { return filter.isEmpty() || where.contains(filter); };
+    auto matches = [&where](const QString &filter) {
+        return filter.isEmpty() || where.contains(filter);
+    };
     const bool bearer = m_expectedAuthorization.startsWith("Bearer ");
     auto challenge = [bearer](Decision &d) {
         if (d.status == 401)
@@ -345,7 +354,8 @@ HttpGitServer::Decision HttpGitServer::decide(const QByteArray &target, const QL
             continue;
         decision.action = Action::Respond;
         decision.status = redirect.second.second;
-        decision.headers.emplaceBack("Location", (redirect.second.first + where.mid(prefix.size() - 1)).toUtf8());
+        decision.headers.emplaceBack(
+            "Location", (redirect.second.first + where.mid(prefix.size() - 1)).toUtf8());
         return decision;
     }
     if (!m_expectedAuthorization.isEmpty()) {
@@ -353,8 +363,13 @@ HttpGitServer::Decision HttpGitServer::decide(const QByteArray &target, const QL
         const qsizetype space = authorization.indexOf(' ');
         const qsizetype expectedSpace = m_expectedAuthorization.indexOf(' ');
         const bool sameScheme = space > 0
-            && authorization.left(space).compare(m_expectedAuthorization.left(expectedSpace), Qt::CaseInsensitive) == 0;
-        if (!sameScheme || authorization.mid(space + 1).trimmed() != m_expectedAuthorization.mid(expectedSpace + 1)) {
+                                && authorization.left(space).compare(m_expectedAuthorization.left(
+                                                                         expectedSpace),
+                                                                     Qt::CaseInsensitive)
+                                       == 0;
+        if (!sameScheme
+            || authorization.mid(space + 1).trimmed()
+                   != m_expectedAuthorization.mid(expectedSpace + 1)) {
             decision.action = Action::Respond;
             decision.status = 401;
             challenge(decision);

@@ -44,11 +44,13 @@ public:
     // http://127.0.0.1:PORT/<repoName> (https and the host set below when configured)
     QString url(const QString &repoName) const;
     // http://user:password@127.0.0.1:PORT/<repoName>
-    QString urlWithCredentials(const QString &repoName, const QString &user, const QString &password) const;
+    QString urlWithCredentials(const QString &repoName, const QString &user,
+                               const QString &password) const;
 
     // The next `count` matching requests get `status` with a short text body,
     // plus "Retry-After: N" when retryAfterSeconds >= 0.
-    void failNext(int status, int count = 1, int retryAfterSeconds = -1, const QString &pathFilter = QString());
+    void failNext(int status, int count = 1, int retryAfterSeconds = -1,
+                  const QString &pathFilter = QString());
     // Every matching request gets `status` (401 adds WWW-Authenticate); 0 clears.
     void setAlwaysStatus(int status, const QString &pathFilter = QString());
     // Requests without "Authorization: Basic" for user:password get 401 with
@@ -127,7 +129,8 @@ private:
     QString m_failFilter;
     int m_alwaysStatus = 0;
     QString m_alwaysFilter;
-    QByteArray m_expectedAuthorization; // "Basic base64(user:password)" / "Bearer token"; empty = no auth
+    QByteArray
+        m_expectedAuthorization; // "Basic base64(user:password)" / "Bearer token"; empty = no auth
     QString m_authUser;
     QList<QPair<QString, QPair<QString, int>>> m_redirects; // fromRepo -> (toUrl, status)
     bool m_chunked = false;

@@ -77,7 +77,8 @@ private:
             host = url.host();
             port = static_cast<quint16>(url.port(80));
             // Origin form for the server; hop-by-hop proxy headers dropped.
-            QByteArray head = method + ' ' + url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority) + ' '
+            QByteArray head = method + ' '
+                              + url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority) + ' '
                               + requestLine[2] + "\r\n";
             for (qsizetype i = 1; i < lines.size(); ++i) {
                 const QByteArray line = lines[i].trimmed();
@@ -97,7 +98,8 @@ private:
                 m_client->write("HTTP/1.1 200 Connection established\r\n\r\n");
             flushToUpstream();
         });
-        connect(m_upstream, &QTcpSocket::readyRead, this, [this] { m_client->write(m_upstream->readAll()); });
+        connect(m_upstream, &QTcpSocket::readyRead, this,
+                [this] { m_client->write(m_upstream->readAll()); });
         connect(m_upstream, &QTcpSocket::disconnected, this, [this] {
             if (m_upstream->bytesAvailable() > 0)
                 m_client->write(m_upstream->readAll());
@@ -113,7 +115,8 @@ private:
 
     void flushToUpstream()
     {
-        if (m_upstream && m_upstream->state() == QAbstractSocket::ConnectedState && !m_pending.isEmpty()) {
+        if (m_upstream && m_upstream->state() == QAbstractSocket::ConnectedState
+            && !m_pending.isEmpty()) {
             m_upstream->write(m_pending);
             m_pending.clear();
         }
@@ -121,8 +124,9 @@ private:
 
     void fail(int status, const QByteArray &why)
     {
-        m_client->write("HTTP/1.1 " + QByteArray::number(status) + " Proxy Error\r\nContent-Length: "
-                        + QByteArray::number(why.size() + 1) + "\r\nConnection: close\r\n\r\n" + why + '\n');
+        m_client->write("HTTP/1.1 " + QByteArray::number(status)
+                        + " Proxy Error\r\nContent-Length: " + QByteArray::number(why.size() + 1)
+                        + "\r\nConnection: close\r\n\r\n" + why + '\n');
         m_client->disconnectFromHost();
     }
 

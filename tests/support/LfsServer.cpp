@@ -32,8 +32,9 @@ QByteArray reasonPhrase(int status)
 
 QByteArray head(int status, const QByteArray &type, qint64 length, const QByteArray &extra = {})
 {
-    return "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\nContent-Type: " + type
-           + "\r\nContent-Length: " + QByteArray::number(length) + "\r\n" + extra + "Connection: close\r\n\r\n";
+    return "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
+           + "\r\nContent-Type: " + type + "\r\nContent-Length: " + QByteArray::number(length)
+           + "\r\n" + extra + "Connection: close\r\n\r\n";
 }
 
 } // namespace
@@ -49,7 +50,10 @@ public:
                 serve(socket);
         });
     }
-    quint16 listen() { return m_server.listen(QHostAddress::LocalHost, 0) ? m_server.serverPort() : 0; }
+    quint16 listen()
+    {
+        return m_server.listen(QHostAddress::LocalHost, 0) ? m_server.serverPort() : 0;
+    }
 
 private:
     void serve(QTcpSocket *socket)
@@ -85,29 +89,39 @@ private:
         ++m_owner->m_batchRequests;
         if (const int status = m_owner->takeBatchFault()) {
             const QByteArray body = "{\"message\":\"injected " + QByteArray::number(status) + "\"}";
-            const QByteArray extra = status == 401 ? QByteArray("WWW-Authenticate: Basic realm=\"lfs\"\r\n") : QByteArray();
+            const QByteArray extra = status == 401
+                                         ? QByteArray("WWW-Authenticate: Basic realm=\"lfs\"\r\n")
+                                         : QByteArray();
             send(socket, head(status, "application/vnd.git-lfs+json", body.size(), extra) + body);
             return;
         }
-        const QJsonArray wanted = QJsonDocument::fromJson(r.body).object().value(QStringLiteral("objects")).toArray();
+        const QJsonArray wanted = QJsonDocument::fromJson(r.body)
+                                      .object()
+                                      .value(QStringLiteral("objects"))
+                                      .toArray();
         QJsonArray objects;
         for (const QJsonValue &v : wanted) {
             const QString oid = v.toObject().value(QStringLiteral("oid")).toString();
             const QByteArray data = m_owner->object(oid.toLatin1());
-            QJsonObject o{{QStringLiteral("oid"), oid}, {QStringLiteral("size"), v.toObject().value(QStringLiteral("size"))}};
+            QJsonObject o{{QStringLiteral("oid"), oid},
+                          {QStringLiteral("size"), v.toObject().value(QStringLiteral("size"))}};
             if (data.isNull()) {
                 o.insert(QStringLiteral("error"),
-                         QJsonObject{{QStringLiteral("code"), 404}, {QStringLiteral("message"), QStringLiteral("Object does not exist")}});
+                         QJsonObject{{QStringLiteral("code"), 404},
+                                     {QStringLiteral("message"),
+                                      QStringLiteral("Object does not exist")}});
             } else {
                 o.insert(QStringLiteral("authenticated"), true);
                 o.insert(QStringLiteral("actions"),
-                         QJsonObject{{QStringLiteral("download"),
-                                      QJsonObject{{QStringLiteral("href"),
-                                                   m_owner->url() + QStringLiteral("/objects/") + oid}}}});
+                         QJsonObject{
+                             {QStringLiteral("download"),
+                              QJsonObject{{QStringLiteral("href"),
+                                           m_owner->url() + QStringLiteral("/objects/") + oid}}}});
             }
             objects.append(o);
         }
-        const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("transfer"), QStringLiteral("basic")},
+        const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("transfer"),
+                                                           QStringLiteral("basic")},
                                                           {QStringLiteral("objects"), objects}})
                                     .toJson(QJsonDocument::Compact);
         send(socket, head(200, "application/vnd.git-lfs+json", body.size()) + body);
@@ -124,16 +138,17 @@ private:
         switch (m_owner->takeObjectFault()) {
         case LfsServer::ObjectFault::StallHalfway:
             // Half the bytes, then silence on an open connection.
-            socket->write(head(200, "application/octet-stream", data.size()) + data.left(data.size() / 2));
+            socket->write(head(200, "application/octet-stream", data.size())
+                          + data.left(data.size() / 2));
             m_owner->m_bytesServed += data.size() / 2;
             return;
         case LfsServer::ObjectFault::CutHalfway:
-            socket->write(head(200, "application/octet-stream", data.size()) + data.left(data.size() / 2));
+            socket->write(head(200, "application/octet-stream", data.size())
+                          + data.left(data.size() / 2));
             m_owner->m_bytesServed += data.size() / 2;
             socket->disconnectFromHost();
             return;
-        case LfsServer::ObjectFault::None:
-            break;
+        case LfsServer::ObjectFault::None: break;
         }
         m_owner->m_bytesServed += data.size();
         ++m_owner->m_objectsServed;

@@ -39,7 +39,7 @@ public:
     // Serves every object found under <dir>/xx/yy/<oid> (a .git/lfs/objects).
     int addObjectsFrom(const QString &lfsObjectsDir);
 
-    void failBatch(int status, int count);      // the next `count` batch requests
+    void failBatch(int status, int count);                       // the next `count` batch requests
     void setObjectFault(ObjectFault fault, int count = 1 << 30); // the next `count` downloads
 
     int batchRequests() const { return m_batchRequests.load(); }

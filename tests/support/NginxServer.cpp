@@ -38,12 +38,13 @@ NginxServer::~NginxServer()
 QString NginxServer::executablePath()
 {
     // Debian installs it in /usr/sbin, which is not on every user's PATH.
-    return QStandardPaths::findExecutable(QStringLiteral("nginx"),
-                                          {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/sbin"),
-                                           QStringLiteral("/usr/bin"), QStringLiteral("/usr/local/bin")});
+    return QStandardPaths::findExecutable(
+        QStringLiteral("nginx"), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/sbin"),
+                                  QStringLiteral("/usr/bin"), QStringLiteral("/usr/local/bin")});
 }
 
-bool NginxServer::start(quint16 upstreamPort, const QByteArray &certificateChainPem, const QByteArray &privateKeyPem)
+bool NginxServer::start(quint16 upstreamPort, const QByteArray &certificateChainPem,
+                        const QByteArray &privateKeyPem)
 {
     stop();
     m_error.clear();
@@ -111,8 +112,9 @@ bool NginxServer::startOnce(quint16 upstreamPort)
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::ForwardedChannels);
     // -e: the error log from the very start, before the configuration is read.
-    m_process->start(executablePath(), {QStringLiteral("-p"), dir.path() + QLatin1Char('/'), QStringLiteral("-c"),
-                                        dir.filePath("nginx.conf"), QStringLiteral("-e"), dir.filePath("error.log")});
+    m_process->start(executablePath(),
+                     {QStringLiteral("-p"), dir.path() + QLatin1Char('/'), QStringLiteral("-c"),
+                      dir.filePath("nginx.conf"), QStringLiteral("-e"), dir.filePath("error.log")});
     if (!m_process->waitForStarted(5000)) {
         m_error = QStringLiteral("nginx did not start: %1").arg(m_process->errorString());
         return false;

@@ -30,7 +30,8 @@ public:
     // Listens on a fresh 127.0.0.1 port and returns once it accepts
     // connections (at most ~10 s; a port lost to another process is retried).
     // False with the reason in error() otherwise.
-    bool start(quint16 upstreamPort, const QByteArray &certificateChainPem, const QByteArray &privateKeyPem);
+    bool start(quint16 upstreamPort, const QByteArray &certificateChainPem,
+               const QByteArray &privateKeyPem);
     void stop();
     QString error() const { return m_error; }
 

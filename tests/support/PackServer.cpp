@@ -107,9 +107,11 @@ bool PackServer::start(const QByteArray &pack, const QByteArray &tip)
             if (const qint64 limit = m_endlessAdvertisement; limit > 0) {
                 sendAll(*s, pkt(first));
                 QByteArray batch;
-                for (qint64 i = 0; m_advertisementSent < limit && s->state() == QAbstractSocket::ConnectedState
-                                   && !m_stop; ++i) {
-                    batch += pkt(m_tip + " refs/heads/flood/" + QByteArray::number(i).rightJustified(12, '0') + '\n');
+                for (qint64 i = 0; m_advertisementSent < limit
+                                   && s->state() == QAbstractSocket::ConnectedState && !m_stop;
+                     ++i) {
+                    batch += pkt(m_tip + " refs/heads/flood/"
+                                 + QByteArray::number(i).rightJustified(12, '0') + '\n');
                     if (batch.size() >= 64 * 1024) {
                         sendAll(*s, batch);
                         m_advertisementSent += batch.size();

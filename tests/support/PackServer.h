@@ -33,8 +33,8 @@ public:
     QString url(const QString &repo = QStringLiteral("hostile.git")) const;
 
     int connections() const { return m_connections; }
-    int packsSent() const { return m_packsSent; }   // the whole pack went out
-    bool sawHaves() const { return m_sawHaves; }     // a fetch, not a clone
+    int packsSent() const { return m_packsSent; } // the whole pack went out
+    bool sawHaves() const { return m_sawHaves; }  // a fetch, not a clone
 
 private:
     QByteArray m_pack;

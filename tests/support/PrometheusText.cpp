@@ -44,9 +44,10 @@ bool matches(const MetricSample &s, const QString &name, const QMap<QString, QSt
 
 bool parsePrometheusText(const QByteArray &text, QList<MetricSample> *samples, QString *error)
 {
-    static const QRegularExpression sampleRe(
-        QStringLiteral("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})? (-?[0-9.eE+-]+|NaN|\\+Inf|-Inf)$"));
-    static const QRegularExpression labelRe(QStringLiteral("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"(,|$)"));
+    static const QRegularExpression sampleRe(QStringLiteral(
+        "^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})? (-?[0-9.eE+-]+|NaN|\\+Inf|-Inf)$"));
+    static const QRegularExpression labelRe(
+        QStringLiteral("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"(,|$)"));
     QSet<QString> typed;
     for (const QByteArray &raw : text.split('\n')) {
         const QString line = QString::fromUtf8(raw);
@@ -97,7 +98,8 @@ bool parsePrometheusText(const QByteArray &text, QList<MetricSample> *samples, Q
         }
         bool ok = false;
         s.value = m.captured(4).toDouble(&ok);
-        if (!ok && m.captured(4) != QLatin1String("NaN") && !m.captured(4).endsWith(QLatin1String("Inf"))) {
+        if (!ok && m.captured(4) != QLatin1String("NaN")
+            && !m.captured(4).endsWith(QLatin1String("Inf"))) {
             *error = QStringLiteral("malformed value: ") + line;
             return false;
         }
@@ -106,7 +108,8 @@ bool parsePrometheusText(const QByteArray &text, QList<MetricSample> *samples, Q
     return true;
 }
 
-double metricValue(const QList<MetricSample> &samples, const QString &name, const QMap<QString, QString> &labels)
+double metricValue(const QList<MetricSample> &samples, const QString &name,
+                   const QMap<QString, QString> &labels)
 {
     for (const MetricSample &s : samples) {
         if (matches(s, name, labels))
@@ -115,7 +118,8 @@ double metricValue(const QList<MetricSample> &samples, const QString &name, cons
     return -1;
 }
 
-int metricCount(const QList<MetricSample> &samples, const QString &name, const QMap<QString, QString> &labels)
+int metricCount(const QList<MetricSample> &samples, const QString &name,
+                const QMap<QString, QString> &labels)
 {
     int n = 0;
     for (const MetricSample &s : samples)

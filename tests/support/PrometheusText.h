@@ -25,9 +25,11 @@ bool parsePrometheusText(const QByteArray &text, QList<MetricSample> *samples, Q
 
 // The value of the first sample named `name` whose labels include `labels`;
 // -1 when there is none.
-double metricValue(const QList<MetricSample> &samples, const QString &name, const QMap<QString, QString> &labels = {});
+double metricValue(const QList<MetricSample> &samples, const QString &name,
+                   const QMap<QString, QString> &labels = {});
 
 // How many samples are named `name` and include `labels`.
-int metricCount(const QList<MetricSample> &samples, const QString &name, const QMap<QString, QString> &labels = {});
+int metricCount(const QList<MetricSample> &samples, const QString &name,
+                const QMap<QString, QString> &labels = {});
 
 } // namespace repodeck::test

@@ -36,7 +36,7 @@ public:
     // deadlock). When the thread is not running it does nothing and returns a
     // value-initialised result, because touching thread-affine sockets from the
     // wrong thread is worse than a no-op.
-    template <typename F>
+    template<typename F>
     auto call(F &&f) -> decltype(f())
     {
         using Result = decltype(f());
@@ -44,18 +44,19 @@ public:
             return f();
         if constexpr (std::is_void_v<Result>) {
             if (isRunning())
-                QMetaObject::invokeMethod(m_context, std::forward<F>(f), Qt::BlockingQueuedConnection);
+                QMetaObject::invokeMethod(m_context, std::forward<F>(f),
+                                          Qt::BlockingQueuedConnection);
         } else {
             Result result{};
             if (isRunning())
-                QMetaObject::invokeMethod(m_context, std::forward<F>(f), Qt::BlockingQueuedConnection,
-                                          &result);
+                QMetaObject::invokeMethod(m_context, std::forward<F>(f),
+                                          Qt::BlockingQueuedConnection, &result);
             return result;
         }
     }
 
     // Queues `f` without waiting, for wake-ups that must not stall the caller.
-    template <typename F>
+    template<typename F>
     void post(F &&f)
     {
         if (isRunning())

@@ -42,8 +42,9 @@ SshServer::~SshServer()
 
 QString SshServer::user() const
 {
-    return qEnvironmentVariable("USER", QStringLiteral("root")).isEmpty() ? QStringLiteral("root")
-                                                                          : qEnvironmentVariable("USER", QStringLiteral("root"));
+    return qEnvironmentVariable("USER", QStringLiteral("root")).isEmpty()
+               ? QStringLiteral("root")
+               : qEnvironmentVariable("USER", QStringLiteral("root"));
 }
 
 bool SshServer::keygen(const QString &path)
@@ -60,8 +61,8 @@ bool SshServer::start()
         m_error = QStringLiteral("sshd is not installed (package openssh-server)");
         return false;
     }
-    if (!m_dir.isValid() || !keygen(m_dir.filePath("host_key")) || !keygen(m_dir.filePath("client_key"))
-        || !keygen(m_dir.filePath("wrong_key"))) {
+    if (!m_dir.isValid() || !keygen(m_dir.filePath("host_key"))
+        || !keygen(m_dir.filePath("client_key")) || !keygen(m_dir.filePath("wrong_key"))) {
         m_error = QStringLiteral("ssh-keygen failed");
         return false;
     }
@@ -84,8 +85,8 @@ bool SshServer::start()
         "PidFile none\n"
         "LogLevel ERROR\n";
     writeFile(m_dir.filePath("sshd_config"), config);
-    writeFile(m_dir.filePath("known_hosts"),
-              "[127.0.0.1]:" + QByteArray::number(m_port) + " " + readFile(m_dir.filePath("host_key.pub")));
+    writeFile(m_dir.filePath("known_hosts"), "[127.0.0.1]:" + QByteArray::number(m_port) + " "
+                                                 + readFile(m_dir.filePath("host_key.pub")));
     writeFile(m_dir.filePath("empty_known_hosts"), QByteArray());
 
     m_process = std::make_unique<QProcess>();
@@ -113,13 +114,17 @@ void SshServer::stop()
 
 QString SshServer::url(const QString &absolutePath, quint16 port) const
 {
-    return QStringLiteral("ssh://%1@127.0.0.1:%2%3").arg(user()).arg(port ? port : m_port).arg(absolutePath);
+    return QStringLiteral("ssh://%1@127.0.0.1:%2%3")
+        .arg(user())
+        .arg(port ? port : m_port)
+        .arg(absolutePath);
 }
 
 QString SshServer::sshCommand(bool trustHost, bool wrongKey) const
 {
-    return QStringLiteral("ssh -F /dev/null -o IdentitiesOnly=yes -o IdentityAgent=none -i %1 "
-                          "-o UserKnownHostsFile=%2 -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes")
+    return QStringLiteral(
+               "ssh -F /dev/null -o IdentitiesOnly=yes -o IdentityAgent=none -i %1 "
+               "-o UserKnownHostsFile=%2 -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes")
         .arg(m_dir.filePath(wrongKey ? "wrong_key" : "client_key"),
              m_dir.filePath(trustHost ? "known_hosts" : "empty_known_hosts"));
 }

@@ -18,7 +18,8 @@ QString findTool(const QString &name)
     QString found = QStandardPaths::findExecutable(name);
     if (found.isEmpty()) {
         // Debian installs sshd and nginx in /usr/sbin, not on every user's PATH.
-        found = QStandardPaths::findExecutable(name, {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/sbin"),
+        found = QStandardPaths::findExecutable(name, {QStringLiteral("/usr/sbin"),
+                                                      QStringLiteral("/usr/local/sbin"),
                                                       QStringLiteral("/sbin")});
     }
     if (found.isEmpty() && name.startsWith(QLatin1String("git-"))) {
@@ -32,7 +33,9 @@ QString findTool(const QString &name)
 bool reportMissing(const QString &what, const char *file, int line)
 {
     if (missingToolsFail()) {
-        const QByteArray message = (what + QStringLiteral(" (CI=true: a missing tool fails the test)")).toUtf8();
+        const QByteArray message = (what
+                                    + QStringLiteral(" (CI=true: a missing tool fails the test)"))
+                                       .toUtf8();
         QTest::qFail(message.constData(), file, line);
     } else {
         const QByteArray message = what.toUtf8();
@@ -63,7 +66,8 @@ bool isolateProcessEnvironment(const QString &home)
     qunsetenv("SSH_ASKPASS");
     qputenv("LC_ALL", "C");
     qunsetenv("LANGUAGE");
-    for (const char *name : {"http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"})
+    for (const char *name :
+         {"http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"})
         qunsetenv(name);
     qputenv("no_proxy", "127.0.0.1,localhost");
     qputenv("NO_PROXY", "127.0.0.1,localhost");

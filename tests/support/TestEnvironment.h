@@ -37,15 +37,16 @@ bool isolateProcessEnvironment(const QString &home);
 
 // In a test function (or initTestCase): skips when the program is not there,
 // and fails instead under CI=true.
-#define REPODECK_REQUIRE_TOOL(name, hint)                                                              \
-    do {                                                                                               \
-        if (!::repodeck::test::requireTool(QStringLiteral(name), QStringLiteral(hint), __FILE__, __LINE__)) \
-            return;                                                                                    \
+#define REPODECK_REQUIRE_TOOL(name, hint) \
+    do { \
+        if (!::repodeck::test::requireTool(QStringLiteral(name), QStringLiteral(hint), __FILE__, \
+                                           __LINE__)) \
+            return; \
     } while (false)
 
 // The same for what is not one program on PATH (a built binary, a mount).
-#define REPODECK_REQUIRE(condition, what)                                                              \
-    do {                                                                                               \
-        if (!(condition) && !::repodeck::test::reportMissing((what), __FILE__, __LINE__))              \
-            return;                                                                                    \
+#define REPODECK_REQUIRE(condition, what) \
+    do { \
+        if (!(condition) && !::repodeck::test::reportMissing((what), __FILE__, __LINE__)) \
+            return; \
     } while (false)

@@ -45,7 +45,8 @@ bool TestPki::openssl(const QStringList &args, const QString &dir, QString *erro
     p.start(opensslPath(), args);
     if (!p.waitForFinished(30'000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
         *error = QStringLiteral("openssl %1 failed: %2")
-                     .arg(args.join(QLatin1Char(' ')), QString::fromLocal8Bit(p.readAllStandardError()));
+                     .arg(args.join(QLatin1Char(' ')),
+                          QString::fromLocal8Bit(p.readAllStandardError()));
         return false;
     }
     if (out)
@@ -82,17 +83,21 @@ bool TestPki::create(const QString &dir, const QStringList &names, QString *erro
         *error = QStringLiteral("cannot write into %1").arg(dir);
         return false;
     }
-    const QStringList rsa{QStringLiteral("-newkey"), QStringLiteral("rsa:2048"), QStringLiteral("-nodes"),
-                          QStringLiteral("-days"), QStringLiteral("2")};
-    if (!openssl(QStringList{"req", "-x509", "-config", "ca.cnf", "-keyout", "ca.key", "-out", "ca.pem"} + rsa, dir,
-                 error)
-        || !openssl(QStringList{"req", "-new", "-config", "server.cnf", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                                "server.key", "-out", "server.csr"},
+    const QStringList rsa{QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
+                          QStringLiteral("-nodes"), QStringLiteral("-days"), QStringLiteral("2")};
+    if (!openssl(QStringList{"req", "-x509", "-config", "ca.cnf", "-keyout", "ca.key", "-out",
+                             "ca.pem"}
+                     + rsa,
+                 dir, error)
+        || !openssl(QStringList{"req", "-new", "-config", "server.cnf", "-newkey", "rsa:2048",
+                                "-nodes", "-keyout", "server.key", "-out", "server.csr"},
                     dir, error)
-        || !openssl({"x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                     "-days", "2", "-extfile", "server_ext.cnf", "-out", "server.pem"},
+        || !openssl({"x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                     "-CAcreateserial", "-days", "2", "-extfile", "server_ext.cnf", "-out",
+                     "server.pem"},
                     dir, error)
-        || !openssl(QStringList{"req", "-x509", "-config", "self.cnf", "-keyout", "self.key", "-out", "self.pem"}
+        || !openssl(QStringList{"req", "-x509", "-config", "self.cnf", "-keyout", "self.key",
+                                "-out", "self.pem"}
                         + rsa,
                     dir, error))
         return false;

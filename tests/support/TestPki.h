@@ -23,11 +23,12 @@ public:
     QByteArray serverKeyPem;
     QByteArray selfSignedPem;
     QByteArray selfSignedKeyPem;
-    QString caFile;       // the CA certificate alone
-    QString trustDir;     // a hashed certificate directory holding only the CA (for SSL_CERT_DIR)
+    QString caFile;   // the CA certificate alone
+    QString trustDir; // a hashed certificate directory holding only the CA (for SSL_CERT_DIR)
 
 private:
-    bool openssl(const QStringList &args, const QString &dir, QString *error, QByteArray *out = nullptr);
+    bool openssl(const QStringList &args, const QString &dir, QString *error,
+                 QByteArray *out = nullptr);
 };
 
 } // namespace repodeck::test

@@ -33,10 +33,12 @@ int main(int argc, char **argv)
     GitDaemonServer daemon;
     HttpGitServer http;
     if (!daemon.start(root) || !http.start(root)) {
-        std::fprintf(stderr, "repodeck-test-serve: cannot start the servers for %s\n", qPrintable(root));
+        std::fprintf(stderr, "repodeck-test-serve: cannot start the servers for %s\n",
+                     qPrintable(root));
         return 1;
     }
-    std::printf("git git://127.0.0.1:%u\nhttp http://127.0.0.1:%u\nready\n", daemon.port(), http.port());
+    std::printf("git git://127.0.0.1:%u\nhttp http://127.0.0.1:%u\nready\n", daemon.port(),
+                http.port());
     std::fflush(stdout);
     // The HTTP server answers from its own thread; this one only reads stdin.
     for (std::string line; std::getline(std::cin, line);) {

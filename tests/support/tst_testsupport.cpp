@@ -35,8 +35,8 @@ struct GitResult
     bool ok() const { return finished && exitCode == 0; }
     QByteArray describe() const
     {
-        return "finished=" + QByteArray(finished ? "yes" : "no") + " exit=" + QByteArray::number(exitCode)
-            + " stderr=" + err;
+        return "finished=" + QByteArray(finished ? "yes" : "no")
+               + " exit=" + QByteArray::number(exitCode) + " stderr=" + err;
     }
 };
 
@@ -154,20 +154,25 @@ void TestSupportSelfTest::init()
 void TestSupportSelfTest::factoryBuildsRepositories()
 {
     const QString repo = GitRepoFactory::createBareRepo(path(QStringLiteral("factory")),
-                                                        QStringLiteral("f.git"), 2, QStringLiteral("trunk"));
+                                                        QStringLiteral("f.git"), 2,
+                                                        QStringLiteral("trunk"));
     QVERIFY(QDir::isAbsolutePath(repo));
-    QCOMPARE(GitRepoFactory::git({QStringLiteral("rev-parse"), QStringLiteral("--is-bare-repository")}, repo)
+    QCOMPARE(GitRepoFactory::git(
+                 {QStringLiteral("rev-parse"), QStringLiteral("--is-bare-repository")}, repo)
                  .trimmed(),
              QStringLiteral("true"));
-    QCOMPARE(GitRepoFactory::git({QStringLiteral("symbolic-ref"), QStringLiteral("HEAD")}, repo).trimmed(),
+    QCOMPARE(GitRepoFactory::git({QStringLiteral("symbolic-ref"), QStringLiteral("HEAD")}, repo)
+                 .trimmed(),
              QStringLiteral("refs/heads/trunk"));
-    QCOMPARE(GitRepoFactory::git({QStringLiteral("rev-list"), QStringLiteral("--count"), QStringLiteral("HEAD")},
+    QCOMPARE(GitRepoFactory::git({QStringLiteral("rev-list"), QStringLiteral("--count"),
+                                  QStringLiteral("HEAD")},
                                  repo)
                  .trimmed(),
              QStringLiteral("2"));
 
     QVERIFY(GitRepoFactory::addCommits(repo, 3, QStringLiteral("trunk")));
-    QCOMPARE(GitRepoFactory::git({QStringLiteral("rev-list"), QStringLiteral("--count"), QStringLiteral("HEAD")},
+    QCOMPARE(GitRepoFactory::git({QStringLiteral("rev-list"), QStringLiteral("--count"),
+                                  QStringLiteral("HEAD")},
                                  repo)
                  .trimmed(),
              QStringLiteral("5"));
@@ -181,9 +186,11 @@ void TestSupportSelfTest::factoryBuildsRepositories()
     QVERIFY(GitRepoFactory::addTag(repo, QStringLiteral("v2"), QStringLiteral("HEAD~1"),
                                    QStringLiteral("annotated")));
     QCOMPARE(GitRepoFactory::refs(repo),
-             QStringList({QStringLiteral("refs/heads/feature ") + head, QStringLiteral("refs/heads/trunk ") + head,
+             QStringList({QStringLiteral("refs/heads/feature ") + head,
+                          QStringLiteral("refs/heads/trunk ") + head,
                           QStringLiteral("refs/tags/v1 ") + head,
-                          QStringLiteral("refs/tags/v2 ") + GitRepoFactory::revParse(repo, QStringLiteral("v2"))}));
+                          QStringLiteral("refs/tags/v2 ")
+                              + GitRepoFactory::revParse(repo, QStringLiteral("v2"))}));
     QVERIFY(GitRepoFactory::deleteBranch(repo, QStringLiteral("feature")));
     QCOMPARE(GitRepoFactory::refs(repo).size(), 3);
 
@@ -194,7 +201,8 @@ void TestSupportSelfTest::factoryBuildsRepositories()
                  .trimmed(),
              QStringLiteral("12345"));
     // The previous content survives: the large-file commit builds on trunk.
-    QCOMPARE(GitRepoFactory::git({QStringLiteral("rev-list"), QStringLiteral("--count"), QStringLiteral("trunk")},
+    QCOMPARE(GitRepoFactory::git({QStringLiteral("rev-list"), QStringLiteral("--count"),
+                                  QStringLiteral("trunk")},
                                  repo)
                  .trimmed(),
              QStringLiteral("6"));
@@ -208,16 +216,17 @@ void TestSupportSelfTest::requestParserHandlesChunkedBodies()
 {
     // Covered end to end by the push test; this pins the byte-level framing,
     // fed one byte at a time to exercise every partial-input branch.
-    const QByteArray wire = "POST /x.git/git-receive-pack HTTP/1.1\r\n"
-                            "Host: 127.0.0.1\r\n"
-                            "Transfer-Encoding: chunked\r\n"
-                            "Content-Type: application/x-git-receive-pack-request\r\n"
-                            "\r\n"
-                            "5;ext=1\r\nhello\r\n"
-                            "7\r\n, world\r\n"
-                            "0\r\n"
-                            "X-Trailer: yes\r\n"
-                            "\r\n";
+    const QByteArray wire
+        = "POST /x.git/git-receive-pack HTTP/1.1\r\n"
+          "Host: 127.0.0.1\r\n"
+          "Transfer-Encoding: chunked\r\n"
+          "Content-Type: application/x-git-receive-pack-request\r\n"
+          "\r\n"
+          "5;ext=1\r\nhello\r\n"
+          "7\r\n, world\r\n"
+          "0\r\n"
+          "X-Trailer: yes\r\n"
+          "\r\n";
     HttpRequestParser parser;
     for (char c : wire)
         parser.feed(QByteArray(1, c));
@@ -225,7 +234,8 @@ void TestSupportSelfTest::requestParserHandlesChunkedBodies()
     QCOMPARE(parser.request().method, QByteArray("POST"));
     QCOMPARE(parser.request().path(), QByteArray("/x.git/git-receive-pack"));
     QCOMPARE(parser.request().body, QByteArray("hello, world"));
-    QCOMPARE(parser.request().header("content-type"), QByteArray("application/x-git-receive-pack-request"));
+    QCOMPARE(parser.request().header("content-type"),
+             QByteArray("application/x-git-receive-pack-request"));
 
     HttpRequestParser withLength;
     withLength.feed("POST /a?b=c HTTP/1.1\r\nContent-Length: 3\r\n\r\nab");
@@ -265,11 +275,12 @@ void TestSupportSelfTest::cloneOverHttp()
     QCOMPARE(m_http.requestCount(), log.size());
 
     // Missing repositories come back as http-backend's own 404.
-    const GitResult missing = runGit({QStringLiteral("ls-remote"), m_http.url(QStringLiteral("nope.git"))},
-                                     m_tmp.path());
+    const GitResult missing = runGit(
+        {QStringLiteral("ls-remote"), m_http.url(QStringLiteral("nope.git"))}, m_tmp.path());
     QVERIFY(missing.finished);
     QVERIFY(missing.exitCode != 0);
-    QVERIFY2(m_http.requestLog().contains(QStringLiteral("GET /nope.git/info/refs?service=git-upload-pack 404")),
+    QVERIFY2(m_http.requestLog().contains(
+                 QStringLiteral("GET /nope.git/info/refs?service=git-upload-pack 404")),
              qPrintable(m_http.requestLog().join(QLatin1Char('\n'))));
 }
 
@@ -293,10 +304,12 @@ void TestSupportSelfTest::pushOverHttpUsesChunkedUpload()
     blob.close();
     r = runGit({QStringLiteral("add"), QStringLiteral("upload.bin")}, work);
     QVERIFY2(r.ok(), r.describe());
-    r = runGit({QStringLiteral("commit"), QStringLiteral("--quiet"), QStringLiteral("-m"), QStringLiteral("upload")},
+    r = runGit({QStringLiteral("commit"), QStringLiteral("--quiet"), QStringLiteral("-m"),
+                QStringLiteral("upload")},
                work);
     QVERIFY2(r.ok(), r.describe());
-    r = runGit({QStringLiteral("push"), QStringLiteral("--quiet"), QStringLiteral("origin"), QStringLiteral("main")},
+    r = runGit({QStringLiteral("push"), QStringLiteral("--quiet"), QStringLiteral("origin"),
+                QStringLiteral("main")},
                work);
     QVERIFY2(r.ok(), r.describe());
 
@@ -319,13 +332,15 @@ void TestSupportSelfTest::fetchOverHttpWithGzippedRequest()
     // the request, which http-backend only undoes if HTTP_CONTENT_ENCODING
     // reached it.
     for (int i = 0; i < 40; ++i) {
-        r = runGit({QStringLiteral("commit"), QStringLiteral("--quiet"), QStringLiteral("--allow-empty"),
-                    QStringLiteral("-m"), QStringLiteral("local %1").arg(i)},
+        r = runGit({QStringLiteral("commit"), QStringLiteral("--quiet"),
+                    QStringLiteral("--allow-empty"), QStringLiteral("-m"),
+                    QStringLiteral("local %1").arg(i)},
                    work);
         QVERIFY2(r.ok(), r.describe());
     }
     QVERIFY(GitRepoFactory::addCommits(origin, 2));
-    r = runGit({QStringLiteral("fetch"), QStringLiteral("--quiet"), QStringLiteral("origin")}, work);
+    r = runGit({QStringLiteral("fetch"), QStringLiteral("--quiet"), QStringLiteral("origin")},
+               work);
     QVERIFY2(r.ok(), r.describe());
     QCOMPARE(GitRepoFactory::revParse(work, QStringLiteral("origin/main")),
              GitRepoFactory::revParse(origin, QStringLiteral("main")));
@@ -337,7 +352,8 @@ void TestSupportSelfTest::cloneThroughProxyCountsConnections()
     QVERIFY(proxy.start(m_daemon.port()));
     const QString dest = freshDir(QStringLiteral("proxy-clone"));
     const GitResult r = runGit({QStringLiteral("clone"), QStringLiteral("--quiet"),
-                                proxy.url(QStringLiteral("git"), QStringLiteral("small.git")), dest},
+                                proxy.url(QStringLiteral("git"), QStringLiteral("small.git")),
+                                dest},
                                m_tmp.path());
     QVERIFY2(r.ok(), r.describe());
     QCOMPARE(GitRepoFactory::revParse(dest, QStringLiteral("HEAD")),
@@ -355,7 +371,8 @@ void TestSupportSelfTest::httpThroughProxy()
     QVERIFY(proxy.start(m_http.port()));
     const QString dest = freshDir(QStringLiteral("proxy-http-clone"));
     const GitResult r = runGit({QStringLiteral("clone"), QStringLiteral("--quiet"),
-                                proxy.url(QStringLiteral("http"), QStringLiteral("small.git")), dest},
+                                proxy.url(QStringLiteral("http"), QStringLiteral("small.git")),
+                                dest},
                                m_tmp.path());
     QVERIFY2(r.ok(), r.describe());
     // The server closes after every response, so each request is a connection.
@@ -405,8 +422,9 @@ void TestSupportSelfTest::httpFaultHeadersOnTheWire()
         socket.connectToHost(QHostAddress::LocalHost, m_http.port());
         if (!socket.waitForConnected(5'000))
             return QByteArray("connect failed");
-        socket.write("GET /small.git/info/refs?service=git-upload-pack HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     + extraHeaders + "\r\n");
+        socket.write(
+            "GET /small.git/info/refs?service=git-upload-pack HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + extraHeaders + "\r\n");
         QByteArray response;
         QElapsedTimer clock;
         clock.start();
@@ -427,17 +445,20 @@ void TestSupportSelfTest::httpFaultHeadersOnTheWire()
     m_http.setAlwaysStatus(401);
     const QByteArray unauthorized = rawGet(QByteArray());
     QVERIFY2(unauthorized.startsWith("HTTP/1.1 401 Unauthorized\r\n"), unauthorized.constData());
-    QVERIFY2(unauthorized.contains("\r\nWWW-Authenticate: Basic realm=\"test\"\r\n"), unauthorized.constData());
+    QVERIFY2(unauthorized.contains("\r\nWWW-Authenticate: Basic realm=\"test\"\r\n"),
+             unauthorized.constData());
     m_http.setAlwaysStatus(0);
 
     // A real answer from http-backend: status, CGI headers and exact length.
     const QByteArray served = rawGet("Git-Protocol: version=2\r\n");
     QVERIFY2(served.startsWith("HTTP/1.1 200 OK\r\n"), served.constData());
-    QVERIFY2(served.contains("Content-Type: application/x-git-upload-pack-advertisement"), served.constData());
+    QVERIFY2(served.contains("Content-Type: application/x-git-upload-pack-advertisement"),
+             served.constData());
     const qsizetype bodyStart = served.indexOf("\r\n\r\n") + 4;
     const QByteArray lengthTag = "Content-Length: ";
     const qsizetype lengthAt = served.indexOf(lengthTag) + lengthTag.size();
-    const qsizetype declared = served.mid(lengthAt, served.indexOf('\r', lengthAt) - lengthAt).toLongLong();
+    const qsizetype declared = served.mid(lengthAt, served.indexOf('\r', lengthAt) - lengthAt)
+                                   .toLongLong();
     QCOMPARE(served.size() - bodyStart, declared);
     // Git-Protocol reached the backend: a v2 capability advertisement.
     QVERIFY2(served.contains("version 2"), served.constData());
@@ -446,21 +467,24 @@ void TestSupportSelfTest::httpFaultHeadersOnTheWire()
 void TestSupportSelfTest::httpBasicAuth()
 {
     m_http.requireBasicAuth(QStringLiteral("alice"), QStringLiteral("s3cret"));
-    const GitResult anonymous =
-        runGit({QStringLiteral("ls-remote"), m_http.url(QStringLiteral("small.git"))}, m_tmp.path());
+    const GitResult anonymous = runGit(
+        {QStringLiteral("ls-remote"), m_http.url(QStringLiteral("small.git"))}, m_tmp.path());
     QVERIFY(anonymous.finished);
     QVERIFY2(anonymous.exitCode != 0, anonymous.describe());
-    QVERIFY(m_http.requestLog().contains(QStringLiteral("GET /small.git/info/refs?service=git-upload-pack 401")));
+    QVERIFY(m_http.requestLog().contains(
+        QStringLiteral("GET /small.git/info/refs?service=git-upload-pack 401")));
 
     const GitResult wrong = runGit({QStringLiteral("ls-remote"),
-                                    m_http.urlWithCredentials(QStringLiteral("small.git"), QStringLiteral("alice"),
+                                    m_http.urlWithCredentials(QStringLiteral("small.git"),
+                                                              QStringLiteral("alice"),
                                                               QStringLiteral("wrong"))},
                                    m_tmp.path());
     QVERIFY(wrong.finished);
     QVERIFY2(wrong.exitCode != 0, wrong.describe());
 
     const GitResult right = runGit({QStringLiteral("ls-remote"),
-                                    m_http.urlWithCredentials(QStringLiteral("small.git"), QStringLiteral("alice"),
+                                    m_http.urlWithCredentials(QStringLiteral("small.git"),
+                                                              QStringLiteral("alice"),
                                                               QStringLiteral("s3cret"))},
                                    m_tmp.path());
     QVERIFY2(right.ok(), right.describe());
@@ -470,14 +494,14 @@ void TestSupportSelfTest::httpBasicAuth()
 void TestSupportSelfTest::httpAlwaysStatusHonoursPathFilter()
 {
     m_http.setAlwaysStatus(403, QStringLiteral("/large.git/"));
-    const GitResult blocked =
-        runGit({QStringLiteral("ls-remote"), m_http.url(QStringLiteral("large.git"))}, m_tmp.path());
+    const GitResult blocked = runGit(
+        {QStringLiteral("ls-remote"), m_http.url(QStringLiteral("large.git"))}, m_tmp.path());
     QVERIFY(blocked.finished);
     QVERIFY2(blocked.exitCode != 0, blocked.describe());
     QVERIFY2(blocked.err.contains("403"), blocked.describe());
 
-    const GitResult other =
-        runGit({QStringLiteral("ls-remote"), m_http.url(QStringLiteral("small.git"))}, m_tmp.path());
+    const GitResult other = runGit(
+        {QStringLiteral("ls-remote"), m_http.url(QStringLiteral("small.git"))}, m_tmp.path());
     QVERIFY2(other.ok(), other.describe());
 }
 
@@ -486,11 +510,13 @@ void TestSupportSelfTest::httpStallNeverAnswers()
     m_http.setStallAfterHeaders(true);
     QElapsedTimer clock;
     clock.start();
-    auto process = startGit({QStringLiteral("ls-remote"), m_http.url(QStringLiteral("small.git"))}, m_tmp.path());
+    auto process = startGit({QStringLiteral("ls-remote"), m_http.url(QStringLiteral("small.git"))},
+                            m_tmp.path());
     QVERIFY(m_http.waitForRequests(1, 5'000));
     const GitResult r = finishGit(*process, 1'000, clock);
     QVERIFY2(!r.finished, r.describe());
-    QCOMPARE(m_http.requestLog(), QStringList{QStringLiteral("GET /small.git/info/refs?service=git-upload-pack 0")});
+    QCOMPARE(m_http.requestLog(),
+             QStringList{QStringLiteral("GET /small.git/info/refs?service=git-upload-pack 0")});
 }
 
 void TestSupportSelfTest::proxyStallNeverAnswers()
@@ -500,7 +526,8 @@ void TestSupportSelfTest::proxyStallNeverAnswers()
     proxy.setStall(true);
     QElapsedTimer clock;
     clock.start();
-    auto process = startGit({QStringLiteral("ls-remote"), proxy.url(QStringLiteral("git"), QStringLiteral("small.git"))},
+    auto process = startGit({QStringLiteral("ls-remote"),
+                             proxy.url(QStringLiteral("git"), QStringLiteral("small.git"))},
                             m_tmp.path());
     QVERIFY(proxy.waitForTotalConnections(1, 5'000));
     const GitResult r = finishGit(*process, 2'000, clock);
@@ -517,7 +544,8 @@ void TestSupportSelfTest::proxyThrottleIsSlowButCompletes()
     proxy.setThrottle(rate);
     const QString dest = freshDir(QStringLiteral("throttled"));
     const GitResult r = runGit({QStringLiteral("clone"), QStringLiteral("--quiet"),
-                                proxy.url(QStringLiteral("git"), QStringLiteral("large.git")), dest},
+                                proxy.url(QStringLiteral("git"), QStringLiteral("large.git")),
+                                dest},
                                m_tmp.path(), 20'000);
     QVERIFY2(r.ok(), r.describe());
     QCOMPARE(GitRepoFactory::revParse(dest, QStringLiteral("HEAD")),
@@ -539,7 +567,8 @@ void TestSupportSelfTest::proxyCutAfterBytesBreaksLargeClone()
     proxy.setCutAfterBytes(100 * 1024);
     const QString dest = freshDir(QStringLiteral("cut"));
     const GitResult r = runGit({QStringLiteral("clone"), QStringLiteral("--quiet"),
-                                proxy.url(QStringLiteral("git"), QStringLiteral("large.git")), dest},
+                                proxy.url(QStringLiteral("git"), QStringLiteral("large.git")),
+                                dest},
                                m_tmp.path());
     QVERIFY(r.finished);
     QVERIFY2(r.exitCode != 0, r.describe());
@@ -604,9 +633,9 @@ void TestSupportSelfTest::proxyCountsPeakConcurrency()
     clock.start();
     std::vector<std::unique_ptr<QProcess>> clients;
     for (int i = 0; i < 3; ++i)
-        clients.push_back(startGit(
-            {QStringLiteral("ls-remote"), proxy.url(QStringLiteral("git"), QStringLiteral("small.git"))},
-            m_tmp.path()));
+        clients.push_back(startGit({QStringLiteral("ls-remote"),
+                                    proxy.url(QStringLiteral("git"), QStringLiteral("small.git"))},
+                                   m_tmp.path()));
     QVERIFY(proxy.waitForCurrentConnections(3, 10'000));
     proxy.setStall(false);
     for (auto &client : clients) {
@@ -636,7 +665,8 @@ void TestSupportSelfTest::proxyResetProbabilityIsDeterministic()
     proxy.setResetProbability(0.3, 7);
     const QString first = pattern();
     QCOMPARE(proxy.resetConnections(), int(first.count(QLatin1Char('X'))));
-    QVERIFY2(first.contains(QLatin1Char('X')) && first.contains(QLatin1Char('.')), qPrintable(first));
+    QVERIFY2(first.contains(QLatin1Char('X')) && first.contains(QLatin1Char('.')),
+             qPrintable(first));
 
     proxy.setResetProbability(0.3, 7);
     QCOMPARE(pattern(), first);

@@ -36,9 +36,9 @@ inline int git(const QStringList &args, const QString &dir)
     QProcess p;
     p.setWorkingDirectory(dir);
     p.setProcessChannelMode(QProcess::MergedChannels);
-    QStringList full{QStringLiteral("-c"), QStringLiteral("user.name=RepoDeck Test"), QStringLiteral("-c"),
-                     QStringLiteral("user.email=test@repodeck.invalid"), QStringLiteral("-c"),
-                     QStringLiteral("init.defaultBranch=main")};
+    QStringList full{QStringLiteral("-c"), QStringLiteral("user.name=RepoDeck Test"),
+                     QStringLiteral("-c"), QStringLiteral("user.email=test@repodeck.invalid"),
+                     QStringLiteral("-c"), QStringLiteral("init.defaultBranch=main")};
     p.start(QStringLiteral("git"), full + args);
     if (!p.waitForFinished(30'000))
         return -1;
@@ -52,7 +52,9 @@ inline bool makeClone(const QString &path, const QString &url)
 {
     QDir().mkpath(path);
     return git({QStringLiteral("init"), QStringLiteral("-q")}, path) == 0
-           && git({QStringLiteral("remote"), QStringLiteral("add"), QStringLiteral("origin"), url}, path) == 0;
+           && git({QStringLiteral("remote"), QStringLiteral("add"), QStringLiteral("origin"), url},
+                  path)
+                  == 0;
 }
 
 } // namespace repodeck::test

@@ -33,7 +33,8 @@ private:
     // Waits for the background folder check of the current input.
     static bool settled(AddRepositoryDialog &d)
     {
-        return !d.destinationMessage().isEmpty() && d.destinationMessage() != QStringLiteral("Checking the folder…");
+        return !d.destinationMessage().isEmpty()
+               && d.destinationMessage() != QStringLiteral("Checking the folder…");
     }
 
 private slots:
@@ -60,8 +61,10 @@ private slots:
         QTest::newRow("path") << "/srv/git/tool.git" << true << QString();
         QTest::newRow("scheme") << "ftp://example.test/tool.git" << false << "not supported";
         QTest::newRow("no host") << "https:///tool.git" << false << "";
-        QTest::newRow("relative") << "example.test/tool" << false << "neither a URL nor an absolute path";
-        QTest::newRow("ssh password") << "ssh://me:hunter2@example.test/tool.git" << false << "password";
+        QTest::newRow("relative") << "example.test/tool" << false
+                                  << "neither a URL nor an absolute path";
+        QTest::newRow("ssh password")
+            << "ssh://me:hunter2@example.test/tool.git" << false << "password";
     }
 
     void urlValidation()
@@ -74,7 +77,8 @@ private slots:
         if (valid) {
             QCOMPARE(d.urlMessage(), QString());
             QCOMPARE(edit(d, "nameEdit")->text(), QStringLiteral("tool"));
-            QCOMPARE(edit(d, "pathEdit")->text(), QDir(m_dir.path()).filePath(QStringLiteral("tool")));
+            QCOMPARE(edit(d, "pathEdit")->text(),
+                     QDir(m_dir.path()).filePath(QStringLiteral("tool")));
             QTRY_VERIFY_WITH_TIMEOUT(d.isAcceptable(), 5000);
             QVERIFY(ok(d)->isEnabled());
         } else {
@@ -145,7 +149,8 @@ private slots:
         file.close();
         if (!QFileInfo::exists(root.filePath(QStringLiteral("same")))) {
             QVERIFY(makeClone(root.filePath(QStringLiteral("same")), url));
-            QVERIFY(makeClone(root.filePath(QStringLiteral("other")), QStringLiteral("https://example.test/else.git")));
+            QVERIFY(makeClone(root.filePath(QStringLiteral("other")),
+                              QStringLiteral("https://example.test/else.git")));
         }
 
         AddRepositoryDialog d(m_ws, m_dir.path());

@@ -59,7 +59,8 @@ private slots:
         if (member) {
             future = runAsync(&receiver, work, &Receiver::take);
         } else {
-            future = runAsync(&receiver, work, [&receiver](const QString &value) { receiver.take(value); });
+            future = runAsync(&receiver, work,
+                              [&receiver](const QString &value) { receiver.take(value); });
         }
         QVERIFY(got.wait(10'000));
         QCOMPARE(got.count(), 1);
@@ -89,8 +90,9 @@ private slots:
         QFuture<QString> future = runAsync(
             doomed,
             [release] {
-                // Bounded: a test that never releases fails instead of hanging.
-                return release->tryAcquire(1, 10'000) ? QStringLiteral("late") : QStringLiteral("timed out");
+            // Bounded: a test that never releases fails instead of hanging.
+            return release->tryAcquire(1, 10'000) ? QStringLiteral("late")
+                                                  : QStringLiteral("timed out");
             },
             [delivered](const QString &) { ++*delivered; });
         QVERIFY(future.isRunning()); // it waits for the release
@@ -107,7 +109,8 @@ private slots:
 
         Receiver alive;
         QSignalSpy got(&alive, &Receiver::got);
-        runAsync(&alive, [] { return QStringLiteral("control"); }, &Receiver::take);
+        runAsync(
+            &alive, [] { return QStringLiteral("control"); }, &Receiver::take);
         QVERIFY(got.wait(10'000));
         QCoreApplication::sendPostedEvents();
         QCOMPARE(*delivered, 0);

@@ -49,12 +49,17 @@ private slots:
         m_model = new RepoTableModel(this);
         m_proxy = new RepoFilterProxy(this);
         m_proxy->setSourceModel(m_model);
-        new QAbstractItemModelTester(m_proxy, QAbstractItemModelTester::FailureReportingMode::QtTest, m_proxy);
-        add(QStringLiteral("alpha"), QStringLiteral("https://github.test/a.git"), core::Outcome::UpToDate);
-        add(QStringLiteral("bravo"), QStringLiteral("git@gitlab.test:team/b.git"), core::Outcome::Failed);
-        add(QStringLiteral("charlie"), QStringLiteral("https://github.test/c.git"), core::Outcome::FetchedOnly);
-        add(QStringLiteral("delta"), QStringLiteral("https://github.test/d.git"), core::Outcome::None,
-            core::Activity::Waiting);
+        new QAbstractItemModelTester(m_proxy,
+                                     QAbstractItemModelTester::FailureReportingMode::QtTest,
+                                     m_proxy);
+        add(QStringLiteral("alpha"), QStringLiteral("https://github.test/a.git"),
+            core::Outcome::UpToDate);
+        add(QStringLiteral("bravo"), QStringLiteral("git@gitlab.test:team/b.git"),
+            core::Outcome::Failed);
+        add(QStringLiteral("charlie"), QStringLiteral("https://github.test/c.git"),
+            core::Outcome::FetchedOnly);
+        add(QStringLiteral("delta"), QStringLiteral("https://github.test/d.git"),
+            core::Outcome::None, core::Activity::Waiting);
         m_model->flushPendingUpdates();
         m_proxy->sort(RepoTableModel::Name);
     }

@@ -24,13 +24,19 @@ private slots:
     void initTestCase()
     {
         QDir root(m_dir.path());
-        QVERIFY(makeClone(root.filePath(QStringLiteral("team/app")), QStringLiteral("https://example.test/app.git")));
-        QVERIFY(makeClone(root.filePath(QStringLiteral("team/lib")), QStringLiteral("git@example.test:lib.git")));
-        QVERIFY(makeClone(root.filePath(QStringLiteral("known")), QStringLiteral("https://example.test/known.git")));
+        QVERIFY(makeClone(root.filePath(QStringLiteral("team/app")),
+                          QStringLiteral("https://example.test/app.git")));
+        QVERIFY(makeClone(root.filePath(QStringLiteral("team/lib")),
+                          QStringLiteral("git@example.test:lib.git")));
+        QVERIFY(makeClone(root.filePath(QStringLiteral("known")),
+                          QStringLiteral("https://example.test/known.git")));
         root.mkpath(QStringLiteral("orphan"));
-        QCOMPARE(git({QStringLiteral("init"), QStringLiteral("-q")}, root.filePath(QStringLiteral("orphan"))), 0);
+        QCOMPARE(git({QStringLiteral("init"), QStringLiteral("-q")},
+                     root.filePath(QStringLiteral("orphan"))),
+                 0);
         root.mkpath(QStringLiteral("notes/sub"));
-        QCOMPARE(git({QStringLiteral("init"), QStringLiteral("-q"), QStringLiteral("--bare"), QStringLiteral("mirror.git")},
+        QCOMPARE(git({QStringLiteral("init"), QStringLiteral("-q"), QStringLiteral("--bare"),
+                      QStringLiteral("mirror.git")},
                      m_dir.path()),
                  0);
     }
@@ -55,8 +61,10 @@ private slots:
             problems.insert(f.spec.name, f.problem);
         QCOMPARE(problems.value(QStringLiteral("team/app")), QString());
         QCOMPARE(problems.value(QStringLiteral("team/lib")), QString());
-        QVERIFY(problems.value(QStringLiteral("known")).contains(QStringLiteral("already in RepoDeck")));
-        QVERIFY(problems.value(QStringLiteral("orphan")).contains(QStringLiteral("no remote named origin")));
+        QVERIFY(
+            problems.value(QStringLiteral("known")).contains(QStringLiteral("already in RepoDeck")));
+        QVERIFY(problems.value(QStringLiteral("orphan"))
+                    .contains(QStringLiteral("no remote named origin")));
         QVERIFY(problems.contains(QStringLiteral("mirror")));
 
         auto *list = dialog.findChild<QTreeWidget *>(QStringLiteral("importList"));
@@ -83,7 +91,9 @@ private slots:
         QVERIFY(scanned.wait(10'000));
         QCOMPARE(scanned.first().first().toInt(), 0);
         QVERIFY(dialog.selectedSpecs().isEmpty());
-        QVERIFY(dialog.findChild<QLabel *>(QStringLiteral("importSummary"))->text().contains(QStringLiteral("No git repositories")));
+        QVERIFY(dialog.findChild<QLabel *>(QStringLiteral("importSummary"))
+                    ->text()
+                    .contains(QStringLiteral("No git repositories")));
     }
 
     void removeKeepsFilesByDefault()

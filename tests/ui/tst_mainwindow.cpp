@@ -43,9 +43,9 @@ class TestMainWindow : public QObject
 
 private:
     QTemporaryDir m_dir;
-    QString m_ws;      // a fresh copy of m_base for each test function
+    QString m_ws; // a fresh copy of m_base for each test function
     QByteArray m_base;
-    QString m_origin;  // a local bare repository with one commit
+    QString m_origin; // a local bare repository with one commit
 
     QString stateOf(MainWindow &w, const QString &name)
     {
@@ -78,14 +78,21 @@ private slots:
         isolateSettings(QStringLiteral("tst_mainwindow"));
         qputenv("REPODECK_LOG_DIR", m_dir.filePath(QStringLiteral("logs")).toUtf8());
         m_origin = m_dir.filePath(QStringLiteral("origin.git"));
-        QCOMPARE(git({QStringLiteral("init"), QStringLiteral("-q"), QStringLiteral("--bare"), m_origin}, m_dir.path()), 0);
+        QCOMPARE(git({QStringLiteral("init"), QStringLiteral("-q"), QStringLiteral("--bare"),
+                      m_origin},
+                     m_dir.path()),
+                 0);
         const QString seed = m_dir.filePath(QStringLiteral("seed"));
         QVERIFY(makeClone(seed, m_origin));
-        QCOMPARE(git({QStringLiteral("commit"), QStringLiteral("-q"), QStringLiteral("--allow-empty"), QStringLiteral("-m"),
+        QCOMPARE(git({QStringLiteral("commit"), QStringLiteral("-q"),
+                      QStringLiteral("--allow-empty"), QStringLiteral("-m"),
                       QStringLiteral("first")},
                      seed),
                  0);
-        QCOMPARE(git({QStringLiteral("push"), QStringLiteral("-q"), QStringLiteral("origin"), QStringLiteral("HEAD:main")}, seed), 0);
+        QCOMPARE(git({QStringLiteral("push"), QStringLiteral("-q"), QStringLiteral("origin"),
+                      QStringLiteral("HEAD:main")},
+                     seed),
+                 0);
 
         m_ws = m_dir.filePath(QStringLiteral("base/workspace.json"));
         const QString error = core::editWorkspace(m_ws, [this](core::Workspace &ws) {
@@ -115,7 +122,8 @@ private slots:
         // every function starts from the defaults instead of from what the
         // one before it left.
         QSettings().clear();
-        m_ws = m_dir.filePath(QStringLiteral("%1/workspace.json").arg(QTest::currentTestFunction()));
+        m_ws = m_dir.filePath(
+            QStringLiteral("%1/workspace.json").arg(QTest::currentTestFunction()));
         QDir().mkpath(QFileInfo(m_ws).absolutePath());
         QFile f(m_ws);
         QVERIFY(f.open(QIODevice::WriteOnly));
@@ -151,10 +159,13 @@ private slots:
         TimelineModel *t = w.details()->timelineModel();
         QTRY_COMPARE_WITH_TIMEOUT(t->rowCount(), 2, 5000);
         QCOMPARE(t->afterSyncRow(), 1);
-        QCOMPARE(t->index(1, TimelineModel::Attempt).data().toString(), QStringLiteral("after_sync"));
-        QCOMPARE(t->index(1, TimelineModel::Result).data().toString(), QStringLiteral("exit code 3"));
+        QCOMPARE(t->index(1, TimelineModel::Attempt).data().toString(),
+                 QStringLiteral("after_sync"));
+        QCOMPARE(t->index(1, TimelineModel::Result).data().toString(),
+                 QStringLiteral("exit code 3"));
         QCOMPARE(t->index(1, TimelineModel::Duration).data().toString(), QStringLiteral("1.5 s"));
-        QCOMPARE(t->index(1, TimelineModel::Message).data().toString(), QStringLiteral("last-line-of-hook"));
+        QCOMPARE(t->index(1, TimelineModel::Message).data().toString(),
+                 QStringLiteral("last-line-of-hook"));
         const QString tip = t->index(1, TimelineModel::Message).data(Qt::ToolTipRole).toString();
         QVERIFY(tip.startsWith(QStringLiteral("first\n")));
         QVERIFY(!tip.contains(QChar(0x1b)) && !tip.contains(QChar(0x07)));
@@ -175,11 +186,13 @@ private slots:
     void loadsTheWorkspaceInTheBackground()
     {
         MainWindow w(m_ws);
-        QAbstractItemModelTester tester(w.proxy(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(w.proxy(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         w.show();
         QCOMPARE(w.model()->rowCount(), 0); // nothing read on the GUI thread
         QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
-        QCOMPARE(w.redactedUrl(QStringLiteral("alpha")), QStringLiteral("https://example.invalid/alpha.git"));
+        QCOMPARE(w.redactedUrl(QStringLiteral("alpha")),
+                 QStringLiteral("https://example.invalid/alpha.git"));
         QCOMPARE(stateOf(w, QStringLiteral("alpha")), QStringLiteral("idle"));
         QVERIFY(w.table()->currentIndex().isValid());
         QCOMPARE(w.details()->repository(), w.selectedNames().value(0));
@@ -212,7 +225,10 @@ private slots:
             const int right = left + header->sectionSize(c);
             QVERIFY2(left >= 0 && right <= viewport,
                      qPrintable(QStringLiteral("column %1 spans %2..%3 of %4 px")
-                                    .arg(c).arg(left).arg(right).arg(viewport)));
+                                    .arg(c)
+                                    .arg(left)
+                                    .arg(right)
+                                    .arg(viewport)));
         }
         QVERIFY(header->sectionSize(RepoTableModel::Url) >= 60);
         QVERIFY(!w.table()->horizontalScrollBar()->isVisible());
@@ -237,8 +253,9 @@ private slots:
         QCOMPARE(a->add->shortcut(), QKeySequence(QKeySequence::New));
         QCOMPARE(a->syncSelected->shortcut(), QKeySequence(Qt::Key_F5));
         QCOMPARE(a->syncAll->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F5));
-        for (QAction *action : {a->add, a->importFolder, a->syncSelected, a->syncAll, a->cancelSelected, a->cancelAll,
-                                a->pauseAll, a->openFolder, a->copyUrl, a->remove, a->policies}) {
+        for (QAction *action :
+             {a->add, a->importFolder, a->syncSelected, a->syncAll, a->cancelSelected, a->cancelAll,
+              a->pauseAll, a->openFolder, a->copyUrl, a->remove, a->policies}) {
             QVERIFY2(!action->icon().isNull(), qPrintable(action->objectName()));
             QVERIFY2(!action->shortcut().isEmpty(), qPrintable(action->objectName()));
             QVERIFY(w.findChild<QAction *>(action->objectName()) == action);
@@ -265,24 +282,36 @@ private slots:
         MainWindow w(m_ws);
         QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
         const QString path = m_dir.filePath(QStringLiteral("work/delta"));
-        const int rc = cli({QStringLiteral("add"), QStringLiteral("delta"), QStringLiteral("https://example.invalid/delta.git"), path});
+        const int rc = cli({QStringLiteral("add"), QStringLiteral("delta"),
+                            QStringLiteral("https://example.invalid/delta.git"), path});
         if (rc == -2) {
             // Without the CLI binary, edit the file the way it does (locked, atomic rename).
-            QCOMPARE(core::editWorkspace(m_ws, [path](core::Workspace &ws) {
-                         core::RepoSpec s{QStringLiteral("delta"), QStringLiteral("https://example.invalid/delta.git"),
-                                          path, core::RepoMode::WorkingCopy, {}, QStringLiteral("default"), {}, {}, {}};
-                         return ws.addRepository(s);
-                     }),
+            QCOMPARE(core::editWorkspace(
+                         m_ws,
+                         [path](core::Workspace &ws) {
+                core::RepoSpec s{QStringLiteral("delta"),
+                                 QStringLiteral("https://example.invalid/delta.git"),
+                                 path,
+                                 core::RepoMode::WorkingCopy,
+                                 {},
+                                 QStringLiteral("default"),
+                                 {},
+                                 {},
+                                 {}};
+                return ws.addRepository(s);
+                         }),
                      QString());
         } else {
             QCOMPARE(rc, 0);
         }
         QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 4, 5000);
         // And a second external edit after the first rename replaced the file.
-        QCOMPARE(core::editWorkspace(m_ws, [](core::Workspace &ws) {
-                     ws.removeRepository(QStringLiteral("delta"));
-                     return QString();
-                 }),
+        QCOMPARE(core::editWorkspace(
+                     m_ws,
+                     [](core::Workspace &ws) {
+            ws.removeRepository(QStringLiteral("delta"));
+            return QString();
+                     }),
                  QString());
         QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
     }
@@ -301,13 +330,15 @@ private slots:
         QCOMPARE(edited.first().at(1).toString(), QString());
         QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 4, 5000);
         // Added repositories are synced at once.
-        QTRY_COMPARE_WITH_TIMEOUT(stateOf(w, QStringLiteral("local")), QStringLiteral("cloned"), 30'000);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(w, QStringLiteral("local")), QStringLiteral("cloned"),
+                                  30'000);
         QVERIFY(QFileInfo::exists(s.path + QStringLiteral("/.git")));
         QVERIFY(w.tracker()->status(QStringLiteral("local")).last.lastSuccess.isValid());
 
         // Assign a policy to it.
         w.commands()->assignPolicy(QStringLiteral("fast"), {QStringLiteral("local")});
-        QTRY_COMPARE_WITH_TIMEOUT(w.model()->spec(QStringLiteral("local"))->policy, QStringLiteral("fast"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.model()->spec(QStringLiteral("local"))->policy,
+                                  QStringLiteral("fast"), 5000);
 
         // Remove asks, with "also delete" off by default.
         w.selectRepository(QStringLiteral("local"));
@@ -332,7 +363,9 @@ private slots:
         s.name = QStringLiteral("doomed");
         s.url = QStringLiteral("https://example.invalid/doomed.git");
         s.path = folder;
-        QCOMPARE(core::editWorkspace(m_ws, [s](core::Workspace &ws) { return ws.addRepository(s); }), QString());
+        QCOMPARE(core::editWorkspace(m_ws,
+                                     [s](core::Workspace &ws) { return ws.addRepository(s); }),
+                 QString());
         QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 4, 5000);
         w.commands()->remove({QStringLiteral("doomed")}, true);
         QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(folder), 10'000);
@@ -384,7 +417,8 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
         QMimeData mime;
         mime.setUrls({QUrl::fromLocalFile(m_dir.filePath(QStringLiteral("work")))});
-        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton,
+                              Qt::NoModifier);
         QCoreApplication::sendEvent(&w, &enter);
         QVERIFY(enter.isAccepted());
         QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
@@ -398,25 +432,32 @@ private slots:
 
     void nextSyncFollowsThePolicyInterval()
     {
-        QCOMPARE(core::editWorkspace(m_ws, [](core::Workspace &ws) {
-                     core::RetryPolicy hourly = ws.policy(QStringLiteral("fast"));
-                     hourly.name = QStringLiteral("hourly");
-                     hourly.interval = core::Millis(3'600'000);
-                     ws.setPolicy(hourly);
-                     core::RepoSpec bravo = *ws.repository(QStringLiteral("bravo"));
-                     bravo.policy = hourly.name;
-                     ws.updateRepository(bravo);
-                     return QString();
-                 }),
+        QCOMPARE(core::editWorkspace(
+                     m_ws,
+                     [](core::Workspace &ws) {
+            core::RetryPolicy hourly = ws.policy(QStringLiteral("fast"));
+            hourly.name = QStringLiteral("hourly");
+            hourly.interval = core::Millis(3'600'000);
+            ws.setPolicy(hourly);
+            core::RepoSpec bravo = *ws.repository(QStringLiteral("bravo"));
+            bravo.policy = hourly.name;
+            ws.updateRepository(bravo);
+            return QString();
+                     }),
                  QString());
         MainWindow w(m_ws);
         QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 3, 5000);
         RepoTableModel *m = w.model();
-        auto next = [m](const QString &name) { return m->index(m->rowOf(name), RepoTableModel::NextSync); };
-        QTRY_VERIFY_WITH_TIMEOUT(next(QStringLiteral("bravo")).data(RepoTableModel::SortRole).toLongLong() > 0, 5000);
-        const QDateTime due = QDateTime::fromMSecsSinceEpoch(next(QStringLiteral("bravo")).data(RepoTableModel::SortRole).toLongLong());
+        auto next = [m](const QString &name) {
+            return m->index(m->rowOf(name), RepoTableModel::NextSync);
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(
+            next(QStringLiteral("bravo")).data(RepoTableModel::SortRole).toLongLong() > 0, 5000);
+        const QDateTime due = QDateTime::fromMSecsSinceEpoch(
+            next(QStringLiteral("bravo")).data(RepoTableModel::SortRole).toLongLong());
         const QDateTime now = QDateTime::currentDateTimeUtc();
-        QVERIFY(due > now && due <= now.addSecs(3600 * 11 / 10)); // within the interval, give or take 10 %
+        QVERIFY(due > now
+                && due <= now.addSecs(3600 * 11 / 10)); // within the interval, give or take 10 %
         QVERIFY(next(QStringLiteral("bravo")).data().toString() != QStringLiteral("—"));
         QCOMPARE(next(QStringLiteral("alpha")).data().toString(), QStringLiteral("—"));
     }

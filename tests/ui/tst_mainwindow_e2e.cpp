@@ -78,7 +78,8 @@ private:
     }
 
     // A workspace of its own whose repositories (name -> URL) all use `policy`.
-    QString workspaceWith(const core::RetryPolicy &policy, const QList<QPair<QString, QString>> &repos)
+    QString workspaceWith(const core::RetryPolicy &policy,
+                          const QList<QPair<QString, QString>> &repos)
     {
         const QString dir = m_dir.filePath(QStringLiteral("ws%1").arg(++m_wsCounter));
         QDir().mkpath(dir);
@@ -86,8 +87,15 @@ private:
         const QString error = core::editWorkspace(ws, [&](core::Workspace &w) {
             w.setPolicy(policy);
             for (const auto &repo : repos) {
-                if (QString e = w.addRepository({repo.first, repo.second, dir + QStringLiteral("/") + repo.first,
-                                                 core::RepoMode::WorkingCopy, {}, policy.name, {}, {}, {}});
+                if (QString e = w.addRepository({repo.first,
+                                                 repo.second,
+                                                 dir + QStringLiteral("/") + repo.first,
+                                                 core::RepoMode::WorkingCopy,
+                                                 {},
+                                                 policy.name,
+                                                 {},
+                                                 {},
+                                                 {}});
                     !e.isEmpty())
                     return e;
             }
@@ -116,10 +124,7 @@ private slots:
 
     // Preferences are kept in QSettings (one function sets two jobs): every
     // function starts from the defaults, whatever ran before it.
-    void init()
-    {
-        QSettings().clear();
-    }
+    void init() { QSettings().clear(); }
 
     void retriesThenClonesAndPermanentFailureStopsAtOnce()
     {
@@ -133,26 +138,42 @@ private slots:
         const QString missingPath = m_dir.filePath(QStringLiteral("work/missing"));
         const QString flakyUrl = m_proxy.url(QStringLiteral("git"), QStringLiteral("flaky.git"));
         const QString missingUrl = m_http.url(QStringLiteral("missing.git"));
-        QCOMPARE(core::editWorkspace(ws, [&](core::Workspace &w) {
-                     core::RetryPolicy p;
-                     p.name = QStringLiteral("e2e");
-                     p.maxAttempts = 4;
-                     p.initialDelay = core::Millis(500); // long enough to be seen waiting
-                     p.multiplier = 1.0;
-                     p.maxDelay = core::Millis(500);
-                     p.jitter = core::Jitter::None;
-                     p.connectTimeout = core::Millis(5000);
-                     p.stallTimeout = core::Millis(10'000);
-                     p.attemptTimeout = core::Millis(60'000);
-                     p.deadline = core::Millis(120'000);
-                     w.setPolicy(p);
-                     QString e = w.addRepository({QStringLiteral("flaky"), flakyUrl, flakyPath,
-                                                  core::RepoMode::WorkingCopy, {}, QStringLiteral("e2e"), {}, {}, {}});
-                     if (e.isEmpty())
-                         e = w.addRepository({QStringLiteral("missing"), missingUrl, missingPath,
-                                              core::RepoMode::WorkingCopy, {}, QStringLiteral("e2e"), {}, {}, {}});
-                     return e;
-                 }),
+        QCOMPARE(core::editWorkspace(
+                     ws,
+                     [&](core::Workspace &w) {
+            core::RetryPolicy p;
+            p.name = QStringLiteral("e2e");
+            p.maxAttempts = 4;
+            p.initialDelay = core::Millis(500); // long enough to be seen waiting
+            p.multiplier = 1.0;
+            p.maxDelay = core::Millis(500);
+            p.jitter = core::Jitter::None;
+            p.connectTimeout = core::Millis(5000);
+            p.stallTimeout = core::Millis(10'000);
+            p.attemptTimeout = core::Millis(60'000);
+            p.deadline = core::Millis(120'000);
+            w.setPolicy(p);
+            QString e = w.addRepository({QStringLiteral("flaky"),
+                                         flakyUrl,
+                                         flakyPath,
+                                         core::RepoMode::WorkingCopy,
+                                         {},
+                                         QStringLiteral("e2e"),
+                                         {},
+                                         {},
+                                         {}});
+            if (e.isEmpty())
+                e = w.addRepository({QStringLiteral("missing"),
+                                     missingUrl,
+                                     missingPath,
+                                     core::RepoMode::WorkingCopy,
+                                     {},
+                                     QStringLiteral("e2e"),
+                                     {},
+                                     {},
+                                     {}});
+            return e;
+                     }),
                  QString());
 
         MainWindow w(ws);
@@ -168,27 +189,35 @@ private slots:
                 if (seen[name].isEmpty() || seen[name].last() != state)
                     seen[name] << state;
             }
-            const QVariant p = w.model()->index(w.model()->rowOf(QStringLiteral("flaky")), RepoTableModel::Progress)
+            const QVariant p = w.model()
+                                   ->index(w.model()->rowOf(QStringLiteral("flaky")),
+                                           RepoTableModel::Progress)
                                    .data(RepoTableModel::ProgressRole);
             if (p.isValid())
                 progressSeen << p.toInt();
         });
 
         w.actions()->syncAll->trigger();
-        QTRY_COMPARE_WITH_TIMEOUT(stateOf(w, QStringLiteral("missing")), QStringLiteral("failed: not found"), 30'000);
-        QTRY_COMPARE_WITH_TIMEOUT(stateOf(w, QStringLiteral("flaky")), QStringLiteral("cloned"), 60'000);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(w, QStringLiteral("missing")),
+                                  QStringLiteral("failed: not found"), 30'000);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(w, QStringLiteral("flaky")), QStringLiteral("cloned"),
+                                  60'000);
         // The model answers with the newest snapshot at once; the view hears
         // of it at the next coalesced update.
-        QTRY_COMPARE_WITH_TIMEOUT(seen.value(QStringLiteral("flaky")).last(), QStringLiteral("cloned"), 1000);
+        QTRY_COMPARE_WITH_TIMEOUT(seen.value(QStringLiteral("flaky")).last(),
+                                  QStringLiteral("cloned"), 1000);
 
         const QStringList flaky = seen.value(QStringLiteral("flaky"));
         qInfo("flaky showed: %s", qPrintable(flaky.join(QStringLiteral(" | "))));
-        qInfo("missing showed: %s", qPrintable(seen.value(QStringLiteral("missing")).join(QStringLiteral(" | "))));
+        qInfo("missing showed: %s",
+              qPrintable(seen.value(QStringLiteral("missing")).join(QStringLiteral(" | "))));
         auto any = [&flaky](const QString &prefix) {
-            return std::any_of(flaky.begin(), flaky.end(), [&](const QString &s) { return s.startsWith(prefix); });
+            return std::any_of(flaky.begin(), flaky.end(),
+                               [&](const QString &s) { return s.startsWith(prefix); });
         };
         QVERIFY2(any(QStringLiteral("waiting for retry in")), qPrintable(flaky.join(" | ")));
-        QVERIFY2(flaky.filter(QStringLiteral("(network)")).size() > 0, qPrintable(flaky.join(" | ")));
+        QVERIFY2(flaky.filter(QStringLiteral("(network)")).size() > 0,
+                 qPrintable(flaky.join(" | ")));
         QVERIFY2(any(QStringLiteral("attempt 3 of 4")), qPrintable(flaky.join(" | ")));
         QVERIFY2(!any(QStringLiteral("attempt 4 of 4")), qPrintable(flaky.join(" | ")));
         QVERIFY2(!progressSeen.isEmpty(), "the progress bar never showed");
@@ -214,7 +243,8 @@ private slots:
         QCOMPARE(missingState.attempts, 1);
         QCOMPARE(missingState.error.category, core::ErrorCategory::NotFound);
         QVERIFY(!missingState.error.transient);
-        QCOMPARE(seen.value(QStringLiteral("missing")).filter(QStringLiteral("attempt 2")).size(), 0);
+        QCOMPARE(seen.value(QStringLiteral("missing")).filter(QStringLiteral("attempt 2")).size(),
+                 0);
 
         w.selectRepository(QStringLiteral("flaky"));
         QCOMPARE(w.details()->repository(), QStringLiteral("flaky"));
@@ -227,12 +257,15 @@ private slots:
         QCOMPARE(w.details()->timelineModel()->rowCount(), 1);
         QVERIFY(!text::fix(missingState).isEmpty());
         w.model()->flushPendingUpdates();
-        QCOMPARE(w.findChild<QLabel *>(QStringLiteral("failedLabel"))->text(), QStringLiteral("Failed: 1"));
-        QCOMPARE(w.findChild<QLabel *>(QStringLiteral("runningLabel"))->text(), QStringLiteral("Running: 0"));
+        QCOMPARE(w.findChild<QLabel *>(QStringLiteral("failedLabel"))->text(),
+                 QStringLiteral("Failed: 1"));
+        QCOMPARE(w.findChild<QLabel *>(QStringLiteral("runningLabel"))->text(),
+                 QStringLiteral("Running: 0"));
 
         // A second Sync All: the clone is up to date, the 404 still fails once.
         w.actions()->syncAll->trigger();
-        QTRY_COMPARE_WITH_TIMEOUT(stateOf(w, QStringLiteral("flaky")), QStringLiteral("up to date"), 30'000);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(w, QStringLiteral("flaky")), QStringLiteral("up to date"),
+                                  30'000);
         QTRY_VERIFY_WITH_TIMEOUT(w.scheduler()->isIdle(), 30'000);
         QCOMPARE(w.tracker()->status(QStringLiteral("missing")).last.consecutiveFailures, 2);
 
@@ -242,7 +275,8 @@ private slots:
         auto stored = core::RepoStateStore::load(statePath);
         QVERIFY(stored.ok());
         QVERIFY(stored.value().state(QStringLiteral("flaky")).lastSuccess.isValid());
-        QCOMPARE(stored.value().state(QStringLiteral("missing")).lastOutcome, core::Outcome::Failed);
+        QCOMPARE(stored.value().state(QStringLiteral("missing")).lastOutcome,
+                 core::Outcome::Failed);
     }
     // The window's engine runs the plan by itself: interval 1.5 s and sync
     // on start, nobody touching anything. Each sync is one connection to
@@ -254,7 +288,8 @@ private slots:
         core::RetryPolicy policy = quickPolicy(QStringLiteral("ticking"));
         policy.interval = core::Millis(1500);
         policy.syncOnStart = true;
-        const QString ws = workspaceWith(policy, {{QStringLiteral("tick"), server.url("git", "tick.git")}});
+        const QString ws = workspaceWith(policy,
+                                         {{QStringLiteral("tick"), server.url("git", "tick.git")}});
         QVERIFY(!ws.isEmpty());
 
         MainWindow w(ws);
@@ -277,8 +312,8 @@ private slots:
         const int before = server.totalConnections();
         clock.restart();
         QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= before + 2, 10'000);
-        qInfo("after Preferences: %d more connections in %lld ms", server.totalConnections() - before,
-              clock.elapsed());
+        qInfo("after Preferences: %d more connections in %lld ms",
+              server.totalConnections() - before, clock.elapsed());
         // And again: still one engine, still syncing.
         w.actions()->preferences->trigger();
         QTRY_VERIFY(w.findChild<PreferencesDialog *>());
@@ -299,20 +334,23 @@ private slots:
         policy.initialDelay = core::Millis(3'600'000); // a retry an hour away
         policy.maxDelay = policy.initialDelay;
         policy.deadline = core::Millis(10 * 3'600'000);
-        const QString ws = workspaceWith(policy, {{QStringLiteral("sleeper"), server.url("git", "tick.git")},
-                                                  {QStringLiteral("retrier"), server.url("git", "tick.git")}});
+        const QString ws = workspaceWith(
+            policy, {{QStringLiteral("sleeper"), server.url("git", "tick.git")},
+                     {QStringLiteral("retrier"), server.url("git", "tick.git")}});
         QVERIFY(!ws.isEmpty());
         // Both synced a minute ago: the next scheduled sync is an hour away.
         const QDateTime minuteAgo = QDateTime::currentDateTimeUtc().addSecs(-60);
-        QCOMPARE(core::editStateStore(core::RepoStateStore::pathFor(ws), [&](core::RepoStateStore &store) {
-                     for (const char *name : {"sleeper", "retrier"}) {
-                         core::RepoState st;
-                         st.lastAttempt = minuteAgo;
-                         st.lastSuccess = minuteAgo;
-                         st.lastOutcome = core::Outcome::UpToDate;
-                         store.setState(QString::fromLatin1(name), st);
-                     }
-                 }),
+        QCOMPARE(core::editStateStore(
+                     core::RepoStateStore::pathFor(ws),
+                     [&](core::RepoStateStore &store) {
+            for (const char *name : {"sleeper", "retrier"}) {
+                core::RepoState st;
+                st.lastAttempt = minuteAgo;
+                st.lastSuccess = minuteAgo;
+                st.lastOutcome = core::Outcome::UpToDate;
+                store.setState(QString::fromLatin1(name), st);
+            }
+                     }),
                  QString());
 
         MainWindow w(ws);
@@ -321,11 +359,12 @@ private slots:
         QDateTime wall = QDateTime::currentDateTimeUtc();
         w.session()->setClock([&wall] { return wall; });
         QTRY_VERIFY_WITH_TIMEOUT(w.session()->nextSync(QStringLiteral("sleeper")).isValid(), 5000);
-        QVERIFY(w.session()->nextSync(QStringLiteral("sleeper")) > QDateTime::currentDateTimeUtc().addSecs(50 * 60));
+        QVERIFY(w.session()->nextSync(QStringLiteral("sleeper"))
+                > QDateTime::currentDateTimeUtc().addSecs(50 * 60));
 
         w.commands()->sync({QStringLiteral("retrier")});
-        QTRY_COMPARE_WITH_TIMEOUT(w.scheduler()->state(QStringLiteral("retrier")), core::Scheduler::State::Waiting,
-                                  10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.scheduler()->state(QStringLiteral("retrier")),
+                                  core::Scheduler::State::Waiting, 10'000);
         QCOMPARE(server.totalConnections(), 1);
 
         // The laptop slept two hours.
@@ -335,9 +374,12 @@ private slots:
         QVERIFY(wake.check(QDateTime::currentMSecsSinceEpoch() + 7'200'000, 0) > 0);
         QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= 3, 10'000);
         QTRY_VERIFY_WITH_TIMEOUT(w.scheduler()->isIdle(), 10'000);
-        qInfo("after the wake: %d connections in %lld ms", server.totalConnections() - 1, clock.elapsed());
-        QCOMPARE(w.tracker()->status(QStringLiteral("retrier")).last.lastOutcome, core::Outcome::Cloned);
-        QCOMPARE(w.tracker()->status(QStringLiteral("sleeper")).last.lastOutcome, core::Outcome::Cloned);
+        qInfo("after the wake: %d connections in %lld ms", server.totalConnections() - 1,
+              clock.elapsed());
+        QCOMPARE(w.tracker()->status(QStringLiteral("retrier")).last.lastOutcome,
+                 core::Outcome::Cloned);
+        QCOMPARE(w.tracker()->status(QStringLiteral("sleeper")).last.lastOutcome,
+                 core::Outcome::Cloned);
     }
 
     // Offline, due syncs wait without connecting; back online they run.
@@ -348,16 +390,19 @@ private slots:
         core::RetryPolicy policy = quickPolicy(QStringLiteral("often"));
         policy.interval = core::Millis(1000);
         policy.syncOnStart = true;
-        const QString ws = workspaceWith(policy, {{QStringLiteral("roamer"), server.url("git", "tick.git")}});
+        const QString ws = workspaceWith(policy, {{QStringLiteral("roamer"),
+                                                   server.url("git", "tick.git")}});
         QVERIFY(!ws.isEmpty());
 
         MainWindow w(ws);
         core::ManualReachability net;
         net.setOnline(false);
         w.session()->setReachability(&net);
-        w.scheduler()->setLoopbackExemptFromOffline(false); // the loopback daemon stands in for a remote host
+        w.scheduler()->setLoopbackExemptFromOffline(
+            false); // the loopback daemon stands in for a remote host
         w.scheduler()->setResumeSpread(core::Millis(200));
-        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("roamer")).activity, core::Activity::Held, 10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("roamer")).activity,
+                                  core::Activity::Held, 10'000);
         QVERIFY(!w.findChild<QLabel *>(QStringLiteral("offlineLabel"))->isHidden());
         QCOMPARE(server.totalConnections(), 0);
 
@@ -378,8 +423,9 @@ private slots:
         core::RetryPolicy policy = quickPolicy(QStringLiteral("thrifty"));
         policy.interval = core::Millis(1000);
         policy.syncOnStart = true;
-        const QString ws = workspaceWith(policy, {{QStringLiteral("m1"), server.url("git", "tick.git")},
-                                                  {QStringLiteral("m2"), server.url("git", "tick.git")}});
+        const QString ws = workspaceWith(policy,
+                                         {{QStringLiteral("m1"), server.url("git", "tick.git")},
+                                          {QStringLiteral("m2"), server.url("git", "tick.git")}});
         QVERIFY(!ws.isEmpty());
 
         MainWindow w(ws);
@@ -390,20 +436,22 @@ private slots:
         QVERIFY(label);
         QTRY_COMPARE_WITH_TIMEOUT(w.session()->meteredWaiting().size(), 2, 10'000);
         QVERIFY(!label->isHidden());
-        QCOMPARE(label->text(), QStringLiteral("Metered connection: 2 scheduled syncs wait, Sync All runs them"));
+        QCOMPARE(label->text(),
+                 QStringLiteral("Metered connection: 2 scheduled syncs wait, Sync All runs them"));
         QCOMPARE(server.totalConnections(), 0);
 
         // Sync All asks first; nothing connects before the answer.
         w.actions()->syncAll->trigger();
         QMessageBox *box = nullptr;
-        QTRY_VERIFY((box = w.findChild<QMessageBox *>(QStringLiteral("meteredConfirm"))) != nullptr);
+        QTRY_VERIFY((box = w.findChild<QMessageBox *>(QStringLiteral("meteredConfirm")))
+                    != nullptr);
         QCOMPARE(server.totalConnections(), 0);
         box->button(QMessageBox::Yes)->click();
         QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= 2, 10'000);
-        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("m1")).last.lastOutcome, core::Outcome::Cloned,
-                                  10'000);
-        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("m2")).last.lastOutcome, core::Outcome::Cloned,
-                                  10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("m1")).last.lastOutcome,
+                                  core::Outcome::Cloned, 10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("m2")).last.lastOutcome,
+                                  core::Outcome::Cloned, 10'000);
         QVERIFY(w.commands()->meteredConfirmed());
 
         // The plan's next syncs wait again; a second manual sync does not ask.
@@ -419,11 +467,15 @@ private slots:
         // The policy's after_sync command failing is said in the status bar.
         core::RetryPolicy withHook = policy;
         withHook.afterSync = QStringLiteral("exit 7");
-        QCOMPARE(core::editWorkspace(ws, [&](core::Workspace &wsp) {
+        QCOMPARE(core::editWorkspace(
+                     ws,
+                     [&](core::Workspace &wsp) {
             wsp.setPolicy(withHook);
             return QString();
-        }), QString());
-        QTRY_COMPARE_WITH_TIMEOUT(w.session()->workspace().policy(policy.name).afterSync, withHook.afterSync, 10'000);
+                     }),
+                 QString());
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->workspace().policy(policy.name).afterSync,
+                                  withHook.afterSync, 10'000);
         QSignalSpy hooks(w.session(), &core::SyncSession::afterSyncFinished);
         w.commands()->sync({QStringLiteral("m2")}, core::Trigger::Manual);
         QTRY_COMPARE_WITH_TIMEOUT(hooks.size(), 1, 10'000);
@@ -450,14 +502,15 @@ private slots:
         policy.initialDelay = core::Millis(3'600'000);
         policy.maxDelay = policy.initialDelay;
         policy.deadline = core::Millis(10 * 3'600'000);
-        const QString ws = workspaceWith(policy, {{QStringLiteral("later"), server.url("git", "tick.git")}});
+        const QString ws = workspaceWith(policy, {{QStringLiteral("later"),
+                                                   server.url("git", "tick.git")}});
         QVERIFY(!ws.isEmpty());
 
         MainWindow w(ws);
         QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 1, 5000);
         w.commands()->sync({QStringLiteral("later")});
-        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("later")).activity, core::Activity::Waiting,
-                                  10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("later")).activity,
+                                  core::Activity::Waiting, 10'000);
         QCOMPARE(server.totalConnections(), 1);
         w.selectRepository(QStringLiteral("later"));
         // The table (and the actions) hear of the wait at the next flush.
@@ -473,9 +526,11 @@ private slots:
         const qint64 connectedAfter = clock.elapsed();
         QTRY_COMPARE_WITH_TIMEOUT(w.tracker()->status(QStringLiteral("later")).last.lastOutcome,
                                   core::Outcome::Cloned, 10'000);
-        qInfo("Sync Selected: the server saw attempt 2 after %lld ms (the retry was due in an hour)", connectedAfter);
+        qInfo("Sync Selected: the server saw attempt 2 after %lld ms (the retry was due in an hour)",
+              connectedAfter);
         QVERIFY(connectedAfter < 5000);
-        const QList<core::AttemptRecord> timeline = w.tracker()->status(QStringLiteral("later")).last.timeline;
+        const QList<core::AttemptRecord>
+            timeline = w.tracker()->status(QStringLiteral("later")).last.timeline;
         QCOMPARE(timeline.size(), 2);
         QCOMPARE(timeline.at(0).trigger, core::Trigger::Scheduled);
         QCOMPARE(timeline.at(1).trigger, core::Trigger::Manual);
@@ -494,8 +549,9 @@ private slots:
         policy.initialDelay = core::Millis(3'600'000);
         policy.maxDelay = policy.initialDelay;
         policy.deadline = core::Millis(10 * 3'600'000);
-        const QString ws = workspaceWith(policy, {{QStringLiteral("first"), server.url("git", "tick.git")},
-                                                  {QStringLiteral("second"), server.url("git", "tick.git")}});
+        const QString ws = workspaceWith(
+            policy, {{QStringLiteral("first"), server.url("git", "tick.git")},
+                     {QStringLiteral("second"), server.url("git", "tick.git")}});
         QVERIFY(!ws.isEmpty());
 
         MainWindow w(ws);
@@ -509,13 +565,13 @@ private slots:
         const QString host = core::hostKeyOf(server.url("git", "tick.git"));
 
         w.commands()->sync({QStringLiteral("first")});
-        QTRY_COMPARE_WITH_TIMEOUT(w.scheduler()->state(QStringLiteral("first")), core::Scheduler::State::Waiting,
-                                  10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.scheduler()->state(QStringLiteral("first")),
+                                  core::Scheduler::State::Waiting, 10'000);
         QCOMPARE(w.scheduler()->hosts().state(host), core::BreakerState::Open);
         // Due while the host is paused: counted without a connection.
         w.commands()->sync({QStringLiteral("second")});
-        QTRY_COMPARE_WITH_TIMEOUT(w.scheduler()->state(QStringLiteral("second")), core::Scheduler::State::Waiting,
-                                  10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.scheduler()->state(QStringLiteral("second")),
+                                  core::Scheduler::State::Waiting, 10'000);
         QVERIFY(w.tracker()->status(QStringLiteral("second")).last.timeline.value(0).held);
         QCOMPARE(server.totalConnections(), 1);
 
@@ -527,15 +583,19 @@ private slots:
         QVERIFY(w.actions()->syncSelected->isEnabled());
         w.actions()->syncSelected->trigger();
         QTRY_VERIFY_WITH_TIMEOUT(server.totalConnections() >= 2, 5000);
-        qInfo("paused host: the manual probe connected after %lld ms (cool-down 10 min)", clock.elapsed());
+        qInfo("paused host: the manual probe connected after %lld ms (cool-down 10 min)",
+              clock.elapsed());
         QTRY_VERIFY_WITH_TIMEOUT(w.scheduler()->isIdle(), 10'000);
         qInfo("paused host: both synced after %lld ms, %d connections in all", clock.elapsed(),
               server.totalConnections());
         QCOMPARE(server.totalConnections(), 3); // the reset, the probe, the held repository
         QCOMPARE(w.scheduler()->hosts().state(host), core::BreakerState::Closed);
-        QCOMPARE(w.tracker()->status(QStringLiteral("first")).last.lastOutcome, core::Outcome::Cloned);
-        QCOMPARE(w.tracker()->status(QStringLiteral("first")).last.timeline.last().trigger, core::Trigger::Manual);
-        QCOMPARE(w.tracker()->status(QStringLiteral("second")).last.lastOutcome, core::Outcome::Cloned);
+        QCOMPARE(w.tracker()->status(QStringLiteral("first")).last.lastOutcome,
+                 core::Outcome::Cloned);
+        QCOMPARE(w.tracker()->status(QStringLiteral("first")).last.timeline.last().trigger,
+                 core::Trigger::Manual);
+        QCOMPARE(w.tracker()->status(QStringLiteral("second")).last.lastOutcome,
+                 core::Outcome::Cloned);
     }
 };
 

@@ -51,10 +51,7 @@ class TestPolicyEditor : public QObject
     Q_OBJECT
 
 private slots:
-    void initTestCase()
-    {
-        isolateSettings(QStringLiteral("tst_policyeditor"));
-    }
+    void initTestCase() { isolateSettings(QStringLiteral("tst_policyeditor")); }
 
     void scheduleNumbers_data()
     {
@@ -67,8 +64,9 @@ private slots:
                               << QList<qint64>{1000, 2000, 4000, 8000, 8000};
         QTest::newRow("equal") << core::Jitter::Equal << QList<qint64>{500, 1000, 2000, 4000, 4000}
                                << QList<qint64>{1000, 2000, 4000, 8000, 8000};
-        QTest::newRow("decorrelated") << core::Jitter::Decorrelated << QList<qint64>{1000, 1000, 1000, 1000, 1000}
-                                      << QList<qint64>{3000, 8000, 8000, 8000, 8000};
+        QTest::newRow("decorrelated")
+            << core::Jitter::Decorrelated << QList<qint64>{1000, 1000, 1000, 1000, 1000}
+            << QList<qint64>{3000, 8000, 8000, 8000, 8000};
     }
 
     void scheduleNumbers()
@@ -100,7 +98,8 @@ private slots:
         QVERIFY(s.deadlineLimits);
         PolicyEditor editor;
         editor.setPolicy(p);
-        QVERIFY(editor.scheduleText().contains(QStringLiteral("Worst case before giving up: 30 s (the deadline).")));
+        QVERIFY(editor.scheduleText().contains(
+            QStringLiteral("Worst case before giving up: 30 s (the deadline).")));
     }
 
     void previewFollowsTyping()
@@ -117,10 +116,12 @@ private slots:
         attempts->setValue(3);
         QVERIFY(changed.count() >= 1);
         QCOMPARE(editor.chart()->schedule().steps.size(), 2);
-        typeInto(qobject_cast<QLineEdit *>(editor.field(QStringLiteral("initial_delay"))), QStringLiteral("250ms"));
+        typeInto(qobject_cast<QLineEdit *>(editor.field(QStringLiteral("initial_delay"))),
+                 QStringLiteral("250ms"));
         QCOMPARE(editor.policy().initialDelay, Millis(250));
         QCOMPARE(editor.chart()->schedule().steps.at(0).high, Millis(250));
-        QVERIFY(editor.scheduleText().startsWith(QStringLiteral("Waits before retries: 250 ms, 500 ms.")));
+        QVERIFY(editor.scheduleText().startsWith(
+            QStringLiteral("Waits before retries: 250 ms, 500 ms.")));
     }
 
     void invalidFieldsAreMarkedAndNamed()
@@ -133,21 +134,25 @@ private slots:
         QVERIFY(invalid(editor, "initial_delay"));
         QVERIFY(!invalid(editor, "max_delay"));
         QCOMPARE(editor.problems().size(), 1);
-        QVERIFY(editor.problems().first().contains(QStringLiteral("initial delay is not a duration")));
+        QVERIFY(
+            editor.problems().first().contains(QStringLiteral("initial delay is not a duration")));
         QVERIFY(editor.chart()->schedule().steps.isEmpty());
         QVERIFY(editor.scheduleText().contains(QStringLiteral("Fix the problems")));
 
         typeInto(initial, QStringLiteral("20s")); // now larger than max delay (8 s)
         QVERIFY(!invalid(editor, "initial_delay"));
         QVERIFY(invalid(editor, "max_delay"));
-        QVERIFY(editor.problems().first().contains(QStringLiteral("max delay must be at least the initial delay")));
+        QVERIFY(editor.problems().first().contains(
+            QStringLiteral("max delay must be at least the initial delay")));
 
         typeInto(initial, QStringLiteral("1s"));
         auto *attempts = qobject_cast<QSpinBox *>(editor.field(QStringLiteral("max_attempts")));
         attempts->setValue(0);
         QVERIFY(invalid(editor, "max_attempts"));
-        QVERIFY(editor.problems().first().contains(QStringLiteral("max attempts must be between 1 and 100")));
-        auto *multiplier = qobject_cast<QDoubleSpinBox *>(editor.field(QStringLiteral("multiplier")));
+        QVERIFY(editor.problems().first().contains(
+            QStringLiteral("max attempts must be between 1 and 100")));
+        auto *multiplier = qobject_cast<QDoubleSpinBox *>(
+            editor.field(QStringLiteral("multiplier")));
         multiplier->setValue(0.5);
         QVERIFY(invalid(editor, "multiplier"));
         QCOMPARE(editor.problems().size(), 2);
@@ -178,7 +183,8 @@ private slots:
         QCOMPARE(interval->text(), QStringLiteral("15m"));
         typeInto(interval, QStringLiteral("500ms"));
         QVERIFY(invalid(editor, "interval"));
-        QVERIFY(editor.problems().first().contains(QStringLiteral("interval must be 0 (off) or at least 1s")));
+        QVERIFY(editor.problems().first().contains(
+            QStringLiteral("interval must be 0 (off) or at least 1s")));
         typeInto(interval, QString()); // empty: no scheduled sync
         QVERIFY(editor.isValid());
         QCOMPARE(editor.policy().interval, Millis(0));
@@ -207,9 +213,11 @@ private slots:
         editor.setPolicy(p);
         QVERIFY(editor.isValid());
         QVERIFY(editor.policy() == p);
-        typeInto(qobject_cast<QLineEdit *>(editor.field(QStringLiteral("after_sync"))), QStringLiteral("./notify.sh"));
+        typeInto(qobject_cast<QLineEdit *>(editor.field(QStringLiteral("after_sync"))),
+                 QStringLiteral("./notify.sh"));
         QCOMPARE(editor.policy().afterSync, QStringLiteral("./notify.sh"));
-        auto *timeout = qobject_cast<QLineEdit *>(editor.field(QStringLiteral("after_sync_timeout")));
+        auto *timeout = qobject_cast<QLineEdit *>(
+            editor.field(QStringLiteral("after_sync_timeout")));
         typeInto(timeout, QStringLiteral("later"));
         QVERIFY(invalid(editor, "after_sync_timeout"));
         typeInto(timeout, QStringLiteral("2m"));
@@ -228,10 +236,12 @@ private slots:
         ws.setPolicy(sample(core::Jitter::Equal));
         PoliciesDialog dialog(ws, {});
         QVERIFY(dialog.okButton()->isEnabled());
-        auto *deadline = qobject_cast<QLineEdit *>(dialog.editor()->field(QStringLiteral("deadline")));
+        auto *deadline = qobject_cast<QLineEdit *>(
+            dialog.editor()->field(QStringLiteral("deadline")));
         typeInto(deadline, QStringLiteral("0s"));
         QVERIFY(!dialog.okButton()->isEnabled());
-        QVERIFY(dialog.editor()->problems().first().contains(QStringLiteral("deadline must be positive")));
+        QVERIFY(dialog.editor()->problems().first().contains(
+            QStringLiteral("deadline must be positive")));
         typeInto(deadline, QStringLiteral("1h"));
         QVERIFY(dialog.okButton()->isEnabled());
 
@@ -246,7 +256,8 @@ private slots:
 
         // The default policy keeps its name.
         dialog.selectPolicy(QStringLiteral("default"));
-        QVERIFY(qobject_cast<QLineEdit *>(dialog.editor()->field(QStringLiteral("name")))->isReadOnly());
+        QVERIFY(
+            qobject_cast<QLineEdit *>(dialog.editor()->field(QStringLiteral("name")))->isReadOnly());
     }
 
     void dialogRenamesAndAssigns()
@@ -258,15 +269,19 @@ private slots:
             s.name = QString::fromLatin1(n);
             s.url = QStringLiteral("https://example.test/%1.git").arg(s.name);
             s.path = QStringLiteral("/tmp/p/") + s.name;
-            s.policy = s.name == QLatin1String("a") ? QStringLiteral("sample") : QStringLiteral("default");
+            s.policy = s.name == QLatin1String("a") ? QStringLiteral("sample")
+                                                    : QStringLiteral("default");
             QCOMPARE(ws.addRepository(s), QString());
         }
         PoliciesDialog dialog(ws, {QStringLiteral("b"), QStringLiteral("c")});
         dialog.selectPolicy(QStringLiteral("sample"));
-        typeInto(qobject_cast<QLineEdit *>(dialog.editor()->field(QStringLiteral("name"))), QStringLiteral("patient"));
-        typeInto(qobject_cast<QLineEdit *>(dialog.editor()->field(QStringLiteral("max_delay"))), QStringLiteral("2m"));
+        typeInto(qobject_cast<QLineEdit *>(dialog.editor()->field(QStringLiteral("name"))),
+                 QStringLiteral("patient"));
+        typeInto(qobject_cast<QLineEdit *>(dialog.editor()->field(QStringLiteral("max_delay"))),
+                 QStringLiteral("2m"));
         dialog.addPolicy();
-        typeInto(qobject_cast<QLineEdit *>(dialog.editor()->field(QStringLiteral("name"))), QStringLiteral("quick"));
+        typeInto(qobject_cast<QLineEdit *>(dialog.editor()->field(QStringLiteral("name"))),
+                 QStringLiteral("quick"));
         dialog.assignToSelected();
 
         const PoliciesDialog::Changes changes = dialog.changes();

@@ -60,7 +60,9 @@ private slots:
     {
         m_model = new RepoTableModel(this);
         m_model->setClock([this] { return m_now; });
-        new QAbstractItemModelTester(m_model, QAbstractItemModelTester::FailureReportingMode::QtTest, m_model);
+        new QAbstractItemModelTester(m_model,
+                                     QAbstractItemModelTester::FailureReportingMode::QtTest,
+                                     m_model);
     }
 
     void cleanup()
@@ -95,7 +97,8 @@ private slots:
         QCOMPARE(m_model->rowOf(QStringLiteral("repo0001")), -1);
         QCOMPARE(m_model->nameAt(3), QStringLiteral("zeta"));
         QCOMPARE(cell(QStringLiteral("repo0000"), RepoTableModel::Policy), QStringLiteral("fast"));
-        QCOMPARE(cell(QStringLiteral("repo0003"), RepoTableModel::State), QStringLiteral("failed: not found"));
+        QCOMPARE(cell(QStringLiteral("repo0003"), RepoTableModel::State),
+                 QStringLiteral("failed: not found"));
 
         m_model->setRepositories({});
         QCOMPARE(m_model->rowCount(), 0);
@@ -106,7 +109,10 @@ private slots:
         m_model->setRepositories(specs(1));
         const QString url = cell(QStringLiteral("repo0000"), RepoTableModel::Url);
         QCOMPARE(url, QStringLiteral("https://example.test/repo0000.git"));
-        QVERIFY(!m_model->index(0, 0).data(RepoTableModel::SearchTextRole).toString().contains("secret"));
+        QVERIFY(!m_model->index(0, 0)
+                     .data(RepoTableModel::SearchTextRole)
+                     .toString()
+                     .contains("secret"));
     }
 
     void stateTexts_data()
@@ -159,7 +165,8 @@ private slots:
         m_model->setRepositories(specs(1));
         m_model->setStatus(QStringLiteral("repo0000"), status);
         QCOMPARE(cell(QStringLiteral("repo0000"), RepoTableModel::State), text);
-        const QVariant p = m_model->index(0, RepoTableModel::Progress).data(RepoTableModel::ProgressRole);
+        const QVariant p = m_model->index(0, RepoTableModel::Progress)
+                               .data(RepoTableModel::ProgressRole);
         if (progress == -2)
             QVERIFY(!p.isValid());
         else
@@ -173,7 +180,8 @@ private slots:
         s.bytesPerSecond = 1.5 * 1024 * 1024;
         m_model->setStatus(QStringLiteral("repo0000"), s);
         const QString text = cell(QStringLiteral("repo0000"), RepoTableModel::Progress);
-        QVERIFY2(text.contains(QStringLiteral("/ 5,000 objects")) || text.contains(QStringLiteral("/ 5000 objects")),
+        QVERIFY2(text.contains(QStringLiteral("/ 5,000 objects"))
+                     || text.contains(QStringLiteral("/ 5000 objects")),
                  qPrintable(text));
         QVERIFY2(text.contains(QStringLiteral("1.2 MiB")), qPrintable(text));
         QVERIFY2(text.contains(QStringLiteral("1.5 MiB/s")), qPrintable(text));
@@ -182,14 +190,17 @@ private slots:
     void timesAndNextSync()
     {
         m_model->setRepositories(specs(1));
-        QCOMPARE(cell(QStringLiteral("repo0000"), RepoTableModel::LastSuccess), QStringLiteral("never"));
+        QCOMPARE(cell(QStringLiteral("repo0000"), RepoTableModel::LastSuccess),
+                 QStringLiteral("never"));
         QCOMPARE(cell(QStringLiteral("repo0000"), RepoTableModel::NextSync), QStringLiteral("—"));
         RepoStatus s;
         s.last.lastSuccess = m_now.addSecs(-60);
         m_model->setStatus(QStringLiteral("repo0000"), s);
         QCOMPARE(cell(QStringLiteral("repo0000"), RepoTableModel::LastSuccess),
                  m_now.addSecs(-60).toLocalTime().toString(QStringLiteral("HH:mm:ss")));
-        QCOMPARE(m_model->index(0, RepoTableModel::LastSuccess).data(RepoTableModel::SortRole).toLongLong(),
+        QCOMPARE(m_model->index(0, RepoTableModel::LastSuccess)
+                     .data(RepoTableModel::SortRole)
+                     .toLongLong(),
                  m_now.addSecs(-60).toMSecsSinceEpoch());
         m_model->setNextSync(QStringLiteral("repo0000"), m_now.addSecs(600));
         QCOMPARE(cell(QStringLiteral("repo0000"), RepoTableModel::NextSync),
@@ -206,7 +217,8 @@ private slots:
         core::RetryPolicy fresh;
         fresh.name = QStringLiteral("fresh");
         fresh.staleAfter = core::Millis(3'600'000);
-        m_model->setPolicies({{QStringLiteral("default"), core::RetryPolicy::defaults()}, {fresh.name, fresh}});
+        m_model->setPolicies(
+            {{QStringLiteral("default"), core::RetryPolicy::defaults()}, {fresh.name, fresh}});
         RepoStatus old;
         old.last.lastOutcome = core::Outcome::UpToDate;
         old.last.lastSuccess = m_now.addSecs(-2 * 3600);
@@ -216,7 +228,10 @@ private slots:
         QVERIFY(m_model->index(1, 0).data(RepoTableModel::StaleRole).toBool());
         QVERIFY(m_model->index(1, 0).data(RepoTableModel::AttentionRole).toBool());
         QVERIFY(m_model->index(1, RepoTableModel::LastSuccess).data(Qt::ForegroundRole).isValid());
-        QVERIFY(m_model->index(1, RepoTableModel::LastSuccess).data(Qt::ToolTipRole).toString().contains(QStringLiteral("Stale")));
+        QVERIFY(m_model->index(1, RepoTableModel::LastSuccess)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("Stale")));
         old.last.lastSuccess = m_now.addSecs(-60);
         m_model->setStatus(QStringLiteral("repo0001"), old);
         QVERIFY(!m_model->index(1, 0).data(RepoTableModel::StaleRole).toBool());
@@ -232,7 +247,9 @@ private slots:
         m_model->setStatus(QStringLiteral("repo0000"), ok);
         m_model->setStatus(QStringLiteral("repo0001"), running(1, 1, 2));
         m_model->setStatus(QStringLiteral("repo0002"), failed);
-        auto rank = [this](int row) { return m_model->index(row, RepoTableModel::State).data(RepoTableModel::SortRole).toInt(); };
+        auto rank = [this](int row) {
+            return m_model->index(row, RepoTableModel::State).data(RepoTableModel::SortRole).toInt();
+        };
         QVERIFY(rank(2) < rank(1)); // failed sorts before running
         QVERIFY(rank(1) < rank(0)); // running before up to date
     }
@@ -260,7 +277,9 @@ private slots:
             rows << tl.row();
         }
         QCOMPARE(rows, (QList<int>{3, 40, 77}));
-        QCOMPARE(m_model->index(40, RepoTableModel::Progress).data(RepoTableModel::ProgressRole).toInt(), 100);
+        QCOMPARE(
+            m_model->index(40, RepoTableModel::Progress).data(RepoTableModel::ProgressRole).toInt(),
+            100);
     }
 
     void overHalfChangedIsOneRange()
@@ -273,7 +292,8 @@ private slots:
         m_model->flushPendingUpdates();
         QCOMPARE(changed.count(), 1);
         QCOMPARE(changed.at(0).at(0).value<QModelIndex>(), m_model->index(0, 0));
-        QCOMPARE(changed.at(0).at(1).value<QModelIndex>(), m_model->index(9, RepoTableModel::ColumnCount - 1));
+        QCOMPARE(changed.at(0).at(1).value<QModelIndex>(),
+                 m_model->index(9, RepoTableModel::ColumnCount - 1));
     }
 
     void totalsFollowFlushes()

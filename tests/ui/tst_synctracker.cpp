@@ -88,7 +88,8 @@ private:
 private slots:
     void init()
     {
-        m_statePath = m_dir.filePath(QStringLiteral("%1.state.json").arg(QTest::currentTestFunction()));
+        m_statePath = m_dir.filePath(
+            QStringLiteral("%1.state.json").arg(QTest::currentTestFunction()));
     }
 
     void runWithRetries()
@@ -134,7 +135,8 @@ private slots:
 
         // The model received the snapshots.
         f.model.flushPendingUpdates();
-        QCOMPARE(f.model.index(f.model.rowOf(a), RepoTableModel::State).data().toString(), QStringLiteral("cloned"));
+        QCOMPARE(f.model.index(f.model.rowOf(a), RepoTableModel::State).data().toString(),
+                 QStringLiteral("cloned"));
 
         // A new run starts a new timeline.
         emit f.scheduler.queued(a);
@@ -167,7 +169,9 @@ private slots:
         QVERIFY(st.last.lastAttempt.isValid());
         QVERIFY(!st.last.lastSuccess.isValid());
         again.model.flushPendingUpdates();
-        QCOMPARE(again.model.index(again.model.rowOf(QStringLiteral("beta")), RepoTableModel::State).data().toString(),
+        QCOMPARE(again.model.index(again.model.rowOf(QStringLiteral("beta")), RepoTableModel::State)
+                     .data()
+                     .toString(),
                  QStringLiteral("failed: not found"));
     }
 
@@ -218,7 +222,8 @@ private slots:
     {
         Fixture f(m_statePath);
         emit f.scheduler.queued(QStringLiteral("alpha"));
-        emit f.scheduler.waitingForLock(QStringLiteral("alpha"), QStringLiteral("PID 7 on host (repodeck-cli)"));
+        emit f.scheduler.waitingForLock(QStringLiteral("alpha"),
+                                        QStringLiteral("PID 7 on host (repodeck-cli)"));
         QCOMPARE(f.tracker.status(QStringLiteral("alpha")).activity, core::Activity::WaitingLock);
         f.model.flushPendingUpdates();
         QCOMPARE(f.model.totals().waiting, 1);
@@ -232,15 +237,18 @@ private slots:
 
         // repodeck-cli records a result for beta while the window is open.
         const QDateTime cliRun = QDateTime::currentDateTimeUtc().addSecs(-30);
-        QCOMPARE(core::editStateStore(m_statePath, [&](core::RepoStateStore &store) {
-                     core::RepoState st;
-                     core::AttemptRecord r = failedAttempt(1, -1);
-                     r.started = cliRun;
-                     core::recordResult(st, result(core::Outcome::Failed, 1), {r});
-                     store.setState(QStringLiteral("beta"), st);
-                 }),
+        QCOMPARE(core::editStateStore(
+                     m_statePath,
+                     [&](core::RepoStateStore &store) {
+            core::RepoState st;
+            core::AttemptRecord r = failedAttempt(1, -1);
+            r.started = cliRun;
+            core::recordResult(st, result(core::Outcome::Failed, 1), {r});
+            store.setState(QStringLiteral("beta"), st);
+                     }),
                  QString());
-        QTRY_COMPARE_WITH_TIMEOUT(f.tracker.status(QStringLiteral("beta")).last.lastOutcome, core::Outcome::Failed, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(f.tracker.status(QStringLiteral("beta")).last.lastOutcome,
+                                  core::Outcome::Failed, 5000);
         QCOMPARE(f.tracker.status(QStringLiteral("beta")).last.lastAttempt, cliRun);
         QTRY_VERIFY_WITH_TIMEOUT(!synced.isEmpty(), 2000);
         QCOMPARE(synced.last().at(0).toString(), QStringLiteral("beta"));
@@ -253,7 +261,8 @@ private slots:
         QVERIFY(saved.wait(5000));
         auto stored = core::RepoStateStore::load(m_statePath);
         QVERIFY(stored.ok());
-        QCOMPARE(stored.value().state(QStringLiteral("alpha")).lastOutcome, core::Outcome::UpToDate);
+        QCOMPARE(stored.value().state(QStringLiteral("alpha")).lastOutcome,
+                 core::Outcome::UpToDate);
         QCOMPARE(stored.value().state(QStringLiteral("beta")).lastOutcome, core::Outcome::Failed);
     }
 
@@ -292,18 +301,21 @@ private slots:
         const QString a = QStringLiteral("alpha");
         emit f.scheduler.queued(a);
         emit f.scheduler.attemptStarted(a, 1, 3);
-        QCOMPARE(core::editStateStore(m_statePath, [&](core::RepoStateStore &store) {
-                     core::RepoState st;
-                     core::recordResult(st, result(core::Outcome::Failed, 1), {failedAttempt(1, -1)});
-                     store.setState(a, st);
-                 }),
+        QCOMPARE(core::editStateStore(
+                     m_statePath,
+                     [&](core::RepoStateStore &store) {
+            core::RepoState st;
+            core::recordResult(st, result(core::Outcome::Failed, 1), {failedAttempt(1, -1)});
+            store.setState(a, st);
+                     }),
                  QString());
         emit f.scheduler.attemptFinished(a, failedAttempt(1, -1));
         emit f.scheduler.finished(a, result(core::Outcome::Failed, 1));
         QCOMPARE(f.session.saveNow(), QString());
         auto stored = core::RepoStateStore::load(m_statePath);
         QVERIFY(stored.ok());
-        QCOMPARE(stored.value().state(a).consecutiveFailures, 2); // the other run's failure, then this one's
+        QCOMPARE(stored.value().state(a).consecutiveFailures,
+                 2); // the other run's failure, then this one's
         QCOMPARE(stored.value().state(a).timeline.size(), 1);
         QCOMPARE(f.session.state(a).consecutiveFailures, 2);
         QCOMPARE(f.tracker.status(a).last.consecutiveFailures, 2);

@@ -51,22 +51,29 @@ private slots:
     void recordsAndLiveRow()
     {
         TimelineModel model;
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         const QDateTime now(QDate(2026, 11, 27), QTime(9, 0, 20), Qt::UTC);
         model.setClock([now] { return now; });
         model.setRecords(twoFailuresThenSuccess().mid(0, 2));
         QCOMPARE(model.rowCount(), 2);
-        QCOMPARE(model.index(0, TimelineModel::Attempt).data().toString(), QStringLiteral("1 of 4"));
-        QCOMPARE(model.index(0, TimelineModel::Duration).data().toString(), QStringLiteral("1.2 s"));
-        QCOMPARE(model.index(0, TimelineModel::Result).data().toString(), QStringLiteral("network (transient)"));
-        QCOMPARE(model.index(1, TimelineModel::NextDelay).data().toString(), QStringLiteral("3.1 s"));
+        QCOMPARE(model.index(0, TimelineModel::Attempt).data().toString(),
+                 QStringLiteral("1 of 4"));
+        QCOMPARE(model.index(0, TimelineModel::Duration).data().toString(),
+                 QStringLiteral("1.2 s"));
+        QCOMPARE(model.index(0, TimelineModel::Result).data().toString(),
+                 QStringLiteral("network (transient)"));
+        QCOMPARE(model.index(1, TimelineModel::NextDelay).data().toString(),
+                 QStringLiteral("3.1 s"));
 
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
         model.setLive(TimelineModel::LiveAttempt{3, 4, now.addSecs(-5), 4096});
         QCOMPARE(inserted.count(), 1);
         QCOMPARE(model.rowCount(), 3);
-        QCOMPARE(model.index(2, TimelineModel::Result).data().toString(), QStringLiteral("running…"));
-        QCOMPARE(model.index(2, TimelineModel::Duration).data().toString(), QStringLiteral("5.0 s"));
+        QCOMPARE(model.index(2, TimelineModel::Result).data().toString(),
+                 QStringLiteral("running…"));
+        QCOMPARE(model.index(2, TimelineModel::Duration).data().toString(),
+                 QStringLiteral("5.0 s"));
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
         model.setLive(TimelineModel::LiveAttempt{3, 4, now.addSecs(-5), 8192});
         QCOMPARE(changed.count(), 1);
@@ -86,7 +93,8 @@ private slots:
         core::RepoState s;
         s.lastOutcome = core::Outcome::Cloned;
         s.timeline = twoFailuresThenSuccess();
-        const QString text = timelineExport::text(QStringLiteral("alpha"), QStringLiteral("https://example.test/a.git"), s);
+        const QString text = timelineExport::text(QStringLiteral("alpha"),
+                                                  QStringLiteral("https://example.test/a.git"), s);
         QVERIFY(text.contains(QStringLiteral("Repository: alpha")));
         QVERIFY(text.contains(QStringLiteral("Result: cloned")));
         QVERIFY(text.contains(QStringLiteral("Attempt 1 of 4")));
@@ -103,7 +111,8 @@ private slots:
         s.error.message = QStringLiteral("The server rejected the credentials.");
         s.error.hint = QStringLiteral("Sign in again.");
         const QString text = timelineExport::text(QStringLiteral("alpha"), QStringLiteral("u"), s);
-        QVERIFY(text.contains(QStringLiteral("What happened: The server rejected the credentials.")));
+        QVERIFY(
+            text.contains(QStringLiteral("What happened: The server rejected the credentials.")));
         QVERIFY(text.contains(QStringLiteral("What to do: Sign in again.")));
     }
 
@@ -113,14 +122,17 @@ private slots:
         s.lastOutcome = core::Outcome::Cloned;
         s.attempts = 3;
         s.timeline = twoFailuresThenSuccess();
-        const QByteArray json = timelineExport::json(QStringLiteral("alpha"), QStringLiteral("https://example.test/a.git"), s);
+        const QByteArray json = timelineExport::json(QStringLiteral("alpha"),
+                                                     QStringLiteral("https://example.test/a.git"),
+                                                     s);
         const QJsonObject o = QJsonDocument::fromJson(json).object();
         QCOMPARE(o.value("repo").toString(), QStringLiteral("alpha"));
         QCOMPARE(o.value("outcome").toString(), QStringLiteral("cloned"));
         const QJsonArray attempts = o.value("timeline").toArray();
         QCOMPARE(attempts.size(), 3);
         QCOMPARE(attempts.at(0).toObject().value("retry_in_ms").toInt(), 1500);
-        QCOMPARE(attempts.at(0).toObject().value("error").toObject().value("category").toString(), QStringLiteral("network"));
+        QCOMPARE(attempts.at(0).toObject().value("error").toObject().value("category").toString(),
+                 QStringLiteral("network"));
         QVERIFY(core::RepoState::fromJson(o) == s);
     }
 };

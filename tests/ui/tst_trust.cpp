@@ -64,8 +64,15 @@ private:
             p.maxDelay = core::Millis(50);
             w.setPolicy(p);
             for (const auto &r : repos) {
-                if (QString err = w.addRepository({r.first, r.second, m_dir.filePath("work/" + r.first),
-                                                   core::RepoMode::WorkingCopy, {}, "default", {}, {}, {}});
+                if (QString err = w.addRepository({r.first,
+                                                   r.second,
+                                                   m_dir.filePath("work/" + r.first),
+                                                   core::RepoMode::WorkingCopy,
+                                                   {},
+                                                   "default",
+                                                   {},
+                                                   {},
+                                                   {}});
                     !err.isEmpty())
                     return err;
             }
@@ -76,8 +83,9 @@ private:
 
     static QString outcomeOf(MainWindow &w, const QString &name)
     {
-        return w.tracker()->status(name).last.lastOutcome == core::Outcome::Cloned ? QStringLiteral("cloned")
-                                                                                  : QString();
+        return w.tracker()->status(name).last.lastOutcome == core::Outcome::Cloned
+                   ? QStringLiteral("cloned")
+                   : QString();
     }
 
     // Shows the window, syncs everything and waits (bounded) for the first
@@ -98,14 +106,16 @@ private slots:
     void initTestCase()
     {
         REPODECK_REQUIRE_TOOL("dbus-run-session", "package dbus; ./dev.sh installs it");
-        REPODECK_REQUIRE_TOOL("gnome-keyring-daemon", "package gnome-keyring; ./dev.sh installs it");
+        REPODECK_REQUIRE_TOOL("gnome-keyring-daemon",
+                              "package gnome-keyring; ./dev.sh installs it");
         // Set by with-keyring.sh when it could not start the private keyring.
         REPODECK_REQUIRE(!qEnvironmentVariableIsSet("REPODECK_TEST_NO_KEYRING"),
                          QStringLiteral("the private keyring of with-keyring.sh is needed"));
         // No helper of the developer's git config may answer for the test.
         QVERIFY(isolateProcessEnvironment(m_dir.filePath("home")));
         qputenv("REPODECK_LOG_DIR", m_dir.filePath("logs").toUtf8());
-        qputenv("REPODECK_KEYCHAIN_SERVICE", "RepoDeck-uitest-" + QByteArray::number(QCoreApplication::applicationPid()));
+        qputenv("REPODECK_KEYCHAIN_SERVICE",
+                "RepoDeck-uitest-" + QByteArray::number(QCoreApplication::applicationPid()));
         QCOMPARE(core::initializeNetwork(), QString());
         isolateSettings(QStringLiteral("tst_trust"));
         m_served = m_dir.filePath("served");
@@ -141,8 +151,8 @@ private slots:
     void oneSignInPerHostThenEveryWaitingRepositoryRetries()
     {
         const QString ws = workspaceWith("signin.json", {{"a", m_http.url("a.git")},
-                                                          {"b", m_http.url("b.git")},
-                                                          {"c", m_http.url("c.git")}});
+                                                         {"b", m_http.url("b.git")},
+                                                         {"c", m_http.url("c.git")}});
         QVERIFY(!ws.isEmpty());
         MainWindow w(ws);
         w.show();
@@ -169,7 +179,8 @@ private slots:
         typeInto(dialog->secretEdit(), QString::fromUtf8(kSecret));
         QCOMPARE(dialog->secretEdit()->echoMode(), QLineEdit::Password);
         QVERIFY(dialog->signInButton()->isEnabled());
-        QTRY_VERIFY_WITH_TIMEOUT(dialog->rememberCheck()->isEnabled(), 10'000); // the keychain answered
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->rememberCheck()->isEnabled(),
+                                 10'000); // the keychain answered
         QVERIFY(dialog->rememberCheck()->isChecked());
         QSignalSpy stored(w.trust(), &TrustCenter::keychainStored);
         dialog->signInButton()->click();
@@ -181,8 +192,8 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(w.attentionBar()->isHidden(), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(stored.size(), 1, 15'000);
         QCOMPARE(stored.first().at(1).toString(), QString());
-        const core::KeychainResult kept =
-            core::Keychain::read(core::KeychainCredentials::hostKey("http", r.host));
+        const core::KeychainResult kept = core::Keychain::read(
+            core::KeychainCredentials::hostKey("http", r.host));
         QVERIFY(kept.ok());
         QVERIFY(kept.data.contains(kSecret));
         core::Keychain::remove(core::KeychainCredentials::hostKey("http", r.host));
@@ -226,7 +237,8 @@ private slots:
         const QByteArray der = QSslCertificate(m_pki.selfSignedPem, QSsl::Pem).toDer();
         const QString print = CertificateDialog::fingerprint(der);
         QCOMPARE(print.size(), 32 * 3 - 1);
-        QVERIFY(dialog->detailsText().contains(print.left(47)) && dialog->detailsText().contains(print.mid(48)));
+        QVERIFY(dialog->detailsText().contains(print.left(47))
+                && dialog->detailsText().contains(print.mid(48)));
         QVERIFY(!dialog->trustButton()->isEnabled());
         QVERIFY(!QFileInfo::exists(w.trust()->pinsPath()));
         dialog->confirmCheck()->setChecked(true);
@@ -234,7 +246,8 @@ private slots:
         dialog->trustButton()->click();
         QTRY_COMPARE_WITH_TIMEOUT(outcomeOf(w, "t"), QString("cloned"), 30'000);
         QVERIFY(QFileInfo::exists(w.trust()->pinsPath()));
-        core::http::unpinCertificate("127.0.0.1", QCryptographicHash::hash(der, QCryptographicHash::Sha256));
+        core::http::unpinCertificate("127.0.0.1",
+                                     QCryptographicHash::hash(der, QCryptographicHash::Sha256));
     }
 
     void hostKeyIsScannedAndWrittenOnlyOnConfirmation()
@@ -246,7 +259,8 @@ private slots:
         QVERIFY(!bare.isEmpty());
         const QString knownHosts = m_dir.filePath("ui_known_hosts");
         QString command = m_sshd.sshCommand(false);
-        command.replace(QFileInfo(m_sshd.knownHostsPath()).absolutePath() + "/empty_known_hosts", knownHosts);
+        command.replace(QFileInfo(m_sshd.knownHostsPath()).absolutePath() + "/empty_known_hosts",
+                        knownHosts);
         QVERIFY(command.contains(knownHosts));
         qputenv("GIT_SSH_COMMAND", command.toUtf8());
         const QString ws = workspaceWith("ssh.json", {{"s", m_sshd.url(bare)}});
@@ -282,14 +296,22 @@ private slots:
         MainWindow w(ws);
         w.show();
         QTRY_VERIFY_WITH_TIMEOUT(w.workspace()->isLoaded(), 5000);
-        core::RepoSpec spec{"k", m_http.urlWithCredentials("a.git", "alice", QString::fromUtf8(kSecret)),
-                            m_dir.filePath("work/k"), core::RepoMode::WorkingCopy, {}, "default", {}, {}, {}};
+        core::RepoSpec spec{"k",
+                            m_http.urlWithCredentials("a.git", "alice", QString::fromUtf8(kSecret)),
+                            m_dir.filePath("work/k"),
+                            core::RepoMode::WorkingCopy,
+                            {},
+                            "default",
+                            {},
+                            {},
+                            {}};
         w.commands()->addRepositories({spec});
         QTRY_COMPARE_WITH_TIMEOUT(outcomeOf(w, "k"), QString("cloned"), 30'000);
         QCOMPARE(w.workspace()->workspace().repository("k")->url,
                  QString("http://alice@127.0.0.1:%1/a.git").arg(m_http.port()));
         const QString host = QString("127.0.0.1:%1").arg(m_http.port());
-        QVERIFY(core::Keychain::read(core::KeychainCredentials::accountKey("http", host, "alice")).data.contains(kSecret));
+        QVERIFY(core::Keychain::read(core::KeychainCredentials::accountKey("http", host, "alice"))
+                    .data.contains(kSecret));
         core::Keychain::remove(core::KeychainCredentials::accountKey("http", host, "alice"));
     }
 };

@@ -42,8 +42,8 @@ QLabel *messageLabel(QWidget *parent, const QString &objectName)
 
 } // namespace
 
-AddRepositoryDialog::AddRepositoryDialog(const core::Workspace &workspace, const QString &defaultParent,
-                                         QWidget *parent)
+AddRepositoryDialog::AddRepositoryDialog(const core::Workspace &workspace,
+                                         const QString &defaultParent, QWidget *parent)
     : QDialog(parent)
     , m_workspace(workspace)
     , m_defaultParent(defaultParent)
@@ -57,7 +57,8 @@ AddRepositoryDialog::AddRepositoryDialog(const core::Workspace &workspace, const
     m_url = new QLineEdit(this);
     m_url->setObjectName(QStringLiteral("urlEdit"));
     m_url->setAccessibleName(tr("Remote URL"));
-    m_url->setPlaceholderText(QStringLiteral("https://host/group/repo.git, git@host:repo.git or /path/to/repo"));
+    m_url->setPlaceholderText(
+        QStringLiteral("https://host/group/repo.git, git@host:repo.git or /path/to/repo"));
     m_urlMessage = messageLabel(this, QStringLiteral("urlMessage"));
     form->addRow(tr("&URL:"), m_url);
     form->addRow(QString(), m_urlMessage);
@@ -86,7 +87,8 @@ AddRepositoryDialog::AddRepositoryDialog(const core::Workspace &workspace, const
     m_mode->setAccessibleName(tr("Mode"));
     m_mode->addItem(tr("Working copy (fast-forward, never touches local work)"),
                     static_cast<int>(core::RepoMode::WorkingCopy));
-    m_mode->addItem(tr("Mirror (bare, all refs, pruned)"), static_cast<int>(core::RepoMode::Mirror));
+    m_mode->addItem(tr("Mirror (bare, all refs, pruned)"),
+                    static_cast<int>(core::RepoMode::Mirror));
     form->addRow(tr("&Mode:"), m_mode);
 
     m_policy = new QComboBox(this);
@@ -128,7 +130,8 @@ void AddRepositoryDialog::onUrlEdited()
     if (!m_nameTouched)
         m_name->setText(suggested);
     if (!m_pathTouched)
-        m_path->setText(suggested.isEmpty() ? QString() : QDir(m_defaultParent).filePath(m_name->text()));
+        m_path->setText(suggested.isEmpty() ? QString()
+                                            : QDir(m_defaultParent).filePath(m_name->text()));
     revalidate();
 }
 
@@ -136,14 +139,16 @@ void AddRepositoryDialog::onNameEdited()
 {
     m_nameTouched = true;
     if (!m_pathTouched)
-        m_path->setText(m_name->text().isEmpty() ? QString() : QDir(m_defaultParent).filePath(m_name->text()));
+        m_path->setText(m_name->text().isEmpty() ? QString()
+                                                 : QDir(m_defaultParent).filePath(m_name->text()));
     revalidate();
 }
 
 void AddRepositoryDialog::setMessage(QLabel *label, const QString &text, bool error)
 {
     label->setText(text);
-    label->setStyleSheet(error ? QStringLiteral("color: #c0392b;") : QStringLiteral("color: palette(mid);"));
+    label->setStyleSheet(error ? QStringLiteral("color: #c0392b;")
+                               : QStringLiteral("color: palette(mid);"));
     label->setVisible(!text.isEmpty());
     label->setAccessibleDescription(error ? tr("Error: %1").arg(text) : text);
 }
@@ -162,11 +167,14 @@ void AddRepositoryDialog::revalidate()
         setMessage(m_urlMessage, url.error(), true);
         ok = false;
     } else if (url.hasPassword()) {
-        const bool http = url.kind() == core::RemoteUrl::Kind::Http || url.kind() == core::RemoteUrl::Kind::Https;
-        setMessage(m_urlMessage,
-                   http ? tr("The password will move to the system keychain; the workspace keeps the URL without it.")
-                        : tr("The URL contains a password; use an SSH key instead."),
-                   !http);
+        const bool http = url.kind() == core::RemoteUrl::Kind::Http
+                          || url.kind() == core::RemoteUrl::Kind::Https;
+        setMessage(
+            m_urlMessage,
+            http ? tr(
+                "The password will move to the system keychain; the workspace keeps the URL without it.")
+                 : tr("The URL contains a password; use an SSH key instead."),
+            !http);
         ok = http;
     } else {
         setMessage(m_urlMessage, {}, false);
@@ -211,7 +219,9 @@ void AddRepositoryDialog::startDestinationCheck()
     const auto mode = static_cast<core::RepoMode>(m_mode->currentData().toInt());
     m_check = runAsync(
         this, [path, url, mode] { return DestinationVerdict::inspect(path, url, mode); },
-        [this, generation](const DestinationVerdict &verdict) { onDestinationChecked(generation, verdict); });
+        [this, generation](const DestinationVerdict &verdict) {
+        onDestinationChecked(generation, verdict);
+        });
 }
 
 void AddRepositoryDialog::onDestinationChecked(int generation, const DestinationVerdict &verdict)

@@ -24,7 +24,8 @@ class AddRepositoryDialog : public QDialog
     Q_OBJECT
 
 public:
-    AddRepositoryDialog(const core::Workspace &workspace, const QString &defaultParent, QWidget *parent = nullptr);
+    AddRepositoryDialog(const core::Workspace &workspace, const QString &defaultParent,
+                        QWidget *parent = nullptr);
 
     core::RepoSpec spec() const;
     bool isAcceptable() const { return m_acceptable; }
@@ -67,7 +68,7 @@ private:
 
     QTimer m_checkDelay;
     QFuture<DestinationVerdict> m_check;
-    int m_generation = 0;            // bumped on every edit
+    int m_generation = 0; // bumped on every edit
     DestinationVerdict m_verdict;
 };
 

@@ -28,7 +28,8 @@ ImportDialog::ImportDialog(const QString &root, const core::Workspace &workspace
     setWindowTitle(tr("Import Repositories"));
     resize(820, 420);
     auto *layout = new QVBoxLayout(this);
-    m_summary = new QLabel(tr("Looking for repositories under %1…").arg(QDir::toNativeSeparators(root)), this);
+    m_summary = new QLabel(
+        tr("Looking for repositories under %1…").arg(QDir::toNativeSeparators(root)), this);
     m_summary->setWordWrap(true);
     m_summary->setObjectName(QStringLiteral("importSummary"));
     layout->addWidget(m_summary);
@@ -58,7 +59,8 @@ ImportDialog::ImportDialog(const QString &root, const core::Workspace &workspace
     connect(m_list, &QTreeWidget::itemChanged, this, &ImportDialog::updateButton);
     updateButton();
 
-    m_scan = runAsync(this, [root] { return core::findRepositories(root); }, &ImportDialog::onScanned);
+    m_scan = runAsync(
+        this, [root] { return core::findRepositories(root); }, &ImportDialog::onScanned);
 }
 
 ImportDialog::~ImportDialog()
@@ -77,7 +79,8 @@ void ImportDialog::onScanned(const QList<core::FoundRepository> &found)
             if (const core::RepoSpec *same = m_workspace.repository(f.spec.name))
                 f.problem = QDir::cleanPath(same->path) == QDir::cleanPath(f.spec.path)
                                 ? tr("already in RepoDeck")
-                                : tr("the name \"%1\" is taken by another repository").arg(f.spec.name);
+                                : tr("the name \"%1\" is taken by another repository")
+                                      .arg(f.spec.name);
             for (const core::RepoSpec &r : m_workspace.repositories()) {
                 if (f.problem.isEmpty() && QDir::cleanPath(r.path) == QDir::cleanPath(f.spec.path))
                     f.problem = tr("already in RepoDeck as \"%1\"").arg(r.name);
@@ -102,12 +105,14 @@ void ImportDialog::onScanned(const QList<core::FoundRepository> &found)
         }
     }
     if (m_found.isEmpty())
-        m_summary->setText(tr("No git repositories were found under %1.").arg(QDir::toNativeSeparators(m_root)));
+        m_summary->setText(
+            tr("No git repositories were found under %1.").arg(QDir::toNativeSeparators(m_root)));
     else
-        m_summary->setText(tr("Found %1 under %2; %3 can be added. Uncheck any you do not want.")
-                               .arg(text::count(m_found.size(), tr("repository"), tr("repositories")),
-                                    QDir::toNativeSeparators(m_root))
-                               .arg(addable));
+        m_summary->setText(
+            tr("Found %1 under %2; %3 can be added. Uncheck any you do not want.")
+                .arg(text::count(m_found.size(), tr("repository"), tr("repositories")),
+                     QDir::toNativeSeparators(m_root))
+                .arg(addable));
     updateButton();
     emit scanFinished(static_cast<int>(m_found.size()));
 }
@@ -125,7 +130,8 @@ QList<core::RepoSpec> ImportDialog::selectedSpecs() const
     QList<core::RepoSpec> out;
     for (int row = 0; row < m_list->topLevelItemCount(); ++row) {
         const QTreeWidgetItem *item = m_list->topLevelItem(row);
-        if (item->checkState(NameColumn) != Qt::Checked || !(item->flags() & Qt::ItemIsUserCheckable))
+        if (item->checkState(NameColumn) != Qt::Checked
+            || !(item->flags() & Qt::ItemIsUserCheckable))
             continue;
         core::RepoSpec spec = m_found.at(item->data(NameColumn, IndexRole).toInt()).spec;
         spec.policy = m_policy->currentText();

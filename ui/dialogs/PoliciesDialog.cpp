@@ -17,8 +17,8 @@ namespace {
 const QString kDefault = QStringLiteral("default");
 }
 
-PoliciesDialog::PoliciesDialog(const core::Workspace &workspace, const QStringList &selectedRepositories,
-                               QWidget *parent)
+PoliciesDialog::PoliciesDialog(const core::Workspace &workspace,
+                               const QStringList &selectedRepositories, QWidget *parent)
     : QDialog(parent)
     , m_workspace(workspace)
     , m_selected(selectedRepositories)
@@ -61,8 +61,9 @@ PoliciesDialog::PoliciesDialog(const core::Workspace &workspace, const QStringLi
     m_assignButton = new QPushButton(this);
     m_assignButton->setObjectName(QStringLiteral("assignButton"));
     m_assignButton->setEnabled(!m_selected.isEmpty());
-    m_assignButton->setToolTip(m_selected.isEmpty() ? tr("Select repositories in the main window first.")
-                                                    : m_selected.join(QStringLiteral(", ")));
+    m_assignButton->setToolTip(m_selected.isEmpty()
+                                   ? tr("Select repositories in the main window first.")
+                                   : m_selected.join(QStringLiteral(", ")));
     m_note = new QLabel(this);
     m_note->setWordWrap(true);
     bottom->addWidget(m_assignButton);
@@ -134,7 +135,8 @@ void PoliciesDialog::onEdited()
     if (m_assign == e.policy.name)
         m_assign = m_editor->policy().name;
     e.policy = m_editor->policy();
-    m_list->item(m_current)->setText(e.valid ? e.policy.name : e.policy.name + QStringLiteral(" ⚠"));
+    m_list->item(m_current)->setText(e.valid ? e.policy.name
+                                             : e.policy.name + QStringLiteral(" ⚠"));
     updateButtons();
 }
 
@@ -229,12 +231,14 @@ void PoliciesDialog::updateButtons()
 
     const int n = static_cast<int>(m_selected.size());
     const QString current = have ? m_entries.at(m_current).policy.name : QString();
-    m_assignButton->setText(tr("Assign \"%1\" to the %2")
-                                .arg(current, text::count(n, tr("selected repository"), tr("selected repositories"))));
+    m_assignButton->setText(
+        tr("Assign \"%1\" to the %2")
+            .arg(current, text::count(n, tr("selected repository"), tr("selected repositories"))));
     m_assignButton->setEnabled(have && n > 0 && m_entries.at(m_current).valid);
-    m_note->setText(m_assign.isEmpty() ? QString()
-                                       : tr("On OK, %1 will use \"%2\".")
-                                             .arg(text::count(n, tr("repository"), tr("repositories")), m_assign));
+    m_note->setText(m_assign.isEmpty()
+                        ? QString()
+                        : tr("On OK, %1 will use \"%2\".")
+                              .arg(text::count(n, tr("repository"), tr("repositories")), m_assign));
 }
 
 PoliciesDialog::Changes PoliciesDialog::changes() const

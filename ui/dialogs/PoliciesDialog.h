@@ -27,10 +27,10 @@ public:
     // What the dialog decided, applied later with apply().
     struct Changes
     {
-        QList<core::RetryPolicy> policies;   // every policy as it should be
-        QHash<QString, QString> renamed;     // old name -> new name
-        QStringList removed;                 // old names
-        QString assign;                      // policy for `repositories`, empty = none
+        QList<core::RetryPolicy> policies; // every policy as it should be
+        QHash<QString, QString> renamed;   // old name -> new name
+        QStringList removed;               // old names
+        QString assign;                    // policy for `repositories`, empty = none
         QStringList repositories;
     };
 

@@ -19,7 +19,8 @@ PreferencesDialog::PreferencesDialog(AppSettings &settings, bool trayAvailable, 
     auto *form = new QFormLayout;
     layout->addLayout(form);
 
-    m_closeToTray = new QCheckBox(tr("&Keep running in the system tray when the window is closed"), this);
+    m_closeToTray = new QCheckBox(tr("&Keep running in the system tray when the window is closed"),
+                                  this);
     m_closeToTray->setChecked(settings.closeToTray() && trayAvailable);
     m_closeToTray->setEnabled(trayAvailable);
     if (!trayAvailable)
@@ -35,7 +36,8 @@ PreferencesDialog::PreferencesDialog(AppSettings &settings, bool trayAvailable, 
     m_jobs->setRange(1, 64);
     m_jobs->setValue(settings.maxConcurrent());
     m_jobs->setAccessibleName(tr("Syncs at once"));
-    m_jobs->setToolTip(tr("More parallel syncs finish sooner but can trip servers' connection limits."));
+    m_jobs->setToolTip(
+        tr("More parallel syncs finish sooner but can trip servers' connection limits."));
     form->addRow(tr("&Syncs at once:"), m_jobs);
 
     m_hostJobs = new QSpinBox(this);

@@ -26,11 +26,13 @@ RemoveDialog::RemoveDialog(const QList<core::RepoSpec> &specs, QWidget *parent)
     if (n > 10)
         list += tr(" and %1 more").arg(n - 10);
     auto *text = new QLabel(tr("Remove %1 from RepoDeck: %2?")
-                                .arg(ui::text::count(n, tr("repository"), tr("repositories")), list),
+                                .arg(ui::text::count(n, tr("repository"), tr("repositories")),
+                                     list),
                             this);
     text->setWordWrap(true);
     layout->addWidget(text);
-    auto *keep = new QLabel(tr("Their folders and files stay on disk; only RepoDeck forgets them."), this);
+    auto *keep = new QLabel(tr("Their folders and files stay on disk; only RepoDeck forgets them."),
+                            this);
     keep->setWordWrap(true);
     layout->addWidget(keep);
 
@@ -46,7 +48,8 @@ RemoveDialog::RemoveDialog(const QList<core::RepoSpec> &specs, QWidget *parent)
     buttons->button(QDialogButtonBox::Ok)->setAutoDefault(false);
     buttons->button(QDialogButtonBox::Cancel)->setDefault(true);
     connect(m_delete, &QCheckBox::toggled, this, [buttons](bool on) {
-        buttons->button(QDialogButtonBox::Ok)->setText(on ? tr("&Remove and delete…") : tr("&Remove"));
+        buttons->button(QDialogButtonBox::Ok)
+            ->setText(on ? tr("&Remove and delete…") : tr("&Remove"));
     });
     connect(buttons, &QDialogButtonBox::accepted, this, &RemoveDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);

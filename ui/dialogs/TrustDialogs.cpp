@@ -44,8 +44,8 @@ QPushButton *addButtons(QDialog *dialog, QVBoxLayout *layout, const QString &okT
 
 // --- sign in ------------------------------------------------------------------
 
-SignInDialog::SignInDialog(const QString &protocol, const QString &host, const QString &username, int waiting,
-                           QWidget *parent)
+SignInDialog::SignInDialog(const QString &protocol, const QString &host, const QString &username,
+                           int waiting, QWidget *parent)
     : QDialog(parent)
 {
     setWindowTitle(tr("Sign In to %1").arg(host));
@@ -57,9 +57,10 @@ SignInDialog::SignInDialog(const QString &protocol, const QString &host, const Q
             .arg(host, ui::text::count(waiting, tr("repository"), tr("repositories"))),
         this));
     if (protocol == QLatin1String("http")) {
-        auto *plain = wrappingLabel(tr("This connection is not encrypted (http): the password or token crosses the "
-                                       "network readable by anyone on the way."),
-                                    this);
+        auto *plain = wrappingLabel(
+            tr("This connection is not encrypted (http): the password or token crosses the "
+               "network readable by anyone on the way."),
+            this);
         plain->setObjectName(QStringLiteral("plainHttpWarning"));
         layout->addWidget(plain);
     }
@@ -87,16 +88,19 @@ SignInDialog::SignInDialog(const QString &protocol, const QString &host, const Q
     adjustSize();
 
     // The probe may take a moment (D-Bus); the dialog is usable meanwhile.
-    m_probe = runAsync(this, [] { return core::Keychain::available(); }, [this](bool available) {
+    m_probe = runAsync(
+        this, [] { return core::Keychain::available(); },
+        [this](bool available) {
         m_remember->setEnabled(available);
         m_remember->setChecked(available);
-        m_keychainNote->setText(available ? tr("Stored under \"%1\" in the system keychain; never in RepoDeck's files.")
-                                                .arg(core::Keychain::service())
-                                          : tr("No system keychain is available, so the sign-in lasts until "
-                                               "RepoDeck quits. %1")
-                                                .arg(core::Keychain::unavailableAdvice()));
+        m_keychainNote->setText(
+            available ? tr("Stored under \"%1\" in the system keychain; never in RepoDeck's files.")
+                            .arg(core::Keychain::service())
+                      : tr("No system keychain is available, so the sign-in lasts until "
+                           "RepoDeck quits. %1")
+                            .arg(core::Keychain::unavailableAdvice()));
         adjustSize(); // the note's new text may need more lines
-    });
+        });
 }
 
 SignInDialog::~SignInDialog()
@@ -128,18 +132,20 @@ bool SignInDialog::remember() const
 
 QString CertificateDialog::fingerprint(const QByteArray &der)
 {
-    return QString::fromLatin1(QCryptographicHash::hash(der, QCryptographicHash::Sha256).toHex(':').toUpper());
+    return QString::fromLatin1(
+        QCryptographicHash::hash(der, QCryptographicHash::Sha256).toHex(':').toUpper());
 }
 
-CertificateDialog::CertificateDialog(const QString &host, const QByteArray &der, const QString &problem,
-                                     QWidget *parent)
+CertificateDialog::CertificateDialog(const QString &host, const QByteArray &der,
+                                     const QString &problem, QWidget *parent)
     : QDialog(parent)
 {
     setWindowTitle(tr("Certificate of %1").arg(host));
     setObjectName(QStringLiteral("certificateDialog"));
     setMinimumWidth(600);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(wrappingLabel(tr("This computer does not trust the certificate %1 presented.").arg(host), this));
+    layout->addWidget(wrappingLabel(
+        tr("This computer does not trust the certificate %1 presented.").arg(host), this));
     auto *why = wrappingLabel(problem, this);
     why->setObjectName(QStringLiteral("certificateProblem"));
     layout->addWidget(why);
@@ -204,12 +210,13 @@ HostKeyDialog::HostKeyDialog(const QString &remoteUrl, QWidget *parent)
     m_trust->setEnabled(false);
     m_trust->setAutoDefault(false);
     connect(m_confirm, &QCheckBox::toggled, m_trust, &QPushButton::setEnabled);
-    m_scanning = runAsync(this, [remoteUrl] { return core::scanHostKeys(remoteUrl); },
-                          [this](const core::HostKeyScan &scan) {
-                              m_scan = scan;
-                              m_scanned = true;
-                              showScan();
-                          });
+    m_scanning = runAsync(
+        this, [remoteUrl] { return core::scanHostKeys(remoteUrl); },
+        [this](const core::HostKeyScan &scan) {
+        m_scan = scan;
+        m_scanned = true;
+        showScan();
+        });
 }
 
 HostKeyDialog::~HostKeyDialog()
@@ -229,11 +236,13 @@ void HostKeyDialog::showScan()
                    "connection, or the server was reinstalled. Trust the new key only after the server's "
                    "administrator confirmed its fingerprint. The old entry is removed from %2 (a copy stays in "
                    "%2.old).</p>")
-                    .arg(m_scan.lookupName().toHtmlEscaped(), m_scan.knownHostsFile.toHtmlEscaped());
+                    .arg(m_scan.lookupName().toHtmlEscaped(),
+                         m_scan.knownHostsFile.toHtmlEscaped());
     else
         text += tr("<p>%1 is not in %2 yet. Compare its fingerprint with one you got another way before "
                    "trusting it.</p>")
-                    .arg(m_scan.lookupName().toHtmlEscaped(), m_scan.knownHostsFile.toHtmlEscaped());
+                    .arg(m_scan.lookupName().toHtmlEscaped(),
+                         m_scan.knownHostsFile.toHtmlEscaped());
     text += QStringLiteral("<table>");
     for (const core::ScannedHostKey &k : m_scan.keys)
         text += QStringLiteral("<tr><td>%1&nbsp;&nbsp;</td><td><tt>%2</tt></td></tr>")

@@ -50,7 +50,8 @@ class CertificateDialog : public QDialog
     Q_OBJECT
 
 public:
-    CertificateDialog(const QString &host, const QByteArray &der, const QString &problem, QWidget *parent = nullptr);
+    CertificateDialog(const QString &host, const QByteArray &der, const QString &problem,
+                      QWidget *parent = nullptr);
 
     static QString fingerprint(const QByteArray &der); // "AB:CD:..." SHA-256
     QCheckBox *confirmCheck() const { return m_confirm; }

@@ -21,7 +21,7 @@ namespace repodeck::ui {
 //
 // The future is returned for callers that must know whether the work still
 // runs, or wait for it before they go (a workspace edit must land).
-template <typename Receiver, typename Function, typename Handler>
+template<typename Receiver, typename Function, typename Handler>
 auto runAsync(Receiver *receiver, Function &&function, Handler &&handler)
 {
     static_assert(std::is_base_of_v<QObject, Receiver>, "the receiver is a QObject");
@@ -31,14 +31,14 @@ auto runAsync(Receiver *receiver, Function &&function, Handler &&handler)
     auto *watcher = new QFutureWatcher<Result>(receiver);
     QObject::connect(watcher, &QFutureWatcherBase::finished, receiver,
                      [receiver, watcher, handler = std::forward<Handler>(handler)]() mutable {
-                         watcher->deleteLater();
-                         if constexpr (std::is_member_function_pointer_v<std::decay_t<Handler>>) {
-                             std::invoke(handler, receiver, watcher->result());
-                         } else {
-                             Q_UNUSED(receiver);
-                             std::invoke(handler, watcher->result());
-                         }
-                     });
+        watcher->deleteLater();
+        if constexpr (std::is_member_function_pointer_v<std::decay_t<Handler>>) {
+            std::invoke(handler, receiver, watcher->result());
+        } else {
+            Q_UNUSED(receiver);
+            std::invoke(handler, watcher->result());
+        }
+    });
     const QFuture<Result> future = QtConcurrent::run(std::forward<Function>(function));
     watcher->setFuture(future);
     return future;

@@ -11,18 +11,21 @@ namespace repodeck::ui {
 struct DestinationVerdict
 {
     enum class Kind {
-        Missing,       // will be created
-        Empty,         // an empty folder
-        SameRepository,// already a clone of that URL: it will be fetched
+        Missing,        // will be created
+        Empty,          // an empty folder
+        SameRepository, // already a clone of that URL: it will be fetched
         OtherRepository,
-        NotEmpty,      // a non-empty folder that is not a repository
+        NotEmpty, // a non-empty folder that is not a repository
         NotAFolder,
-        Invalid,       // not an absolute path
+        Invalid, // not an absolute path
     };
     Kind kind = Kind::Invalid;
-    QString message;   // for the dialog, naming the fix when not usable
+    QString message; // for the dialog, naming the fix when not usable
 
-    bool usable() const { return kind == Kind::Missing || kind == Kind::Empty || kind == Kind::SameRepository; }
+    bool usable() const
+    {
+        return kind == Kind::Missing || kind == Kind::Empty || kind == Kind::SameRepository;
+    }
 
     static DestinationVerdict inspect(const QString &path, const QString &url, core::RepoMode mode);
 };

@@ -17,7 +17,8 @@ WorkspaceController::WorkspaceController(const QString &path, QObject *parent)
     m_debounce.setInterval(250);
     connect(&m_debounce, &QTimer::timeout, this, &WorkspaceController::reload);
     connect(&m_watcher, &QFileSystemWatcher::fileChanged, &m_debounce, qOverload<>(&QTimer::start));
-    connect(&m_watcher, &QFileSystemWatcher::directoryChanged, &m_debounce, qOverload<>(&QTimer::start));
+    connect(&m_watcher, &QFileSystemWatcher::directoryChanged, &m_debounce,
+            qOverload<>(&QTimer::start));
 }
 
 WorkspaceController::~WorkspaceController()
@@ -61,7 +62,8 @@ void WorkspaceController::reload()
             loaded.unchanged = true;
             return loaded;
         }
-        auto result = loaded.exists ? core::Workspace::fromJson(loaded.raw, path) : core::Workspace();
+        auto result = loaded.exists ? core::Workspace::fromJson(loaded.raw, path)
+                                    : core::Workspace();
         if (result)
             loaded.workspace = result.value();
         else

@@ -35,8 +35,7 @@ bool RepoFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sourceP
 {
     const QModelIndex index = sourceModel()->index(sourceRow, 0, sourceParent);
     switch (m_filter) {
-    case Filter::All:
-        break;
+    case Filter::All: break;
     case Filter::Failing:
         if (!index.data(RepoTableModel::FailingRole).toBool())
             return false;
@@ -48,7 +47,9 @@ bool RepoFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sourceP
     }
     if (m_search.isEmpty())
         return true;
-    return index.data(RepoTableModel::SearchTextRole).toString().contains(m_search, Qt::CaseInsensitive);
+    return index.data(RepoTableModel::SearchTextRole)
+        .toString()
+        .contains(m_search, Qt::CaseInsensitive);
 }
 
 } // namespace repodeck::ui

@@ -15,7 +15,7 @@ namespace repodeck::ui {
 struct RepoStatus
 {
     core::Activity activity = core::Activity::Idle; // as far as the scheduler's signals told
-    int attempt = 0;                  // attempt running or last started in this run
+    int attempt = 0;                                // attempt running or last started in this run
     int maxAttempts = 0;
     QDateTime attemptStarted;         // start of the running attempt
     core::TransferProgress progress;  // of the running attempt
@@ -37,7 +37,8 @@ struct RepoStatus
     bool needsAttention() const
     {
         return activity == core::Activity::Idle
-               && (last.lastOutcome == core::Outcome::Failed || last.lastOutcome == core::Outcome::FetchedOnly);
+               && (last.lastOutcome == core::Outcome::Failed
+                   || last.lastOutcome == core::Outcome::FetchedOnly);
     }
 };
 
@@ -46,7 +47,7 @@ struct SyncTotals
 {
     int running = 0;
     int queued = 0;
-    int waiting = 0;   // for a retry, another process's lock, or a held host / the network
+    int waiting = 0; // for a retry, another process's lock, or a held host / the network
     int failed = 0;
     int attention = 0; // fetched only: local work kept
     double bytesPerSecond = 0.0;
@@ -54,8 +55,9 @@ struct SyncTotals
     int active() const { return running + queued + waiting; }
     bool operator==(const SyncTotals &o) const
     {
-        return running == o.running && queued == o.queued && waiting == o.waiting && failed == o.failed
-               && attention == o.attention && qFuzzyCompare(bytesPerSecond + 1.0, o.bytesPerSecond + 1.0);
+        return running == o.running && queued == o.queued && waiting == o.waiting
+               && failed == o.failed && attention == o.attention
+               && qFuzzyCompare(bytesPerSecond + 1.0, o.bytesPerSecond + 1.0);
     }
     bool operator!=(const SyncTotals &o) const { return !(*this == o); }
 };

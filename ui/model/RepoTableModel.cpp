@@ -119,8 +119,7 @@ QVariant RepoTableModel::data(const QModelIndex &index, int role) const
     const Row &row = m_rows.at(index.row());
     const RepoStatus &st = row.status;
     switch (role) {
-    case Qt::DisplayRole:
-        return display(row, index.column(), m_clock());
+    case Qt::DisplayRole: return display(row, index.column(), m_clock());
     case Qt::ToolTipRole:
         if (index.column() == State) {
             const QString problem = text::problem(st.last);
@@ -131,12 +130,15 @@ QVariant RepoTableModel::data(const QModelIndex &index, int role) const
         if (index.column() == Name)
             return row.spec.path;
         if (index.column() == LastSuccess || index.column() == LastAttempt) {
-            const QDateTime t = index.column() == LastSuccess ? st.last.lastSuccess : st.last.lastAttempt;
-            QString tip = t.isValid() ? QLocale().toString(t.toLocalTime(), QLocale::LongFormat) : tr("never");
+            const QDateTime t = index.column() == LastSuccess ? st.last.lastSuccess
+                                                              : st.last.lastAttempt;
+            QString tip = t.isValid() ? QLocale().toString(t.toLocalTime(), QLocale::LongFormat)
+                                      : tr("never");
             if (index.column() == LastSuccess && isStale(row))
                 tip += QLatin1Char('\n')
                        + tr("Stale: older than the policy's freshness target (%1).")
-                             .arg(core::humanDuration(m_policies.value(row.spec.policy).staleAfter));
+                             .arg(
+                                 core::humanDuration(m_policies.value(row.spec.policy).staleAfter));
             return tip;
         }
         if (index.column() == NextSync && !row.nextSync.isValid())
@@ -150,24 +152,19 @@ QVariant RepoTableModel::data(const QModelIndex &index, int role) const
         if (index.column() == LastSuccess && isStale(row))
             return QBrush(QColor(0xc0, 0x6a, 0x00));
         return {};
-    case SortRole:
-        return sortValue(row, index.column());
-    case NameRole:
-        return row.spec.name;
+    case SortRole: return sortValue(row, index.column());
+    case NameRole: return row.spec.name;
     case ProgressRole:
         if (st.activity == core::Activity::Running)
             return progressPercent(st.progress);
         return {};
-    case FailingRole:
-        return st.isFailing();
-    case AttentionRole:
-        return st.needsAttention() || isStale(row);
-    case StaleRole:
-        return isStale(row);
+    case FailingRole: return st.isFailing();
+    case AttentionRole: return st.needsAttention() || isStale(row);
+    case StaleRole: return isStale(row);
     case SearchTextRole:
-        return QStringList{row.spec.name, row.url, row.spec.path, row.spec.policy}.join(QLatin1Char('\n'));
-    default:
-        return {};
+        return QStringList{row.spec.name, row.url, row.spec.path, row.spec.policy}.join(
+            QLatin1Char('\n'));
+    default: return {};
     }
 }
 
@@ -182,9 +179,11 @@ QVariant RepoTableModel::display(const Row &row, int column, const QDateTime &no
     case State: return text::state(st, now);
     case Progress: return st.activity == core::Activity::Running ? text::progress(st) : QString();
     case LastSuccess:
-        return st.last.lastSuccess.isValid() ? text::timestamp(st.last.lastSuccess, now) : tr("never");
+        return st.last.lastSuccess.isValid() ? text::timestamp(st.last.lastSuccess, now)
+                                             : tr("never");
     case LastAttempt:
-        return st.last.lastAttempt.isValid() ? text::timestamp(st.last.lastAttempt, now) : tr("never");
+        return st.last.lastAttempt.isValid() ? text::timestamp(st.last.lastAttempt, now)
+                                             : tr("never");
     case NextSync:
         return row.nextSync.isValid() ? text::timestamp(row.nextSync, now) : QStringLiteral("—");
     default: return {};
@@ -200,7 +199,8 @@ QVariant RepoTableModel::sortValue(const Row &row, int column) const
     case Mode: return static_cast<int>(row.spec.mode);
     case Policy: return row.spec.policy;
     case State: return stateRank(st);
-    case Progress: return st.activity == core::Activity::Running ? progressPercent(st.progress) : -2;
+    case Progress:
+        return st.activity == core::Activity::Running ? progressPercent(st.progress) : -2;
     case LastSuccess: return timeValue(st.last.lastSuccess);
     case LastAttempt: return timeValue(st.last.lastAttempt);
     case NextSync: return timeValue(row.nextSync);
@@ -300,7 +300,8 @@ bool RepoTableModel::isStale(const Row &row) const
 {
     const auto policy = m_policies.constFind(row.spec.policy);
     return policy != m_policies.constEnd() && policy->staleAfter.count() > 0
-           && row.status.activity == core::Activity::Idle && core::isStale(row.status.last, *policy, m_clock());
+           && row.status.activity == core::Activity::Idle
+           && core::isStale(row.status.last, *policy, m_clock());
 }
 
 QString RepoTableModel::nameAt(int row) const

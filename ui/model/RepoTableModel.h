@@ -26,7 +26,18 @@ class RepoTableModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { Name, Url, Mode, Policy, State, Progress, LastSuccess, LastAttempt, NextSync, ColumnCount };
+    enum Column {
+        Name,
+        Url,
+        Mode,
+        Policy,
+        State,
+        Progress,
+        LastSuccess,
+        LastAttempt,
+        NextSync,
+        ColumnCount
+    };
     enum Role {
         SortRole = Qt::UserRole + 1, // raw value for sorting
         NameRole,                    // the repository's name (row identity)
@@ -42,7 +53,8 @@ public:
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
 
     // Brings the rows in line with the workspace: removes, updates and appends
     // (in that order), keeping the status of repositories that stay.

@@ -55,7 +55,8 @@ QString outcome(const core::RepoState &s)
     case Outcome::FetchedOnly:
         if (s.reason == QLatin1String(core::reason::Dirty))
             return QStringLiteral("local changes kept");
-        return QStringLiteral("fetched only (%1)").arg(QString(s.reason).replace(QLatin1Char('_'), QLatin1Char(' ')));
+        return QStringLiteral("fetched only (%1)")
+            .arg(QString(s.reason).replace(QLatin1Char('_'), QLatin1Char(' ')));
     case Outcome::Failed: return QStringLiteral("failed: %1").arg(category(s.error.category));
     case Outcome::Cancelled: return QStringLiteral("cancelled");
     }
@@ -65,10 +66,11 @@ QString outcome(const core::RepoState &s)
 QString state(const RepoStatus &st, const QDateTime &now)
 {
     switch (st.activity) {
-    case core::Activity::Idle:
-        return outcome(st.last);
+    case core::Activity::Idle: return outcome(st.last);
     case core::Activity::Queued:
-        return st.attempt > 0 ? QStringLiteral("queued for attempt %1 of %2").arg(st.attempt + 1).arg(st.maxAttempts)
+        return st.attempt > 0 ? QStringLiteral("queued for attempt %1 of %2")
+                                    .arg(st.attempt + 1)
+                                    .arg(st.maxAttempts)
                               : QStringLiteral("queued");
     case core::Activity::Running:
         return QStringLiteral("attempt %1 of %2 · %3")
@@ -78,13 +80,12 @@ QString state(const RepoStatus &st, const QDateTime &now)
     case core::Activity::Waiting: {
         const qint64 left = std::max<qint64>(0, now.msecsTo(st.retryAt));
         const QString why = category(st.lastAttemptError.category);
-        return why.isEmpty() ? QStringLiteral("waiting for retry in %1").arg(countdown(left))
-                             : QStringLiteral("waiting for retry in %1 (%2)").arg(countdown(left), why);
+        return why.isEmpty()
+                   ? QStringLiteral("waiting for retry in %1").arg(countdown(left))
+                   : QStringLiteral("waiting for retry in %1 (%2)").arg(countdown(left), why);
     }
-    case core::Activity::WaitingLock:
-        return QStringLiteral("waiting for another sync to finish");
-    case core::Activity::Held:
-        return QStringLiteral("held: %1").arg(st.heldReason);
+    case core::Activity::WaitingLock: return QStringLiteral("waiting for another sync to finish");
+    case core::Activity::Held: return QStringLiteral("held: %1").arg(st.heldReason);
     }
     return {};
 }
@@ -92,8 +93,9 @@ QString state(const RepoStatus &st, const QDateTime &now)
 QString problem(const core::RepoState &s)
 {
     if (s.lastOutcome == Outcome::Failed) {
-        return s.error.message.isEmpty() ? QStringLiteral("The sync failed (%1).").arg(category(s.error.category))
-                                         : s.error.message;
+        return s.error.message.isEmpty()
+                   ? QStringLiteral("The sync failed (%1).").arg(category(s.error.category))
+                   : s.error.message;
     }
     if (s.lastOutcome != Outcome::FetchedOnly)
         return {};
@@ -102,13 +104,16 @@ QString problem(const core::RepoState &s)
     if (s.reason == QLatin1String(core::reason::Dirty))
         headline = QStringLiteral("Your local changes were kept, so the branch was not updated.");
     else if (s.reason == QLatin1String(core::reason::Diverged))
-        headline = QStringLiteral("Your branch and the remote one have both moved on, so nothing was merged.");
+        headline = QStringLiteral(
+            "Your branch and the remote one have both moved on, so nothing was merged.");
     else if (s.reason == QLatin1String(core::reason::Ahead))
         headline = QStringLiteral("Your branch has commits the remote does not have yet.");
     else if (s.reason == QLatin1String(core::reason::Detached))
-        headline = QStringLiteral("No branch is checked out (detached HEAD), so nothing was updated.");
+        headline = QStringLiteral(
+            "No branch is checked out (detached HEAD), so nothing was updated.");
     else if (s.reason == QLatin1String(core::reason::NoUpstream))
-        headline = QStringLiteral("The current branch follows no remote branch, so it was only fetched.");
+        headline = QStringLiteral(
+            "The current branch follows no remote branch, so it was only fetched.");
     else
         headline = QStringLiteral("The remote was fetched, but the working copy was left alone.");
     return s.detail.isEmpty() ? headline : headline + QLatin1Char(' ') + s.detail;
@@ -120,13 +125,15 @@ QString fix(const core::RepoState &s)
         if (s.reason == QLatin1String(core::reason::Dirty))
             return QStringLiteral("Commit or stash your changes, then sync again.");
         if (s.reason == QLatin1String(core::reason::Diverged))
-            return QStringLiteral("Merge or rebase onto the remote branch yourself, then sync again.");
+            return QStringLiteral(
+                "Merge or rebase onto the remote branch yourself, then sync again.");
         if (s.reason == QLatin1String(core::reason::Ahead))
             return QStringLiteral("Push your commits when they are ready; nothing else is needed.");
         if (s.reason == QLatin1String(core::reason::Detached))
             return QStringLiteral("Check out a branch, then sync again.");
         if (s.reason == QLatin1String(core::reason::NoUpstream))
-            return QStringLiteral("Set an upstream with `git branch --set-upstream-to=origin/<branch>`.");
+            return QStringLiteral(
+                "Set an upstream with `git branch --set-upstream-to=origin/<branch>`.");
         return {};
     }
     if (s.lastOutcome != Outcome::Failed)
@@ -134,11 +141,18 @@ QString fix(const core::RepoState &s)
     if (!s.error.hint.isEmpty())
         return s.error.hint;
     switch (s.error.category) {
-    case ErrorCategory::Auth: return QStringLiteral("Sign in (https: Sign In… above the table) or check your key or token.");
-    case ErrorCategory::NotFound: return QStringLiteral("Check the URL and that you have access to the repository.");
-    case ErrorCategory::Tls: return QStringLiteral("Sync it, then Review Certificate… above the table; or install your CA.");
-    case ErrorCategory::HostKey: return QStringLiteral("Review Host Key… above the table shows its fingerprint.");
-    case ErrorCategory::Local: return QStringLiteral("Check the destination folder and free disk space.");
+    case ErrorCategory::Auth:
+        return QStringLiteral(
+            "Sign in (https: Sign In… above the table) or check your key or token.");
+    case ErrorCategory::NotFound:
+        return QStringLiteral("Check the URL and that you have access to the repository.");
+    case ErrorCategory::Tls:
+        return QStringLiteral(
+            "Sync it, then Review Certificate… above the table; or install your CA.");
+    case ErrorCategory::HostKey:
+        return QStringLiteral("Review Host Key… above the table shows its fingerprint.");
+    case ErrorCategory::Local:
+        return QStringLiteral("Check the destination folder and free disk space.");
     default: return QStringLiteral("Sync again later; the network or the server may recover.");
     }
 }
@@ -153,16 +167,19 @@ QString progress(const RepoStatus &st)
     if (p.phase == core::Phase::Lfs) {
         parts << QStringLiteral("LFS");
         if (p.totalObjects > 0)
-            parts << QStringLiteral("%1 / %2 files").arg(locale.toString(p.receivedObjects), locale.toString(p.totalObjects));
-        parts << (p.totalBytes > 0 ? QStringLiteral("%1 / %2").arg(bytes(static_cast<qint64>(p.receivedBytes)),
-                                                                   bytes(static_cast<qint64>(p.totalBytes)))
-                                   : bytes(static_cast<qint64>(p.receivedBytes)));
+            parts << QStringLiteral("%1 / %2 files")
+                         .arg(locale.toString(p.receivedObjects), locale.toString(p.totalObjects));
+        parts << (p.totalBytes > 0
+                      ? QStringLiteral("%1 / %2").arg(bytes(static_cast<qint64>(p.receivedBytes)),
+                                                      bytes(static_cast<qint64>(p.totalBytes)))
+                      : bytes(static_cast<qint64>(p.receivedBytes)));
         if (st.bytesPerSecond > 0.5)
             parts << rate(st.bytesPerSecond);
         return parts.join(QStringLiteral(" · "));
     }
     if (p.phase == core::Phase::Resolving && p.totalDeltas > 0)
-        parts << QStringLiteral("%1 / %2 deltas").arg(locale.toString(p.indexedDeltas), locale.toString(p.totalDeltas));
+        parts << QStringLiteral("%1 / %2 deltas")
+                     .arg(locale.toString(p.indexedDeltas), locale.toString(p.totalDeltas));
     else if (p.totalObjects > 0)
         parts << QStringLiteral("%1 / %2 objects")
                      .arg(locale.toString(p.receivedObjects), locale.toString(p.totalObjects));
@@ -198,7 +215,8 @@ QString bytes(qint64 n)
         v /= 1024.0;
         ++unit;
     }
-    return QStringLiteral("%1 %2").arg(QLocale().toString(v, 'f', v < 10 ? 1 : 0), QLatin1String(units[unit]));
+    return QStringLiteral("%1 %2").arg(QLocale().toString(v, 'f', v < 10 ? 1 : 0),
+                                       QLatin1String(units[unit]));
 }
 
 QString rate(double bytesPerSecond)
@@ -213,7 +231,9 @@ QString countdown(qint64 ms)
         return QStringLiteral("%1 s").arg(secs);
     if (secs < 3600)
         return QStringLiteral("%1 min %2 s").arg(secs / 60).arg(secs % 60, 2, 10, QLatin1Char('0'));
-    return QStringLiteral("%1 h %2 min").arg(secs / 3600).arg((secs % 3600) / 60, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1 h %2 min")
+        .arg(secs / 3600)
+        .arg((secs % 3600) / 60, 2, 10, QLatin1Char('0'));
 }
 
 QString timestamp(const QDateTime &time, const QDateTime &now)

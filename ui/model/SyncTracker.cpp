@@ -25,7 +25,9 @@ SyncTracker::SyncTracker(core::SyncSession *session, RepoTableModel *model, QObj
     connect(scheduler, &core::Scheduler::queued, this, &SyncTracker::onQueued);
     connect(scheduler, &core::Scheduler::held, this, &SyncTracker::onHeld);
     connect(scheduler, &core::Scheduler::attemptStarted, this,
-            [this](const QString &name, int attempt, int maxAttempts) { onAttemptStarted(name, attempt, maxAttempts); });
+            [this](const QString &name, int attempt, int maxAttempts) {
+        onAttemptStarted(name, attempt, maxAttempts);
+    });
     connect(scheduler, &core::Scheduler::progress, this, &SyncTracker::onProgress);
     connect(scheduler, &core::Scheduler::attemptFinished, this, &SyncTracker::onAttemptFinished);
     connect(scheduler, &core::Scheduler::waitingForLock, this, &SyncTracker::onWaitingForLock);
@@ -191,7 +193,8 @@ void SyncTracker::onFinished(const QString &name, const core::RepoResult &result
     st.last = m_session->state(name); // the session recorded the result
     if (result.outcome == core::Outcome::Failed && failedBefore == 0)
         emit failedPermanently(name, result.error.text());
-    else if (st.last.consecutiveFailures == 0 && failedBefore > 0 && result.outcome != core::Outcome::Cancelled)
+    else if (st.last.consecutiveFailures == 0 && failedBefore > 0
+             && result.outcome != core::Outcome::Cancelled)
         emit recovered(name, failedBefore);
     publish(name, st);
     emit timelineChanged(name);

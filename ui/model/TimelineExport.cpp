@@ -25,12 +25,13 @@ QString text(const QString &name, const QString &url, const core::RepoState &s)
         QString line = QStringLiteral("Attempt %1 of %2  started %3  took %4  %5  ")
                            .arg(r.attempt)
                            .arg(r.maxAttempts)
-                           .arg(r.started.toString(Qt::ISODateWithMs), core::humanDuration(r.duration),
-                                ui::text::bytes(r.bytes));
+                           .arg(r.started.toString(Qt::ISODateWithMs),
+                                core::humanDuration(r.duration), ui::text::bytes(r.bytes));
         if (r.ok)
             line += QStringLiteral("ok");
         else
-            line += QStringLiteral("%1: %2").arg(ui::text::category(r.error.category), r.error.message);
+            line += QStringLiteral("%1: %2").arg(ui::text::category(r.error.category),
+                                                 r.error.message);
         if (r.retryIn.count() >= 0)
             line += QStringLiteral("  next attempt after %1").arg(core::humanDuration(r.retryIn));
         lines << line;

@@ -121,8 +121,9 @@ QVariant TimelineModel::liveData(int column) const
     case Attempt: return QStringLiteral("%1 of %2").arg(l.attempt).arg(l.maxAttempts);
     case Started: return text::timestamp(l.started, now);
     case Duration:
-        return l.started.isValid() ? core::humanDuration(core::Millis(std::max<qint64>(0, l.started.msecsTo(now))))
-                                   : QString();
+        return l.started.isValid()
+                   ? core::humanDuration(core::Millis(std::max<qint64>(0, l.started.msecsTo(now))))
+                   : QString();
     case Bytes: return text::bytes(l.bytes);
     case Result: return tr("running…");
     case Message:
@@ -131,7 +132,8 @@ QVariant TimelineModel::liveData(int column) const
     }
 }
 
-void TimelineModel::setRecords(const QList<core::AttemptRecord> &records, const core::AfterSyncRecord &afterSync)
+void TimelineModel::setRecords(const QList<core::AttemptRecord> &records,
+                               const core::AfterSyncRecord &afterSync)
 {
     beginResetModel();
     m_records = records;

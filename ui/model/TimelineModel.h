@@ -35,24 +35,32 @@ public:
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
 
     // Replaces the finished attempts (and the after_sync row) and drops the live row.
-    void setRecords(const QList<core::AttemptRecord> &records, const core::AfterSyncRecord &afterSync = {});
+    void setRecords(const QList<core::AttemptRecord> &records,
+                    const core::AfterSyncRecord &afterSync = {});
     // Updates the live row in place (no reset, so the selection stays).
     void setLive(const std::optional<LiveAttempt> &live);
     void clear();
 
     const core::AfterSyncRecord &afterSync() const { return m_afterSync; }
     // The row of the after_sync command, or -1.
-    int afterSyncRow() const { return m_afterSync.isValid() ? static_cast<int>(m_records.size()) : -1; }
+    int afterSyncRow() const
+    {
+        return m_afterSync.isValid() ? static_cast<int>(m_records.size()) : -1;
+    }
     void setClock(std::function<QDateTime()> clock) { m_clock = std::move(clock); }
 
 private:
     QVariant recordData(const core::AttemptRecord &r, int column, int role) const;
     QVariant liveData(int column) const;
     QVariant afterSyncData(int column, int role) const;
-    int fixedRows() const { return static_cast<int>(m_records.size()) + (m_afterSync.isValid() ? 1 : 0); }
+    int fixedRows() const
+    {
+        return static_cast<int>(m_records.size()) + (m_afterSync.isValid() ? 1 : 0);
+    }
 
     QList<core::AttemptRecord> m_records;
     core::AfterSyncRecord m_afterSync;

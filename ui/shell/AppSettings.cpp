@@ -18,7 +18,6 @@ void AppSettings::setCloseToTray(bool on)
     m_settings.setValue(QStringLiteral("general/closeToTray"), on);
 }
 
-
 int AppSettings::maxConcurrent() const
 {
     return std::clamp(m_settings.value(QStringLiteral("sync/maxConcurrent"), 4).toInt(), 1, 64);
@@ -31,7 +30,9 @@ void AppSettings::setMaxConcurrent(int jobs)
 
 int AppSettings::hostJobs() const
 {
-    const int jobs = m_settings.value(QStringLiteral("sync/hostJobs"), core::HostConfig().maxConcurrent).toInt();
+    const int jobs = m_settings
+                         .value(QStringLiteral("sync/hostJobs"), core::HostConfig().maxConcurrent)
+                         .toInt();
     return std::clamp(jobs, 1, 64);
 }
 

@@ -22,7 +22,7 @@ public:
     QAction *syncAll;
     QAction *cancelSelected;
     QAction *cancelAll;
-    QAction *pauseAll;       // checkable: checked = paused
+    QAction *pauseAll; // checkable: checked = paused
     QAction *openFolder;
     QAction *copyUrl;
     QAction *remove;

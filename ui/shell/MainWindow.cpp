@@ -145,7 +145,8 @@ void MainWindow::buildTable()
             a->setCheckable(true);
             a->setChecked(!header->isSectionHidden(c));
             a->setEnabled(c != RepoTableModel::Name);
-            connect(a, &QAction::toggled, this, [header, c](bool on) { header->setSectionHidden(c, !on); });
+            connect(a, &QAction::toggled, this,
+                    [header, c](bool on) { header->setSectionHidden(c, !on); });
         }
         menu.exec(header->mapToGlobal(pos));
     });
@@ -165,7 +166,8 @@ void MainWindow::buildTable()
     m_filter->setAccessibleName(tr("Show"));
     m_filter->addItem(tr("All repositories"), static_cast<int>(RepoFilterProxy::Filter::All));
     m_filter->addItem(tr("Failing"), static_cast<int>(RepoFilterProxy::Filter::Failing));
-    m_filter->addItem(tr("Needs attention"), static_cast<int>(RepoFilterProxy::Filter::NeedsAttention));
+    m_filter->addItem(tr("Needs attention"),
+                      static_cast<int>(RepoFilterProxy::Filter::NeedsAttention));
     m_filter->setItemData(1, tr("Failed, or retrying after a failed attempt"), Qt::ToolTipRole);
     m_filter->setItemData(2, tr("Gave up, or kept local work: needs a person"), Qt::ToolTipRole);
     auto *showLabel = new QLabel(tr("S&how:"), central);
@@ -190,9 +192,7 @@ void MainWindow::buildTable()
         tr("No repositories yet.\n\nAdd one with Add Repository (Ctrl+N), import every repository under a folder "
            "with Import Folder, or drop a folder onto this window."),
         tr("No repository matches the filter or search."));
-    auto refreshHint = [this, hint] {
-        hint->setFiltered(m_model->rowCount() > 0);
-    };
+    auto refreshHint = [this, hint] { hint->setFiltered(m_model->rowCount() > 0); };
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this, refreshHint);
     connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, refreshHint);
     connect(m_proxy, &QAbstractItemModel::modelReset, this, refreshHint);
@@ -280,11 +280,14 @@ void MainWindow::buildStatusBar()
 void MainWindow::showMetered(bool metered, int waiting)
 {
     m_metered->setVisible(metered);
-    m_metered->setText(waiting == 1 ? tr("Metered connection: 1 scheduled sync waits, Sync All runs it")
-                       : waiting > 1 ? tr("Metered connection: %1 scheduled syncs wait, Sync All runs them").arg(waiting)
-                                     : tr("Metered connection: scheduled syncs wait"));
-    m_metered->setToolTip(tr("The system says this connection is metered. Scheduled syncs of policies with "
-                             "\"On metered: wait\" wait until it is not; Sync Selected and Sync All still run."));
+    m_metered->setText(
+        waiting == 1 ? tr("Metered connection: 1 scheduled sync waits, Sync All runs it")
+        : waiting > 1
+            ? tr("Metered connection: %1 scheduled syncs wait, Sync All runs them").arg(waiting)
+            : tr("Metered connection: scheduled syncs wait"));
+    m_metered->setToolTip(
+        tr("The system says this connection is metered. Scheduled syncs of policies with "
+           "\"On metered: wait\" wait until it is not; Sync Selected and Sync All still run."));
 }
 
 void MainWindow::connectParts()
@@ -325,37 +328,45 @@ void MainWindow::connectParts()
     // A person answered: the repositories that waited on it sync now.
     connect(m_trust, &TrustCenter::retry, m_commands,
             [this](const QStringList &names) { m_commands->sync(names, core::Trigger::Manual); });
-    connect(m_trust, &TrustCenter::keychainStored, this, [this](const QString &host, const QString &error) {
+    connect(m_trust, &TrustCenter::keychainStored, this,
+            [this](const QString &host, const QString &error) {
         if (error.isEmpty())
-            statusBar()->showMessage(tr("The sign-in for %1 is in the system keychain.").arg(host), 6000);
+            statusBar()->showMessage(tr("The sign-in for %1 is in the system keychain.").arg(host),
+                                     6000);
         else
             QMessageBox::warning(this, tr("Sign-In Not Remembered"), error);
     });
     connect(m_commands, &RepoCommands::message, this,
             [this](const QString &text) { statusBar()->showMessage(text, 6000); });
     connect(m_commands, &RepoCommands::failed, this,
-            [this](const QString &title, const QString &text) { QMessageBox::warning(this, title, text); });
+            [this](const QString &title, const QString &text) {
+        QMessageBox::warning(this, title, text);
+    });
     connect(m_workspace, &WorkspaceController::changed, this, &MainWindow::onWorkspaceChanged);
     connect(m_workspace, &WorkspaceController::loadFailed, this, [this](const QString &message) {
         statusBar()->showMessage(tr("The workspace file could not be read: %1").arg(message));
     });
-    connect(m_workspace, &WorkspaceController::editFailed, this, [this](const QString &what, const QString &message) {
+    connect(m_workspace, &WorkspaceController::editFailed, this,
+            [this](const QString &what, const QString &message) {
         QMessageBox::warning(this, tr("RepoDeck"), tr("%1 failed:\n%2").arg(what, message));
     });
-    connect(m_details, &DetailsPane::exported, this, [this](const QString &path, const QString &error) {
+    connect(m_details, &DetailsPane::exported, this,
+            [this](const QString &path, const QString &error) {
         if (error.isEmpty())
-            statusBar()->showMessage(tr("Exported the attempts to %1.").arg(QDir::toNativeSeparators(path)), 6000);
+            statusBar()->showMessage(
+                tr("Exported the attempts to %1.").arg(QDir::toNativeSeparators(path)), 6000);
         else
-            QMessageBox::warning(this, tr("Export"), tr("The attempts could not be exported: %1").arg(error));
+            QMessageBox::warning(this, tr("Export"),
+                                 tr("The attempts could not be exported: %1").arg(error));
     });
-    connect(m_tracker, &SyncTracker::stateError, this, [this](const QString &message) {
-        statusBar()->showMessage(message, 10'000);
-    });
+    connect(m_tracker, &SyncTracker::stateError, this,
+            [this](const QString &message) { statusBar()->showMessage(message, 10'000); });
     connect(m_tracker, &SyncTracker::failedPermanently, m_tray, &TrayController::notifyFailure);
     connect(m_tracker, &SyncTracker::recovered, m_tray, &TrayController::notifyRecovery);
     connect(m_tray, &TrayController::toggleWindowRequested, this, &MainWindow::toggleVisible);
     connect(m_model, &RepoTableModel::totalsChanged, this, &MainWindow::showTotals);
-    connect(m_session.get(), &core::SyncSession::planChanged, m_model, &RepoTableModel::setNextSync);
+    connect(m_session.get(), &core::SyncSession::planChanged, m_model,
+            &RepoTableModel::setNextSync);
     connect(m_tracker, &SyncTracker::stateLoaded, this, &MainWindow::offerPastTrustRequests);
     connect(scheduler(), &core::Scheduler::onlineChanged, this, [this](bool online) {
         m_offline->setVisible(!online);
@@ -366,22 +377,23 @@ void MainWindow::connectParts()
     connect(m_session.get(), &core::SyncSession::meteredChanged, this, &MainWindow::showMetered);
     connect(m_session.get(), &core::SyncSession::afterSyncFinished, this,
             [this](const QString &name, const core::HookResult &result) {
-                if (!result.ok())
-                    statusBar()->showMessage(tr("%1: %2; the sync's result stands.")
-                                                 .arg(name, result.error),
-                                             10'000);
-            });
+        if (!result.ok())
+            statusBar()->showMessage(
+                tr("%1: %2; the sync's result stands.").arg(name, result.error), 10'000);
+    });
     connect(scheduler(), &core::Scheduler::hostStateChanged, this,
             [this](const QString &host, core::BreakerState state, qint64 reopenInMs, int failures) {
-                showHostState(host, static_cast<int>(state), reopenInMs, failures);
-            });
+        showHostState(host, static_cast<int>(state), reopenInMs, failures);
+    });
 
     connect(m_filter, &QComboBox::currentIndexChanged, this, [this] {
         m_proxy->setFilter(static_cast<RepoFilterProxy::Filter>(m_filter->currentData().toInt()));
     });
     connect(m_search, &QLineEdit::textChanged, m_proxy, &RepoFilterProxy::setSearchText);
-    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::onSelectionChanged);
-    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::onSelectionChanged);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::onSelectionChanged);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &MainWindow::onSelectionChanged);
     connect(m_table, &QWidget::customContextMenuRequested, this, &MainWindow::showContextMenu);
     connect(m_table, &QTreeView::doubleClicked, this, [this] { m_detailsDock->show(); });
     // Enable Cancel etc. as rows start and stop: once per flush, not per row.
@@ -389,10 +401,13 @@ void MainWindow::connectParts()
         if (m_selectionUpdatePending)
             return;
         m_selectionUpdatePending = true;
-        QMetaObject::invokeMethod(this, [this] {
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
             m_selectionUpdatePending = false;
             onSelectionChanged();
-        }, Qt::QueuedConnection);
+            },
+            Qt::QueuedConnection);
     });
 }
 
@@ -463,7 +478,8 @@ void MainWindow::onWorkspaceChanged(const core::Workspace &workspace)
 QStringList MainWindow::selectedNames() const
 {
     QModelIndexList rows = m_table->selectionModel()->selectedRows(RepoTableModel::Name);
-    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    std::sort(rows.begin(), rows.end(),
+              [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
     QStringList names;
     for (const QModelIndex &index : std::as_const(rows))
         names << index.data(RepoTableModel::NameRole).toString();
@@ -476,7 +492,8 @@ void MainWindow::selectRepository(const QString &name)
     if (row < 0)
         return;
     const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
-    m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect
+                                                          | QItemSelectionModel::Rows);
 }
 
 QString MainWindow::redactedUrl(const QString &name) const
@@ -493,11 +510,16 @@ void MainWindow::onSelectionChanged()
     for (const QString &name : names) {
         const RepoStatus *st = m_model->status(name);
         active += st && st->isActive() ? 1 : 0;
-        inFlight += st && (st->activity == core::Activity::Queued || st->activity == core::Activity::Running) ? 1 : 0;
+        inFlight += st
+                            && (st->activity == core::Activity::Queued
+                                || st->activity == core::Activity::Running)
+                        ? 1
+                        : 0;
     }
-    m_actions->updateForSelection(static_cast<int>(names.size()), inFlight, active, !scheduler()->isIdle());
+    m_actions->updateForSelection(static_cast<int>(names.size()), inFlight, active,
+                                  !scheduler()->isIdle());
     const QModelIndex current = m_table->currentIndex();
-    const QString focus = names.size() == 1 ? names.first()
+    const QString focus = names.size() == 1   ? names.first()
                           : current.isValid() ? current.data(RepoTableModel::NameRole).toString()
                                               : QString();
     if (focus != m_details->repository())
@@ -510,7 +532,8 @@ void MainWindow::showTotals(const SyncTotals &t)
                                     : tr("Running: %1").arg(t.running));
     m_waiting->setText(tr("Waiting: %1").arg(t.waiting));
     m_failed->setText(tr("Failed: %1").arg(t.failed));
-    m_failed->setStyleSheet(t.failed > 0 ? QStringLiteral("color: #c0392b; font-weight: bold;") : QString());
+    m_failed->setStyleSheet(t.failed > 0 ? QStringLiteral("color: #c0392b; font-weight: bold;")
+                                         : QString());
     m_rate->setText(tr("↓ %1").arg(text::rate(t.bytesPerSecond)));
     m_tray->setTotals(t);
 }
@@ -522,7 +545,8 @@ void MainWindow::fillPolicyMenu(QMenu *menu)
     for (const QString &policy : m_workspace->workspace().policies().keys()) {
         QAction *a = menu->addAction(policy);
         a->setEnabled(!names.isEmpty());
-        connect(a, &QAction::triggered, this, [this, policy, names] { m_commands->assignPolicy(policy, names); });
+        connect(a, &QAction::triggered, this,
+                [this, policy, names] { m_commands->assignPolicy(policy, names); });
     }
 }
 
@@ -546,7 +570,8 @@ void MainWindow::showHostState(const QString &host, int state, qint64 reopenInMs
     switch (static_cast<core::BreakerState>(state)) {
     case core::BreakerState::Open:
         statusBar()->showMessage(tr("%1 paused after %2 in a row; trying it again in %3.")
-                                     .arg(host, text::count(failures, tr("failure"), tr("failures")),
+                                     .arg(host,
+                                          text::count(failures, tr("failure"), tr("failures")),
                                           text::duration(core::Millis(reopenInMs))),
                                  10'000);
         break;

@@ -18,7 +18,7 @@ namespace repodeck::core {
 class Scheduler;
 class SyncSession;
 class Workspace;
-}
+} // namespace repodeck::core
 
 namespace repodeck::ui {
 

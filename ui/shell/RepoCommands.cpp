@@ -46,8 +46,8 @@ Dialog *openModal(Dialog *dialog)
 
 } // namespace
 
-RepoCommands::RepoCommands(core::SyncSession *session, WorkspaceController *workspace, RepoTableModel *model,
-                           AppSettings *settings, QWidget *window)
+RepoCommands::RepoCommands(core::SyncSession *session, WorkspaceController *workspace,
+                           RepoTableModel *model, AppSettings *settings, QWidget *window)
     : QObject(window)
     , m_session(session)
     , m_workspace(workspace)
@@ -60,7 +60,8 @@ RepoCommands::RepoCommands(core::SyncSession *session, WorkspaceController *work
 
 void RepoCommands::sync(const QStringList &names, core::Trigger trigger)
 {
-    if (trigger == core::Trigger::Manual && !names.isEmpty() && !m_meteredConfirmed && m_session->isMetered()) {
+    if (trigger == core::Trigger::Manual && !names.isEmpty() && !m_meteredConfirmed
+        && m_session->isMetered()) {
         confirmMetered(names);
         return;
     }
@@ -76,11 +77,12 @@ void RepoCommands::confirmMetered(const QStringList &names)
     }
     if (asking)
         return; // the open question covers these too
-    auto *box = new QMessageBox(QMessageBox::Question, tr("Metered Connection"),
-                                tr("The system says this connection is metered (data may cost money). "
-                                   "Sync now anyway? RepoDeck asks once; scheduled syncs keep waiting "
-                                   "for an unmetered connection."),
-                                QMessageBox::Yes | QMessageBox::Cancel, m_window);
+    auto *box = new QMessageBox(
+        QMessageBox::Question, tr("Metered Connection"),
+        tr("The system says this connection is metered (data may cost money). "
+           "Sync now anyway? RepoDeck asks once; scheduled syncs keep waiting "
+           "for an unmetered connection."),
+        QMessageBox::Yes | QMessageBox::Cancel, m_window);
     box->setObjectName(QStringLiteral("meteredConfirm"));
     box->button(QMessageBox::Yes)->setText(tr("Sync Now"));
     box->setDefaultButton(QMessageBox::Yes);
@@ -123,19 +125,22 @@ void RepoCommands::cancelAll()
 void RepoCommands::setPaused(bool paused)
 {
     m_session->scheduler()->setPaused(paused);
-    emit message(paused ? tr("Paused: nothing new starts; running attempts finish.") : tr("Resumed."));
+    emit message(paused ? tr("Paused: nothing new starts; running attempts finish.")
+                        : tr("Resumed."));
 }
 
 void RepoCommands::add()
 {
     const QString parent = QDir(m_settings->lastImportFolder()).absolutePath();
     auto *dialog = openModal(new AddRepositoryDialog(m_workspace->workspace(), parent, m_window));
-    connect(dialog, &QDialog::accepted, this, [this, dialog] { addRepositories({dialog->spec()}); });
+    connect(dialog, &QDialog::accepted, this,
+            [this, dialog] { addRepositories({dialog->spec()}); });
 }
 
 void RepoCommands::chooseImportFolder()
 {
-    auto *picker = new QFileDialog(m_window, tr("Import Repositories From"), m_settings->lastImportFolder());
+    auto *picker = new QFileDialog(m_window, tr("Import Repositories From"),
+                                   m_settings->lastImportFolder());
     picker->setFileMode(QFileDialog::Directory);
     picker->setOption(QFileDialog::ShowDirsOnly);
     openModal(picker);
@@ -148,7 +153,8 @@ void RepoCommands::importFolder(const QString &folder)
         return;
     m_settings->setLastImportFolder(folder);
     auto *dialog = openModal(new ImportDialog(folder, m_workspace->workspace(), m_window));
-    connect(dialog, &QDialog::accepted, this, [this, dialog] { addRepositories(dialog->selectedSpecs()); });
+    connect(dialog, &QDialog::accepted, this,
+            [this, dialog] { addRepositories(dialog->selectedSpecs()); });
 }
 
 void RepoCommands::addRepositories(const QList<core::RepoSpec> &specs)
@@ -159,7 +165,8 @@ void RepoCommands::addRepositories(const QList<core::RepoSpec> &specs)
         m_syncWhenAdded.insert(s.name);
     const QString what = specs.size() == 1 ? tr("Adding %1").arg(specs.first().name)
                                            : tr("Adding %1")
-                                                 .arg(text::count(specs.size(), tr("repository"), tr("repositories")));
+                                                 .arg(text::count(specs.size(), tr("repository"),
+                                                                  tr("repositories")));
     m_workspace->edit(what, [specs](core::Workspace &ws) {
         QStringList problems;
         for (core::RepoSpec s : specs) {
@@ -206,7 +213,8 @@ void RepoCommands::removeSelected()
     if (specs.isEmpty())
         return;
     auto *dialog = openModal(new RemoveDialog(specs, m_window));
-    connect(dialog, &QDialog::accepted, this, [this, dialog, names] { remove(names, dialog->deleteFiles()); });
+    connect(dialog, &QDialog::accepted, this,
+            [this, dialog, names] { remove(names, dialog->deleteFiles()); });
 }
 
 void RepoCommands::remove(const QStringList &names, bool deleteFiles)
@@ -217,12 +225,13 @@ void RepoCommands::remove(const QStringList &names, bool deleteFiles)
             folders.insert(name, s->path);
         m_session->scheduler()->cancel(name);
     }
-    m_workspace->edit(tr("Removing %1").arg(text::count(names.size(), tr("repository"), tr("repositories"))),
-                      [names](core::Workspace &ws) {
-                          for (const QString &name : names)
-                              ws.removeRepository(name);
-                          return QString();
-                      });
+    m_workspace->edit(
+        tr("Removing %1").arg(text::count(names.size(), tr("repository"), tr("repositories"))),
+        [names](core::Workspace &ws) {
+        for (const QString &name : names)
+            ws.removeRepository(name);
+        return QString();
+        });
     if (!deleteFiles)
         return;
     // A cancelled attempt still holds its folder for a moment: delete each
@@ -250,22 +259,25 @@ void RepoCommands::deleteFolders(const QStringList &paths)
     runAsync(
         this,
         [paths] {
-            QStringList failures;
-            for (const QString &path : paths) {
-                if (!safeToDelete(path))
-                    failures << QStringLiteral("%1 (refused: too close to the root or home folder)").arg(path);
-                else if (const QString e = core::removeTreeNoFollow(path); !e.isEmpty())
-                    failures << e;
-            }
-            return failures;
+        QStringList failures;
+        for (const QString &path : paths) {
+            if (!safeToDelete(path))
+                failures << QStringLiteral("%1 (refused: too close to the root or home folder)")
+                                .arg(path);
+            else if (const QString e = core::removeTreeNoFollow(path); !e.isEmpty())
+                failures << e;
+        }
+        return failures;
         },
         [this, paths](const QStringList &failures) {
-            if (failures.isEmpty())
-                emit message(tr("Deleted %1.").arg(text::count(paths.size(), tr("folder"), tr("folders"))));
-            else
-                emit failed(tr("Delete Files"),
-                            tr("Some folders could not be deleted:\n%1").arg(failures.join(QLatin1Char('\n'))));
-        });
+        if (failures.isEmpty())
+            emit message(
+                tr("Deleted %1.").arg(text::count(paths.size(), tr("folder"), tr("folders"))));
+        else
+            emit failed(
+                tr("Delete Files"),
+                tr("Some folders could not be deleted:\n%1").arg(failures.join(QLatin1Char('\n'))));
+    });
 }
 
 void RepoCommands::editPolicies()
@@ -274,8 +286,9 @@ void RepoCommands::editPolicies()
     auto *dialog = openModal(new PoliciesDialog(m_workspace->workspace(), selected, m_window));
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         const PoliciesDialog::Changes changes = dialog->changes();
-        m_workspace->edit(tr("Saving policies"),
-                          [changes](core::Workspace &ws) { return PoliciesDialog::apply(ws, changes); });
+        m_workspace->edit(tr("Saving policies"), [changes](core::Workspace &ws) {
+            return PoliciesDialog::apply(ws, changes);
+        });
     });
 }
 
@@ -320,7 +333,8 @@ void RepoCommands::copyUrls()
     if (urls.isEmpty())
         return;
     QGuiApplication::clipboard()->setText(urls.join(QLatin1Char('\n')));
-    emit message(tr("Copied %1, without credentials.").arg(text::count(urls.size(), tr("URL"), tr("URLs"))));
+    emit message(
+        tr("Copied %1, without credentials.").arg(text::count(urls.size(), tr("URL"), tr("URLs"))));
 }
 
 } // namespace repodeck::ui

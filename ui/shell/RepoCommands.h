@@ -34,7 +34,10 @@ public:
                  AppSettings *settings, QWidget *window);
 
     // The repositories the user selected, in table order.
-    void setSelection(std::function<QStringList()> selection) { m_selection = std::move(selection); }
+    void setSelection(std::function<QStringList()> selection)
+    {
+        m_selection = std::move(selection);
+    }
 
     // On a metered connection the first manual request of the session asks
     // once (window-modal, no nested loop) before anything is sent.

@@ -43,7 +43,8 @@ TrayController::TrayController(QWidget *window, MainActions *actions, QObject *p
     m_tray = new QSystemTrayIcon(QIcon(iconFor(m_overall)), this);
     m_tray->setToolTip(m_toolTip);
     m_tray->setContextMenu(m_menu);
-    connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason reason) {
+    connect(m_tray, &QSystemTrayIcon::activated, this,
+            [this](QSystemTrayIcon::ActivationReason reason) {
         if (reason == QSystemTrayIcon::Trigger || reason == QSystemTrayIcon::DoubleClick)
             emit toggleWindowRequested();
     });
@@ -75,7 +76,10 @@ void TrayController::setTotals(const SyncTotals &t)
     QStringList lines{tr("RepoDeck")};
     if (t.active() > 0)
         lines << tr("%1 running, %2 waiting, %3 queued · %4")
-                     .arg(t.running).arg(t.waiting).arg(t.queued).arg(text::rate(t.bytesPerSecond));
+                     .arg(t.running)
+                     .arg(t.waiting)
+                     .arg(t.queued)
+                     .arg(text::rate(t.bytesPerSecond));
     if (t.failed > 0)
         lines << tr("%1 failed").arg(t.failed);
     if (t.attention > 0)

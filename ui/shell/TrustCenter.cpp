@@ -15,7 +15,8 @@
 
 namespace repodeck::ui {
 
-TrustCenter::TrustCenter(core::SyncSession *session, WorkspaceController *workspace, QObject *parent)
+TrustCenter::TrustCenter(core::SyncSession *session, WorkspaceController *workspace,
+                         QObject *parent)
     : QObject(parent)
     , m_session(session)
     , m_workspace(workspace)
@@ -61,14 +62,17 @@ void TrustCenter::noteResult(const QString &name, const core::RepoResult &result
         r.message = result.error.message;
         const core::RemoteUrl url = core::RemoteUrl::parse(spec->url);
         const QUrl parsed(spec->url);
-        const bool http = url.kind() == core::RemoteUrl::Kind::Http || url.kind() == core::RemoteUrl::Kind::Https;
+        const bool http = url.kind() == core::RemoteUrl::Kind::Http
+                          || url.kind() == core::RemoteUrl::Kind::Https;
         bool wanted = true;
         switch (result.error.category) {
         case core::ErrorCategory::Auth:
             wanted = http; // SSH signs in with keys, not with a password dialog
             r.kind = TrustRequest::SignIn;
             r.protocol = parsed.scheme().toLower();
-            r.host = parsed.port() > 0 ? QStringLiteral("%1:%2").arg(parsed.host()).arg(parsed.port()) : parsed.host();
+            r.host = parsed.port() > 0
+                         ? QStringLiteral("%1:%2").arg(parsed.host()).arg(parsed.port())
+                         : parsed.host();
             r.username = parsed.userName();
             break;
         case core::ErrorCategory::HostKey: {
@@ -84,8 +88,7 @@ void TrustCenter::noteResult(const QString &name, const core::RepoResult &result
             r.certificate = result.error.peerCertificate;
             wanted = !r.certificate.isEmpty(); // nothing to show, nothing to pin
             break;
-        default:
-            wanted = false;
+        default: wanted = false;
         }
         if (wanted) {
             bool merged = false;
@@ -122,7 +125,8 @@ void TrustCenter::resolve(const QString &id)
     }
 }
 
-void TrustCenter::signIn(const QString &id, const QString &username, const QString &secret, bool remember)
+void TrustCenter::signIn(const QString &id, const QString &username, const QString &secret,
+                         bool remember)
 {
     const TrustRequest *r = request(id);
     if (!r || r->kind != TrustRequest::SignIn)
@@ -136,15 +140,20 @@ void TrustCenter::signIn(const QString &id, const QString &username, const QStri
         // The keychain may show its own unlock prompt: never block the window on it.
         const QString host = r->host;
         runAsync(
-            this, [where, credential] { return core::KeychainCredentials::store(where, credential, true); },
+            this,
+            [where, credential] {
+            return core::KeychainCredentials::store(where, credential, true);
+            },
             [this, host](const core::KeychainResult &stored) {
-                emit keychainStored(host, stored.ok() ? QString()
-                                                      : tr("The keychain did not keep the sign-in for %1 (%2); it "
-                                                           "applies until RepoDeck quits.")
-                                                            .arg(host, stored.error.isEmpty()
-                                                                           ? core::Keychain::unavailableAdvice()
-                                                                           : stored.error));
-            });
+            emit keychainStored(host,
+                                stored.ok()
+                                    ? QString()
+                                    : tr("The keychain did not keep the sign-in for %1 (%2); it "
+                                         "applies until RepoDeck quits.")
+                                          .arg(host, stored.error.isEmpty()
+                                                         ? core::Keychain::unavailableAdvice()
+                                                         : stored.error));
+        });
     }
     resolve(id);
 }
@@ -156,10 +165,9 @@ QString TrustCenter::trustCertificate(const QString &id)
         return {};
     const QSslCertificate cert(r->certificate, QSsl::Der);
     const QString subject = cert.isNull() ? QString() : cert.subjectDisplayName();
-    const QString error =
-        core::http::savePinnedCertificate(pinsPath(), r->host,
-                                          QCryptographicHash::hash(r->certificate, QCryptographicHash::Sha256),
-                                          subject);
+    const QString error = core::http::savePinnedCertificate(
+        pinsPath(), r->host, QCryptographicHash::hash(r->certificate, QCryptographicHash::Sha256),
+        subject);
     if (error.isEmpty())
         resolve(id);
     return error;

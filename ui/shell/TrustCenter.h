@@ -23,12 +23,12 @@ struct TrustRequest
 {
     enum Kind { SignIn, HostKey, Certificate };
     Kind kind = SignIn;
-    QString host;            // SignIn: "host[:port]"; HostKey: the SSH host; Certificate: the TLS host
-    QString protocol;        // SignIn: http or https
-    QString url;             // one waiting repository's remote (for scanning, showing)
-    QString username;        // SignIn: from the URL, if any
-    QByteArray certificate;  // Certificate: DER the server presented
-    QString message;         // the failure, as the engine worded it
+    QString host;     // SignIn: "host[:port]"; HostKey: the SSH host; Certificate: the TLS host
+    QString protocol; // SignIn: http or https
+    QString url;      // one waiting repository's remote (for scanning, showing)
+    QString username; // SignIn: from the URL, if any
+    QByteArray certificate; // Certificate: DER the server presented
+    QString message;        // the failure, as the engine worded it
     QStringList repositories;
 
     QString id() const { return QString::number(kind) + QLatin1Char(' ') + host; }
@@ -43,7 +43,8 @@ class TrustCenter : public QObject
     Q_OBJECT
 
 public:
-    TrustCenter(core::SyncSession *session, WorkspaceController *workspace, QObject *parent = nullptr);
+    TrustCenter(core::SyncSession *session, WorkspaceController *workspace,
+                QObject *parent = nullptr);
 
     QList<TrustRequest> requests() const { return m_requests; }
     const TrustRequest *request(const QString &id) const;

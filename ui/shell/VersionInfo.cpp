@@ -34,7 +34,8 @@ VersionInfo VersionInfo::current()
 QString VersionInfo::text() const
 {
     QStringList transports;
-    transports << (https ? QStringLiteral("HTTPS via %1").arg(tlsBackend) : QStringLiteral("no HTTPS"));
+    transports << (https ? QStringLiteral("HTTPS via %1").arg(tlsBackend)
+                         : QStringLiteral("no HTTPS"));
     transports << (ssh ? QStringLiteral("SSH") : QStringLiteral("no SSH"));
     return QStringLiteral("RepoDeck %1\nlibgit2 %2 (%3)\nTLS backend: %4\nQt %5")
         .arg(app, libgit2, transports.join(QStringLiteral(", ")), tlsBackend, qt);

@@ -39,7 +39,8 @@ void AttentionBar::rebuild()
     }
     const QList<TrustRequest> requests = m_center->requests();
     for (const TrustRequest &r : requests) {
-        const QString waiting = ui::text::count(r.repositories.size(), tr("repository waits"), tr("repositories wait"));
+        const QString waiting = ui::text::count(r.repositories.size(), tr("repository waits"),
+                                                tr("repositories wait"));
         QString text;
         QString button;
         switch (r.kind) {
@@ -87,7 +88,8 @@ void AttentionBar::open(const QString &id)
     QWidget *owner = window();
     switch (r->kind) {
     case TrustRequest::SignIn: {
-        auto *d = new SignInDialog(r->protocol, r->host, r->username, static_cast<int>(r->repositories.size()), owner);
+        auto *d = new SignInDialog(r->protocol, r->host, r->username,
+                                   static_cast<int>(r->repositories.size()), owner);
         connect(d, &QDialog::accepted, this, [this, d, id] {
             m_center->signIn(id, d->username(), d->secret(), d->remember());
             d->secretEdit()->clear();

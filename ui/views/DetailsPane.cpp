@@ -83,8 +83,9 @@ DetailsPane::DetailsPane(RepoTableModel *model, SyncTracker *tracker, QWidget *p
     m_problemBox = new QFrame(m_content);
     m_problemBox->setFrameShape(QFrame::StyledPanel);
     m_problemBox->setObjectName(QStringLiteral("problemBox"));
-    m_problemBox->setStyleSheet(QStringLiteral("#problemBox { background: #fff4e0; border: 1px solid #e09b20; "
-                                               "border-radius: 4px; } #problemBox QLabel { color: #202020; }"));
+    m_problemBox->setStyleSheet(
+        QStringLiteral("#problemBox { background: #fff4e0; border: 1px solid #e09b20; "
+                       "border-radius: 4px; } #problemBox QLabel { color: #202020; }"));
     auto *problemLayout = new QVBoxLayout(m_problemBox);
     m_problem = new QLabel(m_problemBox);
     m_fix = new QLabel(m_problemBox);
@@ -117,9 +118,11 @@ DetailsPane::DetailsPane(RepoTableModel *model, SyncTracker *tracker, QWidget *p
     auto *buttons = new QHBoxLayout;
     m_copy = new QPushButton(QIcon(QStringLiteral(":/icons/copy.svg")), tr("&Copy"), m_content);
     auto *copyMenu = new QMenu(m_copy);
-    copyMenu->addAction(tr("Copy as &text"), this, [this] { QGuiApplication::clipboard()->setText(timelineText()); });
-    copyMenu->addAction(tr("Copy as &JSON"), this,
-                        [this] { QGuiApplication::clipboard()->setText(QString::fromUtf8(timelineJson())); });
+    copyMenu->addAction(tr("Copy as &text"), this,
+                        [this] { QGuiApplication::clipboard()->setText(timelineText()); });
+    copyMenu->addAction(tr("Copy as &JSON"), this, [this] {
+        QGuiApplication::clipboard()->setText(QString::fromUtf8(timelineJson()));
+    });
     m_copy->setMenu(copyMenu);
     m_copy->setAccessibleName(tr("Copy the attempt timeline"));
     m_export = new QPushButton(tr("&Export…"), m_content);
@@ -131,7 +134,8 @@ DetailsPane::DetailsPane(RepoTableModel *model, SyncTracker *tracker, QWidget *p
     layout->addLayout(buttons);
 
     // Follow the coalesced table updates rather than every scheduler signal.
-    connect(m_model, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex &tl, const QModelIndex &br) {
+    connect(m_model, &QAbstractItemModel::dataChanged, this,
+            [this](const QModelIndex &tl, const QModelIndex &br) {
         const int row = m_model->rowOf(m_name);
         if (row >= tl.row() && row <= br.row())
             refresh();
@@ -172,15 +176,20 @@ void DetailsPane::refresh()
     const QDateTime now = QDateTime::currentDateTimeUtc();
     m_title->setText(m_name);
     const bool running = st->activity == core::Activity::Running;
-    m_state->setText(text::state(*st, now) + (running ? QStringLiteral(" · ") + text::progress(*st) : QString()));
-    m_url->setText(m_model->data(m_model->index(m_model->rowOf(m_name), RepoTableModel::Url)).toString());
+    m_state->setText(text::state(*st, now)
+                     + (running ? QStringLiteral(" · ") + text::progress(*st) : QString()));
+    m_url->setText(
+        m_model->data(m_model->index(m_model->rowOf(m_name), RepoTableModel::Url)).toString());
     m_path->setText(spec->path);
-    m_config->setText(tr("%1, policy \"%2\"%3")
-                          .arg(text::mode(spec->mode), spec->policy,
-                               spec->branch.isEmpty() ? QString() : tr(", branch %1").arg(spec->branch)));
-    const auto when = [&](const QDateTime &t) { return t.isValid() ? text::timestamp(t, now) : tr("never"); };
-    m_times->setText(
-        tr("last success %1 · last attempt %2").arg(when(st->last.lastSuccess), when(st->last.lastAttempt)));
+    m_config->setText(
+        tr("%1, policy \"%2\"%3")
+            .arg(text::mode(spec->mode), spec->policy,
+                 spec->branch.isEmpty() ? QString() : tr(", branch %1").arg(spec->branch)));
+    const auto when = [&](const QDateTime &t) {
+        return t.isValid() ? text::timestamp(t, now) : tr("never");
+    };
+    m_times->setText(tr("last success %1 · last attempt %2")
+                         .arg(when(st->last.lastSuccess), when(st->last.lastAttempt)));
 
     const QString problem = st->isActive() ? QString() : text::problem(st->last);
     m_problemBox->setVisible(!problem.isEmpty());
@@ -208,21 +217,24 @@ void DetailsPane::refreshLive()
     }
     if (!m_liveTimer.isActive())
         m_liveTimer.start();
-    m_timeline->setLive(TimelineModel::LiveAttempt{st->attempt, st->maxAttempts, st->attemptStarted,
-                                                   static_cast<qint64>(st->progress.receivedBytes)});
+    m_timeline->setLive(
+        TimelineModel::LiveAttempt{st->attempt, st->maxAttempts, st->attemptStarted,
+                                   static_cast<qint64>(st->progress.receivedBytes)});
 }
 
 QString DetailsPane::timelineText() const
 {
     const RepoStatus st = m_tracker->status(m_name);
-    const QString url = m_model->data(m_model->index(m_model->rowOf(m_name), RepoTableModel::Url)).toString();
+    const QString url = m_model->data(m_model->index(m_model->rowOf(m_name), RepoTableModel::Url))
+                            .toString();
     return timelineExport::text(m_name, url, st.last);
 }
 
 QByteArray DetailsPane::timelineJson() const
 {
     const RepoStatus st = m_tracker->status(m_name);
-    const QString url = m_model->data(m_model->index(m_model->rowOf(m_name), RepoTableModel::Url)).toString();
+    const QString url = m_model->data(m_model->index(m_model->rowOf(m_name), RepoTableModel::Url))
+                            .toString();
     return timelineExport::json(m_name, url, st.last);
 }
 
@@ -233,20 +245,23 @@ void DetailsPane::exportTimeline()
     const QString textFilter = tr("Text (*.txt)");
     const QString jsonFilter = tr("JSON (*.json)");
     QString selected = textFilter;
-    QString suggested = QString(m_name).replace(QLatin1Char('/'), QLatin1Char('-')) + QStringLiteral("-attempts.txt");
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export attempt timeline"), suggested,
-                                                      textFilter + QStringLiteral(";;") + jsonFilter, &selected);
+    QString suggested = QString(m_name).replace(QLatin1Char('/'), QLatin1Char('-'))
+                        + QStringLiteral("-attempts.txt");
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export attempt timeline"), suggested,
+        textFilter + QStringLiteral(";;") + jsonFilter, &selected);
     if (path.isEmpty())
         return;
-    const bool json = path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive) || selected == jsonFilter;
+    const bool json = path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)
+                      || selected == jsonFilter;
     const QByteArray data = json ? timelineJson() : timelineText().toUtf8();
     runAsync(
         this,
         [path, data] {
-            QSaveFile file(path);
-            if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit())
-                return QStringLiteral("cannot write %1 (%2)").arg(path, file.errorString());
-            return QString();
+        QSaveFile file(path);
+        if (!file.open(QIODevice::WriteOnly) || file.write(data) != data.size() || !file.commit())
+            return QStringLiteral("cannot write %1 (%2)").arg(path, file.errorString());
+        return QString();
         },
         [this, path](const QString &error) { emit exported(path, error); });
 }

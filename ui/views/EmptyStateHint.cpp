@@ -34,7 +34,8 @@ bool EmptyStateHint::eventFilter(QObject *watched, QEvent *event)
         QColor color = m_view->palette().color(QPalette::Disabled, QPalette::Text);
         painter.setPen(color);
         const QRect area = m_view->viewport()->rect().adjusted(24, 24, -24, -24);
-        painter.drawText(area, Qt::AlignCenter | Qt::TextWordWrap, m_filtered ? m_filteredText : m_emptyText);
+        painter.drawText(area, Qt::AlignCenter | Qt::TextWordWrap,
+                         m_filtered ? m_filteredText : m_emptyText);
         return true;
     }
     return QObject::eventFilter(watched, event);

@@ -42,7 +42,8 @@ const QList<QPair<QString, QString>> &problemPrefixes()
 QList<QPair<QString, int>> checkpointChoices()
 {
     QList<QPair<QString, int>> choices;
-    for (core::Checkpoint c : {core::Checkpoint::Auto, core::Checkpoint::Always, core::Checkpoint::Never})
+    for (core::Checkpoint c :
+         {core::Checkpoint::Auto, core::Checkpoint::Always, core::Checkpoint::Never})
         choices.append({core::checkpointName(c), static_cast<int>(c)});
     return choices;
 }
@@ -53,9 +54,10 @@ PolicyEditor::PolicyEditor(QWidget *parent)
     : QWidget(parent)
 {
     // A red frame marks what to fix; the message below says why.
-    setStyleSheet(QStringLiteral("QLineEdit[invalid=\"true\"], QSpinBox[invalid=\"true\"], "
-                                 "QDoubleSpinBox[invalid=\"true\"] { border: 1px solid #c0392b; "
-                                 "background: #fdecea; color: #000000; }"));
+    setStyleSheet(
+        QStringLiteral("QLineEdit[invalid=\"true\"], QSpinBox[invalid=\"true\"], "
+                       "QDoubleSpinBox[invalid=\"true\"] { border: 1px solid #c0392b; "
+                       "background: #fdecea; color: #000000; }"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
 
@@ -91,18 +93,22 @@ PolicyEditor::PolicyEditor(QWidget *parent)
     m_multiplier->setToolTip(tr("Each wait is the previous one times this (1 to 10)."));
     retryForm->addRow(tr("M&ultiplier:"), m_multiplier);
     m_fields.insert(QStringLiteral("multiplier"), m_multiplier);
-    addDuration(retryForm, QStringLiteral("max_delay"), tr("Ma&x delay:"), tr("No wait is longer than this."));
+    addDuration(retryForm, QStringLiteral("max_delay"), tr("Ma&x delay:"),
+                tr("No wait is longer than this."));
     QList<QPair<QString, int>> jitters;
-    for (core::Jitter j : {core::Jitter::None, core::Jitter::Full, core::Jitter::Equal, core::Jitter::Decorrelated})
+    for (core::Jitter j :
+         {core::Jitter::None, core::Jitter::Full, core::Jitter::Equal, core::Jitter::Decorrelated})
         jitters.append({core::jitterName(j), static_cast<int>(j)});
     m_jitter = addChoice(retryForm, QStringLiteral("jitter"), tr("&Jitter:"),
-                         tr("How each wait is randomised so many clients do not retry in step."), jitters);
-    m_retryAfter = addChoice(retryForm, QStringLiteral("retry_after_limit"), tr("&Server's Retry-After:"),
-                             tr("When a server says when to come back (Retry-After), RepoDeck waits at least "
-                                "that long; if that is past the deadline it gives up at once and says when. "
-                                "\"Capped at max delay\" retries sooner, which some servers punish."),
-                             {{tr("respected (not before)"), static_cast<int>(core::RetryAfterLimit::Deadline)},
-                              {tr("capped at max delay"), static_cast<int>(core::RetryAfterLimit::MaxDelay)}});
+                         tr("How each wait is randomised so many clients do not retry in step."),
+                         jitters);
+    m_retryAfter = addChoice(
+        retryForm, QStringLiteral("retry_after_limit"), tr("&Server's Retry-After:"),
+        tr("When a server says when to come back (Retry-After), RepoDeck waits at least "
+           "that long; if that is past the deadline it gives up at once and says when. "
+           "\"Capped at max delay\" retries sooner, which some servers punish."),
+        {{tr("respected (not before)"), static_cast<int>(core::RetryAfterLimit::Deadline)},
+         {tr("capped at max delay"), static_cast<int>(core::RetryAfterLimit::MaxDelay)}});
 
     addDuration(limitForm, QStringLiteral("connect_timeout"), tr("&Connect timeout:"),
                 tr("Name lookup and TCP connect."));
@@ -112,47 +118,55 @@ PolicyEditor::PolicyEditor(QWidget *parent)
                 tr("The longest one attempt may take."));
     addDuration(limitForm, QStringLiteral("deadline"), tr("&Deadline:"),
                 tr("From the first attempt's start to giving up."));
-    m_checkpoint = addChoice(limitForm, QStringLiteral("checkpoint"), tr("Chec&kpoints:"),
-                             tr("Fetch large histories in steps that survive dropped links: after an attempt "
-                                "failed partway (auto), from the first attempt (always), or never."),
-                             checkpointChoices());
+    m_checkpoint = addChoice(
+        limitForm, QStringLiteral("checkpoint"), tr("Chec&kpoints:"),
+        tr("Fetch large histories in steps that survive dropped links: after an attempt "
+           "failed partway (auto), from the first attempt (always), or never."),
+        checkpointChoices());
     addDuration(limitForm, QStringLiteral("interval"), tr("Sync e&very:"),
                 tr("Scheduled sync interval (give or take 10 %); empty = only on request."), true);
     m_syncOnStart = new QCheckBox(tr("Sync when RepoDeck starts"), this);
     m_syncOnStart->setAccessibleName(tr("Sync on start"));
     limitForm->addRow(QString(), m_syncOnStart);
     m_fields.insert(QStringLiteral("sync_on_start"), m_syncOnStart);
-    addDuration(limitForm, QStringLiteral("stale_after"), tr("Stale a&fter:"),
-                tr("Freshness target: flag the repository when its last success is older; empty = none."), true);
+    addDuration(
+        limitForm, QStringLiteral("stale_after"), tr("Stale a&fter:"),
+        tr("Freshness target: flag the repository when its last success is older; empty = none."),
+        true);
 
     // What happens around a sync: metered links, the user's command, LFS.
     auto *around = new QGroupBox(tr("Around each sync"), this);
     auto *aroundForm = new QFormLayout(around);
     layout->addWidget(around);
-    m_onMetered = addChoice(aroundForm, QStringLiteral("on_metered"), tr("On a &metered connection:"),
-                            tr("When the system marks the connection as metered (mobile data, a hotspot), "
-                               "scheduled syncs wait; syncs you start run anyway."),
-                            {{tr("scheduled syncs wait"), static_cast<int>(core::OnMetered::Wait)},
-                             {tr("sync as usual"), static_cast<int>(core::OnMetered::Run)}});
+    m_onMetered = addChoice(
+        aroundForm, QStringLiteral("on_metered"), tr("On a &metered connection:"),
+        tr("When the system marks the connection as metered (mobile data, a hotspot), "
+           "scheduled syncs wait; syncs you start run anyway."),
+        {{tr("scheduled syncs wait"), static_cast<int>(core::OnMetered::Wait)},
+         {tr("sync as usual"), static_cast<int>(core::OnMetered::Run)}});
     m_afterSync = new QLineEdit(this);
     m_afterSync->setAccessibleName(tr("Command after each sync"));
     m_afterSync->setPlaceholderText(tr("none"));
-    m_afterSync->setToolTip(tr("A command run through the system shell in the repository's folder when a sync "
-                               "ends; REPODECK_REPO, REPODECK_OUTCOME, REPODECK_OLD_HEAD, REPODECK_NEW_HEAD and "
-                               "more are in its environment. Its output goes to the attempt log."));
+    m_afterSync->setToolTip(
+        tr("A command run through the system shell in the repository's folder when a sync "
+           "ends; REPODECK_REPO, REPODECK_OUTCOME, REPODECK_OLD_HEAD, REPODECK_NEW_HEAD and "
+           "more are in its environment. Its output goes to the attempt log."));
     aroundForm->addRow(tr("Command &after sync:"), m_afterSync);
     m_fields.insert(QStringLiteral("after_sync"), m_afterSync);
     connect(m_afterSync, &QLineEdit::textChanged, this, &PolicyEditor::revalidate);
-    m_afterSyncOn = addChoice(aroundForm, QStringLiteral("after_sync_on"), tr("Run the command &when:"),
-                              tr("Only after syncs that did not fail, or after every sync (not after a cancel)."),
-                              {{tr("the sync succeeded"), static_cast<int>(core::AfterSyncOn::Success)},
-                               {tr("any sync ended"), static_cast<int>(core::AfterSyncOn::Any)}});
+    m_afterSyncOn = addChoice(
+        aroundForm, QStringLiteral("after_sync_on"), tr("Run the command &when:"),
+        tr("Only after syncs that did not fail, or after every sync (not after a cancel)."),
+        {{tr("the sync succeeded"), static_cast<int>(core::AfterSyncOn::Success)},
+         {tr("any sync ended"), static_cast<int>(core::AfterSyncOn::Any)}});
     addDuration(aroundForm, QStringLiteral("after_sync_timeout"), tr("Command time &limit:"),
                 tr("The command is stopped after this long."));
-    m_lfsFetchAll = new QCheckBox(tr("Mirrors fetch every Git LFS object (git lfs fetch --all)"), this);
+    m_lfsFetchAll = new QCheckBox(tr("Mirrors fetch every Git LFS object (git lfs fetch --all)"),
+                                  this);
     m_lfsFetchAll->setAccessibleName(tr("Fetch all LFS objects for mirrors"));
-    m_lfsFetchAll->setToolTip(tr("So that a mirror can serve LFS files; working copies always get the LFS files "
-                                 "of what is checked out."));
+    m_lfsFetchAll->setToolTip(
+        tr("So that a mirror can serve LFS files; working copies always get the LFS files "
+           "of what is checked out."));
     aroundForm->addRow(QString(), m_lfsFetchAll);
     m_fields.insert(QStringLiteral("lfs_fetch_all"), m_lfsFetchAll);
     connect(m_lfsFetchAll, &QCheckBox::toggled, this, &PolicyEditor::revalidate);
@@ -164,7 +178,8 @@ PolicyEditor::PolicyEditor(QWidget *parent)
     layout->addWidget(m_problemLabel);
 
     auto *preview = new QLabel(
-        tr("Retry schedule (wait before each retry; shaded: jitter band, line: without jitter):"), this);
+        tr("Retry schedule (wait before each retry; shaded: jitter band, line: without jitter):"),
+        this);
     preview->setWordWrap(true);
     layout->addWidget(preview);
     m_chart = new ScheduleChart(this);
@@ -182,11 +197,12 @@ PolicyEditor::PolicyEditor(QWidget *parent)
     setPolicy(core::RetryPolicy::defaults());
 }
 
-QLineEdit *PolicyEditor::addDuration(QFormLayout *form, const QString &key, const QString &label, const QString &tip,
-                                     bool zeroIsOff)
+QLineEdit *PolicyEditor::addDuration(QFormLayout *form, const QString &key, const QString &label,
+                                     const QString &tip, bool zeroIsOff)
 {
     auto *edit = new QLineEdit(this);
-    edit->setToolTip(tip + QLatin1Char(' ') + tr("Write durations like 250ms, 5s, 2m, 1h or 1m30s."));
+    edit->setToolTip(tip + QLatin1Char(' ')
+                     + tr("Write durations like 250ms, 5s, 2m, 1h or 1m30s."));
     edit->setAccessibleName(QString(label).remove(QLatin1Char('&')).remove(QLatin1Char(':')));
     edit->setPlaceholderText(zeroIsOff ? tr("off") : QStringLiteral("e.g. 5s"));
     form->addRow(label, edit);
@@ -198,8 +214,8 @@ QLineEdit *PolicyEditor::addDuration(QFormLayout *form, const QString &key, cons
     return edit;
 }
 
-QComboBox *PolicyEditor::addChoice(QFormLayout *form, const QString &key, const QString &label, const QString &tip,
-                                   const QList<QPair<QString, int>> &items)
+QComboBox *PolicyEditor::addChoice(QFormLayout *form, const QString &key, const QString &label,
+                                   const QString &tip, const QList<QPair<QString, int>> &items)
 {
     auto *combo = new QComboBox(this);
     for (const auto &[text, value] : items)
@@ -232,15 +248,22 @@ void PolicyEditor::setPolicy(const core::RetryPolicy &policy)
     m_onMetered->setCurrentIndex(m_onMetered->findData(static_cast<int>(policy.onMetered)));
     m_afterSync->setText(policy.afterSync);
     m_afterSyncOn->setCurrentIndex(m_afterSyncOn->findData(static_cast<int>(policy.afterSyncOn)));
-    m_durations.value(QStringLiteral("after_sync_timeout"))->setText(core::formatDuration(policy.afterSyncTimeout));
+    m_durations.value(QStringLiteral("after_sync_timeout"))
+        ->setText(core::formatDuration(policy.afterSyncTimeout));
     m_lfsFetchAll->setChecked(policy.lfsFetchAll);
-    m_durations.value(QStringLiteral("initial_delay"))->setText(core::formatDuration(policy.initialDelay));
+    m_durations.value(QStringLiteral("initial_delay"))
+        ->setText(core::formatDuration(policy.initialDelay));
     m_durations.value(QStringLiteral("max_delay"))->setText(core::formatDuration(policy.maxDelay));
-    m_durations.value(QStringLiteral("connect_timeout"))->setText(core::formatDuration(policy.connectTimeout));
-    m_durations.value(QStringLiteral("stall_timeout"))->setText(core::formatDuration(policy.stallTimeout));
-    m_durations.value(QStringLiteral("attempt_timeout"))->setText(core::formatDuration(policy.attemptTimeout));
+    m_durations.value(QStringLiteral("connect_timeout"))
+        ->setText(core::formatDuration(policy.connectTimeout));
+    m_durations.value(QStringLiteral("stall_timeout"))
+        ->setText(core::formatDuration(policy.stallTimeout));
+    m_durations.value(QStringLiteral("attempt_timeout"))
+        ->setText(core::formatDuration(policy.attemptTimeout));
     m_durations.value(QStringLiteral("deadline"))->setText(core::formatDuration(policy.deadline));
-    const auto offOr = [](core::Millis d) { return d.count() == 0 ? QString() : core::formatDuration(d); };
+    const auto offOr = [](core::Millis d) {
+        return d.count() == 0 ? QString() : core::formatDuration(d);
+    };
     m_durations.value(QStringLiteral("interval"))->setText(offOr(policy.interval));
     m_durations.value(QStringLiteral("stale_after"))->setText(offOr(policy.staleAfter));
     m_loading = false;
@@ -290,14 +313,19 @@ void PolicyEditor::revalidate()
     p.lfsFetchAll = m_lfsFetchAll->isChecked();
     const QList<std::pair<QString, core::Millis *>> durations{
         {QStringLiteral("after_sync_timeout"), &p.afterSyncTimeout},
-        {QStringLiteral("initial_delay"), &p.initialDelay}, {QStringLiteral("max_delay"), &p.maxDelay},
-        {QStringLiteral("connect_timeout"), &p.connectTimeout}, {QStringLiteral("stall_timeout"), &p.stallTimeout},
-        {QStringLiteral("attempt_timeout"), &p.attemptTimeout}, {QStringLiteral("deadline"), &p.deadline},
-        {QStringLiteral("interval"), &p.interval}, {QStringLiteral("stale_after"), &p.staleAfter},
+        {QStringLiteral("initial_delay"), &p.initialDelay},
+        {QStringLiteral("max_delay"), &p.maxDelay},
+        {QStringLiteral("connect_timeout"), &p.connectTimeout},
+        {QStringLiteral("stall_timeout"), &p.stallTimeout},
+        {QStringLiteral("attempt_timeout"), &p.attemptTimeout},
+        {QStringLiteral("deadline"), &p.deadline},
+        {QStringLiteral("interval"), &p.interval},
+        {QStringLiteral("stale_after"), &p.staleAfter},
     };
     for (const auto &[key, target] : durations) {
         const QString text = m_durations.value(key)->text().trimmed();
-        const auto parsed = m_zeroIsOff.contains(key) && (text.isEmpty() || text == QLatin1String("0"))
+        const auto parsed = m_zeroIsOff.contains(key)
+                                    && (text.isEmpty() || text == QLatin1String("0"))
                                 ? std::optional<core::Millis>(core::Millis(0))
                                 : core::parseDuration(text);
         if (parsed)
@@ -315,11 +343,18 @@ void PolicyEditor::revalidate()
             }
         }
     }
-    const QStringList order{QStringLiteral("name"), QStringLiteral("max_attempts"), QStringLiteral("initial_delay"),
-                            QStringLiteral("multiplier"), QStringLiteral("max_delay"), QStringLiteral("jitter"),
-                            QStringLiteral("connect_timeout"), QStringLiteral("stall_timeout"),
-                            QStringLiteral("attempt_timeout"), QStringLiteral("deadline"),
-                            QStringLiteral("interval"), QStringLiteral("stale_after"),
+    const QStringList order{QStringLiteral("name"),
+                            QStringLiteral("max_attempts"),
+                            QStringLiteral("initial_delay"),
+                            QStringLiteral("multiplier"),
+                            QStringLiteral("max_delay"),
+                            QStringLiteral("jitter"),
+                            QStringLiteral("connect_timeout"),
+                            QStringLiteral("stall_timeout"),
+                            QStringLiteral("attempt_timeout"),
+                            QStringLiteral("deadline"),
+                            QStringLiteral("interval"),
+                            QStringLiteral("stale_after"),
                             QStringLiteral("after_sync_timeout")};
     for (const QString &key : order) {
         markInvalid(key, bad.contains(key), bad.value(key));
@@ -360,8 +395,9 @@ QString PolicyEditor::scheduleText() const
         waits << (s.low == s.high ? text::duration(s.high)
                                   : tr("%1–%2").arg(text::duration(s.low), text::duration(s.high)));
     }
-    QString text = waits.isEmpty() ? tr("One attempt, no retries.")
-                                   : tr("Waits before retries: %1.").arg(waits.join(QStringLiteral(", ")));
+    QString text = waits.isEmpty()
+                       ? tr("One attempt, no retries.")
+                       : tr("Waits before retries: %1.").arg(waits.join(QStringLiteral(", ")));
     text += QLatin1Char(' ')
             + tr("Worst case before giving up: %1%2.")
                   .arg(text::duration(schedule.worstCase),

@@ -40,7 +40,10 @@ public:
     // "default" keeps its name; other names must be unique (the check returns
     // an error text or empty).
     void setNameEditable(bool editable);
-    void setNameCheck(std::function<QString(const QString &)> check) { m_nameCheck = std::move(check); }
+    void setNameCheck(std::function<QString(const QString &)> check)
+    {
+        m_nameCheck = std::move(check);
+    }
 
     // Widgets by the field's name in the workspace file ("name",
     // "max_attempts", "initial_delay", "multiplier", "max_delay", "jitter",
@@ -55,10 +58,10 @@ signals:
     void changed();
 
 private:
-    QLineEdit *addDuration(QFormLayout *form, const QString &key, const QString &label, const QString &tip,
-                           bool zeroIsOff = false);
-    QComboBox *addChoice(QFormLayout *form, const QString &key, const QString &label, const QString &tip,
-                         const QList<QPair<QString, int>> &items);
+    QLineEdit *addDuration(QFormLayout *form, const QString &key, const QString &label,
+                           const QString &tip, bool zeroIsOff = false);
+    QComboBox *addChoice(QFormLayout *form, const QString &key, const QString &label,
+                         const QString &tip, const QList<QPair<QString, int>> &items);
     void revalidate();
     void markInvalid(const QString &key, bool invalid, const QString &why = {});
 

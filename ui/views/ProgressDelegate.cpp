@@ -8,7 +8,8 @@
 
 namespace repodeck::ui {
 
-void ProgressDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
+void ProgressDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
+                             const QModelIndex &index) const
 {
     const QVariant percent = index.data(RepoTableModel::ProgressRole);
     if (!percent.isValid()) {
@@ -32,14 +33,16 @@ void ProgressDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     bar.progress = std::max(0, percent.toInt());
     // One line, elided to the bar: some styles wrap a long label onto a
     // second line the row cannot show. The whole text is the tooltip.
-    bar.text = shownText(index.data(Qt::DisplayRole).toString(), option.fontMetrics, bar.rect.width() - 8);
+    bar.text = shownText(index.data(Qt::DisplayRole).toString(), option.fontMetrics,
+                         bar.rect.width() - 8);
     bar.textVisible = true;
     bar.textAlignment = Qt::AlignCenter;
     bar.fontMetrics = option.fontMetrics;
     bar.palette = option.palette;
     if (option.state & QStyle::State_Selected) {
         // The chunk is drawn in the highlight colour: keep it apart from the selection.
-        bar.palette.setColor(QPalette::Highlight, option.palette.color(QPalette::Highlight).darker(150));
+        bar.palette.setColor(QPalette::Highlight,
+                             option.palette.color(QPalette::Highlight).darker(150));
     }
     painter->save();
     style->drawControl(QStyle::CE_ProgressBar, &bar, painter, option.widget);

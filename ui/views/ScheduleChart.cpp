@@ -20,7 +20,9 @@ void ScheduleChart::setSchedule(const RetrySchedule &schedule)
     m_schedule = schedule;
     QStringList waits;
     for (const RetryStep &s : schedule.steps)
-        waits << tr("wait %1: %2 to %3").arg(s.retry).arg(text::duration(s.low), text::duration(s.high));
+        waits << tr("wait %1: %2 to %3")
+                     .arg(s.retry)
+                     .arg(text::duration(s.low), text::duration(s.high));
     setAccessibleDescription(waits.isEmpty() ? tr("No retries") : waits.join(QStringLiteral("; ")));
     update();
 }
@@ -49,8 +51,8 @@ void ScheduleChart::paintEvent(QPaintEvent *)
 
     // Axis: zero and the largest delay.
     p.setPen(pal.color(QPalette::Text));
-    p.drawText(QRect(0, plot.top() - fm.height() / 2, labelWidth - 4, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
-               text::duration(core::Millis(top)));
+    p.drawText(QRect(0, plot.top() - fm.height() / 2, labelWidth - 4, fm.height()),
+               Qt::AlignRight | Qt::AlignVCenter, text::duration(core::Millis(top)));
     p.drawText(QRect(0, plot.bottom() - fm.height() / 2, labelWidth - 4, fm.height()),
                Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("0"));
 
@@ -58,7 +60,8 @@ void ScheduleChart::paintEvent(QPaintEvent *)
     const double slot = static_cast<double>(plot.width()) / n;
     const double barWidth = std::max(2.0, std::min(36.0, slot * 0.6));
     auto y = [&](qint64 ms) {
-        return plot.bottom() - static_cast<double>(ms) / static_cast<double>(top) * (plot.height() - 1);
+        return plot.bottom()
+               - static_cast<double>(ms) / static_cast<double>(top) * (plot.height() - 1);
     };
     const QColor band = QColor(0x2f, 0x6f, 0xb3);
     // Label every k-th bar so the numbers never overlap.
@@ -80,8 +83,8 @@ void ScheduleChart::paintEvent(QPaintEvent *)
         p.drawLine(QPointF(cx - barWidth / 2 - 2, by), QPointF(cx + barWidth / 2 + 2, by));
         if (i % labelEvery == 0) {
             p.setPen(pal.color(QPalette::Text));
-            p.drawText(QRectF(cx - slot, plot.bottom() + 3, slot * 2, fm.height()), Qt::AlignHCenter | Qt::AlignTop,
-                       QString::number(s.retry));
+            p.drawText(QRectF(cx - slot, plot.bottom() + 3, slot * 2, fm.height()),
+                       Qt::AlignHCenter | Qt::AlignTop, QString::number(s.retry));
         }
     }
 }

@@ -24,7 +24,8 @@ struct RunState
 {
     std::vector<quint32> ofsKids; // unresolved offset deltas, by base index (then pack order)
     std::vector<quint32> refKids; // unresolved REF_DELTAs, by base id (then pack order)
-    std::vector<quint32> weight;  // entries in the subtree (offset deltas only): visit light first; empty: no offset deltas
+    std::vector<quint32>
+        weight; // entries in the subtree (offset deltas only): visit light first; empty: no offset deltas
     std::unique_ptr<std::atomic<bool>[]> claimed;
     const std::vector<quint32> *roots = nullptr;
     std::atomic<size_t> nextRoot{0};
@@ -52,7 +53,8 @@ public:
         : m_r(r)
         , m_s(s)
         , m_budget(budget)
-        , m_builder(r.m_pack, r.m_packSize, r.m_entries, r.m_options, r.m_stop, r.m_work, r.m_streamed)
+        , m_builder(r.m_pack, r.m_packSize, r.m_entries, r.m_options, r.m_stop, r.m_work,
+                    r.m_streamed)
     {
     }
 
@@ -85,18 +87,26 @@ private:
         const auto &kids = m_s.ofsKids;
         const PackTable &t = m_r.m_entries;
         const auto *lo = std::lower_bound(kids.data(), kids.data() + kids.size(), i,
-                                          [&](quint32 k, quint32 base) { return t[k].base < base; });
+                                          [&](quint32 k, quint32 base) {
+            return t[k].base < base;
+        });
         const auto *hi = std::upper_bound(lo, kids.data() + kids.size(), i,
-                                          [&](quint32 base, quint32 k) { return base < t[k].base; });
+                                          [&](quint32 base, quint32 k) {
+            return base < t[k].base;
+        });
         return {lo, hi};
     }
     std::pair<const quint32 *, const quint32 *> refChildren(const git_oid &id) const
     {
         const auto &kids = m_s.refKids;
         const auto *lo = std::lower_bound(kids.data(), kids.data() + kids.size(), id.id,
-                                          [&](quint32 k, const unsigned char *v) { return compareIds(m_r.refBase(k), v) < 0; });
+                                          [&](quint32 k, const unsigned char *v) {
+            return compareIds(m_r.refBase(k), v) < 0;
+        });
         const auto *hi = std::upper_bound(lo, kids.data() + kids.size(), id.id,
-                                          [&](const unsigned char *v, quint32 k) { return compareIds(v, m_r.refBase(k)) < 0; });
+                                          [&](const unsigned char *v, quint32 k) {
+            return compareIds(v, m_r.refBase(k)) < 0;
+        });
         return {lo, hi};
     }
 
@@ -109,7 +119,8 @@ private:
     }
 
     // Object `i` built by this worker's builder; its failure becomes the run's.
-    bool build(quint32 i, const StoredObject *base, git_object_t type, bool keep, git_oid *oid, StoredObject &out)
+    bool build(quint32 i, const StoredObject *base, git_object_t type, bool keep, git_oid *oid,
+               StoredObject &out)
     {
         if (m_builder.build(i, base, type, keep, oid, out))
             return true;
@@ -135,9 +146,10 @@ private:
             e.base = static_cast<quint32>(parent);
         if (parent >= 0 && git_oid_equal(&oid, &m_r.m_entries.oid(static_cast<size_t>(parent)))) {
             // A delta that rebuilds its own base (what loops libgit2 1.5.1).
-            m_r.failWith(QStringLiteral("corrupt pack: the delta at offset %1 rebuilds its own base %2")
-                             .arg(e.offset)
-                             .arg(QString::fromLatin1(git_oid_tostr_s(&oid))));
+            m_r.failWith(
+                QStringLiteral("corrupt pack: the delta at offset %1 rebuilds its own base %2")
+                    .arg(e.offset)
+                    .arg(QString::fromLatin1(git_oid_tostr_s(&oid))));
             return false;
         }
         e.resolved = true;
@@ -159,7 +171,8 @@ private:
                     out.push_back(*c);
         }
         if (!m_s.weight.empty())
-            std::stable_sort(out.begin(), out.end(), [&](quint32 a, quint32 b) { return m_s.weight[a] < m_s.weight[b]; });
+            std::stable_sort(out.begin(), out.end(),
+                             [&](quint32 a, quint32 b) { return m_s.weight[a] < m_s.weight[b]; });
         return out;
     }
 
@@ -208,7 +221,8 @@ private:
     {
         for (size_t i = 0; i + 1 < m_stack.size(); ++i) {
             Frame &f = m_stack[i];
-            const bool over = f.data.spilled() ? m_r.m_spilled > m_r.m_options.diskBudget : m_r.m_held > m_budget;
+            const bool over = f.data.spilled() ? m_r.m_spilled > m_r.m_options.diskBudget
+                                               : m_r.m_held > m_budget;
             if (f.held && over) {
                 release(f);
                 ++m_r.m_rebuilt;
@@ -266,7 +280,8 @@ private:
         StoredObject data;
         const quint8 type = entry(root).type;
         git_oid oid;
-        if (!build(root, nullptr, static_cast<git_object_t>(type), mayHaveChildren(root), &oid, data)
+        if (!build(root, nullptr, static_cast<git_object_t>(type), mayHaveChildren(root), &oid,
+                   data)
             || !resolved(root, oid, type, -1))
             return;
         std::vector<quint32> kids = childrenOf(root);
@@ -290,7 +305,8 @@ private:
             Frame &g = m_stack[top];
             const quint8 childType = m_r.m_entries[g.entry].objectType;
             StoredObject result;
-            if (!build(child, &g.data, static_cast<git_object_t>(childType), mayHaveChildren(child), &oid, result)
+            if (!build(child, &g.data, static_cast<git_object_t>(childType), mayHaveChildren(child),
+                       &oid, result)
                 || !resolved(child, oid, childType, g.entry))
                 return;
             ++m_r.m_indexedDeltas;
@@ -349,7 +365,8 @@ void DeltaResolver::failWithIo(const IoFailure &failure)
 
 void DeltaResolver::noteSpilled(qint64 delta)
 {
-    const quint64 now = m_spilled.fetch_add(static_cast<quint64>(delta)) + static_cast<quint64>(delta);
+    const quint64 now = m_spilled.fetch_add(static_cast<quint64>(delta))
+                        + static_cast<quint64>(delta);
     quint64 peak = m_peakSpilled;
     while (now > peak && !m_peakSpilled.compare_exchange_weak(peak, now)) {
     }
@@ -365,7 +382,8 @@ void DeltaResolver::noteHeld(qint64 delta)
 
 size_t DeltaResolver::unresolvedCount() const
 {
-    return static_cast<size_t>(std::count_if(m_entries.begin(), m_entries.end(), [](const PackEntry &e) { return !e.resolved; }));
+    return static_cast<size_t>(std::count_if(m_entries.begin(), m_entries.end(),
+                                             [](const PackEntry &e) { return !e.resolved; }));
 }
 
 const unsigned char *DeltaResolver::refBase(quint32 i) const
@@ -384,8 +402,9 @@ std::vector<git_oid> DeltaResolver::missingBases() const
         else if (m_entries[i].type == RefDelta)
             wanted.push_back(static_cast<quint32>(i));
     }
-    std::sort(resolved.begin(), resolved.end(),
-              [&](quint32 a, quint32 b) { return git_oid_cmp(&m_entries.oid(a), &m_entries.oid(b)) < 0; });
+    std::sort(resolved.begin(), resolved.end(), [&](quint32 a, quint32 b) {
+        return git_oid_cmp(&m_entries.oid(a), &m_entries.oid(b)) < 0;
+    });
     // By base id, then pack order: the first of each id is kept, and the
     // bases come out in the order the pack first needs them.
     std::stable_sort(wanted.begin(), wanted.end(),
@@ -397,11 +416,11 @@ std::vector<git_oid> DeltaResolver::missingBases() const
         const unsigned char *id = refBase(wanted[k]);
         const bool have = std::binary_search(resolved.begin(), resolved.end(), id,
                                              [&](auto a, auto b) {
-                                                 if constexpr (std::is_same_v<decltype(a), quint32>)
-                                                     return compareIds(m_entries.oid(a).id, b) < 0;
-                                                 else
-                                                     return compareIds(a, m_entries.oid(b).id) < 0;
-                                             });
+            if constexpr (std::is_same_v<decltype(a), quint32>)
+                return compareIds(m_entries.oid(a).id, b) < 0;
+            else
+                return compareIds(a, m_entries.oid(b).id) < 0;
+        });
         if (!have)
             first.push_back(wanted[k]);
     }
@@ -444,7 +463,8 @@ int DeltaResolver::run(const std::vector<quint32> &roots)
                 s.weight[m_entries[i].base] += s.weight[i];
     }
 
-    const int threads = m_options.threads > 0 ? m_options.threads : std::clamp(QThread::idealThreadCount(), 1, 8);
+    const int threads = m_options.threads > 0 ? m_options.threads
+                                              : std::clamp(QThread::idealThreadCount(), 1, 8);
     std::mutex mutex;
     std::condition_variable done;
     int running = 0;
@@ -453,7 +473,8 @@ int DeltaResolver::run(const std::vector<quint32> &roots)
             Worker w(*this, s, m_options.memoryBudget);
             w.run();
         } catch (const std::exception &ex) {
-            failWith(QStringLiteral("indexing the pack failed: %1").arg(QString::fromUtf8(ex.what())));
+            failWith(
+                QStringLiteral("indexing the pack failed: %1").arg(QString::fromUtf8(ex.what())));
         }
         std::lock_guard lock(mutex);
         --running;

@@ -47,7 +47,8 @@ class DeltaResolver
 public:
     // `pack` is the whole pack (a map of the file); the entries' offsets
     // point into it. The resolver fills in each entry it resolves.
-    DeltaResolver(const unsigned char *pack, size_t packSize, PackTable &entries, ResolveOptions options);
+    DeltaResolver(const unsigned char *pack, size_t packSize, PackTable &entries,
+                  ResolveOptions options);
 
     // Resolves the trees below `roots` (indexes of whole objects). Deltas
     // whose base is not below any root stay unresolved (see unresolved()).

@@ -224,8 +224,9 @@ DeltaError nextOp(DeltaOps &ops, quint64 baseSize, quint64 left, Op *op)
 }
 
 // One pass over the ops: with no sink, only the checks.
-StreamResult deltaPass(const unsigned char *in, quint64 inSize, quint64 deltaSize, const ObjectView &base,
-                       quint64 maxResult, ObjectSink *sink, const ObjectSink &stopSource, DeltaError *deltaError)
+StreamResult deltaPass(const unsigned char *in, quint64 inSize, quint64 deltaSize,
+                       const ObjectView &base, quint64 maxResult, ObjectSink *sink,
+                       const ObjectSink &stopSource, DeltaError *deltaError)
 {
     DeltaOps ops(in, inSize);
     auto bad = [&](DeltaError e) {
@@ -278,11 +279,13 @@ StreamResult deltaPass(const unsigned char *in, quint64 inSize, quint64 deltaSiz
 
 } // namespace
 
-StreamResult streamDelta(const unsigned char *in, quint64 inSize, quint64 deltaSize, const ObjectView &base,
-                         quint64 maxResult, ObjectSink &sink, DeltaError *deltaError)
+StreamResult streamDelta(const unsigned char *in, quint64 inSize, quint64 deltaSize,
+                         const ObjectView &base, quint64 maxResult, ObjectSink &sink,
+                         DeltaError *deltaError)
 {
     *deltaError = DeltaError::None;
-    const StreamResult checked = deltaPass(in, inSize, deltaSize, base, maxResult, nullptr, sink, deltaError);
+    const StreamResult checked = deltaPass(in, inSize, deltaSize, base, maxResult, nullptr, sink,
+                                           deltaError);
     if (checked != StreamResult::Ok)
         return checked;
     return deltaPass(in, inSize, deltaSize, base, maxResult, &sink, sink, deltaError);

@@ -90,8 +90,9 @@ StreamResult streamObject(const unsigned char *in, quint64 inSize, quint64 size,
 // nothing (a delta that copies from beyond its base, or that makes more or
 // less than it declares, costs no output); then the result is made.
 // `*deltaError` says why a BadDelta was refused.
-StreamResult streamDelta(const unsigned char *in, quint64 inSize, quint64 deltaSize, const ObjectView &base,
-                         quint64 maxResult, ObjectSink &sink, DeltaError *deltaError);
+StreamResult streamDelta(const unsigned char *in, quint64 inSize, quint64 deltaSize,
+                         const ObjectView &base, quint64 maxResult, ObjectSink &sink,
+                         DeltaError *deltaError);
 
 // The declared base and result sizes from the start of a delta's zlib stream.
 bool peekDeltaSizes(const unsigned char *in, quint64 inSize, quint64 *source, quint64 *target);

@@ -16,8 +16,9 @@ std::vector<quint32> sortedById(const PackTable &entries)
     for (size_t i = 0; i < entries.size(); ++i)
         if (entries[i].resolved)
             order.push_back(static_cast<quint32>(i));
-    std::sort(order.begin(), order.end(),
-              [&](quint32 a, quint32 b) { return git_oid_cmp(&entries.oid(a), &entries.oid(b)) < 0; });
+    std::sort(order.begin(), order.end(), [&](quint32 a, quint32 b) {
+        return git_oid_cmp(&entries.oid(a), &entries.oid(b)) < 0;
+    });
     return order;
 }
 
@@ -43,7 +44,8 @@ public:
     }
     bool flush()
     {
-        const bool ok = m_buf.isEmpty() || m_sink(m_buf.constData(), static_cast<size_t>(m_buf.size()));
+        const bool ok = m_buf.isEmpty()
+                        || m_sink(m_buf.constData(), static_cast<size_t>(m_buf.size()));
         m_buf.clear();
         return ok;
     }
@@ -107,31 +109,36 @@ bool writeIndex(const PackTable &entries, const QByteArray &packChecksum,
     quint32 largeCount = 0;
     for (size_t k = 0; ok && k < n; ++k) {
         const quint64 off = entries[order[k]].offset;
-        ok = off < 0x80000000u ? out.be32(static_cast<quint32>(off)) : out.be32(0x80000000u | largeCount++);
+        ok = off < 0x80000000u ? out.be32(static_cast<quint32>(off))
+                               : out.be32(0x80000000u | largeCount++);
     }
     // Offsets past 2 GiB, in the same order (a second pass: nothing kept).
     for (size_t k = 0; ok && largeCount > 0 && k < n; ++k) {
         const quint64 off = entries[order[k]].offset;
         if (off >= 0x80000000u)
-            ok = out.be32(static_cast<quint32>(off >> 32)) && out.be32(static_cast<quint32>(off & 0xffffffffu));
+            ok = out.be32(static_cast<quint32>(off >> 32))
+                 && out.be32(static_cast<quint32>(off & 0xffffffffu));
     }
-    ok = ok && out.append(packChecksum.constData(), static_cast<size_t>(packChecksum.size())) && out.finish();
+    ok = ok && out.append(packChecksum.constData(), static_cast<size_t>(packChecksum.size()))
+         && out.finish();
     return ok;
 }
 
-bool buildIndex(const PackTable &entries, const QByteArray &packChecksum, QByteArray *idx, QString *error)
+bool buildIndex(const PackTable &entries, const QByteArray &packChecksum, QByteArray *idx,
+                QString *error)
 {
     idx->clear();
-    return writeIndex(entries, packChecksum,
-                      [&](const char *data, size_t size) {
-                          idx->append(data, static_cast<qsizetype>(size));
-                          return true;
-                      },
-                      error);
+    return writeIndex(
+        entries, packChecksum,
+        [&](const char *data, size_t size) {
+        idx->append(data, static_cast<qsizetype>(size));
+        return true;
+        },
+        error);
 }
 
-bool writeIndexFile(const PackTable &entries, const QByteArray &packChecksum, const QString &path, QString *error,
-                    IoFailure *failure, bool *isIo)
+bool writeIndexFile(const PackTable &entries, const QByteArray &packChecksum, const QString &path,
+                    QString *error, IoFailure *failure, bool *isIo)
 {
     *isIo = false;
     const QString temp = path + QStringLiteral(".tmp");
@@ -142,8 +149,9 @@ bool writeIndexFile(const PackTable &entries, const QByteArray &packChecksum, co
         *isIo = true;
         return false;
     }
-    const bool ok = writeIndex(entries, packChecksum, [&](const char *data, size_t size) { return f.write(data, size); },
-                               error);
+    const bool ok = writeIndex(
+        entries, packChecksum, [&](const char *data, size_t size) { return f.write(data, size); },
+        error);
     if (!ok || !f.sync() || !f.close()) {
         if (error->isEmpty()) {
             *failure = f.failure();

@@ -19,12 +19,13 @@ bool writeIndex(const PackTable &entries, const QByteArray &packChecksum,
                 const std::function<bool(const char *, size_t)> &sink, QString *error);
 
 // The same index in memory (small packs, tests).
-bool buildIndex(const PackTable &entries, const QByteArray &packChecksum, QByteArray *idx, QString *error);
+bool buildIndex(const PackTable &entries, const QByteArray &packChecksum, QByteArray *idx,
+                QString *error);
 
 // The same index written to a temporary file beside `path`, synced and
 // renamed there. `*failure` is set when a file operation failed.
-bool writeIndexFile(const PackTable &entries, const QByteArray &packChecksum, const QString &path, QString *error,
-                    IoFailure *failure, bool *isIo);
+bool writeIndexFile(const PackTable &entries, const QByteArray &packChecksum, const QString &path,
+                    QString *error, IoFailure *failure, bool *isIo);
 
 // The first id that occurs twice among the resolved entries, if any.
 bool findDuplicate(const PackTable &entries, git_oid *duplicate);

@@ -20,8 +20,8 @@ void StoredObject::clear()
 }
 
 ObjectBuilder::ObjectBuilder(const unsigned char *pack, size_t packSize, const PackTable &entries,
-                             const ResolveOptions &options, const std::atomic<bool> &stop, std::atomic<quint64> &work,
-                             std::atomic<quint64> &streamed)
+                             const ResolveOptions &options, const std::atomic<bool> &stop,
+                             std::atomic<quint64> &work, std::atomic<quint64> &streamed)
     : m_pack(pack)
     , m_packSize(packSize)
     , m_entries(entries)
@@ -48,8 +48,10 @@ bool ObjectBuilder::inflate(quint32 i, Bytes &out)
 {
     const PackEntry &e = m_entries[i];
     ++m_work;
-    if (!entryInPack(i) || !inflateEntry(m_pack + e.data(), m_entries.endOf(i) - e.data(), e.size, out))
-        return fail(QStringLiteral("corrupt pack: the object at offset %1 does not inflate").arg(e.offset));
+    if (!entryInPack(i)
+        || !inflateEntry(m_pack + e.data(), m_entries.endOf(i) - e.data(), e.size, out))
+        return fail(
+            QStringLiteral("corrupt pack: the object at offset %1 does not inflate").arg(e.offset));
     return true;
 }
 
@@ -60,8 +62,8 @@ bool ObjectBuilder::failDelta(quint32 child, DeltaError err)
                     .arg(QString::fromLatin1(describe(err))));
 }
 
-bool ObjectBuilder::build(quint32 i, const StoredObject *base, git_object_t type, bool keep, git_oid *oid,
-                          StoredObject &out)
+bool ObjectBuilder::build(quint32 i, const StoredObject *base, git_object_t type, bool keep,
+                          git_oid *oid, StoredObject &out)
 {
     m_failure = BuildFailure{};
     const PackEntry &e = m_entries[i];
@@ -88,14 +90,16 @@ bool ObjectBuilder::build(quint32 i, const StoredObject *base, git_object_t type
     return streamed(i, base, type, keep, declared, oid, out);
 }
 
-bool ObjectBuilder::inMemory(quint32 i, const StoredObject *base, git_object_t type, git_oid *oid, StoredObject &out)
+bool ObjectBuilder::inMemory(quint32 i, const StoredObject *base, git_object_t type, git_oid *oid,
+                             StoredObject &out)
 {
     if (!base) {
         if (!inflate(i, out.bytes))
             return false;
     } else {
-        const DeltaError err = applyDelta(base->bytes.empty() ? nullptr : base->bytes.data(), base->bytes.size(),
-                                          m_delta.data(), m_delta.size(), m_options.maxObjectSize, out.bytes);
+        const DeltaError err = applyDelta(base->bytes.empty() ? nullptr : base->bytes.data(),
+                                          base->bytes.size(), m_delta.data(), m_delta.size(),
+                                          m_options.maxObjectSize, out.bytes);
         if (m_delta.capacity() > (size_t(16) << 20))
             m_delta = Bytes(); // a large delta's buffer is not kept for the small ones
         if (err != DeltaError::None)
@@ -103,15 +107,17 @@ bool ObjectBuilder::inMemory(quint32 i, const StoredObject *base, git_object_t t
     }
     out.size = out.bytes.size();
     static const unsigned char empty = 0;
-    if (oid && git_odb_hash(oid, out.bytes.empty() ? &empty : out.bytes.data(), out.bytes.size(), type) < 0) {
+    if (oid
+        && git_odb_hash(oid, out.bytes.empty() ? &empty : out.bytes.data(), out.bytes.size(), type)
+               < 0) {
         const git_error *err = git_error_last();
         return fail(QString::fromUtf8(err ? err->message : "hashing an object failed"));
     }
     return true;
 }
 
-bool ObjectBuilder::streamed(quint32 i, const StoredObject *base, git_object_t type, bool keep, quint64 declared,
-                             git_oid *oid, StoredObject &out)
+bool ObjectBuilder::streamed(quint32 i, const StoredObject *base, git_object_t type, bool keep,
+                             quint64 declared, git_oid *oid, StoredObject &out)
 {
     const PackEntry &e = m_entries[i];
     ++m_work;
@@ -133,15 +139,16 @@ bool ObjectBuilder::streamed(quint32 i, const StoredObject *base, git_object_t t
     DeltaError err = DeltaError::None;
     const unsigned char *in = m_pack + e.data();
     const quint64 inSize = m_entries.endOf(i) - e.data();
-    const StreamResult rc = base ? streamDelta(in, inSize, e.size, base->view(), m_options.maxObjectSize,
-                                               sink, &err)
+    const StreamResult rc = base ? streamDelta(in, inSize, e.size, base->view(),
+                                               m_options.maxObjectSize, sink, &err)
                                  : streamObject(in, inSize, e.size, sink);
     switch (rc) {
     case StreamResult::Ok: break;
     case StreamResult::Stopped: return false; // no message: whoever stopped it said why
     case StreamResult::BadDelta: return failDelta(i, err);
     case StreamResult::Corrupt:
-        return fail(QStringLiteral("corrupt pack: the object at offset %1 does not inflate").arg(e.offset));
+        return fail(
+            QStringLiteral("corrupt pack: the object at offset %1 does not inflate").arg(e.offset));
     case StreamResult::BaseReadFailed: return failIo(base->file->failure());
     case StreamResult::SinkFailed:
         if (sink.fileFailed())

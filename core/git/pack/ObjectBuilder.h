@@ -43,13 +43,14 @@ class ObjectBuilder
 {
 public:
     ObjectBuilder(const unsigned char *pack, size_t packSize, const PackTable &entries,
-                  const ResolveOptions &options, const std::atomic<bool> &stop, std::atomic<quint64> &work,
-                  std::atomic<quint64> &streamed);
+                  const ResolveOptions &options, const std::atomic<bool> &stop,
+                  std::atomic<quint64> &work, std::atomic<quint64> &streamed);
 
     // Object `i` built from `base` (or inflated, when null) into `out`,
     // hashed as `type` into `*oid` when oid is given. `keep`: the bytes are
     // needed afterwards (a large object then goes to a spill file).
-    bool build(quint32 i, const StoredObject *base, git_object_t type, bool keep, git_oid *oid, StoredObject &out);
+    bool build(quint32 i, const StoredObject *base, git_object_t type, bool keep, git_oid *oid,
+               StoredObject &out);
     const BuildFailure &failure() const { return m_failure; }
 
 private:
@@ -57,10 +58,14 @@ private:
     bool failIo(const IoFailure &failure);
     bool failDelta(quint32 i, DeltaError err);
     bool inflate(quint32 i, Bytes &out);
-    bool inMemory(quint32 i, const StoredObject *base, git_object_t type, git_oid *oid, StoredObject &out);
-    bool streamed(quint32 i, const StoredObject *base, git_object_t type, bool keep, quint64 declared, git_oid *oid,
+    bool inMemory(quint32 i, const StoredObject *base, git_object_t type, git_oid *oid,
                   StoredObject &out);
-    bool entryInPack(quint32 i) const { return m_entries.endOf(i) <= m_packSize && m_entries[i].data() <= m_entries.endOf(i); }
+    bool streamed(quint32 i, const StoredObject *base, git_object_t type, bool keep,
+                  quint64 declared, git_oid *oid, StoredObject &out);
+    bool entryInPack(quint32 i) const
+    {
+        return m_entries.endOf(i) <= m_packSize && m_entries[i].data() <= m_entries.endOf(i);
+    }
     QString spillDir() const;
 
     const unsigned char *m_pack;

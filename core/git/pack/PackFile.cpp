@@ -37,9 +37,10 @@ namespace repodeck::core::git::pack {
 QString IoFailure::message() const
 {
     if (budget > 0)
-        return QStringLiteral("RepoDeck's disk budget of %1 MiB for large objects kept while indexing is used up: "
-                              "%2 MiB more were needed for %3 (a local limit, for all repositories syncing at once; "
-                              "REPODECK_PACK_DISK_MB sets it)")
+        return QStringLiteral(
+                   "RepoDeck's disk budget of %1 MiB for large objects kept while indexing is used up: "
+                   "%2 MiB more were needed for %3 (a local limit, for all repositories syncing at once; "
+                   "REPODECK_PACK_DISK_MB sets it)")
             .arg(budget >> 20)
             .arg((needed + (1 << 20) - 1) >> 20)
             .arg(path);
@@ -50,13 +51,14 @@ QString IoFailure::message() const
 #ifdef EDQUOT
     case EDQUOT:
 #endif
-        return QStringLiteral("cannot %1 %2: %3").arg(what, path, reason); // the classifier says "disk full"
+        return QStringLiteral("cannot %1 %2: %3")
+            .arg(what, path, reason); // the classifier says "disk full"
     case EACCES:
     case EPERM:
     case EROFS:
-        return QStringLiteral("cannot %1 %2 in the folder %3: %4").arg(what, QFileInfo(path).fileName(), folder, reason);
-    default:
-        return QStringLiteral("cannot %1 %2: %3").arg(what, path, reason);
+        return QStringLiteral("cannot %1 %2 in the folder %3: %4")
+            .arg(what, QFileInfo(path).fileName(), folder, reason);
+    default: return QStringLiteral("cannot %1 %2: %3").arg(what, path, reason);
     }
 }
 
@@ -150,7 +152,8 @@ bool writeFileAtomically(const QString &path, const QByteArray &bytes, IoFailure
     const QString temp = path + QStringLiteral(".tmp");
     QFile::remove(temp);
     PackFile f;
-    if (!f.create(temp) || !f.write(bytes.constData(), static_cast<size_t>(bytes.size())) || !f.close()) {
+    if (!f.create(temp) || !f.write(bytes.constData(), static_cast<size_t>(bytes.size()))
+        || !f.close()) {
         *failure = f.failure();
         failure->path = path;
         f.close();

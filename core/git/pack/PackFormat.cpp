@@ -43,7 +43,8 @@ bool inflateEntry(const unsigned char *in, size_t inSize, quint64 size, Bytes &o
             z.avail_out = 0;
         }
         rc = inflate(&z, Z_NO_FLUSH);
-        if (rc == Z_BUF_ERROR && ((inLeft > 0 && z.avail_in == 0) || (outLeft > 0 && z.avail_out == 0)))
+        if (rc == Z_BUF_ERROR
+            && ((inLeft > 0 && z.avail_in == 0) || (outLeft > 0 && z.avail_out == 0)))
             rc = Z_OK; // it only wanted the next piece
     }
     const bool ok = rc == Z_STREAM_END && z.total_out == size;
@@ -93,8 +94,8 @@ bool readDeltaSizes(const unsigned char *delta, size_t size, quint64 *source, qu
     return readVarint(p, end, source) && readVarint(p, end, target);
 }
 
-DeltaError applyDelta(const unsigned char *base, size_t baseSize, const unsigned char *delta, size_t deltaSize,
-                      quint64 maxResult, Bytes &out)
+DeltaError applyDelta(const unsigned char *base, size_t baseSize, const unsigned char *delta,
+                      size_t deltaSize, quint64 maxResult, Bytes &out)
 {
     const unsigned char *p = delta;
     const unsigned char *end = delta + deltaSize;

@@ -66,7 +66,10 @@ quint32 maxPackObjects();
 // against 54 for a plain object or an offset delta, 3 million of each
 // measured by tst_packbounds memoryPerDeltaIsSmall; docs/benchmarks.md).
 constexpr quint32 kPlainCost = 4;
-constexpr quint32 deltaCost(bool ref) { return ref ? 7 : 4; }
+constexpr quint32 deltaCost(bool ref)
+{
+    return ref ? 7 : 4;
+}
 
 constexpr quint32 kNoEntry = 0xffffffffu;
 
@@ -75,22 +78,23 @@ constexpr quint32 kNoEntry = 0xffffffffu;
 // next entry begins (PackTable::endOf).
 struct PackEntry
 {
-    quint64 offset = 0;     // first byte of the entry header
-    quint32 size = 0;       // inflated size, as the header says (checked by the parser)
-    quint32 crc = 0;        // CRC-32 of the raw entry, for the .idx
+    quint64 offset = 0; // first byte of the entry header
+    quint32 size = 0;   // inflated size, as the header says (checked by the parser)
+    quint32 crc = 0;    // CRC-32 of the raw entry, for the .idx
     // OFS_DELTA: index of the base entry. Once resolved, for any delta: the
     // entry it was rebuilt from. kNoEntry otherwise.
     quint32 base = kNoEntry;
-    quint8 headerSize = 0;  // bytes before the zlib stream (a REF_DELTA's base id included)
-    quint8 type = 0;        // as stored (PackType)
-    quint8 objectType = 0;  // the object's real type, once resolved
+    quint8 headerSize = 0; // bytes before the zlib stream (a REF_DELTA's base id included)
+    quint8 type = 0;       // as stored (PackType)
+    quint8 objectType = 0; // the object's real type, once resolved
     bool resolved = false;
 
     bool isDelta() const { return type == OfsDelta || type == RefDelta; }
     quint64 data() const { return offset + headerSize; } // first byte of its zlib stream
     qint64 parent() const { return resolved && isDelta() ? qint64(base) : -1; }
 };
-static_assert(sizeof(PackEntry) == 24, "a pack entry is 24 bytes: millions of them are held at once");
+static_assert(sizeof(PackEntry) == 24,
+              "a pack entry is 24 bytes: millions of them are held at once");
 
 // A pack's entries, in pack order, and their ids once resolved (a
 // contiguous array beside them, sized when resolving starts).
@@ -107,7 +111,10 @@ public:
     void push_back(const PackEntry &e) { m_entries.push_back(e); }
 
     // One past entry i's zlib stream: the next entry, or the pack's end.
-    quint64 endOf(size_t i) const { return i + 1 < m_entries.size() ? m_entries[i + 1].offset : m_end; }
+    quint64 endOf(size_t i) const
+    {
+        return i + 1 < m_entries.size() ? m_entries[i + 1].offset : m_end;
+    }
     void setEnd(quint64 end) { m_end = end; }
     quint64 dataEnd() const { return m_end; }
 
@@ -132,13 +139,13 @@ bool inflateEntry(const unsigned char *in, size_t inSize, quint64 size, Bytes &o
 
 enum class DeltaError {
     None,
-    Truncated,        // a size or an op ends early
-    SourceMismatch,   // the delta was made for a base of another size
-    TooLarge,         // the declared result is over the maximum object size
-    CopyOutOfRange,   // a copy reads past the end of the base
-    TargetOverflow,   // the ops produce more than the declared result
-    ReservedOpcode,   // op 0
-    ShortResult,      // the ops produce less than the declared result
+    Truncated,      // a size or an op ends early
+    SourceMismatch, // the delta was made for a base of another size
+    TooLarge,       // the declared result is over the maximum object size
+    CopyOutOfRange, // a copy reads past the end of the base
+    TargetOverflow, // the ops produce more than the declared result
+    ReservedOpcode, // op 0
+    ShortResult,    // the ops produce less than the declared result
 };
 const char *describe(DeltaError error);
 
@@ -147,8 +154,8 @@ bool readDeltaSizes(const unsigned char *delta, size_t size, quint64 *source, qu
 
 // git's delta format: source and target sizes, then copy and insert ops.
 // The result is refused from its declared size when over `maxResult`.
-DeltaError applyDelta(const unsigned char *base, size_t baseSize, const unsigned char *delta, size_t deltaSize,
-                      quint64 maxResult, Bytes &out);
+DeltaError applyDelta(const unsigned char *base, size_t baseSize, const unsigned char *delta,
+                      size_t deltaSize, quint64 maxResult, Bytes &out);
 
 // The entry header of a whole object (type and size varint).
 Bytes objectHeader(PackType type, quint64 size);

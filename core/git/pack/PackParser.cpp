@@ -100,12 +100,14 @@ PackParser::Step PackParser::parseHeader(const uchar *p, qsizetype avail)
     m_count = be32(p + 8);
     // Refused from the header alone, before anything is allocated for it.
     if (const quint32 limit = maxPackObjects(); m_count > limit)
-        return bad(QStringLiteral("the pack declares %1 objects, over RepoDeck's limit of %2 objects in one pack "
-                                  "(it keeps indexing under 400 MiB; a larger repository, such as the Linux "
-                                  "kernel's 10 million, needs REPODECK_PACK_MAX_OBJECTS raised and about 55 "
-                                  "bytes of memory an object)")
-                       .arg(m_count)
-                       .arg(limit));
+        return bad(
+            QStringLiteral(
+                "the pack declares %1 objects, over RepoDeck's limit of %2 objects in one pack "
+                "(it keeps indexing under 400 MiB; a larger repository, such as the Linux "
+                "kernel's 10 million, needs REPODECK_PACK_MAX_OBJECTS raised and about 55 "
+                "bytes of memory an object)")
+                .arg(m_count)
+                .arg(limit));
     // All of it at once (no copy when growing): pages are only used as
     // entries arrive, so a header that lies costs address space only.
     m_entries.reserve(m_count);
@@ -140,8 +142,12 @@ PackParser::Step PackParser::parseEntryHead(const uchar *p, qsizetype avail)
         shift += 7;
     }
     if (size > m_maxObjectSize)
-        return bad(QStringLiteral("the pack holds an object of %1 bytes at offset %2, over the limit of %3 bytes")
-                        .arg(size).arg(e.offset).arg(m_maxObjectSize));
+        return bad(
+            QStringLiteral(
+                "the pack holds an object of %1 bytes at offset %2, over the limit of %3 bytes")
+                .arg(size)
+                .arg(e.offset)
+                .arg(m_maxObjectSize));
     e.size = static_cast<quint32>(size); // at most kMaxObjectSize
     if (e.type == OfsDelta) {
         if (!next(&c))
@@ -158,7 +164,9 @@ PackParser::Step PackParser::parseEntryHead(const uchar *p, qsizetype avail)
             return bad(QStringLiteral("corrupt pack: delta base before the pack start"));
         const quint64 baseOffset = e.offset - distance;
         const auto it = std::lower_bound(m_entries.begin(), m_entries.end(), baseOffset,
-                                         [](const PackEntry &x, quint64 off) { return x.offset < off; });
+                                         [](const PackEntry &x, quint64 off) {
+            return x.offset < off;
+        });
         if (it == m_entries.end() || it->offset != baseOffset)
             return bad(QStringLiteral("corrupt pack: delta base is not an object"));
         e.base = static_cast<quint32>(it - m_entries.begin());
@@ -175,12 +183,14 @@ PackParser::Step PackParser::parseEntryHead(const uchar *p, qsizetype avail)
         ++m_deltas;
     m_cost += e.isDelta() ? deltaCost(e.type == RefDelta) : kPlainCost;
     if (const quint32 limit = maxPackObjects(); m_cost > quint64(limit) * kPlainCost)
-        return bad(QStringLiteral("the pack's %1 objects so far, %2 of them deltas, count as more than RepoDeck's "
-                                  "limit of %3 objects in one pack (a REF delta counts as 1.75 objects: it takes "
-                                  "that much more memory to resolve; REPODECK_PACK_MAX_OBJECTS raises the limit)")
-                       .arg(m_entries.size() + 1)
-                       .arg(m_deltas)
-                       .arg(limit));
+        return bad(
+            QStringLiteral(
+                "the pack's %1 objects so far, %2 of them deltas, count as more than RepoDeck's "
+                "limit of %3 objects in one pack (a REF delta counts as 1.75 objects: it takes "
+                "that much more memory to resolve; REPODECK_PACK_MAX_OBJECTS raises the limit)")
+                .arg(m_entries.size() + 1)
+                .arg(m_deltas)
+                .arg(limit));
     e.headerSize = static_cast<quint8>(i);
     e.crc = static_cast<quint32>(crc32(0, p, static_cast<uInt>(i)));
     m_pos += i;
@@ -207,8 +217,9 @@ PackParser::Step PackParser::parseInflating(const uchar *p, qsizetype avail)
         // A stream that inflates past its declared size is refused at once
         // (a zlib bomb behind a small header would otherwise run on).
         if (m_z.total_out > m_current.size)
-            return bad(QStringLiteral("corrupt pack: the object at offset %1 is larger than its header says")
-                            .arg(m_current.offset));
+            return bad(QStringLiteral(
+                           "corrupt pack: the object at offset %1 is larger than its header says")
+                           .arg(m_current.offset));
     } while (rc == Z_OK && m_z.avail_in > 0);
     const auto used = static_cast<qsizetype>(m_z.next_in - p);
     m_current.crc = static_cast<quint32>(crc32(m_current.crc, p, static_cast<uInt>(used)));

@@ -50,7 +50,7 @@ private:
     qsizetype m_pos = 0;
     quint64 m_bufStart = 0;
     quint32 m_count = 0;
-    quint64 m_cost = 0;   // of the entries so far, in quarters (kPlainCost)
+    quint64 m_cost = 0; // of the entries so far, in quarters (kPlainCost)
     quint32 m_deltas = 0;
     PackTable m_entries;
     PackEntry m_current;

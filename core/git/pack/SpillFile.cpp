@@ -45,8 +45,9 @@ bool SpillFile::fail(const char *what, int error) const
 
 bool SpillFile::create(const QString &dir, quint64 size)
 {
-    m_path = QDir(dir).filePath(QStringLiteral("tmp_repodeck_object_%1")
-                                    .arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0')));
+    m_path = QDir(dir).filePath(
+        QStringLiteral("tmp_repodeck_object_%1")
+            .arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0')));
     // Before the file exists: a build over the budget costs no disk.
     if (m_reserved == 0) {
         if (!SpillBudget::reserve(size)) {
@@ -61,13 +62,15 @@ bool SpillFile::create(const QString &dir, quint64 size)
     if (m_fd < 0)
         return fail("create", errno);
 #else
-    struct statvfs fs{};
+    struct statvfs fs
+    {};
     if (::statvfs(QFile::encodeName(dir).constData(), &fs) == 0) {
         const quint64 free = quint64(fs.f_bavail) * quint64(fs.f_frsize);
         if (free < size + kFreeMargin)
             return fail("write", ENOSPC);
     }
-    m_fd = ::open(QFile::encodeName(m_path).constData(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    m_fd = ::open(QFile::encodeName(m_path).constData(),
+                  O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (m_fd < 0)
         return fail("create", errno);
     ::unlink(QFile::encodeName(m_path).constData());
@@ -79,7 +82,8 @@ bool SpillFile::append(const void *data, size_t size)
 {
     const auto *p = static_cast<const char *>(data);
     while (size > 0) {
-        const auto n = RD_WRITE(m_fd, p, static_cast<unsigned int>(std::min<size_t>(size, 1u << 30)));
+        const auto n = RD_WRITE(m_fd, p,
+                                static_cast<unsigned int>(std::min<size_t>(size, 1u << 30)));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -100,7 +104,8 @@ bool SpillFile::readAt(quint64 offset, void *out, size_t size) const
             return fail("read", errno);
         const auto n = _read(m_fd, p, static_cast<unsigned int>(std::min<size_t>(size, 1u << 30)));
 #else
-        const auto n = ::pread(m_fd, p, std::min<size_t>(size, 1u << 30), static_cast<off_t>(offset));
+        const auto n = ::pread(m_fd, p, std::min<size_t>(size, 1u << 30),
+                               static_cast<off_t>(offset));
 #endif
         if (n < 0 && errno == EINTR)
             continue;

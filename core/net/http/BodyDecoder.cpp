@@ -75,18 +75,21 @@ bool BodyDecoder::checkLimits()
 {
     if (m_limits.maxDecoded >= 0 && m_decoded > m_limits.maxDecoded) {
         m_error = m_encoding == Encoding::Identity
-                      ? QStringLiteral("%1 is larger than %2; RepoDeck refuses it (a broken or hostile server). "
-                                       "Check the URL and the server.")
+                      ? QStringLiteral(
+                            "%1 is larger than %2; RepoDeck refuses it (a broken or hostile server). "
+                            "Check the URL and the server.")
                             .arg(m_what, mib(m_limits.maxDecoded))
-                      : QStringLiteral("%1 is larger than %2 once decompressed (%3 received); RepoDeck refuses it as "
-                                       "a decompression bomb or a broken server. Check the URL and the server.")
+                      : QStringLiteral(
+                            "%1 is larger than %2 once decompressed (%3 received); RepoDeck refuses it as "
+                            "a decompression bomb or a broken server. Check the URL and the server.")
                             .arg(m_what, mib(m_limits.maxDecoded), mib(m_encoded));
         return false;
     }
     if (m_encoding != Encoding::Identity && m_limits.maxRatio > 0 && m_decoded > m_limits.ratioAfter
         && m_decoded / std::max<qint64>(1, m_encoded) > m_limits.maxRatio) {
-        m_error = QStringLiteral("%1 expands more than %2 times when decompressed (%3 KiB to %4 KiB); RepoDeck "
-                                 "refuses it as a decompression bomb. Check the URL and the server.")
+        m_error = QStringLiteral(
+                      "%1 expands more than %2 times when decompressed (%3 KiB to %4 KiB); RepoDeck "
+                      "refuses it as a decompression bomb. Check the URL and the server.")
                       .arg(m_what)
                       .arg(m_limits.maxRatio)
                       .arg(m_encoded / 1024)
@@ -112,10 +115,12 @@ qint64 BodyDecoder::produce(char *out, size_t max)
         if (m_streamEnd) {
             // Bytes after the end of the compressed stream: a second gzip
             // member would be legal, but no git server sends one.
-            m_error = QStringLiteral("%1 has data after the end of its compressed stream").arg(m_what);
+            m_error = QStringLiteral("%1 has data after the end of its compressed stream")
+                          .arg(m_what);
             return -1;
         }
-        m_z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(m_input.constData() + m_inputOffset));
+        m_z.next_in = reinterpret_cast<Bytef *>(
+            const_cast<char *>(m_input.constData() + m_inputOffset));
         m_z.avail_in = static_cast<uInt>(m_input.size() - m_inputOffset);
         m_z.next_out = reinterpret_cast<Bytef *>(out);
         m_z.avail_out = static_cast<uInt>(room);
@@ -128,7 +133,8 @@ qint64 BodyDecoder::produce(char *out, size_t max)
         } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
             m_error = QStringLiteral("%1 is not valid %2 data (%3)")
                           .arg(m_what,
-                               m_encoding == Encoding::Gzip ? QStringLiteral("gzip") : QStringLiteral("deflate"),
+                               m_encoding == Encoding::Gzip ? QStringLiteral("gzip")
+                                                            : QStringLiteral("deflate"),
                                QString::fromLatin1(m_z.msg ? m_z.msg : "corrupt stream"));
             return -1;
         }

@@ -73,10 +73,12 @@ PinFile readPinFile(const QString &path)
     const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &pe);
     if (pe.error != QJsonParseError::NoError || !doc.isObject()
         || !doc.object().value(QLatin1String("certificates")).isArray()) {
-        f.error = QStringLiteral("%1 is not a pinned-certificates file (%2); it was left as it is. Fix or move "
-                                 "it away to pin certificates again.")
-                      .arg(path, pe.error != QJsonParseError::NoError ? pe.errorString()
-                                                                        : QStringLiteral("no \"certificates\" list"));
+        f.error = QStringLiteral(
+                      "%1 is not a pinned-certificates file (%2); it was left as it is. Fix or move "
+                      "it away to pin certificates again.")
+                      .arg(path, pe.error != QJsonParseError::NoError
+                                     ? pe.errorString()
+                                     : QStringLiteral("no \"certificates\" list"));
         return f;
     }
     f.pins = doc.object().value(QLatin1String("certificates")).toArray();
@@ -87,7 +89,9 @@ PinFile readPinFile(const QString &path)
 
 QString pinnedCertificatesPath(const QString &workspacePath)
 {
-    return QFileInfo(workspacePath).absoluteDir().filePath(QStringLiteral("trusted-certificates.json"));
+    return QFileInfo(workspacePath)
+        .absoluteDir()
+        .filePath(QStringLiteral("trusted-certificates.json"));
 }
 
 QString loadPinnedCertificates(const QString &path)
@@ -95,7 +99,8 @@ QString loadPinnedCertificates(const QString &path)
     const PinFile f = readPinFile(path);
     for (const QJsonValue v : f.pins) {
         const QJsonObject o = v.toObject();
-        const QByteArray sha = QByteArray::fromHex(o.value(QLatin1String("sha256")).toString().toLatin1());
+        const QByteArray sha = QByteArray::fromHex(
+            o.value(QLatin1String("sha256")).toString().toLatin1());
         const QString host = o.value(QLatin1String("host")).toString();
         if (sha.size() == 32 && !host.isEmpty())
             pinCertificate(host, sha);
@@ -122,7 +127,8 @@ QString savePinnedCertificate(const QString &path, const QString &host, const QB
     if (QString e = refuseWritingThroughLink(path); !e.isEmpty())
         return e;
     QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(QJsonDocument(root).toJson()) < 0 || !out.commit())
+    if (!out.open(QIODevice::WriteOnly) || out.write(QJsonDocument(root).toJson()) < 0
+        || !out.commit())
         return QStringLiteral("cannot write %1: %2").arg(path, out.errorString());
     pinCertificate(host, sha256);
     return {};

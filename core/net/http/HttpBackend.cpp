@@ -48,7 +48,8 @@ HttpBackend configuredHttpBackend(QString *source)
                 *source = QStringLiteral("REPODECK_HTTP_BACKEND");
             return *b;
         }
-        spdlog::warn("REPODECK_HTTP_BACKEND={} is neither qt nor libgit2; ignoring it", env.toStdString());
+        spdlog::warn("REPODECK_HTTP_BACKEND={} is neither qt nor libgit2; ignoring it",
+                     env.toStdString());
     }
     const QSettings settings(QStringLiteral("RepoDeck"), QStringLiteral("repodeck"));
     const QString stored = settings.value(QStringLiteral("network/httpBackend")).toString();

@@ -22,39 +22,31 @@ constexpr qint64 kReadPiece = 64 * 1024;
 
 bool isHttpProxy(const QNetworkProxy &proxy)
 {
-    return proxy.type() == QNetworkProxy::HttpProxy || proxy.type() == QNetworkProxy::HttpCachingProxy;
+    return proxy.type() == QNetworkProxy::HttpProxy
+           || proxy.type() == QNetworkProxy::HttpCachingProxy;
 }
 
 // Qt's socket errors in the QNetworkReply terms HttpErrors classifies.
 int networkErrorOf(QAbstractSocket::SocketError error)
 {
     switch (error) {
-    case QAbstractSocket::ConnectionRefusedError:
-        return QNetworkReply::ConnectionRefusedError;
-    case QAbstractSocket::HostNotFoundError:
-        return QNetworkReply::HostNotFoundError;
-    case QAbstractSocket::RemoteHostClosedError:
-        return QNetworkReply::RemoteHostClosedError;
-    case QAbstractSocket::SocketTimeoutError:
-        return QNetworkReply::TimeoutError;
+    case QAbstractSocket::ConnectionRefusedError: return QNetworkReply::ConnectionRefusedError;
+    case QAbstractSocket::HostNotFoundError: return QNetworkReply::HostNotFoundError;
+    case QAbstractSocket::RemoteHostClosedError: return QNetworkReply::RemoteHostClosedError;
+    case QAbstractSocket::SocketTimeoutError: return QNetworkReply::TimeoutError;
     case QAbstractSocket::SslHandshakeFailedError:
     case QAbstractSocket::SslInternalError:
-    case QAbstractSocket::SslInvalidUserDataError:
-        return QNetworkReply::SslHandshakeFailedError;
+    case QAbstractSocket::SslInvalidUserDataError: return QNetworkReply::SslHandshakeFailedError;
     case QAbstractSocket::ProxyAuthenticationRequiredError:
         return QNetworkReply::ProxyAuthenticationRequiredError;
     case QAbstractSocket::ProxyConnectionRefusedError:
         return QNetworkReply::ProxyConnectionRefusedError;
     case QAbstractSocket::ProxyConnectionClosedError:
         return QNetworkReply::ProxyConnectionClosedError;
-    case QAbstractSocket::ProxyConnectionTimeoutError:
-        return QNetworkReply::ProxyTimeoutError;
-    case QAbstractSocket::ProxyNotFoundError:
-        return QNetworkReply::ProxyNotFoundError;
-    case QAbstractSocket::ProxyProtocolError:
-        return QNetworkReply::UnknownProxyError;
-    default:
-        return QNetworkReply::UnknownNetworkError;
+    case QAbstractSocket::ProxyConnectionTimeoutError: return QNetworkReply::ProxyTimeoutError;
+    case QAbstractSocket::ProxyNotFoundError: return QNetworkReply::ProxyNotFoundError;
+    case QAbstractSocket::ProxyProtocolError: return QNetworkReply::UnknownProxyError;
+    default: return QNetworkReply::UnknownNetworkError;
     }
 }
 
@@ -79,15 +71,17 @@ QString proxyAuthenticationText(const HttpResponseHead &head)
                 break;
             scheme += QLatin1Char(c);
         }
-        return QStringLiteral("the proxy asks for %1 sign-in, which RepoDeck's own HTTP transport does not do "
-                              "(libgit2's does)")
+        return QStringLiteral(
+                   "the proxy asks for %1 sign-in, which RepoDeck's own HTTP transport does not do "
+                   "(libgit2's does)")
             .arg(scheme.isEmpty() ? QStringLiteral("another kind of") : scheme);
     }
-    return QStringLiteral("the proxy refused the user and password of the proxy URL, or there were none");
+    return QStringLiteral(
+        "the proxy refused the user and password of the proxy URL, or there were none");
 }
 
-HttpConnection::HttpConnection(const QUrl &url, const QNetworkProxy &proxy, const QSet<QByteArray> *trusted,
-                               Done done, QObject *parent)
+HttpConnection::HttpConnection(const QUrl &url, const QNetworkProxy &proxy,
+                               const QSet<QByteArray> *trusted, Done done, QObject *parent)
     : QObject(parent)
     , m_url(url)
     , m_proxy(proxy)
@@ -116,8 +110,9 @@ QString HttpConnection::originKey(const QUrl &url)
 
 bool HttpConnection::isUsable() const
 {
-    return !m_exchange && m_ready && !m_eof && m_socket && m_socket->state() == QAbstractSocket::ConnectedState
-        && m_socket->bytesAvailable() == 0;
+    return !m_exchange && m_ready && !m_eof && m_socket
+           && m_socket->state() == QAbstractSocket::ConnectedState
+           && m_socket->bytesAvailable() == 0;
 }
 
 void HttpConnection::abandon()
@@ -131,7 +126,8 @@ void HttpConnection::abandon()
     m_eof = true;
 }
 
-void HttpConnection::begin(const std::shared_ptr<HttpExchange> &exchange, const HttpRequestSpec &spec)
+void HttpConnection::begin(const std::shared_ptr<HttpExchange> &exchange,
+                           const HttpRequestSpec &spec)
 {
     const bool reuse = isUsable();
     m_exchange = exchange;
@@ -144,7 +140,8 @@ void HttpConnection::begin(const std::shared_ptr<HttpExchange> &exchange, const 
     for (const auto &h : spec.headers) {
         if (!safeHeaderPart(h.first) || !safeHeaderPart(h.second) || h.first.isEmpty()) {
             failWith(QNetworkReply::ProtocolUnknownError,
-                     QStringLiteral("a request header holds a line break, which would split the request"));
+                     QStringLiteral(
+                         "a request header holds a line break, which would split the request"));
             return;
         }
     }
@@ -185,7 +182,8 @@ void HttpConnection::openSocket()
     // Through an HTTP proxy RepoDeck speaks to the proxy itself (absolute
     // form, or its own CONNECT): Qt's socket-level tunnel reads the proxy's
     // answer without a bound.
-    m_socket->setProxy(m_absoluteForm || m_tunnel ? QNetworkProxy(QNetworkProxy::NoProxy) : m_proxy);
+    m_socket->setProxy(m_absoluteForm || m_tunnel ? QNetworkProxy(QNetworkProxy::NoProxy)
+                                                  : m_proxy);
     connect(m_socket, &QAbstractSocket::connected, this, &HttpConnection::onConnected);
     connect(m_socket, &QAbstractSocket::readyRead, this, &HttpConnection::pull);
     connect(m_socket, &QAbstractSocket::bytesWritten, this, [this](qint64 written) {
@@ -256,18 +254,21 @@ void HttpConnection::readTunnelAnswer()
             m_exchange->noteActivity();
         QByteArray none;
         if (!m_tunnelAnswer.feed(raw, &none)) {
-            failWith(QNetworkReply::UnknownProxyError,
-                     QStringLiteral("the proxy's answer to CONNECT: %1").arg(m_tunnelAnswer.error()));
+            failWith(
+                QNetworkReply::UnknownProxyError,
+                QStringLiteral("the proxy's answer to CONNECT: %1").arg(m_tunnelAnswer.error()));
             return;
         }
         if (m_tunnelAnswer.state() != HttpResponseParser::State::Done)
             continue;
         const int status = m_tunnelAnswer.head().status;
         if (status == 407) {
-            failWith(QNetworkReply::ProxyAuthenticationRequiredError, proxyAuthenticationText(m_tunnelAnswer.head()));
+            failWith(QNetworkReply::ProxyAuthenticationRequiredError,
+                     proxyAuthenticationText(m_tunnelAnswer.head()));
             return;
         }
-        if (status < 200 || status > 299 || m_tunnelAnswer.leftover() > 0 || m_socket->bytesAvailable() > 0) {
+        if (status < 200 || status > 299 || m_tunnelAnswer.leftover() > 0
+            || m_socket->bytesAvailable() > 0) {
             failWith(QNetworkReply::UnknownProxyError,
                      QStringLiteral("the proxy did not open a tunnel to %1 (status %2)")
                          .arg(QString::fromLatin1(hostHeader(m_url)))
@@ -306,7 +307,8 @@ void HttpConnection::pull()
                 return; // pull() again once the worker took half
             continue;
         }
-        const QByteArray raw = m_socket->read(std::min({room, kReadPiece, m_socket->bytesAvailable()}));
+        const QByteArray raw = m_socket->read(
+            std::min({room, kReadPiece, m_socket->bytesAvailable()}));
         if (raw.isEmpty())
             break;
         m_gotBytes = true;
@@ -400,7 +402,9 @@ void HttpConnection::onSslErrors(const QList<QSslError> &errors)
     }
     const QByteArray der = peer.toDer();
     const QByteArray sha256 = QCryptographicHash::hash(der, QCryptographicHash::Sha256);
-    if (!peer.isNull() && ((m_trusted && m_trusted->contains(sha256)) || isCertificatePinned(m_url.host(), sha256))) {
+    if (!peer.isNull()
+        && ((m_trusted && m_trusted->contains(sha256))
+            || isCertificatePinned(m_url.host(), sha256))) {
         // Only this connection, only these errors, only this certificate.
         ssl->ignoreSslErrors(errors);
         return;
@@ -428,10 +432,12 @@ void HttpConnection::onError()
     }
     if (!m_gotBytes && m_tlsFailure.tlsErrors.isEmpty() && retryOnNewConnection())
         return;
-    int code = m_tlsFailure.tlsErrors.isEmpty() ? networkErrorOf(error) : int(QNetworkReply::SslHandshakeFailedError);
+    int code = m_tlsFailure.tlsErrors.isEmpty() ? networkErrorOf(error)
+                                                : int(QNetworkReply::SslHandshakeFailedError);
     // Before the tunnel is open (or always, in absolute form) the peer is
     // the proxy.
-    if ((m_absoluteForm || (m_tunnel && (m_tunnelling || !m_ready))) && code == QNetworkReply::ConnectionRefusedError)
+    if ((m_absoluteForm || (m_tunnel && (m_tunnelling || !m_ready)))
+        && code == QNetworkReply::ConnectionRefusedError)
         code = QNetworkReply::ProxyConnectionRefusedError;
     else if ((m_absoluteForm || m_tunnel) && code == QNetworkReply::HostNotFoundError)
         code = QNetworkReply::ProxyNotFoundError;

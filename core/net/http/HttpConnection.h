@@ -41,8 +41,8 @@ public:
     // says whether another request may follow on it.
     using Done = std::function<void(HttpConnection *, bool reusable)>;
 
-    HttpConnection(const QUrl &url, const QNetworkProxy &proxy, const QSet<QByteArray> *trusted, Done done,
-                   QObject *parent);
+    HttpConnection(const QUrl &url, const QNetworkProxy &proxy, const QSet<QByteArray> *trusted,
+                   Done done, QObject *parent);
     ~HttpConnection() override;
 
     // The origin this connection serves, as a key ("https://host:443").

@@ -17,12 +17,11 @@ HttpConnectionPool::~HttpConnectionPool() = default; // the connections are chil
 QNetworkProxy HttpConnectionPool::proxyFor(const QUrl &url) const
 {
     switch (m_proxy.mode) {
-    case ProxyChoice::Mode::None:
-        break;
-    case ProxyChoice::Mode::Explicit:
-        return m_proxy.proxy;
+    case ProxyChoice::Mode::None: break;
+    case ProxyChoice::Mode::Explicit: return m_proxy.proxy;
     case ProxyChoice::Mode::System: {
-        const QList<QNetworkProxy> proxies = QNetworkProxyFactory::proxyForQuery(QNetworkProxyQuery(url));
+        const QList<QNetworkProxy> proxies = QNetworkProxyFactory::proxyForQuery(
+            QNetworkProxyQuery(url));
         if (!proxies.isEmpty() && proxies.first().type() != QNetworkProxy::DefaultProxy)
             return proxies.first();
         break;
@@ -31,7 +30,8 @@ QNetworkProxy HttpConnectionPool::proxyFor(const QUrl &url) const
     return QNetworkProxy(QNetworkProxy::NoProxy);
 }
 
-void HttpConnectionPool::start(const std::shared_ptr<HttpExchange> &exchange, const HttpRequestSpec &spec)
+void HttpConnectionPool::start(const std::shared_ptr<HttpExchange> &exchange,
+                               const HttpRequestSpec &spec)
 {
     const QString origin = HttpConnection::originKey(spec.url);
     HttpConnection *connection = m_idle.take(origin);
@@ -40,8 +40,9 @@ void HttpConnectionPool::start(const std::shared_ptr<HttpExchange> &exchange, co
         connection = nullptr;
     }
     if (!connection) {
-        connection = new HttpConnection(spec.url, proxyFor(spec.url), &m_trusted,
-                                        [this](HttpConnection *c, bool reusable) { connectionDone(c, reusable); }, this);
+        connection = new HttpConnection(
+            spec.url, proxyFor(spec.url), &m_trusted,
+            [this](HttpConnection *c, bool reusable) { connectionDone(c, reusable); }, this);
     }
     exchange->connection = connection;
     connection->begin(exchange, spec);

@@ -31,7 +31,8 @@ namespace repodeck::core::http {
 class HttpCredentials
 {
 public:
-    void setUrlCredentials(const CredentialOrigin &origin, const QString &user, const QString &password);
+    void setUrlCredentials(const CredentialOrigin &origin, const QString &user,
+                           const QString &password);
     // The origin (and percent-encoded repository path) requests now go to.
     void setOrigin(const CredentialOrigin &origin, const QString &encodedPath);
 
@@ -51,7 +52,8 @@ private:
         bool sentAny = false;
         QByteArray authorization;
     };
-    static QByteArray header(const QString &user, const QString &secret, const QByteArray &challenge);
+    static QByteArray header(const QString &user, const QString &secret,
+                             const QByteArray &challenge);
     int rejected(const QString &host) const;
     bool atUrlOrigin() const { return m_urlOrigin && m_origin && *m_urlOrigin == *m_origin; }
 

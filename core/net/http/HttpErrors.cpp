@@ -31,7 +31,8 @@ int failWait(WaitResult result, const WaitLimits &limits, const QString &host)
     case WaitResult::Cancelled: // the fault was recorded by checkInterrupted()
         return setError(GIT_ERROR_NET, QStringLiteral("request to %1 cancelled").arg(host));
     case WaitResult::AttemptTimeout:
-        return setError(GIT_ERROR_NET, QStringLiteral("request to %1: attempt timed out").arg(host));
+        return setError(GIT_ERROR_NET,
+                        QStringLiteral("request to %1: attempt timed out").arg(host));
     case WaitResult::ConnectTimeout:
         record(StreamFault::ConnectTimeout, limits.connect);
         return setError(GIT_ERROR_NET, QStringLiteral("timed out connecting to %1 (%2)")
@@ -40,8 +41,7 @@ int failWait(WaitResult result, const WaitLimits &limits, const QString &host)
         record(StreamFault::StallTimeout, limits.stall);
         return setError(GIT_ERROR_NET, QStringLiteral("no data received from %1 for %2")
                                            .arg(host, humanDuration(limits.stall)));
-    case WaitResult::Ready:
-        break;
+    case WaitResult::Ready: break;
     }
     return setError(GIT_ERROR_NET, QStringLiteral("internal error waiting for %1").arg(host));
 }
@@ -50,10 +50,12 @@ int failCertificate(const HttpFailure &failure, const QString &host)
 {
     // The classifier names the host; this says what was wrong with the certificate.
     Q_UNUSED(host);
-    if (AttemptContext *attempt = AttemptContext::current(); attempt && !failure.peerCertificate.isEmpty())
+    if (AttemptContext *attempt = AttemptContext::current();
+        attempt && !failure.peerCertificate.isEmpty())
         attempt->setPeerCertificate(failure.peerCertificate);
     return setError(GIT_ERROR_SSL,
-                    QStringLiteral("TLS certificate error: %1").arg(failure.tlsErrors.join(QStringLiteral("; "))),
+                    QStringLiteral("TLS certificate error: %1")
+                        .arg(failure.tlsErrors.join(QStringLiteral("; "))),
                     GIT_ECERTIFICATE);
 }
 
@@ -63,31 +65,37 @@ int failNetwork(const HttpFailure &failure, const QString &host)
     switch (failure.networkError) {
     case QNetworkReply::ConnectionRefusedError:
         record(StreamFault::Refused);
-        return setError(GIT_ERROR_NET, QStringLiteral("failed to connect to %1: connection refused").arg(host));
+        return setError(GIT_ERROR_NET,
+                        QStringLiteral("failed to connect to %1: connection refused").arg(host));
     case QNetworkReply::HostNotFoundError:
         record(StreamFault::Resolve);
-        return setError(GIT_ERROR_NET, QStringLiteral("failed to resolve address for %1: %2").arg(host, detail));
+        return setError(GIT_ERROR_NET,
+                        QStringLiteral("failed to resolve address for %1: %2").arg(host, detail));
     case QNetworkReply::RemoteHostClosedError:
         record(StreamFault::Reset);
-        return setError(GIT_ERROR_NET, QStringLiteral("connection to %1 closed early: %2").arg(host, detail));
+        return setError(GIT_ERROR_NET,
+                        QStringLiteral("connection to %1 closed early: %2").arg(host, detail));
     case QNetworkReply::SslHandshakeFailedError:
         if (!failure.tlsErrors.isEmpty())
             return failCertificate(failure, host);
-        return setError(GIT_ERROR_SSL, QStringLiteral("TLS handshake with %1 failed: %2").arg(host, detail));
+        return setError(GIT_ERROR_SSL,
+                        QStringLiteral("TLS handshake with %1 failed: %2").arg(host, detail));
     case QNetworkReply::ProxyAuthenticationRequiredError:
-        return setError(GIT_ERROR_HTTP, QStringLiteral("proxy authentication required: %1").arg(detail), GIT_EAUTH);
+        return setError(GIT_ERROR_HTTP,
+                        QStringLiteral("proxy authentication required: %1").arg(detail), GIT_EAUTH);
     case QNetworkReply::ProxyConnectionRefusedError:
     case QNetworkReply::ProxyConnectionClosedError:
     case QNetworkReply::ProxyNotFoundError:
     case QNetworkReply::ProxyTimeoutError:
     case QNetworkReply::UnknownProxyError:
-        return setError(GIT_ERROR_NET, QStringLiteral("proxy error while connecting to %1: %2").arg(host, detail));
+        return setError(GIT_ERROR_NET,
+                        QStringLiteral("proxy error while connecting to %1: %2").arg(host, detail));
     case QNetworkReply::OperationCanceledError:
         return setError(GIT_ERROR_NET, QStringLiteral("request to %1 aborted").arg(host));
-    default:
-        break;
+    default: break;
     }
-    return setError(GIT_ERROR_NET, QStringLiteral("network error talking to %1: %2").arg(host, detail));
+    return setError(GIT_ERROR_NET,
+                    QStringLiteral("network error talking to %1: %2").arg(host, detail));
 }
 
 int failStatus(int status)

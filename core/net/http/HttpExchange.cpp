@@ -129,7 +129,8 @@ WaitResult HttpExchange::waitUntil(const WaitLimits &limits, Ready ready)
                 return WaitResult::StallTimeout;
         }
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-        m_changed.wait_for(lock, std::clamp<std::chrono::milliseconds>(left, std::chrono::milliseconds(1), kSlice));
+        m_changed.wait_for(lock, std::clamp<std::chrono::milliseconds>(
+                                     left, std::chrono::milliseconds(1), kSlice));
     }
     return WaitResult::Ready;
 }

@@ -39,12 +39,13 @@ QByteArray hostHeader(const QUrl &url)
 QByteArray requestBytes(const HttpRequestSpec &spec, bool absoluteForm, const ProxyLogin &proxy)
 {
     const QUrl &url = spec.url;
-    QByteArray target = absoluteForm
-        ? url.toEncoded(QUrl::RemoveUserInfo | QUrl::RemoveFragment)
-        : url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
+    QByteArray target = absoluteForm ? url.toEncoded(QUrl::RemoveUserInfo | QUrl::RemoveFragment)
+                                     : url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority
+                                                     | QUrl::RemoveFragment);
     if (target.isEmpty())
         target = "/";
-    QByteArray out = (spec.post ? "POST " : "GET ") + target + " HTTP/1.1\r\nHost: " + hostHeader(url) + "\r\n";
+    QByteArray out = (spec.post ? "POST " : "GET ") + target
+                     + " HTTP/1.1\r\nHost: " + hostHeader(url) + "\r\n";
     for (const auto &h : spec.headers)
         out += h.first + ": " + h.second + "\r\n";
     if (spec.post)
@@ -59,8 +60,10 @@ QByteArray requestBytes(const HttpRequestSpec &spec, bool absoluteForm, const Pr
 
 QByteArray connectRequestBytes(const QUrl &url, const ProxyLogin &proxy)
 {
-    const QByteArray authority = bracketed(url) + ':' + QByteArray::number(url.port(defaultPort(url)));
-    return "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n" + proxyAuthorization(proxy) + "\r\n";
+    const QByteArray authority = bracketed(url) + ':'
+                                 + QByteArray::number(url.port(defaultPort(url)));
+    return "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n"
+           + proxyAuthorization(proxy) + "\r\n";
 }
 
 } // namespace repodeck::core::http

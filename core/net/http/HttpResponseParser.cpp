@@ -59,14 +59,16 @@ bool HttpResponseParser::fail(const QString &error)
     return false;
 }
 
-bool HttpResponseParser::takeLine(QByteArrayView &data, qsizetype limit, const QString &what, QByteArray *line,
-                                  bool *complete, qsizetype shownLimit)
+bool HttpResponseParser::takeLine(QByteArrayView &data, qsizetype limit, const QString &what,
+                                  QByteArray *line, bool *complete, qsizetype shownLimit)
 {
     *complete = false;
     const qsizetype nl = data.indexOf('\n');
     const qsizetype take = nl < 0 ? data.size() : nl;
     if (m_line.size() + take > limit)
-        return fail(QStringLiteral("the server's %1 is over %2 bytes").arg(what).arg(shownLimit > 0 ? shownLimit : limit));
+        return fail(QStringLiteral("the server's %1 is over %2 bytes")
+                        .arg(what)
+                        .arg(shownLimit > 0 ? shownLimit : limit));
     m_line.append(data.first(take));
     if (nl < 0) {
         data = {};
@@ -87,8 +89,7 @@ bool HttpResponseParser::feed(QByteArrayView data, QByteArray *body)
 {
     while (!data.isEmpty()) {
         switch (m_state) {
-        case State::Failed:
-            return false;
+        case State::Failed: return false;
         case State::Done:
             m_leftover += data.size();
             m_keepAlive = false;
@@ -96,13 +97,15 @@ bool HttpResponseParser::feed(QByteArrayView data, QByteArray *body)
         case State::Head: {
             QByteArray line;
             bool complete = false;
-            if (!takeLine(data, kMaxHead - m_headBytes, QStringLiteral("response head"), &line, &complete, kMaxHead))
+            if (!takeLine(data, kMaxHead - m_headBytes, QStringLiteral("response head"), &line,
+                          &complete, kMaxHead))
                 return false;
             if (!complete)
                 break;
             m_headBytes += line.size() + 2;
             if (m_headBytes > kMaxHead)
-                return fail(QStringLiteral("the server's response head is over %1 bytes").arg(kMaxHead));
+                return fail(
+                    QStringLiteral("the server's response head is over %1 bytes").arg(kMaxHead));
             if (!(line.isEmpty() ? endOfHead() : headLine(line)))
                 return false;
             break;
@@ -162,7 +165,8 @@ bool HttpResponseParser::headLine(const QByteArray &line)
     const QByteArray name = line.first(colon);
     for (const char c : name) {
         if (!isTokenChar(c))
-            return fail(QStringLiteral("the server sent a header name with a character not allowed in it"));
+            return fail(
+                QStringLiteral("the server sent a header name with a character not allowed in it"));
     }
     if (m_head.headers.size() >= kMaxHeaders)
         return fail(QStringLiteral("the server sent more than %1 headers").arg(kMaxHeaders));
@@ -176,11 +180,13 @@ bool HttpResponseParser::endOfHead()
         return fail(QStringLiteral("the server's answer is not HTTP/1.x"));
     const int status = m_head.status;
     if (status == 101)
-        return fail(QStringLiteral("the server switched protocols (101), which git never asks for"));
+        return fail(
+            QStringLiteral("the server switched protocols (101), which git never asks for"));
     if (status < 200) {
         // 100 Continue, 102, 103: an interim answer; the real one follows.
         if (++m_interim > kMaxInterim)
-            return fail(QStringLiteral("the server sent more than %1 interim answers").arg(kMaxInterim));
+            return fail(
+                QStringLiteral("the server sent more than %1 interim answers").arg(kMaxInterim));
         m_statusSeen = false;
         m_headBytes = 0; // each head has the whole bound (at most kMaxInterim + 1 of them)
         m_head = HttpResponseHead();
@@ -197,8 +203,10 @@ bool HttpResponseParser::endOfHead()
     } else if (!transfer.isEmpty()) {
         for (const QByteArray &coding : items(transfer)) {
             if (coding != "chunked")
-                return fail(QStringLiteral("the server used the transfer coding \"%1\", which RepoDeck does not read")
-                                .arg(QString::fromLatin1(coding.left(40))));
+                return fail(
+                    QStringLiteral(
+                        "the server used the transfer coding \"%1\", which RepoDeck does not read")
+                        .arg(QString::fromLatin1(coding.left(40))));
         }
         m_framing = Framing::Chunked;
         m_chunk = ChunkState::Size;
@@ -278,7 +286,8 @@ bool HttpResponseParser::chunked(QByteArrayView &data, QByteArray *body)
             m_chunk = ChunkState::Size;
         return true;
     case ChunkState::Trailers:
-        if (!takeLine(data, kMaxHead - m_trailerBytes, QStringLiteral("trailers"), &line, &complete, kMaxHead))
+        if (!takeLine(data, kMaxHead - m_trailerBytes, QStringLiteral("trailers"), &line, &complete,
+                      kMaxHead))
             return false;
         if (!complete)
             return true;
@@ -302,8 +311,10 @@ bool HttpResponseParser::finishAtClose()
         return true;
     if (m_state == State::Failed)
         return false;
-    return fail(m_state == State::Head ? QStringLiteral("the server closed the connection before its answer was complete")
-                                       : QStringLiteral("the server closed the connection in the middle of its answer"));
+    return fail(
+        m_state == State::Head
+            ? QStringLiteral("the server closed the connection before its answer was complete")
+            : QStringLiteral("the server closed the connection in the middle of its answer"));
 }
 
 } // namespace repodeck::core::http

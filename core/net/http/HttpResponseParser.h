@@ -57,8 +57,8 @@ private:
     enum class ChunkState { Size, Data, DataEnd, Trailers };
 
     bool fail(const QString &error);
-    bool takeLine(QByteArrayView &data, qsizetype limit, const QString &what, QByteArray *line, bool *complete,
-                  qsizetype shownLimit = 0);
+    bool takeLine(QByteArrayView &data, qsizetype limit, const QString &what, QByteArray *line,
+                  bool *complete, qsizetype shownLimit = 0);
     bool headLine(const QByteArray &line);
     bool endOfHead();
     bool chunked(QByteArrayView &data, QByteArray *body);

@@ -26,7 +26,8 @@ QByteArray gzip(const QByteArray &data)
     z_stream z{};
     if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return {};
-    QByteArray out(static_cast<qsizetype>(deflateBound(&z, static_cast<uLong>(data.size()))), Qt::Uninitialized);
+    QByteArray out(static_cast<qsizetype>(deflateBound(&z, static_cast<uLong>(data.size()))),
+                   Qt::Uninitialized);
     z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.constData()));
     z.avail_in = static_cast<uInt>(data.size());
     z.next_out = reinterpret_cast<Bytef *>(out.data());
@@ -60,12 +61,14 @@ Service serviceOf(git_smart_service_t action)
 {
     switch (action) {
     case GIT_SERVICE_UPLOADPACK_LS:
-        return {true, "/info/refs?service=git-upload-pack", "application/x-git-upload-pack-advertisement", nullptr};
+        return {true, "/info/refs?service=git-upload-pack",
+                "application/x-git-upload-pack-advertisement", nullptr};
     case GIT_SERVICE_UPLOADPACK:
         return {false, "/git-upload-pack", "application/x-git-upload-pack-result",
                 "application/x-git-upload-pack-request"};
     case GIT_SERVICE_RECEIVEPACK_LS:
-        return {true, "/info/refs?service=git-receive-pack", "application/x-git-receive-pack-advertisement", nullptr};
+        return {true, "/info/refs?service=git-receive-pack",
+                "application/x-git-receive-pack-advertisement", nullptr};
     case GIT_SERVICE_RECEIVEPACK:
         return {false, "/git-receive-pack", "application/x-git-receive-pack-result",
                 "application/x-git-receive-pack-request"};
@@ -98,10 +101,13 @@ struct HttpStream
     QByteArray body;
     std::shared_ptr<HttpExchange> exchange;
     std::unique_ptr<BodyDecoder> decoder; // set with `answered`
-    bool answered = false; // head checked, body being read
+    bool answered = false;                // head checked, body being read
     bool failed = false;
 
-    static HttpStream *of(git_smart_subtransport_stream *s) { return reinterpret_cast<HttpStream *>(s); }
+    static HttpStream *of(git_smart_subtransport_stream *s)
+    {
+        return reinterpret_cast<HttpStream *>(s);
+    }
 
     static int read(git_smart_subtransport_stream *s, char *buffer, size_t size, size_t *bytesRead)
     {
@@ -142,8 +148,8 @@ git_smart_subtransport *HttpSubtransport::create(git_transport *transport, git_r
     return &t->m_parent;
 }
 
-int HttpSubtransport::action(git_smart_subtransport_stream **out, git_smart_subtransport *base, const char *url,
-                             git_smart_service_t service)
+int HttpSubtransport::action(git_smart_subtransport_stream **out, git_smart_subtransport *base,
+                             const char *url, git_smart_service_t service)
 {
     auto *t = reinterpret_cast<HttpSubtransport *>(base);
     *out = nullptr;
@@ -184,7 +190,8 @@ int HttpSubtransport::prepare(const char *url)
                 const QByteArray line(options.custom_headers.strings[i]);
                 const qsizetype colon = line.indexOf(':');
                 if (colon > 0)
-                    m_customHeaders.emplaceBack(line.left(colon).trimmed(), line.mid(colon + 1).trimmed());
+                    m_customHeaders.emplaceBack(line.left(colon).trimmed(),
+                                                line.mid(colon + 1).trimmed());
             }
             git_remote_connect_options_dispose(&options);
         }
@@ -264,7 +271,8 @@ HttpRequestSpec HttpSubtransport::buildRequest(const HttpStream &stream) const
         }
     }
     if (!m_credentials.authorization().isEmpty())
-        spec.headers.emplaceBack(QByteArray("Authorization"), QByteArray(m_credentials.authorization()));
+        spec.headers.emplaceBack(QByteArray("Authorization"),
+                                 QByteArray(m_credentials.authorization()));
     spec.headers.append(m_customHeaders);
     return spec;
 }
@@ -301,7 +309,8 @@ int HttpSubtransport::executeRequest(HttpStream &stream)
             attempt->setHttpVersion(head.http2);
             const QByteArray retryAfter = head.header("Retry-After");
             if (!retryAfter.isEmpty())
-                attempt->setRetryAfter(parseRetryAfter(retryAfter, QDateTime::currentDateTimeUtc()));
+                attempt->setRetryAfter(
+                    parseRetryAfter(retryAfter, QDateTime::currentDateTimeUtc()));
         }
         if (service.advertisement && isRedirect(head.status)) {
             release(stream);
@@ -311,7 +320,9 @@ int HttpSubtransport::executeRequest(HttpStream &stream)
         }
         if (head.status == 401) {
             release(stream);
-            if (const int rc = m_credentials.next(m_transport, head.header("WWW-Authenticate"), hostText()); rc < 0)
+            if (const int rc = m_credentials.next(m_transport, head.header("WWW-Authenticate"),
+                                                  hostText());
+                rc < 0)
                 return rc;
             continue;
         }
@@ -330,32 +341,38 @@ int HttpSubtransport::executeRequest(HttpStream &stream)
         }
         const QByteArray type = head.header("Content-Type");
         const qsizetype semicolon = type.indexOf(';');
-        if ((semicolon < 0 ? type : type.left(semicolon)).trimmed().toLower() != service.contentType) {
+        if ((semicolon < 0 ? type : type.left(semicolon)).trimmed().toLower()
+            != service.contentType) {
             release(stream);
             // A "dumb" HTTP server or not git at all: retrying will not help.
-            git_error_set_str(GIT_ERROR_HTTP, QStringLiteral("invalid content-type '%1' from %2: expected %3 "
-                                                             "(the server does not speak git's smart HTTP protocol)")
-                                                  .arg(QString::fromLatin1(type), hostText(),
-                                                       QString::fromLatin1(service.contentType))
-                                                  .toUtf8()
-                                                  .constData());
+            git_error_set_str(GIT_ERROR_HTTP,
+                              QStringLiteral(
+                                  "invalid content-type '%1' from %2: expected %3 "
+                                  "(the server does not speak git's smart HTTP protocol)")
+                                  .arg(QString::fromLatin1(type), hostText(),
+                                       QString::fromLatin1(service.contentType))
+                                  .toUtf8()
+                                  .constData());
             return -1;
         }
         const QByteArray coding = head.header("Content-Encoding");
         const std::optional<BodyDecoder::Encoding> encoding = BodyDecoder::encodingOf(coding);
         if (!encoding) {
             release(stream);
-            git_error_set_str(GIT_ERROR_HTTP, QStringLiteral("%1 answered with Content-Encoding '%2', which RepoDeck "
-                                                             "did not ask for and cannot read")
-                                                  .arg(hostText(), QString::fromLatin1(coding.left(64)))
-                                                  .toUtf8()
-                                                  .constData());
+            git_error_set_str(GIT_ERROR_HTTP,
+                              QStringLiteral(
+                                  "%1 answered with Content-Encoding '%2', which RepoDeck "
+                                  "did not ask for and cannot read")
+                                  .arg(hostText(), QString::fromLatin1(coding.left(64)))
+                                  .toUtf8()
+                                  .constData());
             return -1;
         }
         const bool pack = stream.action == GIT_SERVICE_UPLOADPACK;
         const QString what = service.advertisement
                                  ? QStringLiteral("the ref advertisement of %1").arg(hostText())
-                                 : QStringLiteral("the answer of %1 to %2").arg(hostText(), QString::fromLatin1(service.path + 1));
+                                 : QStringLiteral("the answer of %1 to %2")
+                                       .arg(hostText(), QString::fromLatin1(service.path + 1));
         stream.decoder = std::make_unique<BodyDecoder>(
             *encoding, pack ? BodyLimits::packStream() : BodyLimits::inMemory(), what);
         stream.answered = true;
@@ -363,8 +380,8 @@ int HttpSubtransport::executeRequest(HttpStream &stream)
     }
 }
 
-int HttpSubtransport::followRedirect(const HttpResponseHead &head, const QUrl &requested, const char *suffix,
-                                     int count)
+int HttpSubtransport::followRedirect(const HttpResponseHead &head, const QUrl &requested,
+                                     const char *suffix, int count)
 {
     if (count > kMaxRedirects) {
         git_error_set_str(GIT_ERROR_HTTP, "too many redirects (more than 5)");
@@ -387,25 +404,28 @@ int HttpSubtransport::followRedirect(const HttpResponseHead &head, const QUrl &r
     if (!encoded.endsWith(suffix)) {
         // git's rule: the new location must keep the request's tail, so the
         // repository's base URL can be derived from it.
-        git_error_set_str(GIT_ERROR_HTTP, QStringLiteral("invalid redirect to %1: it does not end in %2")
-                                              .arg(target.toDisplayString(QUrl::RemoveUserInfo),
-                                                   QString::fromLatin1(suffix))
-                                              .toUtf8()
-                                              .constData());
+        git_error_set_str(GIT_ERROR_HTTP,
+                          QStringLiteral("invalid redirect to %1: it does not end in %2")
+                              .arg(target.toDisplayString(QUrl::RemoveUserInfo),
+                                   QString::fromLatin1(suffix))
+                              .toUtf8()
+                              .constData());
         return -1;
     }
     // Credentials follow the origin, not the redirect: what the old one
     // accepted (or the URL carried) stays with it.
     m_base = encoded.left(encoded.size() - static_cast<qsizetype>(std::strlen(suffix)));
     noteOrigin();
-    spdlog::debug("http transport: redirected to {}", target.toDisplayString(QUrl::RemoveUserInfo).toStdString());
+    spdlog::debug("http transport: redirected to {}",
+                  target.toDisplayString(QUrl::RemoveUserInfo).toStdString());
     return 0;
 }
 
 int HttpSubtransport::checkCertificate(const HttpFailure &failure)
 {
     const QString host = QUrl::fromEncoded(m_base).host();
-    const QByteArray sha256 = QCryptographicHash::hash(failure.peerCertificate, QCryptographicHash::Sha256);
+    const QByteArray sha256 = QCryptographicHash::hash(failure.peerCertificate,
+                                                       QCryptographicHash::Sha256);
     if (!failure.peerCertificate.isEmpty() && !m_certificatesAsked.contains(sha256)) {
         // Once per certificate: the application's certificate_check callback
         // may accept what the system trust store does not know.
@@ -417,15 +437,19 @@ int HttpSubtransport::checkCertificate(const HttpFailure &failure)
         cert.len = static_cast<size_t>(der.size());
         git_error_clear();
         const QByteArray hostUtf8 = host.toUtf8();
-        const int rc = git_transport_smart_certificate_check(m_transport, &cert.parent, 0, hostUtf8.constData());
+        const int rc = git_transport_smart_certificate_check(m_transport, &cert.parent, 0,
+                                                             hostUtf8.constData());
         if (rc == 0) {
             m_pool->trustCertificate(sha256);
             return 1;
         }
         if (rc < 0 && rc != GIT_PASSTHROUGH) {
             if (!git_error_last())
-                git_error_set_str(GIT_ERROR_SSL, QStringLiteral("the certificate of %1 was rejected").arg(host)
-                                                     .toUtf8().constData());
+                git_error_set_str(GIT_ERROR_SSL,
+                                  QStringLiteral("the certificate of %1 was rejected")
+                                      .arg(host)
+                                      .toUtf8()
+                                      .constData());
             return rc;
         }
     }

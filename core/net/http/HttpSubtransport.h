@@ -36,14 +36,15 @@ public:
     void release(HttpStream &stream);
 
 private:
-    static int action(git_smart_subtransport_stream **out, git_smart_subtransport *base, const char *url,
-                      git_smart_service_t service);
+    static int action(git_smart_subtransport_stream **out, git_smart_subtransport *base,
+                      const char *url, git_smart_service_t service);
     static int close(git_smart_subtransport *base);
     static void free(git_smart_subtransport *base);
 
     int prepare(const char *url);
     HttpRequestSpec buildRequest(const HttpStream &stream) const;
-    int followRedirect(const HttpResponseHead &head, const QUrl &requested, const char *suffix, int count);
+    int followRedirect(const HttpResponseHead &head, const QUrl &requested, const char *suffix,
+                       int count);
     // 1: retry with the certificate accepted; otherwise a libgit2 error.
     int checkCertificate(const HttpFailure &failure);
     QString hostText() const;

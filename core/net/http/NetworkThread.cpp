@@ -1,6 +1,5 @@
 #include "net/http/NetworkThread.h"
 
-
 #include <mutex>
 
 #include <QCoreApplication>

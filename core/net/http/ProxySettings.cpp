@@ -44,8 +44,10 @@ std::optional<QString> readTrusted(git_config *config, const QByteArray &key)
     git_config_entry_free(entry);
     if (!fromRepository || value.trimmed().isEmpty())
         return value;
-    spdlog::warn("ignoring {} from a repository's own configuration: only the user's git configuration may "
-                 "choose a proxy", key.toStdString());
+    spdlog::warn(
+        "ignoring {} from a repository's own configuration: only the user's git configuration may "
+        "choose a proxy",
+        key.toStdString());
     git_config *user = nullptr;
     if (git_config_open_default(&user) < 0) {
         git_error_clear();
@@ -58,7 +60,8 @@ std::optional<QString> readTrusted(git_config *config, const QByteArray &key)
 git::Config openConfig(git_repository *repo)
 {
     git_config *raw = nullptr;
-    const int rc = repo ? git_repository_config_snapshot(&raw, repo) : git_config_open_default(&raw);
+    const int rc = repo ? git_repository_config_snapshot(&raw, repo)
+                        : git_config_open_default(&raw);
     if (rc < 0) {
         git_error_clear();
         return git::Config();
@@ -91,11 +94,13 @@ ProxyChoice fromValue(const QString &value, const QString &source)
 
 std::optional<QNetworkProxy> parseGitProxyUrl(const QString &value, QString *error)
 {
-    const QString text = value.contains(QLatin1String("://")) ? value : QStringLiteral("http://") + value;
+    const QString text = value.contains(QLatin1String("://")) ? value
+                                                              : QStringLiteral("http://") + value;
     const QUrl url(text, QUrl::StrictMode);
     const QString scheme = url.scheme().toLower();
     if (!url.isValid() || url.host().isEmpty()) {
-        *error = QStringLiteral("not a proxy URL: %1").arg(QUrl(text).toDisplayString(QUrl::RemoveUserInfo));
+        *error = QStringLiteral("not a proxy URL: %1")
+                     .arg(QUrl(text).toDisplayString(QUrl::RemoveUserInfo));
         return std::nullopt;
     }
     QNetworkProxy::ProxyType type;
@@ -104,7 +109,8 @@ std::optional<QNetworkProxy> parseGitProxyUrl(const QString &value, QString *err
     } else if (scheme == QLatin1String("socks5") || scheme == QLatin1String("socks5h")) {
         type = QNetworkProxy::Socks5Proxy;
     } else {
-        *error = QStringLiteral("unsupported proxy scheme %1 (use http:// or socks5://)").arg(scheme);
+        *error = QStringLiteral("unsupported proxy scheme %1 (use http:// or socks5://)")
+                     .arg(scheme);
         return std::nullopt;
     }
     QNetworkProxy proxy(type, url.host(), static_cast<quint16>(url.port(kGitDefaultProxyPort)));
@@ -146,10 +152,12 @@ ProxyChoice chooseProxy(git_remote *remote, const git_proxy_options &options)
         return none;
     }
     if (options.type == GIT_PROXY_SPECIFIED && options.url)
-        return fromValue(QString::fromUtf8(options.url), QStringLiteral("the fetch options' proxy"));
+        return fromValue(QString::fromUtf8(options.url),
+                         QStringLiteral("the fetch options' proxy"));
     // GIT_PROXY_AUTO (RepoDeck's own operations never pass it: OperationProxy).
     const char *name = remote ? git_remote_name(remote) : nullptr;
-    return fromGitConfig(remote ? git_remote_owner(remote) : nullptr, name ? QByteArray(name) : QByteArray());
+    return fromGitConfig(remote ? git_remote_owner(remote) : nullptr,
+                         name ? QByteArray(name) : QByteArray());
 }
 
 bool excludedByNoProxy(const QString &noProxy, const QUrl &url)
@@ -198,7 +206,8 @@ ProxyChoice decideProxy(git_repository *repo, const QByteArray &remoteName, cons
     ProxyChoice choice = fromGitConfig(repo, remoteName);
     // git's proxy settings go through curl, which still honours no_proxy
     // (found in review: a host the user excluded got the proxy).
-    if (choice.mode == ProxyChoice::Mode::Explicit && excludedByNoProxy(noProxyFromEnvironment(), url)) {
+    if (choice.mode == ProxyChoice::Mode::Explicit
+        && excludedByNoProxy(noProxyFromEnvironment(), url)) {
         choice.mode = ProxyChoice::Mode::None;
         choice.source += QStringLiteral(" (not for %1: no_proxy)").arg(url.host());
         return choice;
@@ -206,7 +215,8 @@ ProxyChoice decideProxy(git_repository *repo, const QByteArray &remoteName, cons
     if (choice.mode != ProxyChoice::Mode::System)
         return choice;
     // What the Qt backend's network manager would ask for its first request.
-    const QList<QNetworkProxy> found = QNetworkProxyFactory::systemProxyForQuery(QNetworkProxyQuery(url));
+    const QList<QNetworkProxy> found = QNetworkProxyFactory::systemProxyForQuery(
+        QNetworkProxyQuery(url));
     const QNetworkProxy first = found.value(0, QNetworkProxy(QNetworkProxy::NoProxy));
     if (first.type() == QNetworkProxy::HttpProxy || first.type() == QNetworkProxy::Socks5Proxy) {
         choice.mode = ProxyChoice::Mode::Explicit;
@@ -221,8 +231,9 @@ QByteArray gitProxyUrl(const QNetworkProxy &proxy)
 {
     QUrl url;
     if (proxy.type() == QNetworkProxy::Socks5Proxy)
-        url.setScheme(proxy.capabilities().testFlag(QNetworkProxy::HostNameLookupCapability) ? QStringLiteral("socks5h")
-                                                                                            : QStringLiteral("socks5"));
+        url.setScheme(proxy.capabilities().testFlag(QNetworkProxy::HostNameLookupCapability)
+                          ? QStringLiteral("socks5h")
+                          : QStringLiteral("socks5"));
     else
         url.setScheme(QStringLiteral("http"));
     url.setHost(proxy.hostName());
@@ -234,7 +245,8 @@ QByteArray gitProxyUrl(const QNetworkProxy &proxy)
     return url.toEncoded();
 }
 
-OperationProxy::OperationProxy(git_repository *repo, const QByteArray &remoteName, const QString &remoteUrl)
+OperationProxy::OperationProxy(git_repository *repo, const QByteArray &remoteName,
+                               const QString &remoteUrl)
 {
     const QUrl url(remoteUrl);
     const QString scheme = url.scheme().toLower();
@@ -250,13 +262,15 @@ OperationProxy::OperationProxy(git_repository *repo, const QByteArray &remoteNam
     if (activeHttpBackend() != HttpBackend::Libgit2)
         return;
     if (m_choice.proxy.type() == QNetworkProxy::Socks5Proxy)
-        m_error = QStringLiteral("The proxy from %1 is a SOCKS proxy, which the libgit2 HTTP backend cannot use.")
+        m_error = QStringLiteral(
+                      "The proxy from %1 is a SOCKS proxy, which the libgit2 HTTP backend cannot use.")
                       .arg(m_choice.source);
     // libgit2 1.5.1 tunnels only https through a proxy (CONNECT); for http://
     // it connects to the server itself and sends the proxy's request line
     // there (httpclient.c, use_connect_proxy and server_connect).
     else if (scheme == QLatin1String("http"))
-        m_error = QStringLiteral("The libgit2 HTTP backend sends http:// remotes around the proxy from %1.")
+        m_error = QStringLiteral(
+                      "The libgit2 HTTP backend sends http:// remotes around the proxy from %1.")
                       .arg(m_choice.source);
 }
 
@@ -273,7 +287,8 @@ void OperationProxy::apply(git_proxy_options &options) const
 
 SyncError proxyFailure(const OperationProxy &proxy)
 {
-    return SyncError::local(proxy.error(), QStringLiteral("Use the default HTTP backend (REPODECK_HTTP_BACKEND=qt)."));
+    return SyncError::local(
+        proxy.error(), QStringLiteral("Use the default HTTP backend (REPODECK_HTTP_BACKEND=qt)."));
 }
 
 } // namespace repodeck::core::http

@@ -29,7 +29,8 @@ int createQtHttpTransport(git_transport **out, git_remote *owner, void *)
         // (none of RepoDeck's) still gets HTTP, from libgit2's own client.
         static std::once_flag once;
         std::call_once(once, [] {
-            spdlog::warn("no QCoreApplication: http(s) uses libgit2's built-in client in this process");
+            spdlog::warn(
+                "no QCoreApplication: http(s) uses libgit2's built-in client in this process");
         });
         git_smart_subtransport_definition builtin{git_smart_subtransport_http, 1, nullptr};
         return git_transport_smart(out, owner, &builtin);

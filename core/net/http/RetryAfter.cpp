@@ -23,7 +23,8 @@ int monthNumber(const QByteArray &name)
 
 bool allDigits(const QByteArray &s)
 {
-    return !s.isEmpty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.isEmpty()
+           && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 QTime parseClock(const QByteArray &hms)
@@ -52,7 +53,8 @@ QDateTime parseHttpDate(const QByteArray &text)
         const QList<QByteArray> d = f[1].split('-');
         if (d.size() == 3 && allDigits(d[0]) && allDigits(d[2])) {
             int year = d[2].toInt();
-            if (d[2].size() == 2) // RFC 9110: a two-digit year more than 50 years ahead is in the past
+            if (d[2].size()
+                == 2) // RFC 9110: a two-digit year more than 50 years ahead is in the past
                 year += year < 70 ? 2000 : 1900;
             return utc(year, monthNumber(d[1]), d[0].toInt(), parseClock(f[2]));
         }

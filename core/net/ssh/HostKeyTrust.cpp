@@ -68,9 +68,11 @@ QString HostKeyScan::lookupName() const
 
 QString sshFingerprint(const QByteArray &base64Blob)
 {
-    const QByteArray digest = QCryptographicHash::hash(QByteArray::fromBase64(base64Blob), QCryptographicHash::Sha256);
+    const QByteArray digest = QCryptographicHash::hash(QByteArray::fromBase64(base64Blob),
+                                                       QCryptographicHash::Sha256);
     return QStringLiteral("SHA256:")
-           + QString::fromLatin1(digest.toBase64(QByteArray::Base64Encoding | QByteArray::OmitTrailingEquals));
+           + QString::fromLatin1(
+               digest.toBase64(QByteArray::Base64Encoding | QByteArray::OmitTrailingEquals));
 }
 
 HostKeyScan scanHostKeys(const QString &remoteUrl, int timeoutMs)
@@ -82,7 +84,9 @@ HostKeyScan scanHostKeys(const QString &remoteUrl, int timeoutMs)
         return scan;
     }
     // What ssh itself would use, ~/.ssh/config and GIT_SSH_COMMAND included.
-    const QString destination = target.user.isEmpty() ? target.host : target.user + QLatin1Char('@') + target.host;
+    const QString destination = target.user.isEmpty()
+                                    ? target.host
+                                    : target.user + QLatin1Char('@') + target.host;
     QStringList args{QStringLiteral("-G")};
     if (target.port > 0)
         args << QStringLiteral("-p") << QString::number(target.port);
@@ -92,11 +96,14 @@ HostKeyScan scanHostKeys(const QString &remoteUrl, int timeoutMs)
                            ? runProgram(tool(QStringLiteral("ssh")), args, timeoutMs)
                            // As git does, the variable is a shell command line; "$@" carries ours unquoted.
                            : runProgram(QStringLiteral("/bin/sh"),
-                                        QStringList{QStringLiteral("-c"), gitSsh + QStringLiteral(" \"$@\""),
-                                                    QStringLiteral("sh")} + args,
+                                        QStringList{QStringLiteral("-c"),
+                                                    gitSsh + QStringLiteral(" \"$@\""),
+                                                    QStringLiteral("sh")}
+                                            + args,
                                         timeoutMs);
     if (!config.finished || config.exitCode != 0) {
-        scan.error = QStringLiteral("ssh -G failed: %1").arg(QString::fromUtf8(config.err).trimmed());
+        scan.error = QStringLiteral("ssh -G failed: %1")
+                         .arg(QString::fromUtf8(config.err).trimmed());
         return scan;
     }
     scan.host = target.host;
@@ -117,10 +124,11 @@ HostKeyScan scanHostKeys(const QString &remoteUrl, int timeoutMs)
     if (scan.knownHostsFile.isEmpty())
         scan.knownHostsFile = QDir::homePath() + QStringLiteral("/.ssh/known_hosts");
 
-    const Ran keys = runProgram(tool(QStringLiteral("ssh-keyscan")),
-                                {QStringLiteral("-T"), QString::number(std::max(1, timeoutMs / 2000)),
-                                 QStringLiteral("-p"), QString::number(scan.port), QStringLiteral("--"), target.host},
-                                timeoutMs);
+    const Ran keys = runProgram(
+        tool(QStringLiteral("ssh-keyscan")),
+        {QStringLiteral("-T"), QString::number(std::max(1, timeoutMs / 2000)), QStringLiteral("-p"),
+         QString::number(scan.port), QStringLiteral("--"), target.host},
+        timeoutMs);
     for (const QByteArray &raw : keys.out.split('\n')) {
         const QList<QByteArray> parts = raw.trimmed().split(' ');
         if (parts.size() < 3 || raw.startsWith('#'))
@@ -133,12 +141,14 @@ HostKeyScan scanHostKeys(const QString &remoteUrl, int timeoutMs)
     }
     if (scan.keys.isEmpty()) {
         scan.error = QStringLiteral("%1 offered no host key (%2)")
-                         .arg(scan.lookupName(), QString::fromUtf8(keys.err).trimmed().section(QLatin1Char('\n'), -1));
+                         .arg(scan.lookupName(),
+                              QString::fromUtf8(keys.err).trimmed().section(QLatin1Char('\n'), -1));
         return scan;
     }
     if (QFileInfo::exists(scan.knownHostsFile)) {
         const Ran found = runProgram(tool(QStringLiteral("ssh-keygen")),
-                                     {QStringLiteral("-F"), scan.lookupName(), QStringLiteral("-f"), scan.knownHostsFile},
+                                     {QStringLiteral("-F"), scan.lookupName(), QStringLiteral("-f"),
+                                      scan.knownHostsFile},
                                      timeoutMs);
         scan.hasOtherKey = found.finished && found.exitCode == 0 && !found.out.trimmed().isEmpty();
     }
@@ -151,12 +161,13 @@ QString trustHostKeys(const HostKeyScan &scan)
         return QStringLiteral("there is no key to trust");
     if (scan.hasOtherKey) {
         const Ran removed = runProgram(tool(QStringLiteral("ssh-keygen")),
-                                       {QStringLiteral("-R"), scan.lookupName(), QStringLiteral("-f"),
-                                        scan.knownHostsFile},
+                                       {QStringLiteral("-R"), scan.lookupName(),
+                                        QStringLiteral("-f"), scan.knownHostsFile},
                                        20'000);
         if (!removed.finished || removed.exitCode != 0)
             return QStringLiteral("could not remove the old key of %1 from %2: %3")
-                .arg(scan.lookupName(), scan.knownHostsFile, QString::fromUtf8(removed.err).trimmed());
+                .arg(scan.lookupName(), scan.knownHostsFile,
+                     QString::fromUtf8(removed.err).trimmed());
     }
     QDir().mkpath(QFileInfo(scan.knownHostsFile).absolutePath());
     QFile file(scan.knownHostsFile);
@@ -169,7 +180,8 @@ QString trustHostKeys(const HostKeyScan &scan)
     if (existed && file.size() > 0) {
         // Never glue the first new line onto an old one without a newline.
         QFile check(scan.knownHostsFile);
-        if (check.open(QIODevice::ReadOnly) && check.seek(check.size() - 1) && check.read(1) != "\n")
+        if (check.open(QIODevice::ReadOnly) && check.seek(check.size() - 1)
+            && check.read(1) != "\n")
             text += '\n';
     }
     for (const ScannedHostKey &k : scan.keys)

@@ -19,12 +19,12 @@ struct ScannedHostKey
 // (then the key *changed*, which can mean an attack).
 struct HostKeyScan
 {
-    QString host;           // as ssh looks it up (after ~/.ssh/config HostName)
+    QString host; // as ssh looks it up (after ~/.ssh/config HostName)
     int port = 22;
     QString knownHostsFile; // where ssh reads and RepoDeck writes (UserKnownHostsFile)
     bool hasOtherKey = false;
     QList<ScannedHostKey> keys;
-    QString error;          // why nothing was scanned; empty on success
+    QString error; // why nothing was scanned; empty on success
 
     QString lookupName() const; // "host" or "[host]:port", as in known_hosts
 };

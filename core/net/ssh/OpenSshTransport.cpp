@@ -70,7 +70,8 @@ int childEnded(SshStream *s)
 {
     s->process->waitForFinished(1000);
     s->stderrText += s->process->readAllStandardError();
-    const SshFailure f = classifySshStderr(QString::fromUtf8(s->stderrText), s->process->exitCode());
+    const SshFailure f = classifySshStderr(QString::fromUtf8(s->stderrText),
+                                           s->process->exitCode());
     // ssh's own ConnectTimeout (set a little above ours) can still win the
     // race on a busy machine: it is the same connect timeout.
     if (f.message.contains(QLatin1String("timed out")))
@@ -92,9 +93,9 @@ int checkLimits(SshStream *s, Clock::time_point waitStart)
         case StreamFault::Cancelled:
             return fail(s, StreamFault::Cancelled, QStringLiteral("ssh cancelled"));
         case StreamFault::AttemptTimeout:
-            return fail(s, StreamFault::AttemptTimeout, QStringLiteral("ssh: attempt timed out"), ctx->faultLimit());
-        default:
-            break;
+            return fail(s, StreamFault::AttemptTimeout, QStringLiteral("ssh: attempt timed out"),
+                        ctx->faultLimit());
+        default: break;
         }
     }
     const Millis connect = ctx ? ctx->connectTimeout() : kFallbackConnect;
@@ -102,11 +103,13 @@ int checkLimits(SshStream *s, Clock::time_point waitStart)
     // Until the server says something, the connect limit applies (DNS,
     // TCP, key exchange and authentication); afterwards the stall limit.
     const Millis limit = s->connected ? stall : std::max(connect, Millis(1000));
-    const Clock::time_point since = s->connected ? std::max(s->lastActivity, waitStart) : s->lastActivity;
+    const Clock::time_point since = s->connected ? std::max(s->lastActivity, waitStart)
+                                                 : s->lastActivity;
     if (Clock::now() - since >= limit)
         return fail(s, s->connected ? StreamFault::StallTimeout : StreamFault::ConnectTimeout,
-                    s->connected ? QStringLiteral("no data received from %1 over ssh").arg(s->host)
-                                 : QStringLiteral("timed out connecting to %1 over ssh").arg(s->host),
+                    s->connected
+                        ? QStringLiteral("no data received from %1 over ssh").arg(s->host)
+                        : QStringLiteral("timed out connecting to %1 over ssh").arg(s->host),
                     limit);
     return 0;
 }
@@ -121,10 +124,14 @@ int streamRead(git_smart_subtransport_stream *base, char *buffer, size_t size, s
             const qint64 n = s->process->read(buffer, static_cast<qint64>(size));
             if (n > 0) {
                 if (s->advertisementLeft >= 0 && (s->advertisementLeft -= n) < 0) {
-                    git_error_set_str(GIT_ERROR_HTTP, QStringLiteral("the ref advertisement of %1 is larger than "
-                                                                     "128 MiB; RepoDeck refuses it (a broken or "
-                                                                     "hostile server). Check the URL and the server.")
-                                                          .arg(s->host).toUtf8().constData());
+                    git_error_set_str(GIT_ERROR_HTTP,
+                                      QStringLiteral(
+                                          "the ref advertisement of %1 is larger than "
+                                          "128 MiB; RepoDeck refuses it (a broken or "
+                                          "hostile server). Check the URL and the server.")
+                                          .arg(s->host)
+                                          .toUtf8()
+                                          .constData());
                     killTree(*s->process);
                     return -1;
                 }
@@ -140,7 +147,8 @@ int streamRead(git_smart_subtransport_stream *base, char *buffer, size_t size, s
             // Everything read and ssh ended well after the server spoke: the
             // end of the stream (a server without side-band sends the pack
             // and hangs up; libgit2 reads it to the end), as git takes it.
-            if (s->connected && s->process->exitStatus() == QProcess::NormalExit && s->process->exitCode() == 0)
+            if (s->connected && s->process->exitStatus() == QProcess::NormalExit
+                && s->process->exitCode() == 0)
                 return 0;
             return childEnded(s);
         }
@@ -201,15 +209,18 @@ int action(git_smart_subtransport_stream **out, git_smart_subtransport *base, co
     }
     const SshTarget target = parseSshUrl(QString::fromUtf8(url));
     if (!target.valid) {
-        git_error_set_str(GIT_ERROR_NET, "refused ssh URL: no host or path, a user or host starting with '-' "
-                                         "(ssh would read it as an option), or a control character");
+        git_error_set_str(GIT_ERROR_NET,
+                          "refused ssh URL: no host or path, a user or host starting with '-' "
+                          "(ssh would read it as an option), or a control character");
         return -1;
     }
     auto *ctx = context();
     const int connectSec = static_cast<int>(
-        std::max<qint64>(1, ((ctx ? ctx->connectTimeout() : kFallbackConnect).count() + 999) / 1000) + 1);
-    const QStringList cmd = sshCommandLine(target, upload ? QStringLiteral("git-upload-pack")
-                                                          : QStringLiteral("git-receive-pack"),
+        std::max<qint64>(1, ((ctx ? ctx->connectTimeout() : kFallbackConnect).count() + 999) / 1000)
+        + 1);
+    const QStringList cmd = sshCommandLine(target,
+                                           upload ? QStringLiteral("git-upload-pack")
+                                                  : QStringLiteral("git-receive-pack"),
                                            connectSec, qEnvironmentVariable("GIT_SSH_COMMAND"));
     auto *s = new SshStream;
     std::memset(&s->parent, 0, sizeof s->parent);
@@ -230,7 +241,9 @@ int action(git_smart_subtransport_stream **out, git_smart_subtransport *base, co
     s->process->start(QIODevice::ReadWrite | QIODevice::Unbuffered);
     if (!s->process->waitForStarted(5000)) {
         git_error_set_str(GIT_ERROR_SSH, QStringLiteral("cannot run %1: %2 (is OpenSSH installed?)")
-                                             .arg(cmd.first(), s->process->errorString()).toUtf8().constData());
+                                             .arg(cmd.first(), s->process->errorString())
+                                             .toUtf8()
+                                             .constData());
         delete s;
         return -1;
     }
@@ -270,19 +283,23 @@ git_smart_subtransport_definition kDefinition = {createSubtransport, 0, nullptr}
 QStringList sshCommandLine(const SshTarget &target, const QString &service, int connectTimeoutSec,
                            const QString &gitSshCommand)
 {
-    const QString destination = target.user.isEmpty() ? target.host : target.user + QLatin1Char('@') + target.host;
+    const QString destination = target.user.isEmpty()
+                                    ? target.host
+                                    : target.user + QLatin1Char('@') + target.host;
     const QString remoteCommand = service + QLatin1Char(' ') + shellQuote(target.path);
-    QStringList options{QStringLiteral("-o"), QStringLiteral("BatchMode=yes"),
-                        QStringLiteral("-o"), QStringLiteral("ConnectTimeout=%1").arg(connectTimeoutSec)};
+    QStringList options{QStringLiteral("-o"), QStringLiteral("BatchMode=yes"), QStringLiteral("-o"),
+                        QStringLiteral("ConnectTimeout=%1").arg(connectTimeoutSec)};
     if (target.port > 0)
         options << QStringLiteral("-p") << QString::number(target.port);
     if (!gitSshCommand.isEmpty()) {
         // As git does: the variable is a shell command line; arguments follow it.
-        const QString line = gitSshCommand + QLatin1Char(' ') + options.join(QLatin1Char(' ')) + QLatin1Char(' ')
-                             + shellQuote(destination) + QLatin1Char(' ') + shellQuote(remoteCommand);
+        const QString line = gitSshCommand + QLatin1Char(' ') + options.join(QLatin1Char(' '))
+                             + QLatin1Char(' ') + shellQuote(destination) + QLatin1Char(' ')
+                             + shellQuote(remoteCommand);
         return {QStringLiteral("/bin/sh"), QStringLiteral("-c"), line};
     }
-    return QStringList{QStringLiteral("ssh")} + options + QStringList{QStringLiteral("--"), destination, remoteCommand};
+    return QStringList{QStringLiteral("ssh")} + options
+           + QStringList{QStringLiteral("--"), destination, remoteCommand};
 }
 
 SshFailure classifySshStderr(const QString &text, int exitCode)
@@ -290,9 +307,11 @@ SshFailure classifySshStderr(const QString &text, int exitCode)
     SshFailure f;
     const QString t = text.trimmed();
     const QString last = t.section(QLatin1Char('\n'), -1).trimmed();
-    auto has = [&](const char *needle) { return t.contains(QLatin1String(needle), Qt::CaseInsensitive); };
+    auto has = [&](const char *needle) {
+        return t.contains(QLatin1String(needle), Qt::CaseInsensitive);
+    };
     if (has("Host key verification failed") || has("REMOTE HOST IDENTIFICATION HAS CHANGED")
-        || has("No matching host key") || has("host key for") ) {
+        || has("No matching host key") || has("host key for")) {
         f.gitClass = GIT_ERROR_SSH;
         f.gitCode = GIT_ECERTIFICATE;
         f.message = QStringLiteral("ssh host key unknown or changed: %1").arg(last);
