@@ -233,17 +233,8 @@ protected:
         QVERIFY2(m_pki.create(m_tmp.filePath("pki"), {QStringLiteral("127.0.0.1"), kProxiedHost},
                               &error),
                  qPrintable(error));
-        // Trust the test CA. Qt 6.4's OpenSSL backend reads the system
-        // certificate directories itself and ignores SSL_CERT_FILE and
-        // SSL_CERT_DIR (measured), so the test adds the CA to Qt's default
-        // TLS configuration, which every request of the transport starts from.
-        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-        tls.addCaCertificates(QSslCertificate::fromData(m_pki.caPem, QSsl::Pem));
-        QSslConfiguration::setDefaultConfiguration(tls);
-        // libgit2's client (the libgit2 rows of the proxy tests) through its certificate location.
-        QCOMPARE(git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS,
-                                  QFile::encodeName(m_pki.caFile).constData(), nullptr),
-                 0);
+        // Qt's client and libgit2's (the libgit2 rows of the proxy tests) trust the test CA.
+        QVERIFY(m_pki.trustCaInBothClients());
 
         QVERIFY(m_http.start(m_root));
         m_https.setTls(m_pki.serverPem + m_pki.caPem, m_pki.serverKeyPem);

@@ -96,15 +96,7 @@ private slots:
         QVERIFY2(m_pki.create(m_tmp.filePath("pki"),
                               {QStringLiteral("localhost"), QStringLiteral("127.0.0.1")}, &error),
                  qPrintable(error));
-        // Both clients trust the test CA: Qt through its default TLS
-        // configuration (which ignores SSL_CERT_FILE), libgit2 through its
-        // certificate location.
-        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-        tls.addCaCertificates(QSslCertificate::fromData(m_pki.caPem, QSsl::Pem));
-        QSslConfiguration::setDefaultConfiguration(tls);
-        QCOMPARE(git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS,
-                                  QFile::encodeName(m_pki.caFile).constData(), nullptr),
-                 0);
+        QVERIFY(m_pki.trustCaInBothClients());
 
         QVERIFY(m_backend.start(m_root));
         QVERIFY2(m_nginx.start(m_backend.port(), m_pki.serverPem + m_pki.caPem, m_pki.serverKeyPem),

@@ -94,12 +94,13 @@ private slots:
     // configuration (libgit2 1.5.1 remote.c, git_remote__http_proxy). Both
     // backends now get the proxy RepoDeck decides (OperationProxy). libgit2
     // 1.5.1 uses a proxy for https only (CONNECT): the libgit2 rows are https.
-    static void proxyRows()
+    static void proxyRows(std::initializer_list<const char *> sources = {"http.proxy",
+                                                                         "remote.origin.proxy"})
     {
         QTest::addColumn<QString>("backend");
         QTest::addColumn<QString>("scheme");
         QTest::addColumn<QString>("source");
-        for (const char *source : {"http.proxy", "remote.origin.proxy"}) {
+        for (const char *source : sources) {
             QTest::addRow("qt, http, %s", source) << "qt"
                                                   << "http" << source;
             QTest::addRow("qt, https, %s", source) << "qt"
@@ -156,17 +157,7 @@ private slots:
     // proxy. The host name resolves only at the proxies.
     void userProxyCarriesTheTrafficOnEitherBackend_data()
     {
-        QTest::addColumn<QString>("backend");
-        QTest::addColumn<QString>("scheme");
-        QTest::addColumn<QString>("source");
-        for (const char *source : {"global http.proxy", "environment"}) {
-            QTest::addRow("qt, http, %s", source) << "qt"
-                                                  << "http" << source;
-            QTest::addRow("qt, https, %s", source) << "qt"
-                                                   << "https" << source;
-            QTest::addRow("libgit2, https, %s", source) << "libgit2"
-                                                        << "https" << source;
-        }
+        proxyRows({"global http.proxy", "environment"});
     }
 
     void userProxyCarriesTheTrafficOnEitherBackend()

@@ -1,8 +1,12 @@
 #include "TestPki.h"
 
+#include <git2.h>
+
 #include <QDir>
 #include <QFile>
 #include <QProcess>
+#include <QSslCertificate>
+#include <QSslConfiguration>
 #include <QStandardPaths>
 
 namespace repodeck::test {
@@ -120,6 +124,16 @@ bool TestPki::create(const QString &dir, const QStringList &names, QString *erro
         return false;
     }
     return !caPem.isEmpty() && !serverPem.isEmpty() && !selfSignedPem.isEmpty();
+}
+
+bool TestPki::trustCaInBothClients() const
+{
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.addCaCertificates(QSslCertificate::fromData(caPem, QSsl::Pem));
+    QSslConfiguration::setDefaultConfiguration(tls);
+    return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, QFile::encodeName(caFile).constData(),
+                            nullptr)
+           == 0;
 }
 
 } // namespace repodeck::test

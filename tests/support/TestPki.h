@@ -18,6 +18,12 @@ public:
 
     static QString opensslPath(); // empty if the CLI is not installed
 
+    // Both HTTP clients trust the CA: Qt through its default TLS
+    // configuration (Qt 6.4's OpenSSL backend ignores SSL_CERT_FILE and
+    // SSL_CERT_DIR, measured), libgit2 through its certificate location.
+    // False if libgit2 refused the location.
+    bool trustCaInBothClients() const;
+
     QByteArray caPem;
     QByteArray serverPem; // signed by the CA
     QByteArray serverKeyPem;
