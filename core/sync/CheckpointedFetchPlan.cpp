@@ -392,6 +392,25 @@ QString countText(qint64 n)
     return l.toString(n);
 }
 
+QString oidHex(const git_oid &oid)
+{
+    char hex[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(hex, sizeof hex, &oid);
+    return QString::fromLatin1(hex);
+}
+
+QString unitNames(const QList<CheckpointUnit> &units)
+{
+    if (units.isEmpty())
+        return {};
+    QString first = QString::fromUtf8(units.first().names.first());
+    if (units.size() == 1)
+        return first;
+    return QStringLiteral("%1 .. %2 (%3 refs)")
+        .arg(first, QString::fromUtf8(units.last().names.first()))
+        .arg(units.size());
+}
+
 } // namespace checkpoint
 
 } // namespace repodeck::core

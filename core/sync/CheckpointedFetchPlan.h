@@ -123,6 +123,12 @@ QList<int> spreadWants(int n, int maxWants);
 
 QString sizeText(qint64 bytes);
 QString countText(qint64 n);
+QString oidHex(const git_oid &oid);
+// "first" or "first .. last (N refs)", for logs and messages.
+QString unitNames(const QList<CheckpointUnit> &units);
+
+// A cut before this much of a pack arrived says nothing about its size.
+inline constexpr qint64 kCutEvidenceBytes = 64 * 1024;
 
 } // namespace checkpoint
 

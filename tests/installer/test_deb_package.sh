@@ -56,7 +56,7 @@ if command -v xvfb-run >/dev/null && command -v xwininfo >/dev/null; then
     xvfb-run -a -s "-screen 0 1280x800x24" bash -c "
         '$root/usr/bin/repodeck' & pid=\$!
         for i in \$(seq 1 100); do
-            if xwininfo -root -tree 2>/dev/null | grep -q '\"RepoDeck'; then kill \$pid; wait \$pid; exit 0; fi
+            if xwininfo -root -tree 2>/dev/null | grep '\"RepoDeck' >/dev/null; then kill \$pid; wait \$pid; exit 0; fi
             kill -0 \$pid 2>/dev/null || exit 3
             sleep 0.1
         done
